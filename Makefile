@@ -1,0 +1,83 @@
+# entas: two commands set everything up.
+#   make demo   virtualenv, install, migrate, regions, demo users, synthetic city, server on 127.0.0.1:8000
+#   make test   lint, types, Django checks, the test suite on SQLite and then on PostgreSQL
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL used by `make test` when reachable (trust auth on the development machines).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Set to 1 to also run the browser tests (Playwright driving Debian's Chromium); .ci/run does.
+BROWSER ?= 0
+PYTEST_ARGS ?=
+
+.PHONY: demo test install install-dev lint typecheck checks test-sqlite test-postgres test-browser \
+        bench messages lock clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "entas needs Python 3.11 or newer; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt constraints.txt pyproject.toml
+	$(BIN)/pip install --quiet -c constraints.txt -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -c constraints.txt -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/entas migrate --noinput
+	$(BIN)/entas seed_demo
+	@echo "Starting the background worker and the server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)."
+	@$(BIN)/entas worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/entas runserver --noreload $(HOST):$(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+checks: install-dev
+	$(BIN)/entas check --fail-level WARNING
+	$(BIN)/entas makemigrations --check --dry-run
+
+test-sqlite: install-dev
+	@echo "== tests on SQLite =="
+	ENTAS_DATABASE_URL= $(BIN)/pytest $(if $(filter 1,$(BROWSER)),-m "",) $(PYTEST_ARGS)
+
+test-postgres: install-dev
+	@if $(BIN)/python -c 'import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()' "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+	  echo "== tests on PostgreSQL ($(TEST_POSTGRES_URL)) =="; \
+	  ENTAS_DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+	  echo "== PostgreSQL is NOT reachable at $(TEST_POSTGRES_URL): the PostgreSQL run is SKIPPED (set TEST_POSTGRES_URL) =="; \
+	fi
+
+test: lint typecheck checks test-sqlite test-postgres
+
+test-browser: install-dev
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+bench: install-dev
+	@for script in benchmarks/*.py; do echo "== $$script =="; $(BIN)/python $$script || exit 1; done
+
+messages: install-dev
+	cd src/entas && ../../$(BIN)/entas makemessages -l id --no-obsolete && ../../$(BIN)/entas compilemessages -l id
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	(echo "# Every package entas installs, pinned (pip freeze of requirements.txt + requirements-dev.txt)."; \
+	 echo "# Regenerate: make lock"; $(BIN)/pip freeze --exclude-editable) > constraints.txt
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

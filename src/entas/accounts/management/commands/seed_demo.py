@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import io
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.table import Table
+
+from entas.accounts.demo import as_dicts, create_demo_users
+from entas.regions.services import DATA_DIR
+
+
+class Command(BaseCommand):
+    help = (
+        "Prepare a demonstration installation: load Balikpapan's regions and boundaries, create one "
+        "demo user per role (two Dinas Sosial managers for maker-checker, operators of Manggar, Damai "
+        "and Sepinggan) with fresh random passwords, and print the logins. Refuses to run with "
+        "ENTAS_DEBUG off unless --force is given."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            dest="as_json",
+            help="Print the users as JSON (username, password, role, areas).",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run even when DEBUG is off (never on a live system)."
+        )
+
+    def handle(self, *args: Any, as_json: bool, force: bool, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates accounts with printed passwords; it refuses to run with "
+                "ENTAS_DEBUG off. Use --force only on a throw-away installation."
+            )
+        quiet: dict[str, Any] = {"stdout": io.StringIO()} if as_json else {}
+        call_command("load_regions", **quiet)
+        boundaries = sorted(DATA_DIR.glob("*.geojson"))
+        if boundaries:
+            call_command("load_boundaries", *[str(p) for p in boundaries], **quiet)
+        logins = create_demo_users()
+        if as_json:
+            self.stdout.write(dump(as_dicts(logins)))
+            return
+        table = Table(title="entas demo logins (synthetic data only)")
+        for column in ("username", "password", "role", "areas"):
+            table.add_column(column)
+        for login in logins:
+            table.add_row(login.username, login.password, login.role, ", ".join(login.areas) or "–")
+        console = Console(file=io.StringIO(), width=100)
+        console.print(table)
+        self.stdout.write(console.file.getvalue())  # type: ignore[attr-defined]
+
+
+def dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)

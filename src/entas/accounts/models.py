@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Capability, Role, capabilities
+
+
+class User(AbstractUser):
+    """A person who works in entas: a kelurahan operator, a Dinas Sosial manager, a TKPK analyst…
+
+    The role says what they may do; the assigned areas say where. A user assigned to a kecamatan or
+    to the city acts on every kelurahan inside it.
+    """
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.OPERATOR)
+    areas = models.ManyToManyField(
+        "regions.Region",
+        verbose_name=_("areas"),
+        blank=True,
+        related_name="users",
+        help_text=_("Regions this user works in; a region includes everything under it."),
+    )
+    organisation = models.CharField(
+        _("organisation"), max_length=120, blank=True, help_text=_("OPD, kelurahan office or partner name.")
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def can(self, capability: Capability | str) -> bool:
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        return Capability(capability) in capabilities(self.role)
+
+    @property
+    def is_city_wide(self) -> bool:
+        """Administrators see the whole installation regardless of assigned areas."""
+        return self.is_superuser or self.role == Role.ADMIN

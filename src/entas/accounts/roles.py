@@ -1,0 +1,70 @@
+"""Roles and what each may do. Pure data: the one place that says who can do what.
+
+Where a role can act is a separate question, answered by the user's assigned areas
+(:mod:`entas.accounts.scoping`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    OPERATOR = "operator", _("Kelurahan operator")
+    DINSOS_MANAGER = "dinsos_manager", _("Dinas Sosial programme manager")
+    TRAINING_OFFICER = "training_officer", _("Training/UMKM officer")
+    TKPK_ANALYST = "tkpk_analyst", _("TKPK analyst")
+    AUDITOR = "auditor", _("Auditor")
+    PARTNER = "partner", _("Partner")
+
+
+class Capability(models.TextChoices):
+    VIEW_SUMMARY = "summary.view", _("See aggregate figures for own areas")
+    VIEW_REGISTRY = "registry.view", _("See households and members in own areas")
+    CHANGE_REGISTRY = "registry.change", _("Add and change households in own areas")
+    EXPORT_REGISTRY = "registry.export", _("Export households of own areas")
+    VIEW_FULL_NIK = "registry.view_nik", _("Reveal a member's full NIK (logged)")
+    MANAGE_PROGRAMMES = "programmes.manage", _("Prepare programmes and payment cycles")
+    APPROVE_PROGRAMMES = "programmes.approve", _("Approve cycles prepared by someone else")
+    MANAGE_TRAINING = "training.manage", _("Manage training and micro-business groups")
+    VIEW_ANALYTICS = "analytics.view", _("City-wide analytics (aggregates only)")
+    VIEW_AUDIT = "audit.view", _("Browse the audit trail")
+    RUN_JOBS = "jobs.run", _("Start background jobs")
+    MANAGE_REGIONS = "regions.manage", _("Load regions and boundaries")
+    MANAGE_USERS = "users.manage", _("Manage user accounts")
+
+
+C = Capability
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.OPERATOR: frozenset(
+        {C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.CHANGE_REGISTRY, C.EXPORT_REGISTRY, C.VIEW_FULL_NIK, C.RUN_JOBS}
+    ),
+    Role.DINSOS_MANAGER: frozenset(
+        {
+            C.VIEW_SUMMARY,
+            C.VIEW_REGISTRY,
+            C.CHANGE_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.VIEW_FULL_NIK,
+            C.MANAGE_PROGRAMMES,
+            C.APPROVE_PROGRAMMES,
+            C.RUN_JOBS,
+        }
+    ),
+    Role.TRAINING_OFFICER: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.MANAGE_TRAINING, C.RUN_JOBS}),
+    # TKPK analysts plan with figures, not with names: aggregates only (UU PDP data minimisation).
+    Role.TKPK_ANALYST: frozenset({C.VIEW_SUMMARY, C.VIEW_ANALYTICS, C.RUN_JOBS}),
+    Role.AUDITOR: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.VIEW_AUDIT, C.VIEW_ANALYTICS}),
+    # A partner (NGO, CSR) sees only what its own programmes touch; programmes grant that access.
+    Role.PARTNER: frozenset({C.VIEW_SUMMARY}),
+}
+
+
+def capabilities(role: str) -> frozenset[Capability]:
+    try:
+        return ROLE_CAPABILITIES[Role(role)]
+    except ValueError:
+        return frozenset()

@@ -1,0 +1,17 @@
+"""The entas REST API (OpenAPI at /api/docs). Session authentication with CSRF for now;
+every endpoint goes through the same area-scoped selectors as the pages.
+"""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from entas.core.api import router as jobs_router
+from entas.regions.api import router as regions_router
+from entas.registry.api import router as registry_router
+
+api = NinjaAPI(title="entas API", version="1", urls_namespace="api", auth=django_auth)
+api.add_router("/v1/regions", regions_router)
+api.add_router("/v1/households", registry_router)
+api.add_router("/v1/jobs", jobs_router)

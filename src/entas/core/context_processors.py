@@ -1,0 +1,30 @@
+"""The navigation: modules shown to the signed-in user, by what their role allows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from entas.accounts.roles import Capability
+
+# (url name, label, capability needed or None)
+MODULES = [
+    ("home", _("Summary"), Capability.VIEW_SUMMARY),
+    ("registry:household_list", _("Registry"), Capability.VIEW_REGISTRY),
+    ("jobs:list", _("Jobs"), None),
+    ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_modules": []}
+    items = [
+        {"url_name": name, "label": label}
+        for name, label, capability in MODULES
+        if capability is None or user.can(capability)
+    ]
+    return {"nav_modules": items, "nav_admin": user.is_staff}

@@ -1,0 +1,220 @@
+"""Background jobs: long work that reports progress, keeps a log and may leave a result file.
+
+A job kind is a function taking a :class:`JobContext`, registered with :func:`job_kind` in an app's
+``jobs.py``. :func:`submit` records a :class:`~entas.core.models.Job` and queues it for the
+database-backed worker (``entas worker``); :func:`execute` runs it, either in the worker or in
+the foreground from a command with a progress bar. Both paths run the same code.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from . import audit
+from .models import Job
+
+try:  # Django 6 ships the task framework; on 5.2 the django-tasks backport provides it.
+    from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - depends on the Django version
+    from django_tasks import task
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+ProgressCallback = Callable[[Job], None]
+
+
+class JobError(Exception):
+    """A job failed for a reason its user can act on; the message is shown as is."""
+
+
+@dataclass(frozen=True)
+class JobKind:
+    kind: str
+    label: str | Promise
+    function: Callable[[JobContext], dict[str, Any] | None]
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def job_kind(
+    kind: str, label: str | Promise
+) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
+    """Register a function as the body of jobs of ``kind``."""
+
+    def register(function: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
+        if kind in _KINDS and _KINDS[kind].function is not function:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        _KINDS[kind] = JobKind(kind, label, function)
+        return function
+
+    return register
+
+
+def get_kind(kind: str) -> JobKind:
+    try:
+        return _KINDS[kind]
+    except KeyError:
+        raise JobError(_("Unknown job kind %(kind)r.") % {"kind": kind}) from None
+
+
+def kinds() -> dict[str, JobKind]:
+    return dict(_KINDS)
+
+
+class JobContext:
+    """What a running job sees: its parameters, and ways to report progress, log and save a file.
+
+    Progress writes are throttled (at most one UPDATE every ``flush_seconds``) so that a job over a
+    million rows does not spend its time reporting.
+    """
+
+    def __init__(self, job: Job, on_progress: ProgressCallback | None = None, flush_seconds: float = 0.5):
+        self.job = job
+        self.on_progress = on_progress
+        self.flush_seconds = flush_seconds
+        self._last_flush = 0.0
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.job.params
+
+    @property
+    def actor(self) -> User | None:
+        return self.job.created_by
+
+    def set_total(self, total: int) -> None:
+        self.job.total = total
+        self._flush(force=True)
+
+    def advance(self, n: int = 1) -> None:
+        self.job.done += n
+        self._flush()
+
+    def log(self, message: str) -> None:
+        line = f"{timezone.localtime():%H:%M:%S} {message}\n"
+        self.job.log += line
+        Job.objects.filter(pk=self.job.pk).update(log=Concat(F("log"), Value(line)))
+        self._notify()
+
+    def save_result_file(self, name: str, content: bytes) -> None:
+        self.job.result_file.save(name, ContentFile(content), save=False)
+        Job.objects.filter(pk=self.job.pk).update(result_file=self.job.result_file.name)
+
+    def _flush(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last_flush >= self.flush_seconds:
+            self._last_flush = now
+            Job.objects.filter(pk=self.job.pk).update(
+                done=self.job.done, total=self.job.total, heartbeat_at=timezone.now()
+            )
+        self._notify()
+
+    def _notify(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.job)
+
+
+def submit(
+    *, kind: str, params: dict[str, Any], actor: User | None, rerun_of: Job | None = None, queue: bool = True
+) -> Job:
+    """Record a job and queue it for the worker once the surrounding transaction commits.
+
+    ``queue=False`` records it for a foreground run (:func:`execute` from a command).
+    """
+    get_kind(kind)  # fail now, not in the worker, on an unknown kind
+    with transaction.atomic():
+        job = Job.objects.create(kind=kind, params=params, created_by=actor, rerun_of=rerun_of)
+        audit.record(actor=actor, action="job.submit", obj=job, after={"kind": kind, "params": params})
+        if queue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    result = run_job_task.enqueue(job_id)
+    Job.objects.filter(pk=job_id, task_id="").update(task_id=str(result.id)[:64])
+
+
+def rerun(*, job: Job, actor: User | None, queue: bool = True) -> Job:
+    """Start a failed (or finished) job again with the same parameters."""
+    if not job.is_finished:
+        raise JobError(_("A job that is still queued or running cannot be re-run."))
+    return submit(kind=job.kind, params=job.params, actor=actor, rerun_of=job, queue=queue)
+
+
+def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
+    """Run a queued job to completion, recording success or failure. Never raises for job errors."""
+    claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if not claimed:
+        return job  # already run (or running) elsewhere: a job runs once
+    context = JobContext(job, on_progress)
+    try:
+        result = get_kind(job.kind).function(context)
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
+        detail = "" if isinstance(exc, JobError) else traceback.format_exc()
+        context.log(f"ERROR {message}")
+        Job.objects.filter(pk=job_id).update(
+            status=Job.Status.FAILED,
+            error=message + ("\n\n" + detail if detail else ""),
+            finished_at=timezone.now(),
+            done=job.done,
+            total=job.total,
+        )
+    else:
+        Job.objects.filter(pk=job_id).update(
+            status=Job.Status.SUCCEEDED,
+            result=result,
+            finished_at=timezone.now(),
+            done=job.done,
+            total=job.total,
+            heartbeat_at=timezone.now(),
+        )
+    job.refresh_from_db()
+    if on_progress is not None:
+        on_progress(job)
+    return job
+
+
+@task()
+def run_job_task(job_id: int) -> None:
+    """The task the worker runs: one job."""
+    execute(job_id)
+
+
+def mark_interrupted(*, stale_after: timedelta | None = None) -> int:
+    """Mark as failed the jobs left 'running' by a worker that stopped (restart, crash, power cut).
+
+    A job counts as interrupted when it has reported no progress for ``stale_after``
+    (ENTAS_JOB_STALE_SECONDS). It can then be re-run from its page or with ``entas jobs rerun``.
+    """
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.ENTAS_JOB_STALE_SECONDS)
+    cutoff = timezone.now() - stale_after
+    message = _("Interrupted: the worker stopped while this job ran. Run it again.")
+    line = f"{timezone.localtime():%H:%M:%S} ERROR {message}\n"
+    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=Job.Status.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        log=Concat(F("log"), Value(line)),
+    )

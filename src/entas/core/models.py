@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditImmutableError(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditImmutableError("Audit events cannot be changed.")
+
+    def delete(self) -> NoReturn:
+        raise AuditImmutableError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One thing a person did to, or saw of, the city's data: the accountability record that
+    UU 27/2022 (Pelindungan Data Pribadi) expects of whoever holds NIKs, family, health and
+    financial data. Written by services in the same transaction as the change it describes;
+    append-only: the application offers no way to edit or delete a row.
+    """
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    region_code = models.CharField(_("region code"), max_length=32, blank=True, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditImmutableError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditImmutableError("Audit events cannot be deleted.")
+
+
+class Job(models.Model):
+    """A piece of long work (an import, an export, a payment run) done by the background worker,
+    with the progress and log lines its page shows while it runs and the file it produced.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    done = models.PositiveBigIntegerField(_("done"), default=0)
+    total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
+    log = models.TextField(_("log"), blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    result_file = models.FileField(_("result file"), upload_to="jobs/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    rerun_of = models.ForeignKey(
+        "self", verbose_name=_("re-run of"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.status == self.Status.SUCCEEDED else None
+        return min(100, round(100 * self.done / self.total))
+
+    @property
+    def log_lines(self) -> list[str]:
+        return [line for line in self.log.splitlines() if line]

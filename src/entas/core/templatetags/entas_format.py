@@ -1,0 +1,28 @@
+"""Template filters for Indonesian presentation of money, counts and personal numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+
+from entas.core.money import format_rupiah
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value: Any) -> str:
+    """``{{ 1500000|rupiah }}`` → ``Rp1.500.000`` (``Rp1,500,000`` in English)."""
+    if value in (None, ""):
+        return "–"
+    return format_rupiah(int(value))
+
+
+@register.filter
+def count(value: Any) -> str:
+    """A whole number with the language's thousands separator: 12.345 / 12,345."""
+    if value in (None, ""):
+        return "–"
+    return number_format(int(value), decimal_pos=0, force_grouping=True)

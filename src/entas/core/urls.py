@@ -1,0 +1,20 @@
+from django.urls import include, path
+
+from . import views
+
+job_patterns = (
+    [
+        path("", views.job_list, name="list"),
+        path("<int:pk>/", views.job_detail, name="detail"),
+        path("<int:pk>/download/", views.job_download, name="download"),
+        path("<int:pk>/rerun/", views.job_rerun, name="rerun"),
+    ],
+    "jobs",
+)
+audit_patterns = ([path("", views.audit_list, name="list")], "audit")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("jobs/", include(job_patterns)),
+    path("audit/", include(audit_patterns)),
+]

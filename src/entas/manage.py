@@ -1,0 +1,15 @@
+"""The `entas` console script: Django's manage.py for this project (`entas migrate`, `entas runserver`)."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entas.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv if argv is not None else sys.argv)
+
+
+if __name__ == "__main__":
+    main()

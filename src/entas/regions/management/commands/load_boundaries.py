@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from entas.regions.services import RegionLoadError, load_boundaries
+
+
+class Command(BaseCommand):
+    help = (
+        "Attach boundary polygons from a GeoJSON FeatureCollection to loaded regions, matched by the "
+        "feature property 'code' (Kemendagri code). Unknown codes, duplicates and broken geometry "
+        "are reported and nothing is attached."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "files", nargs="+", type=Path, help="GeoJSON file(s), e.g. ../shared/data/*.geojson"
+        )
+
+    def handle(self, *args: Any, files: list[Path], **options: Any) -> None:
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"Cannot read {path}: {exc}") from exc
+            try:
+                report = load_boundaries(text=text, actor=None, source=path.name)
+            except RegionLoadError as exc:
+                for error in exc.errors:
+                    self.stderr.write(error)
+                raise CommandError(f"{len(exc.errors)} problem(s) in {path}; nothing was attached.") from exc
+            self.stdout.write(
+                f"{path.name}: {report.updated} boundaries attached, {report.unchanged} unchanged."
+            )

@@ -1,0 +1,220 @@
+"""Settings for entas. Everything a deployment changes is read from ENTAS_* environment variables.
+
+Defaults give a working development setup: SQLite under ``var/``, debug on, local hosts only.
+Production sets ENTAS_SECRET_KEY, ENTAS_DEBUG=0, ENTAS_ALLOWED_HOSTS and (usually)
+ENTAS_DATABASE_URL=postgres://…; then ``entas check --deploy`` reports nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout root when running from a clone (src/entas → ../..); VAR_DIR holds the SQLite file,
+# uploaded and generated files. ENTAS_VAR_DIR moves it (an installed package has no checkout).
+PROJECT_ROOT = PACKAGE_DIR.parent.parent
+VAR_DIR = Path(os.environ.get("ENTAS_VAR_DIR", PROJECT_ROOT / "var"))
+# The SQLite file, uploads and collected static files live here; create it on first use.
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1/0, true/false, yes/no or on/off, not {value!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = env_bool("ENTAS_DEBUG", True)
+
+_DEV_SECRET = "django-insecure-entas-development-only-never-use-in-production"  # noqa: S105
+SECRET_KEY = os.environ.get("ENTAS_SECRET_KEY") or _DEV_SECRET
+if not DEBUG and SECRET_KEY == _DEV_SECRET:
+    raise ImproperlyConfigured("ENTAS_SECRET_KEY must be set when ENTAS_DEBUG is off.")
+
+ALLOWED_HOSTS = env_list("ENTAS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("ENTAS_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "entas.core",
+    "entas.regions",
+    "entas.accounts",
+    "entas.registry",
+    "entas.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "entas.core.middleware.RequestContextMiddleware",
+    # Axes last: it inspects the outcome of authentication in the request.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "entas.urls"
+WSGI_APPLICATION = "entas.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "entas.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DEFAULT_SQLITE = VAR_DIR / "entas.sqlite3"
+DATABASE_URL = os.environ.get("ENTAS_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run while a writer writes (operators browse during an import); the busy
+    # timeout makes a second writer wait instead of failing at once with "database is locked".
+    # IMMEDIATE transactions take the write lock up front, so two writers never deadlock on upgrade.
+    _db["CONN_MAX_AGE"] = 0
+    _db.pop("CONN_HEALTH_CHECKS", None)
+    _db["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    _db.setdefault("TEST", {})
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and security ------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after 8 idle hours (one working day) and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("ENTAS_SESSION_SECONDS", 8 * 3600))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Five failed logins for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("ENTAS_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("ENTAS_HSTS_SECONDS", 31536000))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Language, time, formats ----------------------------------------------------------------
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("ENTAS_TIME_ZONE", "Asia/Makassar")
+FORMAT_MODULE_PATH = ["entas.formats"]
+
+# --- Static and uploaded files --------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Background jobs ------------------------------------------------------------------------
+# Tasks are rows in the database; `entas worker` runs them. No broker to install or operate.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("ENTAS_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# A running job that has not reported progress for this long is taken as interrupted.
+ENTAS_JOB_STALE_SECONDS = int(os.environ.get("ENTAS_JOB_STALE_SECONDS", 300))
+
+# --- The city ------------------------------------------------------------------------------
+# Kemendagri code of the kabupaten/kota this installation serves (Kota Balikpapan by default).
+ENTAS_CITY_CODE = os.environ.get("ENTAS_CITY_CODE", "64.71")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ENTAS_LOG_LEVEL", "WARNING")},
+}
