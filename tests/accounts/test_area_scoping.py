@@ -39,8 +39,10 @@ def test_a_user_without_areas_sees_nothing(
 
 
 def test_the_household_list_page_hides_other_kelurahan(
-    client_for: Callable[[User], Client], operator_manggar: User,
-    manggar_household: Household, damai_household: Household,
+    client_for: Callable[[User], Client],
+    operator_manggar: User,
+    manggar_household: Household,
+    damai_household: Household,
 ) -> None:
     page = client_for(operator_manggar).get(reverse("registry:household_list")).content.decode()
     assert manggar_household.kk_number in page
@@ -48,7 +50,9 @@ def test_the_household_list_page_hides_other_kelurahan(
 
 
 def test_searching_for_a_damai_nik_from_manggar_finds_nothing(
-    client_for: Callable[[User], Client], operator_manggar: User, damai_household: Household,
+    client_for: Callable[[User], Client],
+    operator_manggar: User,
+    damai_household: Household,
 ) -> None:
     nik = damai_household.members.first().nik  # type: ignore[union-attr]
     page = client_for(operator_manggar).get(reverse("registry:household_list"), {"q": nik}).content.decode()
@@ -56,14 +60,20 @@ def test_searching_for_a_damai_nik_from_manggar_finds_nothing(
 
 
 def test_the_detail_page_of_a_damai_household_is_not_found_for_manggar(
-    client_for: Callable[[User], Client], operator_manggar: User, damai_household: Household,
+    client_for: Callable[[User], Client],
+    operator_manggar: User,
+    damai_household: Household,
 ) -> None:
-    response = client_for(operator_manggar).get(reverse("registry:household_detail", args=[damai_household.pk]))
+    response = client_for(operator_manggar).get(
+        reverse("registry:household_detail", args=[damai_household.pk])
+    )
     assert response.status_code == 404
 
 
 def test_revealing_a_damai_nik_from_manggar_is_not_found(
-    client_for: Callable[[User], Client], operator_manggar: User, damai_household: Household,
+    client_for: Callable[[User], Client],
+    operator_manggar: User,
+    damai_household: Household,
 ) -> None:
     member = damai_household.members.first()
     url = reverse("registry:reveal_nik", args=[damai_household.pk, member.pk])  # type: ignore[union-attr]
@@ -73,8 +83,10 @@ def test_revealing_a_damai_nik_from_manggar_is_not_found(
 
 
 def test_the_api_lists_and_shows_only_own_area_households(
-    client_for: Callable[[User], Client], operator_manggar: User,
-    manggar_household: Household, damai_household: Household,
+    client_for: Callable[[User], Client],
+    operator_manggar: User,
+    manggar_household: Household,
+    damai_household: Household,
 ) -> None:
     client = client_for(operator_manggar)
     listing = client.get("/api/v1/households").json()
@@ -90,7 +102,9 @@ def test_the_api_refuses_anonymous_callers(manggar_household: Household) -> None
 
 
 def test_the_export_contains_only_own_area_households(
-    operator_manggar: User, manggar_household: Household, damai_household: Household,
+    operator_manggar: User,
+    manggar_household: Household,
+    damai_household: Household,
     django_capture_on_commit_callbacks: Callable[..., object],
 ) -> None:
     job = jobqueue.submit(kind="registry.export_households", params={}, actor=operator_manggar)
@@ -101,8 +115,10 @@ def test_the_export_contains_only_own_area_households(
 
 
 def test_the_home_summary_counts_only_own_areas(
-    client_for: Callable[[User], Client], operator_manggar: User,
-    manggar_household: Household, damai_household: Household,
+    client_for: Callable[[User], Client],
+    operator_manggar: User,
+    manggar_household: Household,
+    damai_household: Household,
 ) -> None:
     response = client_for(operator_manggar).get(reverse("home"))
     assert [k["name"] for k in response.context["kecamatan"]] == ["Balikpapan Timur"]
@@ -111,8 +127,10 @@ def test_the_home_summary_counts_only_own_areas(
 
 
 def test_a_tkpk_analyst_sees_city_figures_but_not_names(
-    client_for: Callable[[User], Client], tkpk_analyst: User,
-    manggar_household: Household, damai_household: Household,
+    client_for: Callable[[User], Client],
+    tkpk_analyst: User,
+    manggar_household: Household,
+    damai_household: Household,
 ) -> None:
     client = client_for(tkpk_analyst)
     home = client.get(reverse("home"))
@@ -122,10 +140,14 @@ def test_a_tkpk_analyst_sees_city_figures_but_not_names(
 
 
 def test_a_job_of_another_user_cannot_be_seen_or_downloaded(
-    client_for: Callable[[User], Client], operator_manggar: User, operator_damai: User,
+    client_for: Callable[[User], Client],
+    operator_manggar: User,
+    operator_damai: User,
     damai_household: Household,
 ) -> None:
-    job = jobqueue.execute(jobqueue.submit(kind="registry.export_households", params={}, actor=operator_damai).pk)
+    job = jobqueue.execute(
+        jobqueue.submit(kind="registry.export_households", params={}, actor=operator_damai).pk
+    )
     client = client_for(operator_manggar)
     assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404

@@ -51,10 +51,16 @@ def test_viewing_a_household_page_is_recorded_with_the_client_address(
     client_for: Callable[[User], Client], operator_manggar: User, manggar_household: Household
 ) -> None:
     client = client_for(operator_manggar)
-    response = client.get(reverse("registry:household_detail", args=[manggar_household.pk]), REMOTE_ADDR="10.1.2.3")
+    response = client.get(
+        reverse("registry:household_detail", args=[manggar_household.pk]), REMOTE_ADDR="10.1.2.3"
+    )
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="household.view")
-    assert (event.actor, event.object_id, event.client_ip) == (operator_manggar, str(manggar_household.pk), "10.1.2.3")
+    assert (event.actor, event.object_id, event.client_ip) == (
+        operator_manggar,
+        str(manggar_household.pk),
+        "10.1.2.3",
+    )
     assert event.region_code == "64.71.01.1001"
 
 
@@ -69,7 +75,9 @@ def test_the_page_masks_niks_and_revealing_one_is_recorded(
     assert member.masked_nik in page
     response = client.post(reverse("registry:reveal_nik", args=[manggar_household.pk, member.pk]))
     assert member.nik in response.content.decode()
-    assert AuditEvent.objects.filter(action="member.view_nik", actor=operator_manggar, object_id=str(member.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="member.view_nik", actor=operator_manggar, object_id=str(member.pk)
+    ).exists()
 
 
 def test_revealing_a_nik_needs_a_post(
@@ -83,7 +91,9 @@ def test_revealing_a_nik_needs_a_post(
 def test_the_auditor_browses_and_filters_the_trail(
     client_for: Callable[[User], Client], auditor: User, operator_manggar: User, manggar_household: Household
 ) -> None:
-    audit.record(actor=operator_manggar, action="household.view", obj=manggar_household, region_code="64.71.01.1001")
+    audit.record(
+        actor=operator_manggar, action="household.view", obj=manggar_household, region_code="64.71.01.1001"
+    )
     audit.record(actor=auditor, action="other.thing", object_repr="unrelated")
     client = client_for(auditor)
     page = client.get(reverse("audit:list"), {"action": "household.view", "actor": "op.manggar"})

@@ -58,8 +58,13 @@ def test_a_file_database_is_created_in_wal_mode(tmp_path: object) -> None:
         "import django; django.setup(); from django.db import connection; c = connection.cursor();"
         "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
     )
-    out = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "entas.settings"},
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "entas.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "wal"
 
 
@@ -71,8 +76,9 @@ def test_production_settings_pass_the_deploy_check(tmp_path: object) -> None:
         "ENTAS_ALLOWED_HOSTS": "entas.balikpapan.example",
         "ENTAS_VAR_DIR": str(tmp_path),
     }
-    result = subprocess.run([*ENTAS, "check", "--deploy", "--fail-level", "WARNING"], env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [*ENTAS, "check", "--deploy", "--fail-level", "WARNING"], env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

@@ -65,7 +65,12 @@ def test_no_template_loads_anything_from_the_network() -> None:
 
 def test_htmx_and_vega_are_vendored() -> None:
     vendor = PACKAGE / "static" / "vendor"
-    for name in ("htmx-2.0.11.min.js", "vega-6.4.0.min.js", "vega-lite-6.4.3.min.js", "vega-embed-7.3.0.min.js"):
+    for name in (
+        "htmx-2.0.11.min.js",
+        "vega-6.4.0.min.js",
+        "vega-lite-6.4.3.min.js",
+        "vega-embed-7.3.0.min.js",
+    ):
         assert (vendor / name).stat().st_size > 10_000
         assert "sourceMappingURL" not in (vendor / name).read_text(errors="ignore")
 
@@ -99,7 +104,9 @@ def test_a_user_without_areas_gets_a_helpful_empty_state(
 
 @pytest.mark.django_db
 def test_the_household_list_uses_a_constant_number_of_queries(
-    client_for: Callable[[User], Client], dinsos_manager: User, regions: dict[str, Region],
+    client_for: Callable[[User], Client],
+    dinsos_manager: User,
+    regions: dict[str, Region],
     django_assert_max_num_queries: Callable[..., object],
 ) -> None:
     from tests.conftest import make_household

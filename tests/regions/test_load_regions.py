@@ -10,14 +10,21 @@ from django.core.management import CommandError, call_command
 from entas.core.models import AuditEvent
 from entas.regions.codes import is_valid_code, kecamatan_code_from_digits, normalise_name
 from entas.regions.models import Region, RegionLevel
-from entas.regions.services import DATA_DIR, DEFAULT_REGIONS_FILE, RegionLoadError, load_boundaries, load_regions
+from entas.regions.services import (
+    DATA_DIR,
+    DEFAULT_REGIONS_FILE,
+    KNOWN_COLUMNS,
+    RegionLoadError,
+    load_boundaries,
+    load_regions,
+)
 
 pytestmark = pytest.mark.django_db
 
 KELURAHAN_GEOJSON = DATA_DIR / "balikpapan-kelurahan.geojson"
 KECAMATAN_GEOJSON = DATA_DIR / "balikpapan-kecamatan.geojson"
 
-HEADER = "code,name,bps_code,postal_code,centroid_lat,centroid_lng,area_km2,area_confirmed,aliases,valid_from,valid_to\n"
+HEADER = ",".join(KNOWN_COLUMNS) + "\n"
 
 
 def test_it_loads_balikpapan_with_6_kecamatan_and_34_kelurahan() -> None:
@@ -113,7 +120,11 @@ def _square(code: str, close: bool = True) -> dict:
     ring = [[116.8, -1.2], [116.9, -1.2], [116.9, -1.3], [116.8, -1.3]]
     if close:
         ring.append(ring[0])
-    return {"type": "Feature", "properties": {"code": code}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    return {
+        "type": "Feature",
+        "properties": {"code": code},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
 
 
 def test_unknown_codes_duplicates_and_broken_geometry_attach_nothing(regions: dict[str, Region]) -> None:
@@ -122,7 +133,11 @@ def test_unknown_codes_duplicates_and_broken_geometry_attach_nothing(regions: di
         _square("64.71.01.1001"),
         _square("64.71.99.1001"),
         _square("64.71.01.1002", close=False),
-        {"type": "Feature", "properties": {"code": "64.71.01.1003"}, "geometry": {"type": "Point", "coordinates": [1, 2]}},
+        {
+            "type": "Feature",
+            "properties": {"code": "64.71.01.1003"},
+            "geometry": {"type": "Point", "coordinates": [1, 2]},
+        },
     )
     with pytest.raises(RegionLoadError) as caught:
         load_boundaries(text=text, actor=None)
@@ -176,6 +191,8 @@ def test_the_packaged_boundaries_match_the_shared_data() -> None:
 
     shared = SHARED / "data"
     if not shared.is_dir():
-        pytest.skip(f"shared data not found at {shared} (expected ../shared/data relative to the project root)")
+        pytest.skip(
+            f"shared data not found at {shared} (expected ../shared/data relative to the project root)"
+        )
     for name in ("balikpapan-kelurahan.geojson", "balikpapan-kecamatan.geojson"):
         assert (DATA_DIR / name).read_bytes() == (shared / name).read_bytes()
