@@ -116,3 +116,25 @@ def test_the_household_list_uses_a_constant_number_of_queries(
     client = client_for(dinsos_manager)
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         assert client.get(reverse("registry:household_list")).status_code == 200
+
+
+def test_rings_are_rewound_clockwise_for_d3() -> None:
+    from entas.core.charts import _signed_area, rewind_for_d3
+
+    ccw = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]]  # RFC 7946 exterior ring
+    hole_cw = [[0.2, 0.2], [0.2, 0.4], [0.4, 0.4], [0.4, 0.2], [0.2, 0.2]]
+    rewound = rewind_for_d3({"type": "Polygon", "coordinates": [ccw, hole_cw]})
+    assert _signed_area(rewound["coordinates"][0]) < 0  # exterior now clockwise
+    assert _signed_area(rewound["coordinates"][1]) > 0  # hole now counter-clockwise
+    multi = rewind_for_d3({"type": "MultiPolygon", "coordinates": [[ccw]]})
+    assert _signed_area(multi["coordinates"][0][0]) < 0
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_indonesian_until_english_is_chosen(
+    client_for: Callable[[User], Client], operator_manggar: User
+) -> None:
+    client = client_for(operator_manggar)
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="id"' in response.content.decode()
+    assert response["Content-Language"] == "id"

@@ -2,9 +2,36 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
+
+
+def _signed_area(ring: list[list[float]]) -> float:
+    """Shoelace area in the lon/lat plane: positive when the ring runs counter-clockwise."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in pairwise(ring)) / 2
+
+
+def rewind_for_d3(geometry: dict[str, Any]) -> dict[str, Any]:
+    """Orient rings the way d3-geo (and so Vega) expects: exterior rings clockwise, holes
+    counter-clockwise. RFC 7946 GeoJSON uses the opposite order, which d3 reads as "the whole
+    globe except this polygon" and paints the entire map.
+    """
+
+    def polygon(rings: list[Any]) -> list[Any]:
+        out = []
+        for index, ring in enumerate(rings):
+            clockwise = _signed_area(ring) < 0
+            want_clockwise = index == 0
+            out.append(ring if clockwise == want_clockwise else ring[::-1])
+        return out
+
+    if geometry.get("type") == "Polygon":
+        return {"type": "Polygon", "coordinates": polygon(geometry["coordinates"])}
+    if geometry.get("type") == "MultiPolygon":
+        return {"type": "MultiPolygon", "coordinates": [polygon(p) for p in geometry["coordinates"]]}
+    return geometry
 
 
 def region_map(
@@ -22,7 +49,7 @@ def region_map(
         features = [
             {
                 "type": "Feature",
-                "geometry": r["boundary"],
+                "geometry": rewind_for_d3(r["boundary"]),
                 "properties": {k: r[k] for k in ("code", "name", "kecamatan", value)},
             }
             for r in rows
@@ -43,6 +70,7 @@ def region_map(
                     "type": "quantitative",
                     "title": value_title,
                     "scale": {"scheme": "blues"},
+                    "legend": {"format": ",d"},
                 },
                 "tooltip": [{**t, "field": f"properties.{t['field']}"} for t in tooltip],
             },
@@ -67,6 +95,7 @@ def region_map(
                 "type": "quantitative",
                 "title": value_title,
                 "scale": {"range": [20, 1600]},
+                "legend": {"format": ",d"},
             },
             "tooltip": tooltip,
         },

@@ -3,7 +3,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from .context import client_ip
 
@@ -32,3 +35,25 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             client_ip.reset(token)
+
+
+class LanguageMiddleware:
+    """Indonesian unless the user chose English with the language switch (a cookie).
+
+    Django's LocaleMiddleware would follow the browser's Accept-Language; office PCs often ship with
+    English browsers, yet the city works in Indonesian, so only an explicit choice changes it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.available = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in self.available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response
