@@ -34,9 +34,7 @@ def regions(db: Any) -> dict[str, Region]:
 @pytest.fixture
 def make_user(db: Any, regions: dict[str, Region]) -> Callable[..., User]:
     def make(username: str, role: Role, areas: list[str] | None = None, **extra: Any) -> User:
-        user = User.objects.create_user(
-            username=username, password="correct-horse-battery", role=role, **extra
-        )
+        user = User.objects.create_user(username=username, password="correct-horse-battery", role=role, **extra)
         user.areas.set([regions[c] for c in areas or []])
         return user
 
@@ -80,9 +78,7 @@ def admin_user(make_user: Callable[..., User]) -> User:
 
 def make_household(kelurahan: Region, kk: str, members: int = 3) -> Household:
     """A synthetic household with valid-looking, obviously fake NIKs (serials from 9000)."""
-    household = Household.objects.create(
-        kk_number=kk, kelurahan=kelurahan, address="Jl. Contoh", rt="001", rw="002"
-    )
+    household = Household.objects.create(kk_number=kk, kelurahan=kelurahan, address="Jl. Contoh", rt="001", rw="002")
     prefix = kelurahan.code.replace(".", "")[:6]
     for i in range(members):
         female = i % 2 == 1

@@ -64,9 +64,7 @@ def test_the_detail_page_of_a_damai_household_is_not_found_for_manggar(
     operator_manggar: User,
     damai_household: Household,
 ) -> None:
-    response = client_for(operator_manggar).get(
-        reverse("registry:household_detail", args=[damai_household.pk])
-    )
+    response = client_for(operator_manggar).get(reverse("registry:household_detail", args=[damai_household.pk]))
     assert response.status_code == 404
 
 
@@ -145,9 +143,7 @@ def test_a_job_of_another_user_cannot_be_seen_or_downloaded(
     operator_damai: User,
     damai_household: Household,
 ) -> None:
-    job = jobqueue.execute(
-        jobqueue.submit(kind="registry.export_households", params={}, actor=operator_damai).pk
-    )
+    job = jobqueue.execute(jobqueue.submit(kind="registry.export_households", params={}, actor=operator_damai).pk)
     client = client_for(operator_manggar)
     assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
     assert client.get(reverse("jobs:download", args=[job.pk])).status_code == 404

@@ -51,9 +51,7 @@ def test_viewing_a_household_page_is_recorded_with_the_client_address(
     client_for: Callable[[User], Client], operator_manggar: User, manggar_household: Household
 ) -> None:
     client = client_for(operator_manggar)
-    response = client.get(
-        reverse("registry:household_detail", args=[manggar_household.pk]), REMOTE_ADDR="10.1.2.3"
-    )
+    response = client.get(reverse("registry:household_detail", args=[manggar_household.pk]), REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="household.view")
     assert (event.actor, event.object_id, event.client_ip) == (
@@ -91,9 +89,7 @@ def test_revealing_a_nik_needs_a_post(
 def test_the_auditor_browses_and_filters_the_trail(
     client_for: Callable[[User], Client], auditor: User, operator_manggar: User, manggar_household: Household
 ) -> None:
-    audit.record(
-        actor=operator_manggar, action="household.view", obj=manggar_household, region_code="64.71.01.1001"
-    )
+    audit.record(actor=operator_manggar, action="household.view", obj=manggar_household, region_code="64.71.01.1001")
     audit.record(actor=auditor, action="other.thing", object_repr="unrelated")
     client = client_for(auditor)
     page = client.get(reverse("audit:list"), {"action": "household.view", "actor": "op.manggar"})

@@ -45,14 +45,10 @@ def test_a_job_reports_progress_log_and_result(operator_manggar: User) -> None:
 
 
 def test_a_failing_job_is_marked_failed_with_its_reason(operator_manggar: User) -> None:
-    job = jobqueue.execute(
-        jobqueue.submit(kind="test.count_to", params={"fail": 1}, actor=operator_manggar).pk
-    )
+    job = jobqueue.execute(jobqueue.submit(kind="test.count_to", params={"fail": 1}, actor=operator_manggar).pk)
     assert job.status == "failed"
     assert job.error == "the test job was told to fail"
-    crashed = jobqueue.execute(
-        jobqueue.submit(kind="test.count_to", params={"crash": 1}, actor=operator_manggar).pk
-    )
+    crashed = jobqueue.execute(jobqueue.submit(kind="test.count_to", params={"crash": 1}, actor=operator_manggar).pk)
     assert crashed.error.startswith("ZeroDivisionError: boom")
     assert "Traceback" in crashed.error
 
@@ -119,12 +115,8 @@ def test_the_job_page_polls_while_running_and_stops_when_done(
     assert "<html" in full
 
 
-def test_a_failed_job_can_be_rerun_from_its_page(
-    client_for: Callable[[User], Client], operator_manggar: User
-) -> None:
-    job = jobqueue.execute(
-        jobqueue.submit(kind="test.count_to", params={"fail": 1}, actor=operator_manggar).pk
-    )
+def test_a_failed_job_can_be_rerun_from_its_page(client_for: Callable[[User], Client], operator_manggar: User) -> None:
+    job = jobqueue.execute(jobqueue.submit(kind="test.count_to", params={"fail": 1}, actor=operator_manggar).pk)
     response = client_for(operator_manggar).post(reverse("jobs:rerun", args=[job.pk]))
     new = Job.objects.get(rerun_of=job)
     assert response["Location"] == reverse("jobs:detail", args=[new.pk])
@@ -143,13 +135,9 @@ def test_the_export_page_starts_a_job_and_the_result_downloads(
     assert manggar_household.kk_number in body
 
 
-def test_the_command_runs_a_job_in_the_foreground(
-    operator_manggar: User, manggar_household: Household
-) -> None:
+def test_the_command_runs_a_job_in_the_foreground(operator_manggar: User, manggar_household: Household) -> None:
     out = StringIO()
-    call_command(
-        "jobs", "run", "registry.export_households", "--user", "op.manggar", stdout=out, stderr=StringIO()
-    )
+    call_command("jobs", "run", "registry.export_households", "--user", "op.manggar", stdout=out, stderr=StringIO())
     assert "succeeded" in out.getvalue()
     job = Job.objects.get(kind="registry.export_households")
     assert job.status == "succeeded" and job.result == {"rows": 1}
@@ -172,16 +160,12 @@ def test_the_command_reports_a_failed_job(operator_manggar: User) -> None:
             stderr=StringIO(),
         )
     with pytest.raises(CommandError, match="KEY=VALUE"):
-        call_command(
-            "jobs", "run", "test.count_to", "--user", "op.manggar", "--param", "oops", stdout=StringIO()
-        )
+        call_command("jobs", "run", "test.count_to", "--user", "op.manggar", "--param", "oops", stdout=StringIO())
 
 
 def test_a_role_without_the_export_capability_cannot_export(
     client_for: Callable[[User], Client], tkpk_analyst: User
 ) -> None:
     assert client_for(tkpk_analyst).post(reverse("registry:export")).status_code == 403
-    job = jobqueue.execute(
-        jobqueue.submit(kind="registry.export_households", params={}, actor=tkpk_analyst).pk
-    )
+    job = jobqueue.execute(jobqueue.submit(kind="registry.export_households", params={}, actor=tkpk_analyst).pk)
     assert job.status == "failed"

@@ -94,9 +94,7 @@ def test_a_map_needs_coordinates() -> None:
 
 
 @pytest.mark.django_db
-def test_a_user_without_areas_gets_a_helpful_empty_state(
-    client_for: Callable[[User], Client], partner: User
-) -> None:
+def test_a_user_without_areas_gets_a_helpful_empty_state(client_for: Callable[[User], Client], partner: User) -> None:
     page = client_for(partner).get(reverse("home")).content.decode()
     assert "map-spec" not in page
     assert "entas load_regions" in page

@@ -191,8 +191,6 @@ def test_the_packaged_boundaries_match_the_shared_data() -> None:
 
     shared = SHARED / "data"
     if not shared.is_dir():
-        pytest.skip(
-            f"shared data not found at {shared} (expected ../shared/data relative to the project root)"
-        )
+        pytest.skip(f"shared data not found at {shared} (expected ../shared/data relative to the project root)")
     for name in ("balikpapan-kelurahan.geojson", "balikpapan-kecamatan.geojson"):
         assert (DATA_DIR / name).read_bytes() == (shared / name).read_bytes()

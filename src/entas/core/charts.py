@@ -34,9 +34,7 @@ def rewind_for_d3(geometry: dict[str, Any]) -> dict[str, Any]:
     return geometry
 
 
-def region_map(
-    rows: list[dict[str, Any]], *, value: str, value_title: str, name_title: str
-) -> dict[str, Any] | None:
+def region_map(rows: list[dict[str, Any]], *, value: str, value_title: str, name_title: str) -> dict[str, Any] | None:
     """A map of one value per region: a choropleth when every region has a boundary, else
     proportional circles on the centroids. None when there is nothing to place on a map.
     """
@@ -82,9 +80,7 @@ def region_map(
         "$schema": VEGA_LITE_SCHEMA,
         "width": "container",
         "height": 420,
-        "data": {
-            "values": [{k: r[k] for k in ("code", "name", "kecamatan", "lat", "lng", value)} for r in points]
-        },
+        "data": {"values": [{k: r[k] for k in ("code", "name", "kecamatan", "lat", "lng", value)} for r in points]},
         "projection": {"type": "mercator"},
         "mark": {"type": "circle", "fill": "#1f5fa8", "fillOpacity": 0.6, "stroke": "#0b2e59"},
         "encoding": {

@@ -52,9 +52,7 @@ class JobKind:
 _KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(
-    kind: str, label: str | Promise
-) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
+def job_kind(kind: str, label: str | Promise) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
     """Register a function as the body of jobs of ``kind``."""
 
     def register(function: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:

@@ -78,9 +78,7 @@ class Job(models.Model):
 
     kind = models.CharField(_("kind"), max_length=64, db_index=True)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     done = models.PositiveBigIntegerField(_("done"), default=0)
     total = models.PositiveBigIntegerField(_("total"), null=True, blank=True)
     log = models.TextField(_("log"), blank=True)
@@ -100,9 +98,7 @@ class Job(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
-    rerun_of = models.ForeignKey(
-        "self", verbose_name=_("re-run of"), null=True, blank=True, on_delete=models.SET_NULL
-    )
+    rerun_of = models.ForeignKey("self", verbose_name=_("re-run of"), null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -28,6 +28,4 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
     with transaction.atomic():
-        audit.record(
-            actor=None, action="auth.login_failed", object_type="accounts.user", object_repr=username
-        )
+        audit.record(actor=None, action="auth.login_failed", object_type="accounts.user", object_repr=username)

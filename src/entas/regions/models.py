@@ -49,12 +49,8 @@ class Region(models.Model):
     area_confirmed = models.BooleanField(
         _("area confirmed"), default=False, help_text=_("False when the area figure has no reliable source.")
     )
-    aliases = models.JSONField(
-        _("aliases"), default=list, blank=True, help_text=_("Other spellings, for matching.")
-    )
-    boundary = models.JSONField(
-        _("boundary"), null=True, blank=True, help_text=_("GeoJSON geometry (WGS 84).")
-    )
+    aliases = models.JSONField(_("aliases"), default=list, blank=True, help_text=_("Other spellings, for matching."))
+    boundary = models.JSONField(_("boundary"), null=True, blank=True, help_text=_("GeoJSON geometry (WGS 84)."))
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     predecessors = models.ManyToManyField(

@@ -69,8 +69,7 @@ def _float(value: str, column: str, line: int, errors: list[str], lo: float, hi:
         number = float(value)
     except ValueError:
         errors.append(
-            _("Line %(line)d: %(column)s %(value)r is not a number.")
-            % {"line": line, "column": column, "value": value}
+            _("Line %(line)d: %(column)s %(value)r is not a number.") % {"line": line, "column": column, "value": value}
         )
         return None
     if not (lo <= number <= hi) or math.isnan(number):
@@ -129,14 +128,11 @@ def parse_regions_csv(text: str) -> tuple[list[dict[str, Any]], list[str]]:
             errors.append(_("Line %(line)d: the name of %(code)s is empty.") % {"line": line, "code": code})
         postal = get("postal_code")
         if postal and not (len(postal) == 5 and postal.isdigit()):
-            errors.append(
-                _("Line %(line)d: postal code %(value)r must be 5 digits.") % {"line": line, "value": postal}
-            )
+            errors.append(_("Line %(line)d: postal code %(value)r must be 5 digits.") % {"line": line, "value": postal})
         confirmed = get("area_confirmed").lower()
         if confirmed not in {"", "true", "false", "1", "0", "yes", "no"}:
             errors.append(
-                _("Line %(line)d: area_confirmed %(value)r must be true or false.")
-                % {"line": line, "value": confirmed}
+                _("Line %(line)d: area_confirmed %(value)r must be true or false.") % {"line": line, "value": confirmed}
             )
         row = {
             "code": code,
@@ -165,8 +161,7 @@ def load_regions(*, text: str, actor: User | None, source: str = "") -> LoadRepo
     rows, errors = parse_regions_csv(text)
     in_file = {row["code"] for row in rows}
     existing = {
-        r.code: r
-        for r in Region.objects.filter(code__in=in_file | {parent_code(c) for c in in_file if parent_code(c)})
+        r.code: r for r in Region.objects.filter(code__in=in_file | {parent_code(c) for c in in_file if parent_code(c)})
     }
     for row in rows:
         parent = parent_code(row["code"])
@@ -216,9 +211,7 @@ def _ring_errors(ring: Any) -> str | None:
     if not isinstance(ring, list) or len(ring) < 4:
         return _("a ring has fewer than 4 points")
     for point in ring:
-        if not (
-            isinstance(point, list) and len(point) >= 2 and all(isinstance(c, int | float) for c in point[:2])
-        ):
+        if not (isinstance(point, list) and len(point) >= 2 and all(isinstance(c, int | float) for c in point[:2])):
             return _("a point is not a [longitude, latitude] pair")
         lng, lat = point[0], point[1]
         if not (-180 <= lng <= 180 and -90 <= lat <= 90):
@@ -273,15 +266,11 @@ def load_boundaries(*, text: str, actor: User | None, source: str = "") -> LoadR
             errors.append(_("%(label)s: code %(code)s appears twice.") % {"label": label, "code": code})
             continue
         if (problem := geometry_error(feature.get("geometry"))) is not None:
-            errors.append(
-                _("%(label)s: broken geometry: %(problem)s.") % {"label": label, "problem": problem}
-            )
+            errors.append(_("%(label)s: broken geometry: %(problem)s.") % {"label": label, "problem": problem})
             continue
         wanted[code] = feature
     regions = {r.code: r for r in Region.objects.filter(code__in=wanted)}
-    errors += [
-        _("Code %(code)s is not a loaded region.") % {"code": code} for code in wanted if code not in regions
-    ]
+    errors += [_("Code %(code)s is not a loaded region.") % {"code": code} for code in wanted if code not in regions]
     if not features:
         errors.append(_("The file has no features."))
     if errors:

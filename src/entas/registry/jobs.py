@@ -38,9 +38,7 @@ def export_households(ctx: JobContext) -> dict[str, Any]:
         if not batch:
             break
         for h in batch:
-            writer.writerow(
-                [h.kk_number, h.kelurahan.code, h.kelurahan.name, h.address, h.rt, h.rw, h.n_members]
-            )
+            writer.writerow([h.kk_number, h.kelurahan.code, h.kelurahan.name, h.address, h.rt, h.rw, h.n_members])
         last_pk = batch[-1].pk
         written += len(batch)
         ctx.advance(len(batch))

@@ -22,9 +22,7 @@ def households_for(user: User) -> QuerySet[Household]:
     """Households the user may see: none without the registry capability, else those in their areas."""
     if not user.is_authenticated or not user.can(Capability.VIEW_REGISTRY):
         return Household.objects.none()
-    return Household.objects.filter(region_q(user, "kelurahan")).select_related(
-        "kelurahan", "kelurahan__parent"
-    )
+    return Household.objects.filter(region_q(user, "kelurahan")).select_related("kelurahan", "kelurahan__parent")
 
 
 def search_households(user: User, query: str = "") -> QuerySet[Household]:
@@ -49,17 +47,28 @@ def members_of(household: Household) -> QuerySet[Member]:
 
 
 def summary_by_kelurahan(user: User) -> list[dict[str, Any]]:
-    """Households and people per kelurahan in the user's areas, one query."""
+    """Households and people per kelurahan in the user's areas: two GROUP BY queries over the
+    registry (no join between the two big tables) and one over the regions.
+    """
     if not user.is_authenticated or not user.can(Capability.VIEW_SUMMARY):
         return []
-    rows = (
-        Region.objects.filter(region_q(user), level=RegionLevel.KELURAHAN)
-        .select_related("parent")
-        .annotate(
-            n_households=Count("households", distinct=True),
-            n_people=Count("households__members"),
-        )
-        .order_by("code")
+    regions = list(
+        Region.objects.filter(region_q(user), level=RegionLevel.KELURAHAN).select_related("parent").order_by("code")
+    )
+    ids = [r.pk for r in regions]
+    households = dict(
+        Household.objects.filter(kelurahan_id__in=ids)
+        .order_by()
+        .values_list("kelurahan_id")
+        .annotate(n=Count("id"))
+        .values_list("kelurahan_id", "n")
+    )
+    people = dict(
+        Member.objects.filter(household__kelurahan_id__in=ids)
+        .order_by()
+        .values_list("household__kelurahan_id")
+        .annotate(n=Count("id"))
+        .values_list("household__kelurahan_id", "n")
     )
     return [
         {
@@ -67,11 +76,11 @@ def summary_by_kelurahan(user: User) -> list[dict[str, Any]]:
             "kecamatan": r.parent.name if r.parent else "",
             "code": r.code,
             "name": r.name,
-            "households": r.n_households,  # type: ignore[attr-defined]
-            "people": r.n_people,  # type: ignore[attr-defined]
+            "households": households.get(r.pk, 0),
+            "people": people.get(r.pk, 0),
             "lat": r.centroid_lat,
             "lng": r.centroid_lng,
             "boundary": r.boundary,
         }
-        for r in rows
+        for r in regions
     ]

@@ -30,9 +30,7 @@ class Command(BaseCommand):
             dest="as_json",
             help="Print the users as JSON (username, password, role, areas).",
         )
-        parser.add_argument(
-            "--force", action="store_true", help="Run even when DEBUG is off (never on a live system)."
-        )
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off (never on a live system).")
 
     def handle(self, *args: Any, as_json: bool, force: bool, **options: Any) -> None:
         if not settings.DEBUG and not force:

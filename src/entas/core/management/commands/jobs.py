@@ -87,9 +87,7 @@ class Command(BaseCommand):
 
     def _run(self, job: Job, background: bool, verbosity: int) -> None:
         if background:
-            self.stdout.write(
-                f"Job {job.pk} queued; 'entas worker' will run it ('entas jobs show {job.pk}')."
-            )
+            self.stdout.write(f"Job {job.pk} queued; 'entas worker' will run it ('entas jobs show {job.pk}').")
             return
         label = jobqueue.get_kind(job.kind).label
         with job_progress(str(label), enabled=verbosity > 0) as on_progress:

@@ -36,9 +36,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(f"{count} interrupted job(s) marked failed; re-run them."))
         if not batch:
             self._watch_stale_jobs()
-        call_command(
-            "db_worker", batch=batch, interval=interval, no_startup_delay=True, verbosity=options["verbosity"]
-        )
+        call_command("db_worker", batch=batch, interval=interval, no_startup_delay=True, verbosity=options["verbosity"])
 
     def _watch_stale_jobs(self) -> None:
         stop = threading.Event()

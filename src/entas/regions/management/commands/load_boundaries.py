@@ -17,9 +17,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "files", nargs="+", type=Path, help="GeoJSON file(s), e.g. ../shared/data/*.geojson"
-        )
+        parser.add_argument("files", nargs="+", type=Path, help="GeoJSON file(s), e.g. ../shared/data/*.geojson")
 
     def handle(self, *args: Any, files: list[Path], **options: Any) -> None:
         for path in files:
@@ -33,6 +31,4 @@ class Command(BaseCommand):
                 for error in exc.errors:
                     self.stderr.write(error)
                 raise CommandError(f"{len(exc.errors)} problem(s) in {path}; nothing was attached.") from exc
-            self.stdout.write(
-                f"{path.name}: {report.updated} boundaries attached, {report.unchanged} unchanged."
-            )
+            self.stdout.write(f"{path.name}: {report.updated} boundaries attached, {report.unchanged} unchanged.")

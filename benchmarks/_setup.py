@@ -1,0 +1,34 @@
+"""Shared set-up for benchmarks: a throw-away database (SQLite file, or ENTAS_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def django_setup() -> None:
+    os.environ.setdefault("ENTAS_VAR_DIR", tempfile.mkdtemp(prefix="entas-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entas.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("load_regions", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Best wall time of ``repeat`` runs (the least disturbed by other load on the machine)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
