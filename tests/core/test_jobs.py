@@ -127,7 +127,7 @@ def test_the_export_page_starts_a_job_and_the_result_downloads(
 ) -> None:
     client = client_for(operator_manggar)
     response = client.post(reverse("registry:export"))
-    job = Job.objects.get(kind="registry.export_households")
+    job = Job.objects.get(kind="registry.export")
     assert response["Location"] == reverse("jobs:detail", args=[job.pk])
     jobqueue.execute(job.pk)
     download = client.get(reverse("jobs:download", args=[job.pk]))
@@ -137,13 +137,13 @@ def test_the_export_page_starts_a_job_and_the_result_downloads(
 
 def test_the_command_runs_a_job_in_the_foreground(operator_manggar: User, manggar_household: Household) -> None:
     out = StringIO()
-    call_command("jobs", "run", "registry.export_households", "--user", "op.manggar", stdout=out, stderr=StringIO())
+    call_command("jobs", "run", "registry.export", "--user", "op.manggar", stdout=out, stderr=StringIO())
     assert "succeeded" in out.getvalue()
-    job = Job.objects.get(kind="registry.export_households")
-    assert job.status == "succeeded" and job.result == {"rows": 1}
+    job = Job.objects.get(kind="registry.export")
+    assert job.status == "succeeded" and job.result == {"rows": 3, "format": "csv"}
     shown = StringIO()
     call_command("jobs", "show", str(job.pk), stdout=shown)
-    assert "1 households written" in shown.getvalue() or "1 rumah tangga" in shown.getvalue()
+    assert "3 member rows written" in shown.getvalue()
 
 
 def test_the_command_reports_a_failed_job(operator_manggar: User) -> None:
@@ -167,5 +167,5 @@ def test_a_role_without_the_export_capability_cannot_export(
     client_for: Callable[[User], Client], tkpk_analyst: User
 ) -> None:
     assert client_for(tkpk_analyst).post(reverse("registry:export")).status_code == 403
-    job = jobqueue.execute(jobqueue.submit(kind="registry.export_households", params={}, actor=tkpk_analyst).pk)
+    job = jobqueue.execute(jobqueue.submit(kind="registry.export", params={}, actor=tkpk_analyst).pk)
     assert job.status == "failed"

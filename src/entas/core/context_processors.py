@@ -21,10 +21,12 @@ MODULES = [
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_modules": []}
+        return {"nav_modules": [], "caps": frozenset()}
     items = [
         {"url_name": name, "label": label}
         for name, label, capability in MODULES
         if capability is None or user.can(capability)
     ]
-    return {"nav_modules": items, "nav_admin": user.is_staff}
+    # The capability values the user holds, for templates: {% if "registry.change" in caps %}
+    caps = frozenset(c.value for c in Capability if user.can(c))
+    return {"nav_modules": items, "nav_admin": user.is_staff, "caps": caps}

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("kinds", help="List the job kinds.")
         run = sub.add_parser("run", help="Run a job (foreground unless --background).")
-        run.add_argument("kind", help="Job kind, e.g. registry.export_households")
+        run.add_argument("kind", help="Job kind, e.g. registry.export")
         run.add_argument("--user", required=True, help="Username the job runs as (its areas and role apply).")
         run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="Job parameter.")
         run.add_argument("--background", action="store_true", help="Queue for the worker instead.")

@@ -1,0 +1,127 @@
+"""Exporting the registry in the import format (so an export re-imports unchanged): CSV, XLSX or
+Parquet, streamed in id-ordered batches of households, limited to what the user may see.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch
+
+from .columns import ALL_COLUMNS, COLUMN_NAMES
+from .models import Member, ProgrammeReceipt
+from .selectors import households_for
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+FORMATS = ("csv", "xlsx", "parquet")
+BATCH = 1000
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def iter_rows(user: User, *, progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
+    """One list of cells per member, the household's cells repeated, in COLUMN_NAMES order."""
+    qs = (
+        households_for(user)
+        .order_by("pk")
+        .prefetch_related(
+            Prefetch("members", queryset=Member.objects.order_by("relationship", "birth_date", "pk")),
+            Prefetch("programme_receipts", queryset=ProgrammeReceipt.objects.order_by("month")),
+        )
+    )
+    household_columns = [c.name for c in ALL_COLUMNS if c.level == "household"]
+    member_columns = [c.name for c in ALL_COLUMNS if c.level == "member"]
+    last = 0
+    while True:
+        batch = list(qs.filter(pk__gt=last)[:BATCH])
+        if not batch:
+            return
+        for household in batch:
+            latest = {r.programme: r.month for r in household.programme_receipts.all()}
+            head: list[str] = []
+            for name in household_columns:
+                if name == "kelurahan_code":
+                    head.append(household.kelurahan.code)
+                elif name.startswith("prog_"):
+                    month = latest.get(name[5:])
+                    head.append(f"{month:%Y-%m}" if month else "")
+                else:
+                    head.append(_text(getattr(household, name)))
+            for member in household.members.all():
+                yield head + [_text(getattr(member, name)) for name in member_columns]
+        last = batch[-1].pk
+        if progress:
+            progress(len(batch))
+
+
+def export_registry(user: User, out: Path, fmt: str, *, progress: Callable[[int], None] | None = None) -> int:
+    """Write the registry the user may see to ``out``; returns the number of member rows."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    rows = 0
+    if fmt == "xlsx":
+        import xlsxwriter
+
+        workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+        sheet = workbook.add_worksheet("registri")
+        text = workbook.add_format({"num_format": "@"})  # NIK and KK stay text: Excel keeps only 15 digits of a number
+        sheet.write_row(0, 0, COLUMN_NAMES)
+        for rows, cells in enumerate(iter_rows(user, progress=progress), start=1):
+            sheet.write_row(rows, 0, cells, text)
+        workbook.close()
+        return rows
+    target = out if fmt == "csv" else Path(tempfile.mkstemp(suffix=".csv")[1])
+    with target.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMN_NAMES)
+        for cells in iter_rows(user, progress=progress):
+            writer.writerow(cells)
+            rows += 1
+    if fmt == "parquet":
+        import duckdb
+
+        try:
+            with duckdb.connect(
+                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+            ) as db:
+                db.read_csv(str(target), all_varchar=True, header=True).write_parquet(str(out))
+        finally:
+            target.unlink(missing_ok=True)
+    return rows
+
+
+def template_xlsx(out: Path) -> None:
+    """The import template: the header row, one example family, and a sheet explaining each column."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(out))
+    text = workbook.add_format({"num_format": "@"})
+    bold = workbook.add_format({"bold": True})
+    sheet = workbook.add_worksheet("registri")
+    sheet.write_row(0, 0, COLUMN_NAMES, bold)
+    sheet.set_column(0, len(COLUMN_NAMES) - 1, 16, text)
+    guide = workbook.add_worksheet("petunjuk")
+    guide.write_row(0, 0, ["column", "label", "level", "required", "values"], bold)
+    for row, column in enumerate(ALL_COLUMNS, start=1):
+        guide.write_row(
+            row, 0, [column.name, str(column.label), column.level, "yes" if column.required else "", column.help]
+        )
+    guide.set_column(0, 0, 24)
+    guide.set_column(1, 1, 36)
+    guide.set_column(4, 4, 120)
+    workbook.close()

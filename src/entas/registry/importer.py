@@ -1,0 +1,465 @@
+"""Bulk import of the registry: one row per member, the household's columns repeated.
+
+Nothing is lost: every input row is counted as inserted, updated, unchanged or rejected, and every
+rejected row goes to the rejection file with its row number and every reason. A family with one
+bad member is held back whole. Work is committed in batches of whole families, so a crash leaves
+the registry consistent and a re-run (which is idempotent) finishes the job.
+
+Rows of one family must be consecutive (as every export writes them); set-based throughout:
+one lookup query per batch for existing families and NIKs, bulk inserts and updates.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from entas.accounts.scoping import region_q
+from entas.core.audit import diff
+from entas.core.ids import Issue
+from entas.core.models import AuditEvent
+from entas.regions.models import Region, RegionLevel
+
+from .choices import RegistrationSource
+from .columns import (
+    ALL_COLUMNS,
+    HOUSEHOLD_COLUMNS,
+    MEMBER_COLUMNS,
+    MEMBER_FIELDS,
+    REQUIRED,
+    parse_value,
+)
+from .fileformats import FileFormatError, open_rows
+from .models import Household, KKNumber, Member, Membership, ProgrammeReceipt
+from .names import name_key
+from .validation import validate_family, validate_household, validate_member
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+BATCH_ROWS = 2000
+HOUSEHOLD_RAW = [c.name for c in HOUSEHOLD_COLUMNS]
+
+
+@dataclass
+class ImportSummary:
+    total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    households_inserted: int = 0
+    households_updated: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+    rejection_file: str | None = None
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+            "households_inserted": self.households_inserted,
+            "households_updated": self.households_updated,
+            "unknown_columns": self.unknown_columns,
+            "rejection_file": self.rejection_file,
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass
+class Family:
+    """The consecutive rows of one KK number, parsed."""
+
+    kk: str
+    rows: list[tuple[int, dict[str, str]]]
+    household: dict[str, Any] = field(default_factory=dict)
+    members: list[dict[str, Any]] = field(default_factory=list)
+    programmes: dict[str, dt.date] = field(default_factory=dict)
+    kelurahan_id: int | None = None
+    row_issues: dict[int, list[str]] = field(default_factory=dict)
+    family_issues: list[str] = field(default_factory=list)
+    warnings: int = 0
+
+    def reject(self, message: str, row: int | None = None) -> None:
+        if row is None:
+            self.family_issues.append(message)
+        else:
+            self.row_issues.setdefault(row, []).append(message)
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.family_issues or self.row_issues)
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        actor: User | None,
+        source: str = RegistrationSource.OPERATOR,
+        dry_run: bool = False,
+        rejection_path: Path,
+        progress: Callable[[int], None] | None = None,
+        log: Callable[[str], None] | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        self.actor = actor
+        self.source = source
+        self.dry_run = dry_run
+        self.rejection_path = rejection_path
+        self.progress = progress or (lambda n: None)
+        self.log = log or (lambda m: None)
+        self.today = today or timezone.localdate()
+        self.summary = ImportSummary(dry_run=dry_run)
+        regions = Region.objects.all()
+        self.kecamatan = {r.code.replace(".", "") for r in regions if r.level == RegionLevel.KECAMATAN}
+        self.kelurahan = {r.code: r.pk for r in regions if r.level == RegionLevel.KELURAHAN}
+        allowed = Region.objects.filter(level=RegionLevel.KELURAHAN)
+        if actor is not None:
+            allowed = allowed.filter(region_q(actor))
+        self.allowed_kelurahan = set(allowed.values_list("pk", flat=True))
+        self.kelurahan_names = dict(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("pk", "name"))
+        self.seen_kk: dict[str, int] = {}
+        self.seen_nik: dict[str, int] = {}
+        self._rejections: Any = None
+        self._rejection_writer: Any = None
+        self._header: list[str] = []
+
+    # -- reading -------------------------------------------------------------------------------
+    def run(self, path: Path) -> ImportSummary:
+        source = open_rows(path)
+        missing = [c for c in REQUIRED if c not in source.header]
+        if missing:
+            raise FileFormatError(
+                _("The file lacks the required column(s): %(columns)s. Download the template for the full list.")
+                % {"columns": ", ".join(missing)}
+            )
+        known = {c.name for c in ALL_COLUMNS}
+        self.summary.unknown_columns = [h for h in source.header if h and h not in known]
+        if self.summary.unknown_columns:
+            self.log(_("Ignored unknown column(s): %(columns)s") % {"columns": ", ".join(self.summary.unknown_columns)})
+        self._header = source.header
+        batch: list[Family] = []
+        batch_rows = 0
+        try:
+            for family in self._families(source.rows):
+                batch.append(family)
+                batch_rows += len(family.rows)
+                if batch_rows >= BATCH_ROWS:
+                    self._process(batch)
+                    batch, batch_rows = [], 0
+            if batch:
+                self._process(batch)
+        finally:
+            if self._rejections is not None:
+                self._rejections.close()
+        return self.summary
+
+    def _families(self, rows: Iterator[tuple[int, dict[str, str]]]) -> Iterator[Family]:
+        current: Family | None = None
+        for number, cells in rows:
+            kk = cells.get("kk_number", "").strip()
+            if current is not None and kk == current.kk and kk:
+                current.rows.append((number, cells))
+                continue
+            if current is not None:
+                yield self._parse(current)
+            current = Family(kk, [(number, cells)])
+        if current is not None:
+            yield self._parse(current)
+
+    # -- parsing and validation (no database but the region lookups made up front) ------------
+    def _parse(self, family: Family) -> Family:
+        first_row, first = family.rows[0]
+        if family.kk in self.seen_kk:
+            family.reject(
+                _("The rows of family KK %(kk)s must be consecutive; it also appears at row %(row)d.")
+                % {"kk": family.kk, "row": self.seen_kk[family.kk]}
+            )
+        elif family.kk:
+            self.seen_kk[family.kk] = first_row
+        for number, cells in family.rows[1:]:
+            differing = [c for c in HOUSEHOLD_RAW if cells.get(c, "") != first.get(c, "")]
+            if differing:
+                family.reject(
+                    _("Row %(row)d: household column(s) %(columns)s differ from row %(first)d of the same KK.")
+                    % {"row": number, "columns": ", ".join(differing[:5]), "first": first_row},
+                    number,
+                )
+        # Household values from the first row.
+        for column in HOUSEHOLD_COLUMNS:
+            value, issue = parse_value(column, first.get(column.name, ""))
+            if issue:
+                family.reject(issue.message, first_row)
+            elif column.name.startswith("prog_"):
+                if value:
+                    family.programmes[column.name[5:]] = value
+            elif column.name != "kelurahan_code":
+                family.household[column.name] = value
+        code = first.get("kelurahan_code", "").strip()
+        if code:
+            kelurahan_id = self.kelurahan.get(code)
+            if kelurahan_id is None:
+                family.reject(_("kelurahan_code %(value)r is not a loaded kelurahan.") % {"value": code}, first_row)
+            elif kelurahan_id not in self.allowed_kelurahan:
+                family.reject(_("kelurahan_code %(value)s is outside your areas.") % {"value": code}, first_row)
+            family.kelurahan_id = kelurahan_id
+        self._add_issues(
+            family, first_row, validate_household(family.household, today=self.today, known_kecamatan=self.kecamatan)
+        )
+        # Members, one per row.
+        for number, cells in family.rows:
+            member: dict[str, Any] = {"_row": number}
+            for column in MEMBER_COLUMNS:
+                value, issue = parse_value(column, cells.get(column.name, ""))
+                if issue:
+                    family.reject(issue.message, number)
+                member[column.name] = value
+            nik = member.get("nik")
+            if nik:
+                if nik in self.seen_nik:
+                    family.reject(
+                        _("NIK %(nik)s also appears at row %(row)d of this file.")
+                        % {"nik": nik, "row": self.seen_nik[nik]},
+                        number,
+                    )
+                else:
+                    self.seen_nik[nik] = number
+            self._add_issues(family, number, validate_member(member, today=self.today, known_kecamatan=self.kecamatan))
+            family.members.append(member)
+        self._add_issues(family, None, validate_family(family.members))
+        return family
+
+    def _add_issues(self, family: Family, row: int | None, issues: list[Issue]) -> None:
+        for issue in issues:
+            if issue.is_error:
+                family.reject(issue.message, row)
+            else:
+                family.warnings += 1
+
+    # -- writing ---------------------------------------------------------------------------------
+    def _process(self, batch: list[Family]) -> None:
+        accepted = [f for f in batch if not f.rejected]
+        if accepted:
+            self._check_against_registry(accepted)
+        for family in batch:
+            if family.rejected:
+                self._write_rejection(family)
+        good = [f for f in accepted if not f.rejected]
+        if good:
+            if self.dry_run:
+                self._apply(good, write=False)
+            else:
+                with transaction.atomic():
+                    self._apply(good, write=True)
+        self.summary.warnings += sum(f.warnings for f in good)
+        self.progress(sum(len(f.rows) for f in batch))
+
+    def _check_against_registry(self, families: list[Family]) -> None:
+        """A NIK registered in another family is rejected, naming that family where the user may see it."""
+        by_nik = {m["nik"]: f for f in families for m in f.members}
+        existing = Member.objects.filter(nik__in=list(by_nik)).values_list(
+            "nik", "household__kk_number", "household__kelurahan_id"
+        )
+        for nik, kk, kelurahan_id in existing:
+            family = by_nik[nik]
+            if kk == family.kk:
+                continue
+            row = next(m["_row"] for m in family.members if m["nik"] == nik)
+            if kelurahan_id in self.allowed_kelurahan:
+                family.reject(
+                    _(
+                        "NIK %(nik)s is already registered in family KK %(kk)s (Kelurahan %(kel)s); a move "
+                        "between families goes through a change request."
+                    )
+                    % {"nik": nik, "kk": kk, "kel": self.kelurahan_names.get(kelurahan_id, "?")},
+                    row,
+                )
+            else:
+                family.reject(
+                    _("NIK %(nik)s is already registered in a family outside your areas.") % {"nik": nik}, row
+                )
+        # An existing family outside the user's areas cannot be changed from here.
+        outside = Household.objects.filter(kk_number__in=[f.kk for f in families]).exclude(
+            kelurahan_id__in=self.allowed_kelurahan
+        )
+        for kk in outside.values_list("kk_number", flat=True):
+            family = next(f for f in families if f.kk == kk)
+            family.reject(_("Family KK %(kk)s is registered outside your areas.") % {"kk": kk})
+
+    def _apply(self, families: list[Family], *, write: bool) -> None:
+        now = timezone.now()
+        existing = {h.kk_number: h for h in Household.objects.filter(kk_number__in=[f.kk for f in families])}
+        niks = [m["nik"] for f in families for m in f.members]
+        members = {m.nik: m for m in Member.objects.filter(nik__in=niks)}
+        new_households: list[Household] = []
+        changed_households: list[Household] = []
+        changed_household_fields: set[str] = set()
+        audit: list[AuditEvent] = []
+        for family in families:
+            values = {**family.household, "kelurahan_id": family.kelurahan_id}
+            household = existing.get(family.kk)
+            if household is None:
+                household = Household(**values, registration_source=self.source, created_at=now, updated_at=now)
+                new_households.append(household)
+                family_changed = True
+            else:
+                before = {k: getattr(household, k) for k in values}
+                changed = {k for k, v in values.items() if before[k] != v}
+                family_changed = bool(changed)
+                if changed:
+                    for k in changed:
+                        setattr(household, k, values[k])
+                    household.version += 1
+                    household.updated_at = now
+                    changed_households.append(household)
+                    changed_household_fields |= changed
+                    b, a = diff({k: before[k] for k in changed}, {k: values[k] for k in changed})
+                    audit.append(self._event("household.import_update", household, b, a))
+            family.household["_obj"] = household
+            family.household["_changed"] = family_changed and household.pk is not None
+        if write and new_households:
+            Household.objects.bulk_create(new_households, batch_size=1000)
+            if new_households[0].pk is None:  # backends without RETURNING: fetch the ids
+                ids = dict(
+                    Household.objects.filter(kk_number__in=[h.kk_number for h in new_households]).values_list(
+                        "kk_number", "pk"
+                    )
+                )
+                for h in new_households:
+                    h.pk = ids[h.kk_number]
+            KKNumber.objects.bulk_create(
+                [KKNumber(household=h, kk_number=h.kk_number, valid_from=self.today) for h in new_households]
+            )
+            audit += [
+                self._event("household.import_create", h, None, {"kk_number": h.kk_number}) for h in new_households
+            ]
+        if write and changed_households:
+            Household.objects.bulk_update(
+                changed_households, [*sorted(changed_household_fields), "version", "updated_at"], batch_size=500
+            )
+        new_members: list[Member] = []
+        changed_members: list[Member] = []
+        changed_member_fields: set[str] = set()
+        receipts: list[ProgrammeReceipt] = []
+        for family in families:
+            household = family.household["_obj"]
+            household_changed = family.household["_changed"]
+            for row in family.members:
+                values = {k: row[k] for k in MEMBER_FIELDS}
+                values["name_key"] = name_key(values["name"])
+                member = members.get(values["nik"])
+                if member is None:
+                    new_members.append(Member(household=household, **values, created_at=now, updated_at=now))
+                    self.summary.inserted += 1
+                    continue
+                before = {k: getattr(member, k) for k in values}
+                changed = {k for k, v in values.items() if before[k] != v}
+                if changed:
+                    for k in changed:
+                        setattr(member, k, values[k])
+                    member.updated_at = now
+                    changed_members.append(member)
+                    changed_member_fields |= changed
+                    b, a = diff({k: before[k] for k in changed}, {k: values[k] for k in changed})
+                    audit.append(self._event("member.import_update", member, b, a))
+                if changed or household_changed:
+                    self.summary.updated += 1
+                else:
+                    self.summary.unchanged += 1
+            receipts += [
+                ProgrammeReceipt(household=household, programme=p, month=m) for p, m in family.programmes.items()
+            ]
+        self.summary.households_inserted += len(new_households)
+        self.summary.households_updated += len(changed_households)
+        if not write:
+            return
+        if new_members:
+            Member.objects.bulk_create(new_members, batch_size=1000)
+            if new_members[0].pk is None:
+                ids = dict(Member.objects.filter(nik__in=[m.nik for m in new_members]).values_list("nik", "pk"))
+                for m in new_members:
+                    m.pk = ids[m.nik]
+            Membership.objects.bulk_create(
+                [
+                    Membership(member=m, household=m.household, relationship=m.relationship, start_date=self.today)
+                    for m in new_members
+                ],
+                batch_size=1000,
+            )
+        if changed_members:
+            Member.objects.bulk_update(changed_members, [*sorted(changed_member_fields), "updated_at"], batch_size=500)
+        if receipts:
+            ProgrammeReceipt.objects.bulk_create(receipts, ignore_conflicts=True, batch_size=1000)
+        if audit:
+            AuditEvent.objects.bulk_create(audit, batch_size=1000)
+
+    def _event(self, action: str, obj: Any, before: Any, after: Any) -> AuditEvent:
+        from entas.core.context import client_ip
+
+        return AuditEvent(
+            actor=self.actor,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200] if not isinstance(obj, Member) else obj.masked_nik,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            client_ip=client_ip.get(),
+            note=f"import ({self.source})",
+        )
+
+    def _write_rejection(self, family: Family) -> None:
+        if self._rejection_writer is None:
+            self.rejection_path.parent.mkdir(parents=True, exist_ok=True)
+            self._rejections = self.rejection_path.open("w", newline="", encoding="utf-8-sig")
+            self._rejection_writer = csv.writer(self._rejections)
+            self._rejection_writer.writerow(["row_number", "reasons", *self._header])
+            self.summary.rejection_file = str(self.rejection_path)
+        for number, cells in family.rows:
+            reasons = list(family.row_issues.get(number, [])) + family.family_issues
+            if not reasons:
+                bad_rows = ", ".join(str(r) for r in sorted(family.row_issues))
+                reasons = [
+                    _("Held back with its family: another member has an error (row %(rows)s).") % {"rows": bad_rows}
+                ]
+            self._rejection_writer.writerow([number, " | ".join(reasons), *(cells.get(h, "") for h in self._header)])
+        self.summary.rejected += len(family.rows)
+
+
+def _jsonable(values: Any) -> Any:
+    if values is None:
+        return None
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+
+
+def import_registry(
+    path: Path,
+    *,
+    actor: User | None,
+    source: str = RegistrationSource.OPERATOR,
+    dry_run: bool = False,
+    rejection_path: Path,
+    progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> ImportSummary:
+    """Import a registry file; returns the accounting. Raises FileFormatError for an unreadable file."""
+    importer = Importer(
+        actor=actor, source=source, dry_run=dry_run, rejection_path=rejection_path, progress=progress, log=log
+    )
+    summary = importer.run(path)
+    summary.total = summary.inserted + summary.updated + summary.unchanged + summary.rejected
+    return summary

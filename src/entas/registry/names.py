@@ -1,0 +1,85 @@
+"""Normalising Indonesian personal names for search and matching (pure)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Religious and academic titles and honorifics that come and go between records of one person.
+TITLES = {
+    "h",
+    "hj",
+    "hajah",
+    "haji",
+    "ir",
+    "dr",
+    "drs",
+    "dra",
+    "prof",
+    "st",
+    "sh",
+    "se",
+    "spd",
+    "sag",
+    "sos",
+    "ssos",
+    "skom",
+    "sked",
+    "amd",
+    "mm",
+    "mh",
+    "msi",
+    "mpd",
+    "ssi",
+    "sip",
+    "skm",
+    "apt",
+    "ners",
+    "bpk",
+    "ibu",
+    "sdr",
+    "sdri",
+    "tn",
+    "ny",
+    "nn",
+    "almarhum",
+    "alm",
+    "almh",
+}
+PATRONYMIC = {"bin", "binti", "bt", "bn"}
+
+
+def name_key(name: str) -> str:
+    """``"Hj. Siti Aminah, S.Pd."`` → ``"siti aminah"``: folded, titles removed, spaces collapsed.
+
+    A patronymic (bin/binti and what follows) is dropped: it is often missing from one record.
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    # "S.Pd." and "S. Pd" are one title: drop dots and commas inside titles before splitting.
+    tokens = re.split(r"[\s,]+", folded.replace(".", " ").replace("'", ""))
+    words: list[str] = []
+    for token in tokens:
+        token = re.sub(r"[^a-z]", "", token)
+        if not token or token in TITLES:
+            continue
+        if token in PATRONYMIC and words:
+            break
+        words.append(token)
+    return " ".join(words)
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one insertion, deletion or substitution."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
