@@ -195,9 +195,9 @@ def test_a_crash_mid_import_leaves_whole_families_and_a_rerun_finishes(
     calls = {"n": 0}
     original = importer_module.Importer._apply
 
-    def crash_on_second_batch(self: Any, families: Any, *, write: bool) -> None:
+    def crash_on_second_batch(self: Any, *args: Any, write: bool) -> None:
         calls["n"] += 1
-        original(self, families, write=write)
+        original(self, *args, write=write)
         if calls["n"] == 2:
             raise KeyboardInterrupt("killed")
 

@@ -61,6 +61,11 @@ class Column:
 
 
 def _parse_date(value: str) -> dt.date:
+    if len(value) == 10 and value[4] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ParseError from None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
             return dt.datetime.strptime(value, fmt).date()

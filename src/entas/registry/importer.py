@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
 from entas.core.audit import diff
-from entas.core.ids import Issue
+from entas.core.bulk import Inserter, update_rows
+from entas.core.context import client_ip
+from entas.core.ids import Issue, mask_nik
 from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
@@ -32,6 +34,7 @@ from .choices import RegistrationSource
 from .columns import (
     ALL_COLUMNS,
     HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_FIELDS,
     MEMBER_COLUMNS,
     MEMBER_FIELDS,
     REQUIRED,
@@ -46,7 +49,8 @@ if TYPE_CHECKING:
     from entas.accounts.models import User
 
 BATCH_ROWS = 2000
-HOUSEHOLD_RAW = [c.name for c in HOUSEHOLD_COLUMNS]
+HOUSEHOLD_LOOKUP = list(dict.fromkeys(["id", "kk_number", "kelurahan_id", "version", *HOUSEHOLD_FIELDS]))
+MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", "name_key", *MEMBER_FIELDS]))
 
 
 @dataclass
@@ -152,6 +156,17 @@ class Importer:
         if self.summary.unknown_columns:
             self.log(_("Ignored unknown column(s): %(columns)s") % {"columns": ", ".join(self.summary.unknown_columns)})
         self._header = source.header
+        present = set(source.header)
+        # Only the columns the file has are parsed; the others take their blank value once.
+        self.household_columns = [c for c in HOUSEHOLD_COLUMNS if c.name in present]
+        self.member_columns = [c for c in MEMBER_COLUMNS if c.name in present]
+        self.household_blank = {
+            c.name: parse_value(c, "")[0]
+            for c in HOUSEHOLD_COLUMNS
+            if c.name not in present and not c.name.startswith("prog_")
+        }
+        self.member_blank = {c.name: parse_value(c, "")[0] for c in MEMBER_COLUMNS if c.name not in present}
+        self.household_raw = [c.name for c in self.household_columns]
         batch: list[Family] = []
         batch_rows = 0
         try:
@@ -192,7 +207,7 @@ class Importer:
         elif family.kk:
             self.seen_kk[family.kk] = first_row
         for number, cells in family.rows[1:]:
-            differing = [c for c in HOUSEHOLD_RAW if cells.get(c, "") != first.get(c, "")]
+            differing = [c for c in self.household_raw if cells.get(c, "") != first.get(c, "")]
             if differing:
                 family.reject(
                     _("Row %(row)d: household column(s) %(columns)s differ from row %(first)d of the same KK.")
@@ -200,7 +215,8 @@ class Importer:
                     number,
                 )
         # Household values from the first row.
-        for column in HOUSEHOLD_COLUMNS:
+        family.household.update(self.household_blank)
+        for column in self.household_columns:
             value, issue = parse_value(column, first.get(column.name, ""))
             if issue:
                 family.reject(issue.message, first_row)
@@ -222,8 +238,8 @@ class Importer:
         )
         # Members, one per row.
         for number, cells in family.rows:
-            member: dict[str, Any] = {"_row": number}
-            for column in MEMBER_COLUMNS:
+            member: dict[str, Any] = {"_row": number, **self.member_blank}
+            for column in self.member_columns:
                 value, issue = parse_value(column, cells.get(column.name, ""))
                 if issue:
                     family.reject(issue.message, number)
@@ -253,29 +269,54 @@ class Importer:
     # -- writing ---------------------------------------------------------------------------------
     def _process(self, batch: list[Family]) -> None:
         accepted = [f for f in batch if not f.rejected]
+        households: dict[str, dict[str, Any]] = {}
+        members: dict[str, dict[str, Any]] = {}
         if accepted:
-            self._check_against_registry(accepted)
+            # One lookup per table for the whole batch, shared by the checks and the writes.
+            households = {
+                h["kk_number"]: h
+                for h in Household.objects.filter(kk_number__in=[f.kk for f in accepted]).values(*HOUSEHOLD_LOOKUP)
+            }
+            members = {
+                m["nik"]: m
+                for m in Member.objects.filter(nik__in=[m["nik"] for f in accepted for m in f.members]).values(
+                    *MEMBER_LOOKUP, "household__kk_number"
+                )
+            }
+            self._check_against_registry(accepted, households, members)
         for family in batch:
             if family.rejected:
                 self._write_rejection(family)
         good = [f for f in accepted if not f.rejected]
         if good:
             if self.dry_run:
-                self._apply(good, write=False)
+                self._apply(good, households, members, write=False)
             else:
                 with transaction.atomic():
-                    self._apply(good, write=True)
+                    self._apply(good, households, members, write=True)
         self.summary.warnings += sum(f.warnings for f in good)
         self.progress(sum(len(f.rows) for f in batch))
 
-    def _check_against_registry(self, families: list[Family]) -> None:
-        """A NIK registered in another family is rejected, naming that family where the user may see it."""
+    def _check_against_registry(
+        self, families: list[Family], households: dict[str, dict[str, Any]], members: dict[str, dict[str, Any]]
+    ) -> None:
+        """A NIK registered in another family is rejected, naming that family where the user may see it;
+        a family registered outside the user's areas cannot be changed from here."""
         by_nik = {m["nik"]: f for f in families for m in f.members}
-        existing = Member.objects.filter(nik__in=list(by_nik)).values_list(
-            "nik", "household__kk_number", "household__kelurahan_id"
+        by_kk = {f.kk: f for f in families}
+        kelurahan_of = (
+            dict(
+                Household.objects.filter(pk__in={m["household_id"] for m in members.values()}).values_list(
+                    "pk", "kelurahan_id"
+                )
+            )
+            if any(m["household__kk_number"] != by_nik[n].kk for n, m in members.items())
+            else {}
         )
-        for nik, kk, kelurahan_id in existing:
+        for nik, member in members.items():
             family = by_nik[nik]
+            kk = member["household__kk_number"]
+            kelurahan_id = kelurahan_of.get(member["household_id"])
             if kk == family.kk:
                 continue
             row = next(m["_row"] for m in family.members if m["nik"] == nik)
@@ -292,130 +333,119 @@ class Importer:
                 family.reject(
                     _("NIK %(nik)s is already registered in a family outside your areas.") % {"nik": nik}, row
                 )
-        # An existing family outside the user's areas cannot be changed from here.
-        outside = Household.objects.filter(kk_number__in=[f.kk for f in families]).exclude(
-            kelurahan_id__in=self.allowed_kelurahan
-        )
-        for kk in outside.values_list("kk_number", flat=True):
-            family = next(f for f in families if f.kk == kk)
-            family.reject(_("Family KK %(kk)s is registered outside your areas.") % {"kk": kk})
+        for kk, household in households.items():
+            if household["kelurahan_id"] not in self.allowed_kelurahan:
+                by_kk[kk].reject(_("Family KK %(kk)s is registered outside your areas.") % {"kk": kk})
 
-    def _apply(self, families: list[Family], *, write: bool) -> None:
+    def _apply(
+        self,
+        families: list[Family],
+        existing: dict[str, dict[str, Any]],
+        members: dict[str, dict[str, Any]],
+        *,
+        write: bool,
+    ) -> None:
+        """Insert new families and members, update changed ones, count every row. Set-based: the
+        batch's lookups are made by the caller; one executemany per kind of write.
+        """
         now = timezone.now()
-        existing = {h.kk_number: h for h in Household.objects.filter(kk_number__in=[f.kk for f in families])}
-        niks = [m["nik"] for f in families for m in f.members]
-        members = {m.nik: m for m in Member.objects.filter(nik__in=niks)}
-        new_households: list[Household] = []
-        changed_households: list[Household] = []
-        changed_household_fields: set[str] = set()
+        new_households: list[dict[str, Any]] = []
+        household_updates: list[tuple[int, dict[str, Any]]] = []
+        household_fields: set[str] = set()
         audit: list[AuditEvent] = []
+        changed_kk: set[str] = set()
         for family in families:
             values = {**family.household, "kelurahan_id": family.kelurahan_id}
-            household = existing.get(family.kk)
-            if household is None:
-                household = Household(**values, registration_source=self.source, created_at=now, updated_at=now)
-                new_households.append(household)
-                family_changed = True
-            else:
-                before = {k: getattr(household, k) for k in values}
-                changed = {k for k, v in values.items() if before[k] != v}
-                family_changed = bool(changed)
-                if changed:
-                    for k in changed:
-                        setattr(household, k, values[k])
-                    household.version += 1
-                    household.updated_at = now
-                    changed_households.append(household)
-                    changed_household_fields |= changed
-                    b, a = diff({k: before[k] for k in changed}, {k: values[k] for k in changed})
-                    audit.append(self._event("household.import_update", household, b, a))
-            family.household["_obj"] = household
-            family.household["_changed"] = family_changed and household.pk is not None
-        if write and new_households:
-            Household.objects.bulk_create(new_households, batch_size=1000)
-            if new_households[0].pk is None:  # backends without RETURNING: fetch the ids
-                ids = dict(
-                    Household.objects.filter(kk_number__in=[h.kk_number for h in new_households]).values_list(
-                        "kk_number", "pk"
-                    )
+            old = existing.get(family.kk)
+            if old is None:
+                new_households.append(
+                    {**values, "registration_source": self.source, "created_at": now, "updated_at": now}
                 )
-                for h in new_households:
-                    h.pk = ids[h.kk_number]
-            KKNumber.objects.bulk_create(
-                [KKNumber(household=h, kk_number=h.kk_number, valid_from=self.today) for h in new_households]
+                continue
+            changed = [k for k, v in values.items() if old[k] != v]
+            if changed:
+                changed_kk.add(family.kk)
+                household_fields.update(changed)
+                household_updates.append((old["id"], {**values, "version": old["version"] + 1, "updated_at": now}))
+                b, a = diff({k: old[k] for k in changed}, {k: values[k] for k in changed})
+                audit.append(
+                    self._event("household.import_update", "registry.household", old["id"], f"KK {family.kk}", b, a)
+                )
+        self.summary.households_inserted += len(new_households)
+        self.summary.households_updated += len(household_updates)
+        household_ids = {kk: h["id"] for kk, h in existing.items()}
+        if write and new_households:
+            Inserter(Household).insert(new_households)
+            household_ids.update(
+                Household.objects.filter(kk_number__in=[h["kk_number"] for h in new_households]).values_list(
+                    "kk_number", "pk"
+                )
             )
-            audit += [
-                self._event("household.import_create", h, None, {"kk_number": h.kk_number}) for h in new_households
-            ]
-        if write and changed_households:
-            Household.objects.bulk_update(
-                changed_households, [*sorted(changed_household_fields), "version", "updated_at"], batch_size=500
+            Inserter(KKNumber).insert(
+                {"household_id": household_ids[h["kk_number"]], "kk_number": h["kk_number"], "valid_from": self.today}
+                for h in new_households
             )
-        new_members: list[Member] = []
-        changed_members: list[Member] = []
-        changed_member_fields: set[str] = set()
-        receipts: list[ProgrammeReceipt] = []
+        if write and household_updates:
+            update_rows(Household, [*sorted(household_fields), "version", "updated_at"], household_updates)
+        new_members: list[dict[str, Any]] = []
+        member_updates: list[tuple[int, dict[str, Any]]] = []
+        member_fields: set[str] = set()
+        receipts: list[dict[str, Any]] = []
         for family in families:
-            household = family.household["_obj"]
-            household_changed = family.household["_changed"]
+            household_id = household_ids.get(family.kk)
             for row in family.members:
                 values = {k: row[k] for k in MEMBER_FIELDS}
                 values["name_key"] = name_key(values["name"])
-                member = members.get(values["nik"])
-                if member is None:
-                    new_members.append(Member(household=household, **values, created_at=now, updated_at=now))
+                old = members.get(values["nik"])
+                if old is None:
+                    new_members.append({**values, "household_id": household_id, "created_at": now, "updated_at": now})
                     self.summary.inserted += 1
                     continue
-                before = {k: getattr(member, k) for k in values}
-                changed = {k for k, v in values.items() if before[k] != v}
+                changed = [k for k, v in values.items() if old[k] != v]
                 if changed:
-                    for k in changed:
-                        setattr(member, k, values[k])
-                    member.updated_at = now
-                    changed_members.append(member)
-                    changed_member_fields |= changed
-                    b, a = diff({k: before[k] for k in changed}, {k: values[k] for k in changed})
-                    audit.append(self._event("member.import_update", member, b, a))
-                if changed or household_changed:
+                    member_fields.update(changed)
+                    member_updates.append((old["id"], {**values, "updated_at": now}))
+                    b, a = diff({k: old[k] for k in changed}, {k: values[k] for k in changed})
+                    audit.append(
+                        self._event("member.import_update", "registry.member", old["id"], mask_nik(values["nik"]), b, a)
+                    )
+                if changed or family.kk in changed_kk:
                     self.summary.updated += 1
                 else:
                     self.summary.unchanged += 1
             receipts += [
-                ProgrammeReceipt(household=household, programme=p, month=m) for p, m in family.programmes.items()
+                {"household_id": household_id, "programme": p, "month": m} for p, m in family.programmes.items()
             ]
-        self.summary.households_inserted += len(new_households)
-        self.summary.households_updated += len(changed_households)
         if not write:
             return
         if new_members:
-            Member.objects.bulk_create(new_members, batch_size=1000)
-            if new_members[0].pk is None:
-                ids = dict(Member.objects.filter(nik__in=[m.nik for m in new_members]).values_list("nik", "pk"))
-                for m in new_members:
-                    m.pk = ids[m.nik]
-            Membership.objects.bulk_create(
-                [
-                    Membership(member=m, household=m.household, relationship=m.relationship, start_date=self.today)
-                    for m in new_members
-                ],
-                batch_size=1000,
+            Inserter(Member).insert(new_members)
+            member_ids = dict(Member.objects.filter(nik__in=[m["nik"] for m in new_members]).values_list("nik", "pk"))
+            Inserter(Membership).insert(
+                {
+                    "member_id": member_ids[m["nik"]],
+                    "household_id": m["household_id"],
+                    "relationship": m["relationship"],
+                    "start_date": self.today,
+                }
+                for m in new_members
             )
-        if changed_members:
-            Member.objects.bulk_update(changed_members, [*sorted(changed_member_fields), "updated_at"], batch_size=500)
+        if member_updates:
+            update_rows(Member, [*sorted(member_fields), "updated_at"], member_updates)
         if receipts:
-            ProgrammeReceipt.objects.bulk_create(receipts, ignore_conflicts=True, batch_size=1000)
+            Inserter(ProgrammeReceipt, on_conflict_ignore=True).insert(receipts)
         if audit:
-            AuditEvent.objects.bulk_create(audit, batch_size=1000)
+            AuditEvent.objects.bulk_create(audit, batch_size=500)
 
-    def _event(self, action: str, obj: Any, before: Any, after: Any) -> AuditEvent:
-        from entas.core.context import client_ip
-
+    def _event(
+        self, action: str, object_type: str, object_id: int, object_repr: str, before: Any, after: Any
+    ) -> AuditEvent:
         return AuditEvent(
             actor=self.actor,
             action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200] if not isinstance(obj, Member) else obj.masked_nik,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=object_repr[:200],
             before=_jsonable(before),
             after=_jsonable(after),
             client_ip=client_ip.get(),
