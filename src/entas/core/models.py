@@ -64,6 +64,12 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditImmutableError("Audit events cannot be deleted.")
 
+    @property
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """(field, before, after) for each recorded field, for display."""
+        before, after = self.before or {}, self.after or {}
+        return [(k, before.get(k), after.get(k)) for k in sorted({*before, *after})]
+
 
 class Job(models.Model):
     """A piece of long work (an import, an export, a payment run) done by the background worker,

@@ -48,15 +48,20 @@ class Column:
 
     @property
     def help(self) -> str:
+        """What a cell of this column may hold, in the active language (import page, template)."""
         if self.kind == "code":
             return "; ".join(f"{k} = {v}" for k, v in self.choices.items())
+        if self.kind == "int" and self.maximum is not None:
+            return _("whole number %(lo)s–%(hi)s") % {"lo": _fmt(self.minimum), "hi": _fmt(self.maximum)}
+        if self.kind == "text" and self.max_length:
+            return _("text, at most %(n)d characters") % {"n": self.max_length}
         return {
-            "bool": "1 = ya / yes, 0 = tidak / no",
-            "date": "YYYY-MM-DD",
-            "month": "YYYY-MM",
-            "int": "integer" + (f" {self.minimum:g}–{self.maximum:g}" if self.maximum is not None else ""),
-            "float": "decimal number (dot)",
-            "text": f"text (at most {self.max_length} characters)" if self.max_length else "text",
+            "bool": _("1 = yes, 0 = no (also ya/tidak)"),
+            "date": _("date YYYY-MM-DD (also DD/MM/YYYY)"),
+            "month": _("month YYYY-MM"),
+            "int": _("whole number"),
+            "float": _("decimal number"),
+            "text": _("text"),
         }[self.kind]
 
 
@@ -220,7 +225,7 @@ HOUSEHOLD_SKIP = {
     "updated_at",
     "registration_source",
 }
-MEMBER_SKIP = {"id", "household", "name_key", "created_at", "updated_at"}
+MEMBER_SKIP = {"id", "household", "name_key", "name_key_rev", "created_at", "updated_at"}
 COORDINATE_RANGES = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0)}
 
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 BATCH_ROWS = 2000
 HOUSEHOLD_LOOKUP = list(dict.fromkeys(["id", "kk_number", "kelurahan_id", "version", *HOUSEHOLD_FIELDS]))
-MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", "name_key", *MEMBER_FIELDS]))
+MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", "name_key", "name_key_rev", *MEMBER_FIELDS]))
 
 
 @dataclass
@@ -395,7 +395,8 @@ class Importer:
             household_id = household_ids.get(family.kk)
             for row in family.members:
                 values = {k: row[k] for k in MEMBER_FIELDS}
-                values["name_key"] = name_key(values["name"])
+                values["name_key"] = key = name_key(values["name"])
+                values["name_key_rev"] = key[::-1]
                 old = members.get(values["nik"])
                 if old is None:
                     new_members.append({**values, "household_id": household_id, "created_at": now, "updated_at": now})

@@ -176,6 +176,13 @@ class Member(models.Model):
         blank=True,
         help_text=_("Normalised name for typo-tolerant search (no titles, lower case)."),
     )
+    name_key_rev = models.CharField(
+        _("reversed name key"),
+        max_length=120,
+        db_index=True,
+        blank=True,
+        help_text=_("The name key backwards: finds a name whose first half has a typo."),
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=c.Sex.choices)
     birth_date = models.DateField(_("birth date"))
     relationship = models.CharField(_("relationship to head"), max_length=1, choices=c.Relationship.choices)

@@ -56,7 +56,7 @@ def name_key(name: str) -> str:
     """
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     # "S.Pd." and "S. Pd" are one title: drop dots and commas inside titles before splitting.
-    tokens = re.split(r"[\s,]+", folded.replace(".", " ").replace("'", ""))
+    tokens = re.split(r"[\s,]+", folded)
     words: list[str] = []
     for token in tokens:
         token = re.sub(r"[^a-z]", "", token)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
+from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
 from .models import Household, Member
+from .names import name_key, within_one_edit
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
     from entas.accounts.models import User
 
 
@@ -25,14 +28,70 @@ def households_for(user: User) -> QuerySet[Household]:
     return Household.objects.filter(region_q(user, "kelurahan")).select_related("kelurahan", "kelurahan__parent")
 
 
-def search_households(user: User, query: str = "") -> QuerySet[Household]:
-    qs = households_for(user).annotate(size=Count("members")).order_by("kelurahan__code", "rt", "pk")
-    query = query.strip()
+@dataclass(frozen=True)
+class SearchFilters:
+    query: str = ""
+    kelurahan: str = ""  # Kemendagri code
+    status: str = ""
+    max_desil: int | None = None
+
+
+def _prefix_q(field: str, prefix: str) -> Q:
+    """Rows whose ``field`` starts with ``prefix``, as an index range scan on both databases.
+
+    PostgreSQL indexes LIKE 'x%' (Django adds a pattern_ops index); SQLite's LIKE is case-insensitive
+    and skips a binary index, so there a range comparison is used instead.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def matching_member_ids(query: str, base: QuerySet[Member], limit: int = 2000) -> list[int]:
+    """Members whose name matches ``query`` allowing one wrong, missing or extra letter.
+
+    One typo leaves either the first or the second half of the name intact, so candidates come
+    from two index range scans (the name key's first half, the reversed key's first half) and are
+    then compared exactly. A query that is the start of a name (``siti``) also matches.
+    """
+    key = name_key(query)
+    if len(key) < 3:
+        return []
+    half = max(2, len(key) // 2)
+    candidates = base.filter(_prefix_q("name_key", key[:half]) | _prefix_q("name_key_rev", key[::-1][:half]))
+    found = []
+    for pk, candidate in candidates.values_list("pk", "name_key")[: limit * 5]:
+        if candidate.startswith(key) or within_one_edit(key, candidate) or within_one_edit(key, candidate[: len(key)]):
+            found.append(pk)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet[Household]:
+    """Households in the user's areas matching a NIK, a KK number (or its start), a name (typo-tolerant)
+    or an address, and the filters."""
+    if isinstance(filters, str):
+        filters = SearchFilters(query=filters)
+    qs = households_for(user)
+    if filters.kelurahan:
+        qs = qs.filter(kelurahan__code=filters.kelurahan)
+    if filters.status:
+        qs = qs.filter(verification_status=filters.status)
+    if filters.max_desil is not None:
+        qs = qs.filter(desil_city__lte=filters.max_desil)
+    query = filters.query.strip()
     if query:
-        qs = qs.filter(
-            Q(kk_number__startswith=query) | Q(members__nik=query) | Q(members__name__icontains=query)
-        ).distinct()
-    return qs
+        if query.isdigit():
+            household_ids = Member.objects.filter(nik=query).values("household_id")
+            qs = qs.filter(Q(pk__in=household_ids) | _prefix_q("kk_number", query))
+        else:
+            members = Member.objects.filter(household__in=qs)
+            ids = matching_member_ids(query, members)
+            qs = qs.filter(
+                Q(pk__in=Member.objects.filter(pk__in=ids).values("household_id")) | Q(address__icontains=query)
+            )
+    return qs.annotate(size=Count("members")).order_by("kelurahan__code", "rt", "pk")
 
 
 def household_for(user: User, pk: int) -> Household:
@@ -44,6 +103,88 @@ def household_for(user: User, pk: int) -> Household:
 
 def members_of(household: Household) -> QuerySet[Member]:
     return household.members.order_by("relationship", "birth_date")
+
+
+SECTIONS: list[tuple[Any, list[str]]] = [
+    (
+        _("Housing"),
+        ["building_ownership", "land_certificate", "floor_area_m2", "floor_material", "wall_material", "roof_material"],
+    ),
+    (
+        _("Water, energy and sanitation"),
+        ["water_source", "lighting", "power_va", "cooking_fuel", "toilet_facility", "toilet_type", "sewage_disposal"],
+    ),
+    (
+        _("Assets"),
+        [
+            "has_lpg_5kg",
+            "has_fridge",
+            "has_ac",
+            "has_water_heater",
+            "has_landline",
+            "has_tv",
+            "has_gold",
+            "has_computer",
+            "has_motorcycle",
+            "has_bicycle",
+            "has_car",
+            "has_boat",
+            "has_motorboat",
+            "has_smartphone",
+            "owns_land",
+            "has_other_house",
+            "internet_access",
+            "bank_account",
+        ],
+    ),
+    (_("Livestock"), ["cattle", "buffalo", "horses", "pigs", "goats"]),
+    (
+        _("Ranking and registration"),
+        [
+            "desil_national",
+            "desil_city",
+            "desil_date",
+            "registration_source",
+            "verification_status",
+            "rejection_reason",
+            "visit_date",
+        ],
+    ),
+]
+
+
+def household_sections(household: Household) -> list[tuple[Any, list[tuple[Any, Any]]]]:
+    """The household's recorded answers by theme, as (label, shown value) pairs; blanks left out."""
+    out = []
+    for title, names in SECTIONS:
+        rows = []
+        for name in names:
+            field: Any = Household._meta.get_field(name)
+            value = getattr(household, name)
+            if value in (None, ""):
+                continue
+            if field.choices:
+                value = getattr(household, f"get_{name}_display")()
+            elif isinstance(value, bool):
+                value = _("yes") if value else _("no")
+            rows.append((field.verbose_name, value))
+        if rows:
+            out.append((title, rows))
+    return out
+
+
+def household_history(household: Household, limit: int = 50) -> QuerySet[AuditEvent]:
+    """Changes to the household and its members, newest first (views are not listed here)."""
+    member_ids = [str(pk) for pk in household.members.values_list("pk", flat=True)]
+    return (
+        AuditEvent.objects.filter(
+            Q(object_type="registry.household", object_id=str(household.pk))
+            | Q(object_type="registry.member", object_id__in=member_ids)
+        )
+        .exclude(action__endswith=".view")
+        .exclude(action="member.view_nik")
+        .select_related("actor")[:limit]
+    )
 
 
 def summary_by_kelurahan(user: User) -> list[dict[str, Any]]:

@@ -16,11 +16,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from entas.accounts.roles import Capability
+from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue
 from entas.core.decorators import require
+from entas.regions.models import RegionLevel
 
 from . import selectors, services
-from .choices import RegistrationSource
+from .choices import RegistrationSource, VerificationStatus
 from .columns import ALL_COLUMNS
 from .exporter import FORMATS, template_xlsx
 from .jobs import IMPORT_DIR
@@ -29,10 +31,28 @@ from .models import Household, Member
 
 @require(Capability.VIEW_REGISTRY)
 def household_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
-    qs = selectors.search_households(request.user, query)  # type: ignore[arg-type]
+    desil = request.GET.get("desil", "")
+    status = request.GET.get("status", "")
+    filters = selectors.SearchFilters(
+        query=request.GET.get("q", "")[:100],
+        kelurahan=request.GET.get("kelurahan", ""),
+        status=status if status in VerificationStatus.values else "",
+        max_desil=int(desil) if desil.isdigit() and 1 <= int(desil) <= 10 else None,
+    )
+    qs = selectors.search_households(request.user, filters)  # type: ignore[arg-type]
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "registry/household_list.html", {"page": page, "q": query})
+    kelurahan = visible_regions(request.user).filter(level=RegionLevel.KELURAHAN)  # type: ignore[arg-type]
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "kelurahan_options": kelurahan,
+            "status_options": VerificationStatus.choices,
+            "desil_options": range(1, 11),
+        },
+    )
 
 
 def _household_or_404(request: HttpRequest, pk: int) -> Household:
@@ -52,6 +72,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "household": household,
             "members": selectors.members_of(household),
+            "sections": selectors.household_sections(household),
+            "programmes": household.programme_receipts.order_by("-month"),
+            "kk_history": household.kk_history.order_by("valid_from"),
+            "history": selectors.household_history(household),
         },
     )
 
