@@ -23,7 +23,7 @@ class Household(models.Model):
     utilities and assets the Regsosek 2022 family form records (items 301–506).
 
     The KK number is an attribute, not an identity: Dukcapil issues a new number whenever the
-    family changes (a move, the head's death, a divorce); :class:`KKNumber` keeps the history.
+    family changes (a move, the head's death, a divorce); the KK number history keeps every number.
     """
 
     kk_number = models.CharField(_("KK number"), max_length=16, unique=True)
