@@ -26,6 +26,7 @@ class Capability(models.TextChoices):
     CHANGE_REGISTRY = "registry.change", _("Add and change households in own areas")
     EXPORT_REGISTRY = "registry.export", _("Export households of own areas")
     VIEW_FULL_NIK = "registry.view_nik", _("Reveal a member's full NIK (logged)")
+    APPROVE_REGISTRY = "registry.approve", _("Approve family changes and ratify verified households")
     MANAGE_PROGRAMMES = "programmes.manage", _("Prepare programmes and payment cycles")
     APPROVE_PROGRAMMES = "programmes.approve", _("Approve cycles prepared by someone else")
     MANAGE_TRAINING = "training.manage", _("Manage training and micro-business groups")
@@ -44,6 +45,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.DINSOS_MANAGER: frozenset(
         {
+            C.APPROVE_REGISTRY,
             C.VIEW_SUMMARY,
             C.VIEW_REGISTRY,
             C.CHANGE_REGISTRY,

@@ -13,6 +13,8 @@ from entas.accounts.roles import Capability
 MODULES = [
     ("home", _("Summary"), Capability.VIEW_SUMMARY),
     ("registry:household_list", _("Registry"), Capability.VIEW_REGISTRY),
+    ("registry:change_requests", _("Approvals"), Capability.APPROVE_REGISTRY),
+    ("registry:ratification", _("Ratification"), Capability.APPROVE_REGISTRY),
     ("jobs:list", _("Jobs"), None),
     ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
 ]

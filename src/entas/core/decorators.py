@@ -9,7 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
+from entas.accounts.models import User
 from entas.accounts.roles import Capability
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request of a view behind login: its user is an entas User (for type checking)."""
+
+    user: User
 
 
 def require(capability: Capability) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

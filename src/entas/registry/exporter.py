@@ -40,7 +40,10 @@ def iter_rows(user: User, *, progress: Callable[[int], None] | None = None) -> I
         households_for(user)
         .order_by("pk")
         .prefetch_related(
-            Prefetch("members", queryset=Member.objects.order_by("relationship", "birth_date", "pk")),
+            Prefetch(
+                "members",
+                queryset=Member.objects.filter(exited_on__isnull=True).order_by("relationship", "birth_date", "pk"),
+            ),
             Prefetch("programme_receipts", queryset=ProgrammeReceipt.objects.order_by("month")),
         )
     )
@@ -125,3 +128,65 @@ def template_xlsx(out: Path) -> None:
     guide.set_column(1, 1, 36)
     guide.set_column(4, 4, 120)
     workbook.close()
+
+
+def ratified_list_xlsx(user: User, kelurahan: Any, out: Path) -> int:
+    """The ratified households of a kelurahan by name and address (heads of family), with a signature
+    block for the berita acara. Returns the number of households listed."""
+    import xlsxwriter
+
+    from .choices import Relationship, VerificationStatus
+
+    households = (
+        households_for(user)
+        .filter(kelurahan=kelurahan, verification_status=VerificationStatus.DISAHKAN)
+        .order_by("rt", "rw", "address", "pk")
+        .prefetch_related(
+            Prefetch("members", queryset=Member.objects.filter(exited_on__isnull=True, relationship=Relationship.HEAD))
+        )
+    )
+    workbook = xlsxwriter.Workbook(str(out))
+    bold = workbook.add_format({"bold": True})
+    text = workbook.add_format({"num_format": "@"})
+    sheet = workbook.add_worksheet("daftar")
+    sheet.write(0, 0, f"Daftar keluarga disahkan - Kelurahan {kelurahan.name} ({kelurahan.code})", bold)
+    header = [
+        "No",
+        "Nomor KK",
+        "NIK kepala keluarga",
+        "Nama kepala keluarga",
+        "Alamat",
+        "RT",
+        "RW",
+        "Desil",
+        "Tanggal verifikasi",
+        "Tanggal pengesahan",
+    ]
+    sheet.write_row(2, 0, header, bold)
+    count = 0
+    for count, household in enumerate(households, start=1):
+        head = next(iter(household.members.all()), None)
+        sheet.write_row(
+            2 + count,
+            0,
+            [
+                count,
+                household.kk_number,
+                head.nik if head else "",
+                head.name if head else "",
+                household.address,
+                household.rt,
+                household.rw,
+                household.desil_city or "",
+                household.visit_date.isoformat() if household.visit_date else "",
+                household.ratified_at.date().isoformat() if household.ratified_at else "",
+            ],
+            text,
+        )
+    sheet.write(4 + count, 0, "Jumlah keluarga:", bold)
+    sheet.write(4 + count, 1, count)
+    sheet.write(6 + count, 1, "Mengetahui, Lurah")
+    sheet.write(6 + count, 5, "Kepala Dinas Sosial")
+    sheet.set_column(1, 4, 22)
+    workbook.close()
+    return count

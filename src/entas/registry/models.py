@@ -221,6 +221,10 @@ class Member(models.Model):
     receives_umi = models.BooleanField(_("UMi credit"), null=True, blank=True)
     employment_insurance = models.BooleanField(_("employment social security"), null=True, blank=True)
 
+    exited_on = models.DateField(
+        _("left the family on"), null=True, blank=True, help_text=_("Set when the person died or left the city.")
+    )
+    exit_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -278,3 +282,51 @@ class ProgrammeReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.month:%Y-%m}"
+
+
+class ChangeRequest(models.Model):
+    """A change to a family that can alter its eligibility (a member added, removed or moved to another
+    family, a new KK number). One person asks, a second person approves (maker-checker); only then
+    is the change applied. Each step is audited.
+    """
+
+    class Kind(models.TextChoices):
+        ADD_MEMBER = "add_member", _("Add a member")
+        REMOVE_MEMBER = "remove_member", _("Remove a member (died, left the city)")
+        MOVE_MEMBER = "move_member", _("Move a member to another family")
+        NEW_KK = "new_kk", _("New KK number")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPLIED = "applied", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="change_requests"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    payload = models.JSONField(_("details"), default=dict)
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · KK {self.household.kk_number}"

@@ -14,6 +14,7 @@ from entas.accounts.scoping import region_q
 from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
+from .choices import VerificationStatus
 from .models import Household, Member
 from .names import name_key, within_one_edit
 
@@ -86,12 +87,14 @@ def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet
             household_ids = Member.objects.filter(nik=query).values("household_id")
             qs = qs.filter(Q(pk__in=household_ids) | _prefix_q("kk_number", query))
         else:
-            members = Member.objects.filter(household__in=qs)
+            members = Member.objects.filter(household__in=qs, exited_on__isnull=True)
             ids = matching_member_ids(query, members)
             qs = qs.filter(
                 Q(pk__in=Member.objects.filter(pk__in=ids).values("household_id")) | Q(address__icontains=query)
             )
-    return qs.annotate(size=Count("members")).order_by("kelurahan__code", "rt", "pk")
+    return qs.annotate(size=Count("members", filter=Q(members__exited_on__isnull=True))).order_by(
+        "kelurahan__code", "rt", "pk"
+    )
 
 
 def household_for(user: User, pk: int) -> Household:
@@ -102,7 +105,7 @@ def household_for(user: User, pk: int) -> Household:
 
 
 def members_of(household: Household) -> QuerySet[Member]:
-    return household.members.order_by("relationship", "birth_date")
+    return household.members.filter(exited_on__isnull=True).order_by("relationship", "birth_date")
 
 
 SECTIONS: list[tuple[Any, list[str]]] = [
@@ -205,7 +208,7 @@ def summary_by_kelurahan(user: User) -> list[dict[str, Any]]:
         .values_list("kelurahan_id", "n")
     )
     people = dict(
-        Member.objects.filter(household__kelurahan_id__in=ids)
+        Member.objects.filter(household__kelurahan_id__in=ids, exited_on__isnull=True)
         .order_by()
         .values_list("household__kelurahan_id")
         .annotate(n=Count("id"))
@@ -225,3 +228,18 @@ def summary_by_kelurahan(user: User) -> list[dict[str, Any]]:
         }
         for r in regions
     ]
+
+
+def verification_counts(user: User) -> list[dict[str, Any]]:
+    """Per kelurahan in the user's areas: households by verification status (one GROUP BY)."""
+    regions = list(Region.objects.filter(region_q(user), level=RegionLevel.KELURAHAN).order_by("code"))
+    counts: dict[int, dict[str, int]] = {}
+    for kelurahan_id, status, n in (
+        Household.objects.filter(kelurahan__in=regions)
+        .order_by()
+        .values_list("kelurahan_id", "verification_status")
+        .annotate(n=Count("id"))
+        .values_list("kelurahan_id", "verification_status", "n")
+    ):
+        counts.setdefault(kelurahan_id, {})[status] = n
+    return [{"kelurahan": r, **{s: counts.get(r.pk, {}).get(s, 0) for s in VerificationStatus.values}} for r in regions]

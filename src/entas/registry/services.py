@@ -1,17 +1,97 @@
-"""Every write to, and every sensitive read of, the registry goes through here."""
+"""Every write to, and every sensitive read of, the registry goes through here: one transaction
+each, the audit event inside it, area scope and maker-checker enforced here (not only in the UI).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import can_act_in
 from entas.core import audit
+from entas.core.audit import diff
+from entas.core.ids import Issue
 
-from .models import Household, Member
+from .choices import Relationship, VerificationStatus
+from .models import ChangeRequest, Household, KKNumber, Member, Membership
+from .names import name_key
+from .validation import errors, validate_family, validate_household, validate_member
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
+
+
+class RegistryError(Exception):
+    """A change was refused; the message says why, in the user's language."""
+
+    def __init__(self, message: str, issues: list[Issue] | None = None):
+        super().__init__(message)
+        self.issues = issues or []
+
+
+class ConcurrentEditError(RegistryError):
+    """Someone else saved the household after this user opened it."""
+
+
+# Fields an operator may edit directly; membership and KK changes go through change requests.
+EDITABLE_FIELDS = [
+    "address",
+    "rt",
+    "rw",
+    "latitude",
+    "longitude",
+    "building_ownership",
+    "land_certificate",
+    "floor_area_m2",
+    "floor_material",
+    "wall_material",
+    "roof_material",
+    "water_source",
+    "lighting",
+    "power_va",
+    "cooking_fuel",
+    "toilet_facility",
+    "toilet_type",
+    "sewage_disposal",
+    "has_lpg_5kg",
+    "has_fridge",
+    "has_ac",
+    "has_water_heater",
+    "has_landline",
+    "has_tv",
+    "has_gold",
+    "has_computer",
+    "has_motorcycle",
+    "has_bicycle",
+    "has_car",
+    "has_boat",
+    "has_motorboat",
+    "has_smartphone",
+    "owns_land",
+    "has_other_house",
+    "cattle",
+    "buffalo",
+    "horses",
+    "pigs",
+    "goats",
+    "internet_access",
+    "bank_account",
+]
+
+
+def _require(actor: User, capability: Capability, household: Household) -> None:
+    if not actor.can(capability) or not can_act_in(actor, household.kelurahan):
+        raise RegistryError(_("You may not change this household."))
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
 @transaction.atomic
@@ -31,3 +111,296 @@ def reveal_nik(*, actor: User, member: Member) -> str:
         object_repr=member.masked_nik,
     )
     return member.nik
+
+
+@transaction.atomic
+def update_household(*, actor: User, household: Household, values: dict[str, Any], expected_version: int) -> Household:
+    """Change a household's directly editable fields, refusing a stale edit (optimistic locking).
+
+    The UPDATE only matches when the version is still the one the user loaded, so two operators
+    saving the same household cannot silently overwrite each other.
+    """
+    _require(actor, Capability.CHANGE_REGISTRY, household)
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise RegistryError(
+            _("These fields cannot be edited here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    issues = errors(
+        validate_household(
+            {**values, "kk_number": household.kk_number}, today=timezone.localdate(), known_kecamatan=None
+        )
+    )
+    if issues:
+        raise RegistryError(issues[0].message, issues)
+    before = {k: getattr(household, k) for k in values}
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    if not changed:
+        return household
+    updated = Household.objects.filter(pk=household.pk, version=expected_version).update(
+        **changed, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        current = Household.objects.get(pk=household.pk)
+        raise ConcurrentEditError(
+            _(
+                "Someone else saved this household (version %(current)d) after you opened it (version %(yours)d). "
+                "Reload the page to see their changes, then make yours again."
+            )
+            % {"current": current.version, "yours": expected_version}
+        )
+    b, a = diff({k: before[k] for k in changed}, changed)
+    audit.record(
+        actor=actor,
+        action="household.update",
+        obj=household,
+        region_code=household.kelurahan.code,
+        before=_jsonable(b),
+        after=_jsonable(a),
+    )
+    household.refresh_from_db()
+    return household
+
+
+# -- change requests (maker-checker) ------------------------------------------------------------
+
+
+@transaction.atomic
+def request_change(
+    *, actor: User, household: Household, kind: str, payload: dict[str, Any], reason: str
+) -> ChangeRequest:
+    """Ask for a change to a family; it is checked now and applied only when someone else approves."""
+    _require(actor, Capability.CHANGE_REGISTRY, household)
+    if not reason.strip():
+        raise RegistryError(_("Give the reason for the change."))
+    _check_change(household, kind, payload)
+    request = ChangeRequest.objects.create(
+        household=household, kind=kind, payload=_jsonable(payload), reason=reason.strip(), requested_by=actor
+    )
+    audit.record(
+        actor=actor,
+        action="change_request.create",
+        obj=request,
+        region_code=household.kelurahan.code,
+        after={"kind": kind, "payload": request.payload, "reason": request.reason},
+    )
+    return request
+
+
+def _member_values(payload: dict[str, Any]) -> dict[str, Any]:
+    values = dict(payload)
+    if isinstance(values.get("birth_date"), str):
+        values["birth_date"] = dt.date.fromisoformat(values["birth_date"])
+    return values
+
+
+def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> None:
+    current = [
+        {"nik": m.nik, "name": m.name, "birth_date": m.birth_date, "relationship": m.relationship}
+        for m in household.members.filter(exited_on__isnull=True)
+    ]
+    if kind == ChangeRequest.Kind.ADD_MEMBER:
+        values = _member_values(payload)
+        issues = errors(validate_member(values, today=timezone.localdate(), known_kecamatan=None))
+        existing = Member.objects.filter(nik=values.get("nik")).select_related("household").first()
+        if existing is not None:
+            raise RegistryError(
+                _("NIK %(nik)s is already registered in family KK %(kk)s.")
+                % {"nik": existing.nik, "kk": existing.household.kk_number}
+            )
+        issues += errors(validate_family([*current, values]))
+    elif kind in {ChangeRequest.Kind.REMOVE_MEMBER, ChangeRequest.Kind.MOVE_MEMBER}:
+        member = household.members.filter(pk=payload.get("member_id", 0), exited_on__isnull=True).first()
+        if member is None:
+            raise RegistryError(_("That person is not a current member of this family."))
+        remaining = [m for m in current if m["nik"] != member.nik]
+        if member.relationship == Relationship.HEAD and remaining:
+            raise RegistryError(
+                _(
+                    "The head of the family cannot leave while others remain; record the new head "
+                    "with a new KK number first."
+                )
+            )
+        issues = []
+        if kind == ChangeRequest.Kind.MOVE_MEMBER:
+            target = Household.objects.filter(pk=payload.get("target_household_id", 0)).first()
+            if target is None or target.pk == household.pk:
+                raise RegistryError(_("Choose the family the person moves to."))
+            target_members = [
+                {"nik": m.nik, "relationship": m.relationship, "birth_date": m.birth_date, "name": m.name}
+                for m in target.members.filter(exited_on__isnull=True)
+            ]
+            issues = errors(
+                validate_family(
+                    [
+                        *target_members,
+                        {
+                            "nik": member.nik,
+                            "name": member.name,
+                            "birth_date": member.birth_date,
+                            "relationship": payload.get("relationship", Relationship.OTHER),
+                        },
+                    ]
+                )
+            )
+    elif kind == ChangeRequest.Kind.NEW_KK:
+        from entas.core.ids import check_kk
+
+        kk = str(payload.get("kk_number", ""))
+        issues = errors(check_kk(kk))
+        if not issues and Household.objects.filter(kk_number=kk).exists():
+            raise RegistryError(_("KK number %(kk)s is already registered.") % {"kk": kk})
+    else:
+        raise RegistryError(_("Unknown kind of change %(kind)r.") % {"kind": kind})
+    if issues:
+        raise RegistryError(issues[0].message, issues)
+
+
+@transaction.atomic
+def decide_change(*, actor: User, request: ChangeRequest, approve: bool, note: str = "") -> ChangeRequest:
+    """Approve (and apply) or reject a change request. The requester can never decide their own."""
+    request = ChangeRequest.objects.select_for_update().select_related("household__kelurahan").get(pk=request.pk)
+    household = request.household
+    _require(actor, Capability.APPROVE_REGISTRY, household)
+    if request.status != ChangeRequest.Status.PENDING:
+        raise RegistryError(_("This request was already decided."))
+    if request.requested_by_id == actor.pk:
+        raise RegistryError(_("A second person must approve: you asked for this change yourself."))
+    if approve:
+        _check_change(household, request.kind, request.payload)  # the family may have changed since
+        _apply_change(actor, request)
+    request.status = ChangeRequest.Status.APPLIED if approve else ChangeRequest.Status.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(
+        actor=actor,
+        action="change_request.approve" if approve else "change_request.reject",
+        obj=request,
+        region_code=household.kelurahan.code,
+        after={"status": request.status, "note": note},
+    )
+    return request
+
+
+def _apply_change(actor: User, request: ChangeRequest) -> None:
+    household, payload, today = request.household, request.payload, timezone.localdate()
+    if request.kind == ChangeRequest.Kind.ADD_MEMBER:
+        values = _member_values(payload)
+        member = Member.objects.create(
+            household=household,
+            name_key=name_key(values["name"]),
+            name_key_rev=name_key(values["name"])[::-1],
+            **values,
+        )
+        Membership.objects.create(
+            member=member, household=household, relationship=member.relationship, start_date=today
+        )
+    elif request.kind == ChangeRequest.Kind.REMOVE_MEMBER:
+        member = Member.objects.get(pk=payload["member_id"])
+        Membership.objects.filter(member=member, end_date__isnull=True).update(end_date=today)
+        member.exited_on = today
+        member.exit_reason = request.reason[:200]
+        member.save(update_fields=["exited_on", "exit_reason", "updated_at"])
+    elif request.kind == ChangeRequest.Kind.MOVE_MEMBER:
+        member = Member.objects.get(pk=payload["member_id"])
+        target = Household.objects.get(pk=payload["target_household_id"])
+        Membership.objects.filter(member=member, end_date__isnull=True).update(end_date=today)
+        member.household = target
+        member.relationship = payload.get("relationship", Relationship.OTHER)
+        member.save(update_fields=["household", "relationship", "updated_at"])
+        Membership.objects.create(member=member, household=target, relationship=member.relationship, start_date=today)
+        Household.objects.filter(pk=target.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    elif request.kind == ChangeRequest.Kind.NEW_KK:
+        KKNumber.objects.filter(household=household, valid_to__isnull=True).update(valid_to=today)
+        KKNumber.objects.create(household=household, kk_number=payload["kk_number"], valid_from=today)
+        household.kk_number = payload["kk_number"]
+        household.save(update_fields=["kk_number"])
+    Household.objects.filter(pk=household.pk).update(version=F("version") + 1, updated_at=timezone.now())
+
+
+# -- verification and ratification (verval, pengesahan) -------------------------------------------
+
+
+@transaction.atomic
+def verify_household(
+    *, actor: User, household: Household, visit_date: dt.date, confirmed: bool, reason: str = ""
+) -> Household:
+    """An operator's field check: confirmed → 'diverifikasi', not confirmed → 'ditolak' with the reason."""
+    _require(actor, Capability.CHANGE_REGISTRY, household)
+    if visit_date > timezone.localdate():
+        raise RegistryError(_("The visit date %(date)s is in the future.") % {"date": visit_date})
+    if not confirmed and not reason.strip():
+        raise RegistryError(_("Give the reason for rejecting the household."))
+    if household.verification_status == VerificationStatus.DISAHKAN:
+        raise RegistryError(_("This household is already ratified."))
+    before = household.verification_status
+    household.verification_status = VerificationStatus.DIVERIFIKASI if confirmed else VerificationStatus.DITOLAK
+    household.rejection_reason = "" if confirmed else reason.strip()
+    household.visit_date = visit_date
+    household.verified_by = actor
+    household.verified_at = timezone.now()
+    household.version += 1
+    household.save(
+        update_fields=["verification_status", "rejection_reason", "visit_date", "verified_by", "verified_at", "version"]
+    )
+    audit.record(
+        actor=actor,
+        action="household.verify",
+        obj=household,
+        region_code=household.kelurahan.code,
+        before={"status": before},
+        after={"status": household.verification_status, "visit_date": visit_date.isoformat(), "reason": reason},
+    )
+    return household
+
+
+@transaction.atomic
+def ratify_kelurahan(*, actor: User, kelurahan_id: int) -> list[int]:
+    """A Dinas Sosial manager ratifies every verified household of a kelurahan at once ('disahkan');
+    returns their ids, for the list attached to the berita acara."""
+    from entas.regions.models import Region
+
+    kelurahan = Region.objects.get(pk=kelurahan_id)
+    if not actor.can(Capability.APPROVE_REGISTRY) or not can_act_in(actor, kelurahan):
+        raise RegistryError(_("You may not ratify households of this kelurahan."))
+    ids = list(
+        Household.objects.filter(kelurahan=kelurahan, verification_status=VerificationStatus.DIVERIFIKASI).values_list(
+            "pk", flat=True
+        )
+    )
+    if not ids:
+        raise RegistryError(
+            _("No verified household in Kelurahan %(name)s waits for ratification.") % {"name": kelurahan.name}
+        )
+    Household.objects.filter(pk__in=ids).update(
+        verification_status=VerificationStatus.DISAHKAN,
+        ratified_by=actor,
+        ratified_at=timezone.now(),
+        version=F("version") + 1,
+    )
+    audit.record(
+        actor=actor,
+        action="household.ratify",
+        object_type="regions.region",
+        object_id=kelurahan.pk,
+        object_repr=f"Kelurahan {kelurahan.name}",
+        region_code=kelurahan.code,
+        after={"households": len(ids)},
+    )
+    return ids
+
+
+@transaction.atomic
+def record_list_download(*, actor: User, kelurahan: Any, rows: int) -> None:
+    """Downloading a by-name-by-address list is a read of personal data: audited."""
+    audit.record(
+        actor=actor,
+        action="registry.list_download",
+        object_type="regions.region",
+        object_id=kelurahan.pk,
+        object_repr=f"Kelurahan {kelurahan.name}",
+        region_code=kelurahan.code,
+        after={"rows": rows},
+    )

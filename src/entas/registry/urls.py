@@ -10,4 +10,11 @@ urlpatterns = [
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("<int:pk>/", views.household_detail, name="household_detail"),
     path("<int:pk>/members/<int:member_pk>/nik/", views.reveal_nik, name="reveal_nik"),
+    path("<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("<int:pk>/verify/", views.household_verify, name="household_verify"),
+    path("<int:pk>/change/<str:kind>/", views.change_request_new, name="change_request_new"),
+    path("changes/", views.change_request_list, name="change_requests"),
+    path("changes/<int:request_pk>/decide/", views.change_request_decide, name="change_request_decide"),
+    path("ratification/", views.ratification, name="ratification"),
+    path("ratification/<str:kelurahan_code>/list.xlsx", views.ratified_list, name="ratified_list"),
 ]

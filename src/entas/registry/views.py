@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,19 +18,21 @@ from django.views.decorators.http import require_POST
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue
-from entas.core.decorators import require
+from entas.core.decorators import AuthenticatedRequest, require
 from entas.regions.models import RegionLevel
 
 from . import selectors, services
 from .choices import RegistrationSource, VerificationStatus
 from .columns import ALL_COLUMNS
-from .exporter import FORMATS, template_xlsx
+from .exporter import FORMATS, ratified_list_xlsx, template_xlsx
+from .forms import CHANGE_FORMS, HouseholdForm, VerifyForm
 from .jobs import IMPORT_DIR
-from .models import Household, Member
+from .models import ChangeRequest, Household, Member
+from .services import EDITABLE_FIELDS
 
 
 @require(Capability.VIEW_REGISTRY)
-def household_list(request: HttpRequest) -> HttpResponse:
+def household_list(request: AuthenticatedRequest) -> HttpResponse:
     desil = request.GET.get("desil", "")
     status = request.GET.get("status", "")
     filters = selectors.SearchFilters(
@@ -39,9 +41,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
         status=status if status in VerificationStatus.values else "",
         max_desil=int(desil) if desil.isdigit() and 1 <= int(desil) <= 10 else None,
     )
-    qs = selectors.search_households(request.user, filters)  # type: ignore[arg-type]
+    qs = selectors.search_households(request.user, filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    kelurahan = visible_regions(request.user).filter(level=RegionLevel.KELURAHAN)  # type: ignore[arg-type]
+    kelurahan = visible_regions(request.user).filter(level=RegionLevel.KELURAHAN)
     return render(
         request,
         "registry/household_list.html",
@@ -55,17 +57,17 @@ def household_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _household_or_404(request: HttpRequest, pk: int) -> Household:
+def _household_or_404(request: AuthenticatedRequest, pk: int) -> Household:
     try:
-        return selectors.household_for(request.user, pk)  # type: ignore[arg-type]
+        return selectors.household_for(request.user, pk)
     except Household.DoesNotExist:
         raise Http404(_("No such household in your areas.")) from None
 
 
 @require(Capability.VIEW_REGISTRY)
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household = _household_or_404(request, pk)
-    services.record_household_view(actor=request.user, household=household)  # type: ignore[arg-type]
+    services.record_household_view(actor=request.user, household=household)
     return render(
         request,
         "registry/household_detail.html",
@@ -76,30 +78,31 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "programmes": household.programme_receipts.order_by("-month"),
             "kk_history": household.kk_history.order_by("valid_from"),
             "history": selectors.household_history(household),
+            "pending_changes": list(household.change_requests.filter(status=ChangeRequest.Status.PENDING)),
         },
     )
 
 
 @require(Capability.VIEW_FULL_NIK)
 @require_POST
-def reveal_nik(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def reveal_nik(request: AuthenticatedRequest, pk: int, member_pk: int) -> HttpResponse:
     household = _household_or_404(request, pk)
     try:
         member = household.members.get(pk=member_pk)
     except Member.DoesNotExist:
         raise Http404 from None
-    nik = services.reveal_nik(actor=request.user, member=member)  # type: ignore[arg-type]
+    nik = services.reveal_nik(actor=request.user, member=member)
     return render(request, "registry/_nik.html", {"nik": nik})
 
 
 @require(Capability.EXPORT_REGISTRY)
 @require_POST
-def export_registry(request: HttpRequest) -> HttpResponse:
+def export_registry(request: AuthenticatedRequest) -> HttpResponse:
     fmt = request.POST.get("format", "csv")
     if fmt not in FORMATS:
         messages.error(request, _("Unknown export format %(fmt)r; use csv, xlsx or parquet.") % {"fmt": fmt})
         return redirect("registry:household_list")
-    job = jobqueue.submit(kind="registry.export", params={"format": fmt}, actor=request.user)  # type: ignore[arg-type]
+    job = jobqueue.submit(kind="registry.export", params={"format": fmt}, actor=request.user)
     messages.info(request, _("The export runs in the background; this page shows its progress."))
     return redirect("jobs:detail", pk=job.pk)
 
@@ -123,7 +126,7 @@ class UploadForm(forms.Form):
 
 
 @require(Capability.CHANGE_REGISTRY)
-def import_registry(request: HttpRequest) -> HttpResponse:
+def import_registry(request: AuthenticatedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -137,7 +140,7 @@ def import_registry(request: HttpRequest) -> HttpResponse:
                 "source": form.cleaned_data["source"],
                 "dry_run": form.cleaned_data["dry_run"],
             },
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
         )
         messages.info(request, _("The import runs in the background; this page shows its progress."))
         return redirect("jobs:detail", pk=job.pk)
@@ -145,7 +148,158 @@ def import_registry(request: HttpRequest) -> HttpResponse:
 
 
 @require(Capability.VIEW_REGISTRY)
-def import_template(request: HttpRequest) -> FileResponse:
+def import_template(request: AuthenticatedRequest) -> FileResponse:
     out = Path(tempfile.mkstemp(suffix=".xlsx")[1])
     template_xlsx(out)
     return FileResponse(out.open("rb"), as_attachment=True, filename="template-registri-entas.xlsx")
+
+
+def _service_errors(form: forms.BaseForm, exc: services.RegistryError) -> None:
+    """Show a service's refusal on the form: next to the field it names, else at the top."""
+    if exc.issues:
+        for issue in exc.issues:
+            form.add_error(issue.field if issue.field in form.fields else None, issue.message)
+    else:
+        form.add_error(None, str(exc))
+
+
+@require(Capability.CHANGE_REGISTRY)
+def household_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    household = _household_or_404(request, pk)
+    form = HouseholdForm(request.POST or None, instance=household)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        try:
+            services.update_household(
+                actor=request.user,
+                household=Household.objects.get(pk=pk),
+                values=values,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.RegistryError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The household was saved."))
+            return redirect("registry:household_detail", pk=pk)
+    return render(request, "registry/household_edit.html", {"household": household, "form": form})
+
+
+@require(Capability.CHANGE_REGISTRY)
+def change_request_new(request: AuthenticatedRequest, pk: int, kind: str) -> HttpResponse:
+    household = _household_or_404(request, pk)
+    form_class = CHANGE_FORMS.get(kind)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_change(
+                actor=request.user,
+                household=household,
+                kind=kind,
+                payload=form.payload(),
+                reason=form.cleaned_data["reason"],
+            )
+        except services.RegistryError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The change was requested; a second person must approve it."))
+            return redirect("registry:household_detail", pk=pk)
+    return render(
+        request,
+        "registry/change_request_form.html",
+        {
+            "household": household,
+            "form": form,
+            "kind_label": ChangeRequest.Kind(kind).label,
+        },
+    )
+
+
+@require(Capability.APPROVE_REGISTRY)
+def change_request_list(request: AuthenticatedRequest) -> HttpResponse:
+    pending = ChangeRequest.objects.filter(
+        status=ChangeRequest.Status.PENDING, household__in=selectors.households_for(request.user)
+    ).select_related("household__kelurahan", "requested_by")
+    return render(request, "registry/change_request_list.html", {"pending": pending})
+
+
+@require(Capability.APPROVE_REGISTRY)
+@require_POST
+def change_request_decide(request: AuthenticatedRequest, request_pk: int) -> HttpResponse:
+    change = ChangeRequest.objects.filter(pk=request_pk, household__in=selectors.households_for(request.user)).first()
+    if change is None:
+        raise Http404
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_change(
+            actor=request.user,
+            request=change,
+            approve=approve,
+            note=request.POST.get("note", "")[:500],
+        )
+    except services.RegistryError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("The change was approved and applied.") if approve else _("The change was rejected.")
+        )
+    return redirect("registry:change_requests")
+
+
+@require(Capability.CHANGE_REGISTRY)
+def household_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    household = _household_or_404(request, pk)
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.verify_household(
+                actor=request.user,
+                household=household,
+                visit_date=form.cleaned_data["visit_date"],
+                confirmed=form.cleaned_data["confirmed"],
+                reason=form.cleaned_data["reason"],
+            )
+        except services.RegistryError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("The verification was recorded."))
+            return redirect("registry:household_detail", pk=pk)
+    return render(request, "registry/household_verify.html", {"household": household, "form": form})
+
+
+@require(Capability.APPROVE_REGISTRY)
+def ratification(request: AuthenticatedRequest) -> HttpResponse:
+    """Verified households waiting for ratification, per kelurahan; ratify one kelurahan at once."""
+    if request.method == "POST":
+        kelurahan = (
+            visible_regions(request.user)
+            .filter(pk=request.POST.get("kelurahan", 0), level=RegionLevel.KELURAHAN)
+            .first()
+        )
+        if kelurahan is None:
+            raise Http404
+        try:
+            ids = services.ratify_kelurahan(actor=request.user, kelurahan_id=kelurahan.pk)
+        except services.RegistryError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(n)d households of Kelurahan %(name)s were ratified.") % {"n": len(ids), "name": kelurahan.name},
+            )
+        return redirect("registry:ratification")
+    rows = selectors.verification_counts(request.user)
+    return render(request, "registry/ratification.html", {"rows": rows})
+
+
+@require(Capability.VIEW_REGISTRY)
+def ratified_list(request: AuthenticatedRequest, kelurahan_code: str) -> FileResponse:
+    """The by-name-by-address list of ratified households of a kelurahan (XLSX), for the berita acara."""
+    kelurahan = visible_regions(request.user).filter(code=kelurahan_code, level=RegionLevel.KELURAHAN).first()
+    if kelurahan is None:
+        raise Http404
+    out = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    count = ratified_list_xlsx(request.user, kelurahan, out)
+    services.record_list_download(actor=request.user, kelurahan=kelurahan, rows=count)
+    return FileResponse(out.open("rb"), as_attachment=True, filename=f"daftar-disahkan-{kelurahan.code}.xlsx")

@@ -1,0 +1,115 @@
+"""Forms of the registry pages. Validation of values lives in validation.py and services.py; forms
+only parse input and show the messages those produce, next to the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Relationship, Sex
+from .models import Household, Member
+from .services import EDITABLE_FIELDS
+
+
+class HouseholdForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Household
+        fields = EDITABLE_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        for field in self.fields.values():
+            if isinstance(field, forms.NullBooleanField):
+                field.widget = forms.NullBooleanSelect()
+
+
+class VerifyForm(forms.Form):
+    visit_date = forms.DateField(label=_("Field visit date"), widget=forms.DateInput(attrs={"type": "date"}))
+    confirmed = forms.TypedChoiceField(
+        label=_("Outcome"),
+        coerce=lambda v: v == "1",
+        choices=[("1", _("Confirmed: the family exists and matches its data")), ("0", _("Rejected"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason (required when rejected)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ChangeReasonForm(forms.Form):
+    """The part every change request has: the reason. Subclasses add the change's own fields."""
+
+    reason = forms.CharField(label=_("Reason and supporting document"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, household: Household | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.household = household
+
+    def payload(self) -> dict[str, Any]:
+        """The change's details as stored on the request: every field but the reason."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "reason"}
+
+
+class AddMemberForm(ChangeReasonForm):
+    nik = forms.CharField(label=_("NIK"), max_length=16, min_length=16)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    relationship = forms.ChoiceField(
+        label=_("Relationship to head"), choices=Relationship.choices, initial=Relationship.CHILD
+    )
+
+
+class MemberChoiceForm(ChangeReasonForm):
+    member = forms.ModelChoiceField(label=_("Member"), queryset=Member.objects.none())
+
+    def __init__(self, *args: Any, household: Household | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, household=household, **kwargs)
+        if household is not None:
+            self.fields["member"].queryset = household.members.filter(  # type: ignore[attr-defined]
+                exited_on__isnull=True
+            )
+
+
+class RemoveMemberForm(MemberChoiceForm):
+    def payload(self) -> dict[str, Any]:
+        return {"member_id": self.cleaned_data["member"].pk}
+
+
+class MoveMemberForm(MemberChoiceForm):
+    target_kk = forms.CharField(label=_("KK number of the family the person joins"), max_length=16, min_length=16)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the new head"), choices=Relationship.choices, initial=Relationship.OTHER
+    )
+
+    def clean_target_kk(self) -> Household:
+        target = Household.objects.filter(kk_number=self.cleaned_data["target_kk"]).first()
+        if target is None:
+            raise forms.ValidationError(
+                _("No family with KK number %(kk)s is registered.") % {"kk": self.cleaned_data["target_kk"]}
+            )
+        return target
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "member_id": self.cleaned_data["member"].pk,
+            "target_household_id": self.cleaned_data["target_kk"].pk,
+            "relationship": self.cleaned_data["relationship"],
+        }
+
+
+class NewKKForm(ChangeReasonForm):
+    kk_number = forms.CharField(label=_("New KK number"), max_length=16, min_length=16)
+
+
+CHANGE_FORMS: dict[str, type[ChangeReasonForm]] = {
+    "add_member": AddMemberForm,
+    "remove_member": RemoveMemberForm,
+    "move_member": MoveMemberForm,
+    "new_kk": NewKKForm,
+}
