@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Households of the synthetic city make demo generates (Balikpapan has about 250,000 KK).
+HOUSEHOLDS ?= 250000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # PostgreSQL used by `make test` when reachable (trust auth on the development machines).
@@ -35,7 +37,7 @@ install-dev: $(VENV)/.installed-dev
 
 demo: install
 	$(BIN)/entas migrate --noinput
-	$(BIN)/entas seed_demo
+	$(BIN)/entas seed_demo --households $(HOUSEHOLDS)
 	@echo "Starting the background worker and the server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)."
 	@$(BIN)/entas worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/entas runserver --noreload $(HOST):$(PORT)

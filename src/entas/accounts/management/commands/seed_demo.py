@@ -31,8 +31,16 @@ class Command(BaseCommand):
             help="Print the users as JSON (username, password, role, areas).",
         )
         parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off (never on a live system).")
+        parser.add_argument(
+            "--households",
+            type=int,
+            default=0,
+            help="Also generate a synthetic city of this many households and import it (0: none; Balikpapan "
+            "has about 250,000). Skipped when the registry already holds households.",
+        )
+        parser.add_argument("--seed", type=int, default=1, help="Seed of the synthetic city.")
 
-    def handle(self, *args: Any, as_json: bool, force: bool, **options: Any) -> None:
+    def handle(self, *args: Any, as_json: bool, force: bool, households: int, seed: int, **options: Any) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates accounts with printed passwords; it refuses to run with "
@@ -44,6 +52,21 @@ class Command(BaseCommand):
         if boundaries:
             call_command("load_boundaries", *[str(p) for p in boundaries], **quiet)
         logins = create_demo_users()
+        if households > 0:
+            from entas.registry.models import Household
+
+            if Household.objects.exists():
+                if not as_json:
+                    self.stdout.write("The registry already holds households: no synthetic city generated.")
+            else:
+                call_command(
+                    "synth",
+                    households=households,
+                    seed=seed,
+                    load=True,
+                    verbosity=0 if as_json else options["verbosity"],
+                    **quiet,
+                )
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return

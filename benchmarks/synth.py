@@ -1,0 +1,56 @@
+"""Synthetic city generation speed and memory.
+
+Figure: seconds to generate 1,000,000 members (about 330,000 households) and to write them as
+CSV, and the peak memory. Floor: a minimal numpy computation over the same number of members
+(drawing one normal per member and sorting it), measured in the same run.
+Target (issue 4): generation well under a minute on a 2-core machine, under 2 GB.
+
+    .venv/bin/python benchmarks/synth.py [--members 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=1_000_000)
+    args = parser.parse_args()
+    import numpy as np
+
+    from entas.synth import SynthConfig, build, write
+
+    households = int(args.members / 3.05)
+    start = time.perf_counter()
+    rng = np.random.default_rng(0)
+    np.sort(rng.normal(size=args.members))
+    floor = time.perf_counter() - start
+
+    start = time.perf_counter()
+    city = build(SynthConfig(households=households, seed=1))
+    generated = time.perf_counter() - start
+    start = time.perf_counter()
+    write(city, Path(tempfile.mkdtemp(prefix="entas-synth-bench-")))
+    written = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    members = city.population.n_members
+    print(f"synthetic city: {households:,} households, {members:,} members")
+    print(f"floor (draw and sort {args.members:,} normals): {floor:8.2f} s")
+    print(
+        f"generate (model, calibration, survey, report): {generated:8.2f} s = {generated / floor:.0f}x floor "
+        f"(target: well under 60 s)"
+    )
+    print(f"write CSV files:                               {written:8.2f} s")
+    print(f"peak memory: {peak:,.0f} MB (target < 2,048 MB)")
+
+
+if __name__ == "__main__":
+    main()
