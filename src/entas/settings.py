@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "entas.regions",
     "entas.accounts",
     "entas.registry",
+    "entas.monitoring",
     "entas.api",
 ]
 

@@ -10,6 +10,7 @@ admin.site.site_title = "entas"
 urlpatterns = [
     path("", include("entas.core.urls")),
     path("registry/", include("entas.registry.urls")),
+    path("monitoring/", include("entas.monitoring.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

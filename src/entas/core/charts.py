@@ -34,14 +34,16 @@ def rewind_for_d3(geometry: dict[str, Any]) -> dict[str, Any]:
     return geometry
 
 
-def region_map(rows: list[dict[str, Any]], *, value: str, value_title: str, name_title: str) -> dict[str, Any] | None:
+def region_map(
+    rows: list[dict[str, Any]], *, value: str, value_title: str, name_title: str, value_format: str = ",d"
+) -> dict[str, Any] | None:
     """A map of one value per region: a choropleth when every region has a boundary, else
     proportional circles on the centroids. None when there is nothing to place on a map.
     """
     tooltip = [
         {"field": "name", "title": name_title},
         {"field": "kecamatan", "title": "Kecamatan"},
-        {"field": value, "title": value_title, "format": ",d"},
+        {"field": value, "title": value_title, "format": value_format},
     ]
     if rows and all(r.get("boundary") for r in rows):
         features = [
@@ -68,7 +70,7 @@ def region_map(rows: list[dict[str, Any]], *, value: str, value_title: str, name
                     "type": "quantitative",
                     "title": value_title,
                     "scale": {"scheme": "blues"},
-                    "legend": {"format": ",d"},
+                    "legend": {"format": value_format},
                 },
                 "tooltip": [{**t, "field": f"properties.{t['field']}"} for t in tooltip],
             },
@@ -91,8 +93,47 @@ def region_map(rows: list[dict[str, Any]], *, value: str, value_title: str, name
                 "type": "quantitative",
                 "title": value_title,
                 "scale": {"range": [20, 1600]},
-                "legend": {"format": ",d"},
+                "legend": {"format": value_format},
             },
             "tooltip": tooltip,
         },
+    }
+
+
+def bars_with_intervals(
+    rows: list[dict[str, Any]],
+    *,
+    category: str,
+    value: str,
+    low: str,
+    high: str,
+    category_title: str,
+    value_title: str,
+    value_format: str = ".2f",
+) -> dict[str, Any]:
+    """Horizontal bars with 95 % confidence intervals as error bars (one row per area)."""
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "width": "container",
+        "height": {"step": 22},
+        "data": {"values": rows},
+        "encoding": {"y": {"field": category, "type": "nominal", "title": category_title, "sort": None}},
+        "layer": [
+            {
+                "mark": {"type": "bar", "color": "#1f5fa8"},
+                "encoding": {
+                    "x": {"field": value, "type": "quantitative", "title": value_title},
+                    "tooltip": [
+                        {"field": category, "title": category_title},
+                        {"field": value, "title": value_title, "format": value_format},
+                        {"field": low, "title": "95% CI", "format": value_format},
+                        {"field": high, "title": "95% CI", "format": value_format},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "errorbar", "color": "#111111", "ticks": True},
+                "encoding": {"x": {"field": low, "type": "quantitative", "title": value_title}, "x2": {"field": high}},
+            },
+        ],
     }

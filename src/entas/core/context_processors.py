@@ -15,6 +15,7 @@ MODULES = [
     ("registry:household_list", _("Registry"), Capability.VIEW_REGISTRY),
     ("registry:change_requests", _("Approvals"), Capability.APPROVE_REGISTRY),
     ("registry:ratification", _("Ratification"), Capability.APPROVE_REGISTRY),
+    ("monitoring:poverty_profile", _("Poverty profile"), Capability.VIEW_SUMMARY),
     ("jobs:list", _("Jobs"), None),
     ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
 ]

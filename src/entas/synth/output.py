@@ -166,9 +166,10 @@ def write_all(
         files["survey"] = out / "survey.csv"
         _write(
             files["survey"],
-            ["kk_number", "stratum", "psu", "weight", "household_size", "consumption_per_capita"],
+            ["kk_number", "kelurahan_code", "stratum", "psu", "weight", "household_size", "consumption_per_capita"],
             zip(
                 survey["kk_number"],
+                survey["kelurahan_code"],
                 survey["stratum"],
                 survey["psu"],
                 [f"{w:.6f}" for w in survey["weight"]],

@@ -41,6 +41,7 @@ def draw_sample(population: Population, size: int, rng: np.random.Generator) -> 
         "index": index,
         "kk_number": h["kk_number"][index],
         "stratum": strata[index],
+        "kelurahan_code": h["kelurahan_code"][index],
         "psu": np.concatenate(psus).astype(str),
         "weight": np.round(np.concatenate(weights), 6),
         "household_size": h["_size"][index],

@@ -51,6 +51,7 @@ class Command(BaseCommand):
         boundaries = sorted(DATA_DIR.glob("*.geojson"))
         if boundaries:
             call_command("load_boundaries", *[str(p) for p in boundaries], **quiet)
+        call_command("load_poverty_lines", **quiet)
         logins = create_demo_users()
         if households > 0:
             from entas.registry.models import Household

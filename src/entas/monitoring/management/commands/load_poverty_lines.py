@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from entas.monitoring.services import DEFAULT_LINES_FILE, ReferenceDataError, load_poverty_lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Load poverty lines (BPS garis kemiskinan per period, international extreme-poverty lines) from a CSV; "
+        "without FILE, Kota Balikpapan's series. Columns: region_code, kind (national|extreme), name, period, "
+        "rupiah_per_capita_month, ppp_base, confirmed, source. Unconfirmed values stay flagged."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("file", nargs="?", type=Path)
+
+    def handle(self, *args: Any, file: Path | None, **options: Any) -> None:
+        path = file or DEFAULT_LINES_FILE
+        try:
+            count = load_poverty_lines(text=path.read_text(encoding="utf-8-sig"), actor=None)
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        except ReferenceDataError as exc:
+            for error in exc.errors:
+                self.stderr.write(error)
+            raise CommandError(f"{len(exc.errors)} problem(s) in {path}; nothing was loaded.") from exc
+        self.stdout.write(f"{count} poverty lines loaded from {path.name}.")

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from entas.monitoring import selectors
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the poverty profile (P0, P1, P2, number of poor, Gini, extreme poverty, with standard errors and 95 %% "
+        "intervals) per kecamatan or kelurahan and for the city, from the latest survey round. Without --line, the "
+        "city's latest configured poverty line is used. --json prints the same as JSON."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--source",
+            choices=["survey"],
+            default="survey",
+            help="survey: a survey round with observed consumption (the registry holds none).",
+        )
+        parser.add_argument("--line", type=float, help="Poverty line, Rp per capita per month.")
+        parser.add_argument("--by", choices=["kecamatan", "kelurahan"], default="kecamatan")
+        parser.add_argument("--year", type=int, help="Survey year (default: the latest round).")
+        parser.add_argument("--json", action="store_true", dest="as_json")
+
+    def handle(
+        self, *args: Any, source: str, line: float | None, by: str, year: int | None, as_json: bool, **options: Any
+    ) -> None:
+        survey = selectors.latest_survey(year)
+        if survey is None:
+            raise CommandError(
+                "No survey round is loaded"
+                + (f" for {year}" if year else "")
+                + ": run 'entas import_survey FILE --year Y' (entas synth writes survey.csv)."
+            )
+        national = selectors.poverty_line("national", survey.year)
+        if line is None:
+            if national is None:
+                raise CommandError("No poverty line is configured: give --line or run 'entas load_poverty_lines'.")
+            line = float(national.rupiah_per_capita_month)
+        if line <= 0:
+            raise CommandError("--line must be a positive amount in Rp per capita per month.")
+        extreme = selectors.poverty_line("extreme", survey.year)
+        total, areas = selectors.profile_for(
+            None,
+            survey=survey,
+            line=line,
+            by=by,
+            extreme_line=float(extreme.rupiah_per_capita_month) if extreme else None,
+        )
+        meta = {
+            "survey": str(survey),
+            "line": line,
+            "by": by,
+            "extreme_line": extreme.rupiah_per_capita_month if extreme else None,
+            "extreme_line_confirmed": extreme.confirmed if extreme else None,
+        }
+        if as_json:
+            self.stdout.write(json.dumps(selectors.profile_as_dict(total, areas, **meta), indent=2))
+            return
+        self.stdout.write(f"Poverty profile from {survey}, line Rp{line:,.0f} per capita per month")
+        if extreme:
+            flag = "" if extreme.confirmed else " (UNCONFIRMED)"
+            self.stdout.write(f"Extreme poverty line: {extreme.name}, Rp{extreme.rupiah_per_capita_month:,}{flag}")
+        header = (
+            f"{'area':<26}{'P0 %':>8}{'± SE':>7}{'95% CI':>16}{'P1':>7}{'P2':>7}{'poor':>9}{'Gini':>7}{'extreme %':>10}"
+        )
+        self.stdout.write(header)
+        for a in [*areas, total]:
+            name = a.name or "Kota (total)"
+            gini = f"{a.gini.value:.3f}" if a.gini else "–"
+            extreme_p0 = f"{100 * a.extreme_p0.value:.2f}" if a.extreme_p0 else "–"
+            self.stdout.write(
+                f"{name:<26}{100 * a.p0.value:>8.2f}{100 * a.p0.se:>7.2f}"
+                f"{f'{max(0.0, 100 * a.p0.ci_low):.2f}–{100 * a.p0.ci_high:.2f}':>16}{100 * a.p1.value:>7.2f}"
+                f"{100 * a.p2.value:>7.2f}{a.poor:>9,.0f}{gini:>7}{extreme_p0:>10}"
+            )
+        self.stdout.write("P0 in percent; P1 and P2 on the BPS scale (×100).")

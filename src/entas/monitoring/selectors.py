@@ -1,0 +1,95 @@
+"""Reading survey rounds and poverty lines, and the poverty profile for a user's areas."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Q
+
+from entas.accounts.scoping import region_q
+from entas.regions.models import Region, RegionLevel
+
+from . import profile
+from .models import PovertyLine, SurveyHousehold, SurveyRound
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+
+class ProfileError(ValueError):
+    """The profile cannot be computed; the message says what to load or choose."""
+
+
+def latest_survey(year: int | None = None) -> SurveyRound | None:
+    qs = SurveyRound.objects.all()
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs.order_by("-year", "-imported_at").first()
+
+
+def survey_years() -> list[int]:
+    return sorted(set(SurveyRound.objects.values_list("year", flat=True)), reverse=True)
+
+
+def poverty_line(kind: str, year: int | None = None, city_code: str | None = None) -> PovertyLine | None:
+    """The latest line of a kind for the city (or its province) up to ``year``."""
+    code = city_code or settings.ENTAS_CITY_CODE
+    qs = PovertyLine.objects.filter(kind=kind).filter(Q(region__code=code) | Q(region__code=code.split(".")[0]))
+    if year is not None:
+        qs = qs.filter(period__lte=year)
+    return qs.order_by("-period").select_related("region").first()
+
+
+def profile_for(
+    user: User | None, *, survey: SurveyRound, line: float, extreme_line: float | None, by: str
+) -> tuple[profile.AreaProfile, list[profile.AreaProfile]]:
+    """The poverty profile by kecamatan or kelurahan, limited to the user's areas (None: everything)."""
+    if by not in {"kecamatan", "kelurahan"}:
+        raise ProfileError(f"by must be kecamatan or kelurahan, not {by!r}")
+    rows = list(
+        SurveyHousehold.objects.filter(survey=survey).values_list(
+            "consumption_per_capita",
+            "household_size",
+            "weight",
+            "stratum",
+            "psu",
+            "kelurahan__code",
+            "kelurahan__parent__code",
+            "kelurahan_id",
+        )
+    )
+    if not rows:
+        raise ProfileError(f"the survey {survey} has no households")
+    columns = list(zip(*rows, strict=True))
+    kelurahan_id = np.asarray(columns[7])
+    visible = Region.objects.filter(level=RegionLevel.KELURAHAN)
+    if user is not None:
+        visible = visible.filter(region_q(user))
+    visible_ids = set(visible.values_list("pk", flat=True))
+    area_code = np.asarray(columns[5] if by == "kelurahan" else columns[6], dtype=object)
+    areas_qs = Region.objects.filter(level=RegionLevel.KELURAHAN if by == "kelurahan" else RegionLevel.KECAMATAN)
+    if user is not None:
+        areas_qs = areas_qs.filter(region_q(user))
+    names = dict(areas_qs.values_list("code", "name"))
+    in_areas = np.isin(kelurahan_id, list(visible_ids))
+    # Households outside the user's areas stay in the design (for the variance) but in no shown area.
+    area_code = np.where(in_areas & np.isin(area_code, list(names)), area_code, "")
+    total, areas = profile.compute(
+        consumption=np.asarray(columns[0], dtype=float),
+        size=np.asarray(columns[1], dtype=float),
+        weight=np.asarray(columns[2], dtype=float),
+        stratum=np.asarray(columns[3]),
+        psu=np.asarray(columns[4]),
+        area_code=area_code,
+        area_names=names,
+        line=line,
+        extreme_line=extreme_line,
+        total_domain=None if user is None or user.is_city_wide else in_areas,
+    )
+    return total, areas
+
+
+def profile_as_dict(total: profile.AreaProfile, areas: list[profile.AreaProfile], **meta: Any) -> dict[str, Any]:
+    return {**meta, "total": total.as_dict(), "areas": [a.as_dict() for a in areas]}

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from entas.accounts.roles import Capability
+from entas.core.charts import bars_with_intervals, region_map
+from entas.core.decorators import AuthenticatedRequest, require
+from entas.regions.models import Region
+
+from . import selectors
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value.replace(".", "").replace(",", ".")) if value else None
+    except ValueError:
+        return None
+    return number
+
+
+@require(Capability.VIEW_SUMMARY)
+def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
+    """Profil Kemiskinan: P0, P1, P2, number of poor, Gini and extreme poverty per area, with intervals."""
+    by = request.GET.get("by", "kecamatan")
+    by = by if by in {"kecamatan", "kelurahan"} else "kecamatan"
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() else None
+    context: dict[str, Any] = {"by": by, "years": selectors.survey_years(), "year": year, "errors": []}
+    survey = selectors.latest_survey(year)
+    if survey is None:
+        return render(request, "monitoring/poverty_profile.html", context)
+    national = selectors.poverty_line("national", survey.year)
+    line_text = request.GET.get("line", "").strip()
+    line = _number(line_text)
+    if line_text and (line is None or line <= 0):
+        context["errors"].append(
+            _("The poverty line %(value)r is not a positive amount in rupiah.") % {"value": line_text}
+        )
+        line = None
+    if line is None and national is not None:
+        line = float(national.rupiah_per_capita_month)
+    context.update({"survey": survey, "national": national, "line": line})
+    if line is None:
+        return render(request, "monitoring/poverty_profile.html", context)
+    extreme = selectors.poverty_line("extreme", survey.year)
+    total, areas = selectors.profile_for(
+        request.user,
+        survey=survey,
+        line=line,
+        by=by,
+        extreme_line=float(extreme.rupiah_per_capita_month) if extreme else None,
+    )
+    rows = [_row(a) for a in areas]
+    regions = {r.code: r for r in Region.objects.filter(code__in=[a.code for a in areas]).select_related("parent")}
+    map_rows = [
+        {
+            "code": r["code"],
+            "name": r["name"],
+            "p0_pct": r["p0"],
+            "boundary": regions[r["code"]].boundary,
+            "kecamatan": getattr(regions[r["code"]].parent, "name", ""),
+            "lat": regions[r["code"]].centroid_lat,
+            "lng": regions[r["code"]].centroid_lng,
+        }
+        for r in rows
+    ]
+    context.update(
+        {
+            "extreme": extreme,
+            "total": _row(total),
+            "rows": rows,
+            "map_spec": region_map(
+                map_rows, value="p0_pct", value_title=_("P0 (%)"), name_title=by.capitalize(), value_format=".2f"
+            ),
+            "bars_spec": bars_with_intervals(
+                rows,
+                category="name",
+                value="p0",
+                low="p0_low",
+                high="p0_high",
+                category_title=by.capitalize(),
+                value_title=_("P0 (%) with 95% interval"),
+            )
+            if rows
+            else None,
+        }
+    )
+    return render(request, "monitoring/poverty_profile.html", context)
+
+
+def _row(a: Any) -> dict[str, Any]:
+    return {
+        "code": a.code,
+        "name": a.name or _("All your areas"),
+        "households": a.households,
+        "people": a.people,
+        "p0": 100 * a.p0.value,
+        "p0_se": 100 * a.p0.se,
+        "p0_low": max(0.0, 100 * a.p0.ci_low),
+        "p0_high": 100 * a.p0.ci_high,
+        "p1": 100 * a.p1.value,
+        "p2": 100 * a.p2.value,
+        "poor": a.poor,
+        "gini": a.gini.value if a.gini else None,
+        "gini_se": a.gini.se if a.gini else None,
+        "extreme": 100 * a.extreme_p0.value if a.extreme_p0 else None,
+    }

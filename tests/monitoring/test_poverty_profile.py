@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+
+from entas.accounts.models import User
+from entas.measures import fgt, gini
+from entas.monitoring.models import PovertyLine, SurveyHousehold
+from entas.monitoring.services import DEFAULT_LINES_FILE, ReferenceDataError, import_survey, load_poverty_lines
+from entas.synth import SynthConfig, build, write
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lines(regions: Any) -> None:
+    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
+
+
+@pytest.fixture
+def survey(regions: Any, lines: None, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("synth")
+    write(build(SynthConfig(households=6000, seed=2, survey_size=900)), out)
+    return import_survey(path=out / "survey.csv", name="Susenas sintetis", year=2025, actor=None)
+
+
+def test_the_balikpapan_lines_load_with_their_flags(lines: None) -> None:
+    assert PovertyLine.objects.get(kind="national", period=2024).rupiah_per_capita_month == 782248
+    assert PovertyLine.objects.get(kind="extreme", period=2025).confirmed is False
+    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)  # idempotent
+    assert PovertyLine.objects.count() == 8
+
+
+def test_a_bad_lines_file_loads_nothing(regions: Any) -> None:
+    with pytest.raises(ReferenceDataError, match="not national or extreme"):
+        load_poverty_lines(
+            text="region_code,kind,name,period,rupiah_per_capita_month\n64.71,garis,x,2024,1\n", actor=None
+        )
+    assert not PovertyLine.objects.exists()
+
+
+def test_a_bad_survey_file_imports_nothing(regions: Any, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "kelurahan_code,stratum,psu,weight,household_size,consumption_per_capita\n"
+        "64.71.01.1001,a,1,10,3,100\n64.71.99.9999,a,1,10,3,100\n64.71.01.1001,a,1,x,3,100\n"
+    )
+    with pytest.raises(ReferenceDataError) as caught:
+        import_survey(path=path, name="x", year=2025, actor=None)
+    assert len(caught.value.errors) == 2
+    assert not SurveyHousehold.objects.exists()
+
+
+def test_the_profile_command_prints_the_city_and_areas_with_standard_errors(survey: Any) -> None:
+    out = StringIO()
+    call_command("poverty_profile", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["line"] == 782248
+    assert len(data["areas"]) == 6
+    rows = SurveyHousehold.objects.filter(survey=survey).values_list(
+        "consumption_per_capita", "household_size", "weight"
+    )
+    y, size, w = (np.asarray(c, dtype=float) for c in zip(*rows, strict=True))
+    assert data["total"]["p0"]["value"] == pytest.approx(fgt(y, 782248, 0, weights=w * size))
+    assert data["total"]["gini"]["value"] == pytest.approx(gini(y, weights=w * size))
+    assert data["total"]["p0"]["se"] > 0
+    assert data["extreme_line_confirmed"] is False
+    text = StringIO()
+    call_command("poverty_profile", "--by", "kelurahan", "--line", "900000", stdout=text)
+    assert "Kota (total)" in text.getvalue() and "UNCONFIRMED" in text.getvalue()
+
+
+def test_the_command_says_what_is_missing(regions: Any) -> None:
+    with pytest.raises(CommandError, match="import_survey"):
+        call_command("poverty_profile", stdout=StringIO())
+
+
+def test_the_page_shows_the_profile_for_the_users_areas(
+    survey: Any, client_for: Callable[[User], Client], tkpk_analyst: User, operator_manggar: User
+) -> None:
+    page = client_for(tkpk_analyst).get(reverse("monitoring:poverty_profile"))
+    assert page.status_code == 200
+    assert len(page.context["rows"]) == 6 and page.context["map_spec"] and page.context["bars_spec"]
+    own = client_for(operator_manggar).get(reverse("monitoring:poverty_profile"), {"by": "kelurahan"})
+    assert [r["code"] for r in own.context["rows"]] in ([], ["64.71.01.1001"])
+    assert own.context["total"]["households"] == SurveyHousehold.objects.filter(kelurahan__code="64.71.01.1001").count()
+    by_kecamatan = client_for(operator_manggar).get(reverse("monitoring:poverty_profile"))
+    assert by_kecamatan.context["rows"] == []
+
+
+def test_the_page_refuses_a_bad_line_and_explains_an_empty_state(
+    regions: Any, client_for: Callable[[User], Client], tkpk_analyst: User
+) -> None:
+    client = client_for(tkpk_analyst)
+    assert "import_survey" in client.get(reverse("monitoring:poverty_profile")).content.decode()
+
+
+def test_a_line_that_is_not_a_number_is_refused(
+    survey: Any, client_for: Callable[[User], Client], tkpk_analyst: User
+) -> None:
+    client = client_for(tkpk_analyst)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("monitoring:poverty_profile"), {"line": "banyak"})
+    assert "is not a positive amount" in page.content.decode()
+    assert page.context["line"] == 782248  # falls back to the configured line
