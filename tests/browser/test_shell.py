@@ -50,9 +50,26 @@ def test_the_export_page_follows_the_job_to_its_end(
 ) -> None:
     login(page, live_server, "op.manggar")
     page.goto(f"{live_server.url}/registry/")
-    page.get_by_role("button", name="Ekspor CSV").click()
+    page.get_by_role("button", name="Ekspor", exact=True).click()
     page.get_by_text("Mengantre").wait_for(timeout=5_000)
     call_command("worker", batch=True, verbosity=0)
     # The page polls with htmx: no reload needed to see the end.
     page.get_by_text("Berhasil").wait_for(timeout=10_000)
     assert page.get_by_role("link", name="Unduh hasil").is_visible()
+
+
+def test_the_poverty_profile_draws_its_map_and_bars(
+    page: Any, live_server: Any, tkpk_analyst: User, tmp_path: Any
+) -> None:
+    from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
+    from entas.synth import SynthConfig, build, write
+
+    load_boundaries(text=(DATA_DIR / "balikpapan-kecamatan.geojson").read_text(), actor=None)
+    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
+    write(build(SynthConfig(households=3000, seed=2, survey_size=600)), tmp_path)
+    import_survey(path=tmp_path / "survey.csv", name="Susenas sintetis", year=2025, actor=None)
+    login(page, live_server, "tkpk")
+    page.goto(f"{live_server.url}/monitoring/poverty-profile/")
+    page.wait_for_selector("#p0-map svg path", timeout=15_000)
+    page.wait_for_selector("#p0-bars svg", timeout=15_000)
+    assert page.get_by_text("Semua wilayah Anda").is_visible() or page.get_by_text("All your areas").is_visible()
