@@ -216,15 +216,14 @@ def atkinson(y: ArrayLike, epsilon: float, *, weights: ArrayLike | None = None) 
     return float(1 - mean_power ** (1 / (1 - epsilon)))
 
 
-def weighted_quantile(y: ArrayLike, q: float, *, weights: ArrayLike | None = None) -> float:
-    """The q-quantile as R laeken::weightedQuantile: the smallest y whose cumulative weight share
-    reaches q, averaged with the next value when the share equals q exactly (so an even-sized
-    unweighted median is the mean of the two middle values, as in Stata)."""
-    y_, w = prepare(y, weights)
+def _sorted(y: Float, w: Float) -> tuple[Float, Float]:
+    order = np.argsort(y, kind="stable")
+    return y[order], w[order]
+
+
+def _quantile_sorted(ys: Float, ws: Float, q: float) -> float:
     if not 0 <= q <= 1:
         raise ValueError(f"q must lie in [0, 1], got {q!r}")
-    order = np.argsort(y_, kind="stable")
-    ys, ws = y_[order], w[order]
     if q == 0:
         return float(ys[0])
     if q == 1:
@@ -235,6 +234,14 @@ def weighted_quantile(y: ArrayLike, q: float, *, weights: ArrayLike | None = Non
     if abs(share[select] - q) <= 1e-12 and select + 1 < ys.size:
         return float((ys[select] + ys[select + 1]) / 2)
     return float(ys[select])
+
+
+def weighted_quantile(y: ArrayLike, q: float, *, weights: ArrayLike | None = None) -> float:
+    """The q-quantile as R laeken::weightedQuantile: the smallest y whose cumulative weight share
+    reaches q, averaged with the next value when the share equals q exactly (so an even-sized
+    unweighted median is the mean of the two middle values, as in Stata)."""
+    y_, w = prepare(y, weights)
+    return _quantile_sorted(*_sorted(y_, w), q)
 
 
 def lorenz(y: ArrayLike, p: ArrayLike, *, weights: ArrayLike | None = None) -> Float:
@@ -265,12 +272,12 @@ def palma(y: ArrayLike, *, weights: ArrayLike | None = None) -> float:
 def quantile_share_ratio(y: ArrayLike, *, weights: ArrayLike | None = None) -> float:
     """S80/S20 as R laeken::qsr: total welfare above the 80th percentile over the total at or below the 20th."""
     y_, w = prepare(y, weights)
-    q20 = weighted_quantile(y_, 0.2, weights=w)
-    q80 = weighted_quantile(y_, 0.8, weights=w)
-    bottom = (w * y_)[y_ <= q20].sum()
+    ys, ws = _sorted(y_, w)
+    q20, q80 = _quantile_sorted(ys, ws, 0.2), _quantile_sorted(ys, ws, 0.8)
+    bottom = (ws * ys)[ys <= q20].sum()
     if bottom <= 0:
         raise ValueError("S80/S20 needs a positive total for the poorest 20 %")
-    return float((w * y_)[y_ > q80].sum() / bottom)
+    return float((ws * ys)[ys > q80].sum() / bottom)
 
 
 # -- decompositions ------------------------------------------------------------------------------
