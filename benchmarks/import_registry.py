@@ -26,74 +26,13 @@ HERE = Path(__file__).resolve().parent
 
 
 def generate(path: Path, members: int) -> int:
-    """A file of families of 1-6 members spread over Balikpapan's kecamatan, with valid, unique NIKs."""
-    import numpy as np
+    """A realistic file: the synthetic city (entas.synth), every registry column filled."""
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from entas.synth import SynthConfig, build, write
 
-    rng = np.random.default_rng(7)
-    kelurahan = [
-        ("64.71.01.1001", "647101"),
-        ("64.71.02.1001", "647102"),
-        ("64.71.03.1001", "647103"),
-        ("64.71.04.1001", "647104"),
-        ("64.71.05.1002", "647105"),
-        ("64.71.06.1005", "647106"),
-    ]
-    sizes = rng.integers(1, 7, members)
-    written, family = 0, 0
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "kelurahan_code",
-                "kk_number",
-                "address",
-                "rt",
-                "rw",
-                "floor_area_m2",
-                "floor_material",
-                "wall_material",
-                "roof_material",
-                "water_source",
-                "has_tv",
-                "has_motorcycle",
-                "nik",
-                "name",
-                "sex",
-                "birth_date",
-                "relationship",
-                "marital_status",
-            ]
-        )
-        while written < members:
-            code, kec = kelurahan[family % len(kelurahan)]
-            size = min(int(sizes[family]), members - written)
-            home = [
-                code,
-                f"{kec}{family:010d}",
-                f"Jl. Sintetis {family}",
-                f"{1 + family % 40:03d}",
-                f"{1 + family % 9:03d}",
-                str(12 + family % 130),
-                str(1 + family % 8),
-                "1",
-                "3",
-                "3",
-                str(family % 2),
-                str((family // 2) % 2),
-            ]
-            for i in range(size):
-                n = written  # unique per member: birth date and serial both follow from it
-                sex = "2" if i == 1 else "1"
-                birth = dt.date((1950, 1955, 1985, 1988, 1991, 1994)[i], 1, 1) + dt.timedelta(days=n // 9999)
-                day = birth.day + (40 if sex == "2" else 0)
-                nik = f"{kec}{day:02d}{birth.month:02d}{birth.year % 100:02d}{n % 9999 + 1:04d}"
-                relationship = "1" if i == 0 else ("2" if i == 1 else "3")
-                writer.writerow(
-                    [*home, nik, f"Warga Sintetis {n}", sex, birth.isoformat(), relationship, "2" if i < 2 else "1"]
-                )
-                written += 1
-            family += 1
-    return written
+    city = build(SynthConfig(households=max(10, int(members / 3.05)), seed=7, survey_size=10))
+    write(city, path.parent)
+    return city.population.n_members
 
 
 def child(path: str, mode: str) -> None:
@@ -104,7 +43,10 @@ def child(path: str, mode: str) -> None:
     django_setup()
     from django.db import connection, transaction
 
+    from entas.core.bulk import Inserter
+    from entas.registry.columns import HOUSEHOLD_COLUMNS as HOUSEHOLD_COLUMNS_ALL
     from entas.registry.importer import import_registry
+    from entas.registry.models import Household, Member
 
     start = time.perf_counter()
     if mode == "import":
@@ -112,48 +54,26 @@ def child(path: str, mode: str) -> None:
         rows = summary.inserted
         extra = f" rejected={summary.rejected}"
     else:  # the floor: the same rows, parsed and laid out before the clock starts; bare executemany
-        from entas.core.bulk import Inserter
-        from entas.registry.models import Household, Member
+        from entas.registry.columns import HOUSEHOLD_FIELDS, MEMBER_COLUMNS, parse_value
 
         with open(path, newline="") as handle:
             data = list(csv.DictReader(handle))
         with connection.cursor() as cursor:
             cursor.execute("SELECT code, id FROM regions_region")
             kel = dict(cursor.fetchall())
+        columns = {c.name: c for c in HOUSEHOLD_COLUMNS_ALL}
         now = dt.datetime.now(dt.UTC)
         households, members = Inserter(Household), Inserter(Member)
         families: dict[str, list] = {}
+        people = []
         for r in data:
             if r["kk_number"] not in families:
+                values = {f: parse_value(columns[f], r.get(f, ""))[0] for f in HOUSEHOLD_FIELDS}
                 families[r["kk_number"]] = households.values(
-                    {
-                        "kk_number": r["kk_number"],
-                        "kelurahan_id": kel[r["kelurahan_code"]],
-                        "address": r["address"],
-                        "rt": r["rt"],
-                        "rw": r["rw"],
-                        "created_at": now,
-                        "updated_at": now,
-                    }
+                    {**values, "kelurahan_id": kel[r["kelurahan_code"]], "created_at": now, "updated_at": now}
                 )
-        people = [
-            (
-                r["kk_number"],
-                members.values(
-                    {
-                        "nik": r["nik"],
-                        "name": r["name"],
-                        "name_key": r["name"].lower(),
-                        "sex": r["sex"],
-                        "birth_date": dt.date.fromisoformat(r["birth_date"]),
-                        "relationship": r["relationship"],
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                ),
-            )
-            for r in data
-        ]
+            values = {c.name: parse_value(c, r.get(c.name, ""))[0] for c in MEMBER_COLUMNS}
+            people.append((r["kk_number"], members.values({**values, "created_at": now, "updated_at": now})))
         slot = members.names.index("household_id")
         start = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:

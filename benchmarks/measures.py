@@ -58,8 +58,10 @@ def main() -> None:
         "survey.gini SE (linearised)": lambda: s.gini(y, design),
         "survey.arpr SE (linearised)": lambda: s.arpr(y, design),
     }
-    print(f"{args.n:,} weighted observations. Floors: weighted mean of y < z {floor * 1000:.1f} ms; "
-          f"one argsort of y {sort_floor * 1000:.1f} ms")
+    print(
+        f"{args.n:,} weighted observations. Floors: weighted mean of y < z {floor * 1000:.1f} ms; "
+        f"one argsort of y {sort_floor * 1000:.1f} ms"
+    )
     print(f"{'measure':<30}{'time':>12}{'x mean floor':>14}{'x sort floor':>14}")
     for name, fn in cases.items():
         t = best(fn)

@@ -21,7 +21,7 @@ class FileFormatError(ValueError):
 @dataclass
 class RowSource:
     header: list[str]
-    rows: Iterator[tuple[int, dict[str, str]]]  # (row number in the file, header 1 → data from 2, cells)
+    rows: Iterator[tuple[int, list[str]]]  # (row number in the file: header 1, data from 2; cells in header order)
     total: int | None  # number of data rows when known up front
     encoding: str
 
@@ -80,13 +80,17 @@ def _open_csv(path: Path) -> RowSource:
     delimiter = ";" if first.count(";") > first.count(",") else ","
     header = [h.strip().lower() for h in next(csv.reader([first], delimiter=delimiter))]
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+    width = len(header)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
         with handle:
             reader = csv.reader(handle, delimiter=delimiter)
             for number, cells in enumerate(reader, start=2):
-                if not any(c.strip() for c in cells):
+                if len(cells) < width:
+                    cells += [""] * (width - len(cells))
+                if not any(cells) or not any(c.strip() for c in cells):
                     continue
-                yield number, dict(zip(header, (c.strip() for c in cells), strict=False))
+                yield number, cells
 
     return RowSource(header, rows(), max(lines - 1, 0), encoding)
 
@@ -105,11 +109,13 @@ def _open_xlsx(path: Path) -> RowSource:
     except StopIteration:
         raise FileFormatError(_("The spreadsheet is empty: the first row must hold the column names.")) from None
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+    width = len(header)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
         for number, cells in enumerate(iterator, start=2):
-            values = [_cell(c) for c in cells]
+            values = [_cell(c) for c in cells][:width]
             if not any(values):
                 continue
-            yield number, dict(zip(header, values, strict=False))
+            yield number, values + [""] * (width - len(values))
 
     return RowSource(header, rows(), max(sheet.height - 1, 0), "xlsx")

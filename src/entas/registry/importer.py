@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +49,7 @@ from .validation import validate_family, validate_household, validate_member
 if TYPE_CHECKING:
     from entas.accounts.models import User
 
-BATCH_ROWS = 2000
+BATCH_ROWS = 10_000
 HOUSEHOLD_LOOKUP = list(dict.fromkeys(["id", "kk_number", "kelurahan_id", "version", *HOUSEHOLD_FIELDS]))
 MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", "name_key", "name_key_rev", *MEMBER_FIELDS]))
 
@@ -88,7 +89,7 @@ class Family:
     """The consecutive rows of one KK number, parsed."""
 
     kk: str
-    rows: list[tuple[int, dict[str, str]]]
+    rows: list[tuple[int, list[str]]]
     household: dict[str, Any] = field(default_factory=dict)
     members: list[dict[str, Any]] = field(default_factory=list)
     programmes: dict[str, dt.date] = field(default_factory=dict)
@@ -166,7 +167,18 @@ class Importer:
             if c.name not in present and not c.name.startswith("prog_")
         }
         self.member_blank = {c.name: parse_value(c, "")[0] for c in MEMBER_COLUMNS if c.name not in present}
-        self.household_raw = [c.name for c in self.household_columns]
+        self.index = {name: i for i, name in enumerate(source.header)}
+        self.kk_index = self.index["kk_number"]
+        household_positions = [self.index[c.name] for c in self.household_columns]
+        self.household_raw = [(c.name, self.index[c.name]) for c in self.household_columns]
+        self.household_cells = operator.itemgetter(*household_positions) if household_positions else (lambda row: ())
+        # Parsed values are cached per column: codes, yes/no answers, numbers and dates repeat endlessly.
+        self.household_parsers: list[tuple[Any, int, dict[str, Any]]] = [
+            (c, self.index[c.name], {}) for c in self.household_columns
+        ]
+        self.member_parsers: list[tuple[Any, int, dict[str, Any]]] = [
+            (c, self.index[c.name], {}) for c in self.member_columns
+        ]
         batch: list[Family] = []
         batch_rows = 0
         try:
@@ -183,10 +195,11 @@ class Importer:
                 self._rejections.close()
         return self.summary
 
-    def _families(self, rows: Iterator[tuple[int, dict[str, str]]]) -> Iterator[Family]:
+    def _families(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[Family]:
         current: Family | None = None
+        kk_index = self.kk_index
         for number, cells in rows:
-            kk = cells.get("kk_number", "").strip()
+            kk = cells[kk_index].strip()
             if current is not None and kk == current.kk and kk:
                 current.rows.append((number, cells))
                 continue
@@ -206,8 +219,11 @@ class Importer:
             )
         elif family.kk:
             self.seen_kk[family.kk] = first_row
+        first_household = self.household_cells(first)
         for number, cells in family.rows[1:]:
-            differing = [c for c in self.household_raw if cells.get(c, "") != first.get(c, "")]
+            if self.household_cells(cells) == first_household:
+                continue
+            differing = [name for name, i in self.household_raw if cells[i] != first[i]]
             if differing:
                 family.reject(
                     _("Row %(row)d: household column(s) %(columns)s differ from row %(first)d of the same KK.")
@@ -216,8 +232,8 @@ class Importer:
                 )
         # Household values from the first row.
         family.household.update(self.household_blank)
-        for column in self.household_columns:
-            value, issue = parse_value(column, first.get(column.name, ""))
+        for column, i, cache in self.household_parsers:
+            value, issue = _parse(column, first[i], cache)
             if issue:
                 family.reject(issue.message, first_row)
             elif column.name.startswith("prog_"):
@@ -225,7 +241,7 @@ class Importer:
                     family.programmes[column.name[5:]] = value
             elif column.name != "kelurahan_code":
                 family.household[column.name] = value
-        code = first.get("kelurahan_code", "").strip()
+        code = first[self.index["kelurahan_code"]].strip()
         if code:
             kelurahan_id = self.kelurahan.get(code)
             if kelurahan_id is None:
@@ -239,8 +255,8 @@ class Importer:
         # Members, one per row.
         for number, cells in family.rows:
             member: dict[str, Any] = {"_row": number, **self.member_blank}
-            for column in self.member_columns:
-                value, issue = parse_value(column, cells.get(column.name, ""))
+            for column, i, cache in self.member_parsers:
+                value, issue = _parse(column, cells[i], cache)
                 if issue:
                     family.reject(issue.message, number)
                 member[column.name] = value
@@ -421,16 +437,16 @@ class Importer:
             return
         if new_members:
             Inserter(Member).insert(new_members)
-            member_ids = dict(Member.objects.filter(nik__in=[m["nik"] for m in new_members]).values_list("nik", "pk"))
-            Inserter(Membership).insert(
-                {
-                    "member_id": member_ids[m["nik"]],
-                    "household_id": m["household_id"],
-                    "relationship": m["relationship"],
-                    "start_date": self.today,
-                }
-                for m in new_members
+            # Each new member's first membership, written by the database from the rows just inserted.
+            niks_new = [m["nik"] for m in new_members]
+            qn = connection.ops.quote_name
+            sql = (
+                f"INSERT INTO {qn(Membership._meta.db_table)} (member_id, household_id, relationship, start_date) "  # noqa: S608
+                f"SELECT id, household_id, relationship, %s FROM {qn(Member._meta.db_table)} "
+                f"WHERE nik IN ({', '.join(['%s'] * len(niks_new))})"
             )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [connection.ops.adapt_datefield_value(self.today), *niks_new])
         if member_updates:
             update_rows(Member, [*sorted(member_fields), "updated_at"], member_updates)
         if receipts:
@@ -467,8 +483,18 @@ class Importer:
                 reasons = [
                     _("Held back with its family: another member has an error (row %(rows)s).") % {"rows": bad_rows}
                 ]
-            self._rejection_writer.writerow([number, " | ".join(reasons), *(cells.get(h, "") for h in self._header)])
+            self._rejection_writer.writerow([number, " | ".join(reasons), *cells])
         self.summary.rejected += len(family.rows)
+
+
+def _parse(column: Any, raw: str, cache: dict[str, tuple[Any, Issue | None]]) -> tuple[Any, Issue | None]:
+    """parse_value with a per-column cache; free-text columns (unique values) skip the cache."""
+    if column.kind == "text":
+        return parse_value(column, raw)
+    hit = cache.get(raw)
+    if hit is None:
+        hit = cache[raw] = parse_value(column, raw)
+    return hit
 
 
 def _jsonable(values: Any) -> Any:
