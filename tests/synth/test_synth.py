@@ -167,3 +167,7 @@ def test_seed_demo_generates_and_loads_a_synthetic_city(settings: Any) -> None:
     settings.DEBUG = True
     call_command("seed_demo", "--households", "200", "--json", stdout=StringIO())
     assert Household.objects.count() == 200
+    from entas.monitoring.models import PovertyLine, SurveyRound
+
+    assert SurveyRound.objects.get().households.count() > 0  # the sample survey, for the poverty profile
+    assert PovertyLine.objects.filter(period=2024, kind="national").exists()

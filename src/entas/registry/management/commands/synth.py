@@ -75,3 +75,14 @@ class Command(BaseCommand):
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
+            # The sample survey becomes a survey round, for the poverty profile and PMT fitting.
+            call_command(
+                "import_survey",
+                str(out / "survey.csv"),
+                "--year",
+                str(int(config.reference_date[:4]) - 1),
+                "--name",
+                "Susenas sintetis",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
