@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "entas.accounts",
     "entas.registry",
     "entas.monitoring",
+    "entas.targeting",
     "entas.api",
 ]
 

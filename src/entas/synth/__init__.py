@@ -37,7 +37,7 @@ def build(config: SynthConfig) -> City:
     population = generate(config)
     # Independent streams for the extras, so adding a survey or waves never changes the registry.
     extras = np.random.default_rng([config.seed, 1])
-    size = config.survey_size if config.survey_size is not None else max(500, population.n_households // 50)
+    size = config.survey_size if config.survey_size is not None else max(1500, population.n_households // 50)
     survey = draw_sample(population, size, extras)
     report = figures(population)  # before faults: the figures describe the true city
     panel = (

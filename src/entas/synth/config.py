@@ -25,7 +25,9 @@ class SynthConfig:
     seed: int = 1
     city: str = "64.71"
     faults: float = 0.0  # base rate of data-quality faults (see docs/synthetic-data.md)
-    survey_size: int | None = None  # households in the Susenas-like sample; default 2 % (at least 500)
+    survey_size: int | None = (
+        None  # households in the Susenas-like sample; default 2 % (at least 1,500, as Susenas in a city)
+    )
     waves: int = 0  # panel waves after the baseline
     treatment_effect: float = 0.10  # effect on log consumption per capita of the panel's programme
     reference_date: str = "2026-01-01"  # ages and dates are computed against this day, not "today"

@@ -1,0 +1,1 @@
+"""entas.targeting: proxy-means models, desil ranking and targeting-error figures (see docs/targeting.md)."""

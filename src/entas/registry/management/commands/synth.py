@@ -27,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, help="Output folder (default: a temporary folder with --load).")
         parser.add_argument("--city", default="64.71", help="Kemendagri code of the city (its calibration file).")
         parser.add_argument("--faults", type=float, default=0.0, help="Base rate of data-quality faults, e.g. 0.02.")
-        parser.add_argument("--survey-size", type=int, help="Households in the survey sample (default 2 %%).")
+        parser.add_argument(
+            "--survey-size", type=int, help="Households in the survey sample (default 2 %%, at least 1,500)."
+        )
         parser.add_argument("--waves", type=int, default=0, help="Panel waves after the baseline.")
         parser.add_argument(
             "--effect", type=float, default=0.10, help="Treatment effect of the panel's programme on log consumption."

@@ -1,0 +1,130 @@
+"""Fitting proxy-means models on a survey round and scoring the registry. Each is one transaction
+with its audit event; scoring is set-based (one read of the registry, one bulk write)."""
+
+from __future__ import annotations
+
+import pickle
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from entas.core import audit
+from entas.core.bulk import Inserter
+from entas.monitoring.models import SurveyHousehold, SurveyRound
+from entas.registry.models import Household
+
+from . import pmt
+from .data import registry_arrays
+from .models import HouseholdScore, PmtModel
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+
+class TargetingError(Exception):
+    """The model cannot be fitted or used; the message says why."""
+
+
+def _survey_inputs(survey: SurveyRound) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Features of the sampled households, taken from their registry records (joined by KK number)."""
+    rows = list(
+        SurveyHousehold.objects.filter(survey=survey).values_list(
+            "kk_number", "consumption_per_capita", "weight", "household_size", "psu"
+        )
+    )
+    if not rows:
+        raise TargetingError(_("The survey %(survey)s has no households.") % {"survey": survey})
+    kk = [r[0] for r in rows]
+    ids, _size, data = registry_arrays(Household.objects.filter(kk_number__in=kk))
+    if ids.size == 0:
+        raise TargetingError(
+            _(
+                "None of the survey's households is in the registry: the PMT variables come from "
+                "the registry records of the sampled households (matched by KK number)."
+            )
+        )
+    kk_of = dict(Household.objects.filter(pk__in=ids.tolist()).values_list("pk", "kk_number"))
+    row_of = {k: i for i, k in enumerate(kk)}
+    order = np.array([row_of[kk_of[pk]] for pk in ids.tolist()])
+    consumption = np.array([rows[i][1] for i in order], dtype=float)
+    people = np.array([rows[i][2] * rows[i][3] for i in order], dtype=float)
+    psu = np.array([rows[i][4] for i in order], dtype=object)
+    return data, consumption, people, psu
+
+
+@transaction.atomic
+def fit_model(*, survey: SurveyRound, kind: str, line: int, actor: User | None, folds: int = 5) -> PmtModel:
+    data, consumption, people, psu = _survey_inputs(survey)
+    if np.any(consumption <= 0):
+        raise TargetingError(_("Consumption must be positive to take its logarithm."))
+    try:
+        result = pmt.fit(data, consumption, people, psu, line=line, kind=kind, folds=folds)
+    except ValueError as exc:
+        raise TargetingError(str(exc)) from exc
+    version = (PmtModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    model = PmtModel.objects.create(
+        version=version,
+        kind=kind,
+        survey=survey,
+        poverty_line=line,
+        design=result.design.as_dict(),
+        coefficients=dict(zip(result.design.names, result.coefficients, strict=True)) if result.coefficients else None,
+        serialized=pickle.dumps(result.model) if result.model is not None else None,
+        training={
+            "households": result.n,
+            "people": result.people,
+            "folds": result.folds,
+            "survey": str(survey),
+            "matched_in_registry": int(consumption.size),
+        },
+        metrics={"cross_validated": result.cross_validated.as_dict(), "in_sample": result.in_sample.as_dict()},
+        fitted_by=actor,
+    )
+    audit.record(actor=actor, action="targeting.fit_model", obj=model, after={"kind": kind, **model.metrics})
+    return model
+
+
+def _predict(model: PmtModel, data: dict[str, np.ndarray]) -> np.ndarray:
+    design = pmt.Design(model.design["numeric"], model.design["levels"])
+    X = design.matrix(data)
+    if model.kind == PmtModel.Kind.WLS:
+        return X @ np.array([model.coefficients[name] for name in design.names])  # type: ignore[index]
+    if model.serialized is None:
+        raise TargetingError(_("PMT v%(version)d has no stored model.") % {"version": model.version})
+    estimator = pickle.loads(bytes(model.serialized))  # noqa: S301 - written by fit_model, never user input
+    return np.asarray(estimator.predict(X))
+
+
+@transaction.atomic
+def score_registry(*, model: PmtModel, actor: User | None) -> dict[str, Any]:
+    """Score every household of the registry with ``model``: predicted consumption, score and the
+    city desil (people-weighted deciles of the prediction). Re-scoring replaces the model's scores."""
+    ids, size, data = registry_arrays(Household.objects.all())
+    if ids.size == 0:
+        raise TargetingError(_("The registry holds no households to score."))
+    predicted = _predict(model, data)
+    desil = pmt.desil(predicted, size)
+    HouseholdScore.objects.filter(model=model).delete()
+    now = timezone.now()
+    Inserter(HouseholdScore).insert(
+        {
+            "household_id": pk,
+            "model_id": model.pk,
+            "predicted_consumption": round(float(np.exp(p))),
+            "score": float(p),
+            "desil": int(d),
+            "scored_at": now,
+        }
+        for pk, p, d in zip(ids.tolist(), predicted.tolist(), desil.tolist(), strict=True)
+    )
+    summary = {
+        "households": int(ids.size),
+        "people": int(size.sum()),
+        "desil_people": np.bincount(desil, weights=size, minlength=11)[1:].round().astype(int).tolist(),
+    }
+    audit.record(actor=actor, action="targeting.score_registry", obj=model, after=summary)
+    return summary
