@@ -1,0 +1,321 @@
+"""The eligibility rule language: small, safe, vectorised. Pure numpy, no Django.
+
+A rule is one expression over a household's fields and aggregates over its members, e.g.
+
+    desil <= 4 and count(members, age < 18 and not in_school) >= 1
+    dtsen_desil in [1, 2] or (size >= 5 and not has_car)
+    any(members, disabled) and kecamatan == "64.71.01"
+
+It is parsed with Python's ``ast`` module in expression mode (parsing only; nothing is ever passed
+to ``eval``), then checked against a whitelist of node kinds, names and types, and compiled to numpy
+operations over whole columns. Every error names what is wrong and where (1-based column).
+
+Grammar: literals (numbers, "text", true/false); field names; comparisons ``< <= > >= == !=`` (also
+chained, ``1 <= desil <= 4``) and ``in [...]`` / ``not in [...]``; ``and``, ``or``, ``not``;
+arithmetic ``+ - * /``; aggregates over the members of the household: ``count(members, condition)``,
+``any(members, condition)``, ``all(members, condition)``, ``sum(members, value)``,
+``min(members, value)``, ``max(members, value)``. Member fields are only valid inside an aggregate.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MAX_LENGTH = 1000
+MAX_NODES = 300
+MAX_DEPTH = 30
+
+# name → type ("number", "bool", "text") and meaning; the registry loader provides these columns.
+HOUSEHOLD_FIELDS: dict[str, tuple[str, str]] = {
+    "desil": ("number", "city desil of the latest PMT score (1 = poorest tenth)"),
+    "predicted_consumption": ("number", "PMT predicted consumption per capita per month (Rp)"),
+    "dtsen_desil": ("number", "DTSEN desil, kab/kota ranking (imported)"),
+    "dtsen_desil_national": ("number", "DTSEN desil, national ranking (imported)"),
+    "size": ("number", "current members of the family"),
+    "floor_area": ("number", "floor area (m²)"),
+    "floor_area_per_person": ("number", "floor area per member (m²)"),
+    "kelurahan": ("text", "Kemendagri code of the kelurahan"),
+    "kecamatan": ("text", "Kemendagri code of the kecamatan"),
+    "status": ("text", "verification status: usulan, diverifikasi, disahkan, ditolak"),
+    "has_car": ("bool", "owns a car"),
+    "has_motorcycle": ("bool", "owns a motorcycle"),
+    "has_fridge": ("bool", "owns a refrigerator"),
+    "has_ac": ("bool", "owns an air conditioner"),
+    "has_computer": ("bool", "owns a computer"),
+    "has_gold": ("bool", "owns gold ≥ 10 g"),
+    "owns_land": ("bool", "owns land elsewhere"),
+    "bank_account": ("bool", "has an active bank account"),
+    "receives_pkh": ("bool", "receives PKH"),
+    "receives_bpnt": ("bool", "receives BPNT/Sembako"),
+}
+MEMBER_FIELDS: dict[str, tuple[str, str]] = {
+    "age": ("number", "age in years"),
+    "female": ("bool", "is a woman"),
+    "head": ("bool", "is the head of the family"),
+    "in_school": ("bool", "attends school"),
+    "working": ("bool", "worked last week"),
+    "disabled": ("bool", "a lot of difficulty or cannot do in some Washington Group domain"),
+    "pregnant": ("bool", "is pregnant"),
+    "chronic_illness": ("bool", "has a chronic illness"),
+    "pbi": ("bool", "health insurance paid by the state (PBI)"),
+}
+AGGREGATES = {"count": "number", "any": "bool", "all": "bool", "sum": "number", "min": "number", "max": "number"}
+COMPARE = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
+ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide}
+
+
+class RuleError(ValueError):
+    """An invalid rule: ``column`` (1-based) points at the problem."""
+
+    def __init__(self, message: str, column: int = 1):
+        super().__init__(f"column {column}: {message}")
+        self.message = message
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A checked rule, ready to evaluate on column arrays any number of times."""
+
+    source: str
+    evaluate: Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], np.ndarray]
+    fields: frozenset[str]
+
+
+Value = Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], Any]
+
+
+def _column(node: ast.AST) -> int:
+    return getattr(node, "col_offset", 0) + 1
+
+
+def compile_rule(source: str) -> Compiled:
+    """Parse, check and compile a rule, or raise RuleError with the position of the problem."""
+    text = source.strip()
+    if not text:
+        raise RuleError("the rule is empty")
+    if len(text) > MAX_LENGTH:
+        raise RuleError(f"the rule is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+    try:
+        tree = ast.parse(text.replace("\n", " "), mode="eval")
+    except SyntaxError as exc:
+        column = exc.offset or 1
+        try:  # an incomplete rule ("desil <=") fails at its end, whatever offset Python reports
+            ast.parse(text.replace("\n", " ") + " 0", mode="eval")
+            column = len(text) + 1
+        except SyntaxError:
+            pass
+        raise RuleError(f"syntax error: {exc.msg}", column) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise RuleError("the rule is too deeply nested") from None
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_NODES:
+        raise RuleError(f"the rule has more than {MAX_NODES} parts")
+    used: set[str] = set()
+    compiler = _Compiler(used)
+    kind, fn = compiler.compile(tree.body, member=False, depth=0)
+    if kind != "bool":
+        raise RuleError(f"a rule must be a condition (true or false), not a {kind}", _column(tree.body))
+
+    def evaluate(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndarray]) -> np.ndarray:
+        n = len(households["size"]) if "size" in households else len(next(iter(households.values())))
+        result = fn(households, members)
+        return np.broadcast_to(np.asarray(result, dtype=bool), (n,)).copy()
+
+    return Compiled(text, evaluate, frozenset(used))
+
+
+class _Compiler:
+    def __init__(self, used: set[str]):
+        self.used = used
+
+    def compile(self, node: ast.AST, *, member: bool, depth: int) -> tuple[str, Value]:
+        if depth > MAX_DEPTH:
+            raise RuleError("the rule is too deeply nested", _column(node))
+        method = getattr(self, f"node_{type(node).__name__}", None)
+        if method is None:
+            raise RuleError(f"'{ast.unparse(node)[:40]}' is not allowed in a rule", _column(node))
+        result: tuple[str, Value] = method(node, member=member, depth=depth + 1)
+        return result
+
+    def node_Constant(self, node: ast.Constant, **_: Any) -> tuple[str, Value]:
+        value = node.value
+        if isinstance(value, bool):
+            return "bool", lambda h, m: value
+        if isinstance(value, int | float):
+            return "number", lambda h, m: float(value)
+        if isinstance(value, str):
+            return "text", lambda h, m: value
+        raise RuleError(f"{value!r} is not a number, text or true/false", _column(node))
+
+    def node_Name(self, node: ast.Name, *, member: bool, **_: Any) -> tuple[str, Value]:
+        name = node.id
+        if name in {"true", "false"}:
+            return "bool", (lambda h, m: True) if name == "true" else (lambda h, m: False)
+        if name in MEMBER_FIELDS:
+            if not member:
+                raise RuleError(
+                    f"'{name}' is a member field: use it inside count(members, …), any(members, …) …", _column(node)
+                )
+            self.used.add(name)
+            return MEMBER_FIELDS[name][0], lambda h, m: m[name]
+        if name in HOUSEHOLD_FIELDS:
+            if member:
+                # A household field inside a member condition: repeat it for each member.
+                self.used.add(name)
+                return HOUSEHOLD_FIELDS[name][0], lambda h, m: np.asarray(h[name])[m["household"]]
+            self.used.add(name)
+            return HOUSEHOLD_FIELDS[name][0], lambda h, m: h[name]
+        if name == "members":
+            raise RuleError("'members' only goes inside an aggregate such as count(members, …)", _column(node))
+        known = ", ".join(sorted(HOUSEHOLD_FIELDS))
+        raise RuleError(f"unknown field '{name}' (household fields: {known})", _column(node))
+
+    def node_BoolOp(self, node: ast.BoolOp, *, member: bool, depth: int) -> tuple[str, Value]:
+        parts = [self._expect(v, "bool", member, depth) for v in node.values]
+        combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+
+        def run(h: Any, m: Any) -> Any:
+            result = parts[0](h, m)
+            for part in parts[1:]:
+                result = combine(result, part(h, m))
+            return result
+
+        return "bool", run
+
+    def node_UnaryOp(self, node: ast.UnaryOp, *, member: bool, depth: int) -> tuple[str, Value]:
+        if isinstance(node.op, ast.Not):
+            inner = self._expect(node.operand, "bool", member, depth)
+            return "bool", lambda h, m: np.logical_not(inner(h, m))
+        if isinstance(node.op, ast.USub):
+            inner = self._expect(node.operand, "number", member, depth)
+            return "number", lambda h, m: np.negative(inner(h, m))
+        raise RuleError(f"the operator in '{ast.unparse(node)[:40]}' is not allowed", _column(node))
+
+    def node_BinOp(self, node: ast.BinOp, *, member: bool, depth: int) -> tuple[str, Value]:
+        op = ARITHMETIC.get(type(node.op))
+        if op is None:
+            raise RuleError(f"the operator in '{ast.unparse(node)[:40]}' is not allowed (use + - * /)", _column(node))
+        left = self._expect(node.left, "number", member, depth)
+        right = self._expect(node.right, "number", member, depth)
+
+        def run(h: Any, m: Any) -> Any:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return op(left(h, m), right(h, m))
+
+        return "number", run
+
+    def node_Compare(self, node: ast.Compare, *, member: bool, depth: int) -> tuple[str, Value]:
+        steps = []
+        left_node = node.left
+        left_kind, left = self.compile(left_node, member=member, depth=depth)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                steps.append(self._membership(left_kind, left, op, right_node))
+                left_kind, left = "bool", left  # `in` does not chain further
+                continue
+            function = COMPARE.get(type(op))
+            if function is None:
+                raise RuleError("'is' is not allowed: use == or !=", _column(node))
+            right_kind, right = self.compile(right_node, member=member, depth=depth)
+            if left_kind != right_kind:
+                raise RuleError(
+                    f"cannot compare a {left_kind} with a {right_kind} "
+                    f"('{ast.unparse(left_node)[:30]}' and '{ast.unparse(right_node)[:30]}')",
+                    _column(right_node),
+                )
+            if left_kind == "text" and function not in (np.equal, np.not_equal):
+                raise RuleError("text can only be compared with == or !=", _column(right_node))
+            steps.append(_compare(function, left, right, left_kind))
+            left_node, left_kind, left = right_node, right_kind, right
+
+        def run(h: Any, m: Any) -> Any:
+            result = steps[0](h, m)
+            for step in steps[1:]:
+                result = np.logical_and(result, step(h, m))
+            return result
+
+        return "bool", run
+
+    def _membership(self, kind: str, left: Value, op: ast.cmpop, right: ast.AST) -> Value:
+        if not isinstance(right, ast.List | ast.Tuple):
+            raise RuleError("'in' needs a list, e.g. desil in [1, 2, 3]", _column(right))
+        values: list[Any] = []
+        for element in right.elts:
+            if not isinstance(element, ast.Constant) or isinstance(element.value, bool):
+                raise RuleError("a list may only hold numbers or text", _column(element))
+            element_kind = "text" if isinstance(element.value, str) else "number"
+            if element_kind != kind:
+                raise RuleError(f"the list holds a {element_kind} but the value is a {kind}", _column(element))
+            values.append(element.value if element_kind == "text" else float(element.value))  # type: ignore[arg-type]
+        negate = isinstance(op, ast.NotIn)
+
+        def run(h: Any, m: Any) -> Any:
+            found = np.isin(np.asarray(left(h, m), dtype=object if kind == "text" else float), values)
+            return np.logical_not(found) if negate else found
+
+        return run
+
+    def node_Call(self, node: ast.Call, *, member: bool, depth: int) -> tuple[str, Value]:
+        if not isinstance(node.func, ast.Name) or node.func.id not in AGGREGATES:
+            raise RuleError(f"only the aggregates {', '.join(AGGREGATES)} may be called", _column(node))
+        name = node.func.id
+        if member:
+            raise RuleError(f"{name}(…) cannot be nested inside another aggregate", _column(node))
+        if (
+            node.keywords
+            or len(node.args) != 2
+            or not (isinstance(node.args[0], ast.Name) and node.args[0].id == "members")
+        ):
+            raise RuleError(f"write {name}(members, …)", _column(node))
+        expected = "bool" if name in {"count", "any", "all"} else "number"
+        inner = self._expect(node.args[1], expected, True, depth)
+
+        def run(h: Any, m: Any) -> Any:
+            n = len(h["size"])
+            index = m["household"]
+            values = np.broadcast_to(np.asarray(inner(h, m), dtype=float), index.shape)
+            if name in {"count", "any"}:
+                total = np.bincount(index, weights=values, minlength=n)
+                return total if name == "count" else total > 0
+            if name == "all":
+                return np.bincount(index, weights=1 - values, minlength=n) == 0
+            if name == "sum":
+                return np.bincount(index, weights=values, minlength=n)
+            fill = np.inf if name == "min" else -np.inf
+            out = np.full(n, fill)
+            (np.minimum if name == "min" else np.maximum).at(out, index, values)
+            return np.where(np.isfinite(out), out, np.nan)
+
+        return AGGREGATES[name], run
+
+    def _expect(self, node: ast.AST, kind: str, member: bool, depth: int) -> Value:
+        found, fn = self.compile(node, member=member, depth=depth)
+        if found != kind:
+            raise RuleError(f"'{ast.unparse(node)[:40]}' is a {found}, but a {kind} is needed here", _column(node))
+        return fn
+
+
+def _compare(function: Any, left: Value, right: Value, kind: str) -> Value:
+    def run(h: Any, m: Any) -> Any:
+        a, b = left(h, m), right(h, m)
+        if kind == "text":
+            result = np.asarray(a, dtype=object) == np.asarray(b, dtype=object)
+            return result if function is np.equal else np.logical_not(result)
+        # Missing numbers (NaN) compare false: a household without a desil is not "desil <= 4".
+        with np.errstate(invalid="ignore"):
+            return function(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+
+    return run
