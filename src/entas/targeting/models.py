@@ -62,3 +62,60 @@ class HouseholdScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} v{self.model_id}: desil {self.desil}"
+
+
+class EligibilityRule(models.Model):
+    """A named eligibility rule in the rule language (docs/targeting.md), with the benefit per household
+    and an optional budget cap or quota; validated when saved. Programmes use rules by name."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    expression = models.TextField(_("rule"))
+    benefit = models.PositiveIntegerField(_("benefit per household per month (Rp)"), default=0)
+    budget = models.PositiveBigIntegerField(_("budget cap per month (Rp)"), null=True, blank=True)
+    quota = models.PositiveIntegerField(_("quota (households)"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("eligibility rule")
+        verbose_name_plural = _("eligibility rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommunityOverride(models.Model):
+    """A musyawarah kelurahan's decision to add a household to, or remove it from, a rule's list,
+    with the reason and the berita acara reference. Shown apart in every figure."""
+
+    class Action(models.TextChoices):
+        ADD = "add", _("Add")
+        REMOVE = "remove", _("Remove")
+
+    rule = models.ForeignKey(EligibilityRule, on_delete=models.CASCADE, related_name="overrides")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="overrides")
+    action = models.CharField(_("action"), max_length=6, choices=Action.choices)
+    reason = models.TextField(_("reason"))
+    berita_acara = models.CharField(_("berita acara reference"), max_length=120)
+    decided_on = models.DateField(_("date of the musyawarah"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["rule", "household"]
+        verbose_name = _("community override")
+        verbose_name_plural = _("community overrides")
+        constraints = [models.UniqueConstraint(fields=["rule", "household"], name="one_override_per_household")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.household_id} ({self.berita_acara})"

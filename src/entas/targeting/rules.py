@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MAX_LENGTH = 1000
 MAX_NODES = 300
@@ -76,6 +78,13 @@ COMPARE = {
 ARITHMETIC = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide}
 
 
+KINDS = {"number": gettext_lazy("number"), "bool": gettext_lazy("condition"), "text": gettext_lazy("text")}
+
+
+def _kind(kind: str) -> str:
+    return str(KINDS.get(kind, kind))
+
+
 class RuleError(ValueError):
     """An invalid rule: ``column`` (1-based) points at the problem."""
 
@@ -105,9 +114,9 @@ def compile_rule(source: str) -> Compiled:
     """Parse, check and compile a rule, or raise RuleError with the position of the problem."""
     text = source.strip()
     if not text:
-        raise RuleError("the rule is empty")
+        raise RuleError(_("the rule is empty"))
     if len(text) > MAX_LENGTH:
-        raise RuleError(f"the rule is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+        raise RuleError(_("the rule is longer than %(n)d characters") % {"n": MAX_LENGTH}, MAX_LENGTH)
     try:
         tree = ast.parse(text.replace("\n", " "), mode="eval")
     except SyntaxError as exc:
@@ -117,17 +126,19 @@ def compile_rule(source: str) -> Compiled:
             column = len(text) + 1
         except SyntaxError:
             pass
-        raise RuleError(f"syntax error: {exc.msg}", column) from None
+        raise RuleError(_("syntax error: %(error)s") % {"error": exc.msg}, column) from None
     except (RecursionError, MemoryError, ValueError):
-        raise RuleError("the rule is too deeply nested") from None
+        raise RuleError(_("the rule is too deeply nested")) from None
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
-        raise RuleError(f"the rule has more than {MAX_NODES} parts")
+        raise RuleError(_("the rule has more than %(n)d parts") % {"n": MAX_NODES})
     used: set[str] = set()
     compiler = _Compiler(used)
     kind, fn = compiler.compile(tree.body, member=False, depth=0)
     if kind != "bool":
-        raise RuleError(f"a rule must be a condition (true or false), not a {kind}", _column(tree.body))
+        raise RuleError(
+            _("a rule must be a condition (true or false), not a %(kind)s") % {"kind": _kind(kind)}, _column(tree.body)
+        )
 
     def evaluate(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndarray]) -> np.ndarray:
         n = len(households["size"]) if "size" in households else len(next(iter(households.values())))
@@ -143,14 +154,14 @@ class _Compiler:
 
     def compile(self, node: ast.AST, *, member: bool, depth: int) -> tuple[str, Value]:
         if depth > MAX_DEPTH:
-            raise RuleError("the rule is too deeply nested", _column(node))
+            raise RuleError(_("the rule is too deeply nested"), _column(node))
         method = getattr(self, f"node_{type(node).__name__}", None)
         if method is None:
-            raise RuleError(f"'{ast.unparse(node)[:40]}' is not allowed in a rule", _column(node))
+            raise RuleError(_("'%(part)s' is not allowed in a rule") % {"part": ast.unparse(node)[:40]}, _column(node))
         result: tuple[str, Value] = method(node, member=member, depth=depth + 1)
         return result
 
-    def node_Constant(self, node: ast.Constant, **_: Any) -> tuple[str, Value]:
+    def node_Constant(self, node: ast.Constant, **kwargs: Any) -> tuple[str, Value]:
         value = node.value
         if isinstance(value, bool):
             return "bool", lambda h, m: value
@@ -158,16 +169,18 @@ class _Compiler:
             return "number", lambda h, m: float(value)
         if isinstance(value, str):
             return "text", lambda h, m: value
-        raise RuleError(f"{value!r} is not a number, text or true/false", _column(node))
+        raise RuleError(_("%(value)r is not a number, text or true/false") % {"value": value}, _column(node))
 
-    def node_Name(self, node: ast.Name, *, member: bool, **_: Any) -> tuple[str, Value]:
+    def node_Name(self, node: ast.Name, *, member: bool, **kwargs: Any) -> tuple[str, Value]:
         name = node.id
         if name in {"true", "false"}:
             return "bool", (lambda h, m: True) if name == "true" else (lambda h, m: False)
         if name in MEMBER_FIELDS:
             if not member:
                 raise RuleError(
-                    f"'{name}' is a member field: use it inside count(members, …), any(members, …) …", _column(node)
+                    _("'%(name)s' is a member field: use it inside count(members, …), any(members, …) …")
+                    % {"name": name},
+                    _column(node),
                 )
             self.used.add(name)
             return MEMBER_FIELDS[name][0], lambda h, m: m[name]
@@ -179,9 +192,11 @@ class _Compiler:
             self.used.add(name)
             return HOUSEHOLD_FIELDS[name][0], lambda h, m: h[name]
         if name == "members":
-            raise RuleError("'members' only goes inside an aggregate such as count(members, …)", _column(node))
+            raise RuleError(_("'members' only goes inside an aggregate such as count(members, …)"), _column(node))
         known = ", ".join(sorted(HOUSEHOLD_FIELDS))
-        raise RuleError(f"unknown field '{name}' (household fields: {known})", _column(node))
+        raise RuleError(
+            _("unknown field '%(name)s' (household fields: %(known)s)") % {"name": name, "known": known}, _column(node)
+        )
 
     def node_BoolOp(self, node: ast.BoolOp, *, member: bool, depth: int) -> tuple[str, Value]:
         parts = [self._expect(v, "bool", member, depth) for v in node.values]
@@ -202,12 +217,17 @@ class _Compiler:
         if isinstance(node.op, ast.USub):
             inner = self._expect(node.operand, "number", member, depth)
             return "number", lambda h, m: np.negative(inner(h, m))
-        raise RuleError(f"the operator in '{ast.unparse(node)[:40]}' is not allowed", _column(node))
+        raise RuleError(
+            _("the operator in '%(part)s' is not allowed") % {"part": ast.unparse(node)[:40]}, _column(node)
+        )
 
     def node_BinOp(self, node: ast.BinOp, *, member: bool, depth: int) -> tuple[str, Value]:
         op = ARITHMETIC.get(type(node.op))
         if op is None:
-            raise RuleError(f"the operator in '{ast.unparse(node)[:40]}' is not allowed (use + - * /)", _column(node))
+            raise RuleError(
+                _("the operator in '%(part)s' is not allowed (use + - * /)") % {"part": ast.unparse(node)[:40]},
+                _column(node),
+            )
         left = self._expect(node.left, "number", member, depth)
         right = self._expect(node.right, "number", member, depth)
 
@@ -228,16 +248,21 @@ class _Compiler:
                 continue
             function = COMPARE.get(type(op))
             if function is None:
-                raise RuleError("'is' is not allowed: use == or !=", _column(node))
+                raise RuleError(_("'is' is not allowed: use == or !="), _column(node))
             right_kind, right = self.compile(right_node, member=member, depth=depth)
             if left_kind != right_kind:
                 raise RuleError(
-                    f"cannot compare a {left_kind} with a {right_kind} "
-                    f"('{ast.unparse(left_node)[:30]}' and '{ast.unparse(right_node)[:30]}')",
+                    _("cannot compare a %(left)s with a %(right)s ('%(a)s' and '%(b)s')")
+                    % {
+                        "left": _kind(left_kind),
+                        "right": _kind(right_kind),
+                        "a": ast.unparse(left_node)[:30],
+                        "b": ast.unparse(right_node)[:30],
+                    },
                     _column(right_node),
                 )
             if left_kind == "text" and function not in (np.equal, np.not_equal):
-                raise RuleError("text can only be compared with == or !=", _column(right_node))
+                raise RuleError(_("text can only be compared with == or !="), _column(right_node))
             steps.append(_compare(function, left, right, left_kind))
             left_node, left_kind, left = right_node, right_kind, right
 
@@ -251,14 +276,18 @@ class _Compiler:
 
     def _membership(self, kind: str, left: Value, op: ast.cmpop, right: ast.AST) -> Value:
         if not isinstance(right, ast.List | ast.Tuple):
-            raise RuleError("'in' needs a list, e.g. desil in [1, 2, 3]", _column(right))
+            raise RuleError(_("'in' needs a list, e.g. desil in [1, 2, 3]"), _column(right))
         values: list[Any] = []
         for element in right.elts:
             if not isinstance(element, ast.Constant) or isinstance(element.value, bool):
-                raise RuleError("a list may only hold numbers or text", _column(element))
+                raise RuleError(_("a list may only hold numbers or text"), _column(element))
             element_kind = "text" if isinstance(element.value, str) else "number"
             if element_kind != kind:
-                raise RuleError(f"the list holds a {element_kind} but the value is a {kind}", _column(element))
+                raise RuleError(
+                    _("the list holds a %(found)s but the value is a %(kind)s")
+                    % {"found": _kind(element_kind), "kind": _kind(kind)},
+                    _column(element),
+                )
             values.append(element.value if element_kind == "text" else float(element.value))  # type: ignore[arg-type]
         negate = isinstance(op, ast.NotIn)
 
@@ -270,16 +299,18 @@ class _Compiler:
 
     def node_Call(self, node: ast.Call, *, member: bool, depth: int) -> tuple[str, Value]:
         if not isinstance(node.func, ast.Name) or node.func.id not in AGGREGATES:
-            raise RuleError(f"only the aggregates {', '.join(AGGREGATES)} may be called", _column(node))
+            raise RuleError(
+                _("only the aggregates %(names)s may be called") % {"names": ", ".join(AGGREGATES)}, _column(node)
+            )
         name = node.func.id
         if member:
-            raise RuleError(f"{name}(…) cannot be nested inside another aggregate", _column(node))
+            raise RuleError(_("%(name)s(…) cannot be nested inside another aggregate") % {"name": name}, _column(node))
         if (
             node.keywords
             or len(node.args) != 2
             or not (isinstance(node.args[0], ast.Name) and node.args[0].id == "members")
         ):
-            raise RuleError(f"write {name}(members, …)", _column(node))
+            raise RuleError(_("write %(name)s(members, …)") % {"name": name}, _column(node))
         expected = "bool" if name in {"count", "any", "all"} else "number"
         inner = self._expect(node.args[1], expected, True, depth)
 
@@ -304,7 +335,11 @@ class _Compiler:
     def _expect(self, node: ast.AST, kind: str, member: bool, depth: int) -> Value:
         found, fn = self.compile(node, member=member, depth=depth)
         if found != kind:
-            raise RuleError(f"'{ast.unparse(node)[:40]}' is a {found}, but a {kind} is needed here", _column(node))
+            raise RuleError(
+                _("'%(part)s' is a %(found)s, but a %(kind)s is needed here")
+                % {"part": ast.unparse(node)[:40], "found": _kind(found), "kind": _kind(kind)},
+                _column(node),
+            )
         return fn
 
 

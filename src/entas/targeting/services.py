@@ -18,8 +18,10 @@ from entas.monitoring.models import SurveyHousehold, SurveyRound
 from entas.registry.models import Household
 
 from . import pmt
-from .data import registry_arrays
-from .models import HouseholdScore, PmtModel
+from .data import registry_arrays, rule_arrays
+from .models import CommunityOverride, EligibilityRule, HouseholdScore, PmtModel
+from .rules import compile_rule
+from .selection import select, summary_by_area
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -128,3 +130,127 @@ def score_registry(*, model: PmtModel, actor: User | None) -> dict[str, Any]:
     }
     audit.record(actor=actor, action="targeting.score_registry", obj=model, after=summary)
     return summary
+
+
+# -- rules, previews and community overrides ------------------------------------------------------
+
+
+def latest_scored_model() -> PmtModel | None:
+    return PmtModel.objects.filter(scores__isnull=False).distinct().order_by("-version").first()
+
+
+@transaction.atomic
+def save_rule(
+    *, actor: User | None, name: str, expression: str, benefit: int, budget: int | None = None, quota: int | None = None
+) -> EligibilityRule:
+    """Create or change a rule; an invalid expression is refused with its position (RuleError)."""
+    compile_rule(expression)
+    rule, created = EligibilityRule.objects.update_or_create(
+        name=name,
+        defaults={
+            "expression": expression.strip(),
+            "benefit": benefit,
+            "budget": budget,
+            "quota": quota,
+            "created_by": actor,
+            "updated_at": timezone.now(),
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="targeting.rule_create" if created else "targeting.rule_update",
+        obj=rule,
+        after={"expression": rule.expression, "benefit": benefit, "budget": budget, "quota": quota},
+    )
+    return rule
+
+
+@transaction.atomic
+def record_override(
+    *,
+    actor: User,
+    rule: EligibilityRule,
+    household: Household,
+    action: str,
+    reason: str,
+    berita_acara: str,
+    decided_on: Any,
+) -> CommunityOverride:
+    """Record a musyawarah kelurahan's addition or removal (audited; one decision per household and rule)."""
+    from entas.accounts.roles import Capability
+    from entas.accounts.scoping import can_act_in
+
+    if not actor.can(Capability.CHANGE_REGISTRY) or not can_act_in(actor, household.kelurahan):
+        raise TargetingError(_("You may not record decisions for this household."))
+    if not reason.strip() or not berita_acara.strip():
+        raise TargetingError(_("Give the reason and the berita acara reference of the musyawarah."))
+    override, _created = CommunityOverride.objects.update_or_create(
+        rule=rule,
+        household=household,
+        defaults={
+            "action": action,
+            "reason": reason.strip(),
+            "berita_acara": berita_acara.strip(),
+            "decided_on": decided_on,
+            "recorded_by": actor,
+            "recorded_at": timezone.now(),
+        },
+    )
+    audit.record(
+        actor=actor,
+        action=f"targeting.community_{action}",
+        obj=override,
+        region_code=household.kelurahan.code,
+        after={"rule": rule.name, "household": household.kk_number, "reason": reason, "berita_acara": berita_acara},
+    )
+    return override
+
+
+def preview(
+    *,
+    expression: str,
+    benefit: int,
+    budget: int | None = None,
+    quota: int | None = None,
+    rule: EligibilityRule | None = None,
+    model: PmtModel | None = None,
+    user: User | None = None,
+) -> dict[str, Any]:
+    """Who qualifies, by kelurahan, and at what cost: evaluated on the whole registry (or the user's areas)."""
+    from entas.accounts.scoping import region_q
+
+    compiled = compile_rule(expression)
+    model = model or latest_scored_model()
+    qs = Household.objects.all() if user is None else Household.objects.filter(region_q(user, "kelurahan"))
+    households, members = rule_arrays(qs, model_id=model.pk if model else None)
+    eligible = compiled.evaluate(households, members) if households["id"].size else np.zeros(0, dtype=bool)
+    added: set[int] = set()
+    removed: set[int] = set()
+    if rule is not None:
+        for household_id, action in rule.overrides.values_list("household_id", "action"):
+            (added if action == CommunityOverride.Action.ADD else removed).add(household_id)
+    score = households["predicted_consumption"] if model else households["dtsen_desil"]
+    chosen = select(
+        eligible,
+        household_ids=households["id"],
+        score=np.asarray(score, dtype=float),
+        benefit=benefit,
+        added=added,
+        removed=removed,
+        budget=budget,
+        quota=quota,
+    )
+    size = households["size"]
+    return {
+        "rule": compiled.source,
+        "model_version": model.version if model else None,
+        "households": int(households["id"].size),
+        "eligible_households": int(eligible.sum()),
+        "selected_households": int(chosen.selected.sum()),
+        "selected_people": int(size[chosen.selected].sum()),
+        "cost_per_month": chosen.cost,
+        "by_source": chosen.counts(),
+        "by_kelurahan": summary_by_area(chosen, households["kelurahan"], size),
+        "_selection": chosen,
+        "_household_ids": households["id"],
+    }

@@ -1,0 +1,146 @@
+"""Rules, budgets, quotas and community decisions combine into a list; every figure shows the
+community's additions and removals apart from the rule's selection."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from entas.accounts.models import User
+from entas.core.models import AuditEvent
+from entas.registry.importer import import_registry
+from entas.registry.models import Household
+from entas.synth import SynthConfig, build, write
+from entas.targeting import services
+from entas.targeting.rules import RuleError
+from entas.targeting.selection import select
+
+
+def test_the_poorest_eligible_come_first_until_the_budget_is_used() -> None:
+    ids = np.array([10, 11, 12, 13, 14])
+    eligible = np.array([True, True, False, True, True])
+    score = np.array([5.0, 1.0, 0.0, 3.0, 3.0])  # 13 and 14 tie: the lower id goes first
+    chosen = select(eligible, household_ids=ids, score=score, benefit=100, budget=250)
+    assert chosen.selected.tolist() == [False, True, False, True, False]
+    assert chosen.cost == 200
+    assert chosen.source.tolist() == ["budget_cut", "rule", "", "rule", "budget_cut"]
+    assert select(eligible, household_ids=ids, score=score, benefit=100, quota=1).selected.tolist() == [
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def test_community_additions_and_removals_are_kept_apart() -> None:
+    ids = np.array([1, 2, 3, 4])
+    eligible = np.array([True, True, False, False])
+    chosen = select(eligible, household_ids=ids, score=np.array([1.0, 2, 3, 4]), benefit=50, added={3}, removed={2})
+    assert chosen.selected.tolist() == [True, False, True, False]
+    assert chosen.counts() == {"community_added": 1, "community_removed": 1, "rule": 1}
+    # Within a budget the forum's additions are not cut silently: they come first.
+    tight = select(eligible, household_ids=ids, score=np.array([1.0, 2, 3, 4]), benefit=50, added={3}, budget=50)
+    assert tight.selected.tolist() == [False, False, True, False]
+
+
+@pytest.fixture
+def city(regions: Any, tmp_path: Path) -> None:
+    write(build(SynthConfig(households=1200, seed=8, survey_size=600)), tmp_path)
+    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
+
+
+@pytest.mark.django_db
+def test_a_rule_is_validated_when_saved(city: None) -> None:
+    with pytest.raises(RuleError, match="unknown field 'income'"):
+        services.save_rule(actor=None, name="BLT", expression="income < 5", benefit=300_000)
+    rule = services.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 3", benefit=300_000)
+    assert AuditEvent.objects.filter(action="targeting.rule_create", object_id=str(rule.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_preview_counts_households_people_and_cost_by_kelurahan(city: None, operator_manggar: User) -> None:
+    result = services.preview(expression="dtsen_desil <= 3 and any(members, age < 18)", benefit=300_000)
+    expected = sum(
+        1
+        for h in Household.objects.filter(desil_city__lte=3).prefetch_related("members")
+        if any((dt.date.today() - m.birth_date).days < 18 * 365.25 - 1 for m in h.members.all())
+    )
+    assert abs(result["eligible_households"] - expected) <= 2  # birthdays around today aside
+    assert result["cost_per_month"] == 300_000 * result["selected_households"]
+    assert sum(r["selected_households"] for r in result["by_kelurahan"]) == result["selected_households"]
+    mine = services.preview(expression="dtsen_desil <= 3", benefit=1, user=operator_manggar)
+    assert {r["area"] for r in mine["by_kelurahan"]} <= {"64.71.01.1001"}
+
+
+@pytest.mark.django_db
+def test_community_decisions_are_audited_and_shown_separately(
+    city: None, operator_manggar: User, operator_damai: User
+) -> None:
+    rule = services.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 2", benefit=300_000)
+    manggar = Household.objects.filter(kelurahan__code="64.71.01.1001")
+    outsider = manggar.filter(desil_city__gte=8).first()
+    insider = manggar.filter(desil_city__lte=2).first()
+    assert outsider and insider
+    services.record_override(
+        actor=operator_manggar,
+        rule=rule,
+        household=outsider,
+        action="add",
+        reason="janda, tanpa penghasilan",
+        berita_acara="BA-07/MUSKEL/2026",
+        decided_on=dt.date.today(),
+    )
+    services.record_override(
+        actor=operator_manggar,
+        rule=rule,
+        household=insider,
+        action="remove",
+        reason="pindah",
+        berita_acara="BA-07/MUSKEL/2026",
+        decided_on=dt.date.today(),
+    )
+    with pytest.raises(services.TargetingError):
+        services.record_override(
+            actor=operator_damai,
+            rule=rule,
+            household=outsider,
+            action="add",
+            reason="x",
+            berita_acara="BA-1",
+            decided_on=dt.date.today(),
+        )
+    with pytest.raises(services.TargetingError, match="berita acara"):
+        services.record_override(
+            actor=operator_manggar,
+            rule=rule,
+            household=outsider,
+            action="add",
+            reason="x",
+            berita_acara="",
+            decided_on=dt.date.today(),
+        )
+    result = services.preview(expression=rule.expression, benefit=rule.benefit, rule=rule)
+    assert result["by_source"]["community_added"] == 1 and result["by_source"]["community_removed"] == 1
+    manggar_row = next(r for r in result["by_kelurahan"] if r["area"] == "64.71.01.1001")
+    assert (manggar_row["community_added"], manggar_row["community_removed"]) == (1, 1)
+    assert AuditEvent.objects.filter(action__startswith="targeting.community_").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_rule_command_previews_and_points_at_errors(city: None) -> None:
+    out = StringIO()
+    call_command("rule", "preview", "dtsen_desil <= 3", "--benefit", "300000", "--budget", "30000000", stdout=out)
+    assert "100 selected" in out.getvalue()
+    with pytest.raises(CommandError) as caught:
+        call_command("rule", "preview", "dtsen_desil <= 3 and kecamtan == '1'", stdout=StringIO())
+    assert "unknown field 'kecamtan'" in str(caught.value) and "\n" + " " * 23 + "^" in str(caught.value)
+    fields = StringIO()
+    call_command("rule", "fields", stdout=fields)
+    assert "count/any/all" in fields.getvalue()
