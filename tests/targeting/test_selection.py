@@ -144,3 +144,34 @@ def test_the_rule_command_previews_and_points_at_errors(city: None) -> None:
     fields = StringIO()
     call_command("rule", "fields", stdout=fields)
     assert "count/any/all" in fields.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_report_judges_a_list_against_the_survey(
+    city: None, client_for: Any, tkpk_analyst: User, operator_manggar: User, tmp_path: Path
+) -> None:
+    from django.urls import reverse
+
+    from entas.monitoring.services import DEFAULT_LINES_FILE, load_poverty_lines
+    from entas.targeting.models import EligibilityRule
+
+    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
+    rule = services.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 4", benefit=300_000)
+    with pytest.raises(services.TargetingError, match="No survey"):
+        services.targeting_report(rule=rule, line=782248)
+    write(build(SynthConfig(households=1200, seed=8, survey_size=600)), tmp_path / "again")
+    from entas.monitoring.services import import_survey
+
+    import_survey(path=tmp_path / "again" / "survey.csv", name="Susenas sintetis", year=2025, actor=None)
+    report = services.targeting_report(rule=rule, line=782248)
+    assert 0 <= report["bottom40"]["exclusion_error"] <= 1 and report["selected_in_sample"] > 0
+    assert sum(report["incidence_by_decile"]) == pytest.approx(1.0)
+    assert report["incidence_by_decile"][0] > report["incidence_by_decile"][9]  # the DTSEN desil is progressive
+    assert report["cgh"] > 1
+    out = StringIO()
+    call_command("targeting_report", "--rule", "BLT", stdout=out)
+    assert "exclusion error" in out.getvalue()
+    page = client_for(tkpk_analyst).get(reverse("targeting:report"), {"rule": rule.pk})
+    assert page.status_code == 200 and page.context["report"]["rule"] == "BLT"
+    assert client_for(operator_manggar).get(reverse("targeting:report")).status_code == 403
+    assert EligibilityRule.objects.count() == 1

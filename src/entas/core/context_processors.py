@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.roles import Capability
 
-# (url name, label, capability needed or None)
+# (url name, label, capability needed — or one of several, or None)
 MODULES = [
     ("home", _("Summary"), Capability.VIEW_SUMMARY),
     ("registry:household_list", _("Registry"), Capability.VIEW_REGISTRY),
     ("registry:change_requests", _("Approvals"), Capability.APPROVE_REGISTRY),
     ("registry:ratification", _("Ratification"), Capability.APPROVE_REGISTRY),
     ("monitoring:poverty_profile", _("Poverty profile"), Capability.VIEW_SUMMARY),
+    ("targeting:report", _("Targeting"), (Capability.VIEW_ANALYTICS, Capability.MANAGE_PROGRAMMES)),
     ("jobs:list", _("Jobs"), None),
     ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
 ]
@@ -28,7 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         {"url_name": name, "label": label}
         for name, label, capability in MODULES
-        if capability is None or user.can(capability)
+        if capability is None
+        or any(user.can(c) for c in (capability if isinstance(capability, tuple) else (capability,)))
     ]
     # The capability values the user holds, for templates: {% if "registry.change" in caps %}
     caps = frozenset(c.value for c in Capability if user.can(c))

@@ -254,3 +254,75 @@ def preview(
         "_selection": chosen,
         "_household_ids": households["id"],
     }
+
+
+def targeting_report(
+    *, rule: EligibilityRule, line: int, survey: SurveyRound | None = None, model: PmtModel | None = None
+) -> dict[str, Any]:
+    """How well a rule's list reaches the poor, judged on a survey round with observed consumption:
+    error rates with their weighted counts, coverage of the poor by kelurahan, benefit incidence by
+    decile of actual consumption, and the CGH index. Survey households are matched to the list by KK."""
+    from entas.measures import weighted_quantile
+
+    from .metrics import cgh_index, targeting_errors
+
+    survey = survey or SurveyRound.objects.order_by("-year", "-imported_at").first()
+    if survey is None:
+        raise TargetingError(_("No survey round is loaded to judge the list against."))
+    result = preview(
+        expression=rule.expression, benefit=rule.benefit, budget=rule.budget, quota=rule.quota, rule=rule, model=model
+    )
+    selected_ids = set(np.asarray(result["_household_ids"])[result["_selection"].selected].tolist())
+    selected_kk = set(Household.objects.filter(pk__in=selected_ids).values_list("kk_number", flat=True))
+    rows = list(
+        SurveyHousehold.objects.filter(survey=survey).values_list(
+            "kk_number", "consumption_per_capita", "weight", "household_size", "kelurahan__code", "kelurahan__name"
+        )
+    )
+    if not rows:
+        raise TargetingError(_("The survey %(survey)s has no households.") % {"survey": survey})
+    kk, consumption, weight, size, kel_code, kel_name = (np.asarray(c) for c in zip(*rows, strict=True))
+    consumption = consumption.astype(float)
+    people = weight.astype(float) * size.astype(float)
+    selected = np.isin(kk, list(selected_kk))
+    poor = consumption < line
+    errors = targeting_errors(selected, poor, weights=people)
+    bottom40 = consumption <= weighted_quantile(consumption, 0.4, weights=people)
+    errors40 = targeting_errors(selected, bottom40, weights=people)
+    order = np.lexsort((np.arange(consumption.size), consumption))
+    before = (np.cumsum(people[order]) - people[order]) / people.sum()
+    decile = np.empty(consumption.size, dtype=np.int64)
+    decile[order] = np.minimum(10, 1 + np.floor(before * 10 + 1e-12).astype(np.int64))
+    benefit = np.where(selected, float(rule.benefit or 1), 0.0)  # per household; weights count households
+    total_benefit = (weight * benefit).sum()
+    incidence = [
+        float((weight * benefit)[decile == d].sum() / total_benefit) if total_benefit else 0.0 for d in range(1, 11)
+    ]
+    coverage = []
+    for code in sorted(set(kel_code.tolist())):
+        mask = (kel_code == code) & poor
+        if mask.any():
+            coverage.append(
+                {
+                    "kelurahan": code,
+                    "name": str(kel_name[kel_code == code][0]),
+                    "poor_people": float(people[mask].sum()),
+                    "covered": float(people[mask & selected].sum() / people[mask].sum()),
+                }
+            )
+    per_person = np.where(selected, float(rule.benefit or 1), 0.0) / size.astype(float)
+    return {
+        "rule": rule.name,
+        "expression": rule.expression,
+        "survey": str(survey),
+        "line": line,
+        "model_version": result["model_version"],
+        "sampled_households": int(consumption.size),
+        "selected_in_sample": int(selected.sum()),
+        "poor": errors.__dict__,
+        "bottom40": errors40.__dict__,
+        "cgh": cgh_index(per_person, consumption, weights=people) if per_person.any() else None,
+        "incidence_by_decile": incidence,
+        "coverage_of_poor_by_kelurahan": coverage,
+        "list": {k: v for k, v in result.items() if not k.startswith("_") and k != "by_kelurahan"},
+    }
