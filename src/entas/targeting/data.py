@@ -130,7 +130,7 @@ def rule_arrays(
     predicted = np.full(n, np.nan)
     if model_id is not None:
         for pk, d, p in (
-            HouseholdScore.objects.filter(model_id=model_id, household_id__in=ids.tolist())
+            HouseholdScore.objects.filter(model_id=model_id, household__in=households)
             .values_list("household_id", "desil", "predicted_consumption")
             .iterator(chunk_size=50_000)
         ):
