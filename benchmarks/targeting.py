@@ -76,10 +76,14 @@ def main() -> None:
     print(f"city: {summary['households']:,} households, {m['household'].size:,} members")
     print(f"floor (numpy {households:,} x {width} matrix-vector product): {floor * 1000:8.1f} ms")
     print(f"PMT scoring + desil ranking, end to end from the database: {scoring:8.2f} s (target < 5 s)")
-    print(f"rule evaluation in memory ({m['household'].size:,} members):   {in_memory * 1000:8.1f} ms = "
-          f"{in_memory / floor:.0f}x floor ({int(eligible.sum()):,} eligible)")
-    print(f"rule preview end to end from the database:                {end_to_end:8.2f} s (target < 2 s; "
-          f"{result['selected_households']:,} households)")
+    print(
+        f"rule evaluation in memory ({m['household'].size:,} members):   {in_memory * 1000:8.1f} ms = "
+        f"{in_memory / floor:.0f}x floor ({int(eligible.sum()):,} eligible)"
+    )
+    print(
+        f"rule preview end to end from the database:                {end_to_end:8.2f} s (target < 2 s; "
+        f"{result['selected_households']:,} households)"
+    )
 
 
 if __name__ == "__main__":
