@@ -110,3 +110,13 @@ def test_fit_version_and_score_the_registry(regions: Any, tmp_path: Path, operat
 def test_fitting_without_a_survey_says_what_to_load(regions: Any) -> None:
     with pytest.raises(CommandError, match="import_survey"):
         call_command("pmt", "fit", stdout=StringIO())
+
+
+def test_ages_are_completed_years_for_strings_and_dates() -> None:
+    import datetime as dt
+
+    from entas.targeting.data import ages
+
+    today = dt.date(2026, 3, 1)
+    births = np.array(["2000-03-01", "2000-03-02", "2004-02-29", dt.date(1990, 12, 31)], dtype=object)
+    assert ages(births, today).tolist() == [26, 25, 22, 35]

@@ -175,3 +175,18 @@ def test_the_report_judges_a_list_against_the_survey(
     assert page.status_code == 200 and page.context["report"]["rule"] == "BLT"
     assert client_for(operator_manggar).get(reverse("targeting:report")).status_code == 403
     assert EligibilityRule.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_preview_sees_registry_changes_at_once(city: None, operator_manggar: User) -> None:
+    from entas.registry import services as registry_services
+
+    before = services.preview(expression="status == 'diverifikasi'", benefit=1)
+    assert before["eligible_households"] == 0
+    household = Household.objects.filter(kelurahan__code="64.71.01.1001").first()
+    assert household is not None
+    registry_services.verify_household(
+        actor=operator_manggar, household=household, visit_date=dt.date.today(), confirmed=True
+    )
+    after = services.preview(expression="status == 'diverifikasi'", benefit=1)
+    assert after["eligible_households"] == 1

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -26,15 +27,43 @@ MEMBER_FIELDS = ["household_id", "birth_date", "sex", "relationship", "diploma",
 CHUNK = 100_000
 
 
-def _chunks(qs: QuerySet[Any], fields: list[str]) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
-    last = 0
-    while True:
-        chunk = list(qs.filter(pk__gt=last).order_by("pk").values_list("pk", *fields)[:CHUNK])
-        if not chunk:
-            return rows
-        last = chunk[-1][0]
-        rows.extend(r[1:] for r in chunk)
+def columns(qs: QuerySet[Any], fields: list[str]) -> dict[str, np.ndarray]:
+    """The columns of a queryset as numpy object arrays: one SQL query (the ORM builds it, with the
+    user's area filter), fetched in chunks by the driver without building model rows."""
+    query = qs.order_by().values_list(*fields)
+    sql, params = query.query.get_compiler(using=qs.db).as_sql()
+    parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            for name, values in zip(fields, zip(*rows, strict=True), strict=True):
+                array = np.empty(len(values), dtype=object)
+                array[:] = values
+                parts[name].append(array)
+    return {f: np.concatenate(v) if v else np.empty(0, dtype=object) for f, v in parts.items()}
+
+
+def ages(births: np.ndarray, today: dt.date) -> np.ndarray:
+    """Completed years on ``today`` for an array of dates (date objects or ISO strings), vectorised."""
+    birth = np.asarray(births, dtype="datetime64[D]")
+    years = birth.astype("datetime64[Y]").astype(int) + 1970
+    month = birth.astype("datetime64[M]").astype(int) % 12 + 1
+    day = (birth - birth.astype("datetime64[M]")).astype(int) + 1
+    before_birthday = (month > today.month) | ((month == today.month) & (day > today.day))
+    return (today.year - years - before_birthday).astype(float)
+
+
+def flags(values: np.ndarray) -> np.ndarray:
+    """Yes/no values from any driver (True/False, 1/0, None → no)."""
+    return np.asarray(values == True, dtype=bool)  # noqa: E712 - elementwise on an object array
+
+
+def numbers(values: np.ndarray) -> np.ndarray:
+    """Numbers from any driver, None → NaN."""
+    out = np.full(values.size, np.nan)
+    present = values != None  # noqa: E711 - elementwise on an object array
+    out[present] = values[present].astype(float)
+    return out
 
 
 def registry_arrays(
@@ -42,26 +71,27 @@ def registry_arrays(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(household ids, household sizes, PMT features) for the households of ``households``."""
     today = today or timezone.localdate()
-    h_rows = _chunks(households, [*HOUSEHOLD_FIELDS, "kelurahan__parent__code"])
-    if not h_rows:
+    h = columns(households, [*HOUSEHOLD_FIELDS, "kelurahan__parent__code"])
+    if h["id"].size == 0:
         return np.array([], dtype=np.int64), np.array([]), {}
-    columns = list(zip(*h_rows, strict=True))
-    h = {name: np.asarray(columns[i], dtype=object) for i, name in enumerate([*HOUSEHOLD_FIELDS, "kecamatan"])}
-    ids = np.asarray(h["id"], dtype=np.int64)
-    position = {pk: i for i, pk in enumerate(ids.tolist())}
-    m_rows = _chunks(Member.objects.filter(household__in=households, exited_on__isnull=True), MEMBER_FIELDS)
-    m_columns: list[Any] = list(zip(*m_rows, strict=True)) if m_rows else [() for _ in MEMBER_FIELDS]
-    m = {name: np.asarray(m_columns[i], dtype=object) for i, name in enumerate(MEMBER_FIELDS)}
-    births = m["birth_date"]
-    age = np.array([today.year - b.year - ((today.month, today.day) < (b.month, b.day)) for b in births], dtype=float)
+    h["kecamatan"] = h.pop("kelurahan__parent__code")
+    ids = h["id"].astype(np.int64)
+    for name in pmt.BOOLEAN:
+        h[name] = flags(h[name])
+    for name in ("floor_area_m2", "cattle", "goats"):
+        h[name] = numbers(h[name])
+    m = columns(Member.objects.filter(household__in=households, exited_on__isnull=True), MEMBER_FIELDS)
+    order = np.argsort(ids)
+    ids_sorted = ids[order]
+    household_index = order[np.searchsorted(ids_sorted, m["household_id"].astype(np.int64))]
     members = {
-        "household": np.array([position[pk] for pk in m["household_id"].tolist()], dtype=np.int64),
-        "age": age,
-        "worked": np.array([bool(v) for v in m["worked"]]),
+        "household": household_index,
+        "age": ages(m["birth_date"], today),
+        "worked": flags(m["worked"]),
         **{k: m[k] for k in ["sex", "relationship", "diploma", *pmt.DIFFICULTY]},
     }
     data = pmt.features(h, members)
-    size = np.maximum(np.bincount(members["household"], minlength=ids.size), 1).astype(float)
+    size = np.maximum(np.bincount(household_index, minlength=ids.size), 1).astype(float)
     return ids, size, data
 
 
@@ -105,57 +135,54 @@ def rule_arrays(
     from .models import HouseholdScore
 
     today = today or timezone.localdate()
-    rows = _chunks(households, RULE_HOUSEHOLD_FIELDS)
-    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in RULE_HOUSEHOLD_FIELDS]
-    raw = {name: np.asarray(cols[i], dtype=object) for i, name in enumerate(RULE_HOUSEHOLD_FIELDS)}
+    raw = columns(households, RULE_HOUSEHOLD_FIELDS)
     ids = raw["id"].astype(np.int64)
-    position = {pk: i for i, pk in enumerate(ids.tolist())}
     n = ids.size
+    order = np.argsort(ids)
+    ids_sorted = ids[order]
 
-    def number(values: np.ndarray) -> np.ndarray:
-        return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    def position(values: np.ndarray) -> np.ndarray:
+        return order[np.searchsorted(ids_sorted, np.asarray(values).astype(np.int64))] if n else np.empty(0, int)
 
-    def flag(values: np.ndarray) -> np.ndarray:
-        return np.array([bool(v) for v in values], dtype=bool)
-
-    m_rows = _chunks(Member.objects.filter(household__in=households, exited_on__isnull=True), RULE_MEMBER_FIELDS)
-    m_cols: list[Any] = list(zip(*m_rows, strict=True)) if m_rows else [() for _ in RULE_MEMBER_FIELDS]
-    m = {name: np.asarray(m_cols[i], dtype=object) for i, name in enumerate(RULE_MEMBER_FIELDS)}
-    household_index = np.array([position[pk] for pk in m["household_id"].tolist()], dtype=np.int64)
+    m = columns(Member.objects.filter(household__in=households, exited_on__isnull=True), RULE_MEMBER_FIELDS)
+    household_index = position(m["household_id"])
     size = np.bincount(household_index, minlength=n).astype(float)
     severe = np.zeros(household_index.size, dtype=bool)
     for item in pmt.DIFFICULTY:
-        severe |= np.isin(m[item], ["3", "4"])
+        severe |= np.isin(m[item].astype(str), ["3", "4"])
     desil = np.full(n, np.nan)
     predicted = np.full(n, np.nan)
     if model_id is not None:
-        for pk, d, p in (
-            HouseholdScore.objects.filter(model_id=model_id, household__in=households)
-            .values_list("household_id", "desil", "predicted_consumption")
-            .iterator(chunk_size=50_000)
-        ):
-            desil[position[pk]] = d
-            predicted[position[pk]] = p
-    receives: dict[str, np.ndarray] = {p: np.zeros(n, dtype=bool) for p in ("pkh", "bpnt")}
-    for pk, programme in ProgrammeReceipt.objects.filter(
-        household__in=households, programme__in=["pkh", "bpnt"]
-    ).values_list("household_id", "programme"):
-        receives[programme][position[pk]] = True
-    floor = number(raw["floor_area_m2"])
+        scores = columns(
+            HouseholdScore.objects.filter(model_id=model_id, household__in=households),
+            ["household_id", "desil", "predicted_consumption"],
+        )
+        at = position(scores["household_id"])
+        desil[at] = scores["desil"].astype(float)
+        predicted[at] = scores["predicted_consumption"].astype(float)
+    receipts = columns(
+        ProgrammeReceipt.objects.filter(household__in=households, programme__in=["pkh", "bpnt"]),
+        ["household_id", "programme"],
+    )
+    receives = {}
+    for programme in ("pkh", "bpnt"):
+        receives[programme] = np.zeros(n, dtype=bool)
+        receives[programme][position(receipts["household_id"][receipts["programme"] == programme])] = True
+    floor = numbers(raw["floor_area_m2"])
     household = {
         "id": ids,
         "size": size,
         "desil": desil,
         "predicted_consumption": predicted,
-        "dtsen_desil": number(raw["desil_city"]),
-        "dtsen_desil_national": number(raw["desil_national"]),
+        "dtsen_desil": numbers(raw["desil_city"]),
+        "dtsen_desil_national": numbers(raw["desil_national"]),
         "floor_area": floor,
         "floor_area_per_person": floor / np.maximum(size, 1),
         "kelurahan": raw["kelurahan__code"],
         "kecamatan": raw["kelurahan__parent__code"],
         "status": raw["verification_status"],
         **{
-            k: flag(raw[k])
+            k: flags(raw[k])
             for k in (
                 "has_car",
                 "has_motorcycle",
@@ -170,19 +197,57 @@ def rule_arrays(
         "receives_pkh": receives["pkh"],
         "receives_bpnt": receives["bpnt"],
     }
-    births = m["birth_date"]
     members = {
         "household": household_index,
-        "age": np.array(
-            [today.year - b.year - ((today.month, today.day) < (b.month, b.day)) for b in births], dtype=float
-        ),
+        "age": ages(m["birth_date"], today),
         "female": m["sex"] == "2",
         "head": m["relationship"] == "1",
         "in_school": m["school_participation"] == "1",
-        "working": flag(m["worked"]),
+        "working": flags(m["worked"]),
         "disabled": severe,
-        "pregnant": flag(m["pregnant"]),
-        "chronic_illness": np.array([v not in ("", "0", None) for v in m["chronic_illness"]], dtype=bool),
+        "pregnant": flags(m["pregnant"]),
+        "chronic_illness": ~np.isin(m["chronic_illness"].astype(str), ["", "0", "None"]),
         "pbi": m["health_insurance"] == "1",
     }
     return household, members
+
+
+# -- a columnar cache for repeated previews ---------------------------------------------------------
+# Reading a million members from the database costs seconds; evaluating a rule on the arrays costs
+# milliseconds. A manager refining a rule previews it many times on an unchanged registry, so the
+# arrays are kept in this process, keyed by a change token of everything they are built from.
+_CACHE: dict[tuple[Any, ...], tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {}
+CACHE_ENTRIES = 4
+
+
+def change_token(model_id: int | None) -> tuple[Any, ...]:
+    """Cheap aggregates that change whenever the registry, its scores or its programme receipts do."""
+    from django.db.models import Count, Max, Sum
+
+    from entas.registry.models import ProgrammeReceipt
+
+    from .models import HouseholdScore
+
+    households = Household.objects.aggregate(n=Count("id"), updated=Max("updated_at"), versions=Sum("version"))
+    members = Member.objects.aggregate(n=Count("id"), updated=Max("updated_at"), exited=Count("exited_on"))
+    scores = HouseholdScore.objects.filter(model_id=model_id).aggregate(n=Count("id"), at=Max("scored_at"))
+    return (
+        tuple(households.values()),
+        tuple(members.values()),
+        tuple(scores.values()),
+        ProgrammeReceipt.objects.count(),
+    )
+
+
+def cached_rule_arrays(
+    households: QuerySet[Household], *, scope: Any, model_id: int | None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """rule_arrays, reused while nothing it reads has changed (same scope, model and day)."""
+    key = (scope, model_id, timezone.localdate(), change_token(model_id))
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = rule_arrays(households, model_id=model_id)
+        if len(_CACHE) >= CACHE_ENTRIES:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = hit
+    return hit

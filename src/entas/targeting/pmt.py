@@ -115,11 +115,12 @@ def features(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndar
         "log_floor_per_person": np.log(floor_area / size),
     }
     for name in BOOLEAN:
-        out[name] = np.asarray([bool(v) for v in households[name]], dtype=float)
+        out[name] = (np.asarray(households[name], dtype=object) == True).astype(float)  # noqa: E712 - elementwise
     livestock = sum(np.nan_to_num(np.asarray(households[k], dtype=float)) for k in ("cattle", "goats"))
     out["livestock"] = np.log1p(livestock)
     for name in CATEGORICAL:
-        out[f"cat:{name}"] = np.asarray(["" if v is None else str(v) for v in households[name]], dtype=object)
+        values = np.asarray(households[name], dtype=object)
+        out[f"cat:{name}"] = np.where(values == None, "", values).astype(str).astype(object)  # noqa: E711
     return out
 
 

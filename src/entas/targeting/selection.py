@@ -61,18 +61,19 @@ def select(
 
 def summary_by_area(selection: Selection, area: np.ndarray, size: np.ndarray) -> list[dict[str, Any]]:
     """Selected households and people per area, with the community's part shown separately."""
-    out = []
-    for code in sorted(set(area.tolist())):
-        mask = area == code
-        out.append(
-            {
-                "area": code,
-                "eligible_households": int((selection.eligible & mask).sum()),
-                "selected_households": int((selection.selected & mask).sum()),
-                "selected_people": int(size[selection.selected & mask].sum()),
-                "community_added": int(((selection.source == "community_added") & selection.selected & mask).sum()),
-                "community_removed": int(((selection.source == "community_removed") & mask).sum()),
-                "budget_cut": int(((selection.source == "budget_cut") & mask).sum()),
-            }
-        )
-    return out
+    codes, index = np.unique(np.asarray(area).astype(str), return_inverse=True)
+
+    def per_area(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(index[mask], weights=None if weights is None else weights[mask], minlength=codes.size)
+
+    selected = selection.selected
+    added = (selection.source == "community_added") & selected
+    columns = {
+        "eligible_households": per_area(selection.eligible),
+        "selected_households": per_area(selected),
+        "selected_people": per_area(selected, np.asarray(size, dtype=float)),
+        "community_added": per_area(added),
+        "community_removed": per_area(selection.source == "community_removed"),
+        "budget_cut": per_area(selection.source == "budget_cut"),
+    }
+    return [{"area": str(code), **{k: int(v[i]) for k, v in columns.items()}} for i, code in enumerate(codes)]

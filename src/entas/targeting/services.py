@@ -18,7 +18,7 @@ from entas.monitoring.models import SurveyHousehold, SurveyRound
 from entas.registry.models import Household
 
 from . import pmt
-from .data import registry_arrays, rule_arrays
+from .data import cached_rule_arrays, registry_arrays
 from .models import CommunityOverride, EligibilityRule, HouseholdScore, PmtModel
 from .rules import compile_rule
 from .selection import select, summary_by_area
@@ -221,8 +221,11 @@ def preview(
 
     compiled = compile_rule(expression)
     model = model or latest_scored_model()
+    from entas.accounts.scoping import area_codes
+
     qs = Household.objects.all() if user is None else Household.objects.filter(region_q(user, "kelurahan"))
-    households, members = rule_arrays(qs, model_id=model.pk if model else None)
+    scope = "all" if user is None or user.is_city_wide else tuple(area_codes(user))
+    households, members = cached_rule_arrays(qs, scope=scope, model_id=model.pk if model else None)
     eligible = compiled.evaluate(households, members) if households["id"].size else np.zeros(0, dtype=bool)
     added: set[int] = set()
     removed: set[int] = set()
