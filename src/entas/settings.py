@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "entas.registry",
     "entas.monitoring",
     "entas.targeting",
+    "entas.programs",
     "entas.api",
 ]
 
@@ -210,6 +211,11 @@ TASKS = {
 }
 # A running job that has not reported progress for this long is taken as interrupted.
 ENTAS_JOB_STALE_SECONDS = int(os.environ.get("ENTAS_JOB_STALE_SECONDS", 300))
+
+# --- Payments ------------------------------------------------------------------------------------
+# The city's paying account and name, written as the debtor of ISO 20022 payment files.
+ENTAS_PAYER_ACCOUNT = os.environ.get("ENTAS_PAYER_ACCOUNT", "")
+ENTAS_PAYER_NAME = os.environ.get("ENTAS_PAYER_NAME", "Pemerintah Kota Balikpapan")
 
 # --- The city ------------------------------------------------------------------------------
 # Kemendagri code of the kabupaten/kota this installation serves (Kota Balikpapan by default).

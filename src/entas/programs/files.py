@@ -1,0 +1,169 @@
+"""Payment files of a disbursed cycle: ISO 20022 pain.001.001.09 (validated against the official XSD
+before it is offered), a bank bulk-upload CSV, and a cash list for PT Pos or the kelurahan (XLSX)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from .models import Cycle, Payment
+
+NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
+CSV_COLUMNS = [
+    "reference",
+    "account_number",
+    "account_holder",
+    "amount",
+    "currency",
+    "kk_number",
+    "kelurahan",
+    "description",
+]
+
+
+class FileError(Exception):
+    """The file cannot be produced; the message says what is missing."""
+
+
+def _schema_path() -> Path:
+    import sepaxml
+
+    return Path(sepaxml.__file__).resolve().parent / "schemas" / "pain.001.001.09.xsd"
+
+
+def payable(cycle: Cycle) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(payments to send, payments left out because the payee has no account number)."""
+    rows = (
+        Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
+        .select_related("entitlement__household__kelurahan")
+        .order_by("pk")
+    )
+    accounts = {
+        m.household_id: m
+        for m in cycle.programme.memberships.all().only("household_id", "account_number", "account_holder")
+    }
+    send: list[dict[str, Any]] = []
+    missing: list[dict[str, Any]] = []
+    for p in rows:
+        household = p.entitlement.household
+        membership = accounts.get(household.pk)
+        row = {
+            "reference": p.reference,
+            "amount": p.amount,
+            "kk_number": household.kk_number,
+            "kelurahan": household.kelurahan.name,
+            "account_number": membership.account_number if membership else "",
+            "account_holder": (membership.account_holder if membership else "") or f"KK {household.kk_number}",
+        }
+        (send if row["account_number"] else missing).append(row)
+    return send, missing
+
+
+def pain001(cycle: Cycle) -> bytes:
+    """The cycle's sent payments as one pain.001.001.09 credit-transfer initiation, XSD-validated;
+    NbOfTxs and CtrlSum are those of the payments in the file."""
+    if cycle.state != Cycle.State.DISBURSED:
+        raise FileError(_("Payment files are produced for a disbursed cycle."))
+    payer_account = getattr(settings, "ENTAS_PAYER_ACCOUNT", "")
+    if not payer_account:
+        raise FileError(_("Set ENTAS_PAYER_ACCOUNT (the city's paying account) to produce pain.001 files."))
+    send, _missing = payable(cycle)
+    if not send:
+        raise FileError(_("No payment of this cycle has a payee account number."))
+    count, total = len(send), sum(r["amount"] for r in send)
+
+    def el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+        node = etree.SubElement(parent, f"{{{NS}}}{tag}", **attrs)
+        if text is not None:
+            node.text = text
+        return node
+
+    document = etree.Element(f"{{{NS}}}Document", nsmap={None: NS})
+    root = el(document, "CstmrCdtTrfInitn")
+    header = el(root, "GrpHdr")
+    el(header, "MsgId", f"ENTAS-C{cycle.pk}-{timezone.now():%Y%m%d%H%M%S}")
+    el(header, "CreDtTm", timezone.now().replace(microsecond=0).isoformat())
+    el(header, "NbOfTxs", str(count))
+    el(header, "CtrlSum", f"{total}")
+    el(el(header, "InitgPty"), "Nm", settings.ENTAS_PAYER_NAME[:140])
+    info = el(root, "PmtInf")
+    el(info, "PmtInfId", f"ENTAS-C{cycle.pk}")
+    el(info, "PmtMtd", "TRF")
+    el(info, "NbOfTxs", str(count))
+    el(info, "CtrlSum", f"{total}")
+    el(el(info, "ReqdExctnDt"), "Dt", timezone.localdate().isoformat())
+    el(el(info, "Dbtr"), "Nm", settings.ENTAS_PAYER_NAME[:140])
+    el(el(el(el(info, "DbtrAcct"), "Id"), "Othr"), "Id", payer_account)
+    el(el(el(el(info, "DbtrAgt"), "FinInstnId"), "Othr"), "Id", "NOTPROVIDED")
+    for row in send:
+        tx = el(info, "CdtTrfTxInf")
+        el(el(tx, "PmtId"), "EndToEndId", row["reference"])
+        el(el(tx, "Amt"), "InstdAmt", str(row["amount"]), Ccy="IDR")
+        el(el(tx, "Cdtr"), "Nm", row["account_holder"][:140])
+        el(el(el(el(tx, "CdtrAcct"), "Id"), "Othr"), "Id", row["account_number"])
+        el(el(tx, "RmtInf"), "Ustrd", f"{cycle.programme.name} {cycle.period}"[:140])
+    xml: bytes = etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    validate_pain001(xml)
+    return xml
+
+
+def validate_pain001(xml: bytes) -> None:
+    """Raise FileError unless ``xml`` is valid against the official pain.001.001.09 schema."""
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(_schema_path()))
+    errors = list(schema.iter_errors(xml.decode("utf-8")))
+    if errors:
+        raise FileError(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": errors[0]})
+
+
+def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",") -> bytes:
+    """The sent payments as CSV for a bank's bulk-upload screen; the column layout is configurable."""
+    columns = columns or CSV_COLUMNS
+    unknown = [c for c in columns if c not in CSV_COLUMNS]
+    if unknown:
+        raise FileError(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
+    send, _missing = payable(cycle)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(columns)
+    for row in send:
+        values = {**row, "currency": "IDR", "description": f"{cycle.programme.name} {cycle.period}"}
+        writer.writerow([values[c] for c in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def cash_list_xlsx(cycle: Cycle, out: Path) -> int:
+    """Payments for cash pay-out (PT Pos or the kelurahan) with signature columns, by kelurahan and RT."""
+    import xlsxwriter
+
+    rows = (
+        Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
+        .select_related("entitlement__household__kelurahan")
+        .order_by("entitlement__household__kelurahan__code", "entitlement__household__rt", "pk")
+    )
+    workbook = xlsxwriter.Workbook(str(out))
+    bold = workbook.add_format({"bold": True})
+    sheet = workbook.add_worksheet("daftar bayar")
+    sheet.write(0, 0, f"{cycle.programme.name} - {cycle.period}", bold)
+    sheet.write_row(
+        2,
+        0,
+        ["No", "Referensi", "Nomor KK", "Kelurahan", "RT", "Alamat", "Jumlah (Rp)", "Tanda tangan penerima", "Tanggal"],
+        bold,
+    )
+    count = 0
+    for count, p in enumerate(rows, start=1):
+        h = p.entitlement.household
+        sheet.write_row(2 + count, 0, [count, p.reference, h.kk_number, h.kelurahan.name, h.rt, h.address, p.amount])
+    sheet.set_column(1, 5, 20)
+    sheet.set_column(7, 7, 28)
+    workbook.close()
+    return count

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Programme(models.Model):
+    """A social-assistance programme run by the city: for now direct cash transfers (BLT). Its
+    eligibility is a targeting rule; its entitlement is a base amount per household plus amounts per
+    qualifying member, capped, in whole rupiah per month."""
+
+    class Kind(models.TextChoices):
+        CASH = "cash", _("Cash transfer (BLT)")
+
+    class Funding(models.TextChoices):
+        APBD = "apbd", _("City budget (APBD)")
+        DANA_KELURAHAN = "dana_kelurahan", _("Dana Kelurahan")
+        CSR = "csr", _("CSR partner")
+        CENTRAL = "central", _("Central government")
+
+    class Channel(models.TextChoices):
+        BANK = "bank", _("Bank transfer")
+        POS = "pos", _("PT Pos")
+        KELURAHAN = "kelurahan", _("Cash through the kelurahan")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CASH)
+    agency = models.CharField(_("implementing agency (OPD)"), max_length=120)
+    funding = models.CharField(_("funding source"), max_length=16, choices=Funding.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    rule = models.ForeignKey("targeting.EligibilityRule", verbose_name=_("eligibility rule"), on_delete=models.PROTECT)
+    base_amount = models.PositiveIntegerField(_("base amount per household per month (Rp)"))
+    per_child_in_school = models.PositiveIntegerField(_("per child in school (Rp)"), default=0)
+    per_elderly = models.PositiveIntegerField(_("per member aged 60+ (Rp)"), default=0)
+    per_disabled = models.PositiveIntegerField(_("per member with a disability (Rp)"), default=0)
+    cap = models.PositiveIntegerField(_("cap per household per month (Rp)"), null=True, blank=True)
+    months_per_cycle = models.PositiveSmallIntegerField(_("months paid per cycle"), default=1)
+    budget_ceiling = models.PositiveBigIntegerField(_("budget ceiling (Rp)"))
+    channel = models.CharField(_("payment channel"), max_length=10, choices=Channel.choices)
+    exclusive_with = models.ManyToManyField("self", verbose_name=_("mutually exclusive with"), blank=True)
+
+    class Meta:
+        ordering = ["-start", "name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A household's place in a programme, with its state and the reason for the last change."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ENROLLED = "enrolled", _("Enrolled")
+        PAUSED = "paused", _("Paused")
+        EXITED = "exited", _("Exited")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        DUPLICATE = "duplicate", _("Duplicate")
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="memberships")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="programme_memberships")
+    state = models.CharField(_("state"), max_length=14, choices=State.choices, default=State.DRAFT, db_index=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=20, blank=True, help_text=_("rule, community_added or manual"))
+    account_number = models.CharField(_("payee account number"), max_length=34, blank=True)
+    account_holder = models.CharField(_("payee account holder"), max_length=70, blank=True)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("programme membership")
+        verbose_name_plural = _("programme memberships")
+        constraints = [models.UniqueConstraint(fields=["programme", "household"], name="one_membership_per_programme")]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}:{self.household_id} {self.state}"
+
+
+class Cycle(models.Model):
+    """One payment round of a programme. States: draft → to_approve → approved → disbursed →
+    reconciled → closed, or cancelled from draft/to_approve (DOMAIN §6.4)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        TO_APPROVE = "to_approve", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DISBURSED = "disbursed", _("Disbursed")
+        RECONCILED = "reconciled", _("Reconciled")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="cycles")
+    number = models.PositiveSmallIntegerField(_("number"))
+    period = models.CharField(_("period"), max_length=20, help_text=_("e.g. 2026-12"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    control_count = models.PositiveIntegerField(_("control count"), default=0)
+    control_sum = models.PositiveBigIntegerField(_("control sum (Rp)"), default=0)
+    locked = models.BooleanField(_("locked by a running job"), default=False)
+
+    class Meta:
+        ordering = ["programme", "number"]
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        constraints = [models.UniqueConstraint(fields=["programme", "number"], name="one_cycle_number")]
+
+    def __str__(self) -> str:
+        return f"{self.programme} #{self.number} ({self.period})"
+
+
+class Entitlement(models.Model):
+    """What one household is due in one cycle. One per (cycle, household), enforced by the database:
+    a household can never be paid twice in a cycle."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="entitlements")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="entitlements")
+    amount = models.PositiveIntegerField(_("amount (Rp)"))
+    flags = models.CharField(_("flags"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("entitlement")
+        verbose_name_plural = _("entitlements")
+        constraints = [models.UniqueConstraint(fields=["cycle", "household"], name="one_entitlement_per_cycle")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.household_id} Rp{self.amount}"
+
+
+class Payment(models.Model):
+    """One attempt to pay an entitlement. A failed payment is retried only by a new payment that
+    references it (``retry_of``), never by sending the same one again."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="payments")
+    reference = models.CharField(_("end-to-end reference"), max_length=35, unique=True)
+    amount = models.PositiveIntegerField(_("amount (Rp)"))
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.SENT)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    retry_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="retry")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+
+    def __str__(self) -> str:
+        return self.reference

@@ -1,0 +1,327 @@
+"""Cash programmes: enrolment, cycles, entitlements, disbursement and reconciliation. Every step is
+one transaction with its audit event, checks the actor's role, and is safe to re-run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from entas.accounts.roles import Capability
+from entas.core import audit
+from entas.core.bulk import Inserter
+from entas.targeting import services as targeting
+
+from . import rules
+from .models import Cycle, Entitlement, Membership, Payment, Programme
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+
+class ProgrammeError(Exception):
+    """A refused step; the message says why."""
+
+
+def _require(actor: User, capability: Capability) -> None:
+    if actor is None or not actor.can(capability):
+        raise ProgrammeError(_("Your role does not allow this step."))
+
+
+def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], Any]:
+    """The rule's list now: household ids, selected flags, the rule arrays and the selection sources."""
+    from entas.targeting.data import cached_rule_arrays
+    from entas.targeting.models import CommunityOverride
+    from entas.targeting.selection import select
+
+    rule = programme.rule
+    compiled = targeting.compile_rule(rule.expression)
+    model = targeting.latest_scored_model()
+    from entas.registry.models import Household
+
+    households, members = cached_rule_arrays(Household.objects.all(), scope="all", model_id=model.pk if model else None)
+    eligible = compiled.evaluate(households, members)
+    added = set(rule.overrides.filter(action=CommunityOverride.Action.ADD).values_list("household_id", flat=True))
+    removed = set(rule.overrides.filter(action=CommunityOverride.Action.REMOVE).values_list("household_id", flat=True))
+    score = households["predicted_consumption"] if model else households["dtsen_desil"]
+    chosen = select(
+        eligible,
+        household_ids=households["id"],
+        score=np.asarray(score, dtype=float),
+        benefit=programme.base_amount,
+        added=added,
+        removed=removed,
+    )
+    counts = {
+        "children_in_school": np.bincount(
+            members["household"], weights=(members["in_school"]).astype(float), minlength=households["id"].size
+        ),
+        "elderly": np.bincount(
+            members["household"], weights=(members["age"] >= 60).astype(float), minlength=households["id"].size
+        ),
+        "disabled": np.bincount(
+            members["household"], weights=members["disabled"].astype(float), minlength=households["id"].size
+        ),
+    }
+    return households["id"], chosen.selected, counts, chosen
+
+
+@transaction.atomic
+def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
+    """Enrol the households the rule (with the community's decisions) selects; households enrolled before
+    and no longer selected become not eligible. Idempotent."""
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    ids, selected, _counts, chosen = _selection(programme)
+    existing = dict(Membership.objects.filter(programme=programme).values_list("household_id", "state"))
+    now = timezone.now()
+    new = [pk for pk in ids[selected].tolist() if pk not in existing]
+    source = dict(zip(ids.tolist(), chosen.source.tolist(), strict=True))
+    Inserter(Membership).insert(
+        {
+            "programme_id": programme.pk,
+            "household_id": pk,
+            "state": Membership.State.ENROLLED,
+            "source": source.get(pk) or "rule",
+            "changed_at": now,
+        }
+        for pk in new
+    )
+    selected_set = set(ids[selected].tolist())
+    dropped = [pk for pk, state in existing.items() if pk not in selected_set and state == Membership.State.ENROLLED]
+    Membership.objects.filter(programme=programme, household_id__in=dropped).update(
+        state=Membership.State.NOT_ELIGIBLE, reason=_("no longer selected by the rule"), changed_at=now
+    )
+    result = {
+        "enrolled": len(new),
+        "not_eligible": len(dropped),
+        "total_enrolled": Membership.objects.filter(programme=programme, state=Membership.State.ENROLLED).count(),
+    }
+    audit.record(actor=actor, action="programme.enrol", obj=programme, after=result)
+    return result
+
+
+@transaction.atomic
+def create_cycle(*, programme: Programme, period: str, actor: User) -> Cycle:
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    number = (programme.cycles.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    cycle = Cycle.objects.create(programme=programme, number=number, period=period)
+    audit.record(actor=actor, action="cycle.create", obj=cycle, after={"period": period})
+    return cycle
+
+
+def _locked_cycle(cycle: Cycle) -> Cycle:
+    locked = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
+    if locked.locked:
+        raise ProgrammeError(_("A job is working on this cycle; try again when it has finished."))
+    return locked
+
+
+def budget_remaining(programme: Programme, *, excluding: Cycle | None = None) -> int:
+    used = programme.cycles.exclude(state=Cycle.State.CANCELLED)
+    if excluding is not None:
+        used = used.exclude(pk=excluding.pk)
+    return int(programme.budget_ceiling - (used.aggregate(s=Sum("control_sum"))["s"] or 0))
+
+
+@transaction.atomic
+def prepare(*, cycle: Cycle, actor: User) -> dict[str, Any]:
+    """Compute every entitlement of a draft cycle in one set-based pass. Enrolled households that no
+    longer meet the rule are paused (with the reason); households also enrolled in a programme marked
+    mutually exclusive are flagged. Re-running replaces the draft's entitlements: never two per household."""
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    cycle = _locked_cycle(cycle)
+    if cycle.state != Cycle.State.DRAFT:
+        raise ProgrammeError(
+            _("Only a draft cycle can be prepared (this one is %(state)s).") % {"state": cycle.get_state_display()}
+        )
+    programme = cycle.programme
+    ids, selected, counts, _chosen = _selection(programme)
+    enrolled = set(
+        Membership.objects.filter(programme=programme, state=Membership.State.ENROLLED).values_list(
+            "household_id", flat=True
+        )
+    )
+    index = {pk: i for i, pk in enumerate(ids.tolist())}
+    still = np.zeros(ids.size, dtype=bool)
+    still[[index[pk] for pk in enrolled if pk in index]] = True
+    pause = still & ~selected
+    now = timezone.now()
+    paused_ids = ids[pause].tolist()
+    Membership.objects.filter(programme=programme, household_id__in=paused_ids).update(
+        state=Membership.State.PAUSED,
+        changed_at=now,
+        reason=_("no longer meets the rule at cycle %(n)d") % {"n": cycle.number},
+    )
+    payable = still & selected
+    amounts = rules.entitlements(
+        base=programme.base_amount,
+        per_child_in_school=programme.per_child_in_school,
+        per_elderly=programme.per_elderly,
+        per_disabled=programme.per_disabled,
+        cap=programme.cap,
+        months=programme.months_per_cycle,
+        children_in_school=counts["children_in_school"],
+        elderly=counts["elderly"],
+        disabled=counts["disabled"],
+    )
+    exclusive = set(
+        Membership.objects.filter(
+            programme__in=programme.exclusive_with.all(), state=Membership.State.ENROLLED
+        ).values_list("household_id", flat=True)
+    )
+    Entitlement.objects.filter(cycle=cycle).delete()
+    rows = [
+        {
+            "cycle_id": cycle.pk,
+            "household_id": pk,
+            "amount": int(a),
+            "flags": _("also enrolled in a mutually exclusive programme") if pk in exclusive else "",
+        }
+        for pk, a in zip(ids[payable].tolist(), amounts[payable].tolist(), strict=True)
+    ]
+    Inserter(Entitlement).insert(rows)
+    total = int(sum(r["amount"] for r in rows))
+    cycle.control_count, cycle.control_sum = len(rows), total
+    cycle.prepared_by, cycle.prepared_at = actor, now
+    cycle.save(update_fields=["control_count", "control_sum", "prepared_by", "prepared_at"])
+    remaining = budget_remaining(programme, excluding=cycle)
+    result = {
+        "entitlements": len(rows),
+        "total": total,
+        "paused": len(paused_ids),
+        "flagged_exclusive": sum(1 for r in rows if r["flags"]),
+        "budget_remaining": remaining,
+        "over_budget": total > remaining,
+    }
+    audit.record(actor=actor, action="cycle.prepare", obj=cycle, after=result)
+    return result
+
+
+@transaction.atomic
+def transition(*, cycle: Cycle, action: str, actor: User) -> Cycle:
+    """submit, approve, disburse, close or cancel a cycle, with the checks each step needs."""
+    cycle = _locked_cycle(cycle)
+    target = rules.next_state(cycle.state, action)
+    if target is None:
+        raise ProgrammeError(
+            _("A %(state)s cycle cannot be %(action)s.") % {"state": cycle.get_state_display(), "action": action}
+        )
+    before = cycle.state
+    if action == "approve":
+        _require(actor, Capability.APPROVE_PROGRAMMES)
+        if cycle.prepared_by_id == actor.pk:
+            raise ProgrammeError(_("A second person must approve: you prepared this cycle."))
+        if cycle.control_sum > budget_remaining(cycle.programme, excluding=cycle):
+            raise ProgrammeError(
+                _("The cycle's total Rp%(total)s exceeds the remaining budget Rp%(left)s.")
+                % {"total": f"{cycle.control_sum:,}", "left": f"{budget_remaining(cycle.programme, excluding=cycle):,}"}
+            )
+        cycle.approved_by, cycle.approved_at = actor, timezone.now()
+    else:
+        _require(actor, Capability.MANAGE_PROGRAMMES)
+    if action == "submit" and cycle.control_count == 0:
+        raise ProgrammeError(_("Prepare the cycle first: it has no entitlements."))
+    if action == "disburse":
+        _issue_payments(cycle)
+    if action == "close":
+        open_payments = Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT).count()
+        if open_payments:
+            raise ProgrammeError(_("%(n)d payments have no result yet: reconcile them first.") % {"n": open_payments})
+    cycle.state = target
+    cycle.save()
+    audit.record(actor=actor, action=f"cycle.{action}", obj=cycle, before={"state": before}, after={"state": target})
+    return cycle
+
+
+def _issue_payments(cycle: Cycle) -> int:
+    """One payment per entitlement that has none yet (idempotent), with a stable end-to-end reference."""
+    missing = Entitlement.objects.filter(cycle=cycle, payments__isnull=True).values_list("pk", "amount")
+    now = timezone.now()
+    return Inserter(Payment).insert(
+        {
+            "entitlement_id": pk,
+            "reference": f"ENTAS-{cycle.pk}-{pk}",
+            "amount": amount,
+            "status": Payment.Status.SENT,
+            "created_at": now,
+        }
+        for pk, amount in missing
+    )
+
+
+@transaction.atomic
+def retry_failed(*, cycle: Cycle, actor: User) -> int:
+    """New payments for the failed ones, each referencing the failure it retries."""
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    cycle = _locked_cycle(cycle)
+    if cycle.state != Cycle.State.DISBURSED:
+        raise ProgrammeError(_("Failed payments are retried while the cycle is disbursed."))
+    failed = Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.FAILED, retry__isnull=True)
+    count = 0
+    for payment in failed:
+        Payment.objects.create(
+            entitlement=payment.entitlement,
+            reference=f"{payment.reference}-R{count + 1}"[:35],
+            amount=payment.amount,
+            retry_of=payment,
+        )
+        count += 1
+    audit.record(actor=actor, action="cycle.retry_failed", obj=cycle, after={"retried": count})
+    return count
+
+
+@transaction.atomic
+def reconcile(*, cycle: Cycle, results: list[dict[str, str]], actor: User) -> dict[str, Any]:
+    """Apply the bank's results (reference, status paid|failed, reason). Unknown references are reported,
+    not ignored. When no payment is left without a result and the paid total plus the failures' total
+    equals the control sum, the cycle becomes reconciled."""
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    cycle = _locked_cycle(cycle)
+    if cycle.state != Cycle.State.DISBURSED:
+        raise ProgrammeError(_("Only a disbursed cycle can be reconciled."))
+    payments = {p.reference: p for p in Payment.objects.filter(entitlement__cycle=cycle)}
+    unknown, bad_status, paid, failed = [], [], 0, 0
+    for line, row in enumerate(results, start=2):
+        payment = payments.get(row.get("reference", "").strip())
+        status = row.get("status", "").strip().lower()
+        if payment is None:
+            unknown.append({"line": line, "reference": row.get("reference", "")})
+            continue
+        if status not in {"paid", "failed"}:
+            bad_status.append({"line": line, "status": status})
+            continue
+        payment.status = status
+        payment.reason = row.get("reason", "")[:200]
+        payment.save(update_fields=["status", "reason"])
+        paid += status == "paid"
+        failed += status == "failed"
+    pending = Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT).count()
+    final = {p.entitlement_id: p for p in Payment.objects.filter(entitlement__cycle=cycle).order_by("pk")}
+    paid_sum = sum(p.amount for p in final.values() if p.status == Payment.Status.PAID)
+    failed_sum = sum(p.amount for p in final.values() if p.status == Payment.Status.FAILED)
+    reconciled = pending == 0 and paid_sum + failed_sum == cycle.control_sum
+    if reconciled:
+        cycle.state = Cycle.State.RECONCILED
+        cycle.save(update_fields=["state"])
+    result = {
+        "paid": paid,
+        "failed": failed,
+        "unknown": unknown,
+        "bad_status": bad_status,
+        "pending": pending,
+        "paid_sum": paid_sum,
+        "failed_sum": failed_sum,
+        "control_sum": cycle.control_sum,
+        "reconciled": reconciled,
+    }
+    audit.record(
+        actor=actor,
+        action="cycle.reconcile",
+        obj=cycle,
+        after={k: v for k, v in result.items() if k not in {"unknown", "bad_status"}},
+    )
+    return result
