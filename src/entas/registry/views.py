@@ -79,6 +79,7 @@ def household_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "kk_history": household.kk_history.order_by("valid_from"),
             "history": selectors.household_history(household),
             "pending_changes": list(household.change_requests.filter(status=ChangeRequest.Status.PENDING)),
+            "benefits": selectors.programme_history(household),
         },
     )
 
