@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.roles import Capability
@@ -29,6 +30,9 @@ def households_for(user: User) -> QuerySet[Household]:
     return Household.objects.filter(region_q(user, "kelurahan")).select_related("kelurahan", "kelurahan__parent")
 
 
+MIN_KK_PREFIX = 8
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     query: str = ""
@@ -48,8 +52,8 @@ def _prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-def matching_member_ids(query: str, base: QuerySet[Member], limit: int = 2000) -> list[int]:
-    """Members whose name matches ``query`` allowing one wrong, missing or extra letter.
+def matching_household_ids(query: str, base: QuerySet[Member], limit: int = 500) -> list[int]:
+    """Households with a member whose name matches ``query`` allowing one wrong, missing or extra letter.
 
     One typo leaves either the first or the second half of the name intact, so candidates come
     from two index range scans (the name key's first half, the reversed key's first half) and are
@@ -60,10 +64,10 @@ def matching_member_ids(query: str, base: QuerySet[Member], limit: int = 2000) -
         return []
     half = max(2, len(key) // 2)
     candidates = base.filter(_prefix_q("name_key", key[:half]) | _prefix_q("name_key_rev", key[::-1][:half]))
-    found = []
-    for pk, candidate in candidates.values_list("pk", "name_key")[: limit * 5]:
+    found: list[int] = []
+    for household_id, candidate in candidates.values_list("household_id", "name_key")[: limit * 10]:
         if candidate.startswith(key) or within_one_edit(key, candidate) or within_one_edit(key, candidate[: len(key)]):
-            found.append(pk)
+            found.append(household_id)
             if len(found) >= limit:
                 break
     return found
@@ -84,17 +88,28 @@ def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet
     query = filters.query.strip()
     if query:
         if query.isdigit():
+            # A NIK matches whole; a KK number by its start, from 8 digits (a shorter prefix is only a region).
             household_ids = Member.objects.filter(nik=query).values("household_id")
-            qs = qs.filter(Q(pk__in=household_ids) | _prefix_q("kk_number", query))
+            match = Q(pk__in=household_ids)
+            if len(query) >= MIN_KK_PREFIX:
+                match |= _prefix_q("kk_number", query)
+            qs = qs.filter(match)
         else:
-            members = Member.objects.filter(household__in=qs, exited_on__isnull=True)
-            ids = matching_member_ids(query, members)
-            qs = qs.filter(
-                Q(pk__in=Member.objects.filter(pk__in=ids).values("household_id")) | Q(address__icontains=query)
-            )
-    return qs.annotate(size=Count("members", filter=Q(members__exited_on__isnull=True))).order_by(
-        "kelurahan__code", "rt", "pk"
+            # Scope the members by a join on their kelurahan's code (cheap), not by an IN over the households.
+            members = Member.objects.filter(region_q(user, "household__kelurahan"), exited_on__isnull=True)
+            if filters.kelurahan:
+                members = members.filter(household__kelurahan__code=filters.kelurahan)
+            qs = qs.filter(Q(pk__in=matching_household_ids(query, members)) | Q(address__icontains=query))
+    # The size as a correlated subquery, not a GROUP BY: counting a page of results then costs nothing
+    # (Django drops unused subquery annotations from count()).
+    size = (
+        Member.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return qs.annotate(size=Coalesce(Subquery(size), 0)).order_by("kelurahan__code", "rt", "pk")
 
 
 def household_for(user: User, pk: int) -> Household:
