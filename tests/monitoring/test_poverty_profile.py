@@ -112,3 +112,24 @@ def test_a_line_that_is_not_a_number_is_refused(
     page = client.get(reverse("monitoring:poverty_profile"), {"line": "banyak"})
     assert "is not a positive amount" in page.content.decode()
     assert page.context["line"] == 782248  # falls back to the configured line
+
+
+def test_the_registry_profile_uses_the_pmt_predictions(
+    regions: Any, lines: None, tmp_path: Path, client_for: Callable[[User], Client], tkpk_analyst: User
+) -> None:
+    from entas.registry.importer import import_registry
+    from entas.targeting.services import fit_model, score_registry
+
+    write(build(SynthConfig(households=1500, seed=4, survey_size=400)), tmp_path)
+    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
+    survey = import_survey(path=tmp_path / "survey.csv", name="Susenas sintetis", year=2025, actor=None)
+    with pytest.raises(CommandError, match="pmt"):
+        call_command("poverty_profile", "--source", "registry", stdout=StringIO())
+    score_registry(model=fit_model(survey=survey, kind="wls", line=782248, actor=None), actor=None)
+    out = StringIO()
+    call_command("poverty_profile", "--source", "registry", "--json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["source"] == "registry" and data["total"]["households"] == 1500
+    assert data["total"]["p0"]["se"] == 0  # every household counted: no sampling error
+    page = client_for(tkpk_analyst).get(reverse("monitoring:poverty_profile"), {"source": "registry"})
+    assert page.status_code == 200 and page.context["model"].version == 1 and len(page.context["rows"]) == 6

@@ -70,3 +70,44 @@ def compute(
     codes = sorted(c for c in set(area_code.tolist()) if c)
     areas = [area(code, area_names.get(code, code), area_code == code) for code in codes]
     return area("", "", total_domain), areas
+
+
+def compute_census(
+    *,
+    consumption: np.ndarray,
+    size: np.ndarray,
+    area_code: np.ndarray,
+    area_names: dict[str, str],
+    line: float,
+    extreme_line: float | None,
+    total_domain: np.ndarray | None = None,
+) -> tuple[AreaProfile, list[AreaProfile]]:
+    """The profile of a whole population (the registry scored by a PMT): every household counts with
+    its size and there is no sampling error, so standard errors are zero. The figures carry the model's
+    prediction error instead, which they do not show."""
+    from entas.measures import fgt
+    from entas.measures import gini as gini_
+
+    def exact(value: float) -> s.Estimate:
+        return s.Estimate(value, 0.0, value, value)
+
+    def area(code: str, name: str, mask: np.ndarray) -> AreaProfile:
+        y, w = consumption[mask], size[mask]
+        p0 = fgt(y, line, 0, weights=w) if mask.any() else 0.0
+        return AreaProfile(
+            code=code,
+            name=name,
+            households=int(mask.sum()),
+            people=float(w.sum()),
+            p0=exact(p0),
+            p1=exact(fgt(y, line, 1, weights=w) if mask.any() else 0.0),
+            p2=exact(fgt(y, line, 2, weights=w) if mask.any() else 0.0),
+            poor=float(w.sum() * p0),
+            gini=exact(gini_(y, weights=w)) if mask.sum() >= 2 else None,
+            extreme_p0=exact(fgt(y, extreme_line, 0, weights=w)) if extreme_line and mask.any() else None,
+        )
+
+    codes = sorted(c for c in set(area_code.tolist()) if c)
+    areas = [area(code, area_names.get(code, code), area_code == code) for code in codes]
+    everything = np.ones(consumption.size, dtype=bool) if total_domain is None else total_domain
+    return area("", "", everything), areas

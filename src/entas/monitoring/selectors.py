@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from entas.accounts.scoping import region_q
 from entas.regions.models import Region, RegionLevel
@@ -93,3 +93,40 @@ def profile_for(
 
 def profile_as_dict(total: profile.AreaProfile, areas: list[profile.AreaProfile], **meta: Any) -> dict[str, Any]:
     return {**meta, "total": total.as_dict(), "areas": [a.as_dict() for a in areas]}
+
+
+def registry_profile_for(
+    user: User | None, *, line: float, extreme_line: float | None, by: str
+) -> tuple[profile.AreaProfile, list[profile.AreaProfile], Any]:
+    """The profile of the registry from the predicted consumption of the latest scored PMT model
+    (a model-based, non-official figure: every registered household, no sampling error)."""
+    from entas.targeting.models import HouseholdScore, PmtModel
+
+    if by not in {"kecamatan", "kelurahan"}:
+        raise ProfileError(f"by must be kecamatan or kelurahan, not {by!r}")
+    model = PmtModel.objects.filter(scores__isnull=False).distinct().order_by("-version").first()
+    if model is None:
+        raise ProfileError("no PMT model has scored the registry: run 'entas pmt fit' and 'entas pmt score'")
+    scores = HouseholdScore.objects.filter(model=model)
+    if user is not None:
+        scores = scores.filter(region_q(user, "household__kelurahan"))
+    area_field = "household__kelurahan__code" if by == "kelurahan" else "household__kelurahan__parent__code"
+    rows = list(
+        scores.annotate(
+            size=Count("household__members", filter=Q(household__members__exited_on__isnull=True))
+        ).values_list("predicted_consumption", "size", area_field)
+    )
+    if not rows:
+        raise ProfileError("the registry has no scored household in these areas")
+    consumption, size, codes = (np.asarray(c) for c in zip(*rows, strict=True))
+    level = RegionLevel.KELURAHAN if by == "kelurahan" else RegionLevel.KECAMATAN
+    names = dict(Region.objects.filter(level=level, code__in=set(codes.tolist())).values_list("code", "name"))
+    total, areas = profile.compute_census(
+        consumption=consumption.astype(float),
+        size=np.maximum(size.astype(float), 1),
+        area_code=codes.astype(object),
+        area_names=names,
+        line=line,
+        extreme_line=extreme_line,
+    )
+    return total, areas, model

@@ -29,11 +29,18 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     by = by if by in {"kecamatan", "kelurahan"} else "kecamatan"
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() else None
-    context: dict[str, Any] = {"by": by, "years": selectors.survey_years(), "year": year, "errors": []}
+    source = "registry" if request.GET.get("source") == "registry" else "survey"
+    context: dict[str, Any] = {
+        "by": by,
+        "years": selectors.survey_years(),
+        "year": year,
+        "errors": [],
+        "source": source,
+    }
     survey = selectors.latest_survey(year)
-    if survey is None:
+    if survey is None and source == "survey":
         return render(request, "monitoring/poverty_profile.html", context)
-    national = selectors.poverty_line("national", survey.year)
+    national = selectors.poverty_line("national", survey.year if survey else year)
     line_text = request.GET.get("line", "").strip()
     line = _number(line_text)
     if line_text and (line is None or line <= 0):
@@ -46,14 +53,22 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     context.update({"survey": survey, "national": national, "line": line})
     if line is None:
         return render(request, "monitoring/poverty_profile.html", context)
-    extreme = selectors.poverty_line("extreme", survey.year)
-    total, areas = selectors.profile_for(
-        request.user,
-        survey=survey,
-        line=line,
-        by=by,
-        extreme_line=float(extreme.rupiah_per_capita_month) if extreme else None,
-    )
+    extreme = selectors.poverty_line("extreme", survey.year if survey else year)
+    extreme_line = float(extreme.rupiah_per_capita_month) if extreme else None
+    try:
+        if source == "registry":
+            total, areas, model = selectors.registry_profile_for(
+                request.user, line=line, by=by, extreme_line=extreme_line
+            )
+            context["model"] = model
+        else:
+            assert survey is not None
+            total, areas = selectors.profile_for(
+                request.user, survey=survey, line=line, by=by, extreme_line=extreme_line
+            )
+    except selectors.ProfileError as exc:
+        context["errors"].append(str(exc))
+        return render(request, "monitoring/poverty_profile.html", context)
     rows = [_row(a) for a in areas]
     regions = {r.code: r for r in Region.objects.filter(code__in=[a.code for a in areas]).select_related("parent")}
     map_rows = [

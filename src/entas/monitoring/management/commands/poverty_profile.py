@@ -19,9 +19,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--source",
-            choices=["survey"],
+            choices=["survey", "registry"],
             default="survey",
-            help="survey: a survey round with observed consumption (the registry holds none).",
+            help="survey: a survey round with observed consumption (estimates with standard errors); "
+            "registry: every registered household by its PMT-predicted consumption (model-based, non-official).",
         )
         parser.add_argument("--line", type=float, help="Poverty line, Rp per capita per month.")
         parser.add_argument("--by", choices=["kecamatan", "kelurahan"], default="kecamatan")
@@ -32,29 +33,35 @@ class Command(BaseCommand):
         self, *args: Any, source: str, line: float | None, by: str, year: int | None, as_json: bool, **options: Any
     ) -> None:
         survey = selectors.latest_survey(year)
-        if survey is None:
+        if source == "survey" and survey is None:
             raise CommandError(
                 "No survey round is loaded"
                 + (f" for {year}" if year else "")
                 + ": run 'entas import_survey FILE --year Y' (entas synth writes survey.csv)."
             )
-        national = selectors.poverty_line("national", survey.year)
+        period = survey.year if survey else year
+        national = selectors.poverty_line("national", period)
         if line is None:
             if national is None:
                 raise CommandError("No poverty line is configured: give --line or run 'entas load_poverty_lines'.")
             line = float(national.rupiah_per_capita_month)
         if line <= 0:
             raise CommandError("--line must be a positive amount in Rp per capita per month.")
-        extreme = selectors.poverty_line("extreme", survey.year)
-        total, areas = selectors.profile_for(
-            None,
-            survey=survey,
-            line=line,
-            by=by,
-            extreme_line=float(extreme.rupiah_per_capita_month) if extreme else None,
-        )
+        extreme = selectors.poverty_line("extreme", period)
+        extreme_line = float(extreme.rupiah_per_capita_month) if extreme else None
+        try:
+            if source == "registry":
+                total, areas, model = selectors.registry_profile_for(None, line=line, by=by, extreme_line=extreme_line)
+                origin = f"the registry scored by PMT v{model.version} (model-based, non-official; no sampling error)"
+            else:
+                assert survey is not None
+                total, areas = selectors.profile_for(None, survey=survey, line=line, by=by, extreme_line=extreme_line)
+                origin = str(survey)
+        except selectors.ProfileError as exc:
+            raise CommandError(str(exc)) from exc
         meta = {
-            "survey": str(survey),
+            "source": source,
+            "survey": origin,
             "line": line,
             "by": by,
             "extreme_line": extreme.rupiah_per_capita_month if extreme else None,
@@ -63,7 +70,7 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(selectors.profile_as_dict(total, areas, **meta), indent=2))
             return
-        self.stdout.write(f"Poverty profile from {survey}, line Rp{line:,.0f} per capita per month")
+        self.stdout.write(f"Poverty profile from {origin}, line Rp{line:,.0f} per capita per month")
         if extreme:
             flag = "" if extreme.confirmed else " (UNCONFIRMED)"
             self.stdout.write(f"Extreme poverty line: {extreme.name}, Rp{extreme.rupiah_per_capita_month:,}{flag}")
