@@ -10,71 +10,30 @@ from entas.measures import fgt, gini
 
 from .population import Population
 
-CATEGORICAL = [
-    "building_ownership",
-    "floor_material",
-    "wall_material",
-    "roof_material",
-    "water_source",
-    "lighting",
-    "power_va",
-    "cooking_fuel",
-    "toilet_facility",
-    "sewage_disposal",
-    "_kecamatan",
-]
-BOOLEAN = [
-    "has_lpg_5kg",
-    "has_fridge",
-    "has_ac",
-    "has_water_heater",
-    "has_landline",
-    "has_tv",
-    "has_gold",
-    "has_computer",
-    "has_motorcycle",
-    "has_bicycle",
-    "has_car",
-    "has_boat",
-    "has_motorboat",
-    "has_smartphone",
-    "owns_land",
-    "has_other_house",
-    "internet_access",
-    "bank_account",
-]
-
-
-def pmt_design(population: Population) -> np.ndarray:
-    """Household variables a proxy-means test uses: housing, utilities, assets, size, the head's schooling."""
-    h, m = population.households, population.members
-    H = population.n_households
-    columns = [np.ones(H), np.log(h["_size"]), np.log(h["floor_area_m2"] / h["_size"])]
-    for name in CATEGORICAL:
-        codes, index = np.unique(h[name].astype(str), return_inverse=True)
-        columns += [(index == i).astype(float) for i in range(1, codes.size)]
-    columns += [h[name].astype(float) for name in BOOLEAN]
-    heads = (m["relationship"] == "1") & (m["_household"] < H)
-    head_diploma = np.zeros(H)
-    head_diploma[m["_household"][heads]] = np.array([int(d) if d else 0 for d in m["diploma"][heads]])
-    columns.append(head_diploma)
-    workers = np.bincount(m["_household"], weights=m["worked"].astype(float), minlength=H)[:H]
-    columns.append(workers / h["_size"])
-    return np.column_stack(columns)
-
 
 def pmt_r2(population: Population, folds: int = 5, seed: int = 0) -> float:
-    """Out-of-sample R² of log consumption per capita on the PMT variables (k-fold OLS)."""
-    X = pmt_design(population)
-    y = np.log(population.households["_consumption_pc"].astype(float))
-    rng = np.random.default_rng(seed)
-    fold = rng.integers(0, folds, y.size)
-    predicted = np.empty_like(y)
-    for k in range(folds):
-        train, test = fold != k, fold == k
-        beta, *_ = np.linalg.lstsq(X[train], y[train], rcond=None)
-        predicted[test] = X[test] @ beta
-    return float(1 - ((y - predicted) ** 2).sum() / ((y - y.mean()) ** 2).sum())
+    """Out-of-sample R² of log consumption per capita with the same PMT variables and model the
+    targeting module fits (entas.targeting.pmt, person-weighted WLS, k-fold)."""
+    from entas.targeting import pmt
+
+    h, m = population.households, population.members
+    members = {
+        **{k: m[k] for k in ["sex", "relationship", "diploma", "worked", *pmt.DIFFICULTY]},
+        "age": m["_age"],
+        "household": m["_household"],
+    }
+    data = pmt.features({**h, "kecamatan": h["_kecamatan"]}, members)
+    result = pmt.fit(
+        data,
+        h["_consumption_pc"],
+        h["_size"].astype(float),
+        np.arange(population.n_households),
+        line=population.city["targets"]["poverty_line"],
+        kind="wls",
+        folds=folds,
+        seed=seed,
+    )
+    return result.cross_validated.r2
 
 
 def figures(population: Population) -> dict[str, Any]:
