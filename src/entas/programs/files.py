@@ -4,6 +4,7 @@ before it is offered), a bank bulk-upload CSV, and a cash list for PT Pos or the
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from pathlib import Path
 from typing import Any
@@ -114,14 +115,22 @@ def pain001(cycle: Cycle) -> bytes:
     return xml
 
 
-def validate_pain001(xml: bytes) -> None:
-    """Raise FileError unless ``xml`` is valid against the official pain.001.001.09 schema."""
-    import xmlschema
+@functools.cache
+def _schema() -> Any:
+    return etree.XMLSchema(etree.parse(str(_schema_path())))
 
-    schema = xmlschema.XMLSchema(str(_schema_path()))
-    errors = list(schema.iter_errors(xml.decode("utf-8")))
-    if errors:
-        raise FileError(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": errors[0]})
+
+def validate_pain001(xml: bytes) -> None:
+    """Raise FileError unless ``xml`` is valid against the official pain.001.001.09 schema (libxml2:
+    streaming-fast and without element limits, so a 300,000-payment file validates in seconds)."""
+    schema = _schema()
+    try:
+        document = etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
+    except etree.XMLSyntaxError as exc:
+        raise FileError(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": exc}) from exc
+    if not schema.validate(document):
+        error = schema.error_log.last_error
+        raise FileError(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": error})
 
 
 def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",") -> bytes:
