@@ -40,30 +40,37 @@ def _schema_path() -> Path:
 
 
 def payable(cycle: Cycle) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(payments to send, payments left out because the payee has no account number)."""
+    """(payments to send, payments left out because the payee has no account number). Two queries."""
+    accounts = {
+        household: (number, holder)
+        for household, number, holder in cycle.programme.memberships.values_list(
+            "household_id", "account_number", "account_holder"
+        )
+    }
     rows = (
         Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
-        .select_related("entitlement__household__kelurahan")
         .order_by("pk")
+        .values_list(
+            "reference",
+            "amount",
+            "entitlement__household_id",
+            "entitlement__household__kk_number",
+            "entitlement__household__kelurahan__name",
+        )
     )
-    accounts = {
-        m.household_id: m
-        for m in cycle.programme.memberships.all().only("household_id", "account_number", "account_holder")
-    }
     send: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
-    for p in rows:
-        household = p.entitlement.household
-        membership = accounts.get(household.pk)
+    for reference, amount, household, kk, kelurahan in rows:
+        number, holder = accounts.get(household, ("", ""))
         row = {
-            "reference": p.reference,
-            "amount": p.amount,
-            "kk_number": household.kk_number,
-            "kelurahan": household.kelurahan.name,
-            "account_number": membership.account_number if membership else "",
-            "account_holder": (membership.account_holder if membership else "") or f"KK {household.kk_number}",
+            "reference": reference,
+            "amount": amount,
+            "kk_number": kk,
+            "kelurahan": kelurahan,
+            "account_number": number,
+            "account_holder": holder or f"KK {kk}",
         }
-        (send if row["account_number"] else missing).append(row)
+        (send if number else missing).append(row)
     return send, missing
 
 
