@@ -190,3 +190,35 @@ def test_a_preview_sees_registry_changes_at_once(city: None, operator_manggar: U
     )
     after = services.preview(expression="status == 'diverifikasi'", benefit=1)
     assert after["eligible_households"] == 1
+
+
+@pytest.mark.django_db
+def test_the_command_records_a_musyawarah_decision(city: None, operator_manggar: User, operator_damai: User) -> None:
+    services.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 2", benefit=300_000)
+    household = Household.objects.filter(kelurahan__code="64.71.01.1001", desil_city__gte=8).first()
+    assert household is not None
+    args = [
+        "rule",
+        "override",
+        "BLT",
+        "--kk",
+        household.kk_number,
+        "--add",
+        "--reason",
+        "lansia sebatang kara",
+        "--berita-acara",
+        "BA-09/2026",
+        "--date",
+        "2026-11-20",
+    ]
+    with pytest.raises(CommandError, match="may not record"):
+        call_command(*args, "--as", "op.damai", stdout=StringIO())
+    out = StringIO()
+    call_command(*args, "--as", "op.manggar", stdout=out)
+    assert "Recorded: add" in out.getvalue()
+    assert (
+        services.preview(expression="dtsen_desil <= 2", benefit=1, rule=services.EligibilityRule.objects.get())[
+            "by_source"
+        ]["community_added"]
+        == 1
+    )

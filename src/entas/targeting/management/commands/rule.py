@@ -16,7 +16,8 @@ class Command(BaseCommand):
         'Eligibility rules. \'entas rule preview "desil <= 4 and any(members, disabled)" --benefit 300000 '
         "[--budget RP] [--quota N] [--model V] [--json]' shows who qualifies per kelurahan and the cost; "
         "'entas rule save NAME EXPRESSION --benefit RP' stores a validated rule; 'entas rule fields' lists what "
-        "a rule may use; 'entas rule list' the saved rules. See docs/targeting.md."
+        "a rule may use; 'entas rule list' the saved rules; 'entas rule override RULE --kk KK --add|--remove --reason "
+        "… --berita-acara … --date … --as USER' records a musyawarah kelurahan's decision. See docs/targeting.md."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -33,6 +34,16 @@ class Command(BaseCommand):
                 p.add_argument("--rule", dest="rule_name", help="A saved rule (with its community decisions).")
                 p.add_argument("--model", type=int, dest="model_version", help="PMT version for desil and order.")
                 p.add_argument("--json", action="store_true", dest="as_json")
+        override = sub.add_parser("override", help="Record a musyawarah kelurahan's decision on a rule's list.")
+        override.add_argument("rule_name", metavar="RULE")
+        override.add_argument("--kk", required=True, help="KK number of the household.")
+        group = override.add_mutually_exclusive_group(required=True)
+        group.add_argument("--add", action="store_const", const="add", dest="decision")
+        group.add_argument("--remove", action="store_const", const="remove", dest="decision")
+        override.add_argument("--reason", required=True)
+        override.add_argument("--berita-acara", required=True, dest="berita_acara", help="Reference of the minutes.")
+        override.add_argument("--date", required=True, help="Date of the musyawarah (YYYY-MM-DD).")
+        override.add_argument("--as", dest="username", required=True, help="The operator recording it.")
         sub.add_parser("fields")
         sub.add_parser("list")
 
@@ -46,6 +57,47 @@ class Command(BaseCommand):
         self.stdout.write("Member fields (inside count/any/all/sum/min/max(members, …)):")
         for name, (kind, meaning) in MEMBER_FIELDS.items():
             self.stdout.write(f"  {name:<24}{kind:<8}{meaning}")
+
+    def do_override(
+        self,
+        *,
+        rule_name: str,
+        kk: str,
+        decision: str,
+        reason: str,
+        berita_acara: str,
+        date: str,
+        username: str,
+        **options: Any,
+    ) -> None:
+        import datetime as dt
+
+        from entas.programs.management.commands.program import actor_named
+        from entas.registry.models import Household
+
+        rule = EligibilityRule.objects.filter(name=rule_name).first()
+        if rule is None:
+            raise CommandError(f"No rule named {rule_name!r}: see 'entas rule list'.")
+        household = Household.objects.filter(kk_number=kk).select_related("kelurahan").first()
+        if household is None:
+            raise CommandError(f"No household with KK number {kk}.")
+        try:
+            decided_on = dt.date.fromisoformat(date)
+        except ValueError as exc:
+            raise CommandError(f"--date {date!r} is not a date (YYYY-MM-DD).") from exc
+        try:
+            services.record_override(
+                actor=actor_named(username),
+                rule=rule,
+                household=household,
+                action=decision,
+                reason=reason,
+                berita_acara=berita_acara,
+                decided_on=decided_on,
+            )
+        except services.TargetingError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"Recorded: {decision} KK {kk} on {rule.name!r} ({berita_acara}).")
 
     def do_list(self, **options: Any) -> None:
         for rule in EligibilityRule.objects.all():
