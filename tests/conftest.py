@@ -127,3 +127,10 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
     """Uploads and job results go to a temporary folder, never into var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+# Property tests are reproducible and never fail on timing on a loaded CI machine.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("entas", derandomize=True, deadline=None, max_examples=100)
+hypothesis_settings.load_profile("entas")
