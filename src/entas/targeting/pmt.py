@@ -83,7 +83,8 @@ DIFFICULTY = [
 
 def features(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Household-level candidate variables. ``members["household"]`` indexes into the household arrays;
-    members need ``age``, ``sex``, ``relationship``, ``diploma``, ``worked`` and the difficulty items."""
+    members need ``age``, ``sex``, ``relationship``, ``diploma``, ``worked`` and either ``disabled`` (a lot
+    of difficulty or worse in some Washington Group domain) or the ten difficulty items."""
     n = len(households["floor_area_m2"])
     hh = np.asarray(members["household"], dtype=np.int64)
     age = np.asarray(members["age"], dtype=float)
@@ -97,9 +98,12 @@ def features(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndar
     head_diploma = np.zeros(n)
     diplomas = np.asarray(members["diploma"], dtype=object)
     head_diploma[hh[head]] = [int(d) if d not in ("", None) else 0 for d in diplomas[head]]
-    severe = np.zeros(hh.size, dtype=bool)
-    for item in DIFFICULTY:
-        severe |= np.isin(np.asarray(members[item], dtype=object), ["3", "4"])
+    if "disabled" in members:  # already computed (e.g. by the database)
+        severe = np.asarray(members["disabled"], dtype=bool)
+    else:
+        severe = np.zeros(hh.size, dtype=bool)
+        for item in DIFFICULTY:
+            severe |= np.isin(np.asarray(members[item], dtype=object), ["3", "4"])
     floor_area = np.asarray(households["floor_area_m2"], dtype=float)
     floor_area = np.where(np.isfinite(floor_area) & (floor_area > 0), floor_area, np.nanmedian(floor_area))
     out: dict[str, np.ndarray] = {
