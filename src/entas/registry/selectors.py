@@ -15,6 +15,7 @@ from entas.accounts.scoping import region_q
 from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
+from . import variables
 from .choices import VerificationStatus
 from .models import Household, Member
 from .names import name_key, within_one_edit
@@ -124,38 +125,10 @@ def members_of(household: Household) -> QuerySet[Member]:
 
 
 SECTIONS: list[tuple[Any, list[str]]] = [
-    (
-        _("Housing"),
-        ["building_ownership", "land_certificate", "floor_area_m2", "floor_material", "wall_material", "roof_material"],
-    ),
-    (
-        _("Water, energy and sanitation"),
-        ["water_source", "lighting", "power_va", "cooking_fuel", "toilet_facility", "toilet_type", "sewage_disposal"],
-    ),
-    (
-        _("Assets"),
-        [
-            "has_lpg_5kg",
-            "has_fridge",
-            "has_ac",
-            "has_water_heater",
-            "has_landline",
-            "has_tv",
-            "has_gold",
-            "has_computer",
-            "has_motorcycle",
-            "has_bicycle",
-            "has_car",
-            "has_boat",
-            "has_motorboat",
-            "has_smartphone",
-            "owns_land",
-            "has_other_house",
-            "internet_access",
-            "bank_account",
-        ],
-    ),
-    (_("Livestock"), ["cattle", "buffalo", "horses", "pigs", "goats"]),
+    (_("Housing"), variables.HOUSING),
+    (_("Water, energy and sanitation"), variables.UTILITIES),
+    (_("Assets"), [*variables.ASSETS, *variables.PROPERTY, *variables.ACCESS]),
+    (_("Livestock"), variables.LIVESTOCK),
     (
         _("Ranking and registration"),
         [

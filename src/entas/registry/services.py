@@ -18,6 +18,7 @@ from entas.core import audit
 from entas.core.audit import diff
 from entas.core.ids import Issue
 
+from . import variables
 from .choices import Relationship, VerificationStatus
 from .models import ChangeRequest, Household, KKNumber, Member, Membership
 from .names import name_key
@@ -46,42 +47,12 @@ EDITABLE_FIELDS = [
     "rw",
     "latitude",
     "longitude",
-    "building_ownership",
-    "land_certificate",
-    "floor_area_m2",
-    "floor_material",
-    "wall_material",
-    "roof_material",
-    "water_source",
-    "lighting",
-    "power_va",
-    "cooking_fuel",
-    "toilet_facility",
-    "toilet_type",
-    "sewage_disposal",
-    "has_lpg_5kg",
-    "has_fridge",
-    "has_ac",
-    "has_water_heater",
-    "has_landline",
-    "has_tv",
-    "has_gold",
-    "has_computer",
-    "has_motorcycle",
-    "has_bicycle",
-    "has_car",
-    "has_boat",
-    "has_motorboat",
-    "has_smartphone",
-    "owns_land",
-    "has_other_house",
-    "cattle",
-    "buffalo",
-    "horses",
-    "pigs",
-    "goats",
-    "internet_access",
-    "bank_account",
+    *variables.HOUSING,
+    *variables.UTILITIES,
+    *variables.ASSETS,
+    *variables.PROPERTY,
+    *variables.LIVESTOCK,
+    *variables.ACCESS,
 ]
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from entas.measures import weighted_quantile
+from entas.registry import variables
 
 from .metrics import targeting_errors
 
@@ -46,39 +47,9 @@ CATEGORICAL = [
     "sewage_disposal",
     "kecamatan",
 ]
-BOOLEAN = [
-    "has_lpg_5kg",
-    "has_fridge",
-    "has_ac",
-    "has_water_heater",
-    "has_landline",
-    "has_tv",
-    "has_gold",
-    "has_computer",
-    "has_motorcycle",
-    "has_bicycle",
-    "has_car",
-    "has_boat",
-    "has_motorboat",
-    "has_smartphone",
-    "owns_land",
-    "has_other_house",
-    "internet_access",
-    "bank_account",
-]
+BOOLEAN = [*variables.ASSETS, *variables.PROPERTY, *variables.ACCESS]
 MIN_CATEGORY = 10
-DIFFICULTY = [
-    "difficulty_seeing",
-    "difficulty_hearing",
-    "difficulty_walking",
-    "difficulty_hands",
-    "difficulty_learning",
-    "difficulty_behaviour",
-    "difficulty_speaking",
-    "difficulty_selfcare",
-    "difficulty_remembering",
-    "difficulty_depression",
-]
+DIFFICULTY = variables.DIFFICULTY
 
 
 def features(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
