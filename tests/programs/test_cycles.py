@@ -222,3 +222,73 @@ def test_the_command_line_runs_a_cycle_under_named_users(
     result.write_text("reference,status,reason\n" + "".join(f"{r},paid,\n" for r in references))
     assert run("reconcile", str(cycle), "--file", str(result), "--as", "dinsos1")["state"] == "reconciled"
     assert run("close", str(cycle), "--as", "dinsos1")["state"] == "closed"
+
+
+def pain002(message: str, transactions: list[tuple[str, str, str]], group: str = "PART") -> str:
+    """A bank's pain.002.001.10 status report answering payment file ``message``, one transaction per
+    line from line 3 on."""
+    lines = "".join(
+        f"\n<TxInfAndSts><OrgnlEndToEndId>{ref}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
+        + (f"<StsRsnInf><Rsn><Cd>{code}</Cd></Rsn><AddtlInf>rekening tutup</AddtlInf></StsRsnInf>" if code else "")
+        + "</TxInfAndSts>"
+        for ref, status, code in transactions
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>'
+        "<GrpHdr><MsgId>BANK-1</MsgId><CreDtTm>2026-12-05T10:00:00</CreDtTm></GrpHdr>"
+        f"<OrgnlGrpInfAndSts><OrgnlMsgId>{message}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId>"
+        f"<GrpSts>{group}</GrpSts></OrgnlGrpInfAndSts>"
+        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>P</OrgnlPmtInfId>{lines}</OrgnlPmtInfAndSts>"
+        "</CstmrPmtStsRpt></Document>"
+    )
+
+
+def test_reconciling_from_a_pain002_status_report(
+    programme: Programme, dinsos_manager: User, approver: User, tmp_path: Path
+) -> None:
+    cycle = prepared(programme, dinsos_manager)
+    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
+        services.transition(cycle=cycle, action=action, actor=actor)
+    payments = list(Payment.objects.filter(entitlement__cycle=cycle).order_by("pk"))
+    message = f"ENTAS-C{cycle.pk}-20261201090000"
+    report = tmp_path / "status.xml"
+    # first pass: one rejected with its reason code, one still pending at the bank, one unknown line
+    entries = [(p.reference, "ACSC", "") for p in payments[2:]]
+    entries += [(payments[0].reference, "RJCT", "AC04"), (payments[1].reference, "ACSP", ""), ("X-1", "ACSC", "")]
+    report.write_text(pain002(message, entries))
+    rows = files.read_results(report, cycle)
+    assert {r["status"] for r in rows} == {"paid", "failed", "pending"}
+    outcome = services.reconcile(cycle=cycle, results=rows, actor=dinsos_manager)
+    assert outcome["failed"] == 1 and outcome["paid"] == len(payments) - 2
+    assert [u["reference"] for u in outcome["unknown"]] == ["X-1"] and outcome["unknown"][0]["line"] == 2 + len(entries)
+    assert outcome["not_final"] == [{"line": 1 + len(entries), "reference": payments[1].reference, "status": "ACSP"}]
+    assert outcome["pending"] == 1 and not outcome["reconciled"]  # the pending payment keeps it open
+    assert Payment.objects.get(pk=payments[0].pk).reason == "AC04 rekening tutup"
+    # the bank's later report settles the pending one: now it reconciles
+    report.write_text(pain002(message, [(payments[1].reference, "ACCC", "")], group="ACCC"))
+    outcome = services.reconcile(cycle=cycle, results=files.read_results(report, cycle), actor=dinsos_manager)
+    assert outcome["reconciled"] and outcome["paid_sum"] + outcome["failed_sum"] == cycle.control_sum
+
+
+def test_a_result_file_that_cannot_be_trusted_is_refused_before_anything_is_marked(
+    programme: Programme, dinsos_manager: User, tmp_path: Path
+) -> None:
+    cycle = prepared(programme, dinsos_manager)
+    path = tmp_path / "result"
+    cases = {
+        pain002(f"ENTAS-C{cycle.pk + 1}-20261201090000", [("R", "ACSC", "")]): "not a file of cycle",
+        pain002(f"ENTAS-C{cycle.pk}-1", [], group="RJCT"): "rejected the whole payment file",
+        pain002(f"ENTAS-C{cycle.pk}-1", [], group="ACTC"): "lists no payment",
+        "<Document><Other/></Document>": "not a pain.002",
+        "<Document><unclosed></Document>": "not readable XML",
+        "ref,status\nA,paid\n": "reference",
+    }
+    for content, message in cases.items():
+        path.write_text(content)
+        with pytest.raises(files.FileError, match=message):
+            files.read_results(path, cycle)
+    with pytest.raises(files.FileError, match="does not exist"):
+        files.read_results(tmp_path / "missing.csv", cycle)
+    path.write_text("\ufeffreference,status,reason\nA,paid,\n")
+    assert files.read_results(path, cycle) == [{"line": 2, "reference": "A", "status": "paid", "reason": ""}]

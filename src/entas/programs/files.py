@@ -183,3 +183,86 @@ def cash_list_xlsx(cycle: Cycle, out: Path) -> int:
     sheet.set_column(7, 7, 28)
     workbook.close()
     return count
+
+
+# pain.002 transaction statuses (ISO 20022 ExternalPaymentTransactionStatus1Code): settled is paid,
+# rejected is failed; every other code (received, accepted for processing, pending…) is not final and
+# leaves the payment as sent.
+PAID_CODES = {"ACSC", "ACCC"}
+FAILED_CODES = {"RJCT"}
+
+
+def read_results(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
+    """The bank's result file as rows (line, reference, status paid|failed|pending, reason): a pain.002
+    customer payment status report (any version; read by element name) or a CSV with the columns
+    reference,status,reason. A file that is neither, a CSV without those columns, or a status report
+    for another cycle's payment file is refused with the reason, and nothing is marked."""
+    if not path.is_file():
+        raise FileError(_("The result file %(path)s does not exist.") % {"path": path})
+    head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return _pain002(path, cycle)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"reference", "status"} - set(reader.fieldnames or [])
+        if missing:
+            raise FileError(
+                _("The result file lacks the column(s) %(columns)s (expected reference,status,reason).")
+                % {"columns": ", ".join(sorted(missing))}
+            )
+        return [{"line": reader.line_num, **row} for row in reader]
+
+
+def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
+    try:
+        root = etree.parse(str(path), parser=etree.XMLParser(huge_tree=True, resolve_entities=False)).getroot()
+    except etree.XMLSyntaxError as exc:
+        raise FileError(_("The result file is not readable XML: %(error)s") % {"error": exc}) from exc
+
+    def find(node: Any, name: str) -> Any:
+        return node.find(f".//{{*}}{name}")
+
+    def text(node: Any, name: str) -> str:
+        found = find(node, name)
+        return (found.text or "").strip() if found is not None else ""
+
+    def reason(node: Any) -> str:
+        info = find(node, "StsRsnInf")
+        if info is None:
+            return ""
+        return " ".join(filter(None, [text(info, "Cd") or text(info, "Prtry"), text(info, "AddtlInf")]))[:200]
+
+    report = find(root, "CstmrPmtStsRpt")
+    if report is None:
+        raise FileError(_("The XML file is not a pain.002 payment status report."))
+    original = text(report, "OrgnlMsgId")
+    if original.startswith("ENTAS-C") and not original.startswith(f"ENTAS-C{cycle.pk}-"):
+        raise FileError(
+            _("This status report answers payment file %(msg)s, which is not a file of cycle %(cycle)s.")
+            % {"msg": original, "cycle": cycle.pk}
+        )
+    transactions = report.findall(".//{*}TxInfAndSts")
+    if not transactions:
+        status = text(report, "GrpSts") or text(report, "PmtInfSts")
+        if status in FAILED_CODES:
+            raise FileError(
+                _(
+                    "The bank rejected the whole payment file (%(reason)s); no payment was made. Correct the "
+                    "cause and send the file again."
+                )
+                % {"reason": reason(report) or status}
+            )
+        raise FileError(_("The status report lists no payment (group status %(status)s).") % {"status": status or "-"})
+    rows = []
+    for tx in transactions:
+        code = text(tx, "TxSts")
+        status = "paid" if code in PAID_CODES else "failed" if code in FAILED_CODES else "pending"
+        rows.append(
+            {
+                "line": tx.sourceline,
+                "reference": text(tx, "OrgnlEndToEndId"),
+                "status": status,
+                "reason": reason(tx) or ("" if status != "pending" else code),
+            }
+        )
+    return rows

@@ -275,27 +275,33 @@ def retry_failed(*, cycle: Cycle, actor: User) -> int:
 
 
 @transaction.atomic
-def reconcile(*, cycle: Cycle, results: list[dict[str, str]], actor: User) -> dict[str, Any]:
-    """Apply the bank's results (reference, status paid|failed, reason). Unknown references are reported,
-    not ignored. When no payment is left without a result and the paid total plus the failures' total
-    equals the control sum, the cycle becomes reconciled."""
+def reconcile(*, cycle: Cycle, results: list[dict[str, Any]], actor: User) -> dict[str, Any]:
+    """Apply the bank's results (reference, status paid|failed|pending, reason; ``files.read_results``
+    reads them from a CSV or a pain.002 report). Unknown references and statuses are reported with their
+    line, not ignored; a pending line leaves its payment as sent. When no payment is left without a
+    result and the paid total plus the failures' total equals the control sum, the cycle becomes
+    reconciled."""
     _require(actor, Capability.MANAGE_PROGRAMMES)
     cycle = _locked_cycle(cycle)
     if cycle.state != Cycle.State.DISBURSED:
         raise ProgrammeError(_("Only a disbursed cycle can be reconciled."))
     payments = {p.reference: p for p in Payment.objects.filter(entitlement__cycle=cycle)}
-    unknown, bad_status, paid, failed = [], [], 0, 0
-    for line, row in enumerate(results, start=2):
-        payment = payments.get(row.get("reference", "").strip())
-        status = row.get("status", "").strip().lower()
+    unknown, bad_status, not_final, paid, failed = [], [], [], 0, 0
+    for position, row in enumerate(results, start=2):
+        line = row.get("line", position)
+        payment = payments.get((row.get("reference") or "").strip())
+        status = (row.get("status") or "").strip().lower()
         if payment is None:
             unknown.append({"line": line, "reference": row.get("reference", "")})
+            continue
+        if status == "pending":
+            not_final.append({"line": line, "reference": payment.reference, "status": row.get("reason", "")})
             continue
         if status not in {"paid", "failed"}:
             bad_status.append({"line": line, "status": status})
             continue
         payment.status = status
-        payment.reason = row.get("reason", "")[:200]
+        payment.reason = (row.get("reason") or "")[:200]
         payment.save(update_fields=["status", "reason"])
         paid += status == "paid"
         failed += status == "failed"
@@ -312,6 +318,7 @@ def reconcile(*, cycle: Cycle, results: list[dict[str, str]], actor: User) -> di
         "failed": failed,
         "unknown": unknown,
         "bad_status": bad_status,
+        "not_final": not_final,
         "pending": pending,
         "paid_sum": paid_sum,
         "failed_sum": failed_sum,
@@ -322,6 +329,6 @@ def reconcile(*, cycle: Cycle, results: list[dict[str, str]], actor: User) -> di
         actor=actor,
         action="cycle.reconcile",
         obj=cycle,
-        after={k: v for k, v in result.items() if k not in {"unknown", "bad_status"}},
+        after={k: v for k, v in result.items() if k not in {"unknown", "bad_status", "not_final"}},
     )
     return result

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 import json
 from argparse import ArgumentParser
 from pathlib import Path
@@ -19,8 +18,9 @@ class Command(BaseCommand):
     help = (
         "Payment cycles of a cash programme, each step under a named user (role and maker-checker enforced): "
         "'entas cycle create PROGRAMME --period 2026-12 --as USER'; 'entas cycle prepare|submit|approve|disburse|"
-        "close|cancel|retry CYCLE --as USER'; 'entas cycle reconcile CYCLE --file RESULT.csv --as USER' (columns "
-        "reference,status,reason); 'entas cycle export CYCLE --format pain001|csv|xlsx --out FILE --as USER'. "
+        "close|cancel|retry CYCLE --as USER'; 'entas cycle reconcile CYCLE --file RESULT --as USER' (a pain.002 "
+        "status report, or a CSV with columns reference,status,reason); "
+        "'entas cycle export CYCLE --format pain001|csv|xlsx --out FILE --as USER'. "
         "--json prints ids, counts, totals and the new state; a refused step exits non-zero with the reason."
     )
 
@@ -74,8 +74,7 @@ class Command(BaseCommand):
         if action == "retry":
             return {"cycle": cycle.pk, "retried": services.retry_failed(cycle=cycle, actor=actor)}
         if action == "reconcile":
-            with o["file"].open(encoding="utf-8-sig", newline="") as handle:
-                rows = list(csv.DictReader(handle))
+            rows = files.read_results(o["file"], cycle)
             result = services.reconcile(cycle=cycle, results=rows, actor=actor)
             cycle.refresh_from_db()
             return {"cycle": cycle.pk, **result, "state": cycle.state}
