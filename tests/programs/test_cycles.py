@@ -4,6 +4,7 @@ payment files validated against the official XSD, and reconciliation."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from io import StringIO
 from pathlib import Path
@@ -215,6 +216,8 @@ def test_the_command_line_runs_a_cycle_under_named_users(
     assert run("disburse", str(cycle), "--as", "dinsos2")["state"] == "disbursed"
     exported = run("export", str(cycle), "--format", "csv", "--out", str(tmp_path / "bank.csv"), "--as", "dinsos1")
     assert exported["left_out_no_account"] > 0  # no account numbers yet: listed, not silently dropped
+    cash = run("export", str(cycle), "--format", "pdf", "--out", str(tmp_path / "tunai.pdf"), "--as", "dinsos1")
+    assert (tmp_path / "tunai.pdf").read_bytes().startswith(b"%PDF") and cash["payments"] > 0
     with pytest.raises(CommandError, match="ENTAS_PAYER_ACCOUNT"):
         run("export", str(cycle), "--format", "pain001", "--out", str(tmp_path / "p.xml"), "--as", "dinsos1")
     result = tmp_path / "result.csv"
@@ -292,3 +295,59 @@ def test_a_result_file_that_cannot_be_trusted_is_refused_before_anything_is_mark
         files.read_results(tmp_path / "missing.csv", cycle)
     path.write_text("\ufeffreference,status,reason\nA,paid,\n")
     assert files.read_results(path, cycle) == [{"line": 2, "reference": "A", "status": "paid", "reason": ""}]
+
+
+def test_cash_lists_name_the_recipient_and_leave_room_to_sign(
+    programme: Programme, dinsos_manager: User, approver: User, tmp_path: Path
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from entas.registry.models import Member
+
+    cycle = prepared(programme, dinsos_manager)
+    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
+        services.transition(cycle=cycle, action=action, actor=actor)
+    first = Payment.objects.filter(entitlement__cycle=cycle).order_by("pk").select_related("entitlement").first()
+    assert first is not None
+    Membership.objects.filter(programme=programme, household=first.entitlement.household_id).update(
+        account_holder="Wali Penerima"
+    )
+    rows = files.cash_rows(cycle)
+    assert len(rows) == cycle.control_count and sum(r["amount"] for r in rows) == cycle.control_sum
+    kelurahan = [k for k, _ in itertools.groupby(r["kelurahan"] for r in rows)]
+    assert len(kelurahan) == len(set(kelurahan)) > 1  # one block per kelurahan
+    by_household = {r["household"]: r["recipient"] for r in rows}
+    assert by_household[first.entitlement.household_id] == "Wali Penerima"  # the named payee comes first
+    other = next(h for h in by_household if h != first.entitlement.household_id)
+    head = Member.objects.get(household=other, relationship="1", exited_on__isnull=True)
+    assert by_household[other] == head.name
+
+    assert files.cash_list_xlsx(cycle, tmp_path / "tunai.xlsx") == len(rows)
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "tunai.xlsx")).get_sheet_by_index(0).to_python()
+    assert "Tanda tangan" in sheet[2] and len(sheet) == 3 + len(rows)
+
+    assert files.cash_list_pdf(cycle, tmp_path / "tunai.pdf") == len(rows)
+    pdf = (tmp_path / "tunai.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") >= len(kelurahan)  # a page break each
+    text = pdf_text(pdf)
+    assert "(Tanda tangan)" in text and f"(Kelurahan {kelurahan[0]})" in text and "(Lurah " in text
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The decoded content streams of a ReportLab PDF (ASCII85 + Flate)."""
+    import base64
+    import re
+    import zlib
+
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, flags=re.S)
+    encoded = [s.strip().removeprefix(b"<~").removesuffix(b"~>") for s in streams if s.strip().endswith(b"~>")]
+    return "".join(zlib.decompress(base64.a85decode(s)).decode("latin-1") for s in encoded)
+
+
+def test_an_empty_cash_list_says_so(programme: Programme, dinsos_manager: User, approver: User, tmp_path: Path) -> None:
+    cycle = prepared(programme, dinsos_manager)
+    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
+        services.transition(cycle=cycle, action=action, actor=actor)
+    Payment.objects.filter(entitlement__cycle=cycle).update(status="paid")
+    assert files.cash_list_pdf(cycle, tmp_path / "kosong.pdf") == 0
+    assert "(Tidak ada pembayaran" in pdf_text((tmp_path / "kosong.pdf").read_bytes())

@@ -1,5 +1,6 @@
 """Payment files of a disbursed cycle: ISO 20022 pain.001.001.09 (validated against the official XSD
-before it is offered), a bank bulk-upload CSV, and a cash list for PT Pos or the kelurahan (XLSX)."""
+before it is offered), a bank bulk-upload CSV, and a cash list for PT Pos or the kelurahan (XLSX and
+PDF); and the bank's result file (CSV or pain.002) read for reconciliation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -156,33 +158,157 @@ def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",
     return out.getvalue().encode("utf-8")
 
 
+CASH_COLUMNS = ["No", "Referensi", "Nomor KK", "Penerima", "RT", "Alamat", "Jumlah (Rp)", "Tanda tangan", "Tanggal"]
+
+
+def cash_rows(cycle: Cycle) -> list[dict[str, Any]]:
+    """The cycle's sent payments for cash pay-out (PT Pos or the kelurahan), by kelurahan, RT and
+    household: the recipient is the membership's named payee, else the head of the family. Three queries."""
+    from entas.registry.choices import Relationship
+    from entas.registry.models import Member
+
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
+        .order_by("entitlement__household__kelurahan__code", "entitlement__household__rt", "pk")
+        .values(
+            "reference",
+            "amount",
+            household=F("entitlement__household_id"),
+            kk_number=F("entitlement__household__kk_number"),
+            kelurahan=F("entitlement__household__kelurahan__name"),
+            rt=F("entitlement__household__rt"),
+            address=F("entitlement__household__address"),
+        )
+    ]
+    payees = dict(cycle.programme.memberships.exclude(account_holder="").values_list("household_id", "account_holder"))
+    heads = dict(
+        Member.objects.filter(
+            household__entitlements__cycle=cycle, relationship=Relationship.HEAD, exited_on__isnull=True
+        ).values_list("household_id", "name")
+    )
+    for row in rows:
+        row["recipient"] = payees.get(row["household"]) or heads.get(row["household"], "")
+    return rows
+
+
 def cash_list_xlsx(cycle: Cycle, out: Path) -> int:
-    """Payments for cash pay-out (PT Pos or the kelurahan) with signature columns, by kelurahan and RT."""
+    """The cash list as XLSX with signature columns, one sheet for the city, by kelurahan and RT."""
     import xlsxwriter
 
-    rows = (
-        Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
-        .select_related("entitlement__household__kelurahan")
-        .order_by("entitlement__household__kelurahan__code", "entitlement__household__rt", "pk")
-    )
     workbook = xlsxwriter.Workbook(str(out))
     bold = workbook.add_format({"bold": True})
     sheet = workbook.add_worksheet("daftar bayar")
     sheet.write(0, 0, f"{cycle.programme.name} - {cycle.period}", bold)
-    sheet.write_row(
-        2,
-        0,
-        ["No", "Referensi", "Nomor KK", "Kelurahan", "RT", "Alamat", "Jumlah (Rp)", "Tanda tangan penerima", "Tanggal"],
-        bold,
-    )
-    count = 0
-    for count, p in enumerate(rows, start=1):
-        h = p.entitlement.household
-        sheet.write_row(2 + count, 0, [count, p.reference, h.kk_number, h.kelurahan.name, h.rt, h.address, p.amount])
-    sheet.set_column(1, 5, 20)
-    sheet.set_column(7, 7, 28)
+    sheet.write_row(2, 0, ["Kelurahan", *CASH_COLUMNS], bold)
+    rows = cash_rows(cycle)
+    for number, r in enumerate(rows, start=1):
+        sheet.write_row(
+            2 + number,
+            0,
+            [
+                r["kelurahan"],
+                number,
+                r["reference"],
+                r["kk_number"],
+                r["recipient"],
+                r["rt"],
+                r["address"],
+                r["amount"],
+            ],
+        )
+    sheet.set_column(0, 6, 20)
+    sheet.set_column(8, 8, 28)
     workbook.close()
-    return count
+    return len(rows)
+
+
+def cash_list_pdf(cycle: Cycle, out: Path) -> int:
+    """The cash list as PDF: one section per kelurahan starting on a new page, a signature column per
+    recipient, the kelurahan's count and total, and signature blocks for the paying officer and the
+    lurah. A4 landscape; the header row repeats on every page."""
+    from itertools import groupby
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import LongTable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+
+    styles = getSampleStyleSheet()
+    rows = cash_rows(cycle)
+    story: list[Any] = []
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("ALIGN", (6, 1), (6, -1), "RIGHT"),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f3f3")]),
+        ]
+    )
+    widths = [w * mm for w in (10, 42, 38, 50, 10, 55, 25, 35, 20)]
+
+    def rupiah(value: int) -> str:
+        return f"{value:,}".replace(",", ".")
+
+    for index, (kelurahan, group) in enumerate(groupby(rows, key=lambda r: r["kelurahan"])):
+        items = list(group)
+        if index:
+            story.append(PageBreak())
+        story.append(Paragraph(f"Daftar Pembayaran Tunai - {cycle.programme.name} - {cycle.period}", styles["Title"]))
+        story.append(Paragraph(f"Kelurahan {kelurahan}", styles["Heading2"]))
+        data = [CASH_COLUMNS] + [
+            [
+                n,
+                r["reference"],
+                r["kk_number"],
+                r["recipient"][:40],
+                r["rt"],
+                r["address"][:45],
+                rupiah(r["amount"]),
+                "",
+                "",
+            ]
+            for n, r in enumerate(items, start=1)
+        ]
+        story.append(
+            LongTable(data, colWidths=widths, repeatRows=1, style=style, rowHeights=[None] + [9 * mm] * len(items))
+        )
+        total = sum(r["amount"] for r in items)
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph(f"Jumlah penerima: {len(items)} KK &nbsp; Total: Rp {rupiah(total)}", styles["Normal"]))
+        story.append(Spacer(1, 8 * mm))
+        signatures = LongTable(
+            [
+                ["Petugas bayar", "", "Lurah " + kelurahan],
+                ["", "", ""],
+                ["(........................)", "", "(........................)"],
+            ],
+            colWidths=[80 * mm, 100 * mm, 80 * mm],
+            rowHeights=[6 * mm, 18 * mm, 6 * mm],
+        )
+        story.append(signatures)
+    if not story:
+        # the cash list is a document for the kelurahan and PT Pos: always in Indonesian
+        story.append(Paragraph("Tidak ada pembayaran siklus ini yang menunggu pembayaran tunai.", styles["Normal"]))
+    document = SimpleDocTemplate(
+        str(out),
+        pagesize=landscape(A4),
+        leftMargin=10 * mm,
+        rightMargin=10 * mm,
+        topMargin=10 * mm,
+        bottomMargin=10 * mm,
+        title=f"{cycle.programme.name} {cycle.period}",
+    )
+
+    def footer(canvas: Any, doc: Any) -> None:
+        canvas.setFont("Helvetica", 7)
+        canvas.drawRightString(doc.pagesize[0] - 10 * mm, 5 * mm, f"entas - siklus {cycle.pk} - halaman {doc.page}")
+
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return len(rows)
 
 
 # pain.002 transaction statuses (ISO 20022 ExternalPaymentTransactionStatus1Code): settled is paid,

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         "'entas cycle create PROGRAMME --period 2026-12 --as USER'; 'entas cycle prepare|submit|approve|disburse|"
         "close|cancel|retry CYCLE --as USER'; 'entas cycle reconcile CYCLE --file RESULT --as USER' (a pain.002 "
         "status report, or a CSV with columns reference,status,reason); "
-        "'entas cycle export CYCLE --format pain001|csv|xlsx --out FILE --as USER'. "
+        "'entas cycle export CYCLE --format pain001|csv|xlsx|pdf --out FILE --as USER'. "
         "--json prints ids, counts, totals and the new state; a refused step exits non-zero with the reason."
     )
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         reconcile.add_argument("--file", type=Path, required=True)
         export = sub.add_parser("export")
         export.add_argument("cycle", type=int)
-        export.add_argument("--format", choices=["pain001", "csv", "xlsx"], required=True, dest="fmt")
+        export.add_argument("--format", choices=["pain001", "csv", "xlsx", "pdf"], required=True, dest="fmt")
         export.add_argument("--out", type=Path, required=True)
         for p in [*parsers, reconcile, export]:
             p.add_argument("--as", dest="username", required=True)
@@ -79,12 +79,18 @@ class Command(BaseCommand):
             cycle.refresh_from_db()
             return {"cycle": cycle.pk, **result, "state": cycle.state}
         if action == "export":
-            if o["fmt"] == "pain001":
-                o["out"].write_bytes(files.pain001(cycle))
-            elif o["fmt"] == "csv":
-                o["out"].write_bytes(files.bank_csv(cycle))
-            else:
-                files.cash_list_xlsx(cycle, o["out"])
+            if o["fmt"] in {"xlsx", "pdf"}:  # cash lists: every sent payment, no account number needed
+                writer = files.cash_list_xlsx if o["fmt"] == "xlsx" else files.cash_list_pdf
+                writer(cycle, o["out"])
+                rows = files.cash_rows(cycle)
+                return {
+                    "cycle": cycle.pk,
+                    "file": str(o["out"]),
+                    "payments": len(rows),
+                    "total": sum(r["amount"] for r in rows),
+                }
+            content = files.pain001(cycle) if o["fmt"] == "pain001" else files.bank_csv(cycle)
+            o["out"].write_bytes(content)
             send, missing = files.payable(cycle)
             return {
                 "cycle": cycle.pk,
