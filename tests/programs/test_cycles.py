@@ -22,6 +22,7 @@ from entas.programs.models import Cycle, Entitlement, Membership, Payment, Progr
 from entas.registry.importer import import_registry
 from entas.synth import SynthConfig, build, write
 from entas.targeting import services as targeting
+from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "blt.yaml"
@@ -331,17 +332,6 @@ def test_cash_lists_name_the_recipient_and_leave_room_to_sign(
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") >= len(kelurahan)  # a page break each
     text = pdf_text(pdf)
     assert "(Tanda tangan)" in text and f"(Kelurahan {kelurahan[0]})" in text and "(Lurah " in text
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The decoded content streams of a ReportLab PDF (ASCII85 + Flate)."""
-    import base64
-    import re
-    import zlib
-
-    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, flags=re.S)
-    encoded = [s.strip().removeprefix(b"<~").removesuffix(b"~>") for s in streams if s.strip().endswith(b"~>")]
-    return "".join(zlib.decompress(base64.a85decode(s)).decode("latin-1") for s in encoded)
 
 
 def test_an_empty_cash_list_says_so(programme: Programme, dinsos_manager: User, approver: User, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from entas.core.models import AuditEvent
 from entas.registry import services
 from entas.registry.importer import import_registry
 from entas.registry.models import ChangeRequest, Household, KKNumber, Member, Membership
+from tests.helpers import pdf_text
 from tests.registry.helpers import make_nik, standard_family, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -260,9 +261,13 @@ def test_verification_and_batch_ratification(
     assert ids == [households["1"].pk]
     statuses = dict(Household.objects.values_list("kk_number", "verification_status"))
     assert statuses == {"6471010101200001": "disahkan", "6471010101200002": "ditolak", "6471060101200003": "usulan"}
-    response = client_for(dinsos_manager).get(reverse("registry:ratified_list", args=[MANGGAR]))
+    response = client_for(dinsos_manager).get(reverse("registry:ratified_list", args=[MANGGAR, "xlsx"]))
     body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     assert body[:2] == b"PK"
+    response = client_for(dinsos_manager).get(reverse("registry:ratified_list", args=[MANGGAR, "pdf"]))
+    text = pdf_text(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    assert "(6471010101200001)" in text and "(Kepala Dinas Sosial)" in text and "(Jumlah keluarga: 1)" in text
+    assert client_for(dinsos_manager).get(reverse("registry:ratified_list", args=[MANGGAR, "doc"])).status_code == 404
     assert AuditEvent.objects.filter(action="registry.list_download").exists()
     page = client_for(dinsos_manager).get(reverse("registry:ratification")).content.decode()
     assert "Manggar" in page

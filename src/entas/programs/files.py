@@ -224,91 +224,56 @@ def cash_list_xlsx(cycle: Cycle, out: Path) -> int:
 
 
 def cash_list_pdf(cycle: Cycle, out: Path) -> int:
-    """The cash list as PDF: one section per kelurahan starting on a new page, a signature column per
-    recipient, the kelurahan's count and total, and signature blocks for the paying officer and the
-    lurah. A4 landscape; the header row repeats on every page."""
+    """The cash list as PDF to print and sign: one section per kelurahan starting on a new page, a
+    signature and a date column per recipient, the kelurahan's count and total, and signature blocks
+    for the paying officer and the lurah. Always in Indonesian: it is a document for the kelurahan."""
     from itertools import groupby
 
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.lib.units import mm
-    from reportlab.platypus import LongTable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from entas.core.documents import Section, table_pdf
 
-    styles = getSampleStyleSheet()
     rows = cash_rows(cycle)
-    story: list[Any] = []
-    style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-            ("ALIGN", (6, 1), (6, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f3f3")]),
-        ]
-    )
-    widths = [w * mm for w in (10, 42, 38, 50, 10, 55, 25, 35, 20)]
-
-    def rupiah(value: int) -> str:
-        return f"{value:,}".replace(",", ".")
-
-    for index, (kelurahan, group) in enumerate(groupby(rows, key=lambda r: r["kelurahan"])):
+    sections = []
+    for kelurahan, group in groupby(rows, key=lambda r: r["kelurahan"]):
         items = list(group)
-        if index:
-            story.append(PageBreak())
-        story.append(Paragraph(f"Daftar Pembayaran Tunai - {cycle.programme.name} - {cycle.period}", styles["Title"]))
-        story.append(Paragraph(f"Kelurahan {kelurahan}", styles["Heading2"]))
-        data = [CASH_COLUMNS] + [
-            [
-                n,
-                r["reference"],
-                r["kk_number"],
-                r["recipient"][:40],
-                r["rt"],
-                r["address"][:45],
-                rupiah(r["amount"]),
-                "",
-                "",
-            ]
-            for n, r in enumerate(items, start=1)
-        ]
-        story.append(
-            LongTable(data, colWidths=widths, repeatRows=1, style=style, rowHeights=[None] + [9 * mm] * len(items))
-        )
         total = sum(r["amount"] for r in items)
-        story.append(Spacer(1, 4 * mm))
-        story.append(Paragraph(f"Jumlah penerima: {len(items)} KK &nbsp; Total: Rp {rupiah(total)}", styles["Normal"]))
-        story.append(Spacer(1, 8 * mm))
-        signatures = LongTable(
-            [
-                ["Petugas bayar", "", "Lurah " + kelurahan],
-                ["", "", ""],
-                ["(........................)", "", "(........................)"],
-            ],
-            colWidths=[80 * mm, 100 * mm, 80 * mm],
-            rowHeights=[6 * mm, 18 * mm, 6 * mm],
+        sections.append(
+            Section(
+                heading=f"Kelurahan {kelurahan}",
+                rows=[
+                    [
+                        n,
+                        r["reference"],
+                        r["kk_number"],
+                        r["recipient"][:40],
+                        r["rt"],
+                        r["address"][:45],
+                        rupiah(r["amount"]),
+                        "",
+                        "",
+                    ]
+                    for n, r in enumerate(items, start=1)
+                ],
+                summary=f"Jumlah penerima: {len(items)} KK - Total: Rp {rupiah(total)}",
+                signatures=["Petugas bayar", "", f"Lurah {kelurahan}"],
+            )
         )
-        story.append(signatures)
-    if not story:
-        # the cash list is a document for the kelurahan and PT Pos: always in Indonesian
-        story.append(Paragraph("Tidak ada pembayaran siklus ini yang menunggu pembayaran tunai.", styles["Normal"]))
-    document = SimpleDocTemplate(
-        str(out),
-        pagesize=landscape(A4),
-        leftMargin=10 * mm,
-        rightMargin=10 * mm,
-        topMargin=10 * mm,
-        bottomMargin=10 * mm,
-        title=f"{cycle.programme.name} {cycle.period}",
+    table_pdf(
+        out,
+        title=f"Daftar Pembayaran Tunai - {cycle.programme.name} - {cycle.period}",
+        columns=CASH_COLUMNS,
+        widths_mm=[10, 42, 38, 50, 10, 55, 25, 35, 20],
+        sections=sections,
+        empty="Tidak ada pembayaran siklus ini yang menunggu pembayaran tunai.",
+        right_aligned=[6],
+        row_height_mm=9,
+        footer=f"entas - siklus {cycle.pk}",
     )
-
-    def footer(canvas: Any, doc: Any) -> None:
-        canvas.setFont("Helvetica", 7)
-        canvas.drawRightString(doc.pagesize[0] - 10 * mm, 5 * mm, f"entas - siklus {cycle.pk} - halaman {doc.page}")
-
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
     return len(rows)
+
+
+def rupiah(value: int) -> str:
+    """1234567 -> 1.234.567 (Indonesian thousands separator)."""
+    return f"{value:,}".replace(",", ".")
 
 
 # pain.002 transaction statuses (ISO 20022 ExternalPaymentTransactionStatus1Code): settled is paid,

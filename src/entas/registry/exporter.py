@@ -130,11 +130,23 @@ def template_xlsx(out: Path) -> None:
     workbook.close()
 
 
-def ratified_list_xlsx(user: User, kelurahan: Any, out: Path) -> int:
-    """The ratified households of a kelurahan by name and address (heads of family), with a signature
-    block for the berita acara. Returns the number of households listed."""
-    import xlsxwriter
+RATIFIED_COLUMNS = [
+    "No",
+    "Nomor KK",
+    "NIK kepala keluarga",
+    "Nama kepala keluarga",
+    "Alamat",
+    "RT",
+    "RW",
+    "Desil",
+    "Tanggal verifikasi",
+    "Tanggal pengesahan",
+]
 
+
+def ratified_rows(user: User, kelurahan: Any) -> list[list[Any]]:
+    """The ratified households of a kelurahan by name and address (head of family), by RT, RW and
+    address: the rows of the list for the berita acara, one per household, in RATIFIED_COLUMNS."""
     from .choices import Relationship, VerificationStatus
 
     households = (
@@ -145,32 +157,12 @@ def ratified_list_xlsx(user: User, kelurahan: Any, out: Path) -> int:
             Prefetch("members", queryset=Member.objects.filter(exited_on__isnull=True, relationship=Relationship.HEAD))
         )
     )
-    workbook = xlsxwriter.Workbook(str(out))
-    bold = workbook.add_format({"bold": True})
-    text = workbook.add_format({"num_format": "@"})
-    sheet = workbook.add_worksheet("daftar")
-    sheet.write(0, 0, f"Daftar keluarga disahkan - Kelurahan {kelurahan.name} ({kelurahan.code})", bold)
-    header = [
-        "No",
-        "Nomor KK",
-        "NIK kepala keluarga",
-        "Nama kepala keluarga",
-        "Alamat",
-        "RT",
-        "RW",
-        "Desil",
-        "Tanggal verifikasi",
-        "Tanggal pengesahan",
-    ]
-    sheet.write_row(2, 0, header, bold)
-    count = 0
-    for count, household in enumerate(households, start=1):
+    rows = []
+    for number, household in enumerate(households, start=1):
         head = next(iter(household.members.all()), None)
-        sheet.write_row(
-            2 + count,
-            0,
+        rows.append(
             [
-                count,
+                number,
                 household.kk_number,
                 head.nik if head else "",
                 head.name if head else "",
@@ -180,9 +172,25 @@ def ratified_list_xlsx(user: User, kelurahan: Any, out: Path) -> int:
                 household.desil_city or "",
                 household.visit_date.isoformat() if household.visit_date else "",
                 household.ratified_at.date().isoformat() if household.ratified_at else "",
-            ],
-            text,
+            ]
         )
+    return rows
+
+
+def ratified_list_xlsx(user: User, kelurahan: Any, out: Path) -> int:
+    """The ratified list as XLSX with a signature block. Returns the number of households listed."""
+    import xlsxwriter
+
+    rows = ratified_rows(user, kelurahan)
+    workbook = xlsxwriter.Workbook(str(out))
+    bold = workbook.add_format({"bold": True})
+    text = workbook.add_format({"num_format": "@"})
+    sheet = workbook.add_worksheet("daftar")
+    sheet.write(0, 0, f"Daftar keluarga disahkan - Kelurahan {kelurahan.name} ({kelurahan.code})", bold)
+    sheet.write_row(2, 0, RATIFIED_COLUMNS, bold)
+    for number, row in enumerate(rows, start=1):
+        sheet.write_row(2 + number, 0, row, text)
+    count = len(rows)
     sheet.write(4 + count, 0, "Jumlah keluarga:", bold)
     sheet.write(4 + count, 1, count)
     sheet.write(6 + count, 1, "Mengetahui, Lurah")
@@ -190,3 +198,27 @@ def ratified_list_xlsx(user: User, kelurahan: Any, out: Path) -> int:
     sheet.set_column(1, 4, 22)
     workbook.close()
     return count
+
+
+def ratified_list_pdf(user: User, kelurahan: Any, out: Path) -> int:
+    """The ratified list as PDF to print and sign for the berita acara (always in Indonesian)."""
+    from entas.core.documents import Section, table_pdf
+
+    rows = ratified_rows(user, kelurahan)
+    table_pdf(
+        out,
+        title=f"Daftar Keluarga Disahkan - Kelurahan {kelurahan.name} ({kelurahan.code})",
+        columns=RATIFIED_COLUMNS,
+        widths_mm=[10, 36, 36, 48, 50, 10, 10, 12, 30, 35],
+        sections=[
+            Section(
+                heading=f"Kelurahan {kelurahan.name}",
+                rows=rows,
+                summary=f"Jumlah keluarga: {len(rows)}",
+                signatures=["Mengetahui, Lurah", "", "Kepala Dinas Sosial"],
+            )
+        ],
+        empty="Belum ada keluarga yang disahkan di kelurahan ini.",
+        footer=f"entas - daftar disahkan {kelurahan.code}",
+    )
+    return len(rows)

@@ -16,5 +16,5 @@ urlpatterns = [
     path("changes/", views.change_request_list, name="change_requests"),
     path("changes/<int:request_pk>/decide/", views.change_request_decide, name="change_request_decide"),
     path("ratification/", views.ratification, name="ratification"),
-    path("ratification/<str:kelurahan_code>/list.xlsx", views.ratified_list, name="ratified_list"),
+    path("ratification/<str:kelurahan_code>/list.<str:fmt>", views.ratified_list, name="ratified_list"),
 ]

@@ -24,7 +24,7 @@ from entas.regions.models import RegionLevel
 from . import selectors, services
 from .choices import RegistrationSource, VerificationStatus
 from .columns import ALL_COLUMNS
-from .exporter import FORMATS, ratified_list_xlsx, template_xlsx
+from .exporter import FORMATS, ratified_list_pdf, ratified_list_xlsx, template_xlsx
 from .forms import CHANGE_FORMS, HouseholdForm, VerifyForm
 from .jobs import IMPORT_DIR
 from .models import ChangeRequest, Household, Member
@@ -295,12 +295,14 @@ def ratification(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require(Capability.VIEW_REGISTRY)
-def ratified_list(request: AuthenticatedRequest, kelurahan_code: str) -> FileResponse:
-    """The by-name-by-address list of ratified households of a kelurahan (XLSX), for the berita acara."""
+def ratified_list(request: AuthenticatedRequest, kelurahan_code: str, fmt: str) -> FileResponse:
+    """The by-name-by-address list of ratified households of a kelurahan (XLSX or PDF), for the berita
+    acara."""
+    writers = {"xlsx": ratified_list_xlsx, "pdf": ratified_list_pdf}
     kelurahan = visible_regions(request.user).filter(code=kelurahan_code, level=RegionLevel.KELURAHAN).first()
-    if kelurahan is None:
+    if kelurahan is None or fmt not in writers:
         raise Http404
-    out = Path(tempfile.mkstemp(suffix=".xlsx")[1])
-    count = ratified_list_xlsx(request.user, kelurahan, out)
+    out = Path(tempfile.mkstemp(suffix=f".{fmt}")[1])
+    count = writers[fmt](request.user, kelurahan, out)
     services.record_list_download(actor=request.user, kelurahan=kelurahan, rows=count)
-    return FileResponse(out.open("rb"), as_attachment=True, filename=f"daftar-disahkan-{kelurahan.code}.xlsx")
+    return FileResponse(out.open("rb"), as_attachment=True, filename=f"daftar-disahkan-{kelurahan.code}.{fmt}")
