@@ -17,6 +17,7 @@ MODULES = [
     ("registry:ratification", _("Ratification"), Capability.APPROVE_REGISTRY),
     ("monitoring:poverty_profile", _("Poverty profile"), Capability.VIEW_SUMMARY),
     ("targeting:report", _("Targeting"), (Capability.VIEW_ANALYTICS, Capability.MANAGE_PROGRAMMES)),
+    ("targeting:overrides", _("Musyawarah decisions"), Capability.CHANGE_REGISTRY),
     ("jobs:list", _("Jobs"), None),
     ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
 ]

@@ -2,18 +2,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
 from entas.core.charts import VEGA_LITE_SCHEMA
-from entas.core.decorators import AuthenticatedRequest
+from entas.core.decorators import AuthenticatedRequest, require
 from entas.monitoring import selectors as monitoring
+from entas.registry.selectors import households_for
 
 from . import services
-from .models import EligibilityRule
+from .forms import OverrideForm
+from .models import CommunityOverride, EligibilityRule
 
 
 def targeting_report(request: AuthenticatedRequest) -> HttpResponse:
@@ -51,3 +55,40 @@ def targeting_report(request: AuthenticatedRequest) -> HttpResponse:
         },
     }
     return render(request, "targeting/report.html", context)
+
+
+@require(Capability.CHANGE_REGISTRY)
+def overrides(request: AuthenticatedRequest) -> HttpResponse:
+    """Record the musyawarah kelurahan's additions to and removals from a rule's list, and list the
+    decisions already recorded for the households the user may see (newest first)."""
+    form = OverrideForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        assert form.household is not None
+        try:
+            services.record_override(
+                actor=request.user,
+                rule=data["rule"],
+                household=form.household,
+                action=data["action"],
+                reason=data["reason"],
+                berita_acara=data["berita_acara"],
+                decided_on=data["decided_on"],
+            )
+        except services.TargetingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The decision on KK %(kk)s for “%(rule)s” was recorded.")
+                % {"kk": data["kk_number"], "rule": data["rule"].name},
+            )
+            return redirect("targeting:overrides")
+    decisions = (
+        CommunityOverride.objects.filter(household__in=households_for(request.user))
+        .select_related("rule", "household__kelurahan", "recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+    page = Paginator(decisions, 50).get_page(request.GET.get("page"))
+    has_rules = EligibilityRule.objects.exists()
+    return render(request, "targeting/overrides.html", {"form": form, "page": page, "has_rules": has_rules})
