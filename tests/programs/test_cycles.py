@@ -98,6 +98,14 @@ def prepared(programme: Programme, manager: User) -> Cycle:
     return cycle
 
 
+def disbursed(programme: Programme, manager: User, approver: User) -> Cycle:
+    """A prepared cycle taken through submit (maker), approve (checker) and disburse."""
+    cycle = prepared(programme, manager)
+    for actor, action in ((manager, "submit"), (approver, "approve"), (manager, "disburse")):
+        cycle = services.transition(cycle=cycle, action=action, actor=actor)
+    return cycle
+
+
 def test_a_full_cycle_with_maker_checker(
     programme: Programme, dinsos_manager: User, approver: User, operator_manggar: User, settings: Any
 ) -> None:
@@ -149,9 +157,7 @@ def test_never_twice_in_a_cycle(programme: Programme, dinsos_manager: User) -> N
 
 
 def test_disbursing_twice_issues_no_second_payment(programme: Programme, dinsos_manager: User, approver: User) -> None:
-    cycle = prepared(programme, dinsos_manager)
-    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
-        services.transition(cycle=cycle, action=action, actor=actor)
+    cycle = disbursed(programme, dinsos_manager, approver)
     count = Payment.objects.count()
     assert services._issue_payments(cycle) == 0
     assert Payment.objects.count() == count
@@ -251,9 +257,7 @@ def pain002(message: str, transactions: list[tuple[str, str, str]], group: str =
 def test_reconciling_from_a_pain002_status_report(
     programme: Programme, dinsos_manager: User, approver: User, tmp_path: Path
 ) -> None:
-    cycle = prepared(programme, dinsos_manager)
-    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
-        services.transition(cycle=cycle, action=action, actor=actor)
+    cycle = disbursed(programme, dinsos_manager, approver)
     payments = list(Payment.objects.filter(entitlement__cycle=cycle).order_by("pk"))
     message = f"ENTAS-C{cycle.pk}-20261201090000"
     report = tmp_path / "status.xml"
@@ -305,9 +309,7 @@ def test_cash_lists_name_the_recipient_and_leave_room_to_sign(
 
     from entas.registry.models import Member
 
-    cycle = prepared(programme, dinsos_manager)
-    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
-        services.transition(cycle=cycle, action=action, actor=actor)
+    cycle = disbursed(programme, dinsos_manager, approver)
     first = Payment.objects.filter(entitlement__cycle=cycle).order_by("pk").select_related("entitlement").first()
     assert first is not None
     Membership.objects.filter(programme=programme, household=first.entitlement.household_id).update(
@@ -335,9 +337,7 @@ def test_cash_lists_name_the_recipient_and_leave_room_to_sign(
 
 
 def test_an_empty_cash_list_says_so(programme: Programme, dinsos_manager: User, approver: User, tmp_path: Path) -> None:
-    cycle = prepared(programme, dinsos_manager)
-    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
-        services.transition(cycle=cycle, action=action, actor=actor)
+    cycle = disbursed(programme, dinsos_manager, approver)
     Payment.objects.filter(entitlement__cycle=cycle).update(status="paid")
     assert files.cash_list_pdf(cycle, tmp_path / "kosong.pdf") == 0
     assert "(Tidak ada pembayaran" in pdf_text((tmp_path / "kosong.pdf").read_bytes())
