@@ -109,14 +109,8 @@ def registry_arrays(
     return ids, size, data
 
 
-RULE_HOUSEHOLD_FIELDS = [
-    "id",
-    "kelurahan__code",
-    "kelurahan__parent__code",
-    "desil_city",
-    "desil_national",
-    "floor_area_m2",
-    "verification_status",
+# yes/no household variables a rule may name as they are
+RULE_FLAGS = [
     "has_car",
     "has_motorcycle",
     "has_fridge",
@@ -125,6 +119,16 @@ RULE_HOUSEHOLD_FIELDS = [
     "has_gold",
     "owns_land",
     "bank_account",
+]
+RULE_HOUSEHOLD_FIELDS = [
+    "id",
+    "kelurahan__code",
+    "kelurahan__parent__code",
+    "desil_city",
+    "desil_national",
+    "floor_area_m2",
+    "verification_status",
+    *RULE_FLAGS,
 ]
 RULE_MEMBER_FIELDS = [
     "disabled",
@@ -194,19 +198,7 @@ def rule_arrays(
         "kelurahan": raw["kelurahan__code"],
         "kecamatan": raw["kelurahan__parent__code"],
         "status": raw["verification_status"],
-        **{
-            k: flags(raw[k])
-            for k in (
-                "has_car",
-                "has_motorcycle",
-                "has_fridge",
-                "has_ac",
-                "has_computer",
-                "has_gold",
-                "owns_land",
-                "bank_account",
-            )
-        },
+        **{k: flags(raw[k]) for k in RULE_FLAGS},
         "receives_pkh": receives["pkh"],
         "receives_bpnt": receives["bpnt"],
     }
