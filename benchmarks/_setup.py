@@ -32,3 +32,16 @@ def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def load_city(households: int, *, seed: int, survey_size: int = 10) -> Path:
+    """Generate a synthetic city and load its registry through the real import (after django_setup);
+    returns the folder holding its files (registry.csv, survey.csv, …)."""
+    from entas.registry.importer import import_registry
+    from entas.synth import SynthConfig, build, write
+
+    out = Path(tempfile.mkdtemp(prefix="entas-bench-city-"))
+    write(build(SynthConfig(households=households, seed=seed, survey_size=survey_size)), out)
+    print(f"loading {households:,} households through the import …", flush=True)
+    import_registry(out / "registry.csv", actor=None, rejection_path=out / "rejected.csv")
+    return out

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=100_000)
     args = parser.parse_args()
-    from _setup import django_setup
+    from _setup import django_setup, load_city
 
     django_setup()
     from django.conf import settings
@@ -37,14 +36,9 @@ def main() -> None:
     from entas.core.bulk import Inserter
     from entas.programs import files, services
     from entas.programs.models import Cycle, Entitlement, Membership, Programme
-    from entas.registry.importer import import_registry
-    from entas.synth import SynthConfig, build, write
     from entas.targeting import services as targeting
 
-    out = Path(tempfile.mkdtemp(prefix="entas-cycle-bench-"))
-    write(build(SynthConfig(households=args.households, seed=6, survey_size=10)), out)
-    print("loading through the import …", flush=True)
-    import_registry(out / "registry.csv", actor=None, rejection_path=out / "rejected.csv")
+    out = load_city(args.households, seed=6)
     maker = User.objects.create_user(username="maker", role=Role.DINSOS_MANAGER)
     checker = User.objects.create_user(username="checker", role=Role.DINSOS_MANAGER)
     rule = targeting.save_rule(actor=None, name="all", expression="size >= 1", benefit=300_000)

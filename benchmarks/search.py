@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,21 +21,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=1_000_000)
     args = parser.parse_args()
-    from _setup import best_of, django_setup
+    from _setup import best_of, django_setup, load_city
 
     django_setup()
     from entas.accounts.models import User
     from entas.accounts.roles import Role
     from entas.regions.models import Region
-    from entas.registry.importer import import_registry
     from entas.registry.models import Member
     from entas.registry.selectors import SearchFilters, search_households
-    from entas.synth import SynthConfig, build, write
 
-    out = Path(tempfile.mkdtemp(prefix="entas-search-bench-"))
-    write(build(SynthConfig(households=int(args.members / 3.05), seed=4, survey_size=10)), out)
-    print("loading through the import …", flush=True)
-    import_registry(out / "registry.csv", actor=None, rejection_path=out / "rejected.csv")
+    load_city(int(args.members / 3.05), seed=4)
     manager = User.objects.create_user(username="bench", role=Role.DINSOS_MANAGER)
     manager.areas.set(Region.objects.filter(code="64.71"))
     sample = Member.objects.select_related("household").order_by("pk")[Member.objects.count() // 2]

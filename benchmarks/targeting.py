@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,23 +26,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=1_000_000)
     args = parser.parse_args()
-    from _setup import django_setup
+    from _setup import django_setup, load_city
 
     django_setup()
     import numpy as np
     from django.core.management import call_command
 
     from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
-    from entas.registry.importer import import_registry
-    from entas.synth import SynthConfig, build, write
     from entas.targeting import services
     from entas.targeting.rules import compile_rule
 
     households = int(args.members / 3.05)
-    out = Path(tempfile.mkdtemp(prefix="entas-targeting-bench-"))
-    write(build(SynthConfig(households=households, seed=3, survey_size=3000)), out)
-    print(f"loading {households:,} households through the import …", flush=True)
-    import_registry(out / "registry.csv", actor=None, rejection_path=out / "rejected.csv")
+    out = load_city(households, seed=3, survey_size=3000)
     load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
     survey = import_survey(path=out / "survey.csv", name="bench", year=2025, actor=None)
     model = services.fit_model(survey=survey, kind="wls", line=782248, actor=None)
