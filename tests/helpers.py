@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
+from typing import Any
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -12,3 +13,21 @@ def pdf_text(pdf: bytes) -> str:
     streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf, flags=re.S)
     encoded = [s.strip().removeprefix(b"<~").removesuffix(b"~>") for s in streams if s.strip().endswith(b"~>")]
     return "".join(zlib.decompress(base64.a85decode(s)).decode("latin-1") for s in encoded)
+
+
+def make_pair(left: Any, right: Any, probability: float = 0.97) -> Any:
+    """A current candidate duplicate pair of two members, as a deduplication run would store it."""
+    from entas.dedup.models import DedupRun, DuplicatePair, LinkageModel
+
+    model = LinkageModel.objects.first() or LinkageModel.objects.create(version=1, splink_model={})
+    run = DedupRun.objects.create(model=model, review_threshold=0.5, auto_link_threshold=0.99, members=2, pairs=1)
+    low, high = sorted((left, right), key=lambda m: m.pk)
+    return DuplicatePair.objects.create(
+        run=run,
+        member_l=low,
+        member_r=high,
+        probability=probability,
+        match_weight=10.0,
+        cluster=low.pk,
+        auto_link=probability >= 0.99,
+    )

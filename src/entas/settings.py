@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "entas.monitoring",
     "entas.targeting",
     "entas.programs",
+    "entas.dedup",
     "entas.api",
 ]
 

@@ -179,6 +179,29 @@ def test_approval_over_budget_is_refused(programme: Programme, dinsos_manager: U
         services.transition(cycle=cycle, action="approve", actor=approver)
 
 
+def test_an_unresolved_duplicate_blocks_payment_until_someone_decides(
+    programme: Programme, dinsos_manager: User, approver: User
+) -> None:
+    from entas.dedup import services as dedup
+    from entas.registry.models import Member
+    from tests.helpers import make_pair
+
+    cycle = prepared(programme, dinsos_manager)
+    paid = Entitlement.objects.filter(cycle=cycle).order_by("pk").first()
+    assert paid is not None
+    person = Member.objects.filter(household_id=paid.household_id).first()
+    elsewhere = Member.objects.exclude(household_id=paid.household_id).first()
+    pair = make_pair(person, elsewhere)
+    result = services.prepare(cycle=cycle, actor=dinsos_manager)
+    assert result["flagged_duplicate"] >= 1
+    assert "possible duplicate" in Entitlement.objects.get(cycle=cycle, household_id=paid.household_id).flags
+    services.transition(cycle=cycle, action="submit", actor=dinsos_manager)
+    with pytest.raises(services.ProgrammeError, match="possible duplicate person nobody has resolved"):
+        services.transition(cycle=cycle, action="approve", actor=approver)
+    dedup.decide(pair=pair, decision="different", reason="two people, checked", actor=dinsos_manager)
+    assert services.transition(cycle=cycle, action="approve", actor=approver).state == "approved"
+
+
 def test_households_that_no_longer_qualify_are_paused_with_the_reason(
     programme: Programme, dinsos_manager: User
 ) -> None:

@@ -10,14 +10,19 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
 from entas.core import audit
 from entas.core.bulk import Inserter
+from entas.dedup.services import households_with_open_duplicates
 from entas.targeting import services as targeting
 
 from . import rules
 from .models import Cycle, Entitlement, Membership, Payment, Programme
+
+# Shown on an entitlement whose household has an unresolved possible duplicate: approval waits for it.
+DUPLICATE_FLAG = gettext_lazy("possible duplicate person not yet resolved")
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -173,15 +178,24 @@ def prepare(*, cycle: Cycle, actor: User) -> dict[str, Any]:
             programme__in=programme.exclusive_with.all(), state=Membership.State.ENROLLED
         ).values_list("household_id", flat=True)
     )
+    payable_ids = ids[payable].tolist()
+    duplicates = households_with_open_duplicates(payable_ids)
     Entitlement.objects.filter(cycle=cycle).delete()
     rows = [
         {
             "cycle_id": cycle.pk,
             "household_id": pk,
             "amount": int(a),
-            "flags": _("also enrolled in a mutually exclusive programme") if pk in exclusive else "",
+            "flags": "; ".join(
+                str(flag)
+                for flag, on in (
+                    (_("also enrolled in a mutually exclusive programme"), pk in exclusive),
+                    (DUPLICATE_FLAG, pk in duplicates),
+                )
+                if on
+            ),
         }
-        for pk, a in zip(ids[payable].tolist(), amounts[payable].tolist(), strict=True)
+        for pk, a in zip(payable_ids, amounts[payable].tolist(), strict=True)
     ]
     Inserter(Entitlement).insert(rows)
     total = int(sum(r["amount"] for r in rows))
@@ -193,7 +207,8 @@ def prepare(*, cycle: Cycle, actor: User) -> dict[str, Any]:
         "entitlements": len(rows),
         "total": total,
         "paused": len(paused_ids),
-        "flagged_exclusive": sum(1 for r in rows if r["flags"]),
+        "flagged_exclusive": sum(1 for r in rows if r["household_id"] in exclusive),
+        "flagged_duplicate": sum(1 for r in rows if r["household_id"] in duplicates),
         "budget_remaining": remaining,
         "over_budget": total > remaining,
     }
@@ -219,6 +234,16 @@ def transition(*, cycle: Cycle, action: str, actor: User) -> Cycle:
             raise ProgrammeError(
                 _("The cycle's total Rp%(total)s exceeds the remaining budget Rp%(left)s.")
                 % {"total": f"{cycle.control_sum:,}", "left": f"{budget_remaining(cycle.programme, excluding=cycle):,}"}
+            )
+        held = households_with_open_duplicates(cycle.entitlements.values_list("household_id", flat=True))
+        if held:
+            raise ProgrammeError(
+                _(
+                    "%(n)d households in this cycle have a possible duplicate person nobody has resolved: decide "
+                    "them in the duplicate review queue (and merge where they are the same person), then prepare "
+                    "the cycle again."
+                )
+                % {"n": len(held)}
             )
         cycle.approved_by, cycle.approved_at = actor, timezone.now()
     else:

@@ -225,7 +225,17 @@ HOUSEHOLD_SKIP = {
     "updated_at",
     "registration_source",
 }
-MEMBER_SKIP = {"id", "household", "name_key", "name_key_rev", "exited_on", "exit_reason", "created_at", "updated_at"}
+MEMBER_SKIP = {
+    "id",
+    "household",
+    "name_key",
+    "name_key_rev",
+    "exited_on",
+    "exit_reason",
+    "merged_into",
+    "created_at",
+    "updated_at",
+}
 COORDINATE_RANGES = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0)}
 
 

@@ -225,6 +225,15 @@ class Member(models.Model):
         _("left the family on"), null=True, blank=True, help_text=_("Set when the person died or left the city.")
     )
     exit_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_records",
+        help_text=_("Set when deduplication found this record to be another member's: a tombstone."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 

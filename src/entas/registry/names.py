@@ -83,3 +83,37 @@ def within_one_edit(a: str, b: str) -> bool:
     if la == lb:
         return a[i + 1 :] == b[i + 1 :]
     return a[i:] == b[i + 1 :]
+
+
+# Old (pre-1972 and Dutch-era) spellings still on documents, and letters that sound alike.
+_SOUND_RULES = [
+    ("oe", "u"),
+    ("dj", "j"),
+    ("tj", "c"),
+    ("sj", "sy"),
+    ("nj", "ny"),
+    ("ch", "h"),
+    ("kh", "h"),
+    ("ph", "f"),
+]
+_SOUND_MAP = str.maketrans({"v": "f", "q": "k", "z": "j", "x": "k"})
+
+
+def sound_key(word: str) -> str:
+    """A phonetic key of one Indonesian name for blocking candidates: ``"Muhammad"``, ``"Mohamad"``
+    and ``"Muhamad"`` → ``"md"``; ``"Djoko"`` and ``"Joko"`` → ``"jk"``; ``"Achmad"`` and ``"Ahmad"``
+    → ``"amd"``. The first letter is kept, later vowels and ``h``/``w``/``y`` are dropped and doubled
+    letters collapse."""
+    w = re.sub(r"[^a-z]", "", word.lower())
+    if not w:
+        return ""
+    for old, new in _SOUND_RULES:
+        w = w.replace(old, new)
+    w = w.translate(_SOUND_MAP)
+    out = [w[0]]
+    for ch in w[1:]:
+        if ch in "aeiouyhw":
+            continue
+        if ch != out[-1]:
+            out.append(ch)
+    return "".join(out)[:6]

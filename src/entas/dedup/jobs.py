@@ -1,0 +1,38 @@
+"""Background job of deduplication: a run over the registry or one kelurahan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from entas.core.jobqueue import JobContext, JobError, job_kind
+from entas.regions.models import Region
+
+from . import services
+
+# Steps a run reports: members read, pairs predicted, clusters formed, pairs stored.
+RUN_STEPS = 4
+
+
+@job_kind("dedup.run", gettext_lazy("Find duplicate people"))
+def run_job(ctx: JobContext) -> dict[str, Any]:
+    code = ctx.params.get("kelurahan") or ""
+    kelurahan = Region.objects.filter(code=code).first() if code else None
+    if code and kelurahan is None:
+        raise JobError(_("Unknown kelurahan code %(code)s.") % {"code": code})
+    ctx.set_total(RUN_STEPS)
+    try:
+        run = services.run(actor=ctx.actor, kelurahan=kelurahan, progress=ctx.advance, log=ctx.log)
+    except services.DedupError as exc:
+        raise JobError(str(exc)) from exc
+    tmp = Path(settings.MEDIA_ROOT) / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    out = tmp / f"pairs-{ctx.job.pk}.csv"
+    services.write_pairs_csv(run, out)
+    ctx.save_result_file(f"pasangan-duplikat-{run.pk}.csv", out.read_bytes())
+    out.unlink()
+    return {"run": run.pk, "members": run.members, "pairs": run.pairs, "clusters": run.clusters}

@@ -1,0 +1,257 @@
+"""The record-linkage model over registry members, on splink.
+
+Nothing here touches Django: the functions take a table of members (:func:`member_frame` builds one
+from plain records) and a splink database API (``splink.DuckDBAPI()`` by default, ``SparkAPI`` for a
+province or national registry), so the same model runs wherever splink runs. Every column the
+comparisons need is computed in Python beforehand, and the comparisons use splink's
+dialect-aware library plus ``substr``/equality, so no SQL here is specific to DuckDB.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from entas.registry.names import name_key, sound_key
+
+logger = logging.getLogger(__name__)
+
+# Columns of the linkage table, in order.
+COLUMNS = [
+    "unique_id",
+    "nik",
+    "nik_prefix",
+    "nik_rs",
+    "name",
+    "first_name",
+    "first_sound",
+    "last_sound",
+    "birth_date",
+    "birth_date_swapped",
+    "birth_year",
+    "sex",
+    "kelurahan",
+    "rt_rw",
+    "address",
+    "household_id",
+    "co_members",
+]
+
+
+def member_frame(records: Iterable[Mapping[str, Any]]) -> pa.Table:
+    """The linkage table from member records.
+
+    Each record has ``id``, ``nik``, ``name``, ``sex``, ``birth_date`` (ISO string or date),
+    ``kelurahan``, ``rt``, ``rw``, ``address`` and ``household_id``. The names of the other members
+    of the same household become ``co_members`` (their normalised first names), so two records of
+    one person entered with their family agree on "members in common".
+    """
+    rows = list(records)
+    first_names: dict[Any, list[tuple[Any, str]]] = {}
+    out: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+    for r in rows:
+        key = name_key(str(r["name"] or ""))
+        words = key.split()
+        first = words[0] if words else ""
+        first_names.setdefault(r["household_id"], []).append((r["id"], first))
+        dob = str(r["birth_date"] or "")[:10]
+        swapped = None
+        if len(dob) == 10 and int(dob[8:10]) <= 12 and dob[5:7] != dob[8:10]:
+            swapped = f"{dob[:4]}-{dob[8:10]}-{dob[5:7]}"
+        nik = str(r["nik"] or "")
+        rt, rw = str(r.get("rt") or ""), str(r.get("rw") or "")
+        out["unique_id"].append(int(r["id"]))
+        out["nik"].append(nik or None)
+        out["nik_prefix"].append(nik[:12] if len(nik) == 16 else None)
+        out["nik_rs"].append(nik[:6] + nik[12:] if len(nik) == 16 else None)
+        out["name"].append(key or None)
+        out["first_name"].append(first or None)
+        out["first_sound"].append(sound_key(first) or None)
+        out["last_sound"].append(sound_key(words[-1]) if len(words) > 1 else None)
+        out["birth_date"].append(dob or None)
+        out["birth_date_swapped"].append(swapped)
+        out["birth_year"].append(dob[:4] or None)
+        out["sex"].append(str(r["sex"] or "") or None)
+        out["kelurahan"].append(str(r["kelurahan"] or "") or None)
+        out["rt_rw"].append(f"{r['kelurahan']}/{rt}/{rw}" if rt and rw else None)
+        out["address"].append(" ".join(str(r.get("address") or "").lower().split()) or None)
+        out["household_id"].append(int(r["household_id"]))
+    for r in rows:
+        others = sorted({f for mid, f in first_names[r["household_id"]] if mid != r["id"] and f})
+        out["co_members"].append(others)
+    schema = pa.schema(
+        [(c, pa.int64()) for c in ("unique_id",)]
+        + [(c, pa.string()) for c in COLUMNS[1:15]]
+        + [("household_id", pa.int64()), ("co_members", pa.list_(pa.string()))]
+    )
+    return pa.table(out, schema=schema)
+
+
+def comparisons() -> list[Any]:
+    """Name, birth date, sex, NIK, address and household members in common, each with its levels."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    name = cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="Normalised name (titles and bin/binti removed)",
+        comparison_levels=[
+            cll.NullLevel("name"),
+            cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(m_probability=0.5),
+            cll.DamerauLevenshteinLevel("name", 1).configure(m_probability=0.35),
+            cll.JaroWinklerLevel("name", 0.92).configure(m_probability=0.1),
+            cll.JaroWinklerLevel("name", 0.85).configure(m_probability=0.03),
+            cll.ElseLevel(),
+        ],
+    )
+    birth_date = cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_description="Birth date",
+        comparison_levels=[
+            cll.NullLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date").configure(m_probability=0.6),
+            cll.CustomLevel("birth_date_l = birth_date_swapped_r", label_for_charts="Day and month swapped").configure(
+                m_probability=0.25
+            ),
+            cll.AbsoluteDateDifferenceLevel("birth_date", input_is_string=True, threshold=1, metric="year").configure(
+                m_probability=0.1
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+    nik = cl.CustomComparison(
+        output_column_name="nik",
+        comparison_description="NIK",
+        comparison_levels=[
+            cll.NullLevel("nik"),
+            # The NIK's middle six digits are the birth date (day + 40 for women), compared on their
+            # own above; counting them twice would make everyone born on one day in one kecamatan
+            # look alike. So the NIK is compared without them: region code and serial ("nik_rs").
+            # The registry holds each NIK once, so equal numbers only appear across files.
+            cll.ExactMatchLevel("nik").configure(
+                label_for_charts="Same NIK", m_probability=0.5, u_probability=1e-7, fix_u_probability=True
+            ),
+            cll.LevenshteinLevel("nik_rs", 1).configure(label_for_charts="Region and serial one digit off"),
+            cll.DamerauLevenshteinLevel("nik_rs", 1).configure(label_for_charts="Two digits swapped"),
+            cll.ElseLevel(),
+        ],
+    )
+    address = cl.CustomComparison(
+        output_column_name="address",
+        comparison_description="Address, RT/RW and kelurahan",
+        comparison_levels=[
+            cll.NullLevel("kelurahan"),
+            cll.ExactMatchLevel("rt_rw"),
+            cll.JaroWinklerLevel("address", 0.9),
+            cll.ExactMatchLevel("kelurahan"),
+            cll.ElseLevel(),
+        ],
+    )
+    return [
+        name,
+        birth_date,
+        cl.ExactMatch("sex"),
+        nik,
+        address,
+        cl.ArrayIntersectAtSizes("co_members", [2, 1]),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    """Candidate pairs: records that agree on one of these are compared, the rest are not.
+
+    Each rule is selective enough to stay near-linear at a million members: the NIK's region and
+    birth-date part; the birth date and the first name's sound; the name sounds and birth year
+    (catches a swapped birth date); the birth date and the kelurahan (catches a changed first name).
+    """
+    from splink import block_on
+
+    return [
+        block_on("nik_prefix"),
+        block_on("birth_date", "first_sound"),
+        block_on("first_sound", "last_sound", "birth_year"),
+        block_on("birth_date", "kelurahan"),
+        block_on("birth_date_swapped", "first_sound"),
+    ]
+
+
+def settings() -> Any:
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+def _default_db_api() -> Any:
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()
+
+
+@dataclass
+class Trained:
+    """A trained linker and its model as splink's JSON settings dictionary."""
+
+    linker: Any
+    model: dict[str, Any]
+
+
+def make_linker(table: Any, model: dict[str, Any] | None = None, *, db_api: Any = None) -> Any:
+    """A splink linker over ``table`` (the result of :func:`member_frame`), with ``model``'s trained
+    parameters when given, else the untrained settings."""
+    from splink import Linker
+
+    db_api = db_api or _default_db_api()
+    df = db_api.register(table)
+    return Linker(df, model if model is not None else settings(), log_level=logging.WARNING)
+
+
+def train(
+    table: Any, *, db_api: Any = None, max_pairs: float = 2e6, seed: int = 1, log: Callable[[str], None] | None = None
+) -> Trained:
+    """Train the model without labels: u by random sampling, m by expectation-maximisation in two
+    sessions (blocked on birth date, then on name sounds) so every comparison is estimated."""
+    from splink import block_on
+
+    linker = make_linker(table, db_api=db_api)
+    say = log or (lambda _m: None)
+    say("estimating the prior match rate")
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.birth_date = r.birth_date and levenshtein(l.name, r.name) <= 1"], recall=0.7
+    )
+    say("estimating u by random sampling")
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    # Session one leaves the birth date out (it is the block) and trains name, sex, NIK, address and
+    # members in common; session two leaves name and sex out and trains the birth date. Blocks that
+    # hold mostly the same people are what let EM find the "same person" class (measured on the
+    # synthetic city: a block on name sounds alone holds too few duplicates for EM to find them).
+    say("expectation-maximisation, blocked on birth date")
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("birth_date"), estimate_without_term_frequencies=True
+    )
+    say("expectation-maximisation, blocked on near-identical names")
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        "l.first_sound = r.first_sound and l.sex = r.sex and levenshtein(l.name, r.name) <= 1",
+        estimate_without_term_frequencies=True,
+    )
+    model = linker.misc.save_model_to_json()
+    return Trained(linker, model)
+
+
+def predict(linker: Any, *, threshold: float) -> Any:
+    """Candidate pairs with match probability ≥ ``threshold`` (a splink dataframe)."""
+    return linker.inference.predict(threshold_match_probability=threshold)
+
+
+def cluster(linker: Any, pairs: Any, *, threshold: float) -> Any:
+    """Clusters of records linked, directly or through others, by pairs at or above ``threshold``."""
+    return linker.clustering.cluster_pairwise_predictions_at_threshold(pairs, threshold_match_probability=threshold)

@@ -1,0 +1,483 @@
+"""Deduplication services: train a model, run it over the registry or a kelurahan, review pairs,
+merge and unmerge members, and tell cycle preparation which households have an open duplicate.
+
+Every decision is taken by a person, with a reason, and audited; the model only proposes.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from entas.accounts.models import User
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import area_codes, can_act_in, region_q
+from entas.core import audit
+from entas.regions.models import Region
+from entas.registry.models import Household, Member, Membership
+
+from . import linkage
+from .models import DedupRun, DuplicatePair, LinkageModel, MemberMerge
+
+Log = Callable[[str], None]
+
+# Columns of a member read for linkage (and their names in linkage.member_frame's records).
+_FIELDS = {
+    "id": "id",
+    "nik": "nik",
+    "name": "name",
+    "sex": "sex",
+    "birth_date": "birth_date",
+    "household__kelurahan__code": "kelurahan",
+    "household__rt": "rt",
+    "household__rw": "rw",
+    "household__address": "address",
+    "household_id": "household_id",
+}
+
+
+class DedupError(Exception):
+    """A deduplication step refused, with a message for the user."""
+
+
+def review_threshold() -> float:
+    return float(getattr(settings, "ENTAS_DEDUP_REVIEW_THRESHOLD", 0.5))
+
+
+def auto_link_threshold() -> float:
+    return float(getattr(settings, "ENTAS_DEDUP_AUTO_LINK_THRESHOLD", 0.99))
+
+
+def _require(actor: User | None, capability: Capability) -> None:
+    if actor is not None and not actor.can(capability):
+        raise DedupError(_("You are not allowed to do this."))
+
+
+def _active_members(kelurahan: Region | None) -> Any:
+    qs = Member.objects.filter(exited_on__isnull=True, merged_into__isnull=True)
+    if kelurahan is not None:
+        qs = qs.filter(household__kelurahan=kelurahan)
+    return qs
+
+
+def member_records(kelurahan: Region | None = None) -> Iterator[dict[str, Any]]:
+    """The active members (of one kelurahan, or all) as records for :func:`linkage.member_frame`."""
+    names = list(_FIELDS.values())
+    rows = _active_members(kelurahan).order_by().values_list(*_FIELDS.keys())
+    for row in rows.iterator(chunk_size=20_000):
+        yield dict(zip(names, row, strict=True))
+
+
+def train(*, actor: User | None, db_api: Any = None, log: Log | None = None) -> LinkageModel:
+    """Train a new model version on the whole registry (EM needs the city's duplicates to learn from)."""
+    _require(actor, Capability.APPROVE_REGISTRY)
+    say = log or (lambda _m: None)
+    start = time.perf_counter()
+    table = linkage.member_frame(member_records())
+    if table.num_rows < 1000:
+        raise DedupError(
+            _("Training needs at least 1,000 members in the registry; it holds %(n)d.") % {"n": table.num_rows}
+        )
+    say(_("%(n)d members read") % {"n": table.num_rows})
+    trained = linkage.train(table, db_api=db_api, log=say)
+    chart = trained.linker.visualisations.match_weights_chart().chart_dict
+    version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    model = LinkageModel.objects.create(
+        version=version,
+        splink_model=trained.model,
+        training={
+            "members": table.num_rows,
+            "seconds": round(time.perf_counter() - start, 1),
+            "prior": trained.model.get("probability_two_random_records_match"),
+        },
+        match_weights_chart=chart,
+        trained_by=actor,
+    )
+    audit.record(actor=actor, action="dedup.train", obj=model, after=model.training)
+    return model
+
+
+def latest_model() -> LinkageModel | None:
+    return LinkageModel.objects.order_by("-version").first()
+
+
+def _waterfall_keys(record: dict[str, Any]) -> dict[str, Any]:
+    """What the waterfall chart needs of a predicted pair: levels and weights, no personal data."""
+    return {
+        k: v
+        for k, v in record.items()
+        if k.startswith(("gamma_", "bf_", "mw_")) or k in ("match_weight", "match_probability")
+    }
+
+
+def run(
+    *,
+    actor: User | None,
+    kelurahan: Region | None = None,
+    model: LinkageModel | None = None,
+    db_api: Any = None,
+    progress: Callable[[int], None] | None = None,
+    log: Log | None = None,
+) -> DedupRun:
+    """Compare the members of ``kelurahan`` (or the whole registry) and store the candidate pairs at
+    or above the review threshold, clustered. Trains a model first when there is none. Earlier pending
+    pairs of the same scope are superseded; decisions already taken on a pair carry over."""
+    _require(actor, Capability.CHANGE_REGISTRY)
+    if actor is not None:
+        city_wide = actor.is_city_wide or any(code.count(".") <= 1 for code in area_codes(actor))
+        if kelurahan is None and not city_wide:
+            raise DedupError(_("Only a city-wide user may run deduplication over the whole registry."))
+        if kelurahan is not None and not can_act_in(actor, kelurahan):
+            raise DedupError(_("Kelurahan %(code)s is outside your areas.") % {"code": kelurahan.code})
+    say = log or (lambda _m: None)
+    step = progress or (lambda _n: None)
+    start = time.perf_counter()
+    model = model or latest_model() or train(actor=None, db_api=db_api, log=say)
+    review, auto = review_threshold(), auto_link_threshold()
+    table = linkage.member_frame(member_records(kelurahan))
+    say(_("%(n)d members read") % {"n": table.num_rows})
+    step(1)
+    dedup_run = DedupRun.objects.create(
+        model=model,
+        kelurahan=kelurahan,
+        review_threshold=review,
+        auto_link_threshold=auto,
+        members=table.num_rows,
+        started_by=actor,
+    )
+    records: list[dict[str, Any]] = []
+    clusters: dict[int, int] = {}
+    if table.num_rows > 1:
+        linker = linkage.make_linker(table, model.splink_model, db_api=db_api)
+        predicted = linkage.predict(linker, threshold=review)
+        records = predicted.as_record_list()
+        say(_("%(n)d candidate pairs at or above %(t).2f") % {"n": len(records), "t": review})
+        step(1)
+        if records:
+            clustered = linkage.cluster(linker, predicted, threshold=review)
+            for row in clustered.as_record_list():
+                clusters[int(row["unique_id"])] = int(row["cluster_id"])
+        step(1)
+    with transaction.atomic():
+        scope = DuplicatePair.objects.filter(superseded=False, decision__in=["", DuplicatePair.Decision.UNSURE])
+        if kelurahan is not None:
+            scope = scope.filter(member_l__household__kelurahan=kelurahan, member_r__household__kelurahan=kelurahan)
+        scope.exclude(run=dedup_run).update(superseded=True)
+        earlier = {
+            (p.member_l_id, p.member_r_id): p
+            for p in DuplicatePair.objects.filter(decided_at__isnull=False).order_by("decided_at")
+        }
+        pairs = []
+        for r in records:
+            left, right = sorted((int(r["unique_id_l"]), int(r["unique_id_r"])))
+            before = earlier.get((left, right))
+            pairs.append(
+                DuplicatePair(
+                    run=dedup_run,
+                    member_l_id=left,
+                    member_r_id=right,
+                    probability=float(r["match_probability"]),
+                    match_weight=float(r["match_weight"]),
+                    cluster=clusters.get(left, left),
+                    comparison=_waterfall_keys(r),
+                    auto_link=float(r["match_probability"]) >= auto,
+                    decision=before.decision if before else "",
+                    reason=before.reason if before else "",
+                    decided_by_id=before.decided_by_id if before else None,
+                    decided_at=before.decided_at if before else None,
+                )
+            )
+        DuplicatePair.objects.bulk_create(pairs, batch_size=5000)
+        dedup_run.pairs = len(pairs)
+        dedup_run.clusters = len({p.cluster for p in pairs})
+        dedup_run.seconds = round(time.perf_counter() - start, 1)
+        dedup_run.finished_at = timezone.now()
+        dedup_run.save(update_fields=["pairs", "clusters", "seconds", "finished_at"])
+        audit.record(
+            actor=actor,
+            action="dedup.run",
+            obj=dedup_run,
+            after={"members": dedup_run.members, "pairs": len(pairs), "kelurahan": kelurahan.code if kelurahan else ""},
+        )
+    step(1)
+    return dedup_run
+
+
+def write_pairs_csv(dedup_run: DedupRun, path: Path) -> int:
+    """One row per candidate pair: both members' registry ids and NIKs, probability, cluster id."""
+    pairs = dedup_run.pair_set.select_related("member_l", "member_r").order_by("cluster", "-probability")
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(
+            [
+                "id_l",
+                "nik_l",
+                "id_r",
+                "nik_r",
+                "match_probability",
+                "match_weight",
+                "cluster_id",
+                "auto_link",
+                "decision",
+            ]
+        )
+        n = 0
+        for p in pairs.iterator(chunk_size=5000):
+            w.writerow(
+                [
+                    p.member_l_id,
+                    p.member_l.nik,
+                    p.member_r_id,
+                    p.member_r.nik,
+                    f"{p.probability:.6f}",
+                    f"{p.match_weight:.3f}",
+                    p.cluster,
+                    int(p.auto_link),
+                    p.decision,
+                ]
+            )
+            n += 1
+    return n
+
+
+def pairs_for(user: User) -> Any:
+    """Pairs the user may see: both records in the user's areas (a pair across areas needs both)."""
+    return DuplicatePair.objects.filter(
+        region_q(user, "member_l__household__kelurahan"), region_q(user, "member_r__household__kelurahan")
+    )
+
+
+def queue_for(user: User) -> Any:
+    """The reviewer queue: current pairs not yet decided (or marked unsure), most likely first."""
+    return (
+        pairs_for(user)
+        .filter(superseded=False, decision__in=["", DuplicatePair.Decision.UNSURE])
+        .filter(member_l__merged_into__isnull=True, member_r__merged_into__isnull=True)
+        .select_related("member_l__household__kelurahan", "member_r__household__kelurahan", "run")
+        .order_by("-probability", "pk")
+    )
+
+
+@transaction.atomic
+def decide(*, pair: DuplicatePair, decision: str, reason: str, actor: User) -> DuplicatePair:
+    """Record a reviewer's decision on a pair (same person, different people, unsure)."""
+    _require(actor, Capability.CHANGE_REGISTRY)
+    if not pairs_for(actor).filter(pk=pair.pk).exists():
+        raise DedupError(_("This pair is outside your areas."))
+    if decision not in (DuplicatePair.Decision.SAME, DuplicatePair.Decision.DIFFERENT, DuplicatePair.Decision.UNSURE):
+        raise DedupError(_("Unknown decision %(d)r: use same, different or unsure.") % {"d": decision})
+    if not reason.strip():
+        raise DedupError(_("Give a reason for the decision."))
+    before = {"decision": pair.decision, "reason": pair.reason}
+    pair.decision, pair.reason = decision, reason.strip()
+    pair.decided_by, pair.decided_at = actor, timezone.now()
+    pair.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
+    audit.record(
+        actor=actor, action="dedup.decide", obj=pair, before=before, after={"decision": decision, "reason": pair.reason}
+    )
+    return pair
+
+
+# Member-level scheme flags: a merge keeps "yes" from either record (the person did receive it).
+_FLAGS = ["receives_pip", "receives_prakerja", "receives_kur", "receives_umi", "employment_insurance"]
+
+
+def _open_membership(member: Member) -> Membership | None:
+    return member.memberships.filter(end_date__isnull=True).first()
+
+
+@transaction.atomic
+def merge(
+    *,
+    survivor: Member,
+    merged: Member,
+    actor: User,
+    reason: str,
+    household: Household | None = None,
+    pair: DuplicatePair | None = None,
+) -> MemberMerge:
+    """Make ``merged`` a tombstone of ``survivor``: its membership history moves to the survivor, the
+    scheme flags it carried are kept, and it leaves its family. When the two records sit in two
+    different active households, ``household`` says which one is right (the other membership closes)."""
+    _require(actor, Capability.APPROVE_REGISTRY)
+    survivor = Member.objects.select_for_update().get(pk=survivor.pk)
+    merged = Member.objects.select_for_update().get(pk=merged.pk)
+    visible = Member.objects.filter(region_q(actor, "household__kelurahan"), pk__in=[survivor.pk, merged.pk])
+    if visible.count() != 2:
+        raise DedupError(_("Both records must be in your areas."))
+    if survivor.pk == merged.pk:
+        raise DedupError(_("A record cannot be merged with itself."))
+    if merged.merged_into_id or survivor.merged_into_id:
+        raise DedupError(_("One of these records has already been merged."))
+    if not reason.strip():
+        raise DedupError(_("Give a reason for the merge."))
+    if pair is not None and pair.decision != DuplicatePair.Decision.SAME:
+        raise DedupError(_("Only a pair decided 'same person' can be merged."))
+    two_homes = survivor.household_id != merged.household_id and merged.exited_on is None
+    if two_homes and household is None:
+        raise DedupError(
+            _("These records are in two active households (%(a)s and %(b)s): choose which household is right.")
+            % {"a": survivor.household.kk_number, "b": merged.household.kk_number}
+        )
+    keep = household or survivor.household
+    if keep.pk not in (survivor.household_id, merged.household_id):
+        raise DedupError(_("The household kept must be one of the two records' households."))
+    today = timezone.localdate()
+    moved = list(merged.memberships.values_list("pk", flat=True))
+    closed: list[int] = []
+    snapshot: dict[str, Any] = {
+        "survivor": {
+            "household_id": survivor.household_id,
+            "relationship": survivor.relationship,
+            **{f: getattr(survivor, f) for f in _FLAGS},
+        },
+        "merged": {"household_id": merged.household_id, "exited_on": None, "exit_reason": merged.exit_reason},
+        "memberships_moved": moved,
+        "memberships_closed": closed,
+        "memberships_opened": [],
+    }
+    if keep.pk != survivor.household_id:
+        # The merged record's household is the right one: the survivor's current family membership ends
+        # and the survivor takes the merged record's place (its open membership, already moved below).
+        current = _open_membership(survivor)
+        if current is not None:
+            current.end_date = today
+            current.save(update_fields=["end_date"])
+            closed.append(current.pk)
+        survivor.household = keep
+        survivor.relationship = merged.relationship
+    else:
+        # The survivor's household is right: the merged record's open membership ends.
+        other = _open_membership(merged)
+        if other is not None:
+            other.end_date = today
+            other.save(update_fields=["end_date"])
+            closed.append(other.pk)
+    Membership.objects.filter(pk__in=moved).update(member=survivor)
+    for f in _FLAGS:
+        if getattr(merged, f):
+            setattr(survivor, f, True)
+    survivor.updated_at = timezone.now()
+    survivor.save()
+    merged.merged_into = survivor
+    merged.exited_on = today
+    merged.exit_reason = _("merged into record %(id)d (duplicate)") % {"id": survivor.pk}
+    merged.updated_at = timezone.now()
+    merged.save(update_fields=["merged_into", "exited_on", "exit_reason", "updated_at"])
+    record = MemberMerge.objects.create(
+        survivor=survivor,
+        merged=merged,
+        pair=pair,
+        household_kept=keep,
+        reason=reason.strip(),
+        snapshot=snapshot,
+        merged_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="dedup.merge",
+        obj=record,
+        after={"survivor": survivor.pk, "merged": merged.pk, "household_kept": keep.kk_number, "reason": record.reason},
+    )
+    return record
+
+
+@transaction.atomic
+def unmerge(*, merge_record: MemberMerge, actor: User, reason: str) -> MemberMerge:
+    """Undo a merge: both records come back as they were, with their memberships."""
+    _require(actor, Capability.APPROVE_REGISTRY)
+    record = MemberMerge.objects.select_for_update().get(pk=merge_record.pk)
+    if record.unmerged_at is not None:
+        raise DedupError(_("This merge has already been undone."))
+    if not reason.strip():
+        raise DedupError(_("Give a reason for undoing the merge."))
+    survivor = Member.objects.select_for_update().get(pk=record.survivor_id)
+    merged = Member.objects.select_for_update().get(pk=record.merged_id)
+    snap = record.snapshot
+    Membership.objects.filter(pk__in=snap["memberships_moved"]).update(member=merged)
+    Membership.objects.filter(pk__in=snap["memberships_closed"]).update(end_date=None)
+    s = snap["survivor"]
+    survivor.household_id = s["household_id"]
+    survivor.relationship = s["relationship"]
+    for f in _FLAGS:
+        setattr(survivor, f, s[f])
+    survivor.updated_at = timezone.now()
+    survivor.save()
+    merged.merged_into = None
+    merged.exited_on = snap["merged"]["exited_on"]
+    merged.exit_reason = snap["merged"]["exit_reason"]
+    merged.updated_at = timezone.now()
+    merged.save(update_fields=["merged_into", "exited_on", "exit_reason", "updated_at"])
+    record.unmerged_by, record.unmerged_at = actor, timezone.now()
+    record.save(update_fields=["unmerged_by", "unmerged_at"])
+    audit.record(
+        actor=actor,
+        action="dedup.unmerge",
+        obj=record,
+        after={"survivor": survivor.pk, "merged": merged.pk, "reason": reason},
+    )
+    return record
+
+
+def households_with_open_duplicates(household_ids: Any = None) -> set[int]:
+    """Households (of ``household_ids``, or all) with an active member in a current pair at or above
+    its run's review threshold that nobody has resolved: such a household must not be paid until a
+    person decides (a duplicate can be paid twice)."""
+    open_pairs = DuplicatePair.objects.filter(
+        superseded=False,
+        decision__in=["", DuplicatePair.Decision.UNSURE, DuplicatePair.Decision.SAME],
+        member_l__exited_on__isnull=True,
+        member_r__exited_on__isnull=True,
+    )
+    found: set[int] = set()
+    for left, right in open_pairs.values_list("member_l__household_id", "member_r__household_id"):
+        found.update((left, right))
+    if household_ids is not None:
+        found &= set(household_ids)
+    return found
+
+
+def waterfall_spec(pair: DuplicatePair) -> dict[str, Any]:
+    """splink's waterfall chart for one pair: how each comparison moved the match weight."""
+    linker = linkage.make_linker(linkage.member_frame([]), pair.run.model.splink_model)
+    chart = linker.visualisations.waterfall_chart([pair.comparison], remove_sensitive_data=True)
+    return dict(chart.chart_dict)
+
+
+def differing_fields(left: Member, right: Member) -> list[tuple[str, Any, Any, bool]]:
+    """Label, left value, right value and whether they differ, for the side-by-side review."""
+    from entas.core.ids import mask_nik
+
+    def kel(m: Member) -> str:
+        return f"{m.household.kelurahan.name} RT {m.household.rt}/RW {m.household.rw}"
+
+    rows = [
+        (_("NIK"), mask_nik(left.nik), mask_nik(right.nik), left.nik != right.nik),
+        (_("Name"), left.name, right.name, left.name != right.name),
+        (_("Sex"), left.get_sex_display(), right.get_sex_display(), left.sex != right.sex),
+        (_("Birth date"), left.birth_date, right.birth_date, left.birth_date != right.birth_date),
+        (
+            _("Relationship to head"),
+            left.get_relationship_display(),
+            right.get_relationship_display(),
+            left.relationship != right.relationship,
+        ),
+        (_("KK number"), left.household.kk_number, right.household.kk_number, left.household_id != right.household_id),
+        (
+            _("Address"),
+            left.household.address,
+            right.household.address,
+            left.household.address != right.household.address,
+        ),
+        (_("Kelurahan, RT/RW"), kel(left), kel(right), kel(left) != kel(right)),
+    ]
+    return [(str(label), a, b, differ) for label, a, b, differ in rows]

@@ -1,0 +1,189 @@
+"""Deduplication on the registry: runs and their pairs, the command line, reviewer decisions,
+merge and unmerge with history preserved, area scoping."""
+
+from __future__ import annotations
+
+import csv
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from entas.accounts.models import User
+from entas.core.models import AuditEvent
+from entas.dedup import services
+from entas.dedup.models import DuplicatePair, MemberMerge
+from entas.regions.models import Region
+from entas.registry.importer import import_registry
+from entas.registry.models import Household, Member, Membership
+from entas.synth import SynthConfig, build, write
+from tests.conftest import DAMAI, MANGGAR, make_household
+from tests.helpers import make_pair
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def city(regions: Any, tmp_path: Path) -> set[tuple[str, str]]:
+    """A labelled synthetic city loaded through the import; returns the true duplicate NIK pairs."""
+    write(build(SynthConfig(households=1500, seed=21, faults=0.03, survey_size=10)), tmp_path)
+    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "rejected.csv")
+    with (tmp_path / "duplicates.csv").open() as handle:
+        return {tuple(sorted((p["nik_a"], p["nik_b"]))) for p in csv.DictReader(handle)}  # type: ignore[misc]
+
+
+def test_a_run_finds_the_planted_duplicates_and_writes_the_pairs(
+    city: set[tuple[str, str]], dinsos_manager: User, tmp_path: Path
+) -> None:
+    out = StringIO()
+    call_command(
+        "dedup", "run", "--as", dinsos_manager.username, "--out", str(tmp_path / "pairs.csv"), "--json", stdout=out
+    )
+    result = json.loads(out.getvalue())
+    assert result["model"] == 1 and result["members"] == Member.objects.count()
+    with (tmp_path / "pairs.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == result["pairs"] > 0
+    assert set(rows[0]) >= {"id_l", "nik_l", "id_r", "nik_r", "match_probability", "cluster_id"}
+    found = {tuple(sorted((r["nik_l"], r["nik_r"]))) for r in rows}
+    hits = len(found & city)
+    assert hits / len(city) >= 0.9 and hits / len(found) >= 0.85
+    assert all(float(r["match_probability"]) >= 0.5 for r in rows)
+    # The model is versioned, with its chart; the run names it; the queue holds the pairs.
+    run = services.DedupRun.objects.get(pk=result["run"])
+    assert run.model.match_weights_chart["data"]["values"]
+    assert services.queue_for(dinsos_manager).count() == len(rows)
+    assert AuditEvent.objects.filter(action="dedup.run").exists()
+    # A second run supersedes the first's pending pairs and keeps decisions already taken.
+    pair = services.queue_for(dinsos_manager).first()
+    assert pair is not None
+    services.decide(pair=pair, decision="different", reason="twins, checked at the kelurahan", actor=dinsos_manager)
+    again = services.run(actor=dinsos_manager)
+    assert services.queue_for(dinsos_manager).filter(run=again).count() == again.pairs - 1
+    kept = DuplicatePair.objects.get(run=again, member_l=pair.member_l, member_r=pair.member_r)
+    assert kept.decision == "different" and kept.reason.startswith("twins")
+    assert not DuplicatePair.objects.filter(run=run, superseded=False, decision="").exists()
+
+
+def test_a_kelurahan_run_stays_in_the_kelurahan(
+    city: set[tuple[str, str]], operator_manggar: User, regions: dict[str, Region], dinsos_manager: User
+) -> None:
+    services.train(actor=dinsos_manager)
+    run = services.run(actor=operator_manggar, kelurahan=regions[MANGGAR])
+    assert run.members == Member.objects.filter(household__kelurahan__code=MANGGAR, exited_on__isnull=True).count()
+    for pair in run.pair_set.all():
+        assert pair.member_l.household.kelurahan.code == MANGGAR == pair.member_r.household.kelurahan.code
+    with pytest.raises(services.DedupError, match="outside your areas"):
+        services.run(actor=operator_manggar, kelurahan=regions[DAMAI])
+    with pytest.raises(services.DedupError, match="whole registry"):
+        services.run(actor=operator_manggar)
+
+
+def test_training_needs_enough_members(regions: Any, dinsos_manager: User) -> None:
+    with pytest.raises(CommandError, match="at least 1,000 members"):
+        call_command("dedup", "train", "--as", dinsos_manager.username, stdout=StringIO())
+
+
+@pytest.fixture
+def twins(regions: dict[str, Region]) -> tuple[Member, Member]:
+    """One person entered twice: in a Manggar family and in another Manggar family."""
+    home = make_household(regions[MANGGAR], "6471010101200011", members=3)
+    other = make_household(regions[MANGGAR], "6471010101200012", members=2)
+    first = home.members.order_by("pk")[1]
+    second = Member.objects.create(
+        household=other,
+        nik=first.nik[:-1] + "7",
+        name=first.name + "h",
+        sex=first.sex,
+        birth_date=first.birth_date,
+        relationship="8",
+        receives_pip=True,
+    )
+    for m in (first, second):
+        Membership.objects.create(member=m, household=m.household, relationship=m.relationship)
+    return first, second
+
+
+def test_reviewer_decisions_are_recorded_and_audited(
+    twins: tuple[Member, Member], operator_manggar: User, operator_damai: User
+) -> None:
+    pair = make_pair(*twins)
+    with pytest.raises(services.DedupError, match="reason"):
+        services.decide(pair=pair, decision="same", reason=" ", actor=operator_manggar)
+    with pytest.raises(services.DedupError, match="outside your areas"):
+        services.decide(pair=pair, decision="same", reason="x", actor=operator_damai)
+    with pytest.raises(services.DedupError, match="Unknown decision"):
+        services.decide(pair=pair, decision="maybe", reason="x", actor=operator_manggar)
+    services.decide(pair=pair, decision="unsure", reason="ask the RT", actor=operator_manggar)
+    assert services.queue_for(operator_manggar).filter(pk=pair.pk).exists()  # unsure stays in the queue
+    services.decide(pair=pair, decision="same", reason="same KTP photo", actor=operator_manggar)
+    pair.refresh_from_db()
+    assert pair.decision == "same" and pair.decided_by == operator_manggar
+    assert not services.queue_for(operator_manggar).filter(pk=pair.pk).exists()
+    assert AuditEvent.objects.filter(action="dedup.decide").count() == 2
+    assert not services.queue_for(operator_damai).exists()
+
+
+def test_merge_asks_which_household_then_unmerge_restores_both(
+    twins: tuple[Member, Member], dinsos_manager: User
+) -> None:
+    survivor, duplicate = twins
+    pair = make_pair(survivor, duplicate)
+    with pytest.raises(services.DedupError, match="decided 'same person'"):
+        services.merge(survivor=survivor, merged=duplicate, pair=pair, actor=dinsos_manager, reason="x")
+    services.decide(pair=pair, decision="same", reason="same person", actor=dinsos_manager)
+    with pytest.raises(services.DedupError, match="two active households"):
+        services.merge(survivor=survivor, merged=duplicate, pair=pair, actor=dinsos_manager, reason="x")
+    before = {m.pk: (m.household_id, m.relationship, m.receives_pip) for m in twins}
+    memberships_before = set(Membership.objects.values_list("pk", "member_id", "household_id", "end_date"))
+    record = services.merge(
+        survivor=survivor,
+        merged=duplicate,
+        pair=pair,
+        household=duplicate.household,
+        actor=dinsos_manager,
+        reason="lives with the second family",
+    )
+    survivor.refresh_from_db()
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == survivor and duplicate.exited_on is not None
+    assert survivor.household == duplicate.household and survivor.receives_pip is True
+    assert survivor.memberships.count() == 2  # the history moved to the survivor
+    assert survivor.memberships.filter(end_date__isnull=True).get().household == duplicate.household
+    assert services.households_with_open_duplicates() == set()  # merged: nothing left to resolve
+    with pytest.raises(services.DedupError, match="already been merged"):
+        services.merge(survivor=survivor, merged=duplicate, actor=dinsos_manager, reason="again")
+    services.unmerge(merge_record=record, actor=dinsos_manager, reason="wrong person after all")
+    survivor.refresh_from_db()
+    duplicate.refresh_from_db()
+    assert {m.pk: (m.household_id, m.relationship, m.receives_pip) for m in (survivor, duplicate)} == before
+    assert set(Membership.objects.values_list("pk", "member_id", "household_id", "end_date")) == memberships_before
+    assert duplicate.merged_into is None and duplicate.exited_on is None
+    assert MemberMerge.objects.get().unmerged_by == dinsos_manager
+    assert AuditEvent.objects.filter(action__in=["dedup.merge", "dedup.unmerge"]).count() == 2
+    with pytest.raises(services.DedupError, match="already been undone"):
+        services.unmerge(merge_record=record, actor=dinsos_manager, reason="again")
+
+
+def test_merge_within_one_household_needs_no_choice_and_operators_cannot_merge(
+    regions: dict[str, Region], dinsos_manager: User, operator_manggar: User
+) -> None:
+    home: Household = make_household(regions[MANGGAR], "6471010101200021", members=3)
+    a, b = home.members.order_by("pk")[1:3]
+    with pytest.raises(services.DedupError, match="not allowed"):
+        services.merge(survivor=a, merged=b, actor=operator_manggar, reason="same")
+    services.merge(survivor=a, merged=b, actor=dinsos_manager, reason="entered twice in one KK")
+    b.refresh_from_db()
+    assert b.merged_into == a and a.household == home
+
+
+def test_open_duplicates_name_the_households(twins: tuple[Member, Member], dinsos_manager: User) -> None:
+    pair = make_pair(*twins)
+    homes = {m.household_id for m in twins}
+    assert services.households_with_open_duplicates() == homes
+    assert services.households_with_open_duplicates([twins[0].household_id]) == {twins[0].household_id}
+    services.decide(pair=pair, decision="different", reason="two people", actor=dinsos_manager)
+    assert services.households_with_open_duplicates() == set()
