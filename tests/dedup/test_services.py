@@ -87,26 +87,6 @@ def test_training_needs_enough_members(regions: Any, dinsos_manager: User) -> No
         call_command("dedup", "train", "--as", dinsos_manager.username, stdout=StringIO())
 
 
-@pytest.fixture
-def twins(regions: dict[str, Region]) -> tuple[Member, Member]:
-    """One person entered twice: in a Manggar family and in another Manggar family."""
-    home = make_household(regions[MANGGAR], "6471010101200011", members=3)
-    other = make_household(regions[MANGGAR], "6471010101200012", members=2)
-    first = home.members.order_by("pk")[1]
-    second = Member.objects.create(
-        household=other,
-        nik=first.nik[:-1] + "7",
-        name=first.name + "h",
-        sex=first.sex,
-        birth_date=first.birth_date,
-        relationship="8",
-        receives_pip=True,
-    )
-    for m in (first, second):
-        Membership.objects.create(member=m, household=m.household, relationship=m.relationship)
-    return first, second
-
-
 def test_reviewer_decisions_are_recorded_and_audited(
     twins: tuple[Member, Member], operator_manggar: User, operator_damai: User
 ) -> None:

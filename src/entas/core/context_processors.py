@@ -18,6 +18,7 @@ MODULES = [
     ("monitoring:poverty_profile", _("Poverty profile"), Capability.VIEW_SUMMARY),
     ("targeting:report", _("Targeting"), (Capability.VIEW_ANALYTICS, Capability.MANAGE_PROGRAMMES)),
     ("targeting:overrides", _("Musyawarah decisions"), Capability.CHANGE_REGISTRY),
+    ("dedup:queue", _("Duplicates"), Capability.CHANGE_REGISTRY),
     ("jobs:list", _("Jobs"), None),
     ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
 ]

@@ -1,0 +1,95 @@
+"""The duplicate pages: the queue, the side-by-side pair with its decision and merge forms, the
+model page, and who may see what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from entas.accounts.models import User
+from entas.core.models import Job
+from entas.dedup.models import DuplicatePair, MemberMerge
+from entas.registry.models import Member
+from tests.helpers import make_pair
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(client_for: Any, user: User) -> Client:
+    client: Client = client_for(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_the_queue_lists_open_pairs_of_the_users_areas(
+    twins: tuple[Member, Member],
+    client_for: Any,
+    operator_manggar: User,
+    operator_damai: User,
+) -> None:
+    pair = make_pair(*twins)
+    page = _client(client_for, operator_manggar).get("/dedup/")
+    assert page.status_code == 200
+    assert f"/dedup/pair/{pair.pk}/" in page.content.decode()
+    other = _client(client_for, operator_damai).get("/dedup/").content.decode()
+    assert f"/dedup/pair/{pair.pk}/" not in other and "No open pair" in other
+    assert _client(client_for, operator_damai).get(f"/dedup/pair/{pair.pk}/").status_code == 404
+
+
+def test_an_empty_queue_says_how_to_start(regions: Any, client_for: Any, operator_manggar: User) -> None:
+    text = _client(client_for, operator_manggar).get("/dedup/").content.decode()
+    assert "No deduplication run yet" in text
+    assert "No model trained yet" in _client(client_for, operator_manggar).get("/dedup/model/").content.decode()
+
+
+def test_starting_a_run_submits_a_job(regions: Any, client_for: Any, operator_manggar: User) -> None:
+    from tests.conftest import MANGGAR
+
+    kelurahan = regions[MANGGAR]
+    response = _client(client_for, operator_manggar).post("/dedup/", {"kelurahan": kelurahan.pk})
+    job = Job.objects.get()
+    assert response.status_code == 302 and job.kind == "dedup.run" and job.params == {"kelurahan": MANGGAR}
+
+
+def test_deciding_and_merging_from_the_pair_page(
+    twins: tuple[Member, Member],
+    client_for: Any,
+    operator_manggar: User,
+    dinsos_manager: User,
+) -> None:
+    pair = make_pair(*twins)
+    operator = _client(client_for, operator_manggar)
+    page = operator.get(f"/dedup/pair/{pair.pk}/").content.decode()
+    assert 'class="differs"' in page and "Record the decision" in page and "Merge the records" not in page
+    bad = operator.post(f"/dedup/pair/{pair.pk}/", {"decide": "1", "decision": "same", "reason": ""})
+    assert bad.status_code == 200 and "This field is required" in bad.content.decode()
+    operator.post(f"/dedup/pair/{pair.pk}/", {"decide": "1", "decision": "same", "reason": "same KTP"})
+    pair.refresh_from_db()
+    assert pair.decision == DuplicatePair.Decision.SAME
+    manager = _client(client_for, dinsos_manager)
+    page = manager.get(f"/dedup/pair/{pair.pk}/").content.decode()
+    assert "Merge the records" in page and "The right household" in page
+    left = twins[0]
+    refused = manager.post(f"/dedup/pair/{pair.pk}/", {"merge": "1", "survivor": left.pk, "reason": "x"})
+    assert "This field is required" in refused.content.decode()  # two households: which is right?
+    manager.post(
+        f"/dedup/pair/{pair.pk}/",
+        {"merge": "1", "survivor": left.pk, "household": left.household_id, "reason": "lives with the first KK"},
+    )
+    record = MemberMerge.objects.get()
+    assert record.survivor == left and record.household_kept == left.household
+    assert "Undo the merge" in manager.get(f"/dedup/pair/{pair.pk}/").content.decode()
+    manager.post(f"/dedup/merge/{record.pk}/undo/", {"reason": "wrong"})
+    record.refresh_from_db()
+    assert record.unmerged_at is not None
+
+
+def test_the_page_is_in_indonesian_by_default(
+    twins: tuple[Member, Member], client_for: Any, operator_manggar: User
+) -> None:
+    pair = make_pair(*twins)
+    client: Client = client_for(operator_manggar)
+    text = client.get(f"/dedup/pair/{pair.pk}/").content.decode()
+    assert "Kemungkinan duplikat" in text and "Catat keputusan" in text
