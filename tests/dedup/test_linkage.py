@@ -3,13 +3,13 @@ level, and accuracy on a small labelled synthetic city."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from entas.dedup import linkage
+from entas.dedup.evaluation import accuracy, found_pairs, labelled_city
 from entas.registry.names import name_key, sound_key
 from entas.synth import SynthConfig, build, write
 
@@ -118,40 +118,14 @@ def test_members_in_common() -> None:
     assert scored["gamma_co_members"] == 2  # two members in common
 
 
-def _labelled_city(tmp_path: Path) -> tuple[list[dict[str, Any]], set[tuple[int, int]]]:
-    write(build(SynthConfig(households=6000, seed=11, faults=0.02, survey_size=10)), tmp_path)
-    records: list[dict[str, Any]] = []
-    households: dict[str, int] = {}
-    with (tmp_path / "registry.csv").open(encoding="utf-8-sig") as handle:
-        for i, r in enumerate(csv.DictReader(handle)):
-            records.append(
-                {
-                    "id": i,
-                    "nik": r["nik"],
-                    "name": r["name"],
-                    "sex": r["sex"],
-                    "birth_date": r["birth_date"],
-                    "kelurahan": r["kelurahan_code"],
-                    "rt": r["rt"],
-                    "rw": r["rw"],
-                    "address": r["address"],
-                    "household_id": households.setdefault(r["kk_number"], len(households)),
-                }
-            )
-    ids = {r["nik"]: r["id"] for r in records}
-    with (tmp_path / "duplicates.csv").open() as handle:
-        truth = {tuple(sorted((ids[p["nik_a"]], ids[p["nik_b"]]))) for p in csv.DictReader(handle)}
-    return records, truth  # type: ignore[return-value]
-
-
 def test_accuracy_on_a_small_labelled_city(tmp_path: Path) -> None:
-    records, truth = _labelled_city(tmp_path)
+    write(build(SynthConfig(households=6000, seed=11, faults=0.02, survey_size=10)), tmp_path)
+    records, truth = labelled_city(tmp_path)
     table = linkage.member_frame(records)
     trained = linkage.train(table, max_pairs=5e5)
     pairs = linkage.predict(trained.linker, threshold=0.5)
-    found = {tuple(sorted((r["unique_id_l"], r["unique_id_r"]))) for r in pairs.as_record_list()}
-    true_positives = len(found & truth)
-    precision, recall = true_positives / len(found), true_positives / len(truth)
+    found = found_pairs(pairs.as_record_list())
+    precision, recall, _f1 = accuracy(found, truth)
     assert len(truth) > 300
     assert precision >= 0.9 and recall >= 0.95, (precision, recall)
     # Clusters: every candidate pair lands in one cluster.
