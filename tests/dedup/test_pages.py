@@ -93,3 +93,12 @@ def test_the_page_is_in_indonesian_by_default(
     client: Client = client_for(operator_manggar)
     text = client.get(f"/dedup/pair/{pair.pk}/").content.decode()
     assert "Kemungkinan duplikat" in text and "Catat keputusan" in text
+
+
+def test_the_household_page_points_to_an_open_pair(
+    twins: tuple[Member, Member], client_for: Any, operator_manggar: User, auditor: User
+) -> None:
+    pair = make_pair(*twins)
+    url = f"/registry/{twins[0].household_id}/"
+    assert f"/dedup/pair/{pair.pk}/" in _client(client_for, operator_manggar).get(url).content.decode()
+    assert "/dedup/pair/" not in _client(client_for, auditor).get(url).content.decode()  # auditors only read

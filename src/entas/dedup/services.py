@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -265,6 +265,19 @@ def queue_for(user: User) -> Any:
         .select_related("member_l__household__kelurahan", "member_r__household__kelurahan", "run")
         .order_by("-probability", "pk")
     )
+
+
+def open_pairs_by_member(user: User, member_ids: Any) -> dict[int, int]:
+    """For the household page: member id → the id of an open pair the user may review."""
+    ids = set(member_ids)
+    found: dict[int, int] = {}
+    for pk, left, right in (
+        queue_for(user).filter(Q(member_l__in=ids) | Q(member_r__in=ids)).values_list("pk", "member_l", "member_r")
+    ):
+        for member in (left, right):
+            if member in ids:
+                found.setdefault(member, pk)
+    return found
 
 
 @transaction.atomic

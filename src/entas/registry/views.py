@@ -19,6 +19,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
+from entas.dedup import services as dedup
 from entas.regions.models import RegionLevel
 
 from . import selectors, services
@@ -68,12 +69,20 @@ def _household_or_404(request: AuthenticatedRequest, pk: int) -> Household:
 def household_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household = _household_or_404(request, pk)
     services.record_household_view(actor=request.user, household=household)
+    members = list(selectors.members_of(household))
+    duplicates = (
+        dedup.open_pairs_by_member(request.user, [m.pk for m in members])
+        if request.user.can(Capability.CHANGE_REGISTRY)
+        else {}
+    )
+    for m in members:
+        m.duplicate_pair = duplicates.get(m.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "registry/household_detail.html",
         {
             "household": household,
-            "members": selectors.members_of(household),
+            "members": members,
             "sections": selectors.household_sections(household),
             "programmes": household.programme_receipts.order_by("-month"),
             "kk_history": household.kk_history.order_by("valid_from"),
