@@ -41,6 +41,16 @@ class Programme(models.Model):
     budget_ceiling = models.PositiveBigIntegerField(_("budget ceiling (Rp)"))
     channel = models.CharField(_("payment channel"), max_length=10, choices=Channel.choices)
     exclusive_with = models.ManyToManyField("self", verbose_name=_("mutually exclusive with"), blank=True)
+    # Shock mode: a programme opened quickly for households flagged as affected by one event.
+    shock_event = models.CharField(
+        _("shock event"),
+        max_length=120,
+        blank=True,
+        help_text=_("Set for a shock programme: only households flagged as affected by this event qualify."),
+    )
+    shock_until = models.DateField(
+        _("shock mode ends"), null=True, blank=True, help_text=_("No enrolment or new cycle after this date.")
+    )
 
     class Meta:
         ordering = ["-start", "name"]
@@ -49,6 +59,34 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ShockFlag(models.Model):
+    """A household reported as affected by a shock (an event such as a flood, a fire or mass lay-offs),
+    by an operator of its kelurahan: what shock programmes for that event select from."""
+
+    class Kind(models.TextChoices):
+        LOST_INCOME = "lost_income", _("Lost income or work")
+        DISASTER = "disaster", _("Disaster (flood, fire, landslide)")
+        OTHER = "other", _("Other shock")
+
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="shock_flags")
+    event = models.CharField(_("event"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-reported_at"]
+        verbose_name = _("affected household")
+        verbose_name_plural = _("affected households")
+        constraints = [models.UniqueConstraint(fields=["household", "event"], name="one_flag_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.event}"
 
 
 class Membership(models.Model):

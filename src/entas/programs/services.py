@@ -19,13 +19,14 @@ from entas.dedup.services import households_with_open_duplicates
 from entas.targeting import services as targeting
 
 from . import rules
-from .models import Cycle, Entitlement, Membership, Payment, Programme
+from .models import Cycle, Entitlement, Membership, Payment, Programme, ShockFlag
 
 # Shown on an entitlement whose household has an unresolved possible duplicate: approval waits for it.
 DUPLICATE_FLAG = gettext_lazy("possible duplicate person not yet resolved")
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
+    from entas.registry.models import Household
 
 
 class ProgrammeError(Exception):
@@ -50,6 +51,9 @@ def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, 
 
     households, members = cached_rule_arrays(Household.objects.all(), scope="all", model_id=model.pk if model else None)
     eligible = compiled.evaluate(households, members)
+    if programme.shock_event:
+        affected = ShockFlag.objects.filter(event=programme.shock_event).values_list("household_id", flat=True)
+        eligible = eligible & np.isin(households["id"], np.fromiter(affected, dtype=np.int64))
     added = set(rule.overrides.filter(action=CommunityOverride.Action.ADD).values_list("household_id", flat=True))
     removed = set(rule.overrides.filter(action=CommunityOverride.Action.REMOVE).values_list("household_id", flat=True))
     score = households["predicted_consumption"] if model else households["dtsen_desil"]
@@ -75,34 +79,85 @@ def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, 
     return households["id"], chosen.selected, counts, chosen
 
 
+def _check_shock_window(programme: Programme) -> None:
+    if programme.shock_event and programme.shock_until and timezone.localdate() > programme.shock_until:
+        raise ProgrammeError(
+            _("The shock mode of “%(name)s” ended on %(date)s: no enrolment or new cycle after it.")
+            % {"name": programme.name, "date": programme.shock_until.isoformat()}
+        )
+
+
 @transaction.atomic
 def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
     """Enrol the households the rule (with the community's decisions) selects; households enrolled before
-    and no longer selected become not eligible. Idempotent."""
+    and no longer selected become not eligible. Idempotent.
+
+    Selected households are still checked: one with an unresolved possible duplicate person is held as
+    ``duplicate``, and one enrolled in a programme marked mutually exclusive becomes ``not_eligible``,
+    each with the reason; once that is resolved, enrolling again enrols it."""
     _require(actor, Capability.MANAGE_PROGRAMMES)
+    _check_shock_window(programme)
     ids, selected, _counts, chosen = _selection(programme)
     existing = dict(Membership.objects.filter(programme=programme).values_list("household_id", "state"))
     now = timezone.now()
-    new = [pk for pk in ids[selected].tolist() if pk not in existing]
-    source = dict(zip(ids.tolist(), chosen.source.tolist(), strict=True))
-    Inserter(Membership).insert(
-        {
-            "programme_id": programme.pk,
-            "household_id": pk,
-            "state": Membership.State.ENROLLED,
-            "source": source.get(pk) or "rule",
-            "changed_at": now,
-        }
-        for pk in new
+    chosen_ids = ids[selected].tolist()
+    duplicates = households_with_open_duplicates(chosen_ids)
+    exclusive = dict(
+        Membership.objects.filter(
+            programme__in=programme.exclusive_with.all(), state=Membership.State.ENROLLED, household_id__in=chosen_ids
+        ).values_list("household_id", "programme__name")
     )
-    selected_set = set(ids[selected].tolist())
+
+    def state_of(pk: int) -> tuple[str, str]:
+        if pk in duplicates:
+            return Membership.State.DUPLICATE, str(_("a possible duplicate person is not yet resolved"))
+        if pk in exclusive:
+            return Membership.State.NOT_ELIGIBLE, str(
+                _("enrolled in the mutually exclusive programme “%(name)s”") % {"name": exclusive[pk]}
+            )
+        return Membership.State.ENROLLED, ""
+
+    source = dict(zip(ids.tolist(), chosen.source.tolist(), strict=True))
+    new = [pk for pk in chosen_ids if pk not in existing]
+    rows = []
+    for pk in new:
+        state, reason = state_of(pk)
+        rows.append(
+            {
+                "programme_id": programme.pk,
+                "household_id": pk,
+                "state": state,
+                "reason": reason,
+                "source": source.get(pk) or "rule",
+                "changed_at": now,
+            }
+        )
+    Inserter(Membership).insert(rows)
+    # Held or dropped before and selected again: their state follows the checks now.
+    revisit = [
+        pk
+        for pk in chosen_ids
+        if existing.get(pk) in (Membership.State.DUPLICATE, Membership.State.NOT_ELIGIBLE, Membership.State.PAUSED)
+    ]
+    changed = 0
+    for pk in revisit:
+        state, reason = state_of(pk)
+        if state != existing[pk]:
+            Membership.objects.filter(programme=programme, household_id=pk).update(
+                state=state, reason=reason, changed_at=now
+            )
+            changed += state == Membership.State.ENROLLED
+    selected_set = set(chosen_ids)
     dropped = [pk for pk, state in existing.items() if pk not in selected_set and state == Membership.State.ENROLLED]
     Membership.objects.filter(programme=programme, household_id__in=dropped).update(
         state=Membership.State.NOT_ELIGIBLE, reason=_("no longer selected by the rule"), changed_at=now
     )
+    held = Membership.objects.filter(programme=programme, household_id__in=chosen_ids)
     result = {
-        "enrolled": len(new),
+        "enrolled": sum(1 for r in rows if r["state"] == Membership.State.ENROLLED) + changed,
         "not_eligible": len(dropped),
+        "held_duplicate": held.filter(state=Membership.State.DUPLICATE).count(),
+        "held_exclusive": held.filter(state=Membership.State.NOT_ELIGIBLE).count(),
         "total_enrolled": Membership.objects.filter(programme=programme, state=Membership.State.ENROLLED).count(),
     }
     audit.record(actor=actor, action="programme.enrol", obj=programme, after=result)
@@ -110,8 +165,35 @@ def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
 
 
 @transaction.atomic
+def flag_affected(*, household: Household, event: str, kind: str, note: str = "", actor: User | None) -> ShockFlag:
+    """Report a household as affected by a shock event (a kelurahan operator, in their own area)."""
+    from entas.accounts.scoping import can_act_in
+
+    if actor is not None and not (actor.can(Capability.CHANGE_REGISTRY) and can_act_in(actor, household.kelurahan)):
+        raise ProgrammeError(_("You may only report households of your own areas."))
+    event = event.strip()
+    if not event:
+        raise ProgrammeError(_("Name the event (for example “Banjir Januari 2027”)."))
+    if kind not in ShockFlag.Kind.values:
+        raise ProgrammeError(
+            _("Unknown kind %(kind)r: use %(kinds)s.") % {"kind": kind, "kinds": ", ".join(ShockFlag.Kind.values)}
+        )
+    flag, created = ShockFlag.objects.update_or_create(
+        household=household, event=event, defaults={"kind": kind, "note": note.strip()[:300], "reported_by": actor}
+    )
+    audit.record(
+        actor=actor,
+        action="programme.flag_affected",
+        obj=flag,
+        after={"kk": household.kk_number, "event": event, "kind": kind, "created": created},
+    )
+    return flag
+
+
+@transaction.atomic
 def create_cycle(*, programme: Programme, period: str, actor: User) -> Cycle:
     _require(actor, Capability.MANAGE_PROGRAMMES)
+    _check_shock_window(programme)
     number = (programme.cycles.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     cycle = Cycle.objects.create(programme=programme, number=number, period=period)
     audit.record(actor=actor, action="cycle.create", obj=cycle, after={"period": period})

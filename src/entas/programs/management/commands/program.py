@@ -27,7 +27,10 @@ class Command(BaseCommand):
     help = (
         "Cash programmes from the command line, under a named user whose role applies: 'entas program load FILE.yaml "
         "--as USER' creates or updates a programme (docs/examples/blt.yaml), 'entas program enrol NAME --as USER' "
-        "enrols the households its rule selects, 'entas program list'. --json prints the result as JSON."
+        "enrols the households its rule selects, 'entas program list'; shock mode: 'entas program flag --event EVENT "
+        "--kind lost_income|disaster|other (--kk KK_NUMBER | --file FILE.csv) --as USER' reports affected households "
+        "(a CSV with columns kk_number, kind, note), which a programme with 'shock: {event: EVENT, until: DATE}' "
+        "in its YAML selects from (docs/examples/blt-shock.yaml). --json prints the result as JSON."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -36,7 +39,14 @@ class Command(BaseCommand):
         load.add_argument("file", type=Path)
         enrol = sub.add_parser("enrol")
         enrol.add_argument("name")
-        for p in (load, enrol):
+        flag = sub.add_parser("flag")
+        flag.add_argument("--event", required=True)
+        flag.add_argument("--kind", default="lost_income")
+        flag.add_argument("--note", default="")
+        source = flag.add_mutually_exclusive_group(required=True)
+        source.add_argument("--kk", help="KK number of one household")
+        source.add_argument("--file", type=Path, help="CSV with columns kk_number, kind (optional), note (optional)")
+        for p in (load, enrol, flag):
             p.add_argument("--as", dest="username", required=True)
             p.add_argument("--json", action="store_true", dest="as_json")
         sub.add_parser("list")
@@ -83,6 +93,10 @@ class Command(BaseCommand):
                         "per_elderly": int(e.get("per_elderly", 0)),
                         "per_disabled": int(e.get("per_disabled", 0)),
                         "cap": int(e["cap"]) if e.get("cap") is not None else None,
+                        "shock_event": str((spec.get("shock") or {}).get("event", "")),
+                        "shock_until": _date(spec["shock"]["until"])
+                        if (spec.get("shock") or {}).get("until")
+                        else None,
                     },
                 )
                 programme.full_clean()
@@ -107,9 +121,64 @@ class Command(BaseCommand):
         self._print(
             result,
             as_json,
-            f"{result['enrolled']} enrolled, {result['not_eligible']} no longer eligible; "
-            f"{result['total_enrolled']} enrolled in all.",
+            f"{result['enrolled']} enrolled, {result['not_eligible']} no longer eligible, "
+            f"{result['held_duplicate']} held for a possible duplicate, {result['held_exclusive']} in an exclusive "
+            f"programme; {result['total_enrolled']} enrolled in all.",
         )
+
+    def do_flag(
+        self,
+        *,
+        event: str,
+        kind: str,
+        note: str,
+        kk: str | None,
+        file: Path | None,
+        username: str,
+        as_json: bool,
+        **options: Any,
+    ) -> None:
+        """Report affected households; every line is applied or listed with its reason (nothing is lost)."""
+        import csv
+
+        from entas.registry.models import Household
+
+        actor = actor_named(username)
+        rows: list[dict[str, Any]]
+        if kk:
+            rows = [{"kk_number": kk, "kind": kind, "note": note, "line": 1}]
+        else:
+            assert file is not None
+            try:
+                with file.open(encoding="utf-8-sig", newline="") as handle:
+                    rows = [{**r, "line": i} for i, r in enumerate(csv.DictReader(handle), start=2)]
+            except OSError as exc:
+                raise CommandError(f"Cannot read {file}: {exc}") from exc
+            if rows and "kk_number" not in rows[0]:
+                raise CommandError(f"{file} needs a kk_number column.")
+        flagged, refused = 0, []
+        for row in rows:
+            number = (row.get("kk_number") or "").strip()
+            household = Household.objects.filter(kk_number=number).first()
+            if household is None:
+                refused.append({"line": row["line"], "kk_number": number, "reason": "no household with this KK number"})
+                continue
+            try:
+                services.flag_affected(
+                    household=household,
+                    event=event,
+                    kind=(row.get("kind") or kind).strip(),
+                    note=row.get("note") or note,
+                    actor=actor,
+                )
+            except services.ProgrammeError as exc:
+                refused.append({"line": row["line"], "kk_number": number, "reason": str(exc)})
+                continue
+            flagged += 1
+        result = {"event": event, "flagged": flagged, "refused": refused}
+        self._print(result, as_json, f"{flagged} households flagged for {event!r}; {len(refused)} refused.")
+        for r in refused if not as_json else []:
+            self.stderr.write(f"line {r['line']} (KK {r['kk_number']}): {r['reason']}")
 
     def do_list(self, **options: Any) -> None:
         for p in Programme.objects.all():
