@@ -13,6 +13,7 @@ urlpatterns = [
     path("monitoring/", include("entas.monitoring.urls")),
     path("targeting/", include("entas.targeting.urls")),
     path("dedup/", include("entas.dedup.urls")),
+    path("programmes/", include("entas.programs.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -147,5 +147,9 @@ def test_the_command_line_flags_from_a_file_and_loads_the_example(
     call_command("program", "load", str(EXAMPLE), "--as", dinsos_manager.username, stdout=StringIO())
     programme = Programme.objects.get(name="BLT Darurat Banjir Januari 2027")
     assert programme.shock_event == EVENT and programme.shock_until == dt.date(2027, 4, 15)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("exclusive_with: []", "exclusive_with: [Tidak Ada]"))
+    with pytest.raises(CommandError, match="exclusive_with names no programme: Tidak Ada"):
+        call_command("program", "load", str(bad), "--as", dinsos_manager.username, stdout=StringIO())
     with pytest.raises(CommandError, match="No active user"):
         call_command("program", "flag", "--event", EVENT, "--kk", "1", "--as", "nobody", stdout=StringIO())

@@ -19,6 +19,12 @@ MODULES = [
     ("targeting:report", _("Targeting"), (Capability.VIEW_ANALYTICS, Capability.MANAGE_PROGRAMMES)),
     ("targeting:overrides", _("Musyawarah decisions"), Capability.CHANGE_REGISTRY),
     ("dedup:queue", _("Duplicates"), Capability.CHANGE_REGISTRY),
+    (
+        "programs:list",
+        _("Programmes"),
+        (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT),
+    ),
+    ("programs:affected", _("Affected households"), Capability.CHANGE_REGISTRY),
     ("jobs:list", _("Jobs"), None),
     ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
 ]

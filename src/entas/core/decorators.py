@@ -19,13 +19,14 @@ class AuthenticatedRequest(HttpRequest):
     user: User
 
 
-def require(capability: Capability) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Log-in required, then 403 unless the user's role grants ``capability``."""
+def require(capability: Capability | tuple[Capability, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Log-in required, then 403 unless the user's role grants ``capability`` (or one of a tuple)."""
+    wanted = capability if isinstance(capability, tuple) else (capability,)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            if not request.user.can(capability):  # type: ignore[union-attr]
+            if not any(request.user.can(c) for c in wanted):  # type: ignore[union-attr]
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -237,16 +237,18 @@ def train(
     say("estimating u by random sampling")
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     # Session one leaves the birth date out (it is the block) and trains name, sex, NIK, address and
-    # members in common; session two leaves name and sex out and trains the birth date. Blocks that
-    # hold mostly the same people are what let EM find the "same person" class (measured on the
-    # synthetic city: a block on name sounds alone holds too few duplicates for EM to find them).
+    # members in common; session two leaves name and sex out and trains the birth date and NIK. Blocks
+    # that hold mostly the same people are what let EM find the "same person" class (measured on the
+    # synthetic city: a block on name sounds alone holds too few duplicates for EM to find them, and at
+    # a million members a block on the first-name sound holds billions of pairs).
     say("expectation-maximisation, blocked on birth date")
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("birth_date"), estimate_without_term_frequencies=True
     )
     say("expectation-maximisation, blocked on near-identical names")
     linker.training.estimate_parameters_using_expectation_maximisation(
-        "l.first_sound = r.first_sound and l.sex = r.sex and levenshtein(l.name, r.name) <= 1",
+        "l.first_sound = r.first_sound and l.last_sound = r.last_sound and l.sex = r.sex "
+        "and levenshtein(l.name, r.name) <= 1",
         estimate_without_term_frequencies=True,
     )
     model = linker.misc.save_model_to_json()

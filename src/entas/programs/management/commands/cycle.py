@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from entas.programs import files, services
+from entas.programs.jobs import export_cycle
 from entas.programs.management.commands.program import actor_named
 from entas.programs.models import Cycle, Programme
 
@@ -79,26 +80,9 @@ class Command(BaseCommand):
             cycle.refresh_from_db()
             return {"cycle": cycle.pk, **result, "state": cycle.state}
         if action == "export":
-            if o["fmt"] in {"xlsx", "pdf"}:  # cash lists: every sent payment, no account number needed
-                writer = files.cash_list_xlsx if o["fmt"] == "xlsx" else files.cash_list_pdf
-                writer(cycle, o["out"])
-                rows = files.cash_rows(cycle)
-                return {
-                    "cycle": cycle.pk,
-                    "file": str(o["out"]),
-                    "payments": len(rows),
-                    "total": sum(r["amount"] for r in rows),
-                }
-            content = files.pain001(cycle) if o["fmt"] == "pain001" else files.bank_csv(cycle)
-            o["out"].write_bytes(content)
-            send, missing = files.payable(cycle)
-            return {
-                "cycle": cycle.pk,
-                "file": str(o["out"]),
-                "payments": len(send),
-                "total": sum(r["amount"] for r in send),
-                "left_out_no_account": len(missing),
-            }
+            if not actor.can("programmes.manage"):
+                raise CommandError(f"{actor.username} may not export payment files.")
+            return export_cycle(cycle, o["fmt"], o["out"])
         cycle = services.transition(cycle=cycle, action=action, actor=actor)
         return {
             "cycle": cycle.pk,

@@ -100,8 +100,16 @@ class Command(BaseCommand):
                     },
                 )
                 programme.full_clean()
+                others = list(spec.get("exclusive_with") or [])
+                found = list(Programme.objects.filter(name__in=others))
+                unknown = sorted(set(others) - {p.name for p in found})
+                if unknown:
+                    raise CommandError(f"exclusive_with names no programme: {', '.join(unknown)}")
+                programme.exclusive_with.set(found)
         except RuleError as exc:
             raise CommandError(f"rule: {exc}") from exc
+        except CommandError:
+            raise
         except Exception as exc:
             raise CommandError(f"{file}: {exc}") from exc
         self._print(

@@ -1,0 +1,41 @@
+"""Fixtures of the programme tests: a synthetic city with a cash programme, and a second manager."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from entas.accounts.models import User
+from entas.accounts.roles import Role
+from entas.programs.models import Programme
+from entas.registry.importer import import_registry
+from entas.synth import SynthConfig, build, write
+from entas.targeting import services as targeting
+
+
+@pytest.fixture
+def programme(regions: Any, tmp_path: Path, dinsos_manager: User) -> Programme:
+    write(build(SynthConfig(households=800, seed=12, survey_size=200)), tmp_path)
+    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
+    rule = targeting.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 3", benefit=300_000)
+    return Programme.objects.create(
+        name="BLT uji",
+        agency="Dinas Sosial",
+        funding="apbd",
+        start=dt.date(2026, 12, 1),
+        end=dt.date(2027, 5, 31),
+        rule=rule,
+        base_amount=300_000,
+        per_child_in_school=50_000,
+        cap=500_000,
+        budget_ceiling=10**12,
+        channel="bank",
+    )
+
+
+@pytest.fixture
+def approver(make_user: Any) -> User:
+    return make_user("dinsos2", Role.DINSOS_MANAGER, ["64.71"])
