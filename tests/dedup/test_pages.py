@@ -102,3 +102,31 @@ def test_the_household_page_points_to_an_open_pair(
     url = f"/registry/{twins[0].household_id}/"
     assert f"/dedup/pair/{pair.pk}/" in _client(client_for, operator_manggar).get(url).content.decode()
     assert "/dedup/pair/" not in _client(client_for, auditor).get(url).content.decode()  # auditors only read
+
+
+def test_the_queue_over_the_api(
+    twins: tuple[Member, Member], client_for: Any, operator_manggar: User, operator_damai: User
+) -> None:
+    pair = make_pair(*twins)
+    client = _client(client_for, operator_manggar)
+    items = client.get("/api/v1/duplicates").json()["items"]
+    assert [p["id"] for p in items] == [pair.pk] and "name" not in items[0]
+    bad = client.post(
+        f"/api/v1/duplicates/{pair.pk}/decision", {"decision": "same", "reason": ""}, content_type="application/json"
+    )
+    assert bad.status_code == 400 and "reason" in bad.json()["detail"]
+    ok = client.post(
+        f"/api/v1/duplicates/{pair.pk}/decision",
+        {"decision": "different", "reason": "two people"},
+        content_type="application/json",
+    )
+    assert ok.json()["decision"] == "different"
+    other = _client(client_for, operator_damai)
+    assert (
+        other.post(
+            f"/api/v1/duplicates/{pair.pk}/decision",
+            {"decision": "same", "reason": "x"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
