@@ -50,10 +50,9 @@ def member_frame(records: Iterable[Mapping[str, Any]]) -> pa.Table:
     of the same household become ``co_members`` (their normalised first names), so two records of
     one person entered with their family agree on "members in common".
     """
-    rows = list(records)
     first_names: dict[Any, list[tuple[Any, str]]] = {}
     out: dict[str, list[Any]] = {c: [] for c in COLUMNS}
-    for r in rows:
+    for r in records:  # one pass over a stream: no second copy of a million records
         key = name_key(str(r["name"] or ""))
         words = key.split()
         first = words[0] if words else ""
@@ -80,8 +79,8 @@ def member_frame(records: Iterable[Mapping[str, Any]]) -> pa.Table:
         out["rt_rw"].append(f"{r['kelurahan']}/{rt}/{rw}" if rt and rw else None)
         out["address"].append(" ".join(str(r.get("address") or "").lower().split()) or None)
         out["household_id"].append(int(r["household_id"]))
-    for r in rows:
-        others = sorted({f for mid, f in first_names[r["household_id"]] if mid != r["id"] and f})
+    for mid, hid in zip(out["unique_id"], out["household_id"], strict=True):
+        others = sorted({f for other, f in first_names[hid] if other != mid and f})
         out["co_members"].append(others)
     schema = pa.schema(
         [(c, pa.int64()) for c in ("unique_id",)]
@@ -196,9 +195,27 @@ def settings() -> Any:
 
 
 def _default_db_api() -> Any:
+    """DuckDB in memory, bounded: beyond ``ENTAS_DEDUP_MEMORY_LIMIT`` (default 4GB) it spills to a
+    temporary folder instead of growing, so a million members fit an 8 GB machine with the rest."""
+    import os
+    import shutil
+    import tempfile
+    import weakref
+
+    import duckdb
     from splink import DuckDBAPI
 
-    return DuckDBAPI()
+    spill = tempfile.mkdtemp(prefix="entas-dedup-")
+    con = duckdb.connect(
+        config={
+            "memory_limit": os.environ.get("ENTAS_DEDUP_MEMORY_LIMIT", "4GB"),
+            "temp_directory": spill,
+            "preserve_insertion_order": False,
+        }
+    )
+    api = DuckDBAPI(con)
+    weakref.finalize(api, shutil.rmtree, spill, True)
+    return api
 
 
 @dataclass
