@@ -75,11 +75,11 @@ def _gammas(left: dict[str, Any], right: dict[str, Any]) -> dict[str, int]:
     ("change", "comparison", "level"),
     [
         # Levels count down from the most alike (splink: the highest value is the closest level).
-        ({}, "name", 4),  # exact
-        ({"name": "Siti Aminha"}, "name", 3),  # one edit (a transposition)
+        ({}, "name", 5),  # exact
+        ({"name": "Siti Aminha"}, "name", 4),  # one edit (a transposition) in a long name
         ({"name": "Sitti Amminah"}, "name", 2),  # Jaro-Winkler ≥ 0.92
         ({"name": "Joko Widodo"}, "name", 0),
-        ({"name": "Hj. Siti Aminah binti Umar"}, "name", 4),  # titles and patronymic ignored
+        ({"name": "Hj. Siti Aminah binti Umar"}, "name", 5),  # titles and patronymic ignored
         ({}, "birth_date", 3),
         ({"birth_date": "1990-07-08"}, "birth_date", 2),  # day and month swapped
         ({"birth_date": "1991-02-01"}, "birth_date", 1),  # within a year
@@ -98,6 +98,10 @@ def _gammas(left: dict[str, Any], right: dict[str, Any]) -> dict[str, int]:
 )
 def test_each_comparison_level(change: dict[str, Any], comparison: str, level: int) -> None:
     assert _gammas(_record(1), _record(2, **change))[comparison] == level
+
+
+def test_one_edit_in_a_short_name_is_its_own_level() -> None:
+    assert _gammas(_record(1, name="Yudi"), _record(2, name="Budi"))["name"] == 3
 
 
 def test_members_in_common() -> None:

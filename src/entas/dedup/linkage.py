@@ -101,7 +101,15 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             cll.NullLevel("name"),
             cll.ExactMatchLevel("name", term_frequency_adjustments=True).configure(m_probability=0.5),
-            cll.DamerauLevenshteinLevel("name", 1).configure(m_probability=0.35),
+            # One keying error in a long name is strong evidence; in a short one ("Yudi"/"Budi", "Sari"/
+            # "Sri") it is how different people's names differ. Separate levels let EM weigh each.
+            cll.And(
+                cll.DamerauLevenshteinLevel("name", 1),
+                cll.CustomLevel("length(name_l) >= 8", base_dialect_str="duckdb"),
+            ).configure(label_for_charts="One edit, long name", m_probability=0.3),
+            cll.DamerauLevenshteinLevel("name", 1).configure(
+                label_for_charts="One edit, short name", m_probability=0.05
+            ),
             cll.JaroWinklerLevel("name", 0.92).configure(m_probability=0.1),
             cll.JaroWinklerLevel("name", 0.85).configure(m_probability=0.03),
             cll.ElseLevel(),

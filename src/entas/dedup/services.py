@@ -140,20 +140,12 @@ def run(
             raise DedupError(_("Kelurahan %(code)s is outside your areas.") % {"code": kelurahan.code})
     say = log or (lambda _m: None)
     step = progress or (lambda _n: None)
-    start = time.perf_counter()
+    start, started_at = time.perf_counter(), timezone.now()
     model = model or latest_model() or train(actor=None, db_api=db_api, log=say)
     review, auto = review_threshold(), auto_link_threshold()
     table = linkage.member_frame(member_records(kelurahan))
     say(_("%(n)d members read") % {"n": table.num_rows})
     step(1)
-    dedup_run = DedupRun.objects.create(
-        model=model,
-        kelurahan=kelurahan,
-        review_threshold=review,
-        auto_link_threshold=auto,
-        members=table.num_rows,
-        started_by=actor,
-    )
     records: list[dict[str, Any]] = []
     clusters: dict[int, int] = {}
     if table.num_rows > 1:
@@ -167,7 +159,16 @@ def run(
             for row in clustered.as_record_list():
                 clusters[int(row["unique_id"])] = int(row["cluster_id"])
         step(1)
-    with transaction.atomic():
+    with transaction.atomic():  # the run and its pairs land together, or not at all
+        dedup_run = DedupRun.objects.create(
+            model=model,
+            kelurahan=kelurahan,
+            review_threshold=review,
+            auto_link_threshold=auto,
+            members=table.num_rows,
+            started_by=actor,
+            started_at=started_at,
+        )
         scope = DuplicatePair.objects.filter(superseded=False, decision__in=["", DuplicatePair.Decision.UNSURE])
         if kelurahan is not None:
             scope = scope.filter(member_l__household__kelurahan=kelurahan, member_r__household__kelurahan=kelurahan)

@@ -378,7 +378,18 @@ def generate(config: SynthConfig) -> Population:
         np.array(names.FEMALE, dtype=object)[rng.integers(0, len(names.FEMALE), M)],
     )
     second = np.array(names.SECOND, dtype=object)[rng.integers(0, len(names.SECOND), M)]
-    full = np.where(rng.random(M) < 0.7, given + " " + second, given)
+    with_second = rng.random(M) < 0.7
+    # Middle names and a wider pool of second names come from a stream of their own (see names.py).
+    name_rng = np.random.default_rng([config.seed, 7])
+    middle = np.where(
+        male,
+        np.array(names.MIDDLE_MALE, dtype=object)[name_rng.integers(0, len(names.MIDDLE_MALE), M)],
+        np.array(names.MIDDLE_FEMALE, dtype=object)[name_rng.integers(0, len(names.MIDDLE_FEMALE), M)],
+    )
+    given = np.where(name_rng.random(M) < 0.5, given + " " + middle, given)
+    family = np.array(names.FAMILY, dtype=object)[name_rng.integers(0, len(names.FAMILY), M)]
+    second = np.where(name_rng.random(M) < 0.6, family, second)
+    full = np.where(with_second, given + " " + second, given)
     hajj = (age >= 45) & (rng.random(M) < 0.06)
     full = np.where(hajj, np.where(male, "H. ", "Hj. ") + full, full)
     street = np.array(names.STREETS, dtype=object)[rng.integers(0, len(names.STREETS), H)]
