@@ -140,3 +140,21 @@ def test_accuracy_on_a_small_labelled_city(tmp_path: Path) -> None:
     # The model is plain JSON with its trained parameters: it reloads and predicts the same.
     again = linkage.make_linker(linkage.member_frame(records), trained.model)
     assert len(linkage.predict(again, threshold=0.5).as_record_list()) == len(found)
+
+
+def test_no_level_rules_a_pair_out_on_its_own() -> None:
+    model = {
+        "comparisons": [
+            {
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"m_probability": 0.9, "u_probability": 0.5},
+                    {"m_probability": 1e-9, "u_probability": 0.5},
+                    {"u_probability": 0.1},
+                    {"m_probability": 1e-9, "fix_m_probability": True},
+                ]
+            }
+        ]
+    }
+    levels = linkage.floor_m_probabilities(model)["comparisons"][0]["comparison_levels"]
+    assert [lv.get("m_probability") for lv in levels] == [None, 0.9, 0.01, 0.01, 1e-9]

@@ -276,8 +276,29 @@ def train(
         "and levenshtein(l.name, r.name) <= 1",
         estimate_without_term_frequencies=True,
     )
-    model = linker.misc.save_model_to_json()
-    return Trained(linker, model)
+    model = floor_m_probabilities(linker.misc.save_model_to_json())
+    return Trained(make_linker(table, model, db_api=linker._db_api), model)
+
+
+# The smallest m probability a level keeps after training (see floor_m_probabilities).
+M_FLOOR = 0.01
+
+
+def floor_m_probabilities(model: dict[str, Any], floor: float = M_FLOOR) -> dict[str, Any]:
+    """Raise every trained m probability below ``floor`` to it.
+
+    EM gives m ≈ 0 to a level it never saw among the matches of the training data — a sex keying
+    error, a duplicate entered with its family (members in common), a NIK wholly retyped — and a
+    weight of −30 to −100 that no other evidence can outweigh. Real duplicates do show them, so no
+    level may rule a pair out on its own: at the floor, the strongest penalty is about −6."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level") or level.get("fix_m_probability"):
+                continue
+            m = level.get("m_probability")
+            if m is None or m < floor:
+                level["m_probability"] = floor
+    return model
 
 
 def predict(linker: Any, *, threshold: float) -> Any:

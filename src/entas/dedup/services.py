@@ -464,7 +464,10 @@ def waterfall_spec(pair: DuplicatePair) -> dict[str, Any]:
     """splink's waterfall chart for one pair: how each comparison moved the match weight."""
     linker = linkage.make_linker(linkage.member_frame([]), pair.run.model.splink_model)
     chart = linker.visualisations.waterfall_chart([pair.comparison], remove_sensitive_data=True)
-    return dict(chart.chart_dict)
+    spec = dict(chart.chart_dict)
+    for param in spec.get("params", []):
+        param.pop("bind", None)  # one pair per page: no record slider
+    return spec
 
 
 def differing_fields(left: Member, right: Member) -> list[tuple[str, Any, Any, bool]]:
