@@ -125,6 +125,19 @@ def test_members_in_common() -> None:
 def test_accuracy_on_a_small_labelled_city(tmp_path: Path) -> None:
     write(build(SynthConfig(households=6000, seed=11, faults=0.02, survey_size=10)), tmp_path)
     records, truth = labelled_city(tmp_path)
+    # One person entered a third time (another family, the name mistyped, the NIK's last digits
+    # swapped): the three records must form one cluster.
+    first, second = sorted(truth)[0]
+    original = records[first]
+    third = {
+        **original,
+        "id": len(records),
+        "household_id": 10**6,
+        "name": original["name"].replace("a", "aa", 1),
+        "nik": original["nik"][:14] + original["nik"][15] + original["nik"][14],
+    }
+    records.append(third)
+    truth |= {(first, third["id"]), (second, third["id"])}
     table = linkage.member_frame(records)
     trained = linkage.train(table, max_pairs=5e5)
     pairs = linkage.predict(trained.linker, threshold=0.5)
@@ -137,6 +150,7 @@ def test_accuracy_on_a_small_labelled_city(tmp_path: Path) -> None:
         r["unique_id"]: r["cluster_id"] for r in linkage.cluster(trained.linker, pairs, threshold=0.5).as_record_list()
     }
     assert all(clusters[a] == clusters[b] for a, b in found)
+    assert clusters[first] == clusters[second] == clusters[third["id"]]
     # The model is plain JSON with its trained parameters: it reloads and predicts the same.
     again = linkage.make_linker(linkage.member_frame(records), trained.model)
     assert len(linkage.predict(again, threshold=0.5).as_record_list()) == len(found)
