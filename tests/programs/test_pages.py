@@ -50,9 +50,16 @@ def test_a_cycle_from_the_pages(programme: Programme, dinsos_manager: User, appr
     job_page = maker.post(response.url, {"export": "pdf"})
     job = Job.objects.get(kind="programs.export")
     assert job_page.url == f"/jobs/{job.pk}/" and job.params == {"cycle": cycle.pk, "format": "pdf"}
+    Cycle.objects.filter(pk=cycle.pk).update(locked=True)  # as if another job were writing a file
+    jobqueue.execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "Another job is working on this cycle" in job.error
+    Cycle.objects.filter(pk=cycle.pk).update(locked=False)
+    job = jobqueue.rerun(job=job, actor=dinsos_manager, queue=False)
     jobqueue.execute(job.pk)
     job.refresh_from_db()
     assert job.status == "succeeded" and job.result["payments"] == cycle.control_count
+    assert not Cycle.objects.get(pk=cycle.pk).locked  # released when the file is written
     refs = list(Payment.objects.filter(entitlement__cycle=cycle).values_list("reference", flat=True))
     lines = "reference,status,reason\n" + "".join(f"{r},paid,\n" for r in refs) + "NOPE,paid,\n"
     upload = SimpleUploadedFile("result.csv", lines.encode(), content_type="text/csv")

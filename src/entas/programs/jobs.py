@@ -50,14 +50,21 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
     if cycle is None:
         raise JobError(_("No such cycle."))
     ctx.set_total(1)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / f"cycle.{EXPORTS[fmt]}"
-        try:
-            result = export_cycle(cycle, fmt, out)
-        except files.FileError as exc:
-            raise JobError(str(exc)) from exc
-        name = f"siklus-{cycle.programme.pk}-{cycle.number}-{fmt}.{EXPORTS[fmt]}"
-        ctx.save_result_file(name, out.read_bytes())
+    # The cycle is locked while its file is written: no reconciliation or retry changes the payments
+    # the file is made of.
+    if not Cycle.objects.filter(pk=cycle.pk, locked=False).update(locked=True):
+        raise JobError(_("Another job is working on this cycle; try again when it has finished."))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / f"cycle.{EXPORTS[fmt]}"
+            try:
+                result = export_cycle(cycle, fmt, out)
+            except files.FileError as exc:
+                raise JobError(str(exc)) from exc
+            name = f"siklus-{cycle.programme.pk}-{cycle.number}-{fmt}.{EXPORTS[fmt]}"
+            ctx.save_result_file(name, out.read_bytes())
+    finally:
+        Cycle.objects.filter(pk=cycle.pk).update(locked=False)
     ctx.advance()
     ctx.log(_("%(n)d payments, Rp%(total)s.") % {"n": result["payments"], "total": f"{result['total']:,}"})
     result.pop("file")
