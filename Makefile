@@ -7,6 +7,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 # Households of the synthetic city make demo generates (Balikpapan has about 250,000 KK).
 HOUSEHOLDS ?= 250000
+# Data-quality faults in the demo city (1 % of people entered twice, a few invalid rows): something to deduplicate.
+FAULTS ?= 0.01
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # PostgreSQL used by `make test` when reachable (trust auth on the development machines).
@@ -37,7 +39,7 @@ install-dev: $(VENV)/.installed-dev
 
 demo: install
 	$(BIN)/entas migrate --noinput
-	$(BIN)/entas seed_demo --households $(HOUSEHOLDS)
+	$(BIN)/entas seed_demo --households $(HOUSEHOLDS) --faults $(FAULTS)
 	@echo "Starting the background worker and the server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)."
 	@$(BIN)/entas worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/entas runserver --noreload $(HOST):$(PORT)

@@ -167,3 +167,21 @@ def test_open_duplicates_name_the_households(twins: tuple[Member, Member], dinso
     assert services.households_with_open_duplicates([twins[0].household_id]) == {twins[0].household_id}
     services.decide(pair=pair, decision="different", reason="two people", actor=dinsos_manager)
     assert services.households_with_open_duplicates() == set()
+
+
+def test_the_background_job_runs_and_offers_the_pairs(
+    city: set[tuple[str, str]], operator_manggar: User, dinsos_manager: User, regions: dict[str, Region]
+) -> None:
+    from entas.core import jobqueue
+
+    services.train(actor=dinsos_manager)
+    job = jobqueue.submit(kind="dedup.run", params={"kelurahan": MANGGAR}, actor=operator_manggar, queue=False)
+    jobqueue.execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    assert job.done == job.total == 4 and job.result["members"] > 0
+    assert job.result_file and job.result_file.read().startswith(b"id_l,nik_l,id_r,nik_r")
+    denied = jobqueue.submit(kind="dedup.run", params={"kelurahan": DAMAI}, actor=operator_manggar, queue=False)
+    jobqueue.execute(denied.pk)
+    denied.refresh_from_db()
+    assert denied.status == "failed" and "outside your areas" in denied.error

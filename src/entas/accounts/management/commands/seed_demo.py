@@ -39,8 +39,16 @@ class Command(BaseCommand):
             "has about 250,000). Skipped when the registry already holds households.",
         )
         parser.add_argument("--seed", type=int, default=1, help="Seed of the synthetic city.")
+        parser.add_argument(
+            "--faults",
+            type=float,
+            default=0.0,
+            help="Base rate of data-quality faults in the city (people entered twice, invalid NIKs…), e.g. 0.01.",
+        )
 
-    def handle(self, *args: Any, as_json: bool, force: bool, households: int, seed: int, **options: Any) -> None:
+    def handle(
+        self, *args: Any, as_json: bool, force: bool, households: int, seed: int, faults: float, **options: Any
+    ) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates accounts with printed passwords; it refuses to run with "
@@ -64,6 +72,7 @@ class Command(BaseCommand):
                     "synth",
                     households=households,
                     seed=seed,
+                    faults=faults,
                     load=True,
                     verbosity=0 if as_json else options["verbosity"],
                     **quiet,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from entas.dedup import services
 from entas.programs.management.commands.program import actor_named
@@ -48,7 +49,7 @@ class Command(BaseCommand):
                 if o["kelurahan"]:
                     kelurahan = Region.objects.filter(code=o["kelurahan"]).first()
                     if kelurahan is None:
-                        raise CommandError(f"Unknown kelurahan code {o['kelurahan']!r}.")
+                        raise CommandError(_("Unknown kelurahan code %(code)s.") % {"code": o["kelurahan"]})
                 run = services.run(actor=actor, kelurahan=kelurahan, log=log)
                 result = {
                     "run": run.pk,
