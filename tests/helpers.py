@@ -31,3 +31,10 @@ def make_pair(left: Any, right: Any, probability: float = 0.97) -> Any:
         cluster=low.pk,
         auto_link=probability >= 0.99,
     )
+
+
+def english_client(client_for: Any, user: Any) -> Any:
+    """A logged-in test client whose pages come in English (the interface defaults to Indonesian)."""
+    client = client_for(user)
+    client.cookies["django_language"] = "en"
+    return client

@@ -12,15 +12,9 @@ from entas.accounts.models import User
 from entas.core.models import Job
 from entas.dedup.models import DuplicatePair, MemberMerge
 from entas.registry.models import Member
-from tests.helpers import make_pair
+from tests.helpers import english_client, make_pair
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(client_for: Any, user: User) -> Client:
-    client: Client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def test_the_queue_lists_open_pairs_of_the_users_areas(
@@ -30,25 +24,25 @@ def test_the_queue_lists_open_pairs_of_the_users_areas(
     operator_damai: User,
 ) -> None:
     pair = make_pair(*twins)
-    page = _client(client_for, operator_manggar).get("/dedup/")
+    page = english_client(client_for, operator_manggar).get("/dedup/")
     assert page.status_code == 200
     assert f"/dedup/pair/{pair.pk}/" in page.content.decode()
-    other = _client(client_for, operator_damai).get("/dedup/").content.decode()
+    other = english_client(client_for, operator_damai).get("/dedup/").content.decode()
     assert f"/dedup/pair/{pair.pk}/" not in other and "No open pair" in other
-    assert _client(client_for, operator_damai).get(f"/dedup/pair/{pair.pk}/").status_code == 404
+    assert english_client(client_for, operator_damai).get(f"/dedup/pair/{pair.pk}/").status_code == 404
 
 
 def test_an_empty_queue_says_how_to_start(regions: Any, client_for: Any, operator_manggar: User) -> None:
-    text = _client(client_for, operator_manggar).get("/dedup/").content.decode()
+    text = english_client(client_for, operator_manggar).get("/dedup/").content.decode()
     assert "No deduplication run yet" in text
-    assert "No model trained yet" in _client(client_for, operator_manggar).get("/dedup/model/").content.decode()
+    assert "No model trained yet" in english_client(client_for, operator_manggar).get("/dedup/model/").content.decode()
 
 
 def test_starting_a_run_submits_a_job(regions: Any, client_for: Any, operator_manggar: User) -> None:
     from tests.conftest import MANGGAR
 
     kelurahan = regions[MANGGAR]
-    response = _client(client_for, operator_manggar).post("/dedup/", {"kelurahan": kelurahan.pk})
+    response = english_client(client_for, operator_manggar).post("/dedup/", {"kelurahan": kelurahan.pk})
     job = Job.objects.get()
     assert response.status_code == 302 and job.kind == "dedup.run" and job.params == {"kelurahan": MANGGAR}
 
@@ -60,7 +54,7 @@ def test_deciding_and_merging_from_the_pair_page(
     dinsos_manager: User,
 ) -> None:
     pair = make_pair(*twins)
-    operator = _client(client_for, operator_manggar)
+    operator = english_client(client_for, operator_manggar)
     page = operator.get(f"/dedup/pair/{pair.pk}/").content.decode()
     assert 'class="differs"' in page and "Record the decision" in page and "Merge the records" not in page
     bad = operator.post(f"/dedup/pair/{pair.pk}/", {"decide": "1", "decision": "same", "reason": ""})
@@ -68,7 +62,7 @@ def test_deciding_and_merging_from_the_pair_page(
     operator.post(f"/dedup/pair/{pair.pk}/", {"decide": "1", "decision": "same", "reason": "same KTP"})
     pair.refresh_from_db()
     assert pair.decision == DuplicatePair.Decision.SAME
-    manager = _client(client_for, dinsos_manager)
+    manager = english_client(client_for, dinsos_manager)
     page = manager.get(f"/dedup/pair/{pair.pk}/").content.decode()
     assert "Merge the records" in page and "The right household" in page
     left = twins[0]
@@ -100,15 +94,15 @@ def test_the_household_page_points_to_an_open_pair(
 ) -> None:
     pair = make_pair(*twins)
     url = f"/registry/{twins[0].household_id}/"
-    assert f"/dedup/pair/{pair.pk}/" in _client(client_for, operator_manggar).get(url).content.decode()
-    assert "/dedup/pair/" not in _client(client_for, auditor).get(url).content.decode()  # auditors only read
+    assert f"/dedup/pair/{pair.pk}/" in english_client(client_for, operator_manggar).get(url).content.decode()
+    assert "/dedup/pair/" not in english_client(client_for, auditor).get(url).content.decode()  # auditors only read
 
 
 def test_the_queue_over_the_api(
     twins: tuple[Member, Member], client_for: Any, operator_manggar: User, operator_damai: User
 ) -> None:
     pair = make_pair(*twins)
-    client = _client(client_for, operator_manggar)
+    client = english_client(client_for, operator_manggar)
     items = client.get("/api/v1/duplicates").json()["items"]
     assert [p["id"] for p in items] == [pair.pk] and "name" not in items[0]
     bad = client.post(
@@ -121,7 +115,7 @@ def test_the_queue_over_the_api(
         content_type="application/json",
     )
     assert ok.json()["decision"] == "different"
-    other = _client(client_for, operator_damai)
+    other = english_client(client_for, operator_damai)
     assert (
         other.post(
             f"/api/v1/duplicates/{pair.pk}/decision",

@@ -9,18 +9,13 @@ from django.test import Client
 
 from entas.accounts.models import User
 from entas.programs.models import Programme
+from tests.helpers import english_client
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(client_for: Any, user: User) -> Client:
-    client: Client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def test_a_cycle_through_the_api(programme: Programme, dinsos_manager: User, approver: User, client_for: Any) -> None:
-    maker, checker = _client(client_for, dinsos_manager), _client(client_for, approver)
+    maker, checker = english_client(client_for, dinsos_manager), english_client(client_for, approver)
     listed = maker.get("/api/v1/programmes").json()
     assert [p["name"] for p in listed] == [programme.name]
     enrolled = maker.post(f"/api/v1/programmes/{programme.pk}/enrol").json()
@@ -44,7 +39,7 @@ def test_a_cycle_through_the_api(programme: Programme, dinsos_manager: User, app
 
 
 def test_operators_cannot_use_the_programme_api(programme: Programme, operator_manggar: User, client_for: Any) -> None:
-    client = _client(client_for, operator_manggar)
+    client = english_client(client_for, operator_manggar)
     assert client.get("/api/v1/programmes").status_code == 403
     assert client.post(f"/api/v1/programmes/{programme.pk}/enrol").status_code == 403
     assert Client().get("/api/v1/programmes").status_code == 401

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from entas.accounts.models import User
 from entas.core import jobqueue
@@ -16,18 +15,13 @@ from entas.core.models import Job
 from entas.programs.models import Cycle, Payment, Programme, ShockFlag
 from entas.registry.models import Household
 from tests.conftest import MANGGAR
+from tests.helpers import english_client
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(client_for: Any, user: User) -> Client:
-    client: Client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 def test_a_cycle_from_the_pages(programme: Programme, dinsos_manager: User, approver: User, client_for: Any) -> None:
-    maker, checker = _client(client_for, dinsos_manager), _client(client_for, approver)
+    maker, checker = english_client(client_for, dinsos_manager), english_client(client_for, approver)
     listing = maker.get("/programmes/").content.decode()
     assert f"/programmes/{programme.pk}/" in listing
     maker.post(f"/programmes/{programme.pk}/", {"enrol": "1"})
@@ -72,17 +66,17 @@ def test_a_cycle_from_the_pages(programme: Programme, dinsos_manager: User, appr
 def test_who_sees_the_programme_pages(
     programme: Programme, client_for: Any, operator_manggar: User, auditor: User
 ) -> None:
-    assert _client(client_for, operator_manggar).get("/programmes/").status_code == 403
-    page = _client(client_for, auditor).get(f"/programmes/{programme.pk}/").content.decode()
+    assert english_client(client_for, operator_manggar).get("/programmes/").status_code == 403
+    page = english_client(client_for, auditor).get(f"/programmes/{programme.pk}/").content.decode()
     assert programme.name in page and "Enrol from the rule" not in page  # auditors read, never act
 
 
 def test_an_empty_programme_list_says_how_to_start(regions: Any, client_for: Any, dinsos_manager: User) -> None:
-    assert "No programme yet" in _client(client_for, dinsos_manager).get("/programmes/").content.decode()
+    assert "No programme yet" in english_client(client_for, dinsos_manager).get("/programmes/").content.decode()
 
 
 def test_reporting_affected_households(programme: Programme, client_for: Any, operator_manggar: User) -> None:
-    client = _client(client_for, operator_manggar)
+    client = english_client(client_for, operator_manggar)
     household = Household.objects.filter(kelurahan__code=MANGGAR).first()
     outside = Household.objects.exclude(kelurahan__code=MANGGAR).first()
     assert household is not None and outside is not None
