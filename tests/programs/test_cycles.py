@@ -336,3 +336,59 @@ def test_an_empty_cash_list_says_so(programme: Programme, dinsos_manager: User, 
     Payment.objects.filter(entitlement__cycle=cycle).update(status="paid")
     assert files.cash_list_pdf(cycle, tmp_path / "kosong.pdf") == 0
     assert "(Tidak ada pembayaran" in pdf_text((tmp_path / "kosong.pdf").read_bytes())
+
+
+def test_cycles_stay_within_the_programme_one_per_period_and_tranche(
+    programme: Programme, dinsos_manager: User
+) -> None:
+    for bad, message in (("2026/12", "YYYY-MM"), ("2026-11", "outside the programme's period"), ("2027-06", "outside")):
+        with pytest.raises(services.ProgrammeError, match=message):
+            services.create_cycle(programme=programme, period=bad, actor=dinsos_manager)
+    first = services.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
+    with pytest.raises(services.ProgrammeError, match="already has a cycle for 2026-12"):
+        services.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
+    services.transition(cycle=first, action="cancel", actor=dinsos_manager)
+    services.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)  # the cancelled one is gone
+    Programme.objects.filter(pk=programme.pk).update(tranches=2)
+    programme.refresh_from_db()
+    services.create_cycle(programme=programme, period="2027-01", actor=dinsos_manager)
+    with pytest.raises(services.ProgrammeError, match="2 tranches"):
+        services.create_cycle(programme=programme, period="2027-02", actor=dinsos_manager)
+
+
+def test_enrolling_and_exiting_by_hand(programme: Programme, dinsos_manager: User) -> None:
+    from entas.registry.models import Household
+
+    services.enrol(programme=programme, actor=dinsos_manager)
+    outside = Household.objects.exclude(programme_memberships__programme=programme).first()
+    assert outside is not None
+    with pytest.raises(services.ProgrammeError, match="reason"):
+        services.enrol_by_hand(programme=programme, household=outside, reason=" ", actor=dinsos_manager)
+    services.enrol_by_hand(
+        programme=programme, household=outside, reason="asesmen pekerja sosial", actor=dinsos_manager
+    )
+    services.enrol(programme=programme, actor=dinsos_manager)  # the rule does not select it: it stays
+    cycle = prepared(programme, dinsos_manager)
+    assert Entitlement.objects.filter(cycle=cycle, household=outside).exists()
+    assert Membership.objects.get(programme=programme, household=outside).state == "enrolled"
+    services.exit_household(programme=programme, household=outside, reason="pindah ke luar kota", actor=dinsos_manager)
+    services.enrol(programme=programme, actor=dinsos_manager)
+    membership = Membership.objects.get(programme=programme, household=outside)
+    assert membership.state == "exited" and membership.reason == "pindah ke luar kota"
+    out = StringIO()
+    call_command(
+        "program",
+        "add",
+        programme.name,
+        "--kk",
+        outside.kk_number,
+        "--reason",
+        "kembali",
+        "--as",
+        dinsos_manager.username,
+        "--json",
+        stdout=out,
+    )
+    assert json.loads(out.getvalue())["state"] == "enrolled"
+    with pytest.raises(CommandError, match="No household"):
+        call_command("program", "exit", programme.name, "--kk", "1", "--reason", "x", "--as", dinsos_manager.username)

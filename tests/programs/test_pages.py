@@ -87,3 +87,18 @@ def test_reporting_affected_households(programme: Programme, client_for: Any, op
     client.post("/programmes/affected/", {"kk_number": household.kk_number, "event": "Banjir", "kind": "disaster"})
     assert ShockFlag.objects.get().household == household
     assert household.kk_number in client.get("/programmes/affected/").content.decode()
+
+
+def test_one_household_by_hand_from_the_page(programme: Programme, dinsos_manager: User, client_for: Any) -> None:
+    from entas.programs.models import Membership
+
+    client = english_client(client_for, dinsos_manager)
+    household = Household.objects.first()
+    assert household is not None
+    url = f"/programmes/{programme.pk}/"
+    missing = client.post(url, {"member": "1", "action": "add", "kk_number": household.kk_number, "reason": ""})
+    assert "This field is required" in missing.content.decode()
+    client.post(url, {"member": "1", "action": "add", "kk_number": household.kk_number, "reason": "asesmen"})
+    assert Membership.objects.get(programme=programme, household=household).source == "manual"
+    client.post(url, {"member": "1", "action": "exit", "kk_number": household.kk_number, "reason": "pindah"})
+    assert Membership.objects.get(programme=programme, household=household).state == "exited"

@@ -19,6 +19,26 @@ class CycleForm(forms.Form):
     )
 
 
+class MemberForm(forms.Form):
+    """Enrol or exit one household by hand, with the reason."""
+
+    action = forms.ChoiceField(label=_("Action"), choices=[("add", _("Enrol by hand")), ("exit", _("Exit"))])
+    kk_number = forms.CharField(label=_("KK number"), max_length=16, min_length=16)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+    def __init__(self, *args: Any, households: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.households = households
+        self.household: Household | None = None
+
+    def clean_kk_number(self) -> str:
+        number = self.cleaned_data["kk_number"].strip()
+        self.household = self.households.filter(kk_number=number).first()
+        if self.household is None:
+            raise forms.ValidationError(_("No household with KK number %(kk)s in your areas.") % {"kk": number})
+        return number
+
+
 class ReconcileForm(forms.Form):
     file = forms.FileField(
         label=_("Bank result file"),

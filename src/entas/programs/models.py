@@ -38,6 +38,12 @@ class Programme(models.Model):
     per_disabled = models.PositiveIntegerField(_("per member with a disability (Rp)"), default=0)
     cap = models.PositiveIntegerField(_("cap per household per month (Rp)"), null=True, blank=True)
     months_per_cycle = models.PositiveSmallIntegerField(_("months paid per cycle"), default=1)
+    tranches = models.PositiveSmallIntegerField(
+        _("number of tranches"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: one cycle a month over the period. A number: at most that many cycles (tranches)."),
+    )
     budget_ceiling = models.PositiveBigIntegerField(_("budget ceiling (Rp)"))
     channel = models.CharField(_("payment channel"), max_length=10, choices=Channel.choices)
     exclusive_with = models.ManyToManyField("self", verbose_name=_("mutually exclusive with"), blank=True)

@@ -148,7 +148,14 @@ def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
             )
             changed += state == Membership.State.ENROLLED
     selected_set = set(chosen_ids)
-    dropped = [pk for pk, state in existing.items() if pk not in selected_set and state == Membership.State.ENROLLED]
+    by_hand = set(
+        Membership.objects.filter(programme=programme, source="manual").values_list("household_id", flat=True)
+    )
+    dropped = [
+        pk
+        for pk, state in existing.items()
+        if pk not in selected_set and state == Membership.State.ENROLLED and pk not in by_hand
+    ]
     Membership.objects.filter(programme=programme, household_id__in=dropped).update(
         state=Membership.State.NOT_ELIGIBLE, reason=_("no longer selected by the rule"), changed_at=now
     )
@@ -162,6 +169,73 @@ def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
     }
     audit.record(actor=actor, action="programme.enrol", obj=programme, after=result)
     return result
+
+
+@transaction.atomic
+def enrol_by_hand(*, programme: Programme, household: Household, reason: str, actor: User) -> Membership:
+    """Enrol one household the rule does not select, with the reason (e.g. a social worker's
+    assessment); it stays enrolled at every cycle until exited. Still checked for duplicates and
+    mutually exclusive programmes."""
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    _check_shock_window(programme)
+    if not reason.strip():
+        raise ProgrammeError(_("Give the reason for enrolling this household by hand."))
+    state, why = Membership.State.ENROLLED, ""
+    if households_with_open_duplicates([household.pk]):
+        state, why = Membership.State.DUPLICATE, str(_("a possible duplicate person is not yet resolved"))
+    other = (
+        Membership.objects.filter(
+            programme__in=programme.exclusive_with.all(), state=Membership.State.ENROLLED, household=household
+        )
+        .select_related("programme")
+        .first()
+    )
+    if other is not None:
+        state = Membership.State.NOT_ELIGIBLE
+        why = str(_("enrolled in the mutually exclusive programme “%(name)s”") % {"name": other.programme.name})
+    membership, _created = Membership.objects.update_or_create(
+        programme=programme,
+        household=household,
+        defaults={
+            "state": state,
+            "reason": why or reason.strip()[:300],
+            "source": "manual",
+            "changed_at": timezone.now(),
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="programme.enrol_by_hand",
+        obj=membership,
+        after={"kk": household.kk_number, "state": state, "reason": reason.strip()},
+    )
+    return membership
+
+
+@transaction.atomic
+def exit_household(*, programme: Programme, household: Household, reason: str, actor: User) -> Membership:
+    """Take a household out of a programme for good, with the reason (moved away, died, graduated…)."""
+    _require(actor, Capability.MANAGE_PROGRAMMES)
+    if not reason.strip():
+        raise ProgrammeError(_("Give the reason for the exit."))
+    membership = Membership.objects.filter(programme=programme, household=household).first()
+    if membership is None:
+        raise ProgrammeError(_("KK %(kk)s is not in this programme.") % {"kk": household.kk_number})
+    before = membership.state
+    membership.state, membership.reason, membership.changed_at = (
+        Membership.State.EXITED,
+        reason.strip()[:300],
+        timezone.now(),
+    )
+    membership.save(update_fields=["state", "reason", "changed_at"])
+    audit.record(
+        actor=actor,
+        action="programme.exit",
+        obj=membership,
+        before={"state": before},
+        after={"reason": membership.reason},
+    )
+    return membership
 
 
 @transaction.atomic
@@ -192,8 +266,27 @@ def flag_affected(*, household: Household, event: str, kind: str, note: str = ""
 
 @transaction.atomic
 def create_cycle(*, programme: Programme, period: str, actor: User) -> Cycle:
+    """A new draft cycle for ``period`` (``YYYY-MM``), within the programme's period; one per period
+    (two cycles of one month would pay twice) and no more than the programme's tranches."""
+    import re
+
     _require(actor, Capability.MANAGE_PROGRAMMES)
     _check_shock_window(programme)
+    period = period.strip()
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise ProgrammeError(_("Write the period as YYYY-MM, e.g. 2026-12 (not %(p)r).") % {"p": period})
+    if not f"{programme.start:%Y-%m}" <= period <= f"{programme.end:%Y-%m}":
+        raise ProgrammeError(
+            _("%(p)s lies outside the programme's period (%(start)s to %(end)s).")
+            % {"p": period, "start": f"{programme.start:%Y-%m}", "end": f"{programme.end:%Y-%m}"}
+        )
+    live = programme.cycles.exclude(state=Cycle.State.CANCELLED)
+    if live.filter(period=period).exists():
+        raise ProgrammeError(_("The programme already has a cycle for %(p)s.") % {"p": period})
+    if programme.tranches is not None and live.count() >= programme.tranches:
+        raise ProgrammeError(
+            _("The programme pays in %(n)d tranches and all of them have a cycle.") % {"n": programme.tranches}
+        )
     number = (programme.cycles.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     cycle = Cycle.objects.create(programme=programme, number=number, period=period)
     audit.record(actor=actor, action="cycle.create", obj=cycle, after={"period": period})
@@ -227,14 +320,18 @@ def prepare(*, cycle: Cycle, actor: User) -> dict[str, Any]:
         )
     programme = cycle.programme
     ids, selected, counts, _chosen = _selection(programme)
-    enrolled = set(
+    enrolled = dict(
         Membership.objects.filter(programme=programme, state=Membership.State.ENROLLED).values_list(
-            "household_id", flat=True
+            "household_id", "source"
         )
     )
     index = {pk: i for i, pk in enumerate(ids.tolist())}
     still = np.zeros(ids.size, dtype=bool)
     still[[index[pk] for pk in enrolled if pk in index]] = True
+    # Enrolled by hand (with a reason): kept whatever the rule says, until someone exits them.
+    by_hand = np.zeros(ids.size, dtype=bool)
+    by_hand[[index[pk] for pk, source in enrolled.items() if source == "manual" and pk in index]] = True
+    selected = selected | by_hand
     pause = still & ~selected
     now = timezone.now()
     paused_ids = ids[pause].tolist()

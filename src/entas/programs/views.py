@@ -18,7 +18,7 @@ from entas.core.decorators import AuthenticatedRequest, require
 from entas.registry.selectors import households_for
 
 from . import files, rules, services
-from .forms import AffectedForm, CycleForm, ReconcileForm
+from .forms import AffectedForm, CycleForm, MemberForm, ReconcileForm
 from .jobs import EXPORTS
 from .models import Cycle, Entitlement, Membership, Payment, Programme, ShockFlag
 
@@ -41,8 +41,26 @@ def programme_list(request: AuthenticatedRequest) -> HttpResponse:
 def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(Programme.objects.select_related("rule"), pk=pk)
     form = CycleForm(request.POST if "create_cycle" in request.POST else None)
+    member_form = MemberForm(
+        request.POST if "member" in request.POST else None, households=households_for(request.user)
+    )
     if request.method == "POST":
         try:
+            if "member" in request.POST and member_form.is_valid():
+                assert member_form.household is not None
+                act = services.enrol_by_hand if member_form.cleaned_data["action"] == "add" else services.exit_household
+                membership = act(
+                    programme=programme,
+                    household=member_form.household,
+                    reason=member_form.cleaned_data["reason"],
+                    actor=request.user,
+                )
+                messages.success(
+                    request,
+                    _("KK %(kk)s: %(state)s.")
+                    % {"kk": member_form.household.kk_number, "state": membership.get_state_display()},
+                )
+                return redirect("programs:detail", pk=programme.pk)
             if "enrol" in request.POST:
                 result = services.enrol(programme=programme, actor=request.user)
                 messages.success(
@@ -80,6 +98,7 @@ def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "budget_remaining": services.budget_remaining(programme),
         "affected": ShockFlag.objects.filter(event=programme.shock_event).count() if programme.shock_event else None,
         "form": form,
+        "member_form": member_form,
     }
     return render(request, "programs/detail.html", context)
 

@@ -27,7 +27,8 @@ class Command(BaseCommand):
     help = (
         "Cash programmes from the command line, under a named user whose role applies: 'entas program load FILE.yaml "
         "--as USER' creates or updates a programme (docs/examples/blt.yaml), 'entas program enrol NAME --as USER' "
-        "enrols the households its rule selects, 'entas program list'; shock mode: 'entas program flag --event EVENT "
+        "enrols the households its rule selects, 'entas program add|exit NAME --kk KK --reason TEXT --as USER' enrols "
+        "or exits one household by hand, 'entas program list'; shock mode: 'entas program flag --event EVENT "
         "--kind lost_income|disaster|other (--kk KK_NUMBER | --file FILE.csv) --as USER' reports affected households "
         "(a CSV with columns kk_number, kind, note), which a programme with 'shock: {event: EVENT, until: DATE}' "
         "in its YAML selects from (docs/examples/blt-shock.yaml). --json prints the result as JSON."
@@ -39,6 +40,12 @@ class Command(BaseCommand):
         load.add_argument("file", type=Path)
         enrol = sub.add_parser("enrol")
         enrol.add_argument("name")
+        add = sub.add_parser("add", help="Enrol one household by hand, with the reason.")
+        leave = sub.add_parser("exit", help="Exit one household, with the reason.")
+        for p in (add, leave):
+            p.add_argument("name")
+            p.add_argument("--kk", required=True)
+            p.add_argument("--reason", required=True)
         flag = sub.add_parser("flag")
         flag.add_argument("--event", required=True)
         flag.add_argument("--kind", default="lost_income")
@@ -46,7 +53,7 @@ class Command(BaseCommand):
         source = flag.add_mutually_exclusive_group(required=True)
         source.add_argument("--kk", help="KK number of one household")
         source.add_argument("--file", type=Path, help="CSV with columns kk_number, kind (optional), note (optional)")
-        for p in (load, enrol, flag):
+        for p in (load, enrol, flag, add, leave):
             p.add_argument("--as", dest="username", required=True)
             p.add_argument("--json", action="store_true", dest="as_json")
         sub.add_parser("list")
@@ -88,6 +95,7 @@ class Command(BaseCommand):
                         "rule": rule,
                         "budget_ceiling": int(spec["budget_ceiling"]),
                         "months_per_cycle": int(spec.get("months_per_cycle", 1)),
+                        "tranches": int(spec["tranches"]) if spec.get("tranches") else None,
                         "base_amount": int(e["base_amount"]),
                         "per_child_in_school": int(e.get("per_child_in_school", 0)),
                         "per_elderly": int(e.get("per_elderly", 0)),
@@ -187,6 +195,37 @@ class Command(BaseCommand):
         self._print(result, as_json, f"{flagged} households flagged for {event!r}; {len(refused)} refused.")
         for r in refused if not as_json else []:
             self.stderr.write(f"line {r['line']} (KK {r['kk_number']}): {r['reason']}")
+
+    def _one(self, name: str, kk: str) -> tuple[Programme, Any]:
+        from entas.registry.models import Household
+
+        programme = Programme.objects.filter(name=name).first()
+        if programme is None:
+            raise CommandError(f"No programme {name!r}.")
+        household = Household.objects.filter(kk_number=kk).first()
+        if household is None:
+            raise CommandError(f"No household with KK number {kk}.")
+        return programme, household
+
+    def do_add(self, *, name: str, kk: str, reason: str, username: str, as_json: bool, **options: Any) -> None:
+        programme, household = self._one(name, kk)
+        try:
+            m = services.enrol_by_hand(
+                programme=programme, household=household, reason=reason, actor=actor_named(username)
+            )
+        except services.ProgrammeError as exc:
+            raise CommandError(str(exc)) from exc
+        self._print({"kk": kk, "state": m.state, "reason": m.reason}, as_json, f"KK {kk}: {m.state} ({m.reason}).")
+
+    def do_exit(self, *, name: str, kk: str, reason: str, username: str, as_json: bool, **options: Any) -> None:
+        programme, household = self._one(name, kk)
+        try:
+            m = services.exit_household(
+                programme=programme, household=household, reason=reason, actor=actor_named(username)
+            )
+        except services.ProgrammeError as exc:
+            raise CommandError(str(exc)) from exc
+        self._print({"kk": kk, "state": m.state, "reason": m.reason}, as_json, f"KK {kk}: exited ({m.reason}).")
 
     def do_list(self, **options: Any) -> None:
         for p in Programme.objects.all():
