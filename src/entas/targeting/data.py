@@ -6,8 +6,10 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, DateField, DateTimeField, Q, QuerySet, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from entas.registry.models import Household, Member
@@ -43,7 +45,12 @@ CHUNK = 100_000
 def columns(qs: QuerySet[Any], fields: list[str]) -> dict[str, np.ndarray]:
     """The columns of a queryset as numpy object arrays: one SQL query (the ORM builds it, with the
     user's area filter), fetched in chunks by the driver without building model rows."""
-    query = qs.order_by().values_list(*fields)
+    # Dates travel as ISO text: the driver's date objects cost ~1.4 µs each to build and another
+    # ~1.5 µs each to turn into datetime64, ISO strings ~0.07 µs (measured on a million members).
+    dates = {f: f"{f}__iso" for f in fields if _is_date(qs.model, f)}
+    if dates:
+        qs = qs.annotate(**{alias: Cast(f, CharField()) for f, alias in dates.items()})
+    query = qs.order_by().values_list(*(dates.get(f, f) for f in fields))
     sql, params = query.query.get_compiler(using=qs.db).as_sql()
     parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
     with connections[qs.db].cursor() as cursor:
@@ -54,6 +61,14 @@ def columns(qs: QuerySet[Any], fields: list[str]) -> dict[str, np.ndarray]:
                 array[:] = values
                 parts[name].append(array)
     return {f: np.concatenate(v) if v else np.empty(0, dtype=object) for f, v in parts.items()}
+
+
+def _is_date(model: Any, name: str) -> bool:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return isinstance(field, DateField) and not isinstance(field, DateTimeField)
 
 
 def ages(births: np.ndarray, today: dt.date) -> np.ndarray:
