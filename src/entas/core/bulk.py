@@ -67,6 +67,32 @@ class Inserter:
                 out[index] = adapted
         return out
 
+    def insert_columns(self, columns: Mapping[str, Sequence[Any]], constants: Mapping[str, Any] | None = None) -> int:
+        """Insert rows given column-wise (equal-length sequences, e.g. ``numpy_array.tolist()``) plus
+        values shared by every row: no dict per row, each constant adapted once."""
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            raise ValueError("columns of different lengths")
+        n = lengths.pop() if lengths else 0
+        fixed = self.values(dict(constants or {}))  # defaults and constants, adapted
+        positions = {name: i for i, name in enumerate(self.names)}
+        varying = [(positions[name], values) for name, values in columns.items()]
+        adapters = dict(self.adapters)
+        for index, _values in varying:
+            if index in adapters:
+                raise ValueError(f"{self.names[index]}: dates and JSON go in constants or insert()")
+        template = list(fixed)
+        params = []
+        for i in range(n):
+            row = template.copy()
+            for index, values in varying:
+                row[index] = values[i]
+            params.append(row)
+        if params:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, params)
+        return n
+
     def insert(self, rows: Iterable[Mapping[str, Any]]) -> int:
         params = [self.values(r) for r in rows]
         if params:

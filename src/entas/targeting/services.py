@@ -112,16 +112,14 @@ def score_registry(*, model: PmtModel, actor: User | None) -> dict[str, Any]:
     desil = pmt.desil(predicted, size)
     HouseholdScore.objects.filter(model=model).delete()
     now = timezone.now()
-    Inserter(HouseholdScore).insert(
+    Inserter(HouseholdScore).insert_columns(
         {
-            "household_id": pk,
-            "model_id": model.pk,
-            "predicted_consumption": round(float(np.exp(p))),
-            "score": float(p),
-            "desil": int(d),
-            "scored_at": now,
-        }
-        for pk, p, d in zip(ids.tolist(), predicted.tolist(), desil.tolist(), strict=True)
+            "household_id": ids.astype(np.int64).tolist(),
+            "predicted_consumption": np.rint(np.exp(predicted)).astype(np.int64).tolist(),
+            "score": predicted.astype(float).tolist(),
+            "desil": desil.astype(np.int64).tolist(),
+        },
+        constants={"model_id": model.pk, "scored_at": now},
     )
     summary = {
         "households": int(ids.size),
