@@ -185,3 +185,15 @@ def test_the_background_job_runs_and_offers_the_pairs(
     jobqueue.execute(denied.pk)
     denied.refresh_from_db()
     assert denied.status == "failed" and "outside your areas" in denied.error
+
+
+def test_unmerge_restores_a_record_that_had_already_left(twins: tuple[Member, Member], dinsos_manager: User) -> None:
+    import datetime as dt
+
+    survivor, duplicate = twins
+    Member.objects.filter(pk=duplicate.pk).update(exited_on=dt.date(2025, 1, 31), exit_reason="pindah")
+    duplicate.refresh_from_db()
+    record = services.merge(survivor=survivor, merged=duplicate, actor=dinsos_manager, reason="same person")
+    services.unmerge(merge_record=record, actor=dinsos_manager, reason="wrong")
+    duplicate.refresh_from_db()
+    assert (duplicate.exited_on, duplicate.exit_reason, duplicate.merged_into) == (dt.date(2025, 1, 31), "pindah", None)

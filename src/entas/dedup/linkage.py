@@ -18,8 +18,6 @@ import pyarrow as pa
 
 from entas.registry.names import name_key, sound_key
 
-logger = logging.getLogger(__name__)
-
 # Columns of the linkage table, in order.
 COLUMNS = [
     "unique_id",
@@ -253,6 +251,7 @@ def train(
     sessions (blocked on birth date, then on name sounds) so every comparison is estimated."""
     from splink import block_on
 
+    db_api = db_api or _default_db_api()
     linker = make_linker(table, db_api=db_api)
     say = log or (lambda _m: None)
     say("estimating the prior match rate")
@@ -277,7 +276,7 @@ def train(
         estimate_without_term_frequencies=True,
     )
     model = floor_m_probabilities(linker.misc.save_model_to_json())
-    return Trained(make_linker(table, model, db_api=linker._db_api), model)
+    return Trained(make_linker(table, model, db_api=db_api), model)
 
 
 # The smallest m probability a level keeps after training (see floor_m_probabilities).

@@ -7,6 +7,7 @@ Every decision is taken by a person, with a reason, and audited; the model only 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,17 +78,19 @@ def member_records(kelurahan: Region | None = None) -> Iterator[dict[str, Any]]:
         yield dict(zip(names, row, strict=True))
 
 
-def train(*, actor: User | None, db_api: Any = None, log: Log | None = None) -> LinkageModel:
-    """Train a new model version on the whole registry (EM needs the city's duplicates to learn from)."""
+def train(*, actor: User | None, db_api: Any = None, log: Log | None = None, table: Any = None) -> LinkageModel:
+    """Train a new model version on the whole registry (EM needs the city's duplicates to learn from).
+    ``table``: the registry's linkage table when the caller has already read it."""
     _require(actor, Capability.APPROVE_REGISTRY)
     say = log or (lambda _m: None)
     start = time.perf_counter()
-    table = linkage.member_frame(member_records())
+    if table is None:
+        table = linkage.member_frame(member_records())
+        say(_("%(n)d members read") % {"n": table.num_rows})
     if table.num_rows < 1000:
         raise DedupError(
             _("Training needs at least 1,000 members in the registry; it holds %(n)d.") % {"n": table.num_rows}
         )
-    say(_("%(n)d members read") % {"n": table.num_rows})
     trained = linkage.train(table, db_api=db_api, log=say)
     chart = trained.linker.visualisations.match_weights_chart().chart_dict
     version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
@@ -141,10 +144,11 @@ def run(
     say = log or (lambda _m: None)
     step = progress or (lambda _n: None)
     start, started_at = time.perf_counter(), timezone.now()
-    model = model or latest_model() or train(actor=None, db_api=db_api, log=say)
-    review, auto = review_threshold(), auto_link_threshold()
     table = linkage.member_frame(member_records(kelurahan))
     say(_("%(n)d members read") % {"n": table.num_rows})
+    # The first run trains a model; over the whole registry it trains on the table just read.
+    model = model or latest_model() or train(actor=None, db_api=db_api, log=say, table=None if kelurahan else table)
+    review, auto = review_threshold(), auto_link_threshold()
     step(1)
     records: list[dict[str, Any]] = []
     clusters: dict[int, int] = {}
@@ -347,35 +351,30 @@ def merge(
         raise DedupError(_("The household kept must be one of the two records' households."))
     today = timezone.localdate()
     moved = list(merged.memberships.values_list("pk", flat=True))
-    closed: list[int] = []
     snapshot: dict[str, Any] = {
         "survivor": {
             "household_id": survivor.household_id,
             "relationship": survivor.relationship,
             **{f: getattr(survivor, f) for f in _FLAGS},
         },
-        "merged": {"household_id": merged.household_id, "exited_on": None, "exit_reason": merged.exit_reason},
+        "merged": {
+            "exited_on": merged.exited_on.isoformat() if merged.exited_on else None,
+            "exit_reason": merged.exit_reason,
+        },
         "memberships_moved": moved,
-        "memberships_closed": closed,
-        "memberships_opened": [],
+        "memberships_closed": [],
     }
-    if keep.pk != survivor.household_id:
-        # The merged record's household is the right one: the survivor's current family membership ends
-        # and the survivor takes the merged record's place (its open membership, already moved below).
-        current = _open_membership(survivor)
-        if current is not None:
-            current.end_date = today
-            current.save(update_fields=["end_date"])
-            closed.append(current.pk)
+    # The record whose household is not kept leaves it: its open family membership ends. When that is
+    # the survivor, it takes the merged record's place (whose open membership moves to it below).
+    leaving = survivor if keep.pk != survivor.household_id else merged
+    current = _open_membership(leaving)
+    if current is not None:
+        current.end_date = today
+        current.save(update_fields=["end_date"])
+        snapshot["memberships_closed"].append(current.pk)
+    if leaving is survivor:
         survivor.household = keep
         survivor.relationship = merged.relationship
-    else:
-        # The survivor's household is right: the merged record's open membership ends.
-        other = _open_membership(merged)
-        if other is not None:
-            other.end_date = today
-            other.save(update_fields=["end_date"])
-            closed.append(other.pk)
     Membership.objects.filter(pk__in=moved).update(member=survivor)
     for f in _FLAGS:
         if getattr(merged, f):
@@ -427,7 +426,8 @@ def unmerge(*, merge_record: MemberMerge, actor: User, reason: str) -> MemberMer
     survivor.updated_at = timezone.now()
     survivor.save()
     merged.merged_into = None
-    merged.exited_on = snap["merged"]["exited_on"]
+    exited_on = snap["merged"]["exited_on"]
+    merged.exited_on = dt.date.fromisoformat(exited_on) if exited_on else None
     merged.exit_reason = snap["merged"]["exit_reason"]
     merged.updated_at = timezone.now()
     merged.save(update_fields=["merged_into", "exited_on", "exit_reason", "updated_at"])
