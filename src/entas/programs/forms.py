@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from entas.registry.models import Household
 
 from .models import ShockFlag
+from .rules import PERIOD
 
 
 class CycleForm(forms.Form):
     period = forms.RegexField(
-        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        regex=rf"^{PERIOD}$",
         label=_("Period"),
         help_text=_("Year and month, e.g. 2026-12."),
         error_messages={"invalid": _("Write the period as YYYY-MM, e.g. 2026-12.")},

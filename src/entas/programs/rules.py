@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# A cycle's period: year and month, YYYY-MM.
+PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
+
 TRANSITIONS: dict[str, dict[str, str]] = {
     # action: {from state: to state}
     "submit": {"draft": "to_approve"},

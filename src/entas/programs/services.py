@@ -3,6 +3,7 @@ one transaction with its audit event, checks the actor's role, and is safe to re
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,6 +88,23 @@ def _check_shock_window(programme: Programme) -> None:
         )
 
 
+def _held(programme: Programme, household_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The households of ``household_ids`` that enrolment must hold back, with their state and reason:
+    an unresolved possible duplicate person (``duplicate``), or enrolment in a programme marked
+    mutually exclusive (``not_eligible``, naming it)."""
+    held: dict[int, tuple[str, str]] = {}
+    for pk, name in Membership.objects.filter(
+        programme__in=programme.exclusive_with.all(), state=Membership.State.ENROLLED, household_id__in=household_ids
+    ).values_list("household_id", "programme__name"):
+        held[pk] = (
+            Membership.State.NOT_ELIGIBLE,
+            str(_("enrolled in the mutually exclusive programme “%(name)s”") % {"name": name}),
+        )
+    for pk in households_with_open_duplicates(household_ids):
+        held[pk] = (Membership.State.DUPLICATE, str(_("a possible duplicate person is not yet resolved")))
+    return held
+
+
 @transaction.atomic
 def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
     """Enrol the households the rule (with the community's decisions) selects; households enrolled before
@@ -101,21 +119,10 @@ def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
     existing = dict(Membership.objects.filter(programme=programme).values_list("household_id", "state"))
     now = timezone.now()
     chosen_ids = ids[selected].tolist()
-    duplicates = households_with_open_duplicates(chosen_ids)
-    exclusive = dict(
-        Membership.objects.filter(
-            programme__in=programme.exclusive_with.all(), state=Membership.State.ENROLLED, household_id__in=chosen_ids
-        ).values_list("household_id", "programme__name")
-    )
+    held = _held(programme, chosen_ids)
 
     def state_of(pk: int) -> tuple[str, str]:
-        if pk in duplicates:
-            return Membership.State.DUPLICATE, str(_("a possible duplicate person is not yet resolved"))
-        if pk in exclusive:
-            return Membership.State.NOT_ELIGIBLE, str(
-                _("enrolled in the mutually exclusive programme “%(name)s”") % {"name": exclusive[pk]}
-            )
-        return Membership.State.ENROLLED, ""
+        return held.get(pk, (Membership.State.ENROLLED, ""))
 
     source = dict(zip(ids.tolist(), chosen.source.tolist(), strict=True))
     new = [pk for pk in chosen_ids if pk not in existing]
@@ -159,12 +166,12 @@ def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
     Membership.objects.filter(programme=programme, household_id__in=dropped).update(
         state=Membership.State.NOT_ELIGIBLE, reason=_("no longer selected by the rule"), changed_at=now
     )
-    held = Membership.objects.filter(programme=programme, household_id__in=chosen_ids)
+    now_held = Membership.objects.filter(programme=programme, household_id__in=chosen_ids)
     result = {
         "enrolled": sum(1 for r in rows if r["state"] == Membership.State.ENROLLED) + changed,
         "not_eligible": len(dropped),
-        "held_duplicate": held.filter(state=Membership.State.DUPLICATE).count(),
-        "held_exclusive": held.filter(state=Membership.State.NOT_ELIGIBLE).count(),
+        "held_duplicate": now_held.filter(state=Membership.State.DUPLICATE).count(),
+        "held_exclusive": now_held.filter(state=Membership.State.NOT_ELIGIBLE).count(),
         "total_enrolled": Membership.objects.filter(programme=programme, state=Membership.State.ENROLLED).count(),
     }
     audit.record(actor=actor, action="programme.enrol", obj=programme, after=result)
@@ -180,19 +187,7 @@ def enrol_by_hand(*, programme: Programme, household: Household, reason: str, ac
     _check_shock_window(programme)
     if not reason.strip():
         raise ProgrammeError(_("Give the reason for enrolling this household by hand."))
-    state, why = Membership.State.ENROLLED, ""
-    if households_with_open_duplicates([household.pk]):
-        state, why = Membership.State.DUPLICATE, str(_("a possible duplicate person is not yet resolved"))
-    other = (
-        Membership.objects.filter(
-            programme__in=programme.exclusive_with.all(), state=Membership.State.ENROLLED, household=household
-        )
-        .select_related("programme")
-        .first()
-    )
-    if other is not None:
-        state = Membership.State.NOT_ELIGIBLE
-        why = str(_("enrolled in the mutually exclusive programme “%(name)s”") % {"name": other.programme.name})
+    state, why = _held(programme, [household.pk]).get(household.pk, (Membership.State.ENROLLED, ""))
     membership, _created = Membership.objects.update_or_create(
         programme=programme,
         household=household,
@@ -268,12 +263,10 @@ def flag_affected(*, household: Household, event: str, kind: str, note: str = ""
 def create_cycle(*, programme: Programme, period: str, actor: User) -> Cycle:
     """A new draft cycle for ``period`` (``YYYY-MM``), within the programme's period; one per period
     (two cycles of one month would pay twice) and no more than the programme's tranches."""
-    import re
-
     _require(actor, Capability.MANAGE_PROGRAMMES)
     _check_shock_window(programme)
     period = period.strip()
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+    if not re.fullmatch(rules.PERIOD, period):
         raise ProgrammeError(_("Write the period as YYYY-MM, e.g. 2026-12 (not %(p)r).") % {"p": period})
     if not f"{programme.start:%Y-%m}" <= period <= f"{programme.end:%Y-%m}":
         raise ProgrammeError(
