@@ -83,7 +83,7 @@ def test_reporting_affected_households(programme: Programme, client_for: Any, op
     refused = client.post(
         "/programmes/affected/", {"kk_number": outside.kk_number, "event": "Banjir", "kind": "disaster"}
     ).content.decode()
-    assert "in your areas" in refused and not ShockFlag.objects.exists()
+    assert "No household with this KK number in your area." in refused and not ShockFlag.objects.exists()
     client.post("/programmes/affected/", {"kk_number": household.kk_number, "event": "Banjir", "kind": "disaster"})
     assert ShockFlag.objects.get().household == household
     assert household.kk_number in client.get("/programmes/affected/").content.decode()

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from entas.registry.models import Household
+from entas.registry.forms import HouseholdByKKForm
 
 from .models import ShockFlag
 from .rules import PERIOD
@@ -20,24 +18,12 @@ class CycleForm(forms.Form):
     )
 
 
-class MemberForm(forms.Form):
+class MemberForm(HouseholdByKKForm):
     """Enrol or exit one household by hand, with the reason."""
 
+    field_order = ["action", "kk_number", "reason"]
     action = forms.ChoiceField(label=_("Action"), choices=[("add", _("Enrol by hand")), ("exit", _("Exit"))])
-    kk_number = forms.CharField(label=_("KK number"), max_length=16, min_length=16)
     reason = forms.CharField(label=_("Reason"), max_length=300)
-
-    def __init__(self, *args: Any, households: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.households = households
-        self.household: Household | None = None
-
-    def clean_kk_number(self) -> str:
-        number = self.cleaned_data["kk_number"].strip()
-        self.household = self.households.filter(kk_number=number).first()
-        if self.household is None:
-            raise forms.ValidationError(_("No household with KK number %(kk)s in your areas.") % {"kk": number})
-        return number
 
 
 class ReconcileForm(forms.Form):
@@ -47,20 +33,7 @@ class ReconcileForm(forms.Form):
     )
 
 
-class AffectedForm(forms.Form):
-    kk_number = forms.CharField(label=_("KK number"), max_length=16, min_length=16)
+class AffectedForm(HouseholdByKKForm):
     event = forms.CharField(label=_("Event"), max_length=120, help_text=_("e.g. Banjir Januari 2027"))
     kind = forms.ChoiceField(label=_("Kind"), choices=ShockFlag.Kind.choices)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
-
-    def __init__(self, *args: Any, households: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.households = households
-        self.household: Household | None = None
-
-    def clean_kk_number(self) -> str:
-        number = self.cleaned_data["kk_number"].strip()
-        self.household = self.households.filter(kk_number=number).first()
-        if self.household is None:
-            raise forms.ValidationError(_("No household with KK number %(kk)s in your areas.") % {"kk": number})
-        return number

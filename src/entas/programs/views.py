@@ -15,7 +15,6 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.registry.selectors import households_for
 
 from . import files, rules, services
 from .forms import AffectedForm, CycleForm, MemberForm, ReconcileForm
@@ -41,9 +40,7 @@ def programme_list(request: AuthenticatedRequest) -> HttpResponse:
 def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     programme = get_object_or_404(Programme.objects.select_related("rule"), pk=pk)
     form = CycleForm(request.POST if "create_cycle" in request.POST else None)
-    member_form = MemberForm(
-        request.POST if "member" in request.POST else None, households=households_for(request.user)
-    )
+    member_form = MemberForm(request.POST if "member" in request.POST else None, user=request.user)
     if request.method == "POST":
         try:
             if "member" in request.POST and member_form.is_valid():
@@ -212,7 +209,7 @@ def _state(cycle: Cycle) -> str:
 @require(Capability.CHANGE_REGISTRY)
 def affected(request: AuthenticatedRequest) -> HttpResponse:
     """Shock mode: report households of the user's areas as affected by an event."""
-    form = AffectedForm(request.POST or None, households=households_for(request.user))
+    form = AffectedForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         assert form.household is not None
         try:

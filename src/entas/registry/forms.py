@@ -10,7 +10,27 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import Relationship, Sex
 from .models import Household, Member
+from .selectors import households_for
 from .services import EDITABLE_FIELDS
+
+
+class HouseholdByKKForm(forms.Form):
+    """A form that names one household of the user's areas by its KK number; ``household`` is it once
+    the form is valid. Subclasses add their fields (and ``field_order`` where the KK is not first)."""
+
+    kk_number = forms.CharField(label=_("KK number"), max_length=16, min_length=16)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.household: Household | None = None
+
+    def clean_kk_number(self) -> str:
+        kk: str = self.cleaned_data["kk_number"].strip()
+        self.household = households_for(self.user).filter(kk_number=kk).select_related("kelurahan").first()
+        if self.household is None:
+            raise forms.ValidationError(_("No household with this KK number in your area."))
+        return kk
 
 
 class HouseholdForm(forms.ModelForm):
