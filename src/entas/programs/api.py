@@ -19,7 +19,6 @@ from .models import Cycle, Membership, Programme
 router = Router(tags=["programmes"])
 cycles_router = Router(tags=["programmes"])
 VIEW = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT)
-STEPS = {"submit", "approve", "disburse", "close", "cancel"}
 
 
 class ProgrammeOut(Schema):
@@ -155,23 +154,9 @@ def cycle_step(request: HttpRequest, cycle_id: int, step: str) -> dict[str, Any]
     """prepare, submit, approve, disburse, retry, close or cancel; the result with the new state."""
     user = _user(request)
     cycle = _cycle(cycle_id)
+    if step not in services.STEPS:
+        raise HttpError(404, "unknown step")
     try:
-        if step == "prepare":
-            result: dict[str, Any] = services.prepare(cycle=cycle, actor=user)
-        elif step == "retry":
-            result = {"retried": services.retry_failed(cycle=cycle, actor=user)}
-        elif step in STEPS:
-            services.transition(cycle=cycle, action=step, actor=user)
-            result = {}
-        else:
-            raise HttpError(404, "unknown step")
+        return services.run_step(cycle=cycle, step=step, actor=user)
     except services.ProgrammeError as exc:
         raise HttpError(400, str(exc)) from exc
-    cycle = _cycle(cycle_id)
-    return {
-        **result,
-        "cycle": cycle.pk,
-        "state": cycle.state,
-        "control_count": cycle.control_count,
-        "control_sum": cycle.control_sum,
-    }

@@ -388,6 +388,32 @@ def prepare(*, cycle: Cycle, actor: User) -> dict[str, Any]:
     return result
 
 
+# The steps of a cycle a person takes, in the order of its life (reconciliation takes a bank file).
+STEPS = ("prepare", "submit", "approve", "disburse", "retry", "close", "cancel")
+
+
+def run_step(*, cycle: Cycle, step: str, actor: User) -> dict[str, Any]:
+    """One of :data:`STEPS` — the same for the pages, the API and the command line: the step's own
+    result (prepare's counts, retry's number) with the cycle's state and envelope after it."""
+    if step == "prepare":
+        result: dict[str, Any] = prepare(cycle=cycle, actor=actor)
+    elif step == "retry":
+        result = {"retried": retry_failed(cycle=cycle, actor=actor)}
+    elif step in STEPS:
+        transition(cycle=cycle, action=step, actor=actor)
+        result = {}
+    else:
+        raise ProgrammeError(_("Unknown step %(step)r.") % {"step": step})
+    cycle.refresh_from_db()
+    return {
+        **result,
+        "cycle": cycle.pk,
+        "state": cycle.state,
+        "control_count": cycle.control_count,
+        "control_sum": cycle.control_sum,
+    }
+
+
 @transaction.atomic
 def transition(*, cycle: Cycle, action: str, actor: User) -> Cycle:
     """submit, approve, disburse, close or cancel a cycle, with the checks each step needs."""

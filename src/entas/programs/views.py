@@ -22,8 +22,6 @@ from .jobs import EXPORTS
 from .models import Cycle, Entitlement, Membership, Payment, Programme, ShockFlag
 
 VIEW = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT)
-# Steps offered on the cycle page, in the order of the cycle's life.
-STEPS = ["prepare", "submit", "approve", "disburse", "retry", "close", "cancel"]
 
 
 @require(VIEW)
@@ -128,7 +126,7 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         Payment.objects.filter(entitlement__cycle=cycle).values_list("status").annotate(n=Count("id")).order_by()
     )
     flagged = Entitlement.objects.filter(cycle=cycle).exclude(flags="")
-    steps = [s for s in STEPS if _offered(cycle, s)]
+    steps = [s for s in services.STEPS if _offered(cycle, s)]
     context = {
         "cycle": cycle,
         "programme": cycle.programme,
@@ -163,24 +161,25 @@ def _offered(cycle: Cycle, step: str) -> bool:
 def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: ReconcileForm) -> HttpResponse | None:
     step = request.POST.get("step", "")
     try:
-        if step == "prepare":
-            result = services.prepare(cycle=cycle, actor=request.user)
-            messages.success(
-                request,
-                _(
-                    "%(entitlements)d entitlements, Rp%(total)s; %(paused)d paused; %(flagged_duplicate)d flagged "
-                    "for a possible duplicate, %(flagged_exclusive)d for an exclusive programme."
+        if step in services.STEPS:
+            result = services.run_step(cycle=cycle, step=step, actor=request.user)
+            if step == "prepare":
+                messages.success(
+                    request,
+                    _(
+                        "%(entitlements)d entitlements, Rp%(total)s; %(paused)d paused; %(flagged_duplicate)d "
+                        "flagged for a possible duplicate, %(flagged_exclusive)d for an exclusive programme."
+                    )
+                    % {**result, "total": f"{result['total']:,}"},
                 )
-                % {**result, "total": f"{result['total']:,}"},
-            )
-            if result["over_budget"]:
-                messages.error(request, _("The total exceeds the remaining budget: it cannot be approved."))
-        elif step == "retry":
-            n = services.retry_failed(cycle=cycle, actor=request.user)
-            messages.success(request, _("%(n)d failed payments put in a retry batch.") % {"n": n})
-        elif step in STEPS:
-            services.transition(cycle=cycle, action=step, actor=request.user)
-            messages.success(request, _("Done: the cycle is now %(state)s.") % {"state": _state(cycle)})
+                if result["over_budget"]:
+                    messages.error(request, _("The total exceeds the remaining budget: it cannot be approved."))
+            elif step == "retry":
+                messages.success(request, _("%(n)d failed payments put in a retry batch.") % {"n": result["retried"]})
+            else:
+                messages.success(
+                    request, _("Done: the cycle is now %(state)s.") % {"state": Cycle.State(result["state"]).label}
+                )
         elif "export" in request.POST:
             fmt = request.POST.get("export", "")
             if not request.user.can(Capability.MANAGE_PROGRAMMES):
@@ -199,11 +198,6 @@ def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: R
     except (services.ProgrammeError, files.FileError) as exc:
         messages.error(request, str(exc))
     return redirect("programs:cycle", pk=cycle.pk)
-
-
-def _state(cycle: Cycle) -> str:
-    cycle.refresh_from_db(fields=["state"])
-    return str(cycle.get_state_display())
 
 
 @require(Capability.CHANGE_REGISTRY)

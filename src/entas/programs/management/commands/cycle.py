@@ -12,8 +12,6 @@ from entas.programs.jobs import export_cycle
 from entas.programs.management.commands.program import actor_named
 from entas.programs.models import Cycle, Programme
 
-STEPS = ["prepare", "submit", "approve", "disburse", "close", "cancel", "retry"]
-
 
 class Command(BaseCommand):
     help = (
@@ -31,7 +29,7 @@ class Command(BaseCommand):
         create.add_argument("programme")
         create.add_argument("--period", required=True)
         parsers = [create]
-        for step in STEPS:
+        for step in services.STEPS:
             p = sub.add_parser(step)
             p.add_argument("cycle", type=int)
             parsers.append(p)
@@ -70,10 +68,6 @@ class Command(BaseCommand):
             cycle = services.create_cycle(programme=programme, period=o["period"], actor=actor)
             return {"cycle": cycle.pk, "number": cycle.number, "state": cycle.state}
         cycle = self._cycle(o["cycle"])
-        if action == "prepare":
-            return {"cycle": cycle.pk, **services.prepare(cycle=cycle, actor=actor), "state": cycle.state}
-        if action == "retry":
-            return {"cycle": cycle.pk, "retried": services.retry_failed(cycle=cycle, actor=actor)}
         if action == "reconcile":
             rows = files.read_results(o["file"], cycle)
             result = services.reconcile(cycle=cycle, results=rows, actor=actor)
@@ -83,10 +77,4 @@ class Command(BaseCommand):
             if not actor.can("programmes.manage"):
                 raise CommandError(f"{actor.username} may not export payment files.")
             return export_cycle(cycle, o["fmt"], o["out"])
-        cycle = services.transition(cycle=cycle, action=action, actor=actor)
-        return {
-            "cycle": cycle.pk,
-            "state": cycle.state,
-            "control_count": cycle.control_count,
-            "control_sum": cycle.control_sum,
-        }
+        return services.run_step(cycle=cycle, step=action, actor=actor)
