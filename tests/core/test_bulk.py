@@ -35,3 +35,32 @@ def test_rows_and_columns_write_the_same(manggar_household: Household) -> None:
         .values_list("name", "birth_date", "created_at", "marital_status", "pregnant")
     )
     assert rows == [(n, dt.date(1990, 1, 1), now, "", None) for n in ("Satu", "Dua", "Tiga")]
+
+
+def test_insert_with_constants_and_uneven_rows(manggar_household: Household) -> None:
+    """Rows given as dicts may leave keys out (the model's default then) and carry their own datetimes;
+    constants are shared by every row. The written rows are what the ORM reads back."""
+    now = timezone.now()
+    earlier = now - dt.timedelta(days=3)
+    rows: list[dict[str, Any]] = [
+        {"nik": "6471010101909011", "name": "Satu", "birth_date": dt.date(1990, 1, 1), "pregnant": False},
+        {"nik": "6471010101909012", "name": "Dua", "birth_date": dt.date(1980, 5, 6), "updated_at": earlier},
+        {"nik": "6471010101909013", "name": "Tiga", "birth_date": dt.date(2001, 2, 3), "_row": 7},
+    ]
+    constants = {"household_id": manggar_household.pk, "sex": "2", "relationship": "3", "created_at": now}
+    assert Inserter(Member).insert(rows, constants) == 3
+    assert Inserter(Member).insert([], constants) == 0
+    got = list(
+        Member.objects.filter(nik__startswith="64710101019090")
+        .order_by("nik")
+        .values_list("name", "sex", "birth_date", "pregnant", "created_at", "household_id")
+    )
+    hid = manggar_household.pk
+    assert got == [
+        ("Satu", "2", dt.date(1990, 1, 1), False, now, hid),
+        ("Dua", "2", dt.date(1980, 5, 6), None, now, hid),
+        ("Tiga", "2", dt.date(2001, 2, 3), None, now, hid),
+    ]
+    updated = dict(Member.objects.filter(nik__startswith="64710101019090").values_list("name", "updated_at"))
+    assert updated["Dua"] == earlier  # its own datetime, adapted per row
+    assert updated["Satu"] >= now and updated["Tiga"] >= now  # left out: the model's default

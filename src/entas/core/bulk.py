@@ -10,6 +10,7 @@ written, with the model's default where a row leaves it out, so the result is wh
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -31,7 +32,8 @@ class Inserter:
     """Insert dict rows into a model's table: ``Inserter(Member).insert(rows)``."""
 
     def __init__(self, model: type[models.Model], *, on_conflict_ignore: bool = False):
-        meta = model._meta
+        meta = self.meta = model._meta
+        self.on_conflict_ignore = on_conflict_ignore
         self.fields = [f for f in meta.concrete_fields if not f.primary_key]
         self.names = [f.attname for f in self.fields]
         self.defaults: list[Any] = []
@@ -93,11 +95,52 @@ class Inserter:
                 cursor.executemany(self.sql, params)
         return n
 
-    def insert(self, rows: Iterable[Mapping[str, Any]]) -> int:
-        params = [self.values(r) for r in rows]
-        if params:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, params)
+    def insert(self, rows: Iterable[Mapping[str, Any]], constants: Mapping[str, Any] | None = None) -> int:
+        """Insert dict rows (a missing key takes the model's default); ``constants`` hold values shared by
+        every row, adapted once. Rows are turned into parameter tuples by one C-level ``itemgetter``:
+        this is the hot path of the registry import."""
+        rows = rows if isinstance(rows, list) else list(rows)
+        if not rows:
+            return 0
+        constants = dict(constants or {})
+        present: set[str] = set().union(*rows)
+        varying = [n for n in self.names if n in present and n not in constants]
+        fixed_names = [n for n in self.names if n not in varying]
+        everything = self.values(constants)  # defaults and constants, adapted, in self.names order
+        position = {name: i for i, name in enumerate(self.names)}
+        tail = tuple(everything[position[n]] for n in fixed_names)
+        # Dates go to the driver as they are (both adapt them); datetimes and JSON need the backend's hand.
+        per_row = {
+            i
+            for i, n in enumerate(varying)
+            if isinstance(self.fields[position[n]], models.DateTimeField | models.JSONField)
+        }
+        defaults = [self.defaults[position[n]] for n in varying]
+        getter = itemgetter(*varying) if len(varying) > 1 else (lambda row: (row[varying[0]],)) if varying else None
+        params: list[tuple[Any, ...]] = []
+        append = params.append
+        for row in rows:
+            try:
+                head = getter(row) if getter else ()
+            except KeyError:
+                head = tuple(row.get(n, d) for n, d in zip(varying, defaults, strict=True))
+            append(head + tail)
+        if per_row:
+            adapters = dict(self.adapters)
+            fix = [(i, adapters[position[varying[i]]]) for i in sorted(per_row)]
+            for k, values in enumerate(params):
+                cells = list(values)
+                for i, adapt in fix:
+                    if cells[i] is not None:
+                        cells[i] = adapt(cells[i])
+                params[k] = tuple(cells)
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(self.fields[position[n]].column) for n in [*varying, *fixed_names])
+        sql = f"INSERT INTO {qn(self.meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(self.names))})"  # noqa: S608
+        if self.on_conflict_ignore:
+            sql += " ON CONFLICT DO NOTHING"
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
         return len(params)
 
 

@@ -49,9 +49,10 @@ from .validation import validate_family, validate_household, validate_member
 if TYPE_CHECKING:
     from entas.accounts.models import User
 
-BATCH_ROWS = 10_000
+BATCH_ROWS = 20_000
 HOUSEHOLD_LOOKUP = list(dict.fromkeys(["id", "kk_number", "kelurahan_id", "version", *HOUSEHOLD_FIELDS]))
-MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", "name_key", "name_key_rev", *MEMBER_FIELDS]))
+MEMBER_COMPARED = [*MEMBER_FIELDS, "name_key", "name_key_rev"]
+MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", *MEMBER_COMPARED]))
 
 
 @dataclass
@@ -172,28 +173,27 @@ class Importer:
         household_positions = [self.index[c.name] for c in self.household_columns]
         self.household_raw = [(c.name, self.index[c.name]) for c in self.household_columns]
         self.household_cells = operator.itemgetter(*household_positions) if household_positions else (lambda row: ())
-        # Parsed values are cached per column: codes, yes/no answers, numbers and dates repeat endlessly.
-        self.household_parsers: list[tuple[Any, int, dict[str, Any]]] = [
-            (c, self.index[c.name], {}) for c in self.household_columns
-        ]
-        self.member_parsers: list[tuple[Any, int, dict[str, Any]]] = [
-            (c, self.index[c.name], {}) for c in self.member_columns
-        ]
-        batch: list[Family] = []
-        batch_rows = 0
+        self.household_parser = CellParser(self.household_columns, self.index)
+        self.member_parser = CellParser(self.member_columns, self.index)
         try:
-            for family in self._families(source.rows):
-                batch.append(family)
-                batch_rows += len(family.rows)
-                if batch_rows >= BATCH_ROWS:
-                    self._process(batch)
-                    batch, batch_rows = [], 0
-            if batch:
+            for batch in self._batches(source.rows):
                 self._process(batch)
         finally:
             if self._rejections is not None:
                 self._rejections.close()
         return self.summary
+
+    def _batches(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[Family]]:
+        batch: list[Family] = []
+        batch_rows = 0
+        for family in self._families(rows):
+            batch.append(family)
+            batch_rows += len(family.rows)
+            if batch_rows >= BATCH_ROWS:
+                yield batch
+                batch, batch_rows = [], 0
+        if batch:
+            yield batch
 
     def _families(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[Family]:
         current: Family | None = None
@@ -231,16 +231,16 @@ class Importer:
                     number,
                 )
         # Household values from the first row.
+        values, issues = self.household_parser.parse(first)
+        for message in issues:
+            family.reject(message, first_row)
         family.household.update(self.household_blank)
-        for column, i, cache in self.household_parsers:
-            value, issue = _parse(column, first[i], cache)
-            if issue:
-                family.reject(issue.message, first_row)
-            elif column.name.startswith("prog_"):
+        for name, value in values.items():
+            if name.startswith("prog_"):
                 if value:
-                    family.programmes[column.name[5:]] = value
-            elif column.name != "kelurahan_code":
-                family.household[column.name] = value
+                    family.programmes[name[5:]] = value
+            elif name != "kelurahan_code":
+                family.household[name] = value
         code = first[self.index["kelurahan_code"]].strip()
         if code:
             kelurahan_id = self.kelurahan.get(code)
@@ -253,13 +253,13 @@ class Importer:
             family, first_row, validate_household(family.household, today=self.today, known_kecamatan=self.kecamatan)
         )
         # Members, one per row.
+        parse, blank = self.member_parser.parse, self.member_blank
         for number, cells in family.rows:
-            member: dict[str, Any] = {"_row": number, **self.member_blank}
-            for column, i, cache in self.member_parsers:
-                value, issue = _parse(column, cells[i], cache)
-                if issue:
-                    family.reject(issue.message, number)
-                member[column.name] = value
+            member, issues = parse(cells)
+            for message in issues:
+                family.reject(message, number)
+            member["_row"] = number
+            member.update(blank)
             nik = member.get("nik")
             if nik:
                 if nik in self.seen_nik:
@@ -289,16 +289,23 @@ class Importer:
         members: dict[str, dict[str, Any]] = {}
         if accepted:
             # One lookup per table for the whole batch, shared by the checks and the writes.
-            households = {
-                h["kk_number"]: h
-                for h in Household.objects.filter(kk_number__in=[f.kk for f in accepted]).values(*HOUSEHOLD_LOOKUP)
-            }
-            members = {
-                m["nik"]: m
-                for m in Member.objects.filter(nik__in=[m["nik"] for f in accepted for m in f.members]).values(
-                    *MEMBER_LOOKUP, "household__kk_number"
-                )
-            }
+            # A bare existence query first: a new file's batch (the bulk of a large import) finds nothing
+            # and skips the ORM lookups, whose per-value cost is that of the whole write.
+            kks = _existing(Household, "kk_number", [f.kk for f in accepted])
+            niks = _existing(Member, "nik", [m["nik"] for f in accepted for m in f.members])
+            households = (
+                {h["kk_number"]: h for h in Household.objects.filter(kk_number__in=kks).values(*HOUSEHOLD_LOOKUP)}
+                if kks
+                else {}
+            )
+            members = (
+                {
+                    m["nik"]: m
+                    for m in Member.objects.filter(nik__in=niks).values(*MEMBER_LOOKUP, "household__kk_number")
+                }
+                if niks
+                else {}
+            )
             self._check_against_registry(accepted, households, members)
         for family in batch:
             if family.rejected:
@@ -374,9 +381,7 @@ class Importer:
             values = {**family.household, "kelurahan_id": family.kelurahan_id}
             old = existing.get(family.kk)
             if old is None:
-                new_households.append(
-                    {**values, "registration_source": self.source, "created_at": now, "updated_at": now}
-                )
+                new_households.append(values)
                 continue
             changed = [k for k, v in values.items() if old[k] != v]
             if changed:
@@ -391,7 +396,9 @@ class Importer:
         self.summary.households_updated += len(household_updates)
         household_ids = {kk: h["id"] for kk, h in existing.items()}
         if write and new_households:
-            Inserter(Household).insert(new_households)
+            Inserter(Household).insert(
+                new_households, {"registration_source": self.source, "created_at": now, "updated_at": now}
+            )
             household_ids.update(
                 Household.objects.filter(kk_number__in=[h["kk_number"] for h in new_households]).values_list(
                     "kk_number", "pk"
@@ -410,14 +417,14 @@ class Importer:
         for family in families:
             household_id = household_ids.get(family.kk)
             for row in family.members:
-                values = {k: row[k] for k in MEMBER_FIELDS}
-                values["name_key"] = key = name_key(values["name"])
-                values["name_key_rev"] = key[::-1]
-                old = members.get(values["nik"])
+                row["name_key"] = key = name_key(row["name"])
+                row["name_key_rev"] = key[::-1]
+                old = members.get(row["nik"]) if members else None
                 if old is None:
-                    new_members.append({**values, "household_id": household_id, "created_at": now, "updated_at": now})
-                    self.summary.inserted += 1
+                    row["household_id"] = household_id
+                    new_members.append(row)  # the parsed row is the insert's row: no copy
                     continue
+                values = {k: row[k] for k in MEMBER_COMPARED}
                 changed = [k for k, v in values.items() if old[k] != v]
                 if changed:
                     member_fields.update(changed)
@@ -433,10 +440,11 @@ class Importer:
             receipts += [
                 {"household_id": household_id, "programme": p, "month": m} for p, m in family.programmes.items()
             ]
+        self.summary.inserted += len(new_members)
         if not write:
             return
         if new_members:
-            Inserter(Member).insert(new_members)
+            Inserter(Member).insert(new_members, {"created_at": now, "updated_at": now})
             # Each new member's first membership, written by the database from the rows just inserted.
             niks_new = [m["nik"] for m in new_members]
             qn = connection.ops.quote_name
@@ -487,14 +495,70 @@ class Importer:
         self.summary.rejected += len(family.rows)
 
 
-def _parse(column: Any, raw: str, cache: dict[str, tuple[Any, Issue | None]]) -> tuple[Any, Issue | None]:
-    """parse_value with a per-column cache; free-text columns (unique values) skip the cache."""
-    if column.kind == "text":
-        return parse_value(column, raw)
-    hit = cache.get(raw)
-    if hit is None:
-        hit = cache[raw] = parse_value(column, raw)
-    return hit
+_MISS = object()
+
+
+class CellParser:
+    """Parses the cells of some columns of a row into a dict of values and a list of messages.
+
+    Coded, yes/no, number, month and date cells repeat endlessly: their good values are cached per
+    column, so most cells cost one C-level dict lookup. Free text and cache misses go through
+    parse_value, which names the column and the value in every message.
+    """
+
+    def __init__(self, columns: list[Any], index: dict[str, int]) -> None:
+        self.coded = [c for c in columns if c.kind != "text"]
+        self.names = [c.name for c in self.coded]
+        self.cells = _getter([index[c.name] for c in self.coded])
+        self.caches: list[dict[str, Any]] = [{} for _ in self.coded]
+        self.text = [(c, index[c.name]) for c in columns if c.kind == "text"]
+
+    def parse(self, cells: list[str]) -> tuple[dict[str, Any], list[str]]:
+        raw = self.cells(cells)
+        values = [cache.get(r, _MISS) for cache, r in zip(self.caches, raw, strict=True)]
+        issues: list[str] = []
+        if _MISS in values:
+            for k, value in enumerate(values):
+                if value is _MISS:
+                    value, issue = parse_value(self.coded[k], raw[k])
+                    if issue:
+                        issues.append(issue.message)
+                    else:
+                        self.caches[k][raw[k]] = value
+                    values[k] = value
+        parsed = dict(zip(self.names, values, strict=True))
+        for column, i in self.text:
+            value, issue = parse_value(column, cells[i])
+            if issue:
+                issues.append(issue.message)
+            parsed[column.name] = value
+        return parsed, issues
+
+
+LOOKUP_CHUNK = 900  # under SQLite's older 999-variable limit
+
+
+def _existing(model: Any, column: str, keys: list[str]) -> list[str]:
+    """The ``keys`` already in ``model``'s ``column`` (a unique, indexed text column): raw SQL in chunks."""
+    qn = connection.ops.quote_name
+    found: list[str] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            cursor.execute(
+                f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} "  # noqa: S608 (names from the model)
+                f"WHERE {qn(column)} IN ({', '.join(['%s'] * len(chunk))})",
+                chunk,
+            )
+            found += [row[0] for row in cursor.fetchall()]
+    return found
+
+
+def _getter(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at ``positions`` of a row, as a tuple (an itemgetter that also handles 0 and 1 positions)."""
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    return lambda row: tuple(row[i] for i in positions)
 
 
 def _jsonable(values: Any) -> Any:

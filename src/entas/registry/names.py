@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -49,6 +50,7 @@ TITLES = {
 PATRONYMIC = {"bin", "binti", "bt", "bn"}
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat: the import keys a million rows
 def name_key(name: str) -> str:
     """``"Hj. Siti Aminah, S.Pd."`` → ``"siti aminah"``: folded, titles removed, spaces collapsed.
 
