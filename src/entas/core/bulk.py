@@ -9,6 +9,9 @@ written, with the model's default where a row leaves it out, so the result is wh
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
@@ -76,24 +79,45 @@ class Inserter:
         if len(lengths) > 1:
             raise ValueError("columns of different lengths")
         n = lengths.pop() if lengths else 0
-        fixed = self.values(dict(constants or {}))  # defaults and constants, adapted
+        constants = dict(constants or {})
         positions = {name: i for i, name in enumerate(self.names)}
-        varying = [(positions[name], values) for name, values in columns.items()]
         adapters = dict(self.adapters)
-        for index, _values in varying:
-            if index in adapters:
-                raise ValueError(f"{self.names[index]}: dates and JSON go in constants or insert()")
-        template = list(fixed)
-        params = []
-        for i in range(n):
-            row = template.copy()
-            for index, values in varying:
-                row[index] = values[i]
-            params.append(row)
-        if params:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, params)
+        for name in columns:
+            if positions[name] in adapters:
+                raise ValueError(f"{name}: dates and JSON go in constants or insert()")
+        varying = list(columns)
+        fixed_names = [name for name in self.names if name not in columns]
+        if not n:
+            return 0
+        if connection.vendor == "postgresql" and not self.on_conflict_ignore:
+            self._copy_columns(
+                columns, {name: constants.get(name, self.defaults[positions[name]]) for name in fixed_names}
+            )
+            return n
+        fixed = self.values(constants)  # defaults and constants, adapted
+        tail = tuple(fixed[positions[name]] for name in fixed_names)
+        self._write([*varying, *fixed_names], [row + tail for row in zip(*columns.values(), strict=True)])
         return n
+
+    def _copy_columns(self, columns: Mapping[str, Sequence[Any]], constants: Mapping[str, Any]) -> None:
+        """PostgreSQL: the columns as one CSV block written by Arrow (C++), into one COPY; constants as
+        their text (the same for every row)."""
+        import pyarrow as pa
+        from pyarrow import csv as pacsv
+
+        n = len(next(iter(columns.values())))
+        arrays = {name: pa.array(values) for name, values in columns.items()}
+        for name, value in constants.items():
+            arrays[name] = pa.array([_copy_text(value)] * n, type=pa.string())
+        buffer = io.BytesIO()
+        pacsv.write_csv(pa.table(arrays), buffer, write_options=pacsv.WriteOptions(include_header=False))
+        qn = connection.ops.quote_name
+        by_name = {f.attname: f for f in self.fields}
+        names = ", ".join(qn(by_name[name].column) for name in arrays)
+        with connection.cursor() as cursor:
+            sql = f"COPY {qn(self.meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv)"
+            with cursor.cursor.copy(sql) as copy:
+                copy.write(buffer.getvalue())
 
     def insert(self, rows: Iterable[Mapping[str, Any]], constants: Mapping[str, Any] | None = None) -> int:
         """Insert dict rows (a missing key takes the model's default); ``constants`` hold values shared by
@@ -134,14 +158,40 @@ class Inserter:
                     if cells[i] is not None:
                         cells[i] = adapt(cells[i])
                 params[k] = tuple(cells)
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(self.fields[position[n]].column) for n in [*varying, *fixed_names])
-        sql = f"INSERT INTO {qn(self.meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(self.names))})"  # noqa: S608
-        if self.on_conflict_ignore:
-            sql += " ON CONFLICT DO NOTHING"
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+        self._write([*varying, *fixed_names], params)
         return len(params)
+
+    def _write(self, names: Sequence[str], params: Sequence[Sequence[Any]]) -> None:
+        """Write parameter rows whose cells follow ``names``: PostgreSQL's COPY (several times faster
+        than any INSERT), or one executemany (SQLite, and PostgreSQL when conflicts are to be ignored,
+        which COPY cannot do)."""
+        qn = connection.ops.quote_name
+        by_name = {f.attname: f for f in self.fields}
+        columns = ", ".join(qn(by_name[n].column) for n in names)
+        table = qn(self.meta.db_table)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql" and not self.on_conflict_ignore:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in params:
+                        copy.write_row(row)
+                return
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
+            if self.on_conflict_ignore:
+                sql += " ON CONFLICT DO NOTHING"
+            cursor.executemany(sql, params)
+
+
+def _copy_text(value: Any) -> str | None:
+    """A constant as PostgreSQL reads it from CSV (None stays NULL)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):  # and datetimes, with their time zone
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
 
 
 def update_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, Mapping[str, Any]]]) -> int:

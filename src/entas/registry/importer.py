@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -319,6 +319,7 @@ class Importer:
                     self._apply(good, households, members, write=True)
         self.summary.warnings += sum(f.warnings for f in good)
         self.progress(sum(len(f.rows) for f in batch))
+        reset_queries()  # with debug on, Django keeps every query's text: a long import would hoard them
 
     def _check_against_registry(
         self, families: list[Family], households: dict[str, dict[str, Any]], members: dict[str, dict[str, Any]]

@@ -1,4 +1,4 @@
-"""Reading the registry into column arrays for the PMT, set-based and in id-ordered chunks."""
+"""Reading the registry into column arrays for the PMT and the rule language (entas.core.columnar)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import FieldDoesNotExist
-from django.db import connections
-from django.db.models import BooleanField, Case, CharField, DateField, DateTimeField, Q, QuerySet, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from entas.core.columnar import read_columns
 from entas.registry.models import Household, Member
 
 from . import pmt
@@ -28,47 +26,18 @@ HOUSEHOLD_FIELDS = [
 MEMBER_FIELDS = ["household_id", "birth_date", "sex", "relationship", "diploma", "worked", "disabled"]
 
 
-def with_disability(members: QuerySet[Member]) -> QuerySet[Member]:
-    """Members annotated with ``disabled``: a lot of difficulty, or none possible, in some Washington Group
-    domain — computed by the database, so one column travels instead of ten."""
+def disability_condition() -> Q:
+    """A lot of difficulty, or none possible, in some Washington Group domain."""
     condition = Q()
     for item in pmt.DIFFICULTY:
         condition |= Q(**{f"{item}__in": ["3", "4"]})
-    return members.annotate(
-        disabled=Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
-    )
+    return condition
 
 
-CHUNK = 100_000
-
-
-def columns(qs: QuerySet[Any], fields: list[str]) -> dict[str, np.ndarray]:
-    """The columns of a queryset as numpy object arrays: one SQL query (the ORM builds it, with the
-    user's area filter), fetched in chunks by the driver without building model rows."""
-    # Dates travel as ISO text: the driver's date objects cost ~1.4 µs each to build and another
-    # ~1.5 µs each to turn into datetime64, ISO strings ~0.07 µs (measured on a million members).
-    dates = {f: f"{f}__iso" for f in fields if _is_date(qs.model, f)}
-    if dates:
-        qs = qs.annotate(**{alias: Cast(f, CharField()) for f, alias in dates.items()})
-    query = qs.order_by().values_list(*(dates.get(f, f) for f in fields))
-    sql, params = query.query.get_compiler(using=qs.db).as_sql()
-    parts: dict[str, list[np.ndarray]] = {f: [] for f in fields}
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(CHUNK):
-            for name, values in zip(fields, zip(*rows, strict=True), strict=True):
-                array = np.empty(len(values), dtype=object)
-                array[:] = values
-                parts[name].append(array)
-    return {f: np.concatenate(v) if v else np.empty(0, dtype=object) for f, v in parts.items()}
-
-
-def _is_date(model: Any, name: str) -> bool:
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return isinstance(field, DateField) and not isinstance(field, DateTimeField)
+def of_households(rows: QuerySet[Any], households: QuerySet[Household]) -> QuerySet[Any]:
+    """The rows (members, scores, …) of ``households``; no join when that is every household (the
+    city-wide read, where the join costs more than reading the rows)."""
+    return rows.filter(household__in=households) if households.query.has_filters() else rows
 
 
 def ages(births: np.ndarray, today: dt.date) -> np.ndarray:
@@ -99,7 +68,7 @@ def registry_arrays(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(household ids, household sizes, PMT features) for the households of ``households``."""
     today = today or timezone.localdate()
-    h = columns(households, [*HOUSEHOLD_FIELDS, "kelurahan__parent__code"])
+    h = read_columns(households, [*HOUSEHOLD_FIELDS, "kelurahan__parent__code"])
     if h["id"].size == 0:
         return np.array([], dtype=np.int64), np.array([]), {}
     h["kecamatan"] = h.pop("kelurahan__parent__code")
@@ -108,7 +77,11 @@ def registry_arrays(
         h[name] = flags(h[name])
     for name in ("floor_area_m2", "cattle", "goats"):
         h[name] = numbers(h[name])
-    m = columns(with_disability(Member.objects.filter(household__in=households, exited_on__isnull=True)), MEMBER_FIELDS)
+    m = read_columns(
+        of_households(Member.objects.filter(exited_on__isnull=True), households),
+        MEMBER_FIELDS,
+        conditions={"disabled": disability_condition()},
+    )
     order = np.argsort(ids)
     ids_sorted = ids[order]
     household_index = order[np.searchsorted(ids_sorted, m["household_id"].astype(np.int64))]
@@ -168,7 +141,7 @@ def rule_arrays(
     from .models import HouseholdScore
 
     today = today or timezone.localdate()
-    raw = columns(households, RULE_HOUSEHOLD_FIELDS)
+    raw = read_columns(households, RULE_HOUSEHOLD_FIELDS)
     ids = raw["id"].astype(np.int64)
     n = ids.size
     order = np.argsort(ids)
@@ -177,23 +150,25 @@ def rule_arrays(
     def position(values: np.ndarray) -> np.ndarray:
         return order[np.searchsorted(ids_sorted, np.asarray(values).astype(np.int64))] if n else np.empty(0, int)
 
-    m = columns(
-        with_disability(Member.objects.filter(household__in=households, exited_on__isnull=True)), RULE_MEMBER_FIELDS
+    m = read_columns(
+        of_households(Member.objects.filter(exited_on__isnull=True), households),
+        RULE_MEMBER_FIELDS,
+        conditions={"disabled": disability_condition()},
     )
     household_index = position(m["household_id"])
     size = np.bincount(household_index, minlength=n).astype(float)
     desil = np.full(n, np.nan)
     predicted = np.full(n, np.nan)
     if model_id is not None:
-        scores = columns(
-            HouseholdScore.objects.filter(model_id=model_id, household__in=households),
+        scores = read_columns(
+            of_households(HouseholdScore.objects.filter(model_id=model_id), households),
             ["household_id", "desil", "predicted_consumption"],
         )
         at = position(scores["household_id"])
         desil[at] = scores["desil"].astype(float)
         predicted[at] = scores["predicted_consumption"].astype(float)
-    receipts = columns(
-        ProgrammeReceipt.objects.filter(household__in=households, programme__in=["pkh", "bpnt"]),
+    receipts = read_columns(
+        of_households(ProgrammeReceipt.objects.filter(programme__in=["pkh", "bpnt"]), households),
         ["household_id", "programme"],
     )
     receives = {}

@@ -1,0 +1,193 @@
+"""Reading a queryset into numpy columns, for whole-registry computations (scoring, rule previews).
+
+The cost of reading a million members is not the database's: it is the Python object the driver
+builds for every cell (and the tuple for every row). So the database does the packing: one query
+(the ORM builds it, with the user's area filter) aggregates the rows into a few long strings —
+
+* one string of fixed-width records for the fields whose width is known: non-negative integers
+  (ids, counts; 12 digits), dates (10 characters), yes/no fields and ``conditions`` (1 character),
+  and coded fields (1 character: the code itself, or its position among the field's choices);
+* one separator-joined string per other field (text, decimals, related lookups),
+
+and numpy cuts them apart with vectorised operations. The aggregates of one query see the rows in the
+same order, so the columns line up. Results:
+
+* integers → ``int64`` (``float64`` with NaN where a value is NULL);
+* yes/no and conditions → ``bool`` (NULL is no);
+* coded fields → fixed-width ``str`` arrays, ``""`` where NULL, blank or not one of the codes;
+* dates → ISO strings (``"NaT"`` where NULL), ready for ``astype("datetime64[D]")``;
+* decimals → ``float64`` (NaN where NULL); other fields → object arrays of ``str`` (``None`` where NULL).
+
+The strings are as large as the data (about 30 bytes per member); a province of tens of millions
+would read in slices of ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Aggregate, Case, CharField, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce, Substr
+
+DIGITS = 12  # non-negative integers up to 10^12
+NULL = "\x1e"  # a NULL among separator-joined values
+SEPARATOR = "\x1f"
+BLANK = "."  # a packed code that is NULL, blank or unknown
+INTEGER_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+)
+
+
+class Joined(Func):
+    """Text pieces joined flat (``a || b || …``): Django's Concat nests a pair per piece, and SQLite's
+    parser overflows at forty. PostgreSQL's CONCAT takes up to 100 arguments."""
+
+    arg_joiner = " || "
+    template = "(%(expressions)s)"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CONCAT(%(expressions)s)", arg_joiner=", ", **extra)
+
+
+class ZeroPadded(Func):
+    """A non-negative integer as exactly DIGITS digits; NULL as DIGITS dashes."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite's PRINTF writes NULL as 0, so NULL is tested first; %% for the driver's parameter style.
+        sql, params = compiler.compile(self.source_expressions[0])
+        null = "-" * DIGITS
+        return f"CASE WHEN ({sql}) IS NULL THEN '{null}' ELSE PRINTF('%%0{DIGITS}d', {sql}) END", [*params, *params]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"COALESCE(LPAD(({sql})::text, {DIGITS}, '0'), '{'-' * DIGITS}')", params
+
+
+class TextAggregate(Aggregate):
+    """All values of a text expression joined by a separator, in row order."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="STRING_AGG", **extra)
+
+
+@dataclass
+class _Piece:
+    name: str
+    kind: str  # int | flag | char | code | date
+    width: int
+    codes: list[str] = field(default_factory=list)
+
+
+def read_columns(
+    qs: QuerySet[Any], fields: list[str], *, conditions: dict[str, Q] | None = None
+) -> dict[str, np.ndarray]:
+    """The ``fields`` of the rows of ``qs`` (and ``conditions``: name → Q evaluated by the database) as
+    numpy arrays; see the module documentation for the types."""
+    conditions = conditions or {}
+    fields = [*fields, *(name for name in conditions if name not in fields)]
+    pieces: list[_Piece] = []
+    expressions: list[Any] = []
+    separate: dict[str, tuple[str, Any]] = {}  # name → (kind, expression)
+    for name in fields:
+        model_field = _field(qs.model, name)
+        if name in conditions:
+            pieces.append(_Piece(name, "flag", 1))
+            expressions.append(Case(When(conditions[name], then=Value("1")), default=Value("0")))
+        elif isinstance(model_field, models.BooleanField):
+            pieces.append(_Piece(name, "flag", 1))
+            expressions.append(Case(When(**{name: True}, then=Value("1")), default=Value("0")))
+        elif model_field is not None and model_field.choices:
+            codes = [str(k) for k, _label in model_field.choices]
+            if all(len(code) == 1 for code in codes):  # the code itself (cheapest for the database)
+                pieces.append(_Piece(name, "char", 1, codes))
+                expressions.append(Substr(Joined(Coalesce(name, Value("")), Value(BLANK)), 1, 1))
+            else:  # the code's position among the choices, as one character
+                pieces.append(_Piece(name, "code", 1, codes))
+                whens = [When(**{name: code}, then=Value(chr(65 + i))) for i, code in enumerate(codes)]
+                expressions.append(Case(*whens, default=Value(BLANK)))
+        elif isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
+            pieces.append(_Piece(name, "date", 10))
+            expressions.append(Coalesce(Cast(name, CharField()), Value("NaT".ljust(10))))
+        elif isinstance(model_field, INTEGER_FIELDS) or (
+            isinstance(model_field, models.ForeignKey) and isinstance(model_field.target_field, INTEGER_FIELDS)
+        ):
+            pieces.append(_Piece(name, "int", DIGITS))
+            expressions.append(ZeroPadded(name))
+        else:
+            kind = "float" if isinstance(model_field, models.FloatField | models.DecimalField) else "text"
+            separate[name] = (kind, Coalesce(Cast(name, CharField()), Value(NULL)))
+    aggregates: dict[str, Any] = {}
+    if expressions:
+        aggregates["_packed"] = TextAggregate(Joined(*expressions), Value(""))
+    for i, (_kind, expression) in enumerate(separate.values()):
+        aggregates[f"_separate_{i}"] = TextAggregate(expression, Value(SEPARATOR))
+    result = qs.order_by().aggregate(**aggregates) if aggregates else {}
+    out: dict[str, np.ndarray] = {}
+    if expressions:
+        out.update(_unpack(result["_packed"] or "", pieces))
+    for i, (name, (kind, _expression)) in enumerate(separate.items()):
+        out[name] = _split(result[f"_separate_{i}"], kind)
+    return {name: out[name] for name in fields}
+
+
+def _unpack(packed: str, pieces: list[_Piece]) -> dict[str, np.ndarray]:
+    width = sum(p.width for p in pieces)
+    raw = np.frombuffer(packed.encode("ascii", "replace"), dtype=np.uint8)
+    if raw.size % width:
+        raise ValueError(f"packed columns: {raw.size} bytes are not whole records of {width}")
+    chars = raw.reshape(-1, width)
+    n = chars.shape[0]
+    out: dict[str, np.ndarray] = {}
+    at = 0
+    for piece in pieces:
+        cells = chars[:, at : at + piece.width]
+        at += piece.width
+        if piece.kind == "int":
+            null = cells[:, 0] == ord("-")
+            digits = np.where(null[:, None], ord("0"), cells).astype(np.int64) - ord("0")
+            values = digits @ (10 ** np.arange(DIGITS - 1, -1, -1, dtype=np.int64))
+            out[piece.name] = np.where(null, np.nan, values) if null.any() else values
+        elif piece.kind == "flag":
+            out[piece.name] = cells[:, 0] == ord("1")
+        elif piece.kind == "date":
+            text = np.ascontiguousarray(cells).view("S10").reshape(n).astype("<U10")
+            out[piece.name] = np.where(text == "NaT".ljust(10), "NaT", text)
+        else:
+            lookup = np.full(256, "", dtype=f"<U{max(len(c) for c in piece.codes)}")
+            for i, code in enumerate(piece.codes):
+                lookup[ord(code) if piece.kind == "char" else 65 + i] = code
+            out[piece.name] = lookup[cells[:, 0]]
+    return out
+
+
+def _split(joined: str | None, kind: str) -> np.ndarray:
+    if not joined:
+        return np.empty(0, dtype=float if kind == "float" else object)
+    values = np.array(joined.split(SEPARATOR), dtype=object)
+    null = values == NULL
+    if kind == "float":
+        values[null] = "nan"
+        return values.astype(float)
+    values[null] = None
+    return values
+
+
+def _field(model: Any, name: str) -> Any:
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
