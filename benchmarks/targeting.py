@@ -14,6 +14,7 @@ Targets (issue 6): scoring + ranking under 5 s end to end; rule preview under 2 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ def main() -> None:
     from django.core.management import call_command
 
     from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
-    from entas.targeting import services
+    from entas.targeting import data, services
     from entas.targeting.rules import compile_rule
 
     households = int(args.members / 3.05)
@@ -55,22 +56,26 @@ def main() -> None:
     scoring = time.perf_counter() - start
 
     from entas.registry.models import Household
-    from entas.targeting.data import rule_arrays
 
     rule = "desil <= 4 and count(members, age < 18 and not in_school) >= 1"
-    h, m = rule_arrays(Household.objects.all(), model_id=model.pk)
+    h, m = data.rule_arrays(Household.objects.all(), model_id=model.pk)
     compiled = compile_rule(rule)
     start = time.perf_counter()
     eligible = compiled.evaluate(h, m)
     in_memory = time.perf_counter() - start
+    data._CACHE.clear()  # the preview reads its columns from the database, as in a fresh server process
     start = time.perf_counter()
     result = services.preview(expression=rule, benefit=300_000, model=model)
     end_to_end = time.perf_counter() - start
     start = time.perf_counter()
-    services.preview(expression="desil <= 3 and any(members, disabled)", benefit=300_000, model=model)
+    services.preview(expression=rule.replace("<= 4", "<= 3"), benefit=300_000, model=model)
     warm = time.perf_counter() - start
+    start = time.perf_counter()
+    services.preview(expression="desil <= 3 and any(members, disabled)", benefit=300_000, model=model)
+    new_field = time.perf_counter() - start
     call_command("check", verbosity=0)
-    print(f"city: {summary['households']:,} households, {m['household'].size:,} members")
+    db = "PostgreSQL" if "postgres" in os.environ.get("ENTAS_DATABASE_URL", "") else "SQLite"
+    print(f"city: {summary['households']:,} households, {m['household'].size:,} members; database: {db}")
     print(f"floor (numpy {households:,} x {width} matrix-vector product): {floor * 1000:8.1f} ms")
     print(f"PMT scoring + desil ranking, end to end from the database: {scoring:8.2f} s (target < 5 s)")
     print(
@@ -78,10 +83,11 @@ def main() -> None:
         f"{in_memory / floor:.2f}x floor ({int(eligible.sum()):,} eligible)"
     )
     print(
-        f"rule preview end to end, cold (arrays read from the database): {end_to_end:8.2f} s (target < 2 s; "
+        f"rule preview end to end, cold (columns read from the database): {end_to_end:8.2f} s (target < 2 s; "
         f"{result['selected_households']:,} households)"
     )
-    print(f"rule preview end to end, warm (unchanged registry, cached arrays): {warm:8.2f} s")
+    print(f"rule preview, same fields again (unchanged registry, cached columns): {warm:8.2f} s")
+    print(f"rule preview naming a field not read yet (reads that column only):    {new_field:8.2f} s")
 
 
 if __name__ == "__main__":

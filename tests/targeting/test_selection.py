@@ -222,3 +222,51 @@ def test_the_command_records_a_musyawarah_decision(city: None, operator_manggar:
         ]["community_added"]
         == 1
     )
+
+
+@pytest.mark.django_db
+def test_rule_arrays_read_only_what_a_rule_names_and_agree_with_the_full_read(
+    city: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entas.targeting import data
+
+    full_h, full_m = data.rule_arrays(Household.objects.all(), model_id=None)
+    read: list[list[str]] = []
+    real = data.read_columns
+
+    def spy(qs: Any, fields: list[str], **kwargs: Any) -> Any:
+        read.append(list(fields))
+        return real(qs, fields, **kwargs)
+
+    monkeypatch.setattr(data, "read_columns", spy)
+    rule_data = data.RuleData(Household.objects.all(), model_id=None, names={"dtsen_desil", "in_school"})
+    h, m = rule_data.arrays({"dtsen_desil", "in_school"})
+    assert set(h) == {"id", "size", "kelurahan", "dtsen_desil"} and set(m) == {"household", "in_school"}
+    fetched = {f for fields in read for f in fields}
+    assert "birth_date" not in fetched and "has_car" not in fetched and "desil_city" in fetched
+    for name, values in h.items():
+        np.testing.assert_array_equal(values, full_h[name])
+    for name, values in m.items():
+        np.testing.assert_array_equal(values, full_m[name])
+    read.clear()
+    rule_data.arrays({"dtsen_desil", "age"})  # what was read stays; only the age is read now
+    assert [f for fields in read for f in fields] == ["id", "birth_date"]
+    np.testing.assert_array_equal(rule_data.m["age"], full_m["age"])
+
+
+@pytest.mark.django_db
+def test_a_change_that_escapes_the_token_is_read_afresh(city: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows that no longer line up with the cached ones (a bulk change that left the change token as
+    it was) make the cache read everything again instead of mixing old and new rows."""
+    from entas.registry.models import Member
+    from entas.targeting import data
+
+    data._CACHE.clear()
+    monkeypatch.setattr(data, "change_token", lambda model_id: ("unchanged",))
+    h, _m = data.cached_rule_arrays(Household.objects.all(), scope="all", model_id=None, names={"size"})
+    gone = Member.objects.filter(relationship="3").order_by("id").first()
+    assert gone is not None
+    Member.objects.filter(pk=gone.pk).update(exited_on=dt.date.today())
+    h2, m2 = data.cached_rule_arrays(Household.objects.all(), scope="all", model_id=None, names={"size", "female"})
+    assert m2["female"].size == m2["household"].size == Member.objects.filter(exited_on__isnull=True).count()
+    assert h2["size"].sum() == h["size"].sum() - 1

@@ -15,7 +15,7 @@ same order, so the columns line up. Results:
 * integers → ``int64`` (``float64`` with NaN where a value is NULL);
 * yes/no and conditions → ``bool`` (NULL is no);
 * coded fields → fixed-width ``str`` arrays, ``""`` where NULL, blank or not one of the codes;
-* dates → ISO strings (``"NaT"`` where NULL), ready for ``astype("datetime64[D]")``;
+* dates → ``datetime64[D]`` (NaT where NULL);
 * decimals → ``float64`` (NaN where NULL); other fields → object arrays of ``str`` (``None`` where NULL).
 
 The strings are as large as the data (about 30 bytes per member); a province of tens of millions
@@ -24,18 +24,26 @@ would read in slices of ids.
 
 from __future__ import annotations
 
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import Aggregate, Case, CharField, Func, Q, QuerySet, Value, When
+from django.db import connections, models
+from django.db.models import Aggregate, Case, CharField, Func, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce, Substr
 
 DIGITS = 12  # non-negative integers up to 10^12
 NULL = "\x1e"  # a NULL among separator-joined values
 SEPARATOR = "\x1f"
+MAX_WORKERS = 4  # parallel slices of one read (at most the machine's CPUs)
+# Where slices run in parallel: PostgreSQL runs each on its own backend (a million members read in 0.6×
+# the time on 2 cores). SQLite connections of one process contend inside the library (measured 1.5×
+# slower in slices), so SQLite reads in one query.
+PARALLEL_VENDORS = {"postgresql"}
 BLANK = "."  # a packed code that is NULL, blank or unknown
 INTEGER_FIELDS = (
     models.AutoField,
@@ -135,13 +143,47 @@ def read_columns(
         aggregates["_packed"] = TextAggregate(Joined(*expressions), Value(""))
     for i, (_kind, expression) in enumerate(separate.values()):
         aggregates[f"_separate_{i}"] = TextAggregate(expression, Value(SEPARATOR))
-    result = qs.order_by().aggregate(**aggregates) if aggregates else {}
+    result = _aggregate(qs.order_by(), aggregates) if aggregates else {}
     out: dict[str, np.ndarray] = {}
     if expressions:
         out.update(_unpack(result["_packed"] or "", pieces))
     for i, (name, (kind, _expression)) in enumerate(separate.items()):
         out[name] = _split(result[f"_separate_{i}"], kind)
     return {name: out[name] for name in fields}
+
+
+def _aggregate(qs: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, str | None]:
+    """The aggregates over ``qs``; in slices of the primary key, each on its own connection in its own
+    thread, on PostgreSQL when the caller holds no transaction (the driver releases the GIL while the
+    database works, so slices are read in parallel). Inside a transaction, one query on the caller's connection: other
+    connections would not see what it has written.
+
+    Slices are read at slightly different moments: a change committed meanwhile may show in one slice
+    and not another, as it may between any two queries outside a transaction."""
+    connection = connections[qs.db]
+    workers = min(MAX_WORKERS, os.cpu_count() or 1)
+    if workers < 2 or connection.in_atomic_block or connection.vendor not in PARALLEL_VENDORS:
+        return qs.aggregate(**aggregates)
+    bounds = qs.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return dict.fromkeys(aggregates)
+    lo, hi = int(bounds["lo"]), int(bounds["hi"]) + 1
+    edges = [lo + (hi - lo) * i // workers for i in range(workers + 1)]
+    ranges = [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+
+    def read(bounds: tuple[int, int]) -> dict[str, str | None]:
+        try:
+            return qs.filter(pk__gte=bounds[0], pk__lt=bounds[1]).aggregate(**aggregates)
+        finally:
+            connections[qs.db].close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=len(ranges), thread_name_prefix="entas-read") as pool:
+        parts = list(pool.map(read, ranges))
+    out: dict[str, str | None] = {}
+    for name in aggregates:
+        values = [value for part in parts if (value := part[name])]
+        out[name] = ("" if name == "_packed" else SEPARATOR).join(values) if values else None
+    return out
 
 
 def _unpack(packed: str, pieces: list[_Piece]) -> dict[str, np.ndarray]:
@@ -163,9 +205,15 @@ def _unpack(packed: str, pieces: list[_Piece]) -> dict[str, np.ndarray]:
             out[piece.name] = np.where(null, np.nan, values) if null.any() else values
         elif piece.kind == "flag":
             out[piece.name] = cells[:, 0] == ord("1")
-        elif piece.kind == "date":
-            text = np.ascontiguousarray(cells).view("S10").reshape(n).astype("<U10")
-            out[piece.name] = np.where(text == "NaT".ljust(10), "NaT", text)
+        elif piece.kind == "date":  # YYYY-MM-DD, computed from the digits (parsing strings costs 10×)
+            null = cells[:, 0] == ord("N")
+            d = np.where(null[:, None], ord("0"), cells).astype(np.int64) - ord("0")
+            year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+            month, day = d[:, 5] * 10 + d[:, 6], d[:, 8] * 10 + d[:, 9]
+            months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+            dates = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+            dates[null] = np.datetime64("NaT")
+            out[piece.name] = dates
         else:
             lookup = np.full(256, "", dtype=f"<U{max(len(c) for c in piece.codes)}")
             for i, code in enumerate(piece.codes):

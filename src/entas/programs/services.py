@@ -50,14 +50,20 @@ def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, 
     model = targeting.latest_scored_model()
     from entas.registry.models import Household
 
-    households, members = cached_rule_arrays(Household.objects.all(), scope="all", model_id=model.pk if model else None)
+    ranking = "predicted_consumption" if model else "dtsen_desil"
+    households, members = cached_rule_arrays(
+        Household.objects.all(),
+        scope="all",
+        model_id=model.pk if model else None,
+        names={*compiled.fields, ranking, "in_school", "age", "disabled"},
+    )
     eligible = compiled.evaluate(households, members)
     if programme.shock_event:
         affected = ShockFlag.objects.filter(event=programme.shock_event).values_list("household_id", flat=True)
         eligible = eligible & np.isin(households["id"], np.fromiter(affected, dtype=np.int64))
     added = set(rule.overrides.filter(action=CommunityOverride.Action.ADD).values_list("household_id", flat=True))
     removed = set(rule.overrides.filter(action=CommunityOverride.Action.REMOVE).values_list("household_id", flat=True))
-    score = households["predicted_consumption"] if model else households["dtsen_desil"]
+    score = households[ranking]
     chosen = select(
         eligible,
         household_ids=households["id"],

@@ -168,7 +168,9 @@ class Member(models.Model):
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
     nik = models.CharField(_("NIK"), max_length=16, unique=True)
-    name = models.CharField(_("name"), max_length=120, db_index=True)
+    # Search goes through name_key/name_key_rev (typo-tolerant), never the raw name: no index here, as
+    # every index is one more write for each of a city's members at import.
+    name = models.CharField(_("name"), max_length=120)
     name_key = models.CharField(
         _("name key"),
         max_length=120,
@@ -241,7 +243,6 @@ class Member(models.Model):
         ordering = ["household", "relationship", "birth_date"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        indexes = [models.Index(fields=["birth_date"])]
 
     def __str__(self) -> str:
         return self.name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -108,110 +110,188 @@ RULE_FLAGS = [
     "owns_land",
     "bank_account",
 ]
-RULE_HOUSEHOLD_FIELDS = [
-    "id",
-    "kelurahan__code",
-    "kelurahan__parent__code",
-    "desil_city",
-    "desil_national",
-    "floor_area_m2",
-    "verification_status",
-    *RULE_FLAGS,
-]
-RULE_MEMBER_FIELDS = [
-    "disabled",
-    "household_id",
-    "birth_date",
-    "sex",
-    "relationship",
-    "school_participation",
-    "worked",
-    "pregnant",
-    "chronic_illness",
-    "health_insurance",
-]
+# Where each name of the rule language comes from: registry fields read for it (households, members).
+HOUSEHOLD_SOURCES: dict[str, list[str]] = {
+    "dtsen_desil": ["desil_city"],
+    "dtsen_desil_national": ["desil_national"],
+    "floor_area": ["floor_area_m2"],
+    "floor_area_per_person": ["floor_area_m2"],
+    "kecamatan": ["kelurahan__parent__code"],
+    "status": ["verification_status"],
+    **{name: [name] for name in RULE_FLAGS},
+}
+MEMBER_SOURCES: dict[str, list[str]] = {
+    "age": ["birth_date"],
+    "female": ["sex"],
+    "head": ["relationship"],
+    "in_school": ["school_participation"],
+    "working": ["worked"],
+    "disabled": ["disabled"],
+    "pregnant": ["pregnant"],
+    "chronic_illness": ["chronic_illness"],
+    "pbi": ["health_insurance"],
+}
+SCORE_NAMES = {"desil", "predicted_consumption"}
+RECEIPT_NAMES = {"receives_pkh": "pkh", "receives_bpnt": "bpnt"}
+BASE_HOUSEHOLD = ("id", "size", "kelurahan")  # every view has these (the selection and its summary need them)
+
+
+class StaleRead(RuntimeError):
+    """Rows read later do not line up with rows read earlier: the registry changed in between."""
+
+
+class RuleData:
+    """The rule language's columns for a set of households, read from the database only as rules need
+    them (a rule naming three fields reads three, not thirty) and kept for the next rule.
+
+    Households are held in id order, members in id order; every later read is checked to line up
+    with the first (same ids), or raises StaleRead."""
+
+    def __init__(
+        self,
+        households: QuerySet[Household],
+        *,
+        model_id: int | None,
+        today: dt.date | None = None,
+        names: Any = None,
+    ):
+        """Reads the ids (and the member columns of ``names``, in the same pass over the members)."""
+        from .rules import MEMBER_FIELDS
+
+        self.qs = households
+        self.model_id = model_id
+        self.today = today or timezone.localdate()
+        self.members_qs = of_households(Member.objects.filter(exited_on__isnull=True), households)
+        self.lock = threading.Lock()
+        base = read_columns(households, ["id", "kelurahan__code"])
+        order = np.argsort(base["id"].astype(np.int64), kind="stable")
+        self.ids = base["id"].astype(np.int64)[order]
+        self.h: dict[str, np.ndarray] = {"id": self.ids, "kelurahan": base["kelurahan__code"][order]}
+        member_names = sorted(set(MEMBER_FIELDS) if names is None else {n for n in names if n in MEMBER_FIELDS})
+        fields, conditions = self._member_fields(member_names)
+        m = read_columns(self.members_qs, ["id", "household_id", *fields], conditions=conditions)
+        m_order = np.argsort(m["id"].astype(np.int64), kind="stable")
+        m = {name: values[m_order] for name, values in m.items()}
+        self.member_ids = m["id"].astype(np.int64)
+        self.m: dict[str, np.ndarray] = {"household": self.position(m["household_id"])}
+        self.h["size"] = np.bincount(self.m["household"], minlength=self.ids.size).astype(float)
+        self._derive_members(member_names, m)
+
+    def position(self, household_ids: np.ndarray) -> np.ndarray:
+        """Index into the household arrays of each of ``household_ids``."""
+        if not self.ids.size:
+            return np.empty(0, dtype=np.int64)
+        return np.searchsorted(self.ids, np.asarray(household_ids).astype(np.int64))
+
+    def arrays(self, names: Any = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(households, members) holding at least ``names`` (rule-language names; None: all of them)."""
+        from .rules import HOUSEHOLD_FIELDS, MEMBER_FIELDS
+
+        wanted = set(HOUSEHOLD_FIELDS) | set(MEMBER_FIELDS) if names is None else set(names)
+        with self.lock:
+            self._load_households([n for n in wanted if n in HOUSEHOLD_FIELDS and n not in self.h])
+            self._load_members([n for n in wanted if n in MEMBER_FIELDS and n not in self.m])
+        households = {n: self.h[n] for n in (*BASE_HOUSEHOLD, *sorted(wanted)) if n in self.h}
+        members = {n: self.m[n] for n in ("household", *sorted(wanted)) if n in self.m}
+        return households, members
+
+    def _load_households(self, names: list[str]) -> None:
+        from entas.registry.models import ProgrammeReceipt
+
+        from .models import HouseholdScore
+
+        n = self.ids.size
+        fields = sorted({f for name in names for f in HOUSEHOLD_SOURCES.get(name, [])})
+        if fields:
+            raw = self._aligned(self.qs, fields, self.ids)
+            floor = numbers(raw["floor_area_m2"]) if "floor_area_m2" in raw else np.empty(0)
+            derived: dict[str, Callable[[], np.ndarray]] = {
+                "dtsen_desil": lambda: numbers(raw["desil_city"]),
+                "dtsen_desil_national": lambda: numbers(raw["desil_national"]),
+                "floor_area": lambda: floor,
+                "floor_area_per_person": lambda: floor / np.maximum(self.h["size"], 1),
+                "kecamatan": lambda: raw["kelurahan__parent__code"],
+                "status": lambda: raw["verification_status"],
+            }
+            for name in names:
+                if name in RULE_FLAGS:
+                    self.h[name] = flags(raw[name])
+                elif name in derived:
+                    self.h[name] = derived[name]()
+        if SCORE_NAMES & set(names):
+            desil, predicted = np.full(n, np.nan), np.full(n, np.nan)
+            if self.model_id is not None:
+                scores = read_columns(
+                    of_households(HouseholdScore.objects.filter(model_id=self.model_id), self.qs),
+                    ["household_id", "desil", "predicted_consumption"],
+                )
+                at = self.position(scores["household_id"])
+                desil[at] = scores["desil"].astype(float)
+                predicted[at] = scores["predicted_consumption"].astype(float)
+            self.h["desil"], self.h["predicted_consumption"] = desil, predicted
+        if RECEIPT_NAMES.keys() & set(names):
+            receipts = read_columns(
+                of_households(ProgrammeReceipt.objects.filter(programme__in=list(RECEIPT_NAMES.values())), self.qs),
+                ["household_id", "programme"],
+            )
+            for name, programme in RECEIPT_NAMES.items():
+                receives = np.zeros(n, dtype=bool)
+                receives[self.position(receipts["household_id"][receipts["programme"] == programme])] = True
+                self.h[name] = receives
+
+    def _load_members(self, names: list[str]) -> None:
+        fields, conditions = self._member_fields(names)
+        if fields or conditions:
+            self._derive_members(names, self._aligned(self.members_qs, fields, self.member_ids, conditions=conditions))
+
+    @staticmethod
+    def _member_fields(names: list[str]) -> tuple[list[str], dict[str, Q] | None]:
+        fields = sorted({f for name in names for f in MEMBER_SOURCES[name]} - {"disabled"})
+        return fields, ({"disabled": disability_condition()} if "disabled" in names else None)
+
+    def _derive_members(self, names: list[str], m: dict[str, np.ndarray]) -> None:
+        derived: dict[str, Callable[[], np.ndarray]] = {
+            "age": lambda: ages(m["birth_date"], self.today),
+            "female": lambda: m["sex"] == "2",
+            "head": lambda: m["relationship"] == "1",
+            "in_school": lambda: m["school_participation"] == "1",
+            "working": lambda: flags(m["worked"]),
+            "disabled": lambda: flags(m["disabled"]),
+            "pregnant": lambda: flags(m["pregnant"]),
+            "chronic_illness": lambda: ~np.isin(m["chronic_illness"].astype(str), ["", "0", "None"]),
+            "pbi": lambda: m["health_insurance"] == "1",
+        }
+        for name in names:
+            self.m[name] = derived[name]()
+
+    @staticmethod
+    def _aligned(
+        qs: QuerySet[Any], fields: list[str], ids: np.ndarray, conditions: dict[str, Q] | None = None
+    ) -> dict[str, np.ndarray]:
+        got = read_columns(qs, ["id", *fields], conditions=conditions)
+        order = np.argsort(got["id"].astype(np.int64), kind="stable")
+        if not np.array_equal(got["id"].astype(np.int64)[order], ids):
+            raise StaleRead("the rows changed between two reads")
+        return {name: values[order] for name, values in got.items()}
 
 
 def rule_arrays(
-    households: QuerySet[Household], *, model_id: int | None, today: dt.date | None = None
+    households: QuerySet[Household],
+    *,
+    model_id: int | None,
+    today: dt.date | None = None,
+    names: Any = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Household and member columns for the rule language (rules.HOUSEHOLD_FIELDS / MEMBER_FIELDS)."""
-    from entas.registry.models import ProgrammeReceipt
-
-    from .models import HouseholdScore
-
-    today = today or timezone.localdate()
-    raw = read_columns(households, RULE_HOUSEHOLD_FIELDS)
-    ids = raw["id"].astype(np.int64)
-    n = ids.size
-    order = np.argsort(ids)
-    ids_sorted = ids[order]
-
-    def position(values: np.ndarray) -> np.ndarray:
-        return order[np.searchsorted(ids_sorted, np.asarray(values).astype(np.int64))] if n else np.empty(0, int)
-
-    m = read_columns(
-        of_households(Member.objects.filter(exited_on__isnull=True), households),
-        RULE_MEMBER_FIELDS,
-        conditions={"disabled": disability_condition()},
-    )
-    household_index = position(m["household_id"])
-    size = np.bincount(household_index, minlength=n).astype(float)
-    desil = np.full(n, np.nan)
-    predicted = np.full(n, np.nan)
-    if model_id is not None:
-        scores = read_columns(
-            of_households(HouseholdScore.objects.filter(model_id=model_id), households),
-            ["household_id", "desil", "predicted_consumption"],
-        )
-        at = position(scores["household_id"])
-        desil[at] = scores["desil"].astype(float)
-        predicted[at] = scores["predicted_consumption"].astype(float)
-    receipts = read_columns(
-        of_households(ProgrammeReceipt.objects.filter(programme__in=["pkh", "bpnt"]), households),
-        ["household_id", "programme"],
-    )
-    receives = {}
-    for programme in ("pkh", "bpnt"):
-        receives[programme] = np.zeros(n, dtype=bool)
-        receives[programme][position(receipts["household_id"][receipts["programme"] == programme])] = True
-    floor = numbers(raw["floor_area_m2"])
-    household = {
-        "id": ids,
-        "size": size,
-        "desil": desil,
-        "predicted_consumption": predicted,
-        "dtsen_desil": numbers(raw["desil_city"]),
-        "dtsen_desil_national": numbers(raw["desil_national"]),
-        "floor_area": floor,
-        "floor_area_per_person": floor / np.maximum(size, 1),
-        "kelurahan": raw["kelurahan__code"],
-        "kecamatan": raw["kelurahan__parent__code"],
-        "status": raw["verification_status"],
-        **{k: flags(raw[k]) for k in RULE_FLAGS},
-        "receives_pkh": receives["pkh"],
-        "receives_bpnt": receives["bpnt"],
-    }
-    members = {
-        "household": household_index,
-        "age": ages(m["birth_date"], today),
-        "female": m["sex"] == "2",
-        "head": m["relationship"] == "1",
-        "in_school": m["school_participation"] == "1",
-        "working": flags(m["worked"]),
-        "disabled": flags(m["disabled"]),
-        "pregnant": flags(m["pregnant"]),
-        "chronic_illness": ~np.isin(m["chronic_illness"].astype(str), ["", "0", "None"]),
-        "pbi": m["health_insurance"] == "1",
-    }
-    return household, members
+    """Household and member columns for the rule language (rules.HOUSEHOLD_FIELDS / MEMBER_FIELDS):
+    ``names`` of them (all when None), with id, size and kelurahan; members with their household index."""
+    return RuleData(households, model_id=model_id, today=today, names=names).arrays(names)
 
 
 # -- a columnar cache for repeated previews ---------------------------------------------------------
 # Reading a million members from the database costs seconds; evaluating a rule on the arrays costs
 # milliseconds. A manager refining a rule previews it many times on an unchanged registry, so the
-# arrays are kept in this process, keyed by a change token of everything they are built from.
-_CACHE: dict[tuple[Any, ...], tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {}
+# columns read so far are kept in this process, keyed by a change token of everything they come from.
+_CACHE: dict[tuple[Any, ...], RuleData] = {}
 CACHE_ENTRIES = 4
 
 
@@ -235,14 +315,20 @@ def change_token(model_id: int | None) -> tuple[Any, ...]:
 
 
 def cached_rule_arrays(
-    households: QuerySet[Household], *, scope: Any, model_id: int | None
+    households: QuerySet[Household], *, scope: Any, model_id: int | None, names: Any = None
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """rule_arrays, reused while nothing it reads has changed (same scope, model and day)."""
+    """rule_arrays, reusing the columns already read while nothing they come from has changed (same
+    scope, model and day); a rule naming a new field reads just that field."""
     key = (scope, model_id, timezone.localdate(), change_token(model_id))
-    hit = _CACHE.get(key)
-    if hit is None:
-        hit = rule_arrays(households, model_id=model_id)
-        if len(_CACHE) >= CACHE_ENTRIES:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = hit
-    return hit
+    for _attempt in range(2):
+        data = _CACHE.get(key)
+        if data is None:
+            data = RuleData(households, model_id=model_id, names=names)
+            if len(_CACHE) >= CACHE_ENTRIES:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = data
+        try:
+            return data.arrays(names)
+        except StaleRead:  # changed without touching the token (e.g. a bulk update): read afresh
+            _CACHE.pop(key, None)
+    return RuleData(households, model_id=model_id, names=names).arrays(names)

@@ -48,10 +48,12 @@ class HouseholdScore(models.Model):
     """A household's predicted consumption, score and desil under one model version."""
 
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="scores")
-    model = models.ForeignKey(PmtModel, on_delete=models.CASCADE, related_name="scores")
+    # No index of its own: the unique (model, household) and the (model, desil) indexes lead with it.
+    # Scoring writes a row per household of the city, and every index is a second write.
+    model = models.ForeignKey(PmtModel, on_delete=models.CASCADE, related_name="scores", db_index=False)
     predicted_consumption = models.PositiveIntegerField(_("predicted consumption per capita (Rp)"))
     score = models.FloatField(_("score (predicted log consumption)"))
-    desil = models.PositiveSmallIntegerField(_("desil (city, people-weighted)"), db_index=True)
+    desil = models.PositiveSmallIntegerField(_("desil (city, people-weighted)"))
     scored_at = models.DateTimeField(_("scored at"), default=timezone.now)
 
     class Meta:

@@ -89,13 +89,15 @@ def features(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndar
         "any_disability": (np.bincount(hh, weights=severe.astype(float), minlength=n) > 0).astype(float),
         "log_floor_per_person": np.log(floor_area / size),
     }
-    for name in BOOLEAN:
-        out[name] = (np.asarray(households[name], dtype=object) == True).astype(float)  # noqa: E712 - elementwise
+    for name in BOOLEAN:  # booleans as they are; object arrays (True/False/None) elementwise
+        out[name] = (np.asarray(households[name]) == True).astype(float)  # noqa: E712 - elementwise
     livestock = sum(np.nan_to_num(np.asarray(households[k], dtype=float)) for k in ("cattle", "goats"))
     out["livestock"] = np.log1p(livestock)
-    for name in CATEGORICAL:
-        values = np.asarray(households[name], dtype=object)
-        out[f"cat:{name}"] = np.where(values == None, "", values).astype(str).astype(object)  # noqa: E711
+    for name in CATEGORICAL:  # fixed-width text, None as ""
+        values = np.asarray(households[name])
+        if values.dtype == object:
+            values = np.where(values == None, "", values)  # noqa: E711 - elementwise
+        out[f"cat:{name}"] = values.astype(str)
     return out
 
 
@@ -114,7 +116,7 @@ class Design:
         n = len(next(iter(data.values())))
         columns = [np.ones(n)] + [np.asarray(data[name], dtype=float) for name in self.numeric]
         for variable, levels in self.levels.items():
-            values = np.asarray(data[f"cat:{variable}"], dtype=object)
+            values = np.asarray(data[f"cat:{variable}"]).astype(str)
             columns += [(values == level).astype(float) for level in levels]
         return np.column_stack(columns)
 

@@ -101,15 +101,24 @@ def _predict(model: PmtModel, data: dict[str, np.ndarray]) -> np.ndarray:
     return np.asarray(estimator.predict(X))
 
 
-@transaction.atomic
 def score_registry(*, model: PmtModel, actor: User | None) -> dict[str, Any]:
     """Score every household of the registry with ``model``: predicted consumption, score and the
-    city desil (people-weighted deciles of the prediction). Re-scoring replaces the model's scores."""
+    city desil (people-weighted deciles of the prediction). Re-scoring replaces the model's scores.
+
+    The registry is read before the writing transaction opens, so the read may run in parallel slices
+    (entas.core.columnar); the scores are then written in one transaction."""
     ids, size, data = registry_arrays(Household.objects.all())
     if ids.size == 0:
         raise TargetingError(_("The registry holds no households to score."))
     predicted = _predict(model, data)
     desil = pmt.desil(predicted, size)
+    with transaction.atomic():
+        return _store_scores(model, actor, ids, size, predicted, desil)
+
+
+def _store_scores(
+    model: PmtModel, actor: User | None, ids: np.ndarray, size: np.ndarray, predicted: np.ndarray, desil: np.ndarray
+) -> dict[str, Any]:
     HouseholdScore.objects.filter(model=model).delete()
     now = timezone.now()
     Inserter(HouseholdScore).insert_columns(
@@ -223,14 +232,17 @@ def preview(
 
     qs = Household.objects.all() if user is None else Household.objects.filter(region_q(user, "kelurahan"))
     scope = "all" if user is None or user.is_city_wide else tuple(area_codes(user))
-    households, members = cached_rule_arrays(qs, scope=scope, model_id=model.pk if model else None)
+    ranking = "predicted_consumption" if model else "dtsen_desil"
+    households, members = cached_rule_arrays(
+        qs, scope=scope, model_id=model.pk if model else None, names={*compiled.fields, ranking}
+    )
     eligible = compiled.evaluate(households, members) if households["id"].size else np.zeros(0, dtype=bool)
     added: set[int] = set()
     removed: set[int] = set()
     if rule is not None:
         for household_id, action in rule.overrides.values_list("household_id", "action"):
             (added if action == CommunityOverride.Action.ADD else removed).add(household_id)
-    score = households["predicted_consumption"] if model else households["dtsen_desil"]
+    score = households[ranking]
     chosen = select(
         eligible,
         household_ids=households["id"],
