@@ -192,7 +192,6 @@ def _unpack(packed: str, pieces: list[_Piece]) -> dict[str, np.ndarray]:
     if raw.size % width:
         raise ValueError(f"packed columns: {raw.size} bytes are not whole records of {width}")
     chars = raw.reshape(-1, width)
-    n = chars.shape[0]
     out: dict[str, np.ndarray] = {}
     at = 0
     for piece in pieces:

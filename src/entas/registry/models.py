@@ -126,7 +126,9 @@ class Household(models.Model):
         _("version"), default=1, help_text=_("Raised by every change (optimistic locking).")
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Every change sets it (services, import, merges): indexed, so the newest change is one lookup
+    # (the change token of cached whole-registry reads, targeting.data.change_token).
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["kelurahan__code", "rt", "id"]
@@ -237,7 +239,9 @@ class Member(models.Model):
         help_text=_("Set when deduplication found this record to be another member's: a tombstone."),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # Every change sets it (services, import, merges): indexed, so the newest change is one lookup
+    # (the change token of cached whole-registry reads, targeting.data.change_token).
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["household", "relationship", "birth_date"]

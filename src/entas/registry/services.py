@@ -287,7 +287,7 @@ def _apply_change(actor: User, request: ChangeRequest) -> None:
         KKNumber.objects.filter(household=household, valid_to__isnull=True).update(valid_to=today)
         KKNumber.objects.create(household=household, kk_number=payload["kk_number"], valid_from=today)
         household.kk_number = payload["kk_number"]
-        household.save(update_fields=["kk_number"])
+        household.save(update_fields=["kk_number"])  # updated_at: just below, with the version
     Household.objects.filter(pk=household.pk).update(version=F("version") + 1, updated_at=timezone.now())
 
 
@@ -313,8 +313,17 @@ def verify_household(
     household.verified_by = actor
     household.verified_at = timezone.now()
     household.version += 1
+    household.updated_at = household.verified_at
     household.save(
-        update_fields=["verification_status", "rejection_reason", "visit_date", "verified_by", "verified_at", "version"]
+        update_fields=[
+            "verification_status",
+            "rejection_reason",
+            "visit_date",
+            "verified_by",
+            "verified_at",
+            "version",
+            "updated_at",
+        ]
     )
     audit.record(
         actor=actor,
@@ -345,11 +354,13 @@ def ratify_kelurahan(*, actor: User, kelurahan_id: int) -> list[int]:
         raise RegistryError(
             _("No verified household in Kelurahan %(name)s waits for ratification.") % {"name": kelurahan.name}
         )
+    now = timezone.now()
     Household.objects.filter(pk__in=ids).update(
         verification_status=VerificationStatus.DISAHKAN,
         ratified_by=actor,
-        ratified_at=timezone.now(),
+        ratified_at=now,
         version=F("version") + 1,
+        updated_at=now,
     )
     audit.record(
         actor=actor,

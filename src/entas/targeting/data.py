@@ -296,20 +296,27 @@ CACHE_ENTRIES = 4
 
 
 def change_token(model_id: int | None) -> tuple[Any, ...]:
-    """Cheap aggregates that change whenever the registry, its scores or its programme receipts do."""
-    from django.db.models import Count, Max, Sum
+    """Aggregates that change whenever the registry, its scores or its programme receipts do, each
+    answered from an index: counts (a row added or removed), the newest ``updated_at`` (every change
+    of a household or member sets it: edits, verification, exits, moves, merges, imports), the newest
+    score id (a scoring writes new rows) and the receipts. A change that bypasses ``updated_at`` (a
+    bulk SQL update) goes unseen until the next one or the next day, unless it adds or removes rows,
+    which RuleData's alignment check catches."""
+    from django.db.models import Count, Max
 
     from entas.registry.models import ProgrammeReceipt
 
     from .models import HouseholdScore
 
-    households = Household.objects.aggregate(n=Count("id"), updated=Max("updated_at"), versions=Sum("version"))
-    members = Member.objects.aggregate(n=Count("id"), updated=Max("updated_at"), exited=Count("exited_on"))
-    scores = HouseholdScore.objects.filter(model_id=model_id).aggregate(n=Count("id"), at=Max("scored_at"))
+    households = Household.objects.aggregate(n=Count("id"), updated=Max("updated_at"))
+    members = Member.objects.aggregate(n=Count("id"), updated=Max("updated_at"))
+    scores = HouseholdScore.objects.aggregate(last=Max("id"))
+    scored = HouseholdScore.objects.filter(model_id=model_id).count() if model_id is not None else 0
     return (
         tuple(households.values()),
         tuple(members.values()),
-        tuple(scores.values()),
+        scores["last"],
+        scored,
         ProgrammeReceipt.objects.count(),
     )
 
