@@ -121,10 +121,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        # A 64 MB page cache per connection (SQLite's default is 2 MB): a city's member indexes outgrow
-        # 2 MB at once, and the import then rereads index pages for every batch.
+        # A page cache of ENTAS_SQLITE_CACHE_MB per connection (default 64; SQLite's own is 2 MB): a
+        # city's member indexes outgrow 2 MB at once, and the import then rereads index pages for
+        # every batch. The cache fills only as pages are read, so a short request uses little of it.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            f"PRAGMA cache_size=-{int(os.environ.get('ENTAS_SQLITE_CACHE_MB', '64')) * 1024};"
         ),
     }
     _db.setdefault("TEST", {})

@@ -291,8 +291,8 @@ class Importer:
             # One lookup per table for the whole batch, shared by the checks and the writes.
             # A bare existence query first: a new file's batch (the bulk of a large import) finds nothing
             # and skips the ORM lookups, whose per-value cost is that of the whole write.
-            kks = _existing(Household, "kk_number", [f.kk for f in accepted])
-            niks = _existing(Member, "nik", [m["nik"] for f in accepted for m in f.members])
+            kks = list(_ids(Household, "kk_number", [f.kk for f in accepted]))
+            niks = list(_ids(Member, "nik", [m["nik"] for f in accepted for m in f.members]))
             households = (
                 {h["kk_number"]: h for h in Household.objects.filter(kk_number__in=kks).values(*HOUSEHOLD_LOOKUP)}
                 if kks
@@ -400,11 +400,7 @@ class Importer:
             Inserter(Household).insert(
                 new_households, {"registration_source": self.source, "created_at": now, "updated_at": now}
             )
-            household_ids.update(
-                Household.objects.filter(kk_number__in=[h["kk_number"] for h in new_households]).values_list(
-                    "kk_number", "pk"
-                )
-            )
+            household_ids.update(_ids(Household, "kk_number", [h["kk_number"] for h in new_households]))
             Inserter(KKNumber).insert(
                 {"household_id": household_ids[h["kk_number"]], "kk_number": h["kk_number"], "valid_from": self.today}
                 for h in new_households
@@ -447,15 +443,17 @@ class Importer:
         if new_members:
             Inserter(Member).insert(new_members, {"created_at": now, "updated_at": now})
             # Each new member's first membership, written by the database from the rows just inserted.
-            niks_new = [m["nik"] for m in new_members]
             qn = connection.ops.quote_name
-            sql = (
-                f"INSERT INTO {qn(Membership._meta.db_table)} (member_id, household_id, relationship, start_date) "  # noqa: S608
-                f"SELECT id, household_id, relationship, %s FROM {qn(Member._meta.db_table)} "
-                f"WHERE nik IN ({', '.join(['%s'] * len(niks_new))})"
-            )
+            start = connection.ops.adapt_datefield_value(self.today)
             with connection.cursor() as cursor:
-                cursor.execute(sql, [connection.ops.adapt_datefield_value(self.today), *niks_new])
+                for condition, params in _among([m["nik"] for m in new_members]):
+                    cursor.execute(
+                        f"INSERT INTO {qn(Membership._meta.db_table)} "  # noqa: S608 (names from the models)
+                        "(member_id, household_id, relationship, start_date) "
+                        f"SELECT id, household_id, relationship, %s FROM {qn(Member._meta.db_table)} "
+                        f"WHERE nik {condition}",
+                        [start, *params],
+                    )
         if member_updates:
             update_rows(Member, [*sorted(member_fields), "updated_at"], member_updates)
         if receipts:
@@ -539,19 +537,30 @@ class CellParser:
 LOOKUP_CHUNK = 900  # under SQLite's older 999-variable limit
 
 
-def _existing(model: Any, column: str, keys: list[str]) -> list[str]:
-    """The ``keys`` already in ``model``'s ``column`` (a unique, indexed text column): raw SQL in chunks."""
+def _among(keys: list[str]) -> list[tuple[str, list[Any]]]:
+    """(``IN``-like SQL condition, parameters) pieces that together cover ``keys``: one array
+    parameter on PostgreSQL (a list of thousands of literals costs more to parse than to run), chunks
+    under the variable limit on SQLite."""
+    if connection.vendor == "postgresql":
+        return [("= ANY(%s)", [keys])] if keys else []
+    return [
+        (f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        for chunk in (keys[start : start + LOOKUP_CHUNK] for start in range(0, len(keys), LOOKUP_CHUNK))
+    ]
+
+
+def _ids(model: Any, column: str, keys: list[str]) -> dict[str, int]:
+    """Primary key by key, for the ``keys`` already in ``model``'s ``column`` (unique and indexed)."""
     qn = connection.ops.quote_name
-    found: list[str] = []
+    found: dict[str, int] = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            chunk = keys[start : start + LOOKUP_CHUNK]
+        for condition, params in _among(keys):
             cursor.execute(
-                f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} "  # noqa: S608 (names from the model)
-                f"WHERE {qn(column)} IN ({', '.join(['%s'] * len(chunk))})",
-                chunk,
+                f"SELECT {qn(column)}, {qn(model._meta.pk.column)} FROM {qn(model._meta.db_table)} "  # noqa: S608
+                f"WHERE {qn(column)} {condition}",
+                params,
             )
-            found += [row[0] for row in cursor.fetchall()]
+            found.update(cursor.fetchall())
     return found
 
 
