@@ -48,8 +48,9 @@ class HouseholdScore(models.Model):
     """A household's predicted consumption, score and desil under one model version."""
 
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="scores")
-    # No index of its own: the unique (model, household) and the (model, desil) indexes lead with it.
-    # Scoring writes a row per household of the city, and every index is a second write.
+    # No index of its own: the unique (model, household) index leads with it. Scoring writes a row per
+    # household of the city, and every index is one more write per row; reads take a model's scores
+    # whole (by model), never by desil.
     model = models.ForeignKey(PmtModel, on_delete=models.CASCADE, related_name="scores", db_index=False)
     predicted_consumption = models.PositiveIntegerField(_("predicted consumption per capita (Rp)"))
     score = models.FloatField(_("score (predicted log consumption)"))
@@ -60,7 +61,6 @@ class HouseholdScore(models.Model):
         verbose_name = _("household score")
         verbose_name_plural = _("household scores")
         constraints = [models.UniqueConstraint(fields=["model", "household"], name="one_score_per_model")]
-        indexes = [models.Index(fields=["model", "desil"])]
 
     def __str__(self) -> str:
         return f"{self.household_id} v{self.model_id}: desil {self.desil}"
