@@ -248,3 +248,22 @@ def test_the_export_holds_only_what_the_user_may_see(regions: Any, tmp_path: Pat
     out = tmp_path / "mine.csv"
     assert export_registry(operator_manggar, out, "csv") == 3
     assert "6471060101200002" not in out.read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_refreshes_the_planner_statistics(
+    regions: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a large import (here: made "large" at 3 members) the database's statistics are refreshed, so
+    queries are not planned for the empty tables of before; a dry run or a small import leaves them."""
+    calls: list[str] = []
+    real = importer_module._refresh_statistics
+    monkeypatch.setattr(importer_module, "ANALYZE_AFTER", 3)
+    monkeypatch.setattr(importer_module, "_refresh_statistics", lambda: (calls.append("analyze"), real())[1])
+    rows = standard_family(MANGGAR, "6471010101200001")
+    run(write_csv(tmp_path / "f.csv", rows), tmp_path, dry_run=True)
+    assert calls == []
+    run(write_csv(tmp_path / "f.csv", rows), tmp_path)
+    assert calls == ["analyze"]
+    run(write_csv(tmp_path / "f.csv", rows), tmp_path)  # nothing new: nothing to refresh
+    assert calls == ["analyze"]

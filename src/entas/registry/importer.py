@@ -181,6 +181,8 @@ class Importer:
         finally:
             if self._rejections is not None:
                 self._rejections.close()
+        if not self.dry_run and self.summary.inserted >= ANALYZE_AFTER and not connection.in_atomic_block:
+            _refresh_statistics()
         return self.summary
 
     def _batches(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[Family]]:
@@ -495,6 +497,18 @@ class Importer:
 
 
 _MISS = object()
+ANALYZE_AFTER = 10_000  # new members after which the planner's statistics are refreshed
+
+
+def _refresh_statistics() -> None:
+    """After a large import the planner's row counts are stale (PostgreSQL estimated 474 members of a
+    million just loaded, until autovacuum came by): refresh them for the tables the import filled."""
+    tables = [m._meta.db_table for m in (Household, Member, Membership, KKNumber)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        else:
+            cursor.execute("PRAGMA optimize")
 
 
 class CellParser:
