@@ -231,6 +231,10 @@ def test_rule_arrays_read_only_what_a_rule_names_and_agree_with_the_full_read(
     from entas.targeting import data
 
     full_h, full_m = data.rule_arrays(Household.objects.all(), model_id=None)
+    codes = dict(Household.objects.values_list("id", "kelurahan__code"))
+    parents = dict(Household.objects.values_list("id", "kelurahan__parent__code"))
+    assert full_h["kelurahan"].tolist() == [codes[i] for i in full_h["id"].tolist()]
+    assert full_h["kecamatan"].tolist() == [parents[i] for i in full_h["id"].tolist()]
     read: list[list[str]] = []
     real = data.read_columns
 

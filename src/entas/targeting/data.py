@@ -18,7 +18,7 @@ from . import pmt
 
 HOUSEHOLD_FIELDS = [
     "id",
-    "kk_number",
+    "kelurahan_id",
     "floor_area_m2",
     "cattle",
     "goats",
@@ -65,15 +65,30 @@ def numbers(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def area_codes(kelurahan_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(kelurahan codes, kecamatan codes) of households given their kelurahan ids: looked up in the few
+    dozen regions rather than joined and sent as text for every household."""
+    from entas.regions.models import Region, RegionLevel
+
+    rows = sorted(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("pk", "code", "parent__code"))
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    kelurahan = np.array([r[1] for r in rows] + [None], dtype=object)
+    kecamatan = np.array([r[2] for r in rows] + [None], dtype=object)
+    wanted = np.asarray(kelurahan_ids).astype(np.int64)
+    at = np.searchsorted(ids, wanted)
+    at[(at >= ids.size) | (ids[np.minimum(at, max(ids.size - 1, 0))] != wanted)] = ids.size if ids.size else 0
+    return kelurahan[at], kecamatan[at]
+
+
 def registry_arrays(
     households: QuerySet[Household], today: dt.date | None = None
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(household ids, household sizes, PMT features) for the households of ``households``."""
     today = today or timezone.localdate()
-    h = read_columns(households, [*HOUSEHOLD_FIELDS, "kelurahan__parent__code"])
+    h = read_columns(households, HOUSEHOLD_FIELDS)
     if h["id"].size == 0:
         return np.array([], dtype=np.int64), np.array([]), {}
-    h["kecamatan"] = h.pop("kelurahan__parent__code")
+    h["kecamatan"] = area_codes(h.pop("kelurahan_id"))[1]
     ids = h["id"].astype(np.int64)
     for name in pmt.BOOLEAN:
         h[name] = flags(h[name])
@@ -116,7 +131,7 @@ HOUSEHOLD_SOURCES: dict[str, list[str]] = {
     "dtsen_desil_national": ["desil_national"],
     "floor_area": ["floor_area_m2"],
     "floor_area_per_person": ["floor_area_m2"],
-    "kecamatan": ["kelurahan__parent__code"],
+    "kecamatan": [],  # from the kelurahan ids read at the start
     "status": ["verification_status"],
     **{name: [name] for name in RULE_FLAGS},
 }
@@ -163,10 +178,11 @@ class RuleData:
         self.today = today or timezone.localdate()
         self.members_qs = of_households(Member.objects.filter(exited_on__isnull=True), households)
         self.lock = threading.Lock()
-        base = read_columns(households, ["id", "kelurahan__code"])
+        base = read_columns(households, ["id", "kelurahan_id"])
         order = np.argsort(base["id"].astype(np.int64), kind="stable")
         self.ids = base["id"].astype(np.int64)[order]
-        self.h: dict[str, np.ndarray] = {"id": self.ids, "kelurahan": base["kelurahan__code"][order]}
+        kelurahan, self.kecamatan = area_codes(base["kelurahan_id"][order])
+        self.h: dict[str, np.ndarray] = {"id": self.ids, "kelurahan": kelurahan}
         member_names = sorted(set(MEMBER_FIELDS) if names is None else {n for n in names if n in MEMBER_FIELDS})
         fields, conditions = self._member_fields(member_names)
         m = read_columns(self.members_qs, ["id", "household_id", *fields], conditions=conditions)
@@ -201,6 +217,8 @@ class RuleData:
         from .models import HouseholdScore
 
         n = self.ids.size
+        if "kecamatan" in names:
+            self.h["kecamatan"] = self.kecamatan
         fields = sorted({f for name in names for f in HOUSEHOLD_SOURCES.get(name, [])})
         if fields:
             raw = self._aligned(self.qs, fields, self.ids)
@@ -210,7 +228,6 @@ class RuleData:
                 "dtsen_desil_national": lambda: numbers(raw["desil_national"]),
                 "floor_area": lambda: floor,
                 "floor_area_per_person": lambda: floor / np.maximum(self.h["size"], 1),
-                "kecamatan": lambda: raw["kelurahan__parent__code"],
                 "status": lambda: raw["verification_status"],
             }
             for name in names:
