@@ -99,6 +99,12 @@ def test_text_with_separators_and_quotes_survives(manggar_household: Household) 
     assert read_columns(Household.objects.filter(pk=manggar_household.pk), ["address"])["address"].tolist() == [odd]
 
 
+def test_one_row_with_an_empty_text_is_one_value(manggar_household: Household) -> None:
+    Household.objects.filter(pk=manggar_household.pk).update(address="", rt="")
+    got = read_columns(Household.objects.filter(pk=manggar_household.pk), ["id", "address", "rt"])
+    assert got["address"].tolist() == [""] and got["rt"].tolist() == [""] and got["id"].size == 1
+
+
 def test_a_date_read_matches_the_registry(manggar_household: Household) -> None:
     Member.objects.filter(household=manggar_household).update(birth_date=dt.date(2000, 2, 29))
     got = read_columns(Member.objects.filter(household=manggar_household), ["birth_date"])

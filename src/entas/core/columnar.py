@@ -254,7 +254,8 @@ def _aggregate(qs: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, str |
         parts = list(pool.map(read, ranges))
     out: dict[str, str | None] = {}
     for name in aggregates:
-        values = [value for part in parts if (value := part[name])]
+        # None: a slice without rows; "" is one row's empty text and must stay
+        values = [value for part in parts if (value := part[name]) is not None]
         out[name] = ("" if name == "_packed" else SEPARATOR).join(values) if values else None
     return out
 
@@ -303,7 +304,7 @@ def _number(chars: np.ndarray, start: int, stop: int) -> np.ndarray:
 
 
 def _split(joined: str | None, kind: str) -> np.ndarray:
-    if not joined:
+    if joined is None:  # no rows ("" is one row holding an empty text)
         return np.empty(0, dtype=float if kind == "float" else object)
     values = np.array(joined.split(SEPARATOR), dtype=object)
     null = values == NULL
