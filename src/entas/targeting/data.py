@@ -52,31 +52,19 @@ def ages(births: np.ndarray, today: dt.date) -> np.ndarray:
     return (today.year - years - before_birthday).astype(float)
 
 
-def flags(values: np.ndarray) -> np.ndarray:
-    """Yes/no values from any driver (True/False, 1/0, None → no)."""
-    return np.asarray(values == True, dtype=bool)  # noqa: E712 - elementwise on an object array
-
-
-def numbers(values: np.ndarray) -> np.ndarray:
-    """Numbers from any driver, None → NaN."""
-    out = np.full(values.size, np.nan)
-    present = values != None  # noqa: E711 - elementwise on an object array
-    out[present] = values[present].astype(float)
-    return out
-
-
 def area_codes(kelurahan_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(kelurahan codes, kecamatan codes) of households given their kelurahan ids: looked up in the few
-    dozen regions rather than joined and sent as text for every household."""
+    dozen regions rather than joined and sent as text for every household (None for an unknown id)."""
     from entas.regions.models import Region, RegionLevel
 
-    rows = sorted(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("pk", "code", "parent__code"))
-    ids = np.array([r[0] for r in rows], dtype=np.int64)
-    kelurahan = np.array([r[1] for r in rows] + [None], dtype=object)
-    kecamatan = np.array([r[2] for r in rows] + [None], dtype=object)
-    wanted = np.asarray(kelurahan_ids).astype(np.int64)
-    at = np.searchsorted(ids, wanted)
-    at[(at >= ids.size) | (ids[np.minimum(at, max(ids.size - 1, 0))] != wanted)] = ids.size if ids.size else 0
+    rows = list(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("pk", "code", "parent__code"))
+    unknown = max((pk for pk, _code, _parent in rows), default=0) + 1
+    kelurahan = np.full(unknown + 1, None, dtype=object)
+    kecamatan = np.full(unknown + 1, None, dtype=object)
+    for pk, code, parent in rows:
+        kelurahan[pk], kecamatan[pk] = code, parent
+    at = np.asarray(kelurahan_ids).astype(np.int64)
+    at[(at < 0) | (at > unknown)] = unknown
     return kelurahan[at], kecamatan[at]
 
 
@@ -90,10 +78,8 @@ def registry_arrays(
         return np.array([], dtype=np.int64), np.array([]), {}
     h["kecamatan"] = area_codes(h.pop("kelurahan_id"))[1]
     ids = h["id"].astype(np.int64)
-    for name in pmt.BOOLEAN:
-        h[name] = flags(h[name])
     for name in ("floor_area_m2", "cattle", "goats"):
-        h[name] = numbers(h[name])
+        h[name] = h[name].astype(float)
     m = read_columns(
         of_households(Member.objects.filter(exited_on__isnull=True), households),
         MEMBER_FIELDS,
@@ -105,9 +91,7 @@ def registry_arrays(
     members = {
         "household": household_index,
         "age": ages(m["birth_date"], today),
-        "worked": flags(m["worked"]),
-        "disabled": flags(m["disabled"]),
-        **{k: m[k] for k in ["sex", "relationship", "diploma"]},
+        **{k: m[k] for k in ["worked", "disabled", "sex", "relationship", "diploma"]},
     }
     data = pmt.features(h, members)
     size = np.maximum(np.bincount(household_index, minlength=ids.size), 1).astype(float)
@@ -178,17 +162,14 @@ class RuleData:
         self.today = today or timezone.localdate()
         self.members_qs = of_households(Member.objects.filter(exited_on__isnull=True), households)
         self.lock = threading.Lock()
-        base = read_columns(households, ["id", "kelurahan_id"])
-        order = np.argsort(base["id"].astype(np.int64), kind="stable")
-        self.ids = base["id"].astype(np.int64)[order]
-        kelurahan, self.kecamatan = area_codes(base["kelurahan_id"][order])
+        base = _by_id(households, ["kelurahan_id"])
+        self.ids = base["id"]
+        kelurahan, self.kecamatan = area_codes(base["kelurahan_id"])
         self.h: dict[str, np.ndarray] = {"id": self.ids, "kelurahan": kelurahan}
         member_names = sorted(set(MEMBER_FIELDS) if names is None else {n for n in names if n in MEMBER_FIELDS})
         fields, conditions = self._member_fields(member_names)
-        m = read_columns(self.members_qs, ["id", "household_id", *fields], conditions=conditions)
-        m_order = np.argsort(m["id"].astype(np.int64), kind="stable")
-        m = {name: values[m_order] for name, values in m.items()}
-        self.member_ids = m["id"].astype(np.int64)
+        m = _by_id(self.members_qs, ["household_id", *fields], conditions)
+        self.member_ids = m["id"]
         self.m: dict[str, np.ndarray] = {"household": self.position(m["household_id"])}
         self.h["size"] = np.bincount(self.m["household"], minlength=self.ids.size).astype(float)
         self._derive_members(member_names, m)
@@ -222,17 +203,17 @@ class RuleData:
         fields = sorted({f for name in names for f in HOUSEHOLD_SOURCES.get(name, [])})
         if fields:
             raw = self._aligned(self.qs, fields, self.ids)
-            floor = numbers(raw["floor_area_m2"]) if "floor_area_m2" in raw else np.empty(0)
+            floor = raw["floor_area_m2"].astype(float) if "floor_area_m2" in raw else np.empty(0)
             derived: dict[str, Callable[[], np.ndarray]] = {
-                "dtsen_desil": lambda: numbers(raw["desil_city"]),
-                "dtsen_desil_national": lambda: numbers(raw["desil_national"]),
+                "dtsen_desil": lambda: raw["desil_city"].astype(float),
+                "dtsen_desil_national": lambda: raw["desil_national"].astype(float),
                 "floor_area": lambda: floor,
                 "floor_area_per_person": lambda: floor / np.maximum(self.h["size"], 1),
                 "status": lambda: raw["verification_status"],
             }
             for name in names:
                 if name in RULE_FLAGS:
-                    self.h[name] = flags(raw[name])
+                    self.h[name] = raw[name]
                 elif name in derived:
                     self.h[name] = derived[name]()
         if SCORE_NAMES & set(names):
@@ -272,10 +253,10 @@ class RuleData:
             "female": lambda: m["sex"] == "2",
             "head": lambda: m["relationship"] == "1",
             "in_school": lambda: m["school_participation"] == "1",
-            "working": lambda: flags(m["worked"]),
-            "disabled": lambda: flags(m["disabled"]),
-            "pregnant": lambda: flags(m["pregnant"]),
-            "chronic_illness": lambda: ~np.isin(m["chronic_illness"].astype(str), ["", "0", "None"]),
+            "working": lambda: m["worked"],
+            "disabled": lambda: m["disabled"],
+            "pregnant": lambda: m["pregnant"],
+            "chronic_illness": lambda: ~np.isin(m["chronic_illness"], ["", "0"]),  # "": not recorded
             "pbi": lambda: m["health_insurance"] == "1",
         }
         for name in names:
@@ -285,11 +266,17 @@ class RuleData:
     def _aligned(
         qs: QuerySet[Any], fields: list[str], ids: np.ndarray, conditions: dict[str, Q] | None = None
     ) -> dict[str, np.ndarray]:
-        got = read_columns(qs, ["id", *fields], conditions=conditions)
-        order = np.argsort(got["id"].astype(np.int64), kind="stable")
-        if not np.array_equal(got["id"].astype(np.int64)[order], ids):
+        got = _by_id(qs, fields, conditions)
+        if not np.array_equal(got["id"], ids):
             raise StaleRead("the rows changed between two reads")
-        return {name: values[order] for name, values in got.items()}
+        return got
+
+
+def _by_id(qs: QuerySet[Any], fields: list[str], conditions: dict[str, Q] | None = None) -> dict[str, np.ndarray]:
+    """read_columns of ``id`` and ``fields``, every column in id order."""
+    got = read_columns(qs, ["id", *fields], conditions=conditions)
+    order = np.argsort(got["id"], kind="stable")
+    return {name: values[order] for name, values in got.items()}
 
 
 def rule_arrays(
