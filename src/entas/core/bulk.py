@@ -50,6 +50,9 @@ class Inserter:
             else:
                 self.defaults.append(None)
         self.adapters = [(i, a) for i, f in enumerate(self.fields) if (a := _adapter(f)) is not None]
+        qn = connection.ops.quote_name
+        self.table = qn(meta.db_table)
+        self.column = {f.attname: qn(f.column) for f in self.fields}  # attname → quoted column
         self._adapted: dict[Any, Any] = {}  # dates and datetimes repeat: adapt each once
         qn = connection.ops.quote_name
         columns = ", ".join(qn(f.column) for f in self.fields)
@@ -111,11 +114,9 @@ class Inserter:
             arrays[name] = pa.array([_copy_text(value)] * n, type=pa.string())
         buffer = io.BytesIO()
         pacsv.write_csv(pa.table(arrays), buffer, write_options=pacsv.WriteOptions(include_header=False))
-        qn = connection.ops.quote_name
-        by_name = {f.attname: f for f in self.fields}
-        names = ", ".join(qn(by_name[name].column) for name in arrays)
+        names = ", ".join(self.column[name] for name in arrays)
         with connection.cursor() as cursor:
-            sql = f"COPY {qn(self.meta.db_table)} ({names}) FROM STDIN WITH (FORMAT csv)"
+            sql = f"COPY {self.table} ({names}) FROM STDIN WITH (FORMAT csv)"
             with cursor.cursor.copy(sql) as copy:
                 copy.write(buffer.getvalue())
 
@@ -134,24 +135,23 @@ class Inserter:
         position = {name: i for i, name in enumerate(self.names)}
         tail = tuple(everything[position[n]] for n in fixed_names)
         # Dates go to the driver as they are (both adapt them); datetimes and JSON need the backend's hand.
-        per_row = {
-            i
+        adapters = dict(self.adapters)
+        fix = [
+            (i, adapters[position[n]])
             for i, n in enumerate(varying)
             if isinstance(self.fields[position[n]], models.DateTimeField | models.JSONField)
-        }
+        ]
         defaults = [self.defaults[position[n]] for n in varying]
-        getter = itemgetter(*varying) if len(varying) > 1 else (lambda row: (row[varying[0]],)) if varying else None
+        getter = tuple_getter(varying)
         params: list[tuple[Any, ...]] = []
         append = params.append
         for row in rows:
             try:
-                head = getter(row) if getter else ()
+                head = getter(row)
             except KeyError:
                 head = tuple(row.get(n, d) for n, d in zip(varying, defaults, strict=True))
             append(head + tail)
-        if per_row:
-            adapters = dict(self.adapters)
-            fix = [(i, adapters[position[varying[i]]]) for i in sorted(per_row)]
+        if fix:
             for k, values in enumerate(params):
                 cells = list(values)
                 for i, adapt in fix:
@@ -165,10 +165,8 @@ class Inserter:
         """Write parameter rows whose cells follow ``names``: PostgreSQL's COPY (several times faster
         than any INSERT), or one executemany (SQLite, and PostgreSQL when conflicts are to be ignored,
         which COPY cannot do)."""
-        qn = connection.ops.quote_name
-        by_name = {f.attname: f for f in self.fields}
-        columns = ", ".join(qn(by_name[n].column) for n in names)
-        table = qn(self.meta.db_table)
+        columns = ", ".join(self.column[n] for n in names)
+        table = self.table
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and not self.on_conflict_ignore:
                 with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
@@ -179,6 +177,14 @@ class Inserter:
             if self.on_conflict_ignore:
                 sql += " ON CONFLICT DO NOTHING"
             cursor.executemany(sql, params)
+
+
+def tuple_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """``itemgetter(*keys)`` that always gives a tuple (itemgetter gives the bare item for one key, and
+    needs at least one): a row's cells by position, or a dict row's values by name, at C speed."""
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    return lambda row: tuple(row[k] for k in keys)
 
 
 def _copy_text(value: Any) -> str | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
 from entas.core.audit import diff
-from entas.core.bulk import Inserter, update_rows
+from entas.core.bulk import Inserter, tuple_getter, update_rows
 from entas.core.context import client_ip
 from entas.core.ids import Issue, mask_nik
 from entas.core.models import AuditEvent
@@ -172,7 +171,7 @@ class Importer:
         self.kk_index = self.index["kk_number"]
         household_positions = [self.index[c.name] for c in self.household_columns]
         self.household_raw = [(c.name, self.index[c.name]) for c in self.household_columns]
-        self.household_cells = operator.itemgetter(*household_positions) if household_positions else (lambda row: ())
+        self.household_cells = tuple_getter(household_positions)
         self.household_parser = CellParser(self.household_columns, self.index)
         self.member_parser = CellParser(self.member_columns, self.index)
         try:
@@ -295,19 +294,12 @@ class Importer:
             # and skips the ORM lookups, whose per-value cost is that of the whole write.
             kks = list(_ids(Household, "kk_number", [f.kk for f in accepted]))
             niks = list(_ids(Member, "nik", [m["nik"] for f in accepted for m in f.members]))
-            households = (
-                {h["kk_number"]: h for h in Household.objects.filter(kk_number__in=kks).values(*HOUSEHOLD_LOOKUP)}
-                if kks
-                else {}
-            )
-            members = (
-                {
-                    m["nik"]: m
-                    for m in Member.objects.filter(nik__in=niks).values(*MEMBER_LOOKUP, "household__kk_number")
-                }
-                if niks
-                else {}
-            )
+            households = {
+                h["kk_number"]: h for h in Household.objects.filter(kk_number__in=kks).values(*HOUSEHOLD_LOOKUP)
+            }  # an empty __in makes no query
+            members = {
+                m["nik"]: m for m in Member.objects.filter(nik__in=niks).values(*MEMBER_LOOKUP, "household__kk_number")
+            }
             self._check_against_registry(accepted, households, members)
         for family in batch:
             if family.rejected:
@@ -418,7 +410,7 @@ class Importer:
             for row in family.members:
                 row["name_key"] = key = name_key(row["name"])
                 row["name_key_rev"] = key[::-1]
-                old = members.get(row["nik"]) if members else None
+                old = members.get(row["nik"])
                 if old is None:
                     row["household_id"] = household_id
                     new_members.append(row)  # the parsed row is the insert's row: no copy
@@ -522,7 +514,7 @@ class CellParser:
     def __init__(self, columns: list[Any], index: dict[str, int]) -> None:
         self.coded = [c for c in columns if c.kind != "text"]
         self.names = [c.name for c in self.coded]
-        self.cells = _getter([index[c.name] for c in self.coded])
+        self.cells = tuple_getter([index[c.name] for c in self.coded])
         self.caches: list[dict[str, Any]] = [{} for _ in self.coded]
         self.text = [(c, index[c.name]) for c in columns if c.kind == "text"]
 
@@ -576,13 +568,6 @@ def _ids(model: Any, column: str, keys: list[str]) -> dict[str, int]:
             )
             found.update(cursor.fetchall())
     return found
-
-
-def _getter(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
-    """The cells at ``positions`` of a row, as a tuple (an itemgetter that also handles 0 and 1 positions)."""
-    if len(positions) > 1:
-        return operator.itemgetter(*positions)
-    return lambda row: tuple(row[i] for i in positions)
 
 
 def _jsonable(values: Any) -> Any:
