@@ -208,24 +208,20 @@ class Command(BaseCommand):
         return programme, household
 
     def do_add(self, *, name: str, kk: str, reason: str, username: str, as_json: bool, **options: Any) -> None:
-        programme, household = self._one(name, kk)
-        try:
-            m = services.enrol_by_hand(
-                programme=programme, household=household, reason=reason, actor=actor_named(username)
-            )
-        except services.ProgrammeError as exc:
-            raise CommandError(str(exc)) from exc
+        m = self._by_hand(services.enrol_by_hand, name, kk, reason, username)
         self._print({"kk": kk, "state": m.state, "reason": m.reason}, as_json, f"KK {kk}: {m.state} ({m.reason}).")
 
     def do_exit(self, *, name: str, kk: str, reason: str, username: str, as_json: bool, **options: Any) -> None:
+        m = self._by_hand(services.exit_household, name, kk, reason, username)
+        self._print({"kk": kk, "state": m.state, "reason": m.reason}, as_json, f"KK {kk}: exited ({m.reason}).")
+
+    def _by_hand(self, step: Any, name: str, kk: str, reason: str, username: str) -> Any:
+        """One household's enrolment or exit by hand (``step``), its refusal as the command's error."""
         programme, household = self._one(name, kk)
         try:
-            m = services.exit_household(
-                programme=programme, household=household, reason=reason, actor=actor_named(username)
-            )
+            return step(programme=programme, household=household, reason=reason, actor=actor_named(username))
         except services.ProgrammeError as exc:
             raise CommandError(str(exc)) from exc
-        self._print({"kk": kk, "state": m.state, "reason": m.reason}, as_json, f"KK {kk}: exited ({m.reason}).")
 
     def do_list(self, **options: Any) -> None:
         for p in Programme.objects.all():
