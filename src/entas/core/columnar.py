@@ -133,15 +133,10 @@ class ZeroPadded(Func):
 
     output_field = CharField()
 
-    def __init__(self, expression: Any, *, nullable: bool = True) -> None:
-        super().__init__(expression)
-        self.nullable = nullable
-
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # SQLite's PRINTF writes NULL as 0, so NULL is tested first; %% for the driver's parameter style.
+        # (A NOT NULL integer goes straight into the record's PRINTF as %012d: see read_columns.)
         sql, params = compiler.compile(self.source_expressions[0])
-        if not self.nullable:
-            return f"PRINTF('%%0{DIGITS}d', {sql})", params
         null = "-" * DIGITS
         return f"CASE WHEN ({sql}) IS NULL THEN '{null}' ELSE PRINTF('%%0{DIGITS}d', {sql}) END", [*params, *params]
 
@@ -206,7 +201,7 @@ def read_columns(
             isinstance(model_field, models.ForeignKey) and isinstance(model_field.target_field, INTEGER_FIELDS)
         ):
             pieces.append(_Piece(name, "int", DIGITS))
-            expressions.append(ZeroPadded(name, nullable=model_field.null))
+            expressions.append(ZeroPadded(name))
             formats.append((f"%0{DIGITS}d", F(name)) if not model_field.null else ("%s", expressions[-1]))
         else:
             kind = "float" if isinstance(model_field, models.FloatField | models.DecimalField) else "text"
