@@ -120,3 +120,31 @@ def test_ages_are_completed_years_for_strings_and_dates() -> None:
     today = dt.date(2026, 3, 1)
     births = np.array(["2000-03-01", "2000-03-02", "2004-02-29", dt.date(1990, 12, 31)], dtype=object)
     assert ages(births, today).tolist() == [26, 25, 22, 35]
+
+
+@pytest.mark.django_db
+def test_scores_follow_deleted_household_and_model(regions: Any) -> None:
+    """The score table's foreign keys carry no database constraint (speed, docs/targeting.md), so
+    Django's CASCADE is what keeps it whole: no score outlives its household or its model."""
+    from entas.monitoring.models import SurveyRound
+    from tests.conftest import DAMAI, MANGGAR, make_household
+
+    # Households that hold members cannot be deleted (Member.household protects them); empty ones can.
+    gone, kept = (
+        make_household(regions[name], kk, members=0)
+        for name, kk in ((MANGGAR, "6471010101000001"), (DAMAI, "6471060101000002"))
+    )
+    survey = SurveyRound.objects.create(name="Susenas sintetis", year=2025)
+    model, other = (
+        PmtModel.objects.create(version=v, kind=PmtModel.Kind.WLS, survey=survey, poverty_line=782248, design={})
+        for v in (1, 2)
+    )
+    for pmt_model in (model, other):
+        for household in (gone, kept):
+            HouseholdScore.objects.create(
+                household=household, model=pmt_model, predicted_consumption=500_000, score=13.1, desil=3
+            )
+    gone.delete()
+    assert set(HouseholdScore.objects.values_list("household_id", flat=True)) == {kept.pk}
+    other.delete()
+    assert list(HouseholdScore.objects.values_list("model_id", flat=True)) == [model.pk]

@@ -47,11 +47,20 @@ class PmtModel(models.Model):
 class HouseholdScore(models.Model):
     """A household's predicted consumption, score and desil under one model version."""
 
-    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="scores")
-    # No index of its own: the unique (model, household) index leads with it. Scoring writes a row per
-    # household of the city, and every index is one more write per row; reads take a model's scores
-    # whole (by model), never by desil.
-    model = models.ForeignKey(PmtModel, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    # Scores are derived data, written a whole city at a time (a row per household per model version)
+    # and replaced by re-scoring. Their two foreign keys carry no database constraint: on PostgreSQL
+    # each constrained row costs a deferred trigger at commit that locks the referenced row, 1.8 s of
+    # a 5 s scoring run for 330,000 households (docs/targeting.md, Speed). Deleting a household or a
+    # model still deletes its scores (Django's CASCADE runs in the ORM, not in the database), and
+    # nothing else deletes either (tests/targeting/test_pmt.py).
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.CASCADE, related_name="scores", db_constraint=False
+    )
+    # No index of its own: the unique (model, household) index leads with it. Every index is one more
+    # write per row; reads take a model's scores whole (by model), never by desil.
+    model = models.ForeignKey(
+        PmtModel, on_delete=models.CASCADE, related_name="scores", db_index=False, db_constraint=False
+    )
     predicted_consumption = models.PositiveIntegerField(_("predicted consumption per capita (Rp)"))
     score = models.FloatField(_("score (predicted log consumption)"))
     desil = models.PositiveSmallIntegerField(_("desil (city, people-weighted)"))
