@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from entas.core.bulk import Inserter
+from entas.core.bulk import Inserter, allocate_ids
 from entas.registry.models import Household, Member
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +64,20 @@ def test_insert_with_constants_and_uneven_rows(manggar_household: Household) -> 
     updated = dict(Member.objects.filter(nik__startswith="64710101019090").values_list("name", "updated_at"))
     assert updated["Dua"] == earlier  # its own datetime, adapted per row
     assert updated["Satu"] >= now and updated["Tiga"] >= now  # left out: the model's default
+
+
+def test_allocated_ids_are_fresh_and_the_table_numbers_on_after_them(manggar_household: Household) -> None:
+    kelurahan = manggar_household.kelurahan
+    ids = list(allocate_ids(Household, 3))
+    assert len(set(ids)) == 3 and min(ids) > manggar_household.pk
+    rows = [{"id": pk, "kk_number": f"64710101012999{i:02d}", "kelurahan_id": kelurahan.pk} for i, pk in enumerate(ids)]
+    assert Inserter(Household, explicit_pk=True).insert(rows) == 3
+    assert set(Household.objects.filter(kk_number__startswith="64710101012999").values_list("pk", flat=True)) == set(
+        ids
+    )
+    later = Household.objects.create(kk_number="6471010101299999", kelurahan=kelurahan)
+    last = later.pk
+    assert last > max(ids)
+    later.delete()  # a deleted row's key is not handed out again
+    assert min(allocate_ids(Household, 2)) > last
+    assert list(allocate_ids(Household, 0)) == []

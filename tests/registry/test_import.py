@@ -12,6 +12,7 @@ import pytest
 from entas.accounts.models import User
 from entas.core.models import AuditEvent
 from entas.registry import importer as importer_module
+from entas.registry import reading
 from entas.registry.exporter import export_registry
 from entas.registry.fileformats import FileFormatError
 from entas.registry.importer import ImportSummary, import_registry
@@ -191,7 +192,8 @@ def test_a_crash_mid_import_leaves_whole_families_and_a_rerun_finishes(
     for i in range(6):
         rows += standard_family(MANGGAR, f"64710101012000{i + 10:02d}", serial=1000 + 10 * i)
     path = write_csv(tmp_path / "f.csv", rows)
-    monkeypatch.setattr(importer_module, "BATCH_ROWS", 6)  # two families per batch
+    monkeypatch.setattr(importer_module, "BATCH_ROWS", 6)  # two families per batch,
+    monkeypatch.setattr(importer_module, "COMMIT_ROWS", 6)  # one batch per transaction
     calls = {"n": 0}
     original = importer_module.Importer._apply
 
@@ -210,6 +212,40 @@ def test_a_crash_mid_import_leaves_whole_families_and_a_rerun_finishes(
     summary = run(path, tmp_path)
     assert (summary.inserted, summary.unchanged) == (12, 6)
     assert Household.objects.count() == 6
+
+
+def test_a_large_file_is_read_in_a_process_of_its_own_with_the_same_result(
+    regions: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = standard_family(MANGGAR, "6471010101200001")
+    bad = standard_family(MANGGAR, "6471010101200003", serial=3000)
+    bad[1]["nik"] = "12345"
+    repeated = standard_family(DAMAI, "6471060101200002", serial=2000)
+    repeated[0]["nik"] = good[0]["nik"]  # a NIK already in the file
+    path = write_csv(tmp_path / "f.csv", good + bad + repeated)
+    in_process = run(path, tmp_path, dry_run=True)
+    expected = rejected_rows(in_process)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_ROWS", 0)  # this file is "large": read beside
+    readers: list[Path] = []
+
+    def read_in_process(path: Path, context: reading.ParseContext) -> Any:
+        readers.append(path)
+        return reading.read_in_process(path, context)
+
+    monkeypatch.setattr(importer_module, "read_in_process", read_in_process)
+    summary = run(path, tmp_path)
+    assert readers == [path]
+    assert (summary.inserted, summary.rejected) == (in_process.inserted, in_process.rejected) == (3, 6)
+    assert rejected_rows(summary) == expected  # same rows, same reasons, in the user's language
+    assert "also appears at row 2" in expected[8]
+    assert Member.objects.count() == Membership.objects.count() == 3
+
+
+@pytest.mark.parametrize(("language", "message"), [("en", "does not exist"), ("id", "tidak ada")])
+def test_the_reading_process_reports_a_file_it_cannot_read(tmp_path: Path, language: str, message: str) -> None:
+    context = reading.ParseContext(frozenset(), {}, frozenset(), dt.date(2026, 1, 1), language)
+    with pytest.raises(FileFormatError, match=message):
+        list(reading.read_in_process(tmp_path / "missing.csv", context))
 
 
 def test_warnings_do_not_reject(regions: Any, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ day for women, and a 4-digit serial. The KK number is a 6-digit region code, an 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,7 +46,7 @@ def check_nik(
     *,
     birth_date: dt.date | None = None,
     sex: str | None = None,
-    known_kecamatan: frozenset[str] | set[str] | None = None,
+    known_kecamatan: Set[str] | None = None,
     field: str = "nik",
 ) -> list[Issue]:
     """Every problem of a NIK, alone and against the member's birth date and sex ('1' male, '2' female).
@@ -133,9 +134,7 @@ def check_nik(
     return issues
 
 
-def check_kk(
-    kk: str, *, known_kecamatan: frozenset[str] | set[str] | None = None, field: str = "kk_number"
-) -> list[Issue]:
+def check_kk(kk: str, *, known_kecamatan: Set[str] | None = None, field: str = "kk_number") -> list[Issue]:
     """Every problem of a KK number. Only the length is certain; the rest are warnings."""
     if len(kk) != 16 or not kk.isdigit():
         return [Issue(field, "kk_format", _("KK number %(value)r must be exactly 16 digits.") % {"value": kk})]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -24,6 +24,11 @@ class RowSource:
     rows: Iterator[tuple[int, list[str]]]  # (row number in the file: header 1, data from 2; cells in header order)
     total: int | None  # number of data rows when known up front
     encoding: str
+    closer: Callable[[], None] = field(default=lambda: None, repr=False)
+
+    def close(self) -> None:
+        """Release the file when its rows are not (all) read; safe to call twice."""
+        self.closer()
 
 
 def _detect_encoding(path: Path) -> tuple[str, int]:
@@ -92,7 +97,7 @@ def _open_csv(path: Path) -> RowSource:
                     continue
                 yield number, cells
 
-    return RowSource(header, rows(), max(lines - 1, 0), encoding)
+    return RowSource(header, rows(), max(lines - 1, 0), encoding, handle.close)
 
 
 def _open_xlsx(path: Path) -> RowSource:

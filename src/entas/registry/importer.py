@@ -14,22 +14,24 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, reset_queries, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
 from entas.core.audit import diff
-from entas.core.bulk import Inserter, tuple_getter, update_rows
+from entas.core.bulk import Inserter, allocate_ids, gc_paused, tuple_getter, update_rows
 from entas.core.context import client_ip
 from entas.core.ids import Issue, mask_nik
 from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
+from . import reading
 from .choices import RegistrationSource
 from .columns import (
     ALL_COLUMNS,
@@ -40,15 +42,20 @@ from .columns import (
     REQUIRED,
     parse_value,
 )
-from .fileformats import FileFormatError, open_rows
+from .fileformats import FileFormatError, RowSource, open_rows
 from .models import Household, KKNumber, Member, Membership, ProgrammeReceipt
 from .names import name_key
+from .reading import ParseContext, read_in_process
 from .validation import validate_family, validate_household, validate_member
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
 
-BATCH_ROWS = 20_000
+BATCH_ROWS = 20_000  # rows looked up and written together
+# Rows per transaction. Each commit writes every page the transaction touched, and a batch of new
+# members touches most leaves of the NIK and name indexes: five batches per commit write them a
+# fifth as often (SQLite holds its write lock about 5 s at a time; docs/registry-import.md, Speed).
+COMMIT_ROWS = 100_000
 HOUSEHOLD_LOOKUP = list(dict.fromkeys(["id", "kk_number", "kelurahan_id", "version", *HOUSEHOLD_FIELDS]))
 MEMBER_COMPARED = [*MEMBER_FIELDS, "name_key", "name_key_rev"]
 MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", *MEMBER_COMPARED]))
@@ -89,7 +96,7 @@ class Family:
     """The consecutive rows of one KK number, parsed."""
 
     kk: str
-    rows: list[tuple[int, list[str]]]
+    rows: list[tuple[int, Any]]  # (row number, cells); cells packed into one string to travel (pack())
     household: dict[str, Any] = field(default_factory=dict)
     members: list[dict[str, Any]] = field(default_factory=list)
     programmes: dict[str, dt.date] = field(default_factory=dict)
@@ -108,59 +115,44 @@ class Family:
     def rejected(self) -> bool:
         return bool(self.family_issues or self.row_issues)
 
+    def pack(self) -> None:
+        """Each row's cells as one string: a tenth of the cost of sending a list of cells to another
+        process. Only the rejection file reads them again (``unpack``)."""
+        self.rows = [(number, _pack(cells)) for number, cells in self.rows]
 
-class Importer:
-    def __init__(
-        self,
-        *,
-        actor: User | None,
-        source: str = RegistrationSource.OPERATOR,
-        dry_run: bool = False,
-        rejection_path: Path,
-        progress: Callable[[int], None] | None = None,
-        log: Callable[[str], None] | None = None,
-        today: dt.date | None = None,
-    ) -> None:
-        self.actor = actor
-        self.source = source
-        self.dry_run = dry_run
-        self.rejection_path = rejection_path
-        self.progress = progress or (lambda n: None)
-        self.log = log or (lambda m: None)
-        self.today = today or timezone.localdate()
-        self.summary = ImportSummary(dry_run=dry_run)
-        regions = Region.objects.all()
-        self.kecamatan = {r.code.replace(".", "") for r in regions if r.level == RegionLevel.KECAMATAN}
-        self.kelurahan = {r.code: r.pk for r in regions if r.level == RegionLevel.KELURAHAN}
-        allowed = Region.objects.filter(level=RegionLevel.KELURAHAN)
-        if actor is not None:
-            allowed = allowed.filter(region_q(actor))
-        self.allowed_kelurahan = set(allowed.values_list("pk", flat=True))
-        self.kelurahan_names = dict(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("pk", "name"))
-        self.seen_kk: dict[str, int] = {}
-        self.seen_nik: dict[str, int] = {}
-        self._rejections: Any = None
-        self._rejection_writer: Any = None
-        self._header: list[str] = []
 
-    # -- reading -------------------------------------------------------------------------------
-    def run(self, path: Path) -> ImportSummary:
-        source = open_rows(path)
+SEPARATOR = "\x1f"  # ASCII unit separator
+
+
+def _pack(cells: list[str]) -> list[str] | str:
+    joined = SEPARATOR.join(cells)
+    return joined if joined.count(SEPARATOR) == len(cells) - 1 else cells  # a cell holding it stays a list
+
+
+def unpack(cells: list[str] | str) -> list[str]:
+    return cells.split(SEPARATOR) if isinstance(cells, str) else cells
+
+
+class FileParser:
+    """Reads a registry file and yields batches of parsed, validated families (whole families, about
+    BATCH_ROWS rows each). Touches no database: it runs in the importing process, or, for a large
+    file, in a reading process beside it (see ``Importer.run``)."""
+
+    def __init__(self, source: RowSource, context: ParseContext) -> None:
         missing = [c for c in REQUIRED if c not in source.header]
         if missing:
+            source.close()
             raise FileFormatError(
                 _("The file lacks the required column(s): %(columns)s. Download the template for the full list.")
                 % {"columns": ", ".join(missing)}
             )
+        self.source = source
+        self.context = context
         known = {c.name for c in ALL_COLUMNS}
-        self.summary.unknown_columns = [h for h in source.header if h and h not in known]
-        if self.summary.unknown_columns:
-            self.log(_("Ignored unknown column(s): %(columns)s") % {"columns": ", ".join(self.summary.unknown_columns)})
-        self._header = source.header
+        self.unknown_columns = [h for h in source.header if h and h not in known]
         present = set(source.header)
         # Only the columns the file has are parsed; the others take their blank value once.
-        self.household_columns = [c for c in HOUSEHOLD_COLUMNS if c.name in present]
-        self.member_columns = [c for c in MEMBER_COLUMNS if c.name in present]
+        household_columns = [c for c in HOUSEHOLD_COLUMNS if c.name in present]
         self.household_blank = {
             c.name: parse_value(c, "")[0]
             for c in HOUSEHOLD_COLUMNS
@@ -169,25 +161,17 @@ class Importer:
         self.member_blank = {c.name: parse_value(c, "")[0] for c in MEMBER_COLUMNS if c.name not in present}
         self.index = {name: i for i, name in enumerate(source.header)}
         self.kk_index = self.index["kk_number"]
-        household_positions = [self.index[c.name] for c in self.household_columns]
-        self.household_raw = [(c.name, self.index[c.name]) for c in self.household_columns]
-        self.household_cells = tuple_getter(household_positions)
-        self.household_parser = CellParser(self.household_columns, self.index)
-        self.member_parser = CellParser(self.member_columns, self.index)
-        try:
-            for batch in self._batches(source.rows):
-                self._process(batch)
-        finally:
-            if self._rejections is not None:
-                self._rejections.close()
-        if not self.dry_run and self.summary.inserted >= ANALYZE_AFTER and not connection.in_atomic_block:
-            _refresh_statistics()
-        return self.summary
+        self.household_raw = [(c.name, self.index[c.name]) for c in household_columns]
+        self.household_cells = tuple_getter([self.index[c.name] for c in household_columns])
+        self.household_parser = CellParser(household_columns, self.index)
+        self.member_parser = CellParser([c for c in MEMBER_COLUMNS if c.name in present], self.index)
+        self.seen_kk: dict[str, int] = {}
+        self.seen_nik: dict[str, int] = {}
 
-    def _batches(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[Family]]:
+    def batches(self) -> Iterator[list[Family]]:
         batch: list[Family] = []
         batch_rows = 0
-        for family in self._families(rows):
+        for family in self._families(self.source.rows):
             batch.append(family)
             batch_rows += len(family.rows)
             if batch_rows >= BATCH_ROWS:
@@ -210,8 +194,8 @@ class Importer:
         if current is not None:
             yield self._parse(current)
 
-    # -- parsing and validation (no database but the region lookups made up front) ------------
     def _parse(self, family: Family) -> Family:
+        context = self.context
         first_row, first = family.rows[0]
         if family.kk in self.seen_kk:
             family.reject(
@@ -244,14 +228,15 @@ class Importer:
                 family.household[name] = value
         code = first[self.index["kelurahan_code"]].strip()
         if code:
-            kelurahan_id = self.kelurahan.get(code)
+            kelurahan_id = context.kelurahan.get(code)
             if kelurahan_id is None:
                 family.reject(_("kelurahan_code %(value)r is not a loaded kelurahan.") % {"value": code}, first_row)
-            elif kelurahan_id not in self.allowed_kelurahan:
+            elif kelurahan_id not in context.allowed_kelurahan:
                 family.reject(_("kelurahan_code %(value)s is outside your areas.") % {"value": code}, first_row)
             family.kelurahan_id = kelurahan_id
+        today, kecamatan = context.today, context.kecamatan
         self._add_issues(
-            family, first_row, validate_household(family.household, today=self.today, known_kecamatan=self.kecamatan)
+            family, first_row, validate_household(family.household, today=today, known_kecamatan=kecamatan)
         )
         # Members, one per row.
         parse, blank = self.member_parser.parse, self.member_blank
@@ -261,6 +246,8 @@ class Importer:
                 family.reject(message, number)
             member["_row"] = number
             member.update(blank)
+            member["name_key"] = key = name_key(member["name"])
+            member["name_key_rev"] = key[::-1]
             nik = member.get("nik")
             if nik:
                 if nik in self.seen_nik:
@@ -271,7 +258,7 @@ class Importer:
                     )
                 else:
                     self.seen_nik[nik] = number
-            self._add_issues(family, number, validate_member(member, today=self.today, known_kecamatan=self.kecamatan))
+            self._add_issues(family, number, validate_member(member, today=today, known_kecamatan=kecamatan))
             family.members.append(member)
         self._add_issues(family, None, validate_family(family.members))
         return family
@@ -282,6 +269,82 @@ class Importer:
                 family.reject(issue.message, row)
             else:
                 family.warnings += 1
+
+
+class Importer:
+    def __init__(
+        self,
+        *,
+        actor: User | None,
+        source: str = RegistrationSource.OPERATOR,
+        dry_run: bool = False,
+        rejection_path: Path,
+        progress: Callable[[int], None] | None = None,
+        log: Callable[[str], None] | None = None,
+        today: dt.date | None = None,
+    ) -> None:
+        self.actor = actor
+        self.source = source
+        self.dry_run = dry_run
+        self.rejection_path = rejection_path
+        self.progress = progress or (lambda n: None)
+        self.log = log or (lambda m: None)
+        self.today = today or timezone.localdate()
+        self.summary = ImportSummary(dry_run=dry_run)
+        regions = Region.objects.all()
+        allowed = Region.objects.filter(level=RegionLevel.KELURAHAN)
+        if actor is not None:
+            allowed = allowed.filter(region_q(actor))
+        self.allowed_kelurahan = frozenset(allowed.values_list("pk", flat=True))
+        self.context = ParseContext(
+            kecamatan=frozenset(r.code.replace(".", "") for r in regions if r.level == RegionLevel.KECAMATAN),
+            kelurahan={r.code: r.pk for r in regions if r.level == RegionLevel.KELURAHAN},
+            allowed_kelurahan=self.allowed_kelurahan,
+            today=self.today,
+            language=translation.get_language(),
+        )
+        self.kelurahan_names = dict(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("pk", "name"))
+        self._rejections: Any = None
+        self._rejection_writer: Any = None
+        self._header: list[str] = []
+
+    def run(self, path: Path) -> ImportSummary:
+        source = open_rows(path)
+        parser = FileParser(source, self.context)
+        self.summary.unknown_columns = parser.unknown_columns
+        if parser.unknown_columns:
+            self.log(_("Ignored unknown column(s): %(columns)s") % {"columns": ", ".join(parser.unknown_columns)})
+        self._header = source.header
+        if (source.total or 0) >= reading.PARALLEL_MIN_ROWS:
+            source.close()  # the reading process opens the file itself
+            batches = read_in_process(path, self.context)
+        else:
+            batches = parser.batches()
+        try:
+            with gc_paused():
+                self._process_all(batches)
+        finally:
+            source.close()
+            if self._rejections is not None:
+                self._rejections.close()
+        if not self.dry_run and self.summary.inserted >= ANALYZE_AFTER and not connection.in_atomic_block:
+            _refresh_statistics()
+        return self.summary
+
+    def _process_all(self, batches: Iterator[list[Family]]) -> None:
+        """Process the batches, committing after about COMMIT_ROWS rows: always after a whole batch,
+        so every commit holds whole families."""
+        more = True
+        while more:
+            more = False
+            with nullcontext() if self.dry_run else transaction.atomic():
+                rows = 0
+                for batch in batches:
+                    self._process(batch)
+                    rows += sum(len(f.rows) for f in batch)
+                    if rows >= COMMIT_ROWS:
+                        more = True
+                        break
 
     # -- writing ---------------------------------------------------------------------------------
     def _process(self, batch: list[Family]) -> None:
@@ -306,11 +369,7 @@ class Importer:
                 self._write_rejection(family)
         good = [f for f in accepted if not f.rejected]
         if good:
-            if self.dry_run:
-                self._apply(good, households, members, write=False)
-            else:
-                with transaction.atomic():
-                    self._apply(good, households, members, write=True)
+            self._apply(good, households, members, write=not self.dry_run)
         self.summary.warnings += sum(f.warnings for f in good)
         self.progress(sum(len(f.rows) for f in batch))
         reset_queries()  # with debug on, Django keeps every query's text: a long import would hoard them
@@ -391,13 +450,18 @@ class Importer:
         self.summary.households_updated += len(household_updates)
         household_ids = {kk: h["id"] for kk, h in existing.items()}
         if write and new_households:
-            Inserter(Household).insert(
+            # Keys allocated up front: members and KK history point at them without a lookup.
+            for values, pk in zip(new_households, allocate_ids(Household, len(new_households)), strict=True):
+                values["id"] = household_ids[values["kk_number"]] = pk
+            Inserter(Household, explicit_pk=True).insert(
                 new_households, {"registration_source": self.source, "created_at": now, "updated_at": now}
             )
-            household_ids.update(_ids(Household, "kk_number", [h["kk_number"] for h in new_households]))
-            Inserter(KKNumber).insert(
-                {"household_id": household_ids[h["kk_number"]], "kk_number": h["kk_number"], "valid_from": self.today}
-                for h in new_households
+            Inserter(KKNumber).insert_columns(
+                {
+                    "household_id": [h["id"] for h in new_households],
+                    "kk_number": [h["kk_number"] for h in new_households],
+                },
+                {"valid_from": self.today},
             )
         if write and household_updates:
             update_rows(Household, [*sorted(household_fields), "version", "updated_at"], household_updates)
@@ -408,8 +472,6 @@ class Importer:
         for family in families:
             household_id = household_ids.get(family.kk)
             for row in family.members:
-                row["name_key"] = key = name_key(row["name"])
-                row["name_key_rev"] = key[::-1]
                 old = members.get(row["nik"])
                 if old is None:
                     row["household_id"] = household_id
@@ -435,19 +497,19 @@ class Importer:
         if not write:
             return
         if new_members:
-            Inserter(Member).insert(new_members, {"created_at": now, "updated_at": now})
-            # Each new member's first membership, written by the database from the rows just inserted.
-            qn = connection.ops.quote_name
-            start = connection.ops.adapt_datefield_value(self.today)
-            with connection.cursor() as cursor:
-                for condition, params in _among([m["nik"] for m in new_members]):
-                    cursor.execute(
-                        f"INSERT INTO {qn(Membership._meta.db_table)} "  # noqa: S608 (names from the models)
-                        "(member_id, household_id, relationship, start_date) "
-                        f"SELECT id, household_id, relationship, %s FROM {qn(Member._meta.db_table)} "
-                        f"WHERE nik {condition}",
-                        [start, *params],
-                    )
+            member_ids = allocate_ids(Member, len(new_members))
+            for row, pk in zip(new_members, member_ids, strict=True):
+                row["id"] = pk
+            Inserter(Member, explicit_pk=True).insert(new_members, {"created_at": now, "updated_at": now})
+            # Each new member's first membership.
+            Inserter(Membership).insert_columns(
+                {
+                    "member_id": list(member_ids),
+                    "household_id": [m["household_id"] for m in new_members],
+                    "relationship": [m["relationship"] for m in new_members],
+                },
+                {"start_date": self.today},
+            )
         if member_updates:
             update_rows(Member, [*sorted(member_fields), "updated_at"], member_updates)
         if receipts:
@@ -477,7 +539,8 @@ class Importer:
             self._rejection_writer = csv.writer(self._rejections)
             self._rejection_writer.writerow(["row_number", "reasons", *self._header])
             self.summary.rejection_file = str(self.rejection_path)
-        for number, cells in family.rows:
+        for number, packed in family.rows:
+            cells = unpack(packed)
             reasons = list(family.row_issues.get(number, [])) + family.family_issues
             if not reasons:
                 bad_rows = ", ".join(str(r) for r in sorted(family.row_issues))

@@ -7,7 +7,7 @@ database (a NIK already registered elsewhere) is checked by the caller with one 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def validate_household(values: Mapping[str, Any], *, today: dt.date, known_kecamatan: set[str] | None) -> list[Issue]:
+def validate_household(values: Mapping[str, Any], *, today: dt.date, known_kecamatan: Set[str] | None) -> list[Issue]:
     issues: list[Issue] = []
     kk = values.get("kk_number") or ""
     if kk:
@@ -57,7 +57,7 @@ def validate_household(values: Mapping[str, Any], *, today: dt.date, known_kecam
     return issues
 
 
-def validate_member(values: Mapping[str, Any], *, today: dt.date, known_kecamatan: set[str] | None) -> list[Issue]:
+def validate_member(values: Mapping[str, Any], *, today: dt.date, known_kecamatan: Set[str] | None) -> list[Issue]:
     issues: list[Issue] = []
     birth = values.get("birth_date")
     sex = values.get("sex")
