@@ -198,11 +198,13 @@ def allocate_ids(model: type[models.Model], n: int) -> Sequence[int]:
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+            sequence = cursor.fetchone()[0]
+            # One text rather than a row per key: fetching a million rows costs ten times the nextval calls.
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, n],
+                "SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)", [sequence, n]
             )
-            return [row[0] for row in cursor.fetchall()]
+            return [int(pk) for pk in cursor.fetchone()[0].split(",")]
         cursor.execute(
             f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
             f"coalesce((SELECT max({qn(meta.pk.column)}) FROM {qn(meta.db_table)}), 0))",
