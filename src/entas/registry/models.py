@@ -173,17 +173,16 @@ class Member(models.Model):
     # Search goes through name_key/name_key_rev (typo-tolerant), never the raw name: no index here, as
     # every index is one more write for each of a city's members at import.
     name = models.CharField(_("name"), max_length=120)
+    # One index each (Meta.indexes): search reads them only by prefix (selectors._prefix_q).
     name_key = models.CharField(
         _("name key"),
         max_length=120,
-        db_index=True,
         blank=True,
         help_text=_("Normalised name for typo-tolerant search (no titles, lower case)."),
     )
     name_key_rev = models.CharField(
         _("reversed name key"),
         max_length=120,
-        db_index=True,
         blank=True,
         help_text=_("The name key backwards: finds a name whose first half has a typo."),
     )
@@ -247,6 +246,13 @@ class Member(models.Model):
         ordering = ["household", "relationship", "birth_date"]
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        # Prefix search only. On PostgreSQL a pattern_ops index serves LIKE 'x%' (and equality), so
+        # db_index's second, plain index was one more write per member at import for nothing;
+        # SQLite ignores the operator class and builds its plain index, which its range scan uses.
+        indexes = [
+            models.Index(fields=["name_key"], name="member_name_key_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_key_rev"], name="member_name_key_rev_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
