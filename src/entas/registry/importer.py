@@ -363,11 +363,14 @@ class Importer:
             members = {
                 m["nik"]: m for m in Member.objects.filter(nik__in=niks).values(*MEMBER_LOOKUP, "household__kk_number")
             }
-            self._check_against_registry(accepted, households, members)
-        for family in batch:
-            if family.rejected:
-                self._write_rejection(family)
-        good = [f for f in accepted if not f.rejected]
+            if households or members:
+                self._check_against_registry(accepted, households, members)
+                accepted = [f for f in accepted if not f.rejected]
+        good = accepted
+        if len(good) < len(batch):
+            for family in batch:
+                if family.rejected:
+                    self._write_rejection(family)
         if good:
             self._apply(good, households, members, write=not self.dry_run)
         self.summary.warnings += sum(f.warnings for f in good)
