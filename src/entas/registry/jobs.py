@@ -61,6 +61,7 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         source = open_rows(path)
     except FileFormatError as exc:
         raise JobError(str(exc)) from exc
+    source.close()  # opened for its row count only; the import reads the file itself
     if source.total is not None:
         ctx.set_total(source.total)
     rejection = Path(settings.MEDIA_ROOT) / "tmp" / f"rejected-{ctx.job.pk}.csv"
