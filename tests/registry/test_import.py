@@ -241,6 +241,26 @@ def test_a_large_file_is_read_in_a_process_of_its_own_with_the_same_result(
     assert Member.objects.count() == Membership.objects.count() == 3
 
 
+def test_a_failing_import_stops_its_reading_process(
+    regions: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    rows = []
+    for i in range(4):
+        rows += standard_family(MANGGAR, f"64710101012000{i + 10:02d}", serial=1000 + 10 * i)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_ROWS", 0)
+
+    def fail(self: Any, *args: Any, write: bool) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer_module.Importer, "_apply", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(write_csv(tmp_path / "f.csv", rows), tmp_path)
+    assert not [t for t in threading.enumerate() if t.name == "entas-import-reader"]
+    assert Household.objects.count() == 0
+
+
 @pytest.mark.parametrize(("language", "message"), [("en", "does not exist"), ("id", "tidak ada")])
 def test_the_reading_process_reports_a_file_it_cannot_read(tmp_path: Path, language: str, message: str) -> None:
     context = reading.ParseContext(frozenset(), {}, frozenset(), dt.date(2026, 1, 1), language)

@@ -10,6 +10,7 @@ module (``python -m entas.registry.reading``) and sets Django up itself.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import pickle
@@ -68,7 +69,8 @@ def read_in_process(path: Path, context: ParseContext) -> Iterator[list[Any]]:
     )
     assert child.stdin is not None and child.stdout is not None
     frames: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_BATCHES)
-    threading.Thread(target=_pump, args=(child.stdout, frames), name="entas-import-reader", daemon=True).start()
+    pump = threading.Thread(target=_pump, args=(child.stdout, frames), name="entas-import-reader", daemon=True)
+    pump.start()
     try:
         pickle.dump((str(path), context), child.stdin)
         child.stdin.close()
@@ -91,6 +93,9 @@ def read_in_process(path: Path, context: ParseContext) -> Iterator[list[Any]]:
         if child.poll() is None:
             child.kill()
         child.wait()
+        while pump.is_alive():  # take what it still holds, so it reaches the stream's end and stops
+            with contextlib.suppress(queue.Empty):
+                frames.get(timeout=0.1)
         child.stdout.close()
 
 
