@@ -28,6 +28,14 @@ def run(path: Path, tmp_path: Path, actor: User | None = None, **kwargs: Any) ->
     return import_registry(path, actor=actor, rejection_path=tmp_path / "rejected.csv", **kwargs)
 
 
+def manggar_families(n: int) -> list[dict[str, Any]]:
+    """``n`` good families of three in Manggar, KK 6471010101200010 onwards."""
+    rows: list[dict[str, Any]] = []
+    for i in range(n):
+        rows += standard_family(MANGGAR, f"64710101012000{i + 10:02d}", serial=1000 + 10 * i)
+    return rows
+
+
 def rejected_rows(summary: ImportSummary) -> dict[int, str]:
     assert summary.rejection_file
     with open(summary.rejection_file, encoding="utf-8-sig") as handle:
@@ -188,10 +196,7 @@ def test_a_dry_run_counts_and_writes_nothing(regions: Any, tmp_path: Path) -> No
 def test_a_crash_mid_import_leaves_whole_families_and_a_rerun_finishes(
     regions: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rows = []
-    for i in range(6):
-        rows += standard_family(MANGGAR, f"64710101012000{i + 10:02d}", serial=1000 + 10 * i)
-    path = write_csv(tmp_path / "f.csv", rows)
+    path = write_csv(tmp_path / "f.csv", manggar_families(6))
     monkeypatch.setattr(importer_module, "BATCH_ROWS", 6)  # two families per batch,
     monkeypatch.setattr(importer_module, "COMMIT_ROWS", 6)  # one batch per transaction
     calls = {"n": 0}
@@ -246,9 +251,7 @@ def test_a_failing_import_stops_its_reading_process(
 ) -> None:
     import threading
 
-    rows = []
-    for i in range(4):
-        rows += standard_family(MANGGAR, f"64710101012000{i + 10:02d}", serial=1000 + 10 * i)
+    rows = manggar_families(4)
     monkeypatch.setattr(reading, "PARALLEL_MIN_ROWS", 0)
 
     def fail(self: Any, *args: Any, write: bool) -> None:
