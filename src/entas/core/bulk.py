@@ -217,7 +217,7 @@ def allocate_ids(model: type[models.Model], n: int) -> Sequence[int]:
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector during a bulk job. Parsing a million rows allocates millions of
-    long-lived, acyclic objects, and each pass of the collector walks them all again: a sixth of a
+    long-lived, acyclic objects, and each pass of the collector walks them all again: an eighth of a
     registry import's time (docs/registry-import.md, Speed). Reference counting frees them all the
     same; the collector resumes, at its usual pace, when the job ends."""
     if not gc.isenabled():
