@@ -46,6 +46,29 @@ def test_a_name_with_one_wrong_letter_is_found(registry: None, dinsos_manager: U
         assert [h.kk_number for h in found] == ["6471010101200002"], query
 
 
+def test_a_typo_finds_a_name_among_many_that_share_its_surname(
+    regions: Any, tmp_path: Path, dinsos_manager: User
+) -> None:
+    """Candidates sharing the intact half of the name ('... lubis') are all compared, however many
+    there are: an earlier cap on candidates lost 'Wawan Lubis' behind 27 'Adi Lubis'."""
+    import datetime as dt
+
+    from entas.registry.models import Member
+    from entas.registry.selectors import matching_household_ids
+
+    rows = []
+    for f in range(3):
+        people = [("Adi Lubis", "1", dt.date(1960 + f, 1, 1), "1")]
+        people += [("Adi Lubis", "1", dt.date(1990 + k, 1, 1), "3") for k in range(8)]
+        rows += family(MANGGAR, f"647101010120010{f}", people, serial=1000 + 100 * f)
+    rows += family(DAMAI, "6471060101200200", [("Wawan Lubis", "1", dt.date(1980, 2, 2), "1")], serial=2000)
+    import_registry(write_csv(tmp_path / "seed.csv", rows), actor=None, rejection_path=tmp_path / "r.csv")
+    wawan = Household.objects.get(kk_number="6471060101200200").pk
+    assert matching_household_ids("Waaan Lubis", Member.objects.all(), limit=2) == [wawan]
+    assert [h.kk_number for h in search_households(dinsos_manager, "Waaan Lubis")] == ["6471060101200200"]
+    assert search_households(dinsos_manager, "Adi Lubis").count() == 3
+
+
 def test_search_by_nik_kk_and_address(registry: None, dinsos_manager: User) -> None:
     nik = Household.objects.get(kk_number="6471060101200003").members.first().nik  # type: ignore[union-attr]
     assert [h.kk_number for h in search_households(dinsos_manager, nik)] == ["6471060101200003"]

@@ -53,25 +53,45 @@ def _prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
+NAME_CANDIDATES = 100_000  # per index: a bound for a two-letter prefix, far above any surname's count
+MATCH_CHUNK = 900  # member ids per scoped lookup (under SQLite's older variable limit)
+
+
 def matching_household_ids(query: str, base: QuerySet[Member], limit: int = 500) -> list[int]:
     """Households with a member whose name matches ``query`` allowing one wrong, missing or extra letter.
 
     One typo leaves either the first or the second half of the name intact, so candidates come
     from two index range scans (the name key's first half, the reversed key's first half) and are
     then compared exactly. A query that is the start of a name (``siti``) also matches.
+
+    The scans read the two name-key indexes alone (each holds the key and the member id: no member,
+    household or region row is touched), so every candidate is compared, even for a surname that
+    14,000 members of the city share; ``base`` (the user's areas, members not exited) is applied to
+    the matches only, a chunk at a time until ``limit`` households are found.
     """
     key = name_key(query)
     if len(key) < 3:
         return []
     half = max(2, len(key) // 2)
-    candidates = base.filter(_prefix_q("name_key", key[:half]) | _prefix_q("name_key_rev", key[::-1][:half]))
-    found: list[int] = []
-    for household_id, candidate in candidates.values_list("household_id", "name_key")[: limit * 10]:
-        if candidate.startswith(key) or within_one_edit(key, candidate) or within_one_edit(key, candidate[: len(key)]):
-            found.append(household_id)
-            if len(found) >= limit:
-                break
-    return found
+    matches: dict[int, None] = {}
+    for field, prefix, forward in (("name_key", key[:half], True), ("name_key_rev", key[::-1][:half], False)):
+        rows = Member.objects.order_by().filter(_prefix_q(field, prefix)).values_list("pk", field)
+        for pk, value in rows[:NAME_CANDIDATES]:
+            candidate = value if forward else value[::-1]
+            if (
+                candidate.startswith(key)
+                or within_one_edit(key, candidate)
+                or within_one_edit(key, candidate[: len(key)])
+            ):
+                matches[pk] = None
+    ids = list(matches)
+    found: dict[int, None] = {}
+    for start in range(0, len(ids), MATCH_CHUNK):
+        scoped = base.filter(pk__in=ids[start : start + MATCH_CHUNK]).order_by()
+        found.update(dict.fromkeys(scoped.values_list("household_id", flat=True)))
+        if len(found) >= limit:
+            break
+    return list(found)[:limit]
 
 
 def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet[Household]:
@@ -100,7 +120,11 @@ def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet
             members = Member.objects.filter(region_q(user, "household__kelurahan"), exited_on__isnull=True)
             if filters.kelurahan:
                 members = members.filter(household__kelurahan__code=filters.kelurahan)
-            qs = qs.filter(Q(pk__in=matching_household_ids(query, members)) | Q(address__icontains=query))
+            # The address as a subquery of its own: SQLite then scans the households once for it and
+            # looks the rest up by id, where an OR with the LIKE made it walk every household by
+            # kelurahan through an index (0.35 s against 0.07 s for a city).
+            by_address = Household.objects.filter(address__icontains=query).values("pk")
+            qs = qs.filter(Q(pk__in=matching_household_ids(query, members)) | Q(pk__in=by_address))
     # The size as a correlated subquery, not a GROUP BY: counting a page of results then costs nothing
     # (Django drops unused subquery annotations from count()).
     size = (
