@@ -72,9 +72,12 @@ def matching_household_ids(query: str, base: QuerySet[Member], limit: int = 500)
     key = name_key(query)
     if len(key) < 3:
         return []
+    # A typo at position p leaves key[:half] intact when p >= half, and key[half:] when p < half
+    # (both halves at least two letters: a three-letter key then overlaps, as it always did).
     half = max(2, len(key) // 2)
+    tail = key[::-1][: max(half, len(key) - half)]
     matches: dict[int, None] = {}
-    for field, prefix, forward in (("name_key", key[:half], True), ("name_key_rev", key[::-1][:half], False)):
+    for field, prefix, forward in (("name_key", key[:half], True), ("name_key_rev", tail, False)):
         rows = Member.objects.order_by().filter(_prefix_q(field, prefix)).values_list("pk", field)
         for pk, value in rows[:NAME_CANDIDATES]:
             candidate = value if forward else value[::-1]
