@@ -111,23 +111,22 @@ def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet
         qs = qs.filter(desil_city__lte=filters.max_desil)
     query = filters.query.strip()
     if query:
+        # Each way of matching is a subquery of its own and the household is picked by id from their
+        # UNION: an OR of a LIKE with the rest made both databases walk every household of the
+        # user's areas (a NIK took 235 ms on PostgreSQL, a name 0.8 s on SQLite; now 5 ms, 0.1 s).
         if query.isdigit():
             # A NIK matches whole; a KK number by its start, from 8 digits (a shorter prefix is only a region).
-            household_ids = Member.objects.filter(nik=query).values("household_id")
-            match = Q(pk__in=household_ids)
+            matches: QuerySet[Any] = Member.objects.filter(nik=query).order_by().values("household_id")
             if len(query) >= MIN_KK_PREFIX:
-                match |= _prefix_q("kk_number", query)
-            qs = qs.filter(match)
+                matches = matches.union(Household.objects.filter(_prefix_q("kk_number", query)).order_by().values("pk"))
         else:
             # Scope the members by a join on their kelurahan's code (cheap), not by an IN over the households.
             members = Member.objects.filter(region_q(user, "household__kelurahan"), exited_on__isnull=True)
             if filters.kelurahan:
                 members = members.filter(household__kelurahan__code=filters.kelurahan)
-            # The address as a subquery of its own: SQLite then scans the households once for it and
-            # looks the rest up by id, where an OR with the LIKE made it walk every household by
-            # kelurahan through an index (0.35 s against 0.07 s for a city).
-            by_address = Household.objects.filter(address__icontains=query).values("pk")
-            qs = qs.filter(Q(pk__in=matching_household_ids(query, members)) | Q(pk__in=by_address))
+            by_name = Household.objects.filter(pk__in=matching_household_ids(query, members)).order_by().values("pk")
+            matches = by_name.union(Household.objects.filter(address__icontains=query).order_by().values("pk"))
+        qs = qs.filter(pk__in=matches)
     # The size as a correlated subquery, not a GROUP BY: counting a page of results then costs nothing
     # (Django drops unused subquery annotations from count()).
     size = (
