@@ -21,6 +21,8 @@ from typing import Any
 from django.db import connection, models
 from django.db.models.fields import NOT_PROVIDED
 
+IN_CHUNK = 900  # keys per ``IN (…)`` list: under SQLite's older 999-variable limit
+
 
 def _adapter(field: Any) -> Callable[[Any], Any] | None:
     ops = connection.ops
@@ -57,10 +59,9 @@ class Inserter:
         self.table = qn(meta.db_table)
         self.column = {f.attname: qn(f.column) for f in self.fields}  # attname → quoted column
         self._adapted: dict[Any, Any] = {}  # dates and datetimes repeat: adapt each once
-        qn = connection.ops.quote_name
-        columns = ", ".join(qn(f.column) for f in self.fields)
+        columns = ", ".join(self.column.values())
         placeholders = ", ".join(["%s"] * len(self.fields))
-        self.sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from the model)
+        self.sql = f"INSERT INTO {self.table} ({columns}) VALUES ({placeholders})"  # noqa: S608 (names from the model)
         if on_conflict_ignore:
             self.sql += " ON CONFLICT DO NOTHING"
 

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
 from entas.core.audit import diff
-from entas.core.bulk import Inserter, allocate_ids, gc_paused, tuple_getter, update_rows
+from entas.core.bulk import IN_CHUNK, Inserter, allocate_ids, gc_paused, tuple_getter, update_rows
 from entas.core.context import client_ip
 from entas.core.ids import Issue, mask_nik
 from entas.core.models import AuditEvent
@@ -292,18 +292,18 @@ class Importer:
         self.today = today or timezone.localdate()
         self.summary = ImportSummary(dry_run=dry_run)
         regions = Region.objects.all()
+        kelurahan = [r for r in regions if r.level == RegionLevel.KELURAHAN]
         allowed = Region.objects.filter(level=RegionLevel.KELURAHAN)
         if actor is not None:
             allowed = allowed.filter(region_q(actor))
-        self.allowed_kelurahan = frozenset(allowed.values_list("pk", flat=True))
         self.context = ParseContext(
             kecamatan=frozenset(r.code.replace(".", "") for r in regions if r.level == RegionLevel.KECAMATAN),
-            kelurahan={r.code: r.pk for r in regions if r.level == RegionLevel.KELURAHAN},
-            allowed_kelurahan=self.allowed_kelurahan,
+            kelurahan={r.code: r.pk for r in kelurahan},
+            allowed_kelurahan=frozenset(allowed.values_list("pk", flat=True)),
             today=self.today,
             language=translation.get_language(),
         )
-        self.kelurahan_names = dict(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("pk", "name"))
+        self.kelurahan_names = {r.pk: r.name for r in kelurahan}
         self._rejections: Any = None
         self._rejection_writer: Any = None
         self._header: list[str] = []
@@ -340,14 +340,14 @@ class Importer:
             with nullcontext() if self.dry_run else transaction.atomic():
                 rows = 0
                 for batch in batches:
-                    self._process(batch)
-                    rows += sum(len(f.rows) for f in batch)
+                    rows += self._process(batch)
                     if rows >= COMMIT_ROWS:
                         more = True
                         break
 
     # -- writing ---------------------------------------------------------------------------------
-    def _process(self, batch: list[Family]) -> None:
+    def _process(self, batch: list[Family]) -> int:
+        """Check, write and count one batch; returns its number of rows."""
         accepted = [f for f in batch if not f.rejected]
         households: dict[str, dict[str, Any]] = {}
         members: dict[str, dict[str, Any]] = {}
@@ -355,8 +355,8 @@ class Importer:
             # One lookup per table for the whole batch, shared by the checks and the writes.
             # A bare existence query first: a new file's batch (the bulk of a large import) finds nothing
             # and skips the ORM lookups, whose per-value cost is that of the whole write.
-            kks = list(_ids(Household, "kk_number", [f.kk for f in accepted]))
-            niks = list(_ids(Member, "nik", [m["nik"] for f in accepted for m in f.members]))
+            kks = _existing(Household, "kk_number", [f.kk for f in accepted])
+            niks = _existing(Member, "nik", [m["nik"] for f in accepted for m in f.members])
             households = {
                 h["kk_number"]: h for h in Household.objects.filter(kk_number__in=kks).values(*HOUSEHOLD_LOOKUP)
             }  # an empty __in makes no query
@@ -374,8 +374,10 @@ class Importer:
         if good:
             self._apply(good, households, members, write=not self.dry_run)
         self.summary.warnings += sum(f.warnings for f in good)
-        self.progress(sum(len(f.rows) for f in batch))
+        rows = sum(len(f.rows) for f in batch)
+        self.progress(rows)
         reset_queries()  # with debug on, Django keeps every query's text: a long import would hoard them
+        return rows
 
     def _check_against_registry(
         self, families: list[Family], households: dict[str, dict[str, Any]], members: dict[str, dict[str, Any]]
@@ -400,7 +402,7 @@ class Importer:
             if kk == family.kk:
                 continue
             row = next(m["_row"] for m in family.members if m["nik"] == nik)
-            if kelurahan_id in self.allowed_kelurahan:
+            if kelurahan_id in self.context.allowed_kelurahan:
                 family.reject(
                     _(
                         "NIK %(nik)s is already registered in family KK %(kk)s (Kelurahan %(kel)s); a move "
@@ -414,7 +416,7 @@ class Importer:
                     _("NIK %(nik)s is already registered in a family outside your areas.") % {"nik": nik}, row
                 )
         for kk, household in households.items():
-            if household["kelurahan_id"] not in self.allowed_kelurahan:
+            if household["kelurahan_id"] not in self.context.allowed_kelurahan:
                 by_kk[kk].reject(_("Family KK %(kk)s is registered outside your areas.") % {"kk": kk})
 
     def _apply(
@@ -607,9 +609,6 @@ class CellParser:
         return parsed, issues
 
 
-LOOKUP_CHUNK = 900  # under SQLite's older 999-variable limit
-
-
 def _among(keys: list[str]) -> list[tuple[str, list[Any]]]:
     """(``IN``-like SQL condition, parameters) pieces that together cover ``keys``. On PostgreSQL one
     piece: the keys joined into one text that the server splits (a list of thousands of literals
@@ -623,22 +622,21 @@ def _among(keys: list[str]) -> list[tuple[str, list[Any]]]:
         return [("= ANY(string_to_array(%s, %s))", [SEPARATOR.join(keys), SEPARATOR])]
     return [
         (f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
-        for chunk in (keys[start : start + LOOKUP_CHUNK] for start in range(0, len(keys), LOOKUP_CHUNK))
+        for chunk in (keys[start : start + IN_CHUNK] for start in range(0, len(keys), IN_CHUNK))
     ]
 
 
-def _ids(model: Any, column: str, keys: list[str]) -> dict[str, int]:
-    """Primary key by key, for the ``keys`` already in ``model``'s ``column`` (unique and indexed)."""
+def _existing(model: Any, column: str, keys: list[str]) -> list[str]:
+    """The ``keys`` already in ``model``'s ``column`` (unique and indexed)."""
     qn = connection.ops.quote_name
-    found: dict[str, int] = {}
+    found: list[str] = []
     with connection.cursor() as cursor:
         for condition, params in _among(keys):
             cursor.execute(
-                f"SELECT {qn(column)}, {qn(model._meta.pk.column)} FROM {qn(model._meta.db_table)} "  # noqa: S608
-                f"WHERE {qn(column)} {condition}",
+                f"SELECT {qn(column)} FROM {qn(model._meta.db_table)} WHERE {qn(column)} {condition}",  # noqa: S608
                 params,
             )
-            found.update(cursor.fetchall())
+            found += [row[0] for row in cursor.fetchall()]
     return found
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
+from entas.core.bulk import IN_CHUNK
 from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
@@ -54,7 +55,6 @@ def _prefix_q(field: str, prefix: str) -> Q:
 
 
 NAME_CANDIDATES = 100_000  # per index: a bound for a two-letter prefix, far above any surname's count
-MATCH_CHUNK = 900  # member ids per scoped lookup (under SQLite's older variable limit)
 
 
 def matching_household_ids(query: str, base: QuerySet[Member], limit: int = 500) -> list[int]:
@@ -89,8 +89,8 @@ def matching_household_ids(query: str, base: QuerySet[Member], limit: int = 500)
                 matches[pk] = None
     ids = list(matches)
     found: dict[int, None] = {}
-    for start in range(0, len(ids), MATCH_CHUNK):
-        scoped = base.filter(pk__in=ids[start : start + MATCH_CHUNK]).order_by()
+    for start in range(0, len(ids), IN_CHUNK):
+        scoped = base.filter(pk__in=ids[start : start + IN_CHUNK]).order_by()
         found.update(dict.fromkeys(scoped.values_list("household_id", flat=True)))
         if len(found) >= limit:
             break
