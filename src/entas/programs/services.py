@@ -42,7 +42,6 @@ def _require(actor: User, capability: Capability) -> None:
 def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], Any]:
     """The rule's list now: household ids, selected flags, the rule arrays and the selection sources."""
     from entas.targeting.data import cached_rule_arrays
-    from entas.targeting.models import CommunityOverride
     from entas.targeting.selection import select
 
     rule = programme.rule
@@ -50,7 +49,7 @@ def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, 
     model = targeting.latest_scored_model()
     from entas.registry.models import Household
 
-    ranking = "predicted_consumption" if model else "dtsen_desil"
+    ranking = targeting.ranking_field(model)
     households, members = cached_rule_arrays(
         Household.objects.all(),
         scope="all",
@@ -61,8 +60,7 @@ def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, 
     if programme.shock_event:
         affected = ShockFlag.objects.filter(event=programme.shock_event).values_list("household_id", flat=True)
         eligible = eligible & np.isin(households["id"], np.fromiter(affected, dtype=np.int64))
-    added = set(rule.overrides.filter(action=CommunityOverride.Action.ADD).values_list("household_id", flat=True))
-    removed = set(rule.overrides.filter(action=CommunityOverride.Action.REMOVE).values_list("household_id", flat=True))
+    added, removed = targeting.rule_overrides(rule)
     score = households[ranking]
     chosen = select(
         eligible,

@@ -112,34 +112,42 @@ def score_registry(*, model: PmtModel, actor: User | None) -> dict[str, Any]:
         raise TargetingError(_("The registry holds no households to score."))
     predicted = _predict(model, data)
     desil = pmt.desil(predicted, size)
-    with transaction.atomic():
-        return _store_scores(model, actor, ids, size, predicted, desil)
-
-
-def _store_scores(
-    model: PmtModel, actor: User | None, ids: np.ndarray, size: np.ndarray, predicted: np.ndarray, desil: np.ndarray
-) -> dict[str, Any]:
-    HouseholdScore.objects.filter(model=model).delete()
-    now = timezone.now()
-    Inserter(HouseholdScore).insert_columns(
-        {
-            "household_id": ids.astype(np.int64).tolist(),
-            "predicted_consumption": np.rint(np.exp(predicted)).astype(np.int64).tolist(),
-            "score": predicted.astype(float).tolist(),
-            "desil": desil.astype(np.int64).tolist(),
-        },
-        constants={"model_id": model.pk, "scored_at": now},
-    )
     summary = {
         "households": int(ids.size),
         "people": int(size.sum()),
         "desil_people": np.bincount(desil, weights=size, minlength=11)[1:].round().astype(int).tolist(),
     }
-    audit.record(actor=actor, action="targeting.score_registry", obj=model, after=summary)
+    with transaction.atomic():
+        HouseholdScore.objects.filter(model=model).delete()
+        Inserter(HouseholdScore).insert_columns(
+            {
+                "household_id": ids.astype(np.int64).tolist(),
+                "predicted_consumption": np.rint(np.exp(predicted)).astype(np.int64).tolist(),
+                "score": predicted.astype(float).tolist(),
+                "desil": desil.astype(np.int64).tolist(),
+            },
+            constants={"model_id": model.pk, "scored_at": timezone.now()},
+        )
+        audit.record(actor=actor, action="targeting.score_registry", obj=model, after=summary)
     return summary
 
 
 # -- rules, previews and community overrides ------------------------------------------------------
+
+
+def ranking_field(model: PmtModel | None) -> str:
+    """The household column that ranks the eligible (poorest first): the scored model's predicted
+    consumption, or the imported DTSEN desil while no model has scored the registry."""
+    return "predicted_consumption" if model else "dtsen_desil"
+
+
+def rule_overrides(rule: EligibilityRule) -> tuple[set[int], set[int]]:
+    """The households a musyawarah added to and removed from ``rule``'s selection."""
+    added: set[int] = set()
+    removed: set[int] = set()
+    for household_id, action in rule.overrides.values_list("household_id", "action"):
+        (added if action == CommunityOverride.Action.ADD else removed).add(household_id)
+    return added, removed
 
 
 def latest_scored_model() -> PmtModel | None:
@@ -232,16 +240,12 @@ def preview(
 
     qs = Household.objects.all() if user is None else Household.objects.filter(region_q(user, "kelurahan"))
     scope = "all" if user is None or user.is_city_wide else tuple(area_codes(user))
-    ranking = "predicted_consumption" if model else "dtsen_desil"
+    ranking = ranking_field(model)
     households, members = cached_rule_arrays(
         qs, scope=scope, model_id=model.pk if model else None, names={*compiled.fields, ranking}
     )
     eligible = compiled.evaluate(households, members) if households["id"].size else np.zeros(0, dtype=bool)
-    added: set[int] = set()
-    removed: set[int] = set()
-    if rule is not None:
-        for household_id, action in rule.overrides.values_list("household_id", "action"):
-            (added if action == CommunityOverride.Action.ADD else removed).add(household_id)
+    added, removed = rule_overrides(rule) if rule is not None else (set(), set())
     score = households[ranking]
     chosen = select(
         eligible,
