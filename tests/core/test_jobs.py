@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from entas.accounts.models import User
 from entas.core import jobqueue
-from entas.core.jobqueue import JobContext, JobError, job_kind
+from entas.core.errors import Refused
+from entas.core.jobqueue import JobContext, job_kind
 from entas.core.models import Job
 from entas.registry.models import Household
 
@@ -28,7 +29,7 @@ def count_to(ctx: JobContext) -> dict[str, Any]:
         ctx.advance()
     ctx.log(f"counted to {n}")
     if ctx.params.get("fail"):
-        raise JobError("the test job was told to fail")
+        raise Refused("the test job was told to fail")
     if ctx.params.get("crash"):
         raise ZeroDivisionError("boom")
     return {"counted": n}
@@ -61,7 +62,7 @@ def test_a_job_runs_only_once(operator_manggar: User) -> None:
 
 
 def test_an_unknown_kind_is_refused(operator_manggar: User) -> None:
-    with pytest.raises(JobError):
+    with pytest.raises(Refused):
         jobqueue.submit(kind="no.such.kind", params={}, actor=operator_manggar)
 
 
@@ -95,7 +96,7 @@ def test_a_job_interrupted_by_a_restart_is_marked_failed_and_can_be_rerun(operat
 
 def test_a_running_job_cannot_be_rerun(operator_manggar: User) -> None:
     job = jobqueue.submit(kind="test.count_to", params={}, actor=operator_manggar, queue=False)
-    with pytest.raises(JobError):
+    with pytest.raises(Refused):
         jobqueue.rerun(job=job, actor=operator_manggar)
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from entas.accounts.models import User
+from entas.core.errors import Refused
 from entas.core.models import AuditEvent
 from entas.dedup import services
 from entas.dedup.models import DuplicatePair, MemberMerge
@@ -76,9 +77,9 @@ def test_a_kelurahan_run_stays_in_the_kelurahan(
     assert run.members == Member.objects.filter(household__kelurahan__code=MANGGAR, exited_on__isnull=True).count()
     for pair in run.pair_set.all():
         assert pair.member_l.household.kelurahan.code == MANGGAR == pair.member_r.household.kelurahan.code
-    with pytest.raises(services.DedupError, match="outside your areas"):
+    with pytest.raises(Refused, match="outside your areas"):
         services.run(actor=operator_manggar, kelurahan=regions[DAMAI])
-    with pytest.raises(services.DedupError, match="whole registry"):
+    with pytest.raises(Refused, match="whole registry"):
         services.run(actor=operator_manggar)
 
 
@@ -91,11 +92,11 @@ def test_reviewer_decisions_are_recorded_and_audited(
     twins: tuple[Member, Member], operator_manggar: User, operator_damai: User
 ) -> None:
     pair = make_pair(*twins)
-    with pytest.raises(services.DedupError, match="reason"):
+    with pytest.raises(Refused, match="reason"):
         services.decide(pair=pair, decision="same", reason=" ", actor=operator_manggar)
-    with pytest.raises(services.DedupError, match="outside your areas"):
+    with pytest.raises(Refused, match="outside your areas"):
         services.decide(pair=pair, decision="same", reason="x", actor=operator_damai)
-    with pytest.raises(services.DedupError, match="Unknown decision"):
+    with pytest.raises(Refused, match="Unknown decision"):
         services.decide(pair=pair, decision="maybe", reason="x", actor=operator_manggar)
     services.decide(pair=pair, decision="unsure", reason="ask the RT", actor=operator_manggar)
     assert services.queue_for(operator_manggar).filter(pk=pair.pk).exists()  # unsure stays in the queue
@@ -112,10 +113,10 @@ def test_merge_asks_which_household_then_unmerge_restores_both(
 ) -> None:
     survivor, duplicate = twins
     pair = make_pair(survivor, duplicate)
-    with pytest.raises(services.DedupError, match="decided 'same person'"):
+    with pytest.raises(Refused, match="decided 'same person'"):
         services.merge(survivor=survivor, merged=duplicate, pair=pair, actor=dinsos_manager, reason="x")
     services.decide(pair=pair, decision="same", reason="same person", actor=dinsos_manager)
-    with pytest.raises(services.DedupError, match="two active households"):
+    with pytest.raises(Refused, match="two active households"):
         services.merge(survivor=survivor, merged=duplicate, pair=pair, actor=dinsos_manager, reason="x")
     before = {m.pk: (m.household_id, m.relationship, m.receives_pip) for m in twins}
     memberships_before = set(Membership.objects.values_list("pk", "member_id", "household_id", "end_date"))
@@ -134,7 +135,7 @@ def test_merge_asks_which_household_then_unmerge_restores_both(
     assert survivor.memberships.count() == 2  # the history moved to the survivor
     assert survivor.memberships.filter(end_date__isnull=True).get().household == duplicate.household
     assert services.households_with_open_duplicates() == set()  # merged: nothing left to resolve
-    with pytest.raises(services.DedupError, match="already been merged"):
+    with pytest.raises(Refused, match="already been merged"):
         services.merge(survivor=survivor, merged=duplicate, actor=dinsos_manager, reason="again")
     services.unmerge(merge_record=record, actor=dinsos_manager, reason="wrong person after all")
     survivor.refresh_from_db()
@@ -144,7 +145,7 @@ def test_merge_asks_which_household_then_unmerge_restores_both(
     assert duplicate.merged_into is None and duplicate.exited_on is None
     assert MemberMerge.objects.get().unmerged_by == dinsos_manager
     assert AuditEvent.objects.filter(action__in=["dedup.merge", "dedup.unmerge"]).count() == 2
-    with pytest.raises(services.DedupError, match="already been undone"):
+    with pytest.raises(Refused, match="already been undone"):
         services.unmerge(merge_record=record, actor=dinsos_manager, reason="again")
 
 
@@ -153,7 +154,7 @@ def test_merge_within_one_household_needs_no_choice_and_operators_cannot_merge(
 ) -> None:
     home: Household = make_household(regions[MANGGAR], "6471010101200021", members=3)
     a, b = home.members.order_by("pk")[1:3]
-    with pytest.raises(services.DedupError, match="not allowed"):
+    with pytest.raises(Refused, match="not allowed"):
         services.merge(survivor=a, merged=b, actor=operator_manggar, reason="same")
     services.merge(survivor=a, merged=b, actor=dinsos_manager, reason="entered twice in one KK")
     b.refresh_from_db()

@@ -13,9 +13,10 @@ from django.test import Client
 from django.urls import reverse
 
 from entas.accounts.models import User
+from entas.core.errors import Refused
 from entas.measures import fgt, gini
 from entas.monitoring.models import PovertyLine, SurveyHousehold
-from entas.monitoring.services import DEFAULT_LINES_FILE, ReferenceDataError, import_survey, load_poverty_lines
+from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
 from entas.synth import SynthConfig, build, write
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_the_balikpapan_lines_load_with_their_flags(lines: None) -> None:
 
 
 def test_a_bad_lines_file_loads_nothing(regions: Any) -> None:
-    with pytest.raises(ReferenceDataError, match="not national or extreme"):
+    with pytest.raises(Refused, match="not national or extreme"):
         load_poverty_lines(
             text="region_code,kind,name,period,rupiah_per_capita_month\n64.71,garis,x,2024,1\n", actor=None
         )
@@ -54,9 +55,9 @@ def test_a_bad_survey_file_imports_nothing(regions: Any, tmp_path: Path) -> None
         "kelurahan_code,stratum,psu,weight,household_size,consumption_per_capita\n"
         "64.71.01.1001,a,1,10,3,100\n64.71.99.9999,a,1,10,3,100\n64.71.01.1001,a,1,x,3,100\n"
     )
-    with pytest.raises(ReferenceDataError) as caught:
+    with pytest.raises(Refused) as caught:
         import_survey(path=path, name="x", year=2025, actor=None)
-    assert len(caught.value.errors) == 2
+    assert len(caught.value.problems) == 2
     assert not SurveyHousehold.objects.exists()
 
 
@@ -123,7 +124,7 @@ def test_the_registry_profile_uses_the_pmt_predictions(
     write(build(SynthConfig(households=1500, seed=4, survey_size=400)), tmp_path)
     import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
     survey = import_survey(path=tmp_path / "survey.csv", name="Susenas sintetis", year=2025, actor=None)
-    with pytest.raises(CommandError, match="pmt"):
+    with pytest.raises(CommandError, match="No PMT model"):
         call_command("poverty_profile", "--source", "registry", stdout=StringIO())
     score_registry(model=fit_model(survey=survey, kind="wls", line=782248, actor=None), actor=None)
     out = StringIO()

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from entas.accounts.models import User
+from entas.core.errors import Refused
 from entas.programs import files, rules, services
 from entas.programs.models import Cycle, Entitlement, Membership, Payment, Programme
 from entas.registry.importer import import_registry
@@ -84,13 +85,13 @@ def test_a_full_cycle_with_maker_checker(
     cycle = prepared(programme, dinsos_manager)
     assert cycle.control_count == Membership.objects.filter(state="enrolled").count() > 0
     assert cycle.control_sum == sum(Entitlement.objects.filter(cycle=cycle).values_list("amount", flat=True))
-    with pytest.raises(services.ProgrammeError, match="role"):
+    with pytest.raises(Refused, match="role"):
         services.transition(cycle=cycle, action="submit", actor=operator_manggar)
     services.transition(cycle=cycle, action="submit", actor=dinsos_manager)
-    with pytest.raises(services.ProgrammeError, match="second person"):
+    with pytest.raises(Refused, match="second person"):
         services.transition(cycle=cycle, action="approve", actor=dinsos_manager)
     services.transition(cycle=cycle, action="approve", actor=approver)
-    with pytest.raises(services.ProgrammeError, match="cannot be"):
+    with pytest.raises(Refused, match="cannot be"):
         services.transition(cycle=cycle, action="submit", actor=dinsos_manager)
     cycle = services.transition(cycle=cycle, action="disburse", actor=dinsos_manager)
     assert Payment.objects.filter(entitlement__cycle=cycle).count() == cycle.control_count
@@ -100,7 +101,7 @@ def test_a_full_cycle_with_maker_checker(
     files.validate_pain001(xml)  # the official pain.001.001.09 schema
     assert f"<NbOfTxs>{cycle.control_count}</NbOfTxs>".encode() in xml
     assert f"<CtrlSum>{cycle.control_sum}</CtrlSum>".encode() in xml
-    with pytest.raises(files.FileError, match="schema"):
+    with pytest.raises(Refused, match="schema"):
         files.validate_pain001(xml.replace(b"<PmtMtd>TRF</PmtMtd>", b""))
     payments = list(Payment.objects.filter(entitlement__cycle=cycle).order_by("pk"))
     results = [{"reference": p.reference, "status": "paid"} for p in payments[1:]]
@@ -147,7 +148,7 @@ def test_approval_over_budget_is_refused(programme: Programme, dinsos_manager: U
     cycle = prepared(programme, dinsos_manager)
     Programme.objects.filter(pk=programme.pk).update(budget_ceiling=cycle.control_sum - 1)
     services.transition(cycle=cycle, action="submit", actor=dinsos_manager)
-    with pytest.raises(services.ProgrammeError, match="exceeds the remaining budget"):
+    with pytest.raises(Refused, match="exceeds the remaining budget"):
         services.transition(cycle=cycle, action="approve", actor=approver)
 
 
@@ -168,7 +169,7 @@ def test_an_unresolved_duplicate_blocks_payment_until_someone_decides(
     assert result["flagged_duplicate"] >= 1
     assert "possible duplicate" in Entitlement.objects.get(cycle=cycle, household_id=paid.household_id).flags
     services.transition(cycle=cycle, action="submit", actor=dinsos_manager)
-    with pytest.raises(services.ProgrammeError, match="possible duplicate person nobody has resolved"):
+    with pytest.raises(Refused, match="possible duplicate person nobody has resolved"):
         services.transition(cycle=cycle, action="approve", actor=approver)
     dedup.decide(pair=pair, decision="different", reason="two people, checked", actor=dinsos_manager)
     assert services.transition(cycle=cycle, action="approve", actor=approver).state == "approved"
@@ -289,9 +290,9 @@ def test_a_result_file_that_cannot_be_trusted_is_refused_before_anything_is_mark
     }
     for content, message in cases.items():
         path.write_text(content)
-        with pytest.raises(files.FileError, match=message):
+        with pytest.raises(Refused, match=message):
             files.read_results(path, cycle)
-    with pytest.raises(files.FileError, match="does not exist"):
+    with pytest.raises(Refused, match="does not exist"):
         files.read_results(tmp_path / "missing.csv", cycle)
     path.write_text("\ufeffreference,status,reason\nA,paid,\n")
     assert files.read_results(path, cycle) == [{"line": 2, "reference": "A", "status": "paid", "reason": ""}]
@@ -342,17 +343,17 @@ def test_cycles_stay_within_the_programme_one_per_period_and_tranche(
     programme: Programme, dinsos_manager: User
 ) -> None:
     for bad, message in (("2026/12", "YYYY-MM"), ("2026-11", "outside the programme's period"), ("2027-06", "outside")):
-        with pytest.raises(services.ProgrammeError, match=message):
+        with pytest.raises(Refused, match=message):
             services.create_cycle(programme=programme, period=bad, actor=dinsos_manager)
     first = services.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
-    with pytest.raises(services.ProgrammeError, match="already has a cycle for 2026-12"):
+    with pytest.raises(Refused, match="already has a cycle for 2026-12"):
         services.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
     services.transition(cycle=first, action="cancel", actor=dinsos_manager)
     services.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)  # the cancelled one is gone
     Programme.objects.filter(pk=programme.pk).update(tranches=2)
     programme.refresh_from_db()
     services.create_cycle(programme=programme, period="2027-01", actor=dinsos_manager)
-    with pytest.raises(services.ProgrammeError, match="2 tranches"):
+    with pytest.raises(Refused, match="2 tranches"):
         services.create_cycle(programme=programme, period="2027-02", actor=dinsos_manager)
 
 
@@ -362,7 +363,7 @@ def test_enrolling_and_exiting_by_hand(programme: Programme, dinsos_manager: Use
     services.enrol(programme=programme, actor=dinsos_manager)
     outside = Household.objects.exclude(programme_memberships__programme=programme).first()
     assert outside is not None
-    with pytest.raises(services.ProgrammeError, match="reason"):
+    with pytest.raises(Refused, match="reason"):
         services.enrol_by_hand(programme=programme, household=outside, reason=" ", actor=dinsos_manager)
     services.enrol_by_hand(
         programme=programme, household=outside, reason="asesmen pekerja sosial", actor=dinsos_manager

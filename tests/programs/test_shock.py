@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from entas.accounts.models import User
+from entas.core.errors import Refused
 from entas.programs import services
 from entas.programs.models import Membership, Programme, ShockFlag
 from entas.registry.models import Household, Member
@@ -61,9 +62,9 @@ def test_only_flagged_households_are_enrolled(city: None, dinsos_manager: User, 
         services.flag_affected(household=h, event=EVENT, kind="disaster", note="rumah terendam", actor=operator_manggar)
     outside = Household.objects.exclude(kelurahan__code=MANGGAR).first()
     assert outside is not None
-    with pytest.raises(services.ProgrammeError, match="your own areas"):
+    with pytest.raises(Refused, match="your own areas"):
         services.flag_affected(household=outside, event=EVENT, kind="disaster", actor=operator_manggar)
-    with pytest.raises(services.ProgrammeError, match="Unknown kind"):
+    with pytest.raises(Refused, match="Unknown kind"):
         services.flag_affected(household=manggar[0], event=EVENT, kind="flood", actor=operator_manggar)
     programme = shock_programme()
     result = services.enrol(programme=programme, actor=dinsos_manager)
@@ -74,9 +75,9 @@ def test_only_flagged_households_are_enrolled(city: None, dinsos_manager: User, 
 
 def test_the_time_limit_closes_enrolment_and_new_cycles(city: None, dinsos_manager: User) -> None:
     programme = shock_programme(shock_until=dt.date.today() - dt.timedelta(days=1))
-    with pytest.raises(services.ProgrammeError, match=r"shock mode .* ended"):
+    with pytest.raises(Refused, match=r"shock mode .* ended"):
         services.enrol(programme=programme, actor=dinsos_manager)
-    with pytest.raises(services.ProgrammeError, match="ended"):
+    with pytest.raises(Refused, match="ended"):
         services.create_cycle(programme=programme, period="2027-02", actor=dinsos_manager)
 
 

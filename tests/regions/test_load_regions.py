@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from entas.core.errors import Refused
 from entas.core.models import AuditEvent
 from entas.regions.codes import is_valid_code, kecamatan_code_from_digits, normalise_name
 from entas.regions.models import Region, RegionLevel
@@ -14,7 +15,6 @@ from entas.regions.services import (
     DATA_DIR,
     DEFAULT_REGIONS_FILE,
     KNOWN_COLUMNS,
-    RegionLoadError,
     load_boundaries,
     load_regions,
 )
@@ -73,9 +73,9 @@ def test_it_reports_every_bad_row_and_loads_nothing(db: None) -> None:
         "64.71.09.1001,Yatim,,,,,,,,,\n"  # parent 64.71.09 unknown
         "64.71.01.1001,Manggar,,7611,95,,,,,,\n"  # bad postal code, bad latitude
     )
-    with pytest.raises(RegionLoadError) as caught:
+    with pytest.raises(Refused) as caught:
         load_regions(text=text, actor=None)
-    errors = "\n".join(caught.value.errors)
+    errors = "\n".join(caught.value.problems)
     assert "duplicate of line 4" in errors
     assert "'64.71.1' is not a Kemendagri code" in errors
     assert "parent region 64.71.09" in errors
@@ -85,7 +85,7 @@ def test_it_reports_every_bad_row_and_loads_nothing(db: None) -> None:
 
 
 def test_a_file_without_the_code_column_is_rejected(db: None) -> None:
-    with pytest.raises(RegionLoadError, match="lacks the column"):
+    with pytest.raises(Refused, match="lacks the column"):
         load_regions(text="kode,nama\n64,Kaltim\n", actor=None)
 
 
@@ -139,9 +139,9 @@ def test_unknown_codes_duplicates_and_broken_geometry_attach_nothing(regions: di
             "geometry": {"type": "Point", "coordinates": [1, 2]},
         },
     )
-    with pytest.raises(RegionLoadError) as caught:
+    with pytest.raises(Refused) as caught:
         load_boundaries(text=text, actor=None)
-    errors = "\n".join(caught.value.errors)
+    errors = "\n".join(caught.value.problems)
     assert "appears twice" in errors
     assert "64.71.99.1001 is not a loaded region" in errors
     assert "not closed" in errors
@@ -150,7 +150,7 @@ def test_unknown_codes_duplicates_and_broken_geometry_attach_nothing(regions: di
 
 
 def test_a_file_that_is_not_json_is_reported(regions: dict[str, Region]) -> None:
-    with pytest.raises(RegionLoadError, match="not valid JSON"):
+    with pytest.raises(Refused, match="not valid JSON"):
         load_boundaries(text="{nope", actor=None)
 
 
@@ -181,9 +181,9 @@ def test_code_helpers() -> None:
 def test_errors_are_written_in_indonesian_by_default(db: None) -> None:
     from django.utils import translation
 
-    with translation.override("id"), pytest.raises(RegionLoadError) as caught:
+    with translation.override("id"), pytest.raises(Refused) as caught:
         load_regions(text=HEADER + "64.71.1,Salah,,,,,,,,,\n", actor=None)
-    assert caught.value.errors == ["Baris 2: '64.71.1' bukan kode Kemendagri (contoh 64.71.01.1001)."]
+    assert caught.value.problems == ["Baris 2: '64.71.1' bukan kode Kemendagri (contoh 64.71.01.1001)."]
 
 
 def test_the_packaged_boundaries_match_the_shared_data() -> None:

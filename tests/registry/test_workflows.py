@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from entas.accounts.models import User
 from entas.accounts.roles import Role
+from entas.core.errors import Refused
 from entas.core.models import AuditEvent
 from entas.registry import services
 from entas.registry.importer import import_registry
@@ -57,10 +58,11 @@ def test_the_second_of_two_concurrent_edits_gets_a_conflict_not_an_overwrite(
     services.update_household(
         actor=operator_manggar, household=household, values={"floor_area_m2": 40}, expected_version=1
     )
-    with pytest.raises(services.ConcurrentEditError, match="Someone else saved this household"):
+    with pytest.raises(Refused, match="Someone else saved this household") as caught:
         services.update_household(
             actor=colleague, household=household, values={"floor_area_m2": 50}, expected_version=1
         )
+    assert caught.value.code == "conflict" and caught.value.status == 409
     household.refresh_from_db()
     assert household.floor_area_m2 == 40
 
@@ -90,18 +92,18 @@ def test_an_operator_cannot_edit_outside_their_kelurahan(
     assert (
         client_for(operator_damai).get(reverse("registry:household_edit", args=[households["1"].pk])).status_code == 404
     )
-    with pytest.raises(services.RegistryError):
+    with pytest.raises(Refused):
         services.update_household(
             actor=operator_damai, household=households["1"], values={"rt": "009"}, expected_version=1
         )
 
 
 def test_an_edit_with_a_bad_value_is_refused(households: dict, operator_manggar: User) -> None:
-    with pytest.raises(services.RegistryError, match="RT 'x1' must be digits"):
+    with pytest.raises(Refused, match="RT 'x1' must be digits"):
         services.update_household(
             actor=operator_manggar, household=households["1"], values={"rt": "x1"}, expected_version=1
         )
-    with pytest.raises(services.RegistryError, match="cannot be edited here"):
+    with pytest.raises(Refused, match="cannot be edited here"):
         services.update_household(
             actor=operator_manggar, household=households["1"], values={"kk_number": "1"}, expected_version=1
         )
@@ -122,9 +124,9 @@ def test_adding_a_member_needs_a_second_person(
         actor=dinsos_manager, household=household, kind="add_member", payload=baby, reason="Akta kelahiran 123"
     )
     assert household.members.count() == 3  # nothing applied yet
-    with pytest.raises(services.RegistryError, match="second person"):
+    with pytest.raises(Refused, match="second person"):
         services.decide_change(actor=dinsos_manager, request=request, approve=True)
-    with pytest.raises(services.RegistryError, match="may not change"):
+    with pytest.raises(Refused, match="may not change"):
         services.decide_change(actor=operator_manggar, request=request, approve=True)  # operators do not approve
     services.decide_change(actor=second_manager, request=request, approve=True, note="ok")
     request.refresh_from_db()
@@ -133,7 +135,7 @@ def test_adding_a_member_needs_a_second_person(
     assert Membership.objects.filter(member__name="Bayi Sintetis", household=household, end_date__isnull=True).exists()
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"change_request.create", "change_request.approve"} <= actions
-    with pytest.raises(services.RegistryError, match="already decided"):
+    with pytest.raises(Refused, match="already decided"):
         services.decide_change(actor=second_manager, request=request, approve=False)
 
 
@@ -145,7 +147,7 @@ def test_a_request_that_breaks_a_rule_is_refused_when_made(households: dict, ope
         "birth_date": dt.date(1970, 1, 1),
         "relationship": "1",
     }
-    with pytest.raises(services.RegistryError, match="2 heads"):
+    with pytest.raises(Refused, match="2 heads"):
         services.request_change(
             actor=operator_manggar, household=households["1"], kind="add_member", payload=second_head, reason="x"
         )
@@ -157,11 +159,11 @@ def test_a_request_that_breaks_a_rule_is_refused_when_made(households: dict, ope
         "birth_date": existing.birth_date,
         "relationship": "3",
     }
-    with pytest.raises(services.RegistryError, match="already registered in family KK 6471010101200002"):
+    with pytest.raises(Refused, match="already registered in family KK 6471010101200002"):
         services.request_change(
             actor=operator_manggar, household=households["1"], kind="add_member", payload=duplicate, reason="x"
         )
-    with pytest.raises(services.RegistryError, match="reason"):
+    with pytest.raises(Refused, match="reason"):
         services.request_change(
             actor=operator_manggar,
             household=households["1"],
@@ -201,7 +203,7 @@ def test_removing_moving_and_a_new_kk_are_applied_on_approval(
 
 def test_the_head_cannot_leave_while_others_remain(households: dict, operator_manggar: User) -> None:
     head = households["1"].members.get(relationship="1")
-    with pytest.raises(services.RegistryError, match="head of the family cannot leave"):
+    with pytest.raises(Refused, match="head of the family cannot leave"):
         services.request_change(
             actor=operator_manggar,
             household=households["1"],
@@ -246,16 +248,16 @@ def test_verification_and_batch_ratification(
 ) -> None:
     today = dt.date.today()
     services.verify_household(actor=operator_manggar, household=households["1"], visit_date=today, confirmed=True)
-    with pytest.raises(services.RegistryError, match="reason"):
+    with pytest.raises(Refused, match="reason"):
         services.verify_household(actor=operator_manggar, household=households["2"], visit_date=today, confirmed=False)
     services.verify_household(
         actor=operator_manggar, household=households["2"], visit_date=today, confirmed=False, reason="tidak ditemukan"
     )
-    with pytest.raises(services.RegistryError, match="future"):
+    with pytest.raises(Refused, match="future"):
         services.verify_household(
             actor=operator_manggar, household=households["1"], visit_date=today + dt.timedelta(days=3), confirmed=True
         )
-    with pytest.raises(services.RegistryError):
+    with pytest.raises(Refused):
         services.ratify_kelurahan(actor=operator_manggar, kelurahan_id=households["1"].kelurahan_id)
     ids = services.ratify_kelurahan(actor=dinsos_manager, kelurahan_id=households["1"].kelurahan_id)
     assert ids == [households["1"].pk]

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from entas.accounts.models import User
+from entas.core.errors import Refused
 from entas.core.models import AuditEvent
 from entas.registry.importer import import_registry
 from entas.registry.models import Household
@@ -106,7 +107,7 @@ def test_community_decisions_are_audited_and_shown_separately(
         berita_acara="BA-07/MUSKEL/2026",
         decided_on=dt.date.today(),
     )
-    with pytest.raises(services.TargetingError):
+    with pytest.raises(Refused):
         services.record_override(
             actor=operator_damai,
             rule=rule,
@@ -116,7 +117,7 @@ def test_community_decisions_are_audited_and_shown_separately(
             berita_acara="BA-1",
             decided_on=dt.date.today(),
         )
-    with pytest.raises(services.TargetingError, match="berita acara"):
+    with pytest.raises(Refused, match="berita acara"):
         services.record_override(
             actor=operator_manggar,
             rule=rule,
@@ -157,7 +158,7 @@ def test_the_report_judges_a_list_against_the_survey(
 
     load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
     rule = services.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 4", benefit=300_000)
-    with pytest.raises(services.TargetingError, match="No survey"):
+    with pytest.raises(Refused, match="No survey"):
         services.targeting_report(rule=rule, line=782248)
     write(build(SynthConfig(households=1200, seed=8, survey_size=600)), tmp_path / "again")
     from entas.monitoring.services import import_survey

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from .context import client_ip
+from .context import channel, client_ip, os_user
 from .models import AuditEvent
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ def record(
         before=before,
         after=after,
         client_ip=client_ip.get(),
+        channel=channel.get(),
+        os_user=os_user.get(),
         note=note,
     )
 

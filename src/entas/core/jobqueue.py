@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from . import audit
+from .errors import Refused
 from .models import Job
 
 try:  # Django 6 ships the task framework; on 5.2 the django-tasks backport provides it.
@@ -36,10 +37,6 @@ if TYPE_CHECKING:
     from entas.accounts.models import User
 
 ProgressCallback = Callable[[Job], None]
-
-
-class JobError(Exception):
-    """A job failed for a reason its user can act on; the message is shown as is."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,7 @@ def get_kind(kind: str) -> JobKind:
     try:
         return _KINDS[kind]
     except KeyError:
-        raise JobError(_("Unknown job kind %(kind)r.") % {"kind": kind}) from None
+        raise Refused(_("Unknown job kind %(kind)r.") % {"kind": kind}) from None
 
 
 def kinds() -> dict[str, JobKind]:
@@ -152,7 +149,7 @@ def _enqueue(job_id: int) -> None:
 def rerun(*, job: Job, actor: User | None, queue: bool = True) -> Job:
     """Start a failed (or finished) job again with the same parameters."""
     if not job.is_finished:
-        raise JobError(_("A job that is still queued or running cannot be re-run."))
+        raise Refused(_("A job that is still queued or running cannot be re-run."))
     return submit(kind=job.kind, params=job.params, actor=actor, rerun_of=job, queue=queue)
 
 
@@ -168,8 +165,8 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     try:
         result = get_kind(job.kind).function(context)
     except Exception as exc:
-        message = str(exc) if isinstance(exc, JobError) else f"{type(exc).__name__}: {exc}"
-        detail = "" if isinstance(exc, JobError) else traceback.format_exc()
+        message = exc.message if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
+        detail = "" if isinstance(exc, Refused) else traceback.format_exc()
         context.log(f"ERROR {message}")
         Job.objects.filter(pk=job_id).update(
             status=Job.Status.FAILED,

@@ -4,11 +4,14 @@ import os
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from .context import client_ip
+from .context import channel, client_ip
+from .errors import Refused
 
 # Behind a reverse proxy that sets X-Forwarded-For, set ENTAS_TRUST_X_FORWARDED_FOR=1 so the audit
 # trail records the citizen's or operator's address rather than the proxy's.
@@ -31,10 +34,25 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = client_ip.set(request_ip(request))
+        channel_token = channel.set("api" if request.path.startswith("/api/") else "web")
         try:
             return self.get_response(request)
         finally:
             client_ip.reset(token)
+            channel.reset(channel_token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """The pages' handler of a service's refusal (the API has its own, commands theirs).
+
+        A refused POST returns to the page it came from with the reason on top (nothing was written:
+        the service's transaction rolled back); a refused GET shows the reason with the code's status.
+        """
+        if not isinstance(exception, Refused) or request.path.startswith("/api/"):
+            return None
+        if request.method == "POST" and not request.headers.get("HX-Request"):
+            messages.error(request, exception.message)
+            return redirect(request.get_full_path())
+        return render(request, "core/refused.html", {"refusal": exception}, status=exception.status)
 
 
 class LanguageMiddleware:

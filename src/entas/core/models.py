@@ -44,6 +44,12 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=8, blank=True, help_text=_("web, api, cli (an entas command) or job (the worker).")
+    )
+    os_user = models.CharField(
+        _("operating-system account"), max_length=64, blank=True, help_text=_("Who ran the command on the server.")
+    )
     note = models.TextField(_("note"), blank=True)
 
     objects = AuditEventQuerySet.as_manager()

@@ -20,6 +20,7 @@ from entas.registry.selectors import summary_by_kelurahan
 from . import jobqueue
 from .charts import region_map
 from .decorators import require
+from .errors import Refused
 from .models import AuditEvent, Job
 
 
@@ -92,7 +93,7 @@ def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     try:
         new = jobqueue.rerun(job=job, actor=request.user)  # type: ignore[arg-type]
-    except jobqueue.JobError as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
         return redirect("jobs:detail", pk=job.pk)
     messages.success(request, _("The job was started again."))

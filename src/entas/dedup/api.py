@@ -9,6 +9,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
+from entas.core.errors import Refused
 
 from . import services
 from .models import DuplicatePair
@@ -73,6 +74,6 @@ def decide(request: HttpRequest, pair_id: int, payload: DecisionIn) -> PairOut:
         raise HttpError(404, "not found")
     try:
         services.decide(pair=pair, decision=payload.decision, reason=payload.reason, actor=user)
-    except services.DedupError as exc:
+    except Refused as exc:
         raise HttpError(400, str(exc)) from exc
     return _out(pair)

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from entas.core.jobqueue import JobContext, JobError, job_kind
+from entas.core.errors import Refused
+from entas.core.jobqueue import JobContext, job_kind
 from entas.regions.models import Region
 
 from . import services
@@ -23,12 +24,12 @@ def run_job(ctx: JobContext) -> dict[str, Any]:
     code = ctx.params.get("kelurahan") or ""
     kelurahan = Region.objects.filter(code=code).first() if code else None
     if code and kelurahan is None:
-        raise JobError(_("Unknown kelurahan code %(code)s.") % {"code": code})
+        raise Refused(_("Unknown kelurahan code %(code)s.") % {"code": code})
     ctx.set_total(RUN_STEPS)
     try:
         run = services.run(actor=ctx.actor, kelurahan=kelurahan, progress=ctx.advance, log=ctx.log)
-    except services.DedupError as exc:
-        raise JobError(str(exc)) from exc
+    except Refused as exc:
+        raise Refused(str(exc)) from exc
     tmp = Path(settings.MEDIA_ROOT) / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     out = tmp / f"pairs-{ctx.job.pk}.csv"

@@ -23,6 +23,7 @@ from entas.accounts.models import User
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import area_codes, can_act_in, region_q
 from entas.core import audit
+from entas.core.errors import Refused
 from entas.regions.models import Region
 from entas.registry.models import Household, Member, Membership
 
@@ -46,10 +47,6 @@ _FIELDS = {
 }
 
 
-class DedupError(Exception):
-    """A deduplication step refused, with a message for the user."""
-
-
 def review_threshold() -> float:
     return float(getattr(settings, "ENTAS_DEDUP_REVIEW_THRESHOLD", 0.5))
 
@@ -60,7 +57,7 @@ def auto_link_threshold() -> float:
 
 def _require(actor: User | None, capability: Capability) -> None:
     if actor is not None and not actor.can(capability):
-        raise DedupError(_("You are not allowed to do this."))
+        raise Refused(_("You are not allowed to do this."), code="forbidden")
 
 
 def _active_members(kelurahan: Region | None) -> Any:
@@ -88,7 +85,7 @@ def train(*, actor: User | None, db_api: Any = None, log: Log | None = None, tab
         table = linkage.member_frame(member_records())
         say(_("%(n)d members read") % {"n": table.num_rows})
     if table.num_rows < 1000:
-        raise DedupError(
+        raise Refused(
             _("Training needs at least 1,000 members in the registry; it holds %(n)d.") % {"n": table.num_rows}
         )
     trained = linkage.train(table, db_api=db_api, log=say)
@@ -138,9 +135,9 @@ def run(
     if actor is not None:
         city_wide = actor.is_city_wide or any(code.count(".") <= 1 for code in area_codes(actor))
         if kelurahan is None and not city_wide:
-            raise DedupError(_("Only a city-wide user may run deduplication over the whole registry."))
+            raise Refused(_("Only a city-wide user may run deduplication over the whole registry."))
         if kelurahan is not None and not can_act_in(actor, kelurahan):
-            raise DedupError(_("Kelurahan %(code)s is outside your areas.") % {"code": kelurahan.code})
+            raise Refused(_("Kelurahan %(code)s is outside your areas.") % {"code": kelurahan.code})
     say = log or (lambda _m: None)
     step = progress or (lambda _n: None)
     start, started_at = time.perf_counter(), timezone.now()
@@ -290,11 +287,11 @@ def decide(*, pair: DuplicatePair, decision: str, reason: str, actor: User) -> D
     """Record a reviewer's decision on a pair (same person, different people, unsure)."""
     _require(actor, Capability.CHANGE_REGISTRY)
     if not pairs_for(actor).filter(pk=pair.pk).exists():
-        raise DedupError(_("This pair is outside your areas."))
+        raise Refused(_("This pair is outside your areas."))
     if decision not in (DuplicatePair.Decision.SAME, DuplicatePair.Decision.DIFFERENT, DuplicatePair.Decision.UNSURE):
-        raise DedupError(_("Unknown decision %(d)r: use same, different or unsure.") % {"d": decision})
+        raise Refused(_("Unknown decision %(d)r: use same, different or unsure.") % {"d": decision})
     if not reason.strip():
-        raise DedupError(_("Give a reason for the decision."))
+        raise Refused(_("Give a reason for the decision."))
     before = {"decision": pair.decision, "reason": pair.reason}
     pair.decision, pair.reason = decision, reason.strip()
     pair.decided_by, pair.decided_at = actor, timezone.now()
@@ -331,24 +328,24 @@ def merge(
     merged = Member.objects.select_for_update().get(pk=merged.pk)
     visible = Member.objects.filter(region_q(actor, "household__kelurahan"), pk__in=[survivor.pk, merged.pk])
     if visible.count() != 2:
-        raise DedupError(_("Both records must be in your areas."))
+        raise Refused(_("Both records must be in your areas."))
     if survivor.pk == merged.pk:
-        raise DedupError(_("A record cannot be merged with itself."))
+        raise Refused(_("A record cannot be merged with itself."))
     if merged.merged_into_id or survivor.merged_into_id:
-        raise DedupError(_("One of these records has already been merged."))
+        raise Refused(_("One of these records has already been merged."))
     if not reason.strip():
-        raise DedupError(_("Give a reason for the merge."))
+        raise Refused(_("Give a reason for the merge."))
     if pair is not None and pair.decision != DuplicatePair.Decision.SAME:
-        raise DedupError(_("Only a pair decided 'same person' can be merged."))
+        raise Refused(_("Only a pair decided 'same person' can be merged."))
     two_homes = survivor.household_id != merged.household_id and merged.exited_on is None
     if two_homes and household is None:
-        raise DedupError(
+        raise Refused(
             _("These records are in two active households (%(a)s and %(b)s): choose which household is right.")
             % {"a": survivor.household.kk_number, "b": merged.household.kk_number}
         )
     keep = household or survivor.household
     if keep.pk not in (survivor.household_id, merged.household_id):
-        raise DedupError(_("The household kept must be one of the two records' households."))
+        raise Refused(_("The household kept must be one of the two records' households."))
     today = timezone.localdate()
     moved = list(merged.memberships.values_list("pk", flat=True))
     snapshot: dict[str, Any] = {
@@ -410,9 +407,9 @@ def unmerge(*, merge_record: MemberMerge, actor: User, reason: str) -> MemberMer
     _require(actor, Capability.APPROVE_REGISTRY)
     record = MemberMerge.objects.select_for_update().get(pk=merge_record.pk)
     if record.unmerged_at is not None:
-        raise DedupError(_("This merge has already been undone."))
+        raise Refused(_("This merge has already been undone."))
     if not reason.strip():
-        raise DedupError(_("Give a reason for undoing the merge."))
+        raise Refused(_("Give a reason for undoing the merge."))
     survivor = Member.objects.select_for_update().get(pk=record.survivor_id)
     merged = Member.objects.select_for_update().get(pk=record.merged_id)
     snap = record.snapshot

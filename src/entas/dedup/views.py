@@ -11,6 +11,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
 
 from . import services
 from .forms import DecisionForm, MergeForm, RunForm
@@ -66,7 +67,7 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 reason=decision_form.cleaned_data["reason"],
                 actor=request.user,
             )
-        except services.DedupError as exc:
+        except Refused as exc:
             decision_form.add_error(None, str(exc))
         else:
             messages.success(request, _("The decision was recorded."))
@@ -87,7 +88,7 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 reason=merge_form.cleaned_data["reason"],
                 actor=request.user,
             )
-        except services.DedupError as exc:
+        except Refused as exc:
             merge_form.add_error(None, str(exc))
         else:
             messages.success(request, _("The records were merged; the merge can be undone below."))
@@ -123,7 +124,7 @@ def undo_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         services.unmerge(merge_record=record, actor=request.user, reason=reason)
-    except services.DedupError as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The merge was undone: both records are back as they were."))

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from django.conf import settings
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
+from entas.core.errors import Refused
 from entas.regions.models import Region, RegionLevel
 
 from . import profile
@@ -16,10 +18,6 @@ from .models import PovertyLine, SurveyHousehold, SurveyRound
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
-
-
-class ProfileError(ValueError):
-    """The profile cannot be computed; the message says what to load or choose."""
 
 
 def latest_survey(year: int | None = None) -> SurveyRound | None:
@@ -47,7 +45,7 @@ def profile_for(
 ) -> tuple[profile.AreaProfile, list[profile.AreaProfile]]:
     """The poverty profile by kecamatan or kelurahan, limited to the user's areas (None: everything)."""
     if by not in {"kecamatan", "kelurahan"}:
-        raise ProfileError(f"by must be kecamatan or kelurahan, not {by!r}")
+        raise Refused(_("Group by kecamatan or kelurahan, not %(by)r.") % {"by": by}, code="invalid")
     rows = list(
         SurveyHousehold.objects.filter(survey=survey).values_list(
             "consumption_per_capita",
@@ -61,7 +59,7 @@ def profile_for(
         )
     )
     if not rows:
-        raise ProfileError(f"the survey {survey} has no households")
+        raise Refused(_("The survey %(survey)s has no households.") % {"survey": survey})
     columns = list(zip(*rows, strict=True))
     kelurahan_id = np.asarray(columns[7])
     visible = Region.objects.filter(level=RegionLevel.KELURAHAN)
@@ -103,10 +101,12 @@ def registry_profile_for(
     from entas.targeting.models import HouseholdScore, PmtModel
 
     if by not in {"kecamatan", "kelurahan"}:
-        raise ProfileError(f"by must be kecamatan or kelurahan, not {by!r}")
+        raise Refused(_("Group by kecamatan or kelurahan, not %(by)r.") % {"by": by}, code="invalid")
     model = PmtModel.objects.filter(scores__isnull=False).distinct().order_by("-version").first()
     if model is None:
-        raise ProfileError("no PMT model has scored the registry: run 'entas pmt fit' and 'entas pmt score'")
+        raise Refused(
+            _("No PMT model has scored the registry yet: fit a model on a survey round and score the registry first.")
+        )
     scores = HouseholdScore.objects.filter(model=model)
     if user is not None:
         scores = scores.filter(region_q(user, "household__kelurahan"))
@@ -117,7 +117,7 @@ def registry_profile_for(
         ).values_list("predicted_consumption", "size", area_field)
     )
     if not rows:
-        raise ProfileError("the registry has no scored household in these areas")
+        raise Refused(_("The registry has no scored household in these areas."))
     consumption, size, codes = (np.asarray(c) for c in zip(*rows, strict=True))
     level = RegionLevel.KELURAHAN if by == "kelurahan" else RegionLevel.KECAMATAN
     names = dict(Region.objects.filter(level=level, code__in=set(codes.tolist())).values_list("code", "name"))

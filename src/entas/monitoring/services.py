@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from entas.core import audit
 from entas.core.bulk import Inserter
+from entas.core.errors import Refused
 from entas.regions.models import Region, RegionLevel
 
 from .models import PovertyLine, SurveyHousehold, SurveyRound
@@ -21,12 +22,6 @@ if TYPE_CHECKING:
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_LINES_FILE = DATA_DIR / "poverty-lines-64.71.csv"
-
-
-class ReferenceDataError(Exception):
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
 
 
 @transaction.atomic
@@ -51,7 +46,7 @@ def load_poverty_lines(*, text: str, actor: User | None) -> int:
                     % {"line": line, "column": column, "value": row.get(column)}
                 )
     if errors:
-        raise ReferenceDataError(errors)
+        raise Refused.listing(errors)
     for row in rows:
         PovertyLine.objects.update_or_create(
             region=regions[row["region_code"]],
@@ -89,9 +84,7 @@ def import_survey(*, path: Path, name: str, year: int, actor: User | None) -> Su
         reader = csv.DictReader(handle)
         missing = [c for c in SURVEY_COLUMNS if c not in (reader.fieldnames or []) and c != "kk_number"]
         if missing:
-            raise ReferenceDataError(
-                [_("The survey file lacks the column(s): %(columns)s.") % {"columns": ", ".join(missing)}]
-            )
+            raise Refused([_("The survey file lacks the column(s): %(columns)s.") % {"columns": ", ".join(missing)}])
         for line, row in enumerate(reader, start=2):
             try:
                 weight = float(row["weight"])
@@ -129,7 +122,7 @@ def import_survey(*, path: Path, name: str, year: int, actor: User | None) -> Su
     if not records and not errors:
         errors.append(_("The survey file has no rows."))
     if errors:
-        raise ReferenceDataError(errors)
+        raise Refused.listing(errors)
     survey = SurveyRound.objects.create(name=name, year=year, source_file=path.name)
     Inserter(SurveyHousehold).insert({**r, "survey_id": survey.pk} for r in records)
     audit.record(actor=actor, action="monitoring.import_survey", obj=survey, after={"households": len(records)})

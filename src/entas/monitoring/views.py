@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from entas.accounts.roles import Capability
 from entas.core.charts import bars_with_intervals, region_map
 from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
 from entas.regions.models import Region
 
 from . import selectors
@@ -66,7 +67,7 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
             total, areas = selectors.profile_for(
                 request.user, survey=survey, line=line, by=by, extreme_line=extreme_line
             )
-    except selectors.ProfileError as exc:
+    except Refused as exc:
         context["errors"].append(str(exc))
         return render(request, "monitoring/poverty_profile.html", context)
     rows = [_row(a) for a in areas]

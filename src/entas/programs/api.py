@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
+from entas.core.errors import Refused
 
 from . import services
 from .models import Cycle, Membership, Programme
@@ -122,7 +123,7 @@ def enrol(request: HttpRequest, programme_id: int) -> dict[str, int]:
     user = _user(request)
     try:
         return services.enrol(programme=_programme(programme_id), actor=user)
-    except services.ProgrammeError as exc:
+    except Refused as exc:
         raise HttpError(400, str(exc)) from exc
 
 
@@ -138,7 +139,7 @@ def create_cycle(request: HttpRequest, programme_id: int, payload: PeriodIn) -> 
     user = _user(request)
     try:
         cycle = services.create_cycle(programme=_programme(programme_id), period=payload.period, actor=user)
-    except services.ProgrammeError as exc:
+    except Refused as exc:
         raise HttpError(400, str(exc)) from exc
     return Status(201, _cycle_out(_cycle(cycle.pk)))
 
@@ -158,5 +159,5 @@ def cycle_step(request: HttpRequest, cycle_id: int, step: str) -> dict[str, Any]
         raise HttpError(404, "unknown step")
     try:
         return services.run_step(cycle=cycle, step=step, actor=user)
-    except services.ProgrammeError as exc:
+    except Refused as exc:
         raise HttpError(400, str(exc)) from exc

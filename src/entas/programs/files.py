@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from entas.core.errors import Refused
+
 from .models import Cycle, Payment
 
 NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
@@ -29,10 +31,6 @@ CSV_COLUMNS = [
     "kelurahan",
     "description",
 ]
-
-
-class FileError(Exception):
-    """The file cannot be produced; the message says what is missing."""
 
 
 def _schema_path() -> Path:
@@ -80,13 +78,13 @@ def pain001(cycle: Cycle) -> bytes:
     """The cycle's sent payments as one pain.001.001.09 credit-transfer initiation, XSD-validated;
     NbOfTxs and CtrlSum are those of the payments in the file."""
     if cycle.state != Cycle.State.DISBURSED:
-        raise FileError(_("Payment files are produced for a disbursed cycle."))
+        raise Refused(_("Payment files are produced for a disbursed cycle."))
     payer_account = getattr(settings, "ENTAS_PAYER_ACCOUNT", "")
     if not payer_account:
-        raise FileError(_("Set ENTAS_PAYER_ACCOUNT (the city's paying account) to produce pain.001 files."))
+        raise Refused(_("Set ENTAS_PAYER_ACCOUNT (the city's paying account) to produce pain.001 files."))
     send, _missing = payable(cycle)
     if not send:
-        raise FileError(_("No payment of this cycle has a payee account number."))
+        raise Refused(_("No payment of this cycle has a payee account number."))
     count, total = len(send), sum(r["amount"] for r in send)
 
     def el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
@@ -130,16 +128,16 @@ def _schema() -> Any:
 
 
 def validate_pain001(xml: bytes) -> None:
-    """Raise FileError unless ``xml`` is valid against the official pain.001.001.09 schema (libxml2:
+    """Refuse unless ``xml`` is valid against the official pain.001.001.09 schema (libxml2:
     streaming-fast and without element limits, so a 300,000-payment file validates in seconds)."""
     schema = _schema()
     try:
         document = etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
     except etree.XMLSyntaxError as exc:
-        raise FileError(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": exc}) from exc
+        raise Refused(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": exc}) from exc
     if not schema.validate(document):
         error = schema.error_log.last_error
-        raise FileError(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": error})
+        raise Refused(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": error})
 
 
 def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",") -> bytes:
@@ -147,7 +145,7 @@ def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",
     columns = columns or CSV_COLUMNS
     unknown = [c for c in columns if c not in CSV_COLUMNS]
     if unknown:
-        raise FileError(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
+        raise Refused(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
     send, _missing = payable(cycle)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
@@ -289,7 +287,7 @@ def read_results(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
     reference,status,reason. A file that is neither, a CSV without those columns, or a status report
     for another cycle's payment file is refused with the reason, and nothing is marked."""
     if not path.is_file():
-        raise FileError(_("The result file %(path)s does not exist.") % {"path": path})
+        raise Refused(_("The result file %(path)s does not exist.") % {"path": path})
     head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         return _pain002(path, cycle)
@@ -297,7 +295,7 @@ def read_results(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
         reader = csv.DictReader(handle)
         missing = {"reference", "status"} - set(reader.fieldnames or [])
         if missing:
-            raise FileError(
+            raise Refused(
                 _("The result file lacks the column(s) %(columns)s (expected reference,status,reason).")
                 % {"columns": ", ".join(sorted(missing))}
             )
@@ -308,7 +306,7 @@ def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
     try:
         root = etree.parse(str(path), parser=etree.XMLParser(huge_tree=True, resolve_entities=False)).getroot()
     except etree.XMLSyntaxError as exc:
-        raise FileError(_("The result file is not readable XML: %(error)s") % {"error": exc}) from exc
+        raise Refused(_("The result file is not readable XML: %(error)s") % {"error": exc}) from exc
 
     def find(node: Any, name: str) -> Any:
         return node.find(f".//{{*}}{name}")
@@ -325,10 +323,10 @@ def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
 
     report = find(root, "CstmrPmtStsRpt")
     if report is None:
-        raise FileError(_("The XML file is not a pain.002 payment status report."))
+        raise Refused(_("The XML file is not a pain.002 payment status report."))
     original = text(report, "OrgnlMsgId")
     if original.startswith("ENTAS-C") and not original.startswith(f"ENTAS-C{cycle.pk}-"):
-        raise FileError(
+        raise Refused(
             _("This status report answers payment file %(msg)s, which is not a file of cycle %(cycle)s.")
             % {"msg": original, "cycle": cycle.pk}
         )
@@ -336,14 +334,14 @@ def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
     if not transactions:
         status = text(report, "GrpSts") or text(report, "PmtInfSts")
         if status in FAILED_CODES:
-            raise FileError(
+            raise Refused(
                 _(
                     "The bank rejected the whole payment file (%(reason)s); no payment was made. Correct the "
                     "cause and send the file again."
                 )
                 % {"reason": reason(report) or status}
             )
-        raise FileError(_("The status report lists no payment (group status %(status)s).") % {"status": status or "-"})
+        raise Refused(_("The status report lists no payment (group status %(status)s).") % {"status": status or "-"})
     rows = []
     for tx in transactions:
         code = text(tx, "TxSts")

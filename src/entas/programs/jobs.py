@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
-from entas.core.jobqueue import JobContext, JobError, job_kind
+from entas.core.errors import Refused
+from entas.core.jobqueue import JobContext, job_kind
 
 from . import files
 from .models import Cycle
@@ -42,25 +43,25 @@ def export_cycle(cycle: Cycle, fmt: str, out: Path) -> dict[str, Any]:
 def export_job(ctx: JobContext) -> dict[str, Any]:
     actor = ctx.actor
     if actor is None or not actor.can(Capability.MANAGE_PROGRAMMES):
-        raise JobError(_("Your role does not allow this step."))
+        raise Refused(_("Your role does not allow this step."))
     fmt = ctx.params.get("format", "")
     if fmt not in EXPORTS:
-        raise JobError(_("Unknown format %(fmt)r: use pain001, csv, xlsx or pdf.") % {"fmt": fmt})
+        raise Refused(_("Unknown format %(fmt)r: use pain001, csv, xlsx or pdf.") % {"fmt": fmt})
     cycle = Cycle.objects.select_related("programme").filter(pk=int(ctx.params.get("cycle") or 0)).first()
     if cycle is None:
-        raise JobError(_("No such cycle."))
+        raise Refused(_("No such cycle."))
     ctx.set_total(1)
     # The cycle is locked while its file is written: no reconciliation or retry changes the payments
     # the file is made of.
     if not Cycle.objects.filter(pk=cycle.pk, locked=False).update(locked=True):
-        raise JobError(_("Another job is working on this cycle; try again when it has finished."))
+        raise Refused(_("Another job is working on this cycle; try again when it has finished."))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / f"cycle.{EXPORTS[fmt]}"
             try:
                 result = export_cycle(cycle, fmt, out)
-            except files.FileError as exc:
-                raise JobError(str(exc)) from exc
+            except Refused as exc:
+                raise Refused(str(exc)) from exc
             name = f"siklus-{cycle.programme.pk}-{cycle.number}-{fmt}.{EXPORTS[fmt]}"
             ctx.save_result_file(name, out.read_bytes())
     finally:

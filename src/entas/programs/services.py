@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from entas.accounts.roles import Capability
 from entas.core import audit
 from entas.core.bulk import Inserter
+from entas.core.errors import Refused
 from entas.dedup.services import households_with_open_duplicates
 from entas.targeting import services as targeting
 
@@ -30,13 +31,9 @@ if TYPE_CHECKING:
     from entas.registry.models import Household
 
 
-class ProgrammeError(Exception):
-    """A refused step; the message says why."""
-
-
 def _require(actor: User, capability: Capability) -> None:
     if actor is None or not actor.can(capability):
-        raise ProgrammeError(_("Your role does not allow this step."))
+        raise Refused(_("Your role does not allow this step."), code="forbidden")
 
 
 def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], Any]:
@@ -86,7 +83,7 @@ def _selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, 
 
 def _check_shock_window(programme: Programme) -> None:
     if programme.shock_event and programme.shock_until and timezone.localdate() > programme.shock_until:
-        raise ProgrammeError(
+        raise Refused(
             _("The shock mode of “%(name)s” ended on %(date)s: no enrolment or new cycle after it.")
             % {"name": programme.name, "date": programme.shock_until.isoformat()}
         )
@@ -190,7 +187,7 @@ def enrol_by_hand(*, programme: Programme, household: Household, reason: str, ac
     _require(actor, Capability.MANAGE_PROGRAMMES)
     _check_shock_window(programme)
     if not reason.strip():
-        raise ProgrammeError(_("Give the reason for enrolling this household by hand."))
+        raise Refused(_("Give the reason for enrolling this household by hand."))
     state, why = _held(programme, [household.pk]).get(household.pk, (Membership.State.ENROLLED, ""))
     membership, _created = Membership.objects.update_or_create(
         programme=programme,
@@ -216,10 +213,10 @@ def exit_household(*, programme: Programme, household: Household, reason: str, a
     """Take a household out of a programme for good, with the reason (moved away, died, graduated…)."""
     _require(actor, Capability.MANAGE_PROGRAMMES)
     if not reason.strip():
-        raise ProgrammeError(_("Give the reason for the exit."))
+        raise Refused(_("Give the reason for the exit."))
     membership = Membership.objects.filter(programme=programme, household=household).first()
     if membership is None:
-        raise ProgrammeError(_("KK %(kk)s is not in this programme.") % {"kk": household.kk_number})
+        raise Refused(_("KK %(kk)s is not in this programme.") % {"kk": household.kk_number})
     before = membership.state
     membership.state, membership.reason, membership.changed_at = (
         Membership.State.EXITED,
@@ -243,12 +240,12 @@ def flag_affected(*, household: Household, event: str, kind: str, note: str = ""
     from entas.accounts.scoping import can_act_in
 
     if actor is not None and not (actor.can(Capability.CHANGE_REGISTRY) and can_act_in(actor, household.kelurahan)):
-        raise ProgrammeError(_("You may only report households of your own areas."))
+        raise Refused(_("You may only report households of your own areas."))
     event = event.strip()
     if not event:
-        raise ProgrammeError(_("Name the event (for example “Banjir Januari 2027”)."))
+        raise Refused(_("Name the event (for example “Banjir Januari 2027”)."))
     if kind not in ShockFlag.Kind.values:
-        raise ProgrammeError(
+        raise Refused(
             _("Unknown kind %(kind)r: use %(kinds)s.") % {"kind": kind, "kinds": ", ".join(ShockFlag.Kind.values)}
         )
     flag, created = ShockFlag.objects.update_or_create(
@@ -271,17 +268,17 @@ def create_cycle(*, programme: Programme, period: str, actor: User) -> Cycle:
     _check_shock_window(programme)
     period = period.strip()
     if not re.fullmatch(rules.PERIOD, period):
-        raise ProgrammeError(_("Write the period as YYYY-MM, e.g. 2026-12 (not %(p)r).") % {"p": period})
+        raise Refused(_("Write the period as YYYY-MM, e.g. 2026-12 (not %(p)r).") % {"p": period})
     if not f"{programme.start:%Y-%m}" <= period <= f"{programme.end:%Y-%m}":
-        raise ProgrammeError(
+        raise Refused(
             _("%(p)s lies outside the programme's period (%(start)s to %(end)s).")
             % {"p": period, "start": f"{programme.start:%Y-%m}", "end": f"{programme.end:%Y-%m}"}
         )
     live = programme.cycles.exclude(state=Cycle.State.CANCELLED)
     if live.filter(period=period).exists():
-        raise ProgrammeError(_("The programme already has a cycle for %(p)s.") % {"p": period})
+        raise Refused(_("The programme already has a cycle for %(p)s.") % {"p": period})
     if programme.tranches is not None and live.count() >= programme.tranches:
-        raise ProgrammeError(
+        raise Refused(
             _("The programme pays in %(n)d tranches and all of them have a cycle.") % {"n": programme.tranches}
         )
     number = (programme.cycles.order_by("-number").values_list("number", flat=True).first() or 0) + 1
@@ -293,7 +290,7 @@ def create_cycle(*, programme: Programme, period: str, actor: User) -> Cycle:
 def _locked_cycle(cycle: Cycle) -> Cycle:
     locked = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
     if locked.locked:
-        raise ProgrammeError(_("A job is working on this cycle; try again when it has finished."))
+        raise Refused(_("A job is working on this cycle; try again when it has finished."))
     return locked
 
 
@@ -312,7 +309,7 @@ def prepare(*, cycle: Cycle, actor: User) -> dict[str, Any]:
     _require(actor, Capability.MANAGE_PROGRAMMES)
     cycle = _locked_cycle(cycle)
     if cycle.state != Cycle.State.DRAFT:
-        raise ProgrammeError(
+        raise Refused(
             _("Only a draft cycle can be prepared (this one is %(state)s).") % {"state": cycle.get_state_display()}
         )
     programme = cycle.programme
@@ -407,7 +404,7 @@ def run_step(*, cycle: Cycle, step: str, actor: User) -> dict[str, Any]:
         transition(cycle=cycle, action=step, actor=actor)
         result = {}
     else:
-        raise ProgrammeError(_("Unknown step %(step)r.") % {"step": step})
+        raise Refused(_("Unknown step %(step)r.") % {"step": step})
     cycle.refresh_from_db()
     return {
         **result,
@@ -424,22 +421,22 @@ def transition(*, cycle: Cycle, action: str, actor: User) -> Cycle:
     cycle = _locked_cycle(cycle)
     target = rules.next_state(cycle.state, action)
     if target is None:
-        raise ProgrammeError(
+        raise Refused(
             _("A %(state)s cycle cannot be %(action)s.") % {"state": cycle.get_state_display(), "action": action}
         )
     before = cycle.state
     if action == "approve":
         _require(actor, Capability.APPROVE_PROGRAMMES)
         if cycle.prepared_by_id == actor.pk:
-            raise ProgrammeError(_("A second person must approve: you prepared this cycle."))
+            raise Refused(_("A second person must approve: you prepared this cycle."))
         if cycle.control_sum > budget_remaining(cycle.programme, excluding=cycle):
-            raise ProgrammeError(
+            raise Refused(
                 _("The cycle's total Rp%(total)s exceeds the remaining budget Rp%(left)s.")
                 % {"total": f"{cycle.control_sum:,}", "left": f"{budget_remaining(cycle.programme, excluding=cycle):,}"}
             )
         held = households_with_open_duplicates(cycle.entitlements.values_list("household_id", flat=True))
         if held:
-            raise ProgrammeError(
+            raise Refused(
                 _(
                     "%(n)d households in this cycle have a possible duplicate person nobody has resolved: decide "
                     "them in the duplicate review queue (and merge where they are the same person), then prepare "
@@ -451,13 +448,13 @@ def transition(*, cycle: Cycle, action: str, actor: User) -> Cycle:
     else:
         _require(actor, Capability.MANAGE_PROGRAMMES)
     if action == "submit" and cycle.control_count == 0:
-        raise ProgrammeError(_("Prepare the cycle first: it has no entitlements."))
+        raise Refused(_("Prepare the cycle first: it has no entitlements."))
     if action == "disburse":
         _issue_payments(cycle)
     if action == "close":
         open_payments = Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT).count()
         if open_payments:
-            raise ProgrammeError(_("%(n)d payments have no result yet: reconcile them first.") % {"n": open_payments})
+            raise Refused(_("%(n)d payments have no result yet: reconcile them first.") % {"n": open_payments})
     cycle.state = target
     cycle.save()
     audit.record(actor=actor, action=f"cycle.{action}", obj=cycle, before={"state": before}, after={"state": target})
@@ -486,7 +483,7 @@ def retry_failed(*, cycle: Cycle, actor: User) -> int:
     _require(actor, Capability.MANAGE_PROGRAMMES)
     cycle = _locked_cycle(cycle)
     if cycle.state != Cycle.State.DISBURSED:
-        raise ProgrammeError(_("Failed payments are retried while the cycle is disbursed."))
+        raise Refused(_("Failed payments are retried while the cycle is disbursed."))
     failed = Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.FAILED, retry__isnull=True)
     count = 0
     for payment in failed:
@@ -511,7 +508,7 @@ def reconcile(*, cycle: Cycle, results: list[dict[str, Any]], actor: User) -> di
     _require(actor, Capability.MANAGE_PROGRAMMES)
     cycle = _locked_cycle(cycle)
     if cycle.state != Cycle.State.DISBURSED:
-        raise ProgrammeError(_("Only a disbursed cycle can be reconciled."))
+        raise Refused(_("Only a disbursed cycle can be reconciled."))
     payments = {p.reference: p for p in Payment.objects.filter(entitlement__cycle=cycle)}
     unknown, bad_status, not_final, paid, failed = [], [], [], 0, 0
     for position, row in enumerate(results, start=2):

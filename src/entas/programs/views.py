@@ -15,6 +15,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
 
 from . import files, rules, services
 from .forms import AffectedForm, CycleForm, MemberForm, ReconcileForm
@@ -73,7 +74,7 @@ def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                     programme=programme, period=form.cleaned_data["period"], actor=request.user
                 )
                 return redirect("programs:cycle", pk=cycle.pk)
-        except services.ProgrammeError as exc:
+        except Refused as exc:
             messages.error(request, str(exc))
     states = dict(
         Membership.objects.filter(programme=programme).values_list("state").annotate(n=Count("id")).order_by()
@@ -183,7 +184,7 @@ def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: R
         elif "export" in request.POST:
             fmt = request.POST.get("export", "")
             if not request.user.can(Capability.MANAGE_PROGRAMMES):
-                raise services.ProgrammeError(_("Your role does not allow this step."))
+                raise Refused(_("Your role does not allow this step."))
             job = jobqueue.submit(kind="programs.export", params={"cycle": cycle.pk, "format": fmt}, actor=request.user)
             return redirect("jobs:detail", pk=job.pk)
         elif "reconcile" in request.POST:
@@ -195,7 +196,7 @@ def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: R
                 rows = files.read_results(path, cycle)
             result = services.reconcile(cycle=cycle, results=rows, actor=request.user)
             request.session[f"reconcile-{cycle.pk}"] = result
-    except (services.ProgrammeError, files.FileError) as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     return redirect("programs:cycle", pk=cycle.pk)
 
@@ -214,7 +215,7 @@ def affected(request: AuthenticatedRequest) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 actor=request.user,
             )
-        except services.ProgrammeError as exc:
+        except Refused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(

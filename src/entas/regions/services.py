@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from entas.core import audit
+from entas.core.errors import Refused
 
 from .codes import is_valid_code, level_of, parent_code
 from .models import Region
@@ -40,14 +41,6 @@ KNOWN_COLUMNS = (
     "valid_from",
     "valid_to",
 )
-
-
-class RegionLoadError(Exception):
-    """The file was rejected; ``errors`` lists every problem found (nothing was written)."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
 
 
 @dataclass
@@ -174,7 +167,7 @@ def load_regions(*, text: str, actor: User | None, source: str = "") -> LoadRepo
                 % {"line": row["_line"], "parent": parent, "code": row["code"]}
             )
     if errors:
-        raise RegionLoadError(errors)
+        raise Refused.listing(errors)
 
     report = LoadReport()
     by_code = dict(existing)
@@ -249,9 +242,9 @@ def load_boundaries(*, text: str, actor: User | None, source: str = "") -> LoadR
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RegionLoadError([_("The file is not valid JSON: %(error)s") % {"error": exc}]) from None
+        raise Refused.listing([_("The file is not valid JSON: %(error)s") % {"error": exc}]) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise RegionLoadError([_("The file is not a GeoJSON FeatureCollection.")])
+        raise Refused.listing([_("The file is not a GeoJSON FeatureCollection.")])
     features = data.get("features") or []
     errors: list[str] = []
     wanted: dict[str, dict[str, Any]] = {}
@@ -274,7 +267,7 @@ def load_boundaries(*, text: str, actor: User | None, source: str = "") -> LoadR
     if not features:
         errors.append(_("The file has no features."))
     if errors:
-        raise RegionLoadError(errors)
+        raise Refused.listing(errors)
     report = LoadReport()
     for code, feature in wanted.items():
         region = regions[code]

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
 from entas.core import audit
-from entas.core.jobqueue import JobContext, JobError, job_kind
+from entas.core.errors import Refused
+from entas.core.jobqueue import JobContext, job_kind
 
 from .exporter import FORMATS, export_registry
 from .fileformats import FileFormatError, open_rows
@@ -26,10 +27,10 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
     """Write the registry the job's owner may see, in the import format."""
     actor = ctx.actor
     if actor is None or not actor.can(Capability.EXPORT_REGISTRY):
-        raise JobError(_("You are not allowed to export the registry."))
+        raise Refused(_("You are not allowed to export the registry."))
     fmt = ctx.params.get("format", "csv")
     if fmt not in FORMATS:
-        raise JobError(_("Unknown export format %(fmt)r; use csv, xlsx or parquet.") % {"fmt": fmt})
+        raise Refused(_("Unknown export format %(fmt)r; use csv, xlsx or parquet.") % {"fmt": fmt})
     from .selectors import households_for
 
     ctx.set_total(households_for(actor).count())
@@ -55,12 +56,12 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     """Import a registry file (CSV or XLSX) saved under MEDIA_ROOT/imports."""
     actor = ctx.actor
     if actor is not None and not actor.can(Capability.CHANGE_REGISTRY):
-        raise JobError(_("You are not allowed to change the registry."))
+        raise Refused(_("You are not allowed to change the registry."))
     path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
     try:
         source = open_rows(path)
     except FileFormatError as exc:
-        raise JobError(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     source.close()  # opened for its row count only; the import reads the file itself
     if source.total is not None:
         ctx.set_total(source.total)
@@ -76,7 +77,7 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
             log=ctx.log,
         )
     except FileFormatError as exc:
-        raise JobError(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     ctx.log(
         _(
             "%(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected "

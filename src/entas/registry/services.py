@@ -16,7 +16,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import can_act_in
 from entas.core import audit
 from entas.core.audit import diff
-from entas.core.ids import Issue
+from entas.core.errors import Refused
 
 from . import variables
 from .choices import Relationship, VerificationStatus
@@ -26,18 +26,6 @@ from .validation import errors, validate_family, validate_household, validate_me
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
-
-
-class RegistryError(Exception):
-    """A change was refused; the message says why, in the user's language."""
-
-    def __init__(self, message: str, issues: list[Issue] | None = None):
-        super().__init__(message)
-        self.issues = issues or []
-
-
-class ConcurrentEditError(RegistryError):
-    """Someone else saved the household after this user opened it."""
 
 
 # Fields an operator may edit directly; membership and KK changes go through change requests.
@@ -58,7 +46,7 @@ EDITABLE_FIELDS = [
 
 def _require(actor: User, capability: Capability, household: Household) -> None:
     if not actor.can(capability) or not can_act_in(actor, household.kelurahan):
-        raise RegistryError(_("You may not change this household."))
+        raise Refused(_("You may not change this household."), code="forbidden")
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -94,16 +82,14 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
     _require(actor, Capability.CHANGE_REGISTRY, household)
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise RegistryError(
-            _("These fields cannot be edited here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
-        )
+        raise Refused(_("These fields cannot be edited here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     issues = errors(
         validate_household(
             {**values, "kk_number": household.kk_number}, today=timezone.localdate(), known_kecamatan=None
         )
     )
     if issues:
-        raise RegistryError(issues[0].message, issues)
+        raise Refused(issues[0].message, code="invalid", issues=issues)
     before = {k: getattr(household, k) for k in values}
     changed = {k: v for k, v in values.items() if before[k] != v}
     if not changed:
@@ -113,12 +99,13 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
     )
     if not updated:
         current = Household.objects.get(pk=household.pk)
-        raise ConcurrentEditError(
-            _(
+        raise Refused(
+            code="conflict",
+            message=_(
                 "Someone else saved this household (version %(current)d) after you opened it (version %(yours)d). "
                 "Reload the page to see their changes, then make yours again."
             )
-            % {"current": current.version, "yours": expected_version}
+            % {"current": current.version, "yours": expected_version},
         )
     b, a = diff({k: before[k] for k in changed}, changed)
     audit.record(
@@ -143,7 +130,7 @@ def request_change(
     """Ask for a change to a family; it is checked now and applied only when someone else approves."""
     _require(actor, Capability.CHANGE_REGISTRY, household)
     if not reason.strip():
-        raise RegistryError(_("Give the reason for the change."))
+        raise Refused(_("Give the reason for the change."))
     _check_change(household, kind, payload)
     request = ChangeRequest.objects.create(
         household=household, kind=kind, payload=_jsonable(payload), reason=reason.strip(), requested_by=actor
@@ -175,7 +162,7 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
         issues = errors(validate_member(values, today=timezone.localdate(), known_kecamatan=None))
         existing = Member.objects.filter(nik=values.get("nik")).select_related("household").first()
         if existing is not None:
-            raise RegistryError(
+            raise Refused(
                 _("NIK %(nik)s is already registered in family KK %(kk)s.")
                 % {"nik": existing.nik, "kk": existing.household.kk_number}
             )
@@ -183,10 +170,10 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
     elif kind in {ChangeRequest.Kind.REMOVE_MEMBER, ChangeRequest.Kind.MOVE_MEMBER}:
         member = household.members.filter(pk=payload.get("member_id", 0), exited_on__isnull=True).first()
         if member is None:
-            raise RegistryError(_("That person is not a current member of this family."))
+            raise Refused(_("That person is not a current member of this family."))
         remaining = [m for m in current if m["nik"] != member.nik]
         if member.relationship == Relationship.HEAD and remaining:
-            raise RegistryError(
+            raise Refused(
                 _(
                     "The head of the family cannot leave while others remain; record the new head "
                     "with a new KK number first."
@@ -196,7 +183,7 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
         if kind == ChangeRequest.Kind.MOVE_MEMBER:
             target = Household.objects.filter(pk=payload.get("target_household_id", 0)).first()
             if target is None or target.pk == household.pk:
-                raise RegistryError(_("Choose the family the person moves to."))
+                raise Refused(_("Choose the family the person moves to."))
             target_members = [
                 {"nik": m.nik, "relationship": m.relationship, "birth_date": m.birth_date, "name": m.name}
                 for m in target.members.filter(exited_on__isnull=True)
@@ -220,11 +207,11 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
         kk = str(payload.get("kk_number", ""))
         issues = errors(check_kk(kk))
         if not issues and Household.objects.filter(kk_number=kk).exists():
-            raise RegistryError(_("KK number %(kk)s is already registered.") % {"kk": kk})
+            raise Refused(_("KK number %(kk)s is already registered.") % {"kk": kk})
     else:
-        raise RegistryError(_("Unknown kind of change %(kind)r.") % {"kind": kind})
+        raise Refused(_("Unknown kind of change %(kind)r.") % {"kind": kind})
     if issues:
-        raise RegistryError(issues[0].message, issues)
+        raise Refused(issues[0].message, code="invalid", issues=issues)
 
 
 @transaction.atomic
@@ -234,9 +221,9 @@ def decide_change(*, actor: User, request: ChangeRequest, approve: bool, note: s
     household = request.household
     _require(actor, Capability.APPROVE_REGISTRY, household)
     if request.status != ChangeRequest.Status.PENDING:
-        raise RegistryError(_("This request was already decided."))
+        raise Refused(_("This request was already decided."))
     if request.requested_by_id == actor.pk:
-        raise RegistryError(_("A second person must approve: you asked for this change yourself."))
+        raise Refused(_("A second person must approve: you asked for this change yourself."))
     if approve:
         _check_change(household, request.kind, request.payload)  # the family may have changed since
         _apply_change(actor, request)
@@ -301,11 +288,11 @@ def verify_household(
     """An operator's field check: confirmed → 'diverifikasi', not confirmed → 'ditolak' with the reason."""
     _require(actor, Capability.CHANGE_REGISTRY, household)
     if visit_date > timezone.localdate():
-        raise RegistryError(_("The visit date %(date)s is in the future.") % {"date": visit_date})
+        raise Refused(_("The visit date %(date)s is in the future.") % {"date": visit_date})
     if not confirmed and not reason.strip():
-        raise RegistryError(_("Give the reason for rejecting the household."))
+        raise Refused(_("Give the reason for rejecting the household."))
     if household.verification_status == VerificationStatus.DISAHKAN:
-        raise RegistryError(_("This household is already ratified."))
+        raise Refused(_("This household is already ratified."))
     before = household.verification_status
     household.verification_status = VerificationStatus.DIVERIFIKASI if confirmed else VerificationStatus.DITOLAK
     household.rejection_reason = "" if confirmed else reason.strip()
@@ -344,14 +331,14 @@ def ratify_kelurahan(*, actor: User, kelurahan_id: int) -> list[int]:
 
     kelurahan = Region.objects.get(pk=kelurahan_id)
     if not actor.can(Capability.APPROVE_REGISTRY) or not can_act_in(actor, kelurahan):
-        raise RegistryError(_("You may not ratify households of this kelurahan."))
+        raise Refused(_("You may not ratify households of this kelurahan."))
     ids = list(
         Household.objects.filter(kelurahan=kelurahan, verification_status=VerificationStatus.DIVERIFIKASI).values_list(
             "pk", flat=True
         )
     )
     if not ids:
-        raise RegistryError(
+        raise Refused(
             _("No verified household in Kelurahan %(name)s waits for ratification.") % {"name": kelurahan.name}
         )
     now = timezone.now()

@@ -19,6 +19,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
 from entas.dedup import services as dedup
 from entas.regions.models import RegionLevel
 
@@ -164,7 +165,7 @@ def import_template(request: AuthenticatedRequest) -> FileResponse:
     return FileResponse(out.open("rb"), as_attachment=True, filename="template-registri-entas.xlsx")
 
 
-def _service_errors(form: forms.BaseForm, exc: services.RegistryError) -> None:
+def _service_errors(form: forms.BaseForm, exc: Refused) -> None:
     """Show a service's refusal on the form: next to the field it names, else at the top."""
     if exc.issues:
         for issue in exc.issues:
@@ -186,7 +187,7 @@ def household_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 values=values,
                 expected_version=form.cleaned_data["version"],
             )
-        except services.RegistryError as exc:
+        except Refused as exc:
             _service_errors(form, exc)
         else:
             messages.success(request, _("The household was saved."))
@@ -210,7 +211,7 @@ def change_request_new(request: AuthenticatedRequest, pk: int, kind: str) -> Htt
                 payload=form.payload(),
                 reason=form.cleaned_data["reason"],
             )
-        except services.RegistryError as exc:
+        except Refused as exc:
             _service_errors(form, exc)
         else:
             messages.success(request, _("The change was requested; a second person must approve it."))
@@ -248,7 +249,7 @@ def change_request_decide(request: AuthenticatedRequest, request_pk: int) -> Htt
             approve=approve,
             note=request.POST.get("note", "")[:500],
         )
-    except services.RegistryError as exc:
+    except Refused as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
@@ -270,7 +271,7 @@ def household_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 confirmed=form.cleaned_data["confirmed"],
                 reason=form.cleaned_data["reason"],
             )
-        except services.RegistryError as exc:
+        except Refused as exc:
             _service_errors(form, exc)
         else:
             messages.success(request, _("The verification was recorded."))
@@ -291,7 +292,7 @@ def ratification(request: AuthenticatedRequest) -> HttpResponse:
             raise Http404
         try:
             ids = services.ratify_kelurahan(actor=request.user, kelurahan_id=kelurahan.pk)
-        except services.RegistryError as exc:
+        except Refused as exc:
             messages.error(request, str(exc))
         else:
             messages.success(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from entas.core import audit
 from entas.core.bulk import Inserter
+from entas.core.errors import Refused
 from entas.monitoring.models import SurveyHousehold, SurveyRound
 from entas.registry.models import Household
 
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
     from entas.accounts.models import User
 
 
-class TargetingError(Exception):
-    """The model cannot be fitted or used; the message says why."""
-
-
 def _survey_inputs(survey: SurveyRound) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """Features of the sampled households, taken from their registry records (joined by KK number)."""
     rows = list(
@@ -39,11 +36,11 @@ def _survey_inputs(survey: SurveyRound) -> tuple[dict[str, np.ndarray], np.ndarr
         )
     )
     if not rows:
-        raise TargetingError(_("The survey %(survey)s has no households.") % {"survey": survey})
+        raise Refused(_("The survey %(survey)s has no households.") % {"survey": survey})
     kk = [r[0] for r in rows]
     ids, _size, data = registry_arrays(Household.objects.filter(kk_number__in=kk))
     if ids.size == 0:
-        raise TargetingError(
+        raise Refused(
             _(
                 "None of the survey's households is in the registry: the PMT variables come from "
                 "the registry records of the sampled households (matched by KK number)."
@@ -62,11 +59,11 @@ def _survey_inputs(survey: SurveyRound) -> tuple[dict[str, np.ndarray], np.ndarr
 def fit_model(*, survey: SurveyRound, kind: str, line: int, actor: User | None, folds: int = 5) -> PmtModel:
     data, consumption, people, psu = _survey_inputs(survey)
     if np.any(consumption <= 0):
-        raise TargetingError(_("Consumption must be positive to take its logarithm."))
+        raise Refused(_("Consumption must be positive to take its logarithm."))
     try:
         result = pmt.fit(data, consumption, people, psu, line=line, kind=kind, folds=folds)
     except ValueError as exc:
-        raise TargetingError(str(exc)) from exc
+        raise Refused(str(exc)) from exc
     version = (PmtModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     model = PmtModel.objects.create(
         version=version,
@@ -96,7 +93,7 @@ def _predict(model: PmtModel, data: dict[str, np.ndarray]) -> np.ndarray:
     if model.kind == PmtModel.Kind.WLS:
         return X @ np.array([model.coefficients[name] for name in design.names])  # type: ignore[index]
     if model.serialized is None:
-        raise TargetingError(_("PMT v%(version)d has no stored model.") % {"version": model.version})
+        raise Refused(_("PMT v%(version)d has no stored model.") % {"version": model.version})
     estimator = pickle.loads(bytes(model.serialized))  # noqa: S301 - written by fit_model, never user input
     return np.asarray(estimator.predict(X))
 
@@ -109,7 +106,7 @@ def score_registry(*, model: PmtModel, actor: User | None) -> dict[str, Any]:
     (entas.core.columnar); the scores are then written in one transaction."""
     ids, size, data = registry_arrays(Household.objects.all())
     if ids.size == 0:
-        raise TargetingError(_("The registry holds no households to score."))
+        raise Refused(_("The registry holds no households to score."))
     predicted = _predict(model, data)
     desil = pmt.desil(predicted, size)
     summary = {
@@ -196,9 +193,9 @@ def record_override(
     from entas.accounts.scoping import can_act_in
 
     if not actor.can(Capability.CHANGE_REGISTRY) or not can_act_in(actor, household.kelurahan):
-        raise TargetingError(_("You may not record decisions for this household."))
+        raise Refused(_("You may not record decisions for this household."))
     if not reason.strip() or not berita_acara.strip():
-        raise TargetingError(_("Give the reason and the berita acara reference of the musyawarah."))
+        raise Refused(_("Give the reason and the berita acara reference of the musyawarah."))
     override, _created = CommunityOverride.objects.update_or_create(
         rule=rule,
         household=household,
@@ -285,7 +282,7 @@ def targeting_report(
 
     survey = survey or SurveyRound.objects.order_by("-year", "-imported_at").first()
     if survey is None:
-        raise TargetingError(_("No survey round is loaded to judge the list against."))
+        raise Refused(_("No survey round is loaded to judge the list against."))
     result = preview(
         expression=rule.expression, benefit=rule.benefit, budget=rule.budget, quota=rule.quota, rule=rule, model=model
     )
@@ -297,7 +294,7 @@ def targeting_report(
         )
     )
     if not rows:
-        raise TargetingError(_("The survey %(survey)s has no households.") % {"survey": survey})
+        raise Refused(_("The survey %(survey)s has no households.") % {"survey": survey})
     kk, consumption, weight, size, kel_code, kel_name = (np.asarray(c) for c in zip(*rows, strict=True))
     consumption = consumption.astype(float)
     people = weight.astype(float) * size.astype(float)

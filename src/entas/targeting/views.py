@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from entas.accounts.roles import Capability
 from entas.core.charts import VEGA_LITE_SCHEMA
 from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
 from entas.monitoring import selectors as monitoring
 from entas.registry.selectors import households_for
 
@@ -38,7 +39,7 @@ def targeting_report(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "targeting/report.html", context)
     try:
         report = services.targeting_report(rule=rule, line=line.rupiah_per_capita_month)
-    except services.TargetingError as exc:
+    except Refused as exc:
         context["errors"].append(str(exc))
         return render(request, "targeting/report.html", context)
     context["report"] = report
@@ -75,7 +76,7 @@ def overrides(request: AuthenticatedRequest) -> HttpResponse:
                 berita_acara=data["berita_acara"],
                 decided_on=data["decided_on"],
             )
-        except services.TargetingError as exc:
+        except Refused as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(

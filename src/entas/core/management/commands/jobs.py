@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from entas.accounts.models import User
 from entas.core import jobqueue
+from entas.core.errors import Refused
 from entas.core.models import Job
 from entas.core.progress import job_progress
 
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             params[key] = value
         try:
             job = jobqueue.submit(kind=kind, params=params, actor=actor, queue=background)
-        except jobqueue.JobError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         self._run(job, background, options["verbosity"])
 
@@ -75,7 +76,7 @@ class Command(BaseCommand):
         old = self._get(job_id)
         try:
             job = jobqueue.rerun(job=old, actor=old.created_by, queue=background)
-        except jobqueue.JobError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         self._run(job, background, options["verbosity"])
 

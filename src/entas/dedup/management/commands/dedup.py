@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from entas.core.errors import Refused
 from entas.dedup import services
 from entas.programs.management.commands.program import actor_named
 from entas.regions.models import Region
@@ -65,7 +66,7 @@ class Command(BaseCommand):
                 if o["out"]:
                     services.write_pairs_csv(run, o["out"])
                     result["out"] = str(o["out"])
-        except services.DedupError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             json.dumps(result, default=str) if as_json else " ".join(f"{k}={v}" for k, v in result.items())

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from entas.monitoring.services import ReferenceDataError, import_survey
+from entas.core.errors import Refused
+from entas.monitoring.services import import_survey
 
 
 class Command(BaseCommand):
@@ -26,8 +27,8 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is not a file.")
         try:
             survey = import_survey(path=file, name=name, year=year, actor=None)
-        except ReferenceDataError as exc:
-            for error in exc.errors[:50]:
+        except Refused as exc:
+            for error in exc.problems[:50]:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.errors)} problem(s) in {file}; nothing was imported.") from exc
+            raise CommandError(f"{len(exc.problems)} problem(s) in {file}; nothing was imported.") from exc
         self.stdout.write(f"Survey round {survey} imported: {survey.households.count()} households.")

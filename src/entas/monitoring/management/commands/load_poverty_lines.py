@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from entas.monitoring.services import DEFAULT_LINES_FILE, ReferenceDataError, load_poverty_lines
+from entas.core.errors import Refused
+from entas.monitoring.services import DEFAULT_LINES_FILE, load_poverty_lines
 
 
 class Command(BaseCommand):
@@ -25,8 +26,8 @@ class Command(BaseCommand):
             count = load_poverty_lines(text=path.read_text(encoding="utf-8-sig"), actor=None)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
-        except ReferenceDataError as exc:
-            for error in exc.errors:
+        except Refused as exc:
+            for error in exc.problems:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.errors)} problem(s) in {path}; nothing was loaded.") from exc
+            raise CommandError(f"{len(exc.problems)} problem(s) in {path}; nothing was loaded.") from exc
         self.stdout.write(f"{count} poverty lines loaded from {path.name}.")

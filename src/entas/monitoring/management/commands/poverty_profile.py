@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from entas.core.errors import Refused
 from entas.monitoring import selectors
 
 
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 assert survey is not None
                 total, areas = selectors.profile_for(None, survey=survey, line=line, by=by, extreme_line=extreme_line)
                 origin = str(survey)
-        except selectors.ProfileError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         meta = {
             "source": source,

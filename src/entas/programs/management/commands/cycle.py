@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from entas.core.errors import Refused
 from entas.programs import files, services
 from entas.programs.jobs import export_cycle
 from entas.programs.management.commands.program import actor_named
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         actor = actor_named(username)
         try:
             result = self._run(action, actor, o)
-        except (services.ProgrammeError, files.FileError) as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             json.dumps(result, default=str) if as_json else " ".join(f"{k}={v}" for k, v in result.items())

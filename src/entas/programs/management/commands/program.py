@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from entas.accounts.models import User
+from entas.core.errors import Refused
 from entas.programs import services
 from entas.programs.models import Programme
 from entas.targeting import services as targeting
@@ -132,7 +133,7 @@ class Command(BaseCommand):
             raise CommandError(f"No programme {name!r}.")
         try:
             result = services.enrol(programme=programme, actor=actor_named(username))
-        except services.ProgrammeError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         self._print(
             result,
@@ -187,7 +188,7 @@ class Command(BaseCommand):
                     note=row.get("note") or note,
                     actor=actor,
                 )
-            except services.ProgrammeError as exc:
+            except Refused as exc:
                 refused.append({"line": row["line"], "kk_number": number, "reason": str(exc)})
                 continue
             flagged += 1
@@ -220,7 +221,7 @@ class Command(BaseCommand):
         programme, household = self._one(name, kk)
         try:
             return step(programme=programme, household=household, reason=reason, actor=actor_named(username))
-        except services.ProgrammeError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
 
     def do_list(self, **options: Any) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from entas.regions.services import RegionLoadError, load_boundaries
+from entas.core.errors import Refused
+from entas.regions.services import load_boundaries
 
 
 class Command(BaseCommand):
@@ -27,8 +28,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot read {path}: {exc}") from exc
             try:
                 report = load_boundaries(text=text, actor=None, source=path.name)
-            except RegionLoadError as exc:
-                for error in exc.errors:
+            except Refused as exc:
+                for error in exc.problems:
                     self.stderr.write(error)
-                raise CommandError(f"{len(exc.errors)} problem(s) in {path}; nothing was attached.") from exc
+                raise CommandError(f"{len(exc.problems)} problem(s) in {path}; nothing was attached.") from exc
             self.stdout.write(f"{path.name}: {report.updated} boundaries attached, {report.unchanged} unchanged.")

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from entas.regions.services import DEFAULT_REGIONS_FILE, RegionLoadError, load_regions
+from entas.core.errors import Refused
+from entas.regions.services import DEFAULT_REGIONS_FILE, load_regions
 
 
 class Command(BaseCommand):
@@ -27,10 +28,10 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         try:
             report = load_regions(text=text, actor=None, source=str(path.name))
-        except RegionLoadError as exc:
-            for error in exc.errors:
+        except Refused as exc:
+            for error in exc.problems:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.errors)} problem(s) in {path}; nothing was loaded.") from exc
+            raise CommandError(f"{len(exc.problems)} problem(s) in {path}; nothing was loaded.") from exc
         self.stdout.write(
             f"{report.total} regions from {path.name}: {report.created} created, "
             f"{report.updated} updated, {report.unchanged} unchanged."

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from entas.core.errors import Refused
 from entas.monitoring import selectors
 from entas.targeting import services
 from entas.targeting.models import PmtModel
@@ -44,7 +45,7 @@ class Command(BaseCommand):
             line = configured.rupiah_per_capita_month
         try:
             model = services.fit_model(survey=survey, kind=kind, line=line, actor=None)
-        except services.TargetingError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         if as_json:
             self.stdout.write(
@@ -70,7 +71,7 @@ class Command(BaseCommand):
             raise CommandError(f"No PMT model version {model_version}: see 'entas pmt list'.")
         try:
             summary = services.score_registry(model=model, actor=None)
-        except services.TargetingError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{summary['households']:,} households scored with PMT v{model.version}; people per desil: "

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from entas.core.errors import Refused
 from entas.targeting import services
 from entas.targeting.models import EligibilityRule, PmtModel
 from entas.targeting.rules import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RuleError
@@ -95,7 +96,7 @@ class Command(BaseCommand):
                 berita_acara=berita_acara,
                 decided_on=decided_on,
             )
-        except services.TargetingError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Recorded: {decision} KK {kk} on {rule.name!r} ({berita_acara}).")
 

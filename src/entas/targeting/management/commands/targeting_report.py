@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from entas.core.errors import Refused
 from entas.monitoring import selectors
 from entas.targeting import services
 from entas.targeting.models import EligibilityRule
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             line = configured.rupiah_per_capita_month
         try:
             report = services.targeting_report(rule=rule, line=line)
-        except services.TargetingError as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from exc
         if as_json:
             self.stdout.write(json.dumps(report, indent=2))
