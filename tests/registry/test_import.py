@@ -12,6 +12,7 @@ import pytest
 from entas.accounts.models import User
 from entas.core.models import AuditEvent
 from entas.registry import importer as importer_module
+from entas.registry import parsing
 from entas.registry import reading
 from entas.registry.exporter import export_registry
 from entas.registry.fileformats import FileFormatError
@@ -197,7 +198,7 @@ def test_a_crash_mid_import_leaves_whole_families_and_a_rerun_finishes(
     regions: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_csv(tmp_path / "f.csv", manggar_families(6))
-    monkeypatch.setattr(importer_module, "BATCH_ROWS", 6)  # two families per batch,
+    monkeypatch.setattr(parsing, "BATCH_ROWS", 6)  # two families per batch,
     monkeypatch.setattr(importer_module, "COMMIT_ROWS", 6)  # one batch per transaction
     calls = {"n": 0}
     original = importer_module.Importer._apply
@@ -266,7 +267,7 @@ def test_a_failing_import_stops_its_reading_process(
 
 @pytest.mark.parametrize(("language", "message"), [("en", "does not exist"), ("id", "tidak ada")])
 def test_the_reading_process_reports_a_file_it_cannot_read(tmp_path: Path, language: str, message: str) -> None:
-    context = reading.ParseContext(frozenset(), {}, frozenset(), dt.date(2026, 1, 1), language)
+    context = parsing.ParseContext(frozenset(), {}, frozenset(), dt.date(2026, 1, 1), language)
     with pytest.raises(FileFormatError, match=message):
         list(reading.read_in_process(tmp_path / "missing.csv", context))
 

@@ -4,14 +4,14 @@ Reading, parsing and validating a file is pure Python (about 35 µs a row); writ
 database's work and the importing process's. Done in turn they add up; on two cores they overlap,
 which is what brings a million-row import over 20,000 rows/s (docs/registry-import.md, Speed).
 
-This module imports nothing from the models at load time: the reading process runs it as its main
-module (``python -m entas.registry.reading``) and sets Django up itself.
+The reading process runs this module as its main module (``python -m entas.registry.reading``) and
+sets Django up itself; the parsing it runs is :mod:`entas.registry.parsing`, which queries no
+database (the importer, :mod:`entas.registry.importer`, does the writing).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import pickle
 import queue
@@ -20,9 +20,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import translation
@@ -30,17 +29,8 @@ from django.utils.translation import gettext as _
 
 from .fileformats import FileFormatError, open_rows
 
-
-@dataclass(frozen=True)
-class ParseContext:
-    """What reading and validating a file needs from the database, read once by the importer. Plain
-    data, so that a separate reading process can be handed it."""
-
-    kecamatan: frozenset[str]
-    kelurahan: dict[str, int]  # code -> id
-    allowed_kelurahan: frozenset[int]
-    today: dt.date
-    language: str | None  # messages are written in the importing user's language
+if TYPE_CHECKING:
+    from .parsing import ParseContext
 
 
 PARALLEL_MIN_ROWS = 50_000  # a file of this many lines is read in a process of its own
@@ -49,7 +39,7 @@ _FRAME = struct.Struct("<Q")  # each message: its length, then the pickle of (ki
 
 
 def read_in_process(path: Path, context: ParseContext) -> Iterator[list[Any]]:
-    """The parsed batches of ``path`` (lists of ``importer.Family``), read and validated by
+    """The parsed batches of ``path`` (lists of ``parsing.Family``), read and validated by
     ``python -m entas.registry.reading`` beside this process.
 
     A plain subprocess rather than multiprocessing: forking a process that may run threads (the job
@@ -119,6 +109,7 @@ def main() -> None:
     importer to raise."""
     import django
 
+    django.setup()  # a fresh interpreter: nothing of Django is loaded yet (unpickling the context imports parsing)
     path, context = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the importer
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever else prints must not mix into the messages
@@ -129,11 +120,10 @@ def main() -> None:
         out.write(frame)
         out.flush()
 
-    django.setup()  # a fresh interpreter: nothing of Django is loaded yet
     translation.activate(context.language or settings.LANGUAGE_CODE)
     from entas.core.bulk import gc_paused
 
-    from .importer import FileParser
+    from .parsing import FileParser
 
     try:
         with gc_paused():  # the reading process's objects are parsed rows: nothing for it to find
