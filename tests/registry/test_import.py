@@ -12,8 +12,7 @@ import pytest
 from entas.accounts.models import User
 from entas.core.models import AuditEvent
 from entas.registry import importer as importer_module
-from entas.registry import parsing
-from entas.registry import reading
+from entas.registry import parsing, reading
 from entas.registry.exporter import export_registry
 from entas.registry.fileformats import FileFormatError
 from entas.registry.importer import ImportSummary, import_registry
