@@ -47,6 +47,7 @@ demo: install
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	cd src && ../$(BIN)/lint-imports ../pyproject.toml
 
 typecheck: install-dev
 	$(BIN)/mypy

@@ -102,7 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "entas.core.context_processors.navigation",
+                "entas.core.context_processors.navigation_menu",
             ],
         },
     },

@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from entas.api.api import api
+from entas.monitoring.views import home
 
 admin.site.site_header = "entas"
 admin.site.site_title = "entas"
 
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("entas.core.urls")),
     path("registry/", include("entas.registry.urls")),
     path("monitoring/", include("entas.monitoring.urls")),

@@ -88,7 +88,7 @@ def test_the_api_lists_and_shows_only_own_area_households(
 ) -> None:
     client = client_for(operator_manggar)
     listing = client.get("/api/v1/households").json()
-    assert [h["kk_number"] for h in listing["items"]] == [manggar_household.kk_number]
+    assert [h["kk_number"] for h in listing["results"]] == [manggar_household.kk_number]
     assert client.get(f"/api/v1/households/{damai_household.pk}").status_code == 404
     detail = client.get(f"/api/v1/households/{manggar_household.pk}").json()
     assert len(detail["members"]) == 3

@@ -103,12 +103,12 @@ def test_the_queue_over_the_api(
 ) -> None:
     pair = make_pair(*twins)
     client = english_client(client_for, operator_manggar)
-    items = client.get("/api/v1/duplicates").json()["items"]
+    items = client.get("/api/v1/duplicates").json()["results"]
     assert [p["id"] for p in items] == [pair.pk] and "name" not in items[0]
     bad = client.post(
         f"/api/v1/duplicates/{pair.pk}/decision", {"decision": "same", "reason": ""}, content_type="application/json"
     )
-    assert bad.status_code == 400 and "reason" in bad.json()["detail"]
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid" and "reason" in bad.json()["message"]
     ok = client.post(
         f"/api/v1/duplicates/{pair.pk}/decision",
         {"decision": "different", "reason": "two people"},

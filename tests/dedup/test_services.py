@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from entas.accounts.models import User
 from entas.core.errors import Refused
 from entas.core.models import AuditEvent
-from entas.dedup import services
+from entas.dedup import selectors, services
 from entas.dedup.models import DuplicatePair, MemberMerge
 from entas.regions.models import Region
 from entas.registry.importer import import_registry
@@ -56,14 +56,14 @@ def test_a_run_finds_the_planted_duplicates_and_writes_the_pairs(
     # The model is versioned, with its chart; the run names it; the queue holds the pairs.
     run = services.DedupRun.objects.get(pk=result["run"])
     assert run.model.match_weights_chart["data"]["values"]
-    assert services.queue_for(dinsos_manager).count() == len(rows)
+    assert selectors.queue_for(dinsos_manager).count() == len(rows)
     assert AuditEvent.objects.filter(action="dedup.run").exists()
     # A second run supersedes the first's pending pairs and keeps decisions already taken.
-    pair = services.queue_for(dinsos_manager).first()
+    pair = selectors.queue_for(dinsos_manager).first()
     assert pair is not None
     services.decide(pair=pair, decision="different", reason="twins, checked at the kelurahan", actor=dinsos_manager)
     again = services.run(actor=dinsos_manager)
-    assert services.queue_for(dinsos_manager).filter(run=again).count() == again.pairs - 1
+    assert selectors.queue_for(dinsos_manager).filter(run=again).count() == again.pairs - 1
     kept = DuplicatePair.objects.get(run=again, member_l=pair.member_l, member_r=pair.member_r)
     assert kept.decision == "different" and kept.reason.startswith("twins")
     assert not DuplicatePair.objects.filter(run=run, superseded=False, decision="").exists()
@@ -99,13 +99,13 @@ def test_reviewer_decisions_are_recorded_and_audited(
     with pytest.raises(Refused, match="Unknown decision"):
         services.decide(pair=pair, decision="maybe", reason="x", actor=operator_manggar)
     services.decide(pair=pair, decision="unsure", reason="ask the RT", actor=operator_manggar)
-    assert services.queue_for(operator_manggar).filter(pk=pair.pk).exists()  # unsure stays in the queue
+    assert selectors.queue_for(operator_manggar).filter(pk=pair.pk).exists()  # unsure stays in the queue
     services.decide(pair=pair, decision="same", reason="same KTP photo", actor=operator_manggar)
     pair.refresh_from_db()
     assert pair.decision == "same" and pair.decided_by == operator_manggar
-    assert not services.queue_for(operator_manggar).filter(pk=pair.pk).exists()
+    assert not selectors.queue_for(operator_manggar).filter(pk=pair.pk).exists()
     assert AuditEvent.objects.filter(action="dedup.decide").count() == 2
-    assert not services.queue_for(operator_damai).exists()
+    assert not selectors.queue_for(operator_damai).exists()
 
 
 def test_merge_asks_which_household_then_unmerge_restores_both(
@@ -134,7 +134,7 @@ def test_merge_asks_which_household_then_unmerge_restores_both(
     assert survivor.household == duplicate.household and survivor.receives_pip is True
     assert survivor.memberships.count() == 2  # the history moved to the survivor
     assert survivor.memberships.filter(end_date__isnull=True).get().household == duplicate.household
-    assert services.households_with_open_duplicates() == set()  # merged: nothing left to resolve
+    assert selectors.households_with_open_duplicates() == set()  # merged: nothing left to resolve
     with pytest.raises(Refused, match="already been merged"):
         services.merge(survivor=survivor, merged=duplicate, actor=dinsos_manager, reason="again")
     services.unmerge(merge_record=record, actor=dinsos_manager, reason="wrong person after all")
@@ -164,10 +164,10 @@ def test_merge_within_one_household_needs_no_choice_and_operators_cannot_merge(
 def test_open_duplicates_name_the_households(twins: tuple[Member, Member], dinsos_manager: User) -> None:
     pair = make_pair(*twins)
     homes = {m.household_id for m in twins}
-    assert services.households_with_open_duplicates() == homes
-    assert services.households_with_open_duplicates([twins[0].household_id]) == {twins[0].household_id}
+    assert selectors.households_with_open_duplicates() == homes
+    assert selectors.households_with_open_duplicates([twins[0].household_id]) == {twins[0].household_id}
     services.decide(pair=pair, decision="different", reason="two people", actor=dinsos_manager)
-    assert services.households_with_open_duplicates() == set()
+    assert selectors.households_with_open_duplicates() == set()
 
 
 def test_the_background_job_runs_and_offers_the_pairs(

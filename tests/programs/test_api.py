@@ -21,7 +21,7 @@ def test_a_cycle_through_the_api(programme: Programme, dinsos_manager: User, app
     enrolled = maker.post(f"/api/v1/programmes/{programme.pk}/enrol").json()
     assert enrolled["total_enrolled"] > 0
     assert (
-        maker.get(f"/api/v1/programmes/{programme.pk}").json()["memberships"]["enrolled"] == enrolled["total_enrolled"]
+        maker.get(f"/api/v1/programmes/{programme.pk}").json()["enrolments"]["enrolled"] == enrolled["total_enrolled"]
     )
     created = maker.post(
         f"/api/v1/programmes/{programme.pk}/cycles", {"period": "2026-12"}, content_type="application/json"
@@ -32,7 +32,8 @@ def test_a_cycle_through_the_api(programme: Programme, dinsos_manager: User, app
     assert prepared["entitlements"] == prepared["control_count"] > 0
     maker.post(f"/api/v1/cycles/{cycle}/submit")
     refused = maker.post(f"/api/v1/cycles/{cycle}/approve")
-    assert refused.status_code == 400 and "second person" in refused.json()["detail"]
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert "second person" in refused.json()["message"]
     assert checker.post(f"/api/v1/cycles/{cycle}/approve").json()["state"] == "approved"
     assert maker.post(f"/api/v1/cycles/{cycle}/fly").status_code == 404
     assert maker.get(f"/api/v1/programmes/{programme.pk}/cycles").json()[0]["approved_by"] == approver.username

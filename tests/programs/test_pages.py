@@ -44,16 +44,17 @@ def test_a_cycle_from_the_pages(programme: Programme, dinsos_manager: User, appr
     job_page = maker.post(response.url, {"export": "pdf"})
     job = Job.objects.get(kind="programs.export")
     assert job_page.url == f"/jobs/{job.pk}/" and job.params == {"cycle": cycle.pk, "format": "pdf"}
-    Cycle.objects.filter(pk=cycle.pk).update(locked=True)  # as if another job were writing a file
+    writer = Job.objects.create(kind="programs.export", status=Job.Status.RUNNING, created_by=dinsos_manager)
+    Cycle.objects.filter(pk=cycle.pk).update(locked_by=writer)  # as if another job were writing a file
     jobqueue.execute(job.pk)
     job.refresh_from_db()
-    assert job.status == "failed" and "Another job is working on this cycle" in job.error
-    Cycle.objects.filter(pk=cycle.pk).update(locked=False)
+    assert job.status == "failed" and f"Job #{writer.pk} is working on this cycle" in job.error
+    Job.objects.filter(pk=writer.pk).update(status=Job.Status.SUCCEEDED)  # that job ends: its lock with it
     job = jobqueue.rerun(job=job, actor=dinsos_manager, queue=False)
     jobqueue.execute(job.pk)
     job.refresh_from_db()
     assert job.status == "succeeded" and job.result["payments"] == cycle.control_count
-    assert not Cycle.objects.get(pk=cycle.pk).locked  # released when the file is written
+    assert Cycle.objects.get(pk=cycle.pk).locked_by is None  # released when the file is written
     refs = list(Payment.objects.filter(entitlement__cycle=cycle).values_list("reference", flat=True))
     lines = "reference,status,reason\n" + "".join(f"{r},paid,\n" for r in refs) + "NOPE,paid,\n"
     upload = SimpleUploadedFile("result.csv", lines.encode(), content_type="text/csv")
@@ -90,7 +91,7 @@ def test_reporting_affected_households(programme: Programme, client_for: Any, op
 
 
 def test_one_household_by_hand_from_the_page(programme: Programme, dinsos_manager: User, client_for: Any) -> None:
-    from entas.programs.models import Membership
+    from entas.programs.models import Enrolment
 
     client = english_client(client_for, dinsos_manager)
     household = Household.objects.first()
@@ -99,6 +100,6 @@ def test_one_household_by_hand_from_the_page(programme: Programme, dinsos_manage
     missing = client.post(url, {"member": "1", "action": "add", "kk_number": household.kk_number, "reason": ""})
     assert "This field is required" in missing.content.decode()
     client.post(url, {"member": "1", "action": "add", "kk_number": household.kk_number, "reason": "asesmen"})
-    assert Membership.objects.get(programme=programme, household=household).source == "manual"
+    assert Enrolment.objects.get(programme=programme, household=household).source == "manual"
     client.post(url, {"member": "1", "action": "exit", "kk_number": household.kk_number, "reason": "pindah"})
-    assert Membership.objects.get(programme=programme, household=household).state == "exited"
+    assert Enrolment.objects.get(programme=programme, household=household).state == "exited"

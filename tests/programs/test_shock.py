@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from entas.accounts.models import User
 from entas.core.errors import Refused
 from entas.programs import services
-from entas.programs.models import Membership, Programme, ShockFlag
+from entas.programs.models import Enrolment, Programme, ShockFlag
 from entas.registry.models import Household, Member
 from entas.targeting import services as targeting
 from tests.conftest import MANGGAR
@@ -69,7 +69,7 @@ def test_only_flagged_households_are_enrolled(city: None, dinsos_manager: User, 
     programme = shock_programme()
     result = services.enrol(programme=programme, actor=dinsos_manager)
     assert result["enrolled"] == 3 and result["total_enrolled"] == 3
-    enrolled = set(Membership.objects.filter(programme=programme).values_list("household_id", flat=True))
+    enrolled = set(Enrolment.objects.filter(programme=programme).values_list("household_id", flat=True))
     assert enrolled == {h.pk for h in manggar}
 
 
@@ -98,24 +98,24 @@ def test_duplicates_and_exclusive_programmes_are_held_back_then_released(
         budget_ceiling=10**10,
         channel="bank",
     )
-    Membership.objects.create(programme=regular, household=c, state=Membership.State.ENROLLED)
+    Enrolment.objects.create(programme=regular, household=c, state=Enrolment.State.ENROLLED)
     programme = shock_programme()
     programme.exclusive_with.add(regular)
     person = Member.objects.filter(household=a).first()
     elsewhere = Member.objects.exclude(household__in=[a, b, c]).first()
     pair = make_pair(person, elsewhere)
     result = services.enrol(programme=programme, actor=dinsos_manager)
-    states = dict(Membership.objects.filter(programme=programme).values_list("household_id", "state"))
+    states = dict(Enrolment.objects.filter(programme=programme).values_list("household_id", "state"))
     assert states == {a.pk: "duplicate", b.pk: "enrolled", c.pk: "not_eligible"}
     assert result["held_duplicate"] == 1 and result["held_exclusive"] == 1
-    reason = Membership.objects.get(programme=programme, household=c).reason
+    reason = Enrolment.objects.get(programme=programme, household=c).reason
     assert "BLT reguler" in reason
     from entas.dedup import services as dedup
 
     dedup.decide(pair=pair, decision="different", reason="two people", actor=dinsos_manager)
     again = services.enrol(programme=programme, actor=dinsos_manager)
     assert again["enrolled"] == 1
-    assert Membership.objects.get(programme=programme, household=a).state == "enrolled"
+    assert Enrolment.objects.get(programme=programme, household=a).state == "enrolled"
 
 
 def test_the_command_line_flags_from_a_file_and_loads_the_example(

@@ -37,6 +37,14 @@ class User(AbstractUser):
             return True
         return Capability(capability) in capabilities(self.role)
 
+    def capability_values(self) -> frozenset[str]:
+        """The values of every capability the user holds (cached on the object for the request)."""
+        cached: frozenset[str] | None = getattr(self, "_entas_capabilities", None)
+        if cached is None:
+            cached = frozenset(c.value for c in Capability if self.can(c))
+            setattr(self, "_entas_capabilities", cached)  # noqa: B010  (a per-request cache on the user object)
+        return cached
+
     @property
     def is_city_wide(self) -> bool:
         """Administrators see the whole installation regardless of assigned areas."""

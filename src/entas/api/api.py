@@ -1,13 +1,23 @@
-"""The entas REST API (OpenAPI at /api/docs). Session authentication with CSRF for now;
-every endpoint goes through the same area-scoped selectors as the pages.
+"""The entas REST API (OpenAPI at /api/docs). Session authentication with CSRF for now; every
+endpoint reads through the same area-scoped selectors and writes through the same services as the
+pages.
+
+Every error answers one object, ``{"code": …, "message": …, "issues": [{"field": …, "message": …}]}``:
+a service's refusal (:class:`~entas.core.errors.Refused`) with its code and status, and the API's
+own errors (not signed in, not found, invalid input) in the same shape. Messages come in the
+caller's language.
 """
 
 from __future__ import annotations
 
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
 from entas.core.api import router as jobs_router
+from entas.core.errors import Refused
 from entas.dedup.api import router as dedup_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
@@ -21,3 +31,45 @@ api.add_router("/v1/jobs", jobs_router)
 api.add_router("/v1/programmes", programmes_router)
 api.add_router("/v1/cycles", cycles_router)
 api.add_router("/v1/duplicates", dedup_router)
+
+# The codes of the API's own errors, by HTTP status.
+_CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, issues: list[dict[str, str]]) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "issues": issues}, status=status)
+
+
+@api.exception_handler(Refused)
+def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    body = exc.as_dict()
+    return _error(request, exc.status, body["code"], body["message"], body["issues"])
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", _("Sign in first."), [])
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    messages = {403: _("Your role does not allow this."), 404: _("Not found.")}
+    message = messages.get(exc.status_code, str(exc))
+    return _error(request, exc.status_code, _CODES.get(exc.status_code, "error"), message, [])
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("Not found."), [])
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    issues = [
+        {
+            "field": ".".join(str(p) for p in error.get("loc", ()) if p not in {"body", "query", "path"}),
+            "message": error.get("msg", ""),
+        }
+        for error in exc.errors
+    ]
+    return _error(request, 422, "invalid", _("The request is not valid."), issues)

@@ -7,6 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from . import navigation
+
+        navigation.add("jobs:list", _("Jobs"), None, order=110)
+        navigation.add("audit:list", _("Audit trail"), "audit.view", order=120)
         from django.utils.module_loading import autodiscover_modules
 
         from . import signals  # noqa: F401  (login/logout audit)

@@ -1,16 +1,23 @@
+"""View decorators. The core knows capabilities only by their value (``"registry.view"``): the roles
+that grant them live in :mod:`entas.accounts.roles`, whose ``Capability`` members are such values."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from entas.accounts.models import User
-from entas.accounts.roles import Capability
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+# Capabilities the core's own pages need (values of entas.accounts.roles.Capability; a test checks).
+RUN_JOBS = "jobs.run"
+VIEW_AUDIT = "audit.view"
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -19,7 +26,7 @@ class AuthenticatedRequest(HttpRequest):
     user: User
 
 
-def require(capability: Capability | tuple[Capability, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def require(capability: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Log-in required, then 403 unless the user's role grants ``capability`` (or one of a tuple)."""
     wanted = capability if isinstance(capability, tuple) else (capability,)
 

@@ -200,16 +200,27 @@ def mark_interrupted(*, stale_after: timedelta | None = None) -> int:
     """Mark as failed the jobs left 'running' by a worker that stopped (restart, crash, power cut).
 
     A job counts as interrupted when it has reported no progress for ``stale_after``
-    (ENTAS_JOB_STALE_SECONDS). It can then be re-run from its page or with ``entas jobs rerun``.
+    (ENTAS_JOB_STALE_SECONDS). The rows it held (:mod:`entas.core.locks`) are released, and it can
+    be re-run from its page or with ``entas jobs rerun``.
     """
     if stale_after is None:
         stale_after = timedelta(seconds=settings.ENTAS_JOB_STALE_SECONDS)
     cutoff = timezone.now() - stale_after
     message = _("Interrupted: the worker stopped while this job ran. Run it again.")
     line = f"{timezone.localtime():%H:%M:%S} ERROR {message}\n"
-    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=Job.Status.FAILED,
-        error=message,
-        finished_at=timezone.now(),
-        log=Concat(F("log"), Value(line)),
-    )
+    from .locks import release_all
+
+    with transaction.atomic():
+        stale = list(
+            Job.objects.select_for_update()
+            .filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff)
+            .values_list("pk", flat=True)
+        )
+        count = Job.objects.filter(pk__in=stale).update(
+            status=Job.Status.FAILED,
+            error=message,
+            finished_at=timezone.now(),
+            log=Concat(F("log"), Value(line)),
+        )
+        release_all(stale)  # what an interrupted job held is free again
+    return count

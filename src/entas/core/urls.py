@@ -14,7 +14,6 @@ job_patterns = (
 audit_patterns = ([path("", views.audit_list, name="list")], "audit")
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("jobs/", include(job_patterns)),
     path("audit/", include(audit_patterns)),
 ]

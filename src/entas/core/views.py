@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
@@ -14,40 +13,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from entas.accounts.roles import Capability
-from entas.registry.selectors import summary_by_kelurahan
-
 from . import jobqueue
-from .charts import region_map
-from .decorators import require
+from .decorators import RUN_JOBS, VIEW_AUDIT, require
 from .errors import Refused
 from .models import AuditEvent, Job
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    rows = summary_by_kelurahan(request.user)  # type: ignore[arg-type]
-    kecamatan = []
-    for (code, name), group in groupby(rows, key=lambda r: (r["kecamatan_code"], r["kecamatan"])):
-        items = list(group)
-        kecamatan.append(
-            {
-                "code": code,
-                "name": name,
-                "kelurahan": items,
-                "households": sum(r["households"] for r in items),
-                "people": sum(r["people"] for r in items),
-            }
-        )
-    spec = region_map(rows, value="households", value_title=_("Households"), name_title=_("Kelurahan"))
-    context = {
-        "kecamatan": kecamatan,
-        "total_households": sum(r["households"] for r in rows),
-        "total_people": sum(r["people"] for r in rows),
-        "map_spec": spec,
-        "map_is_choropleth": bool(rows) and all(r["boundary"] for r in rows),
-    }
-    return render(request, "core/home.html", context)
 
 
 def _jobs_for(request: HttpRequest) -> QuerySet[Job]:
@@ -89,7 +58,7 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs_for(request), pk=pk)
-    if not request.user.can(Capability.RUN_JOBS):  # type: ignore[union-attr]
+    if not request.user.can(RUN_JOBS):  # type: ignore[union-attr]
         raise PermissionDenied
     try:
         new = jobqueue.rerun(job=job, actor=request.user)  # type: ignore[arg-type]
@@ -100,7 +69,7 @@ def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("jobs:detail", pk=new.pk)
 
 
-@require(Capability.VIEW_AUDIT)
+@require(VIEW_AUDIT)
 def audit_list(request: HttpRequest) -> HttpResponse:
     qs = AuditEvent.objects.select_related("actor")
     filters: dict[str, Any] = {

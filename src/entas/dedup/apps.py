@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class DedupConfig(AppConfig):
     name = "entas.dedup"
     verbose_name = _("Deduplication")
+
+    def ready(self) -> None:
+        from entas.core import navigation
+
+        navigation.add("dedup:queue", _("Duplicates"), "registry.change", order=80)
+        from . import household_page  # noqa: F401  (registers its part of the household page)

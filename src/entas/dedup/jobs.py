@@ -24,7 +24,7 @@ def run_job(ctx: JobContext) -> dict[str, Any]:
     code = ctx.params.get("kelurahan") or ""
     kelurahan = Region.objects.filter(code=code).first() if code else None
     if code and kelurahan is None:
-        raise Refused(_("Unknown kelurahan code %(code)s.") % {"code": code})
+        raise Refused(_("Unknown kelurahan code %(code)s.") % {"code": code}, code="invalid")
     ctx.set_total(RUN_STEPS)
     try:
         run = services.run(actor=ctx.actor, kelurahan=kelurahan, progress=ctx.advance, log=ctx.log)

@@ -8,6 +8,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import AreaScope, ScopedQuerySet
+
 
 class LinkageModel(models.Model):
     """A trained splink model, versioned: its settings with every m and u probability, what it was
@@ -106,6 +109,13 @@ class DuplicatePair(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
+    # A pair is seen, decided and merged only by someone whose areas hold both records.
+    area_scope = AreaScope(
+        paths=("member_l__household__kelurahan", "member_r__household__kelurahan"),
+        actions={"view": (Capability.CHANGE_REGISTRY,), "approve": (Capability.APPROVE_REGISTRY,)},
+    )
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-probability", "pk"]
         verbose_name = _("candidate duplicate pair")
@@ -142,6 +152,12 @@ class MemberMerge(models.Model):
         related_name="+",
     )
     unmerged_at = models.DateTimeField(_("unmerged at"), null=True, blank=True)
+
+    area_scope = AreaScope(
+        paths=("survivor__household__kelurahan", "merged__household__kelurahan"),
+        actions={"view": (Capability.CHANGE_REGISTRY,), "approve": (Capability.APPROVE_REGISTRY,)},
+    )
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-merged_at", "-pk"]

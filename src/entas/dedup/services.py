@@ -9,42 +9,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
-from entas.accounts.scoping import area_codes, can_act_in, region_q
+from entas.accounts.scoping import area_codes, can_act_in
 from entas.core import audit
 from entas.core.errors import Refused
 from entas.regions.models import Region
 from entas.registry.models import Household, Member, Membership
 
-from . import linkage
+from . import linkage, selectors
 from .models import DedupRun, DuplicatePair, LinkageModel, MemberMerge
 
 Log = Callable[[str], None]
-
-# Columns of a member read for linkage (and their names in linkage.member_frame's records).
-_FIELDS = {
-    "id": "id",
-    "nik": "nik",
-    "name": "name",
-    "sex": "sex",
-    "birth_date": "birth_date",
-    "household__kelurahan__code": "kelurahan",
-    "household__rt": "rt",
-    "household__rw": "rw",
-    "household__address": "address",
-    "household_id": "household_id",
-}
 
 
 def review_threshold() -> float:
@@ -60,21 +46,6 @@ def _require(actor: User | None, capability: Capability) -> None:
         raise Refused(_("You are not allowed to do this."), code="forbidden")
 
 
-def _active_members(kelurahan: Region | None) -> Any:
-    qs = Member.objects.filter(exited_on__isnull=True, merged_into__isnull=True)
-    if kelurahan is not None:
-        qs = qs.filter(household__kelurahan=kelurahan)
-    return qs
-
-
-def member_records(kelurahan: Region | None = None) -> Iterator[dict[str, Any]]:
-    """The active members (of one kelurahan, or all) as records for :func:`linkage.member_frame`."""
-    names = list(_FIELDS.values())
-    rows = _active_members(kelurahan).order_by().values_list(*_FIELDS.keys())
-    for row in rows.iterator(chunk_size=20_000):
-        yield dict(zip(names, row, strict=True))
-
-
 def train(*, actor: User | None, db_api: Any = None, log: Log | None = None, table: Any = None) -> LinkageModel:
     """Train a new model version on the whole registry (EM needs the city's duplicates to learn from).
     ``table``: the registry's linkage table when the caller has already read it."""
@@ -82,7 +53,7 @@ def train(*, actor: User | None, db_api: Any = None, log: Log | None = None, tab
     say = log or (lambda _m: None)
     start = time.perf_counter()
     if table is None:
-        table = linkage.member_frame(member_records())
+        table = linkage.member_frame(selectors.member_records())
         say(_("%(n)d members read") % {"n": table.num_rows})
     if table.num_rows < 1000:
         raise Refused(
@@ -104,10 +75,6 @@ def train(*, actor: User | None, db_api: Any = None, log: Log | None = None, tab
     )
     audit.record(actor=actor, action="dedup.train", obj=model, after=model.training)
     return model
-
-
-def latest_model() -> LinkageModel | None:
-    return LinkageModel.objects.order_by("-version").first()
 
 
 def _waterfall_keys(record: dict[str, Any]) -> dict[str, Any]:
@@ -137,14 +104,18 @@ def run(
         if kelurahan is None and not city_wide:
             raise Refused(_("Only a city-wide user may run deduplication over the whole registry."))
         if kelurahan is not None and not can_act_in(actor, kelurahan):
-            raise Refused(_("Kelurahan %(code)s is outside your areas.") % {"code": kelurahan.code})
+            raise Refused(_("Kelurahan %(code)s is outside your areas.") % {"code": kelurahan.code}, code="forbidden")
     say = log or (lambda _m: None)
     step = progress or (lambda _n: None)
     start, started_at = time.perf_counter(), timezone.now()
-    table = linkage.member_frame(member_records(kelurahan))
+    table = linkage.member_frame(selectors.member_records(kelurahan))
     say(_("%(n)d members read") % {"n": table.num_rows})
     # The first run trains a model; over the whole registry it trains on the table just read.
-    model = model or latest_model() or train(actor=None, db_api=db_api, log=say, table=None if kelurahan else table)
+    model = (
+        model
+        or selectors.latest_model()
+        or train(actor=None, db_api=db_api, log=say, table=None if kelurahan else table)
+    )
     review, auto = review_threshold(), auto_link_threshold()
     step(1)
     records: list[dict[str, Any]] = []
@@ -251,47 +222,16 @@ def write_pairs_csv(dedup_run: DedupRun, path: Path) -> int:
     return n
 
 
-def pairs_for(user: User) -> Any:
-    """Pairs the user may see: both records in the user's areas (a pair across areas needs both)."""
-    return DuplicatePair.objects.filter(
-        region_q(user, "member_l__household__kelurahan"), region_q(user, "member_r__household__kelurahan")
-    )
-
-
-def queue_for(user: User) -> Any:
-    """The reviewer queue: current pairs not yet decided (or marked unsure), most likely first."""
-    return (
-        pairs_for(user)
-        .filter(superseded=False, decision__in=["", DuplicatePair.Decision.UNSURE])
-        .filter(member_l__merged_into__isnull=True, member_r__merged_into__isnull=True)
-        .select_related("member_l__household__kelurahan", "member_r__household__kelurahan", "run")
-        .order_by("-probability", "pk")
-    )
-
-
-def open_pairs_by_member(user: User, member_ids: Any) -> dict[int, int]:
-    """For the household page: member id → the id of an open pair the user may review."""
-    ids = set(member_ids)
-    found: dict[int, int] = {}
-    for pk, left, right in (
-        queue_for(user).filter(Q(member_l__in=ids) | Q(member_r__in=ids)).values_list("pk", "member_l", "member_r")
-    ):
-        for member in (left, right):
-            if member in ids:
-                found.setdefault(member, pk)
-    return found
-
-
 @transaction.atomic
 def decide(*, pair: DuplicatePair, decision: str, reason: str, actor: User) -> DuplicatePair:
     """Record a reviewer's decision on a pair (same person, different people, unsure)."""
     _require(actor, Capability.CHANGE_REGISTRY)
-    if not pairs_for(actor).filter(pk=pair.pk).exists():
-        raise Refused(_("This pair is outside your areas."))
+    if not selectors.pairs_for(actor).filter(pk=pair.pk).exists():
+        raise Refused(_("This pair is outside your areas."), code="forbidden")
     if decision not in (DuplicatePair.Decision.SAME, DuplicatePair.Decision.DIFFERENT, DuplicatePair.Decision.UNSURE):
-        raise Refused(_("Unknown decision %(d)r: use same, different or unsure.") % {"d": decision})
+        raise Refused(_("Unknown decision %(d)r: use same, different or unsure.") % {"d": decision}, code="invalid")
     if not reason.strip():
-        raise Refused(_("Give a reason for the decision."))
+        raise Refused(_("Give a reason for the decision."), code="invalid")
     before = {"decision": pair.decision, "reason": pair.reason}
     pair.decision, pair.reason = decision, reason.strip()
     pair.decided_by, pair.decided_at = actor, timezone.now()
@@ -326,7 +266,7 @@ def merge(
     _require(actor, Capability.APPROVE_REGISTRY)
     survivor = Member.objects.select_for_update().get(pk=survivor.pk)
     merged = Member.objects.select_for_update().get(pk=merged.pk)
-    visible = Member.objects.filter(region_q(actor, "household__kelurahan"), pk__in=[survivor.pk, merged.pk])
+    visible = Member.objects.restrict(actor, "approve").filter(pk__in=[survivor.pk, merged.pk])
     if visible.count() != 2:
         raise Refused(_("Both records must be in your areas."))
     if survivor.pk == merged.pk:
@@ -334,7 +274,7 @@ def merge(
     if merged.merged_into_id or survivor.merged_into_id:
         raise Refused(_("One of these records has already been merged."))
     if not reason.strip():
-        raise Refused(_("Give a reason for the merge."))
+        raise Refused(_("Give a reason for the merge."), code="invalid")
     if pair is not None and pair.decision != DuplicatePair.Decision.SAME:
         raise Refused(_("Only a pair decided 'same person' can be merged."))
     two_homes = survivor.household_id != merged.household_id and merged.exited_on is None
@@ -406,10 +346,12 @@ def unmerge(*, merge_record: MemberMerge, actor: User, reason: str) -> MemberMer
     """Undo a merge: both records come back as they were, with their memberships."""
     _require(actor, Capability.APPROVE_REGISTRY)
     record = MemberMerge.objects.select_for_update().get(pk=merge_record.pk)
+    if not MemberMerge.objects.restrict(actor, "approve").filter(pk=record.pk).exists():
+        raise Refused(_("Both records of this merge must be in your areas."), code="forbidden")
     if record.unmerged_at is not None:
         raise Refused(_("This merge has already been undone."))
     if not reason.strip():
-        raise Refused(_("Give a reason for undoing the merge."))
+        raise Refused(_("Give a reason for undoing the merge."), code="invalid")
     survivor = Member.objects.select_for_update().get(pk=record.survivor_id)
     merged = Member.objects.select_for_update().get(pk=record.merged_id)
     snap = record.snapshot
@@ -437,61 +379,3 @@ def unmerge(*, merge_record: MemberMerge, actor: User, reason: str) -> MemberMer
         after={"survivor": survivor.pk, "merged": merged.pk, "reason": reason},
     )
     return record
-
-
-def households_with_open_duplicates(household_ids: Any = None) -> set[int]:
-    """Households (of ``household_ids``, or all) with an active member in a current pair at or above
-    its run's review threshold that nobody has resolved: such a household must not be paid until a
-    person decides (a duplicate can be paid twice)."""
-    open_pairs = DuplicatePair.objects.filter(
-        superseded=False,
-        decision__in=["", DuplicatePair.Decision.UNSURE, DuplicatePair.Decision.SAME],
-        member_l__exited_on__isnull=True,
-        member_r__exited_on__isnull=True,
-    )
-    found: set[int] = set()
-    for left, right in open_pairs.values_list("member_l__household_id", "member_r__household_id"):
-        found.update((left, right))
-    if household_ids is not None:
-        found &= set(household_ids)
-    return found
-
-
-def waterfall_spec(pair: DuplicatePair) -> dict[str, Any]:
-    """splink's waterfall chart for one pair: how each comparison moved the match weight."""
-    linker = linkage.make_linker(linkage.member_frame([]), pair.run.model.splink_model)
-    chart = linker.visualisations.waterfall_chart([pair.comparison], remove_sensitive_data=True)
-    spec = dict(chart.chart_dict)
-    for param in spec.get("params", []):
-        param.pop("bind", None)  # one pair per page: no record slider
-    return spec
-
-
-def differing_fields(left: Member, right: Member) -> list[tuple[str, Any, Any, bool]]:
-    """Label, left value, right value and whether they differ, for the side-by-side review."""
-    from entas.core.ids import mask_nik
-
-    def kel(m: Member) -> str:
-        return f"{m.household.kelurahan.name} RT {m.household.rt}/RW {m.household.rw}"
-
-    rows = [
-        (_("NIK"), mask_nik(left.nik), mask_nik(right.nik), left.nik != right.nik),
-        (_("Name"), left.name, right.name, left.name != right.name),
-        (_("Sex"), left.get_sex_display(), right.get_sex_display(), left.sex != right.sex),
-        (_("Birth date"), left.birth_date, right.birth_date, left.birth_date != right.birth_date),
-        (
-            _("Relationship to head"),
-            left.get_relationship_display(),
-            right.get_relationship_display(),
-            left.relationship != right.relationship,
-        ),
-        (_("KK number"), left.household.kk_number, right.household.kk_number, left.household_id != right.household_id),
-        (
-            _("Address"),
-            left.household.address,
-            right.household.address,
-            left.household.address != right.household.address,
-        ),
-        (_("Kelurahan, RT/RW"), kel(left), kel(right), kel(left) != kel(right)),
-    ]
-    return [(str(label), a, b, differ) for label, a, b, differ in rows]

@@ -3,17 +3,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from entas.accounts.roles import Capability
-from entas.accounts.scoping import region_q
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 
-from . import services
+from . import selectors, services
 from .forms import DecisionForm, MergeForm, RunForm
 from .models import DuplicatePair, MemberMerge
 
@@ -29,17 +28,13 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
             kind="dedup.run", params={"kelurahan": kelurahan.code if kelurahan else ""}, actor=request.user
         )
         return redirect("jobs:detail", pk=job.pk)
-    pairs = services.queue_for(request.user)
+    pairs = selectors.queue_for(request.user)
     page = Paginator(pairs, 50).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
-        "model": services.latest_model(),
-        "merges": MemberMerge.objects.filter(region_q(request.user, "survivor__household__kelurahan"))
-        .select_related("survivor", "merged", "merged_by", "unmerged_by")
-        .order_by("-merged_at")[:20]
-        if request.user.can(Capability.APPROVE_REGISTRY)
-        else [],
+        "model": selectors.latest_model(),
+        "merges": selectors.merges_for(request.user),
         "review_threshold": services.review_threshold(),
     }
     return render(request, "dedup/queue.html", context)
@@ -50,7 +45,7 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Both records side by side, the fields that differ highlighted, splink's waterfall chart, the
     decision form and (for an approver, once decided 'same person') the merge form."""
     pair = (
-        services.pairs_for(request.user)
+        selectors.pairs_for(request.user)
         .select_related("member_l__household__kelurahan", "member_r__household__kelurahan", "run__model", "decided_by")
         .filter(pk=pk)
         .first()
@@ -94,10 +89,10 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The records were merged; the merge can be undone below."))
             return redirect("dedup:pair", pk=pair.pk)
     merge_record = MemberMerge.objects.filter(pair=pair, unmerged_at__isnull=True).first()
-    waterfall = services.waterfall_spec(pair) if pair.run.model.splink_model and pair.comparison else None
+    waterfall = selectors.waterfall_spec(pair) if pair.run.model.splink_model and pair.comparison else None
     context = {
         "pair": pair,
-        "rows": services.differing_fields(pair.member_l, pair.member_r),
+        "rows": selectors.differing_fields(pair.member_l, pair.member_r),
         "decision_form": decision_form,
         "merge_form": merge_form,
         "can_merge": request.user.can(Capability.APPROVE_REGISTRY)
@@ -113,19 +108,23 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require(Capability.CHANGE_REGISTRY)
 def model_detail(request: AuthenticatedRequest) -> HttpResponse:
     """The current linkage model: its training summary and splink's match-weight chart."""
-    model = services.latest_model()
+    model = selectors.latest_model()
     return render(request, "dedup/model.html", {"model": model, "runs": model.runs.all()[:20] if model else []})
 
 
 @require_POST
 @require(Capability.APPROVE_REGISTRY)
 def undo_merge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    record = get_object_or_404(MemberMerge, pk=pk)
+    try:
+        # Only a merge whose two records lie in the user's areas (404 otherwise: ids are sequential).
+        record = selectors.merge_for(request.user, pk)
+    except MemberMerge.DoesNotExist:
+        raise Http404(_("No such merge in your areas.")) from None
     reason = request.POST.get("reason", "")
     try:
         services.unmerge(merge_record=record, actor=request.user, reason=reason)
     except Refused as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("The merge was undone: both records are back as they were."))
     return redirect("dedup:pair", pk=record.pair_id) if record.pair_id else redirect("dedup:queue")

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class MonitoringConfig(AppConfig):
     name = "entas.monitoring"
     verbose_name = _("Monitoring and evaluation")
+
+    def ready(self) -> None:
+        from entas.core import navigation
+
+        navigation.add("home", _("Summary"), "summary.view", order=10)
+        navigation.add("monitoring:poverty_profile", _("Poverty profile"), "summary.view", order=50)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from itertools import groupby
 from typing import Any
 
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -11,8 +13,35 @@ from entas.core.charts import bars_with_intervals, region_map
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.regions.models import Region
+from entas.registry.selectors import summary_by_kelurahan
 
 from . import selectors
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    rows = summary_by_kelurahan(request.user)  # type: ignore[arg-type]
+    kecamatan = []
+    for (code, name), group in groupby(rows, key=lambda r: (r["kecamatan_code"], r["kecamatan"])):
+        items = list(group)
+        kecamatan.append(
+            {
+                "code": code,
+                "name": name,
+                "kelurahan": items,
+                "households": sum(r["households"] for r in items),
+                "people": sum(r["people"] for r in items),
+            }
+        )
+    spec = region_map(rows, value="households", value_title=_("Households"), name_title=_("Kelurahan"))
+    context = {
+        "kecamatan": kecamatan,
+        "total_households": sum(r["households"] for r in rows),
+        "total_people": sum(r["people"] for r in rows),
+        "map_spec": spec,
+        "map_is_choropleth": bool(rows) and all(r["boundary"] for r in rows),
+    }
+    return render(request, "monitoring/home.html", context)
 
 
 def _number(value: str) -> float | None:

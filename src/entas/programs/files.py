@@ -43,7 +43,7 @@ def payable(cycle: Cycle) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(payments to send, payments left out because the payee has no account number). Two queries."""
     accounts = {
         household: (number, holder)
-        for household, number, holder in cycle.programme.memberships.values_list(
+        for household, number, holder in cycle.programme.enrolments.values_list(
             "household_id", "account_number", "account_holder"
         )
     }
@@ -145,7 +145,7 @@ def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",
     columns = columns or CSV_COLUMNS
     unknown = [c for c in columns if c not in CSV_COLUMNS]
     if unknown:
-        raise Refused(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
+        raise Refused(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)}, code="invalid")
     send, _missing = payable(cycle)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
@@ -179,7 +179,7 @@ def cash_rows(cycle: Cycle) -> list[dict[str, Any]]:
             address=F("entitlement__household__address"),
         )
     ]
-    payees = dict(cycle.programme.memberships.exclude(account_holder="").values_list("household_id", "account_holder"))
+    payees = dict(cycle.programme.enrolments.exclude(account_holder="").values_list("household_id", "account_holder"))
     heads = dict(
         Member.objects.filter(
             household__entitlements__cycle=cycle, relationship=Relationship.HEAD, exited_on__isnull=True

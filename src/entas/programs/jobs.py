@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
+from entas.core import locks
 from entas.core.errors import Refused
 from entas.core.jobqueue import JobContext, job_kind
+from entas.core.money import format_rupiah
 
 from . import files
 from .models import Cycle
@@ -43,30 +45,32 @@ def export_cycle(cycle: Cycle, fmt: str, out: Path) -> dict[str, Any]:
 def export_job(ctx: JobContext) -> dict[str, Any]:
     actor = ctx.actor
     if actor is None or not actor.can(Capability.MANAGE_PROGRAMMES):
-        raise Refused(_("Your role does not allow this step."))
+        raise Refused(_("Your role does not allow this step."), code="forbidden")
     fmt = ctx.params.get("format", "")
     if fmt not in EXPORTS:
-        raise Refused(_("Unknown format %(fmt)r: use pain001, csv, xlsx or pdf.") % {"fmt": fmt})
+        raise Refused(_("Unknown format %(fmt)r: use pain001, csv, xlsx or pdf.") % {"fmt": fmt}, code="invalid")
     cycle = Cycle.objects.select_related("programme").filter(pk=int(ctx.params.get("cycle") or 0)).first()
     if cycle is None:
         raise Refused(_("No such cycle."))
     ctx.set_total(1)
-    # The cycle is locked while its file is written: no reconciliation or retry changes the payments
-    # the file is made of.
-    if not Cycle.objects.filter(pk=cycle.pk, locked=False).update(locked=True):
-        raise Refused(_("Another job is working on this cycle; try again when it has finished."))
+    # The job holds the cycle while its file is written: no reconciliation or retry changes the payments
+    # the file is made of. If the worker dies meanwhile, the job is found interrupted and the cycle freed.
+    if not locks.acquire(Cycle, cycle.pk, ctx.job):
+        holder = locks.holder(Cycle.objects.get(pk=cycle.pk))
+        raise Refused(
+            _("Job #%(job)s is working on this cycle; try again when it has finished.")
+            % {"job": holder.pk if holder else "?"},
+            code="busy",
+        )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / f"cycle.{EXPORTS[fmt]}"
-            try:
-                result = export_cycle(cycle, fmt, out)
-            except Refused as exc:
-                raise Refused(str(exc)) from exc
+            result = export_cycle(cycle, fmt, out)
             name = f"siklus-{cycle.programme.pk}-{cycle.number}-{fmt}.{EXPORTS[fmt]}"
             ctx.save_result_file(name, out.read_bytes())
     finally:
-        Cycle.objects.filter(pk=cycle.pk).update(locked=False)
+        locks.release(Cycle, cycle.pk, ctx.job)
     ctx.advance()
-    ctx.log(_("%(n)d payments, Rp%(total)s.") % {"n": result["payments"], "total": f"{result['total']:,}"})
+    ctx.log(_("%(n)d payments, %(total)s.") % {"n": result["payments"], "total": format_rupiah(result["total"])})
     result.pop("file")
     return result

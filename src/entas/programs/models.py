@@ -5,6 +5,19 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import AreaScope, ScopedQuerySet
+from entas.core.locks import JobLocked
+
+from .rules import CycleState
+
+# Programmes and cycles are the city's, not an area's: who sees them is a matter of role.
+PROGRAMME_ACTIONS = {
+    "view": (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT),
+    "manage": (Capability.MANAGE_PROGRAMMES,),
+    "approve": (Capability.APPROVE_PROGRAMMES,),
+}
+
 
 class Programme(models.Model):
     """A social-assistance programme run by the city: for now direct cash transfers (BLT). Its
@@ -58,6 +71,9 @@ class Programme(models.Model):
         _("shock mode ends"), null=True, blank=True, help_text=_("No enrolment or new cycle after this date.")
     )
 
+    area_scope = AreaScope(paths=(), actions=PROGRAMME_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-start", "name"]
         verbose_name = _("programme")
@@ -85,6 +101,12 @@ class ShockFlag(models.Model):
     )
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
 
+    area_scope = AreaScope(
+        paths=("household__kelurahan",),
+        actions={"view": (Capability.CHANGE_REGISTRY,), "change": (Capability.CHANGE_REGISTRY,)},
+    )
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-reported_at"]
         verbose_name = _("affected household")
@@ -95,8 +117,9 @@ class ShockFlag(models.Model):
         return f"{self.household_id} {self.event}"
 
 
-class Membership(models.Model):
-    """A household's place in a programme, with its state and the reason for the last change."""
+class Enrolment(models.Model):
+    """A household's place in a programme (OpenSPP's programme membership), with its state and the
+    reason for the last change."""
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -106,8 +129,8 @@ class Membership(models.Model):
         NOT_ELIGIBLE = "not_eligible", _("Not eligible")
         DUPLICATE = "duplicate", _("Duplicate")
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="memberships")
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="programme_memberships")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="enrolments")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="enrolments")
     state = models.CharField(_("state"), max_length=14, choices=State.choices, default=State.DRAFT, db_index=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=20, blank=True, help_text=_("rule, community_added or manual"))
@@ -115,27 +138,25 @@ class Membership(models.Model):
     account_holder = models.CharField(_("payee account holder"), max_length=70, blank=True)
     changed_at = models.DateTimeField(_("changed"), default=timezone.now)
 
+    area_scope = AreaScope(paths=("household__kelurahan",), actions=PROGRAMME_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
-        verbose_name = _("programme membership")
-        verbose_name_plural = _("programme memberships")
-        constraints = [models.UniqueConstraint(fields=["programme", "household"], name="one_membership_per_programme")]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["programme", "household"], name="one_enrolment_per_programme")]
 
     def __str__(self) -> str:
         return f"{self.programme_id}:{self.household_id} {self.state}"
 
 
-class Cycle(models.Model):
+class Cycle(JobLocked):
     """One payment round of a programme. States: draft → to_approve → approved → disbursed →
-    reconciled → closed, or cancelled from draft/to_approve (DOMAIN §6.4)."""
+    reconciled → closed, or cancelled from draft/to_approve (DOMAIN §6.4; the rules of each step are
+    :func:`entas.programs.rules.decide`). While a job writes its payment file the job holds the cycle
+    (``locked_by``)."""
 
-    class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        TO_APPROVE = "to_approve", _("Waiting for approval")
-        APPROVED = "approved", _("Approved")
-        DISBURSED = "disbursed", _("Disbursed")
-        RECONCILED = "reconciled", _("Reconciled")
-        CLOSED = "closed", _("Closed")
-        CANCELLED = "cancelled", _("Cancelled")
+    State = CycleState
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="cycles")
     number = models.PositiveSmallIntegerField(_("number"))
@@ -151,7 +172,9 @@ class Cycle(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     control_count = models.PositiveIntegerField(_("control count"), default=0)
     control_sum = models.PositiveBigIntegerField(_("control sum (Rp)"), default=0)
-    locked = models.BooleanField(_("locked by a running job"), default=False)
+
+    area_scope = AreaScope(paths=(), actions=PROGRAMME_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme", "number"]
@@ -172,13 +195,16 @@ class Entitlement(models.Model):
     amount = models.PositiveIntegerField(_("amount (Rp)"))
     flags = models.CharField(_("flags"), max_length=200, blank=True)
 
+    area_scope = AreaScope(paths=("household__kelurahan",), actions=PROGRAMME_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("entitlement")
         verbose_name_plural = _("entitlements")
         constraints = [models.UniqueConstraint(fields=["cycle", "household"], name="one_entitlement_per_cycle")]
 
     def __str__(self) -> str:
-        return f"{self.cycle_id}:{self.household_id} Rp{self.amount}"
+        return f"{self.cycle_id}:{self.household_id} {self.amount}"
 
 
 class Payment(models.Model):
@@ -197,6 +223,9 @@ class Payment(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     retry_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="retry")
     created_at = models.DateTimeField(default=timezone.now)
+
+    area_scope = AreaScope(paths=("entitlement__household__kelurahan",), actions=PROGRAMME_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("payment")

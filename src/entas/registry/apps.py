@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "entas.registry"
     verbose_name = _("Social registry")
+
+    def ready(self) -> None:
+        from entas.core import navigation
+
+        navigation.add("registry:household_list", _("Registry"), "registry.view", order=20)
+        navigation.add("registry:change_requests", _("Approvals"), "registry.approve", order=30)
+        navigation.add("registry:ratification", _("Ratification"), "registry.approve", order=40)

@@ -43,9 +43,9 @@ def iter_rows(user: User, *, progress: Callable[[int], None] | None = None) -> I
             Prefetch(
                 "members",
                 queryset=Member.objects.filter(exited_on__isnull=True).order_by("relationship", "birth_date", "pk"),
-            ),
-            Prefetch("programme_receipts", queryset=ProgrammeReceipt.objects.order_by("month")),
+            )
         )
+        .prefetch_related(Prefetch("programme_receipts", queryset=ProgrammeReceipt.objects.order_by("month")))
     )
     household_columns = [c.name for c in ALL_COLUMNS if c.level == "household"]
     member_columns = [c.name for c in ALL_COLUMNS if c.level == "member"]

@@ -30,7 +30,7 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
         raise Refused(_("You are not allowed to export the registry."))
     fmt = ctx.params.get("format", "csv")
     if fmt not in FORMATS:
-        raise Refused(_("Unknown export format %(fmt)r; use csv, xlsx or parquet.") % {"fmt": fmt})
+        raise Refused(_("Unknown export format %(fmt)r; use csv, xlsx or parquet.") % {"fmt": fmt}, code="invalid")
     from .selectors import households_for
 
     ctx.set_total(households_for(actor).count())

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import AreaScope, ScopedQuerySet
 from entas.core.ids import mask_nik
 
 from . import choices as c
@@ -130,6 +132,9 @@ class Household(models.Model):
     # (the change token of cached whole-registry reads, targeting.data.change_token).
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
 
+    area_scope = AreaScope(paths=("kelurahan",))
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["kelurahan__code", "rt", "id"]
         verbose_name = _("household")
@@ -150,6 +155,9 @@ class KKNumber(models.Model):
     kk_number = models.CharField(_("KK number"), max_length=16, db_index=True)
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    area_scope = AreaScope(paths=("household__kelurahan",))
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["household", "valid_from"]
@@ -242,6 +250,9 @@ class Member(models.Model):
     # (the change token of cached whole-registry reads, targeting.data.change_token).
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
 
+    area_scope = AreaScope(paths=("household__kelurahan",))
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["household", "relationship", "birth_date"]
         verbose_name = _("member")
@@ -271,6 +282,9 @@ class Membership(models.Model):
     start_date = models.DateField(_("start"), default=timezone.localdate)
     end_date = models.DateField(_("end"), null=True, blank=True)
 
+    area_scope = AreaScope(paths=("household__kelurahan",))
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         ordering = ["member", "start_date"]
         verbose_name = _("membership")
@@ -291,6 +305,9 @@ class ProgrammeReceipt(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="programme_receipts")
     programme = models.CharField(_("programme"), max_length=20, choices=c.Programme.choices)
     month = models.DateField(_("month"), help_text=_("First day of the month last received."))
+
+    area_scope = AreaScope(paths=("household__kelurahan",))
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["household", "programme", "month"]
@@ -342,6 +359,16 @@ class ChangeRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
+
+    # Requested by operators, decided by approvers: both see the requests of their areas.
+    area_scope = AreaScope(
+        paths=("household__kelurahan",),
+        actions={
+            "view": (Capability.CHANGE_REGISTRY, Capability.APPROVE_REGISTRY),
+            "approve": (Capability.APPROVE_REGISTRY,),
+        },
+    )
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -257,31 +257,3 @@ def verification_counts(user: User) -> list[dict[str, Any]]:
     ):
         counts.setdefault(kelurahan_id, {})[status] = n
     return [{"kelurahan": r, **{s: counts.get(r.pk, {}).get(s, 0) for s in VerificationStatus.values}} for r in regions]
-
-
-def programme_history(household: Household) -> list[dict[str, Any]]:
-    """Every programme cycle the household was entitled to, with the amount and the payment status."""
-    from entas.programs.models import Entitlement
-
-    rows = []
-    for entitlement in (
-        Entitlement.objects.filter(household=household)
-        .select_related("cycle__programme")
-        .prefetch_related("payments")
-        .order_by("-cycle__programme__start", "-cycle__number")
-    ):
-        payments = sorted(entitlement.payments.all(), key=lambda p: p.pk)
-        last = payments[-1] if payments else None
-        rows.append(
-            {
-                "programme": entitlement.cycle.programme.name,
-                "cycle": entitlement.cycle.number,
-                "period": entitlement.cycle.period,
-                "cycle_state": entitlement.cycle.get_state_display(),
-                "amount": entitlement.amount,
-                "payment": last.get_status_display() if last else "",
-                "reason": last.reason if last else "",
-                "flags": entitlement.flags,
-            }
-        )
-    return rows

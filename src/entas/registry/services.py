@@ -130,7 +130,7 @@ def request_change(
     """Ask for a change to a family; it is checked now and applied only when someone else approves."""
     _require(actor, Capability.CHANGE_REGISTRY, household)
     if not reason.strip():
-        raise Refused(_("Give the reason for the change."))
+        raise Refused(_("Give the reason for the change."), code="invalid")
     _check_change(household, kind, payload)
     request = ChangeRequest.objects.create(
         household=household, kind=kind, payload=_jsonable(payload), reason=reason.strip(), requested_by=actor
@@ -183,7 +183,7 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
         if kind == ChangeRequest.Kind.MOVE_MEMBER:
             target = Household.objects.filter(pk=payload.get("target_household_id", 0)).first()
             if target is None or target.pk == household.pk:
-                raise Refused(_("Choose the family the person moves to."))
+                raise Refused(_("Choose the family the person moves to."), code="invalid")
             target_members = [
                 {"nik": m.nik, "relationship": m.relationship, "birth_date": m.birth_date, "name": m.name}
                 for m in target.members.filter(exited_on__isnull=True)
@@ -209,7 +209,7 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
         if not issues and Household.objects.filter(kk_number=kk).exists():
             raise Refused(_("KK number %(kk)s is already registered.") % {"kk": kk})
     else:
-        raise Refused(_("Unknown kind of change %(kind)r.") % {"kind": kind})
+        raise Refused(_("Unknown kind of change %(kind)r.") % {"kind": kind}, code="invalid")
     if issues:
         raise Refused(issues[0].message, code="invalid", issues=issues)
 
@@ -290,7 +290,7 @@ def verify_household(
     if visit_date > timezone.localdate():
         raise Refused(_("The visit date %(date)s is in the future.") % {"date": visit_date})
     if not confirmed and not reason.strip():
-        raise Refused(_("Give the reason for rejecting the household."))
+        raise Refused(_("Give the reason for rejecting the household."), code="invalid")
     if household.verification_status == VerificationStatus.DISAHKAN:
         raise Refused(_("This household is already ratified."))
     before = household.verification_status

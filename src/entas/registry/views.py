@@ -20,10 +20,9 @@ from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
-from entas.dedup import services as dedup
 from entas.regions.models import RegionLevel
 
-from . import selectors, services
+from . import household_page, selectors, services
 from .choices import RegistrationSource, VerificationStatus
 from .columns import ALL_COLUMNS
 from .exporter import FORMATS, ratified_list_pdf, ratified_list_xlsx, template_xlsx
@@ -71,13 +70,6 @@ def household_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household = _household_or_404(request, pk)
     services.record_household_view(actor=request.user, household=household)
     members = list(selectors.members_of(household))
-    duplicates = (
-        dedup.open_pairs_by_member(request.user, [m.pk for m in members])
-        if request.user.can(Capability.CHANGE_REGISTRY)
-        else {}
-    )
-    for m in members:
-        m.duplicate_pair = duplicates.get(m.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "registry/household_detail.html",
@@ -85,11 +77,11 @@ def household_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "household": household,
             "members": members,
             "sections": selectors.household_sections(household),
+            "contributions": household_page.sections(request.user, household, members),
             "programmes": household.programme_receipts.order_by("-month"),
             "kk_history": household.kk_history.order_by("valid_from"),
             "history": selectors.household_history(household),
             "pending_changes": list(household.change_requests.filter(status=ChangeRequest.Status.PENDING)),
-            "benefits": selectors.programme_history(household),
         },
     )
 

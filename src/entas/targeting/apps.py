@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TargetingConfig(AppConfig):
     name = "entas.targeting"
     verbose_name = _("Targeting")
+
+    def ready(self) -> None:
+        from entas.core import navigation
+
+        navigation.add("targeting:report", _("Targeting"), ("analytics.view", "programmes.manage"), order=60)
+        navigation.add("targeting:overrides", _("Musyawarah decisions"), "registry.change", order=70)

@@ -195,7 +195,7 @@ def record_override(
     if not actor.can(Capability.CHANGE_REGISTRY) or not can_act_in(actor, household.kelurahan):
         raise Refused(_("You may not record decisions for this household."))
     if not reason.strip() or not berita_acara.strip():
-        raise Refused(_("Give the reason and the berita acara reference of the musyawarah."))
+        raise Refused(_("Give the reason and the berita acara reference of the musyawarah."), code="invalid")
     override, _created = CommunityOverride.objects.update_or_create(
         rule=rule,
         household=household,

@@ -3,19 +3,21 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from entas.accounts.models import User
 from entas.core import jobqueue
-from entas.core.errors import Refused
+from entas.core.cli import EntasCommand
 from entas.core.models import Job
 from entas.core.progress import job_progress
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+    no_actor = frozenset({"kinds", "list", "show", "rerun"})
+
     help = (
         "Background jobs from the command line. 'entas jobs kinds' lists what can run; "
-        "'entas jobs run KIND --user NAME [--param key=value]' runs one in the foreground with a "
+        "'entas jobs run KIND --as USER [--param key=value]' runs one in the foreground with a "
         "progress bar (or queues it with --background); 'entas jobs list', 'entas jobs show ID' and "
         "'entas jobs rerun ID' inspect and re-run jobs, including those started from the pages."
     )
@@ -25,7 +27,6 @@ class Command(BaseCommand):
         sub.add_parser("kinds", help="List the job kinds.")
         run = sub.add_parser("run", help="Run a job (foreground unless --background).")
         run.add_argument("kind", help="Job kind, e.g. registry.export")
-        run.add_argument("--user", required=True, help="Username the job runs as (its areas and role apply).")
         run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="Job parameter.")
         run.add_argument("--background", action="store_true", help="Queue for the worker instead.")
         sub.add_parser("list", help="The 20 most recent jobs.")
@@ -42,20 +43,15 @@ class Command(BaseCommand):
         for kind in sorted(jobqueue.kinds().values(), key=lambda k: k.kind):
             self.stdout.write(f"{kind.kind}\t{kind.label}")
 
-    def do_run(self, *, kind: str, user: str, param: list[str], background: bool, **options: Any) -> None:
-        actor = User.objects.filter(username=user, is_active=True).first()
-        if actor is None:
-            raise CommandError(f"No active user {user!r}.")
+    def do_run(self, *, kind: str, actor: Any, param: list[str], background: bool, **options: Any) -> None:
+        actor = self.require_actor(actor)
         params = {}
         for item in param:
             key, sep, value = item.partition("=")
             if not sep or not key:
                 raise CommandError(f"--param {item!r} must be KEY=VALUE.")
             params[key] = value
-        try:
-            job = jobqueue.submit(kind=kind, params=params, actor=actor, queue=background)
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
+        job = jobqueue.submit(kind=kind, params=params, actor=actor, queue=background)
         self._run(job, background, options["verbosity"])
 
     def do_list(self, **options: Any) -> None:
@@ -74,10 +70,7 @@ class Command(BaseCommand):
 
     def do_rerun(self, *, job_id: int, background: bool, **options: Any) -> None:
         old = self._get(job_id)
-        try:
-            job = jobqueue.rerun(job=old, actor=old.created_by, queue=background)
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
+        job = jobqueue.rerun(job=old, actor=old.created_by, queue=background)
         self._run(job, background, options["verbosity"])
 
     def _get(self, job_id: int) -> Job:

@@ -1,20 +1,18 @@
 from __future__ import annotations
 
-import json
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from entas.core.errors import Refused
+from entas.core.cli import EntasCommand
 from entas.programs import files, services
 from entas.programs.jobs import export_cycle
-from entas.programs.management.commands.program import actor_named
 from entas.programs.models import Cycle, Programme
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
     help = (
         "Payment cycles of a cash programme, each step under a named user (role and maker-checker enforced): "
         "'entas cycle create PROGRAMME --period 2026-12 --as USER'; 'entas cycle prepare|submit|approve|disburse|"
@@ -41,19 +39,10 @@ class Command(BaseCommand):
         export.add_argument("cycle", type=int)
         export.add_argument("--format", choices=["pain001", "csv", "xlsx", "pdf"], required=True, dest="fmt")
         export.add_argument("--out", type=Path, required=True)
-        for p in [*parsers, reconcile, export]:
-            p.add_argument("--as", dest="username", required=True)
-            p.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args: Any, action: str, username: str, as_json: bool, **o: Any) -> None:
-        actor = actor_named(username)
-        try:
-            result = self._run(action, actor, o)
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(
-            json.dumps(result, default=str) if as_json else " ".join(f"{k}={v}" for k, v in result.items())
-        )
+    def handle(self, *args: Any, action: str, actor: Any, as_json: bool, **o: Any) -> None:
+        result = self._run(action, actor, o)
+        self.emit(result, " ".join(f"{k}={v}" for k, v in result.items()), as_json=as_json)
 
     def _cycle(self, pk: int) -> Cycle:
         cycle = Cycle.objects.select_related("programme").filter(pk=pk).first()

@@ -1,30 +1,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.management.base import CommandError
 
-from entas.accounts.models import User
+from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
+from entas.core.money import format_rupiah
 from entas.programs import services
 from entas.programs.models import Programme
-from entas.targeting import services as targeting
-from entas.targeting.rules import RuleError
 
 
-def actor_named(username: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"No active user {username!r}.")
-    return user
-
-
-class Command(BaseCommand):
+class Command(EntasCommand):
     help = (
         "Cash programmes from the command line, under a named user whose role applies: 'entas program load FILE.yaml "
         "--as USER' creates or updates a programme (docs/examples/blt.yaml), 'entas program enrol NAME --as USER' "
@@ -54,23 +44,19 @@ class Command(BaseCommand):
         source = flag.add_mutually_exclusive_group(required=True)
         source.add_argument("--kk", help="KK number of one household")
         source.add_argument("--file", type=Path, help="CSV with columns kk_number, kind (optional), note (optional)")
-        for p in (load, enrol, flag, add, leave):
-            p.add_argument("--as", dest="username", required=True)
-            p.add_argument("--json", action="store_true", dest="as_json")
         sub.add_parser("list")
+
+    no_actor = frozenset({"list"})
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"do_{action}")(**options)
 
     def _print(self, result: dict[str, Any], as_json: bool, text: str) -> None:
-        self.stdout.write(json.dumps(result, default=str) if as_json else text)
+        self.emit(result, text, as_json=as_json)
 
-    def do_load(self, *, file: Path, username: str, as_json: bool, **options: Any) -> None:
+    def do_load(self, *, file: Path, actor: Any, as_json: bool, **options: Any) -> None:
         import yaml
 
-        actor = actor_named(username)
-        if not actor.can("programmes.manage"):
-            raise CommandError(f"{username} may not define programmes.")
         try:
             spec = yaml.safe_load(file.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
@@ -80,61 +66,42 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"{file} lacks: {', '.join(missing)}")
         e, r = spec["entitlement"], spec["rule"]
-        try:
-            with transaction.atomic():
-                rule = targeting.save_rule(
-                    actor=actor, name=r["name"], expression=r["expression"], benefit=int(e["base_amount"])
-                )
-                programme, created = Programme.objects.update_or_create(
-                    name=spec["name"],
-                    defaults={
-                        "agency": spec["agency"],
-                        "funding": spec["funding"],
-                        "start": _date(spec["start"]),
-                        "end": _date(spec["end"]),
-                        "channel": spec["channel"],
-                        "rule": rule,
-                        "budget_ceiling": int(spec["budget_ceiling"]),
-                        "months_per_cycle": int(spec.get("months_per_cycle", 1)),
-                        "tranches": int(spec["tranches"]) if spec.get("tranches") else None,
-                        "base_amount": int(e["base_amount"]),
-                        "per_child_in_school": int(e.get("per_child_in_school", 0)),
-                        "per_elderly": int(e.get("per_elderly", 0)),
-                        "per_disabled": int(e.get("per_disabled", 0)),
-                        "cap": int(e["cap"]) if e.get("cap") is not None else None,
-                        "shock_event": str((spec.get("shock") or {}).get("event", "")),
-                        "shock_until": _date(spec["shock"]["until"])
-                        if (spec.get("shock") or {}).get("until")
-                        else None,
-                    },
-                )
-                programme.full_clean()
-                others = list(spec.get("exclusive_with") or [])
-                found = list(Programme.objects.filter(name__in=others))
-                unknown = sorted(set(others) - {p.name for p in found})
-                if unknown:
-                    raise CommandError(f"exclusive_with names no programme: {', '.join(unknown)}")
-                programme.exclusive_with.set(found)
-        except RuleError as exc:
-            raise CommandError(f"rule: {exc}") from exc
-        except CommandError:
-            raise
-        except Exception as exc:
-            raise CommandError(f"{file}: {exc}") from exc
+        shock = spec.get("shock") or {}
+        programme, created = services.define_programme(
+            name=spec["name"],
+            fields={
+                "agency": spec["agency"],
+                "funding": spec["funding"],
+                "start": _date(spec["start"]),
+                "end": _date(spec["end"]),
+                "channel": spec["channel"],
+                "budget_ceiling": int(spec["budget_ceiling"]),
+                "months_per_cycle": int(spec.get("months_per_cycle", 1)),
+                "tranches": int(spec["tranches"]) if spec.get("tranches") else None,
+                "base_amount": int(e["base_amount"]),
+                "per_child_in_school": int(e.get("per_child_in_school", 0)),
+                "per_elderly": int(e.get("per_elderly", 0)),
+                "per_disabled": int(e.get("per_disabled", 0)),
+                "cap": int(e["cap"]) if e.get("cap") is not None else None,
+                "shock_event": str(shock.get("event", "")),
+                "shock_until": _date(shock["until"]) if shock.get("until") else None,
+            },
+            rule_name=r["name"],
+            rule_expression=r["expression"],
+            exclusive_with=list(spec.get("exclusive_with") or []),
+            actor=actor,
+        )
         self._print(
             {"programme": programme.name, "id": programme.pk, "created": created},
             as_json,
             f"Programme {programme.name!r} {'created' if created else 'updated'} (id {programme.pk}).",
         )
 
-    def do_enrol(self, *, name: str, username: str, as_json: bool, **options: Any) -> None:
+    def do_enrol(self, *, name: str, actor: Any, as_json: bool, **options: Any) -> None:
         programme = Programme.objects.filter(name=name).first()
         if programme is None:
             raise CommandError(f"No programme {name!r}.")
-        try:
-            result = services.enrol(programme=programme, actor=actor_named(username))
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
+        result = services.enrol(programme=programme, actor=actor)
         self._print(
             result,
             as_json,
@@ -151,7 +118,7 @@ class Command(BaseCommand):
         note: str,
         kk: str | None,
         file: Path | None,
-        username: str,
+        actor: Any,
         as_json: bool,
         **options: Any,
     ) -> None:
@@ -160,7 +127,6 @@ class Command(BaseCommand):
 
         from entas.registry.models import Household
 
-        actor = actor_named(username)
         rows: list[dict[str, Any]]
         if kk:
             rows = [{"kk_number": kk, "kind": kind, "note": note, "line": 1}]
@@ -208,27 +174,24 @@ class Command(BaseCommand):
             raise CommandError(f"No household with KK number {kk}.")
         return programme, household
 
-    def do_add(self, *, name: str, kk: str, reason: str, username: str, as_json: bool, **options: Any) -> None:
-        m = self._by_hand(services.enrol_by_hand, name, kk, reason, username)
+    def do_add(self, *, name: str, kk: str, reason: str, actor: Any, as_json: bool, **options: Any) -> None:
+        m = self._by_hand(services.enrol_by_hand, name, kk, reason, actor)
         self._print({"kk": kk, "state": m.state, "reason": m.reason}, as_json, f"KK {kk}: {m.state} ({m.reason}).")
 
-    def do_exit(self, *, name: str, kk: str, reason: str, username: str, as_json: bool, **options: Any) -> None:
-        m = self._by_hand(services.exit_household, name, kk, reason, username)
+    def do_exit(self, *, name: str, kk: str, reason: str, actor: Any, as_json: bool, **options: Any) -> None:
+        m = self._by_hand(services.exit_household, name, kk, reason, actor)
         self._print({"kk": kk, "state": m.state, "reason": m.reason}, as_json, f"KK {kk}: exited ({m.reason}).")
 
-    def _by_hand(self, step: Any, name: str, kk: str, reason: str, username: str) -> Any:
-        """One household's enrolment or exit by hand (``step``), its refusal as the command's error."""
+    def _by_hand(self, step: Any, name: str, kk: str, reason: str, actor: Any) -> Any:
+        """One household's enrolment or exit by hand (``step``)."""
         programme, household = self._one(name, kk)
-        try:
-            return step(programme=programme, household=household, reason=reason, actor=actor_named(username))
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
+        return step(programme=programme, household=household, reason=reason, actor=actor)
 
     def do_list(self, **options: Any) -> None:
         for p in Programme.objects.all():
             self.stdout.write(
-                f"{p.pk}\t{p.name}\t{p.get_channel_display()}\tRp{p.budget_ceiling:,}\t"
-                f"{p.memberships.filter(state='enrolled').count()} enrolled"
+                f"{p.pk}\t{p.name}\t{p.get_channel_display()}\t{format_rupiah(p.budget_ceiling)}\t"
+                f"{p.enrolments.filter(state='enrolled').count()} enrolled"
             )
 
 

@@ -7,18 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from entas.accounts.models import User
 from entas.core import jobqueue
+from entas.core.cli import EntasCommand
 from entas.core.models import Job
 from entas.core.progress import job_progress
 from entas.registry.choices import RegistrationSource
 from entas.registry.jobs import IMPORT_DIR
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+
     help = (
         "Import households and members from a CSV (comma or semicolon; UTF-8 or Windows-1252) or XLSX file "
         "with one row per member and the household's columns repeated (see docs/registry-import.md). "
@@ -35,24 +37,13 @@ class Command(BaseCommand):
             default=RegistrationSource.OPERATOR,
             help="Where the data comes from (recorded on new families).",
         )
-        parser.add_argument("--user", help="Import as this user (their areas apply). Default: system, all areas.")
-        parser.add_argument(
-            "--json",
-            action="store_true",
-            dest="as_json",
-            help="Print the summary as one JSON object (inserted, updated, unchanged, rejected, rejection_file).",
-        )
 
     def handle(
-        self, *args: Any, file: Path, dry_run: bool, source: str, user: str | None, as_json: bool, **options: Any
+        self, *args: Any, file: Path, dry_run: bool, source: str, actor: Any, as_json: bool, **options: Any
     ) -> None:
+        # Without --as the import runs as the system, over every loaded kelurahan.
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
-        actor = None
-        if user:
-            actor = User.objects.filter(username=user, is_active=True).first()
-            if actor is None:
-                raise CommandError(f"No active user {user!r}.")
         # The job reads its file from MEDIA_ROOT, like an upload from the page.
         relative = f"{IMPORT_DIR}/{timezone.localtime():%Y%m%d-%H%M%S}-{file.name}"
         target = Path(settings.MEDIA_ROOT) / relative

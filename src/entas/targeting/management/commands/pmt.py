@@ -4,15 +4,18 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from entas.core.errors import Refused
+from entas.core.cli import EntasCommand
 from entas.monitoring import selectors
 from entas.targeting import services
 from entas.targeting.models import PmtModel
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+    no_actor = frozenset({"list"})
+
     help = (
         "Proxy-means models. 'entas pmt fit [--kind wls|gbm] [--year Y] [--line RP]' fits a versioned model on the "
         "latest survey round (variables from the registry records of the sampled households) and prints its "
@@ -26,7 +29,6 @@ class Command(BaseCommand):
         fit.add_argument("--kind", choices=["wls", "gbm"], default="wls")
         fit.add_argument("--year", type=int, help="Survey year (default: the latest round).")
         fit.add_argument("--line", type=int, help="Poverty line for the error figures (default: the configured one).")
-        fit.add_argument("--json", action="store_true", dest="as_json")
         score = sub.add_parser("score", help="Score the registry with a model version.")
         score.add_argument("--version", type=int, required=True, dest="model_version")
         sub.add_parser("list", help="The fitted versions and their cross-validated quality.")
@@ -34,7 +36,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"do_{action}")(**options)
 
-    def do_fit(self, *, kind: str, year: int | None, line: int | None, as_json: bool, **options: Any) -> None:
+    def do_fit(
+        self, *, kind: str, year: int | None, line: int | None, actor: Any, as_json: bool, **options: Any
+    ) -> None:
         survey = selectors.latest_survey(year)
         if survey is None:
             raise CommandError("No survey round is loaded: run 'entas import_survey FILE --year Y'.")
@@ -43,10 +47,7 @@ class Command(BaseCommand):
             if configured is None:
                 raise CommandError("No poverty line is configured: give --line or run 'entas load_poverty_lines'.")
             line = configured.rupiah_per_capita_month
-        try:
-            model = services.fit_model(survey=survey, kind=kind, line=line, actor=None)
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
+        model = services.fit_model(survey=survey, kind=kind, line=line, actor=actor)
         if as_json:
             self.stdout.write(
                 json.dumps(
@@ -65,17 +66,16 @@ class Command(BaseCommand):
                 f"inclusion error {100 * e['inclusion_error']:.1f} %"
             )
 
-    def do_score(self, *, model_version: int, **options: Any) -> None:
+    def do_score(self, *, model_version: int, actor: Any, as_json: bool, **options: Any) -> None:
         model = PmtModel.objects.filter(version=model_version).first()
         if model is None:
             raise CommandError(f"No PMT model version {model_version}: see 'entas pmt list'.")
-        try:
-            summary = services.score_registry(model=model, actor=None)
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(
+        summary = services.score_registry(model=model, actor=actor)
+        self.emit(
+            {"version": model.version, **summary},
             f"{summary['households']:,} households scored with PMT v{model.version}; people per desil: "
-            f"{summary['desil_people']}"
+            f"{summary['desil_people']}",
+            as_json=as_json,
         )
 
     def do_list(self, **options: Any) -> None:

@@ -4,15 +4,19 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from entas.core.errors import Refused
+from entas.core.cli import EntasCommand
+from entas.core.money import format_rupiah
 from entas.targeting import services
 from entas.targeting.models import EligibilityRule, PmtModel
 from entas.targeting.rules import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RuleError
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+    no_actor = frozenset({"preview", "fields", "list"})
+
     help = (
         'Eligibility rules. \'entas rule preview "desil <= 4 and any(members, disabled)" --benefit 300000 '
         "[--budget RP] [--quota N] [--model V] [--json]' shows who qualifies per kelurahan and the cost; "
@@ -34,7 +38,6 @@ class Command(BaseCommand):
             if name == "preview":
                 p.add_argument("--rule", dest="rule_name", help="A saved rule (with its community decisions).")
                 p.add_argument("--model", type=int, dest="model_version", help="PMT version for desil and order.")
-                p.add_argument("--json", action="store_true", dest="as_json")
         override = sub.add_parser("override", help="Record a musyawarah kelurahan's decision on a rule's list.")
         override.add_argument("rule_name", metavar="RULE")
         override.add_argument("--kk", required=True, help="KK number of the household.")
@@ -44,7 +47,6 @@ class Command(BaseCommand):
         override.add_argument("--reason", required=True)
         override.add_argument("--berita-acara", required=True, dest="berita_acara", help="Reference of the minutes.")
         override.add_argument("--date", required=True, help="Date of the musyawarah (YYYY-MM-DD).")
-        override.add_argument("--as", dest="username", required=True, help="The operator recording it.")
         sub.add_parser("fields")
         sub.add_parser("list")
 
@@ -68,13 +70,14 @@ class Command(BaseCommand):
         reason: str,
         berita_acara: str,
         date: str,
-        username: str,
+        actor: Any,
         **options: Any,
     ) -> None:
         import datetime as dt
 
-        from entas.programs.management.commands.program import actor_named
         from entas.registry.models import Household
+
+        actor = self.require_actor(actor)
 
         rule = EligibilityRule.objects.filter(name=rule_name).first()
         if rule is None:
@@ -86,30 +89,37 @@ class Command(BaseCommand):
             decided_on = dt.date.fromisoformat(date)
         except ValueError as exc:
             raise CommandError(f"--date {date!r} is not a date (YYYY-MM-DD).") from exc
-        try:
-            services.record_override(
-                actor=actor_named(username),
-                rule=rule,
-                household=household,
-                action=decision,
-                reason=reason,
-                berita_acara=berita_acara,
-                decided_on=decided_on,
-            )
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
+        services.record_override(
+            actor=actor,
+            rule=rule,
+            household=household,
+            action=decision,
+            reason=reason,
+            berita_acara=berita_acara,
+            decided_on=decided_on,
+        )
         self.stdout.write(f"Recorded: {decision} KK {kk} on {rule.name!r} ({berita_acara}).")
 
     def do_list(self, **options: Any) -> None:
         for rule in EligibilityRule.objects.all():
-            self.stdout.write(f"{rule.name}\t{rule.expression}\tRp{rule.benefit:,}\t{rule.overrides.count()} decisions")
+            self.stdout.write(
+                f"{rule.name}\t{rule.expression}\t{format_rupiah(rule.benefit)}\t{rule.overrides.count()} decisions"
+            )
 
     def do_save(
-        self, *, name: str, expression: str | None, benefit: int, budget: int | None, quota: int | None, **options: Any
+        self,
+        *,
+        name: str,
+        expression: str | None,
+        benefit: int,
+        budget: int | None,
+        quota: int | None,
+        actor: Any,
+        **options: Any,
     ) -> None:
         try:
             rule = services.save_rule(
-                actor=None, name=name, expression=expression or "", benefit=benefit, budget=budget, quota=quota
+                actor=actor, name=name, expression=expression or "", benefit=benefit, budget=budget, quota=quota
             )
         except RuleError as exc:
             raise CommandError(self._explain(expression or "", exc)) from exc
@@ -157,7 +167,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result['eligible_households']:,} of {result['households']:,} households eligible; "
             f"{result['selected_households']:,} selected ({result['selected_people']:,} people), "
-            f"Rp{result['cost_per_month']:,} per month"
+            f"{format_rupiah(result['cost_per_month'])} per month"
         )
         self.stdout.write(f"By source: {result['by_source']}")
         for row in result["by_kelurahan"]:

@@ -4,15 +4,18 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from entas.core.errors import Refused
+from entas.core.cli import EntasCommand
+from entas.core.money import format_rupiah
 from entas.monitoring import selectors
 from entas.targeting import services
 from entas.targeting.models import EligibilityRule
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "none"
+
     help = (
         "Judge a saved rule's list against the latest survey round: exclusion and inclusion errors (with weighted "
         "counts) for the poor and for the poorest 40 %%, coverage of the poor by kelurahan, benefit incidence by "
@@ -22,7 +25,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--rule", required=True, dest="rule_name", help="Name of a saved rule (entas rule list).")
         parser.add_argument("--line", type=int, help="Poverty line (default: the configured one).")
-        parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(self, *args: Any, rule_name: str, line: int | None, as_json: bool, **options: Any) -> None:
         rule = EligibilityRule.objects.filter(name=rule_name).first()
@@ -33,17 +35,14 @@ class Command(BaseCommand):
             if configured is None:
                 raise CommandError("No poverty line is configured: give --line or run 'entas load_poverty_lines'.")
             line = configured.rupiah_per_capita_month
-        try:
-            report = services.targeting_report(rule=rule, line=line)
-        except Refused as exc:
-            raise CommandError(str(exc)) from exc
+        report = services.targeting_report(rule=rule, line=line)
         if as_json:
             self.stdout.write(json.dumps(report, indent=2))
             return
         self.stdout.write(f"Rule {report['rule']!r}: {report['expression']}")
         self.stdout.write(
             f"Judged on {report['survey']} ({report['sampled_households']} sampled households, "
-            f"{report['selected_in_sample']} of them on the list), line Rp{line:,}"
+            f"{report['selected_in_sample']} of them on the list), line {format_rupiah(line)}"
         )
         for label, key in (("the poor", "poor"), ("the poorest 40 %", "bottom40")):
             e = report[key]

@@ -1,0 +1,245 @@
+"""Who is in a programme: enrolment by the rule (set-based, for a whole city at once), by hand with a
+reason, exits, and households reported as affected by a shock."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import can_act_in
+from entas.core import audit
+from entas.core.bulk import Inserter
+from entas.core.errors import Refused
+from entas.core.services import service
+from entas.dedup.selectors import households_with_open_duplicates
+from entas.targeting import services as targeting
+
+from ..models import Enrolment, Programme, ShockFlag
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+    from entas.registry.models import Household
+
+# Shown on an entitlement whose household has an unresolved possible duplicate: approval waits for it.
+DUPLICATE_FLAG = gettext_lazy("possible duplicate person not yet resolved")
+State = Enrolment.State
+
+
+def require(actor: User | None, capability: Capability) -> None:
+    if actor is None or not actor.can(capability):
+        raise Refused(_("Your role does not allow this step."), code="forbidden")
+
+
+def selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], Any]:
+    """The rule's list now: household ids, selected flags, member counts per household (children in
+    school, elderly, disabled: what the entitlement formula needs) and the selection with its sources."""
+    from entas.registry.models import Household
+    from entas.targeting.data import cached_rule_arrays
+    from entas.targeting.selection import select
+
+    rule = programme.rule
+    compiled = targeting.compile_rule(rule.expression)
+    model = targeting.latest_scored_model()
+    ranking = targeting.ranking_field(model)
+    households, members = cached_rule_arrays(
+        Household.objects.all(),
+        scope="all",
+        model_id=model.pk if model else None,
+        names={*compiled.fields, ranking, "in_school", "age", "disabled"},
+    )
+    eligible = compiled.evaluate(households, members)
+    if programme.shock_event:
+        affected = ShockFlag.objects.filter(event=programme.shock_event).values_list("household_id", flat=True)
+        eligible = eligible & np.isin(households["id"], np.fromiter(affected, dtype=np.int64))
+    added, removed = targeting.rule_overrides(rule)
+    chosen = select(
+        eligible,
+        household_ids=households["id"],
+        score=np.asarray(households[ranking], dtype=float),
+        benefit=programme.base_amount,
+        added=added,
+        removed=removed,
+    )
+    size = households["id"].size
+
+    def per_household(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(members["household"], weights=weights.astype(float), minlength=size)
+
+    counts = {
+        "children_in_school": per_household(members["in_school"]),
+        "elderly": per_household(members["age"] >= 60),
+        "disabled": per_household(members["disabled"]),
+    }
+    return households["id"], chosen.selected, counts, chosen
+
+
+def check_shock_window(programme: Programme) -> None:
+    if programme.shock_event and programme.shock_until and timezone.localdate() > programme.shock_until:
+        raise Refused(
+            _("The shock mode of “%(name)s” ended on %(date)s: no enrolment or new cycle after it.")
+            % {"name": programme.name, "date": programme.shock_until.isoformat()}
+        )
+
+
+def _held(programme: Programme, household_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The households of ``household_ids`` that enrolment must hold back, with their state and reason:
+    an unresolved possible duplicate person (``duplicate``), or enrolment in a programme marked
+    mutually exclusive (``not_eligible``, naming it)."""
+    held: dict[int, tuple[str, str]] = {}
+    for pk, name in Enrolment.objects.filter(
+        programme__in=programme.exclusive_with.all(), state=State.ENROLLED, household_id__in=household_ids
+    ).values_list("household_id", "programme__name"):
+        held[pk] = (State.NOT_ELIGIBLE, _("enrolled in the mutually exclusive programme “%(name)s”") % {"name": name})
+    for pk in households_with_open_duplicates(household_ids):
+        held[pk] = (State.DUPLICATE, _("a possible duplicate person is not yet resolved"))
+    return held
+
+
+@service
+def enrol(*, programme: Programme, actor: User) -> dict[str, int]:
+    """Enrol the households the rule (with the community's decisions) selects; households enrolled before
+    and no longer selected become not eligible. Idempotent; set-based (one UPDATE per resulting state).
+
+    Selected households are still checked: one with an unresolved possible duplicate person is held as
+    ``duplicate``, and one enrolled in a programme marked mutually exclusive becomes ``not_eligible``,
+    each with the reason; once that is resolved, enrolling again enrols it."""
+    require(actor, Capability.MANAGE_PROGRAMMES)
+    check_shock_window(programme)
+    ids, selected, _counts, chosen = selection(programme)
+    existing = dict(Enrolment.objects.filter(programme=programme).values_list("household_id", "state"))
+    now = timezone.now()
+    chosen_ids = ids[selected].tolist()
+    held = _held(programme, chosen_ids)
+    source = dict(zip(ids.tolist(), chosen.source.tolist(), strict=True))
+    rows = []
+    for pk in chosen_ids:
+        if pk not in existing:
+            state, reason = held.get(pk, (State.ENROLLED, ""))
+            rows.append(
+                {
+                    "programme_id": programme.pk,
+                    "household_id": pk,
+                    "state": state,
+                    "reason": reason,
+                    "source": source.get(pk) or "rule",
+                    "changed_at": now,
+                }
+            )
+    Inserter(Enrolment).insert(rows)
+    # Held or dropped before and selected again: their state follows the checks now. Grouped by the
+    # state and reason they move to, so each group is one UPDATE.
+    moves: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for pk in chosen_ids:
+        before = existing.get(pk)
+        if before in (State.DUPLICATE, State.NOT_ELIGIBLE, State.PAUSED):
+            state, reason = held.get(pk, (State.ENROLLED, ""))
+            if state != before:
+                moves[(state, reason)].append(pk)
+    for (state, reason), pks in moves.items():
+        Enrolment.objects.filter(programme=programme, household_id__in=pks).update(
+            state=state, reason=reason, changed_at=now
+        )
+    selected_set = set(chosen_ids)
+    by_hand = set(Enrolment.objects.filter(programme=programme, source="manual").values_list("household_id", flat=True))
+    dropped = [
+        pk for pk, state in existing.items() if pk not in selected_set and state == State.ENROLLED and pk not in by_hand
+    ]
+    Enrolment.objects.filter(programme=programme, household_id__in=dropped).update(
+        state=State.NOT_ELIGIBLE, reason=_("no longer selected by the rule"), changed_at=now
+    )
+    now_held = Enrolment.objects.filter(programme=programme, household_id__in=chosen_ids)
+    result = {
+        "enrolled": sum(1 for r in rows if r["state"] == State.ENROLLED)
+        + sum(len(pks) for (state, _reason), pks in moves.items() if state == State.ENROLLED),
+        "not_eligible": len(dropped),
+        "held_duplicate": now_held.filter(state=State.DUPLICATE).count(),
+        "held_exclusive": now_held.filter(state=State.NOT_ELIGIBLE).count(),
+        "total_enrolled": Enrolment.objects.filter(programme=programme, state=State.ENROLLED).count(),
+    }
+    audit.record(actor=actor, action="programme.enrol", obj=programme, after=result)
+    return result
+
+
+@service
+def enrol_by_hand(*, programme: Programme, household: Household, reason: str, actor: User) -> Enrolment:
+    """Enrol one household the rule does not select, with the reason (e.g. a social worker's
+    assessment); it stays enrolled at every cycle until exited. Still checked for duplicates and
+    mutually exclusive programmes."""
+    require(actor, Capability.MANAGE_PROGRAMMES)
+    check_shock_window(programme)
+    if not reason.strip():
+        raise Refused(_("Give the reason for enrolling this household by hand."), code="invalid")
+    state, why = _held(programme, [household.pk]).get(household.pk, (State.ENROLLED, ""))
+    enrolment, _created = Enrolment.objects.update_or_create(
+        programme=programme,
+        household=household,
+        defaults={
+            "state": state,
+            "reason": why or reason.strip()[:300],
+            "source": "manual",
+            "changed_at": timezone.now(),
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="programme.enrol_by_hand",
+        obj=enrolment,
+        region_code=household.kelurahan.code,
+        after={"kk": household.kk_number, "state": state, "reason": reason.strip()},
+    )
+    return enrolment
+
+
+@service
+def exit_household(*, programme: Programme, household: Household, reason: str, actor: User) -> Enrolment:
+    """Take a household out of a programme for good, with the reason (moved away, died, graduated…)."""
+    require(actor, Capability.MANAGE_PROGRAMMES)
+    if not reason.strip():
+        raise Refused(_("Give the reason for the exit."), code="invalid")
+    enrolment = Enrolment.objects.filter(programme=programme, household=household).first()
+    if enrolment is None:
+        raise Refused(_("KK %(kk)s is not in this programme.") % {"kk": household.kk_number}, code="not_found")
+    before = enrolment.state
+    enrolment.state, enrolment.reason, enrolment.changed_at = State.EXITED, reason.strip()[:300], timezone.now()
+    enrolment.save(update_fields=["state", "reason", "changed_at"])
+    audit.record(
+        actor=actor,
+        action="programme.exit",
+        obj=enrolment,
+        region_code=household.kelurahan.code,
+        before={"state": before},
+        after={"reason": enrolment.reason},
+    )
+    return enrolment
+
+
+@service
+def flag_affected(*, household: Household, event: str, kind: str, note: str = "", actor: User | None) -> ShockFlag:
+    """Report a household as affected by a shock event (a kelurahan operator, in their own area)."""
+    if actor is not None and not (actor.can(Capability.CHANGE_REGISTRY) and can_act_in(actor, household.kelurahan)):
+        raise Refused(_("You may only report households of your own areas."), code="forbidden")
+    event = event.strip()
+    if not event:
+        raise Refused(_("Name the event (for example “Banjir Januari 2027”)."), code="invalid")
+    if kind not in ShockFlag.Kind.values:
+        raise Refused(
+            _("Unknown kind %(kind)r: use %(kinds)s.") % {"kind": kind, "kinds": ", ".join(ShockFlag.Kind.values)},
+            code="invalid",
+        )
+    flag, created = ShockFlag.objects.update_or_create(
+        household=household, event=event, defaults={"kind": kind, "note": note.strip()[:300], "reported_by": actor}
+    )
+    audit.record(
+        actor=actor,
+        action="programme.flag_affected",
+        obj=flag,
+        region_code=household.kelurahan.code,
+        after={"kk": household.kk_number, "event": event, "kind": kind, "created": created},
+    )
+    return flag
