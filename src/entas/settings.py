@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "entas.programs",
     "entas.dedup",
     "entas.api",
+    "entas.demo",
 ]
 
 MIDDLEWARE = [

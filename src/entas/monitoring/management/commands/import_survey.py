@@ -4,13 +4,16 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.monitoring.services import import_survey
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+
     help = (
         "Import a household survey with observed consumption (Susenas or the synthetic sample survey.csv): one row "
         "per household with kk_number, kelurahan_code, stratum, psu, weight, household_size, consumption_per_capita. "
@@ -26,7 +29,7 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
         try:
-            survey = import_survey(path=file, name=name, year=year, actor=None)
+            survey = import_survey(path=file, name=name, year=year, actor=options.get("actor"))
         except Refused as exc:
             for error in exc.problems[:50]:
                 self.stderr.write(error)

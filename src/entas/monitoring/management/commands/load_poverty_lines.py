@@ -4,13 +4,16 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.monitoring.services import DEFAULT_LINES_FILE, load_poverty_lines
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+
     help = (
         "Load poverty lines (BPS garis kemiskinan per period, international extreme-poverty lines) from a CSV; "
         "without FILE, Kota Balikpapan's series. Columns: region_code, kind (national|extreme), name, period, "
@@ -23,7 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, file: Path | None, **options: Any) -> None:
         path = file or DEFAULT_LINES_FILE
         try:
-            count = load_poverty_lines(text=path.read_text(encoding="utf-8-sig"), actor=None)
+            count = load_poverty_lines(text=path.read_text(encoding="utf-8-sig"), actor=options.get("actor"))
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         except Refused as exc:

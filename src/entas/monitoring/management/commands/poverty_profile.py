@@ -4,13 +4,16 @@ import json
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.monitoring import selectors
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+
     help = (
         "Print the poverty profile (P0, P1, P2, number of poor, Gini, extreme poverty, with standard errors and 95 %% "
         "intervals) per kecamatan or kelurahan and for the city, from the latest survey round. Without --line, the "
@@ -28,7 +31,6 @@ class Command(BaseCommand):
         parser.add_argument("--line", type=float, help="Poverty line, Rp per capita per month.")
         parser.add_argument("--by", choices=["kecamatan", "kelurahan"], default="kecamatan")
         parser.add_argument("--year", type=int, help="Survey year (default: the latest round).")
-        parser.add_argument("--json", action="store_true", dest="as_json")
 
     def handle(
         self, *args: Any, source: str, line: float | None, by: str, year: int | None, as_json: bool, **options: Any
@@ -52,11 +54,15 @@ class Command(BaseCommand):
         extreme_line = float(extreme.rupiah_per_capita_month) if extreme else None
         try:
             if source == "registry":
-                total, areas, model = selectors.registry_profile_for(None, line=line, by=by, extreme_line=extreme_line)
+                total, areas, model = selectors.registry_profile_for(
+                    options.get("actor"), line=line, by=by, extreme_line=extreme_line
+                )
                 origin = f"the registry scored by PMT v{model.version} (model-based, non-official; no sampling error)"
             else:
                 assert survey is not None
-                total, areas = selectors.profile_for(None, survey=survey, line=line, by=by, extreme_line=extreme_line)
+                total, areas = selectors.profile_for(
+                    options.get("actor"), survey=survey, line=line, by=by, extreme_line=extreme_line
+                )
                 origin = str(survey)
         except Refused as exc:
             raise CommandError(str(exc)) from exc

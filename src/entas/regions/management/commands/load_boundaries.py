@@ -4,13 +4,16 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.regions.services import load_boundaries
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+
     help = (
         "Attach boundary polygons from a GeoJSON FeatureCollection to loaded regions, matched by the "
         "feature property 'code' (Kemendagri code). Unknown codes, duplicates and broken geometry "
@@ -27,7 +30,7 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"Cannot read {path}: {exc}") from exc
             try:
-                report = load_boundaries(text=text, actor=None, source=path.name)
+                report = load_boundaries(text=text, actor=options.get("actor"), source=path.name)
             except Refused as exc:
                 for error in exc.problems:
                     self.stderr.write(error)

@@ -4,13 +4,16 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.regions.services import DEFAULT_REGIONS_FILE, load_regions
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "optional"
+
     help = (
         "Load the region tree (province, kabupaten/kota, kecamatan, kelurahan/desa) from a CSV. "
         "Without FILE, loads Kota Balikpapan. Columns: see src/entas/regions/data/README.md. "
@@ -27,7 +30,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         try:
-            report = load_regions(text=text, actor=None, source=str(path.name))
+            report = load_regions(text=text, actor=options.get("actor"), source=str(path.name))
         except Refused as exc:
             for error in exc.problems:
                 self.stderr.write(error)

@@ -4,12 +4,13 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from entas.core.cli import EntasCommand
 from entas.registry.dictionary import render
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "none"
+
     help = (
         "Write the registry's data dictionary (every field, its meaning, its import column and its allowed "
         "values) as Markdown, generated from the models. Default: print it; --out FILE writes it."

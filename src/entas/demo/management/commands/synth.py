@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from entas.core.cli import EntasCommand
 from entas.synth import SynthConfig, build, write
 from entas.synth.report import as_text
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "none"
+
     help = (
         "Generate a synthetic, calibrated city (households and members in the registry import format, truth "
         "files, a Susenas-like survey sample, optional data faults with ground truth and panel waves). The same "
@@ -37,7 +40,6 @@ class Command(BaseCommand):
         parser.add_argument("--parquet", action="store_true", help="Also write Parquet copies of the files.")
         parser.add_argument("--load", action="store_true", help="Import the registry file into the database.")
         parser.add_argument("--report", action="store_true", help="Print the generated figures and the targets.")
-        parser.add_argument("--json", action="store_true", dest="as_json", help="With --report: as one JSON object.")
 
     def handle(self, *args: Any, **o: Any) -> None:
         if o["out"] is None and not o["load"] and not o["report"]:

@@ -7,15 +7,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from rich.console import Console
 from rich.table import Table
 
 from entas.accounts.demo import as_dicts, create_demo_users
+from entas.core.cli import EntasCommand
 from entas.regions.services import DATA_DIR
 
 
-class Command(BaseCommand):
+class Command(EntasCommand):
+    actor_mode = "none"
+
     help = (
         "Prepare a demonstration installation: load Balikpapan's regions and boundaries, create one "
         "demo user per role (two Dinas Sosial managers for maker-checker, operators of Manggar, Damai "
@@ -24,12 +27,6 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument(
-            "--json",
-            action="store_true",
-            dest="as_json",
-            help="Print the users as JSON (username, password, role, areas).",
-        )
         parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off (never on a live system).")
         parser.add_argument(
             "--households",
