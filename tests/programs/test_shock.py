@@ -154,3 +154,27 @@ def test_the_command_line_flags_from_a_file_and_loads_the_example(
         call_command("program", "load", str(bad), "--as", dinsos_manager.username, stdout=StringIO())
     with pytest.raises(CommandError, match="No active user"):
         call_command("program", "flag", "--event", EVENT, "--kk", "1", "--as", "nobody", stdout=StringIO())
+
+
+def test_loading_a_programme_file_is_an_audited_service_step(regions: Any, dinsos_manager: User) -> None:
+    """Before, `entas program load` wrote the Programme in the command itself, with no audit event."""
+    from entas.core.models import AuditEvent
+
+    call_command("program", "load", str(EXAMPLE), "--as", dinsos_manager.username, stdout=StringIO())
+    programme = Programme.objects.get()
+    created = AuditEvent.objects.get(action="programme.create", object_id=str(programme.pk))
+    assert created.actor == dinsos_manager and created.after["base_amount"] == programme.base_amount
+    # Where it came from: the command line, and the operating-system account that ran it (shell = admin).
+    assert created.channel == "cli" and created.os_user
+    call_command("program", "load", str(EXAMPLE), "--as", dinsos_manager.username, stdout=StringIO())
+    assert AuditEvent.objects.filter(action="programme.update", object_id=str(programme.pk)).exists()
+
+
+def test_a_programme_file_is_refused_whole_with_every_problem(tmp_path: Path, dinsos_manager: User) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("months_per_cycle: 1", "months_per_cycle: 0"))
+    errors = StringIO()
+    with pytest.raises(CommandError):
+        call_command("program", "load", str(bad), "--as", dinsos_manager.username, stdout=StringIO(), stderr=errors)
+    assert "months_per_cycle" in errors.getvalue()
+    assert not Programme.objects.exists()

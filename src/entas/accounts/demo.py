@@ -5,9 +5,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass
 
-from django.db import transaction
-
 from entas.core import audit
+from entas.core.services import service
 from entas.regions.models import Region
 
 from .models import User
@@ -37,7 +36,7 @@ class DemoLogin:
     areas: list[str]
 
 
-@transaction.atomic
+@service
 def create_demo_users() -> list[DemoLogin]:
     """Create (or reset) the demo users with fresh random passwords, returned for printing once."""
     logins = []

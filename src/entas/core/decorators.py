@@ -26,14 +26,23 @@ class AuthenticatedRequest(HttpRequest):
     user: User
 
 
-def require(capability: str | tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Log-in required, then 403 unless the user's role grants ``capability`` (or one of a tuple)."""
+def require(
+    capability: str | tuple[str, ...], *, post: str | tuple[str, ...] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Log-in required, then 403 unless the user's role grants ``capability`` (or one of a tuple).
+
+    ``post``: what a POST to the page needs besides (a page that shows to viewers and acts for
+    managers): a viewer's POST is refused with 403 before the view runs, whatever the services would
+    say (they check again)."""
     wanted = capability if isinstance(capability, tuple) else (capability,)
+    writes = (post,) if isinstance(post, str) else post
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not any(request.user.can(c) for c in wanted):  # type: ignore[union-attr]
+                raise PermissionDenied
+            if writes and request.method == "POST" and not any(request.user.can(c) for c in writes):  # type: ignore[union-attr]
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -45,11 +45,13 @@ class RequestContextMiddleware:
         """The pages' handler of a service's refusal (the API has its own, commands theirs).
 
         A refused POST returns to the page it came from with the reason on top (nothing was written:
-        the service's transaction rolled back); a refused GET shows the reason with the code's status.
+        the service's transaction rolled back); a refused GET, and a step the user may not take at all
+        (forbidden, not found), show the reason with the code's status.
         """
         if not isinstance(exception, Refused) or request.path.startswith("/api/"):
             return None
-        if request.method == "POST" and not request.headers.get("HX-Request"):
+        not_at_all = exception.status in (403, 404)
+        if request.method == "POST" and not not_at_all and not request.headers.get("HX-Request"):
             messages.error(request, exception.message)
             return redirect(request.get_full_path())
         return render(request, "core/refused.html", {"refusal": exception}, status=exception.status)

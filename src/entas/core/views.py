@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -54,12 +53,10 @@ def job_download(request: HttpRequest, pk: int) -> FileResponse:
     )
 
 
-@login_required
 @require_POST
+@require(RUN_JOBS)
 def job_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs_for(request), pk=pk)
-    if not request.user.can(RUN_JOBS):  # type: ignore[union-attr]
-        raise PermissionDenied
     try:
         new = jobqueue.rerun(job=job, actor=request.user)  # type: ignore[arg-type]
     except Refused as exc:

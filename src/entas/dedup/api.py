@@ -10,13 +10,14 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import CursorPagination, paginate
 
+from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
 
 from . import selectors, services
 from .models import DuplicatePair
 
-router = Router(tags=["deduplication"])
+router = Router(tags=["deduplication"], auth=RoleAuth((Capability.CHANGE_REGISTRY,)))
 
 
 class PairOut(Schema):

@@ -24,6 +24,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import area_codes, can_act_in
 from entas.core import audit
 from entas.core.errors import Refused
+from entas.core.services import service
 from entas.regions.models import Region
 from entas.registry.models import Household, Member, Membership
 
@@ -222,7 +223,7 @@ def write_pairs_csv(dedup_run: DedupRun, path: Path) -> int:
     return n
 
 
-@transaction.atomic
+@service
 def decide(*, pair: DuplicatePair, decision: str, reason: str, actor: User) -> DuplicatePair:
     """Record a reviewer's decision on a pair (same person, different people, unsure)."""
     _require(actor, Capability.CHANGE_REGISTRY)
@@ -250,7 +251,7 @@ def _open_membership(member: Member) -> Membership | None:
     return member.memberships.filter(end_date__isnull=True).first()
 
 
-@transaction.atomic
+@service
 def merge(
     *,
     survivor: Member,
@@ -341,7 +342,7 @@ def merge(
     return record
 
 
-@transaction.atomic
+@service
 def unmerge(*, merge_record: MemberMerge, actor: User, reason: str) -> MemberMerge:
     """Undo a merge: both records come back as they were, with their memberships."""
     _require(actor, Capability.APPROVE_REGISTRY)

@@ -7,12 +7,12 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from entas.core import audit
 from entas.core.bulk import Inserter
 from entas.core.errors import Refused
+from entas.core.services import service
 from entas.regions.models import Region, RegionLevel
 
 from .models import PovertyLine, SurveyHousehold, SurveyRound
@@ -24,7 +24,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_LINES_FILE = DATA_DIR / "poverty-lines-64.71.csv"
 
 
-@transaction.atomic
+@service
 def load_poverty_lines(*, text: str, actor: User | None) -> int:
     """Create or update poverty lines from a CSV (columns as in data/poverty-lines-64.71.csv)."""
     rows = list(csv.DictReader(io.StringIO(text)))
@@ -73,7 +73,7 @@ def load_poverty_lines(*, text: str, actor: User | None) -> int:
 SURVEY_COLUMNS = ("kk_number", "kelurahan_code", "stratum", "psu", "weight", "household_size", "consumption_per_capita")
 
 
-@transaction.atomic
+@service
 def import_survey(*, path: Path, name: str, year: int, actor: User | None) -> SurveyRound:
     """Import a survey file (one row per sampled household; columns SURVEY_COLUMNS). Every bad row is
     reported and nothing is imported when any row is bad: a survey is used whole or not at all."""

@@ -10,15 +10,17 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
 
 from . import selectors, services
 from .models import Cycle, Programme
 
-router = Router(tags=["programmes"])
-cycles_router = Router(tags=["programmes"])
 VIEW = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT)
+ACT = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES)
+router = Router(tags=["programmes"], auth=RoleAuth(VIEW, ACT))
+cycles_router = Router(tags=["programmes"], auth=RoleAuth(VIEW, ACT))
 
 
 class ProgrammeOut(Schema):

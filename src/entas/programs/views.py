@@ -24,6 +24,7 @@ from .jobs import EXPORTS
 from .models import Cycle, Enrolment, Payment, Programme
 
 VIEW = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT)
+ACT = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES)
 
 
 @require(VIEW)
@@ -39,7 +40,7 @@ def _programme_or_404(request: AuthenticatedRequest, pk: int) -> Programme:
         raise Http404 from None
 
 
-@require(VIEW)
+@require(VIEW, post=ACT)
 def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     programme = _programme_or_404(request, pk)
     form = CycleForm(request.POST if "create_cycle" in request.POST else None)
@@ -89,7 +90,7 @@ def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "programs/detail.html", context)
 
 
-@require(VIEW)
+@require(VIEW, post=ACT)
 def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         cycle = selectors.cycle_for(request.user, pk)

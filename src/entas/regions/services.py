@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from entas.core import audit
 from entas.core.errors import Refused
+from entas.core.services import service
 
 from .codes import is_valid_code, level_of, parent_code
 from .models import Region
@@ -148,7 +148,7 @@ def parse_regions_csv(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     return rows, errors
 
 
-@transaction.atomic
+@service
 def load_regions(*, text: str, actor: User | None, source: str = "") -> LoadReport:
     """Create or update the regions of a CSV. Parents must be in the file or already loaded."""
     rows, errors = parse_regions_csv(text)
@@ -236,7 +236,7 @@ def geometry_error(geometry: Any) -> str | None:
     return None
 
 
-@transaction.atomic
+@service
 def load_boundaries(*, text: str, actor: User | None, source: str = "") -> LoadReport:
     """Attach GeoJSON polygons to regions by their ``code`` property (all-or-nothing)."""
     try:

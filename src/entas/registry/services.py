@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from entas.accounts.scoping import can_act_in
 from entas.core import audit
 from entas.core.audit import diff
 from entas.core.errors import Refused
+from entas.core.services import service
 
 from . import variables
 from .choices import Relationship, VerificationStatus
@@ -53,13 +53,13 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
-@transaction.atomic
+@service
 def record_household_view(*, actor: User, household: Household) -> None:
     """Opening a household's page shows personal data: the view itself is audited (UU PDP)."""
     audit.record(actor=actor, action="household.view", obj=household, region_code=household.kelurahan.code)
 
 
-@transaction.atomic
+@service
 def reveal_nik(*, actor: User, member: Member) -> str:
     """Return a member's full NIK and record who saw it."""
     audit.record(
@@ -72,7 +72,7 @@ def reveal_nik(*, actor: User, member: Member) -> str:
     return member.nik
 
 
-@transaction.atomic
+@service
 def update_household(*, actor: User, household: Household, values: dict[str, Any], expected_version: int) -> Household:
     """Change a household's directly editable fields, refusing a stale edit (optimistic locking).
 
@@ -123,7 +123,7 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
 # -- change requests (maker-checker) ------------------------------------------------------------
 
 
-@transaction.atomic
+@service
 def request_change(
     *, actor: User, household: Household, kind: str, payload: dict[str, Any], reason: str
 ) -> ChangeRequest:
@@ -214,7 +214,7 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
         raise Refused(issues[0].message, code="invalid", issues=issues)
 
 
-@transaction.atomic
+@service
 def decide_change(*, actor: User, request: ChangeRequest, approve: bool, note: str = "") -> ChangeRequest:
     """Approve (and apply) or reject a change request. The requester can never decide their own."""
     request = ChangeRequest.objects.select_for_update().select_related("household__kelurahan").get(pk=request.pk)
@@ -281,7 +281,7 @@ def _apply_change(actor: User, request: ChangeRequest) -> None:
 # -- verification and ratification (verval, pengesahan) -------------------------------------------
 
 
-@transaction.atomic
+@service
 def verify_household(
     *, actor: User, household: Household, visit_date: dt.date, confirmed: bool, reason: str = ""
 ) -> Household:
@@ -323,7 +323,7 @@ def verify_household(
     return household
 
 
-@transaction.atomic
+@service
 def ratify_kelurahan(*, actor: User, kelurahan_id: int) -> list[int]:
     """A Dinas Sosial manager ratifies every verified household of a kelurahan at once ('disahkan');
     returns their ids, for the list attached to the berita acara."""
@@ -361,7 +361,7 @@ def ratify_kelurahan(*, actor: User, kelurahan_id: int) -> list[int]:
     return ids
 
 
-@transaction.atomic
+@service
 def record_list_download(*, actor: User, kelurahan: Any, rows: int) -> None:
     """Downloading a by-name-by-address list is a read of personal data: audited."""
     audit.record(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from entas.core import audit
 from entas.core.bulk import Inserter
 from entas.core.errors import Refused
+from entas.core.services import service
 from entas.monitoring.models import SurveyHousehold, SurveyRound
 from entas.registry.models import Household
 
@@ -55,7 +56,7 @@ def _survey_inputs(survey: SurveyRound) -> tuple[dict[str, np.ndarray], np.ndarr
     return data, consumption, people, psu
 
 
-@transaction.atomic
+@service
 def fit_model(*, survey: SurveyRound, kind: str, line: int, actor: User | None, folds: int = 5) -> PmtModel:
     data, consumption, people, psu = _survey_inputs(survey)
     if np.any(consumption <= 0):
@@ -151,7 +152,7 @@ def latest_scored_model() -> PmtModel | None:
     return PmtModel.objects.filter(scores__isnull=False).distinct().order_by("-version").first()
 
 
-@transaction.atomic
+@service
 def save_rule(
     *, actor: User | None, name: str, expression: str, benefit: int, budget: int | None = None, quota: int | None = None
 ) -> EligibilityRule:
@@ -177,7 +178,7 @@ def save_rule(
     return rule
 
 
-@transaction.atomic
+@service
 def record_override(
     *,
     actor: User,

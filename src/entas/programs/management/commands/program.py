@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from django.core.management.base import CommandError
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.core.money import format_rupiah
-from entas.programs import services
+from entas.programs import definition, services
 from entas.programs.models import Programme
 
 
@@ -55,40 +54,26 @@ class Command(EntasCommand):
         self.emit(result, text, as_json=as_json)
 
     def do_load(self, *, file: Path, actor: Any, as_json: bool, **options: Any) -> None:
-        import yaml
-
+        """Read and check the file whole (programs.definition: every problem positioned), then define the
+        programme through the audited service."""
         try:
-            spec = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            with file.open("rb") as handle:
+                data = handle.read(definition.MAX_BYTES + 1)  # the parser refuses a longer file
+        except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
-        required = ["name", "agency", "funding", "start", "end", "channel", "budget_ceiling", "entitlement", "rule"]
-        missing = [k for k in required if k not in (spec or {})]
-        if missing:
-            raise CommandError(f"{file} lacks: {', '.join(missing)}")
-        e, r = spec["entitlement"], spec["rule"]
-        shock = spec.get("shock") or {}
+        try:
+            spec = definition.parse_programme(data, source=file.name)
+        except Refused as exc:
+            for problem in exc.problems:
+                self.stderr.write(problem)
+            raise
+        fields = spec.as_model_fields()
         programme, created = services.define_programme(
-            name=spec["name"],
-            fields={
-                "agency": spec["agency"],
-                "funding": spec["funding"],
-                "start": _date(spec["start"]),
-                "end": _date(spec["end"]),
-                "channel": spec["channel"],
-                "budget_ceiling": int(spec["budget_ceiling"]),
-                "months_per_cycle": int(spec.get("months_per_cycle", 1)),
-                "tranches": int(spec["tranches"]) if spec.get("tranches") else None,
-                "base_amount": int(e["base_amount"]),
-                "per_child_in_school": int(e.get("per_child_in_school", 0)),
-                "per_elderly": int(e.get("per_elderly", 0)),
-                "per_disabled": int(e.get("per_disabled", 0)),
-                "cap": int(e["cap"]) if e.get("cap") is not None else None,
-                "shock_event": str(shock.get("event", "")),
-                "shock_until": _date(shock["until"]) if shock.get("until") else None,
-            },
-            rule_name=r["name"],
-            rule_expression=r["expression"],
-            exclusive_with=list(spec.get("exclusive_with") or []),
+            name=fields.pop("name"),
+            fields=fields,
+            rule_name=spec.rule.name,
+            rule_expression=spec.rule.expression,
+            exclusive_with=spec.exclusive_with,
             actor=actor,
         )
         self._print(
@@ -193,7 +178,3 @@ class Command(EntasCommand):
                 f"{p.pk}\t{p.name}\t{p.get_channel_display()}\t{format_rupiah(p.budget_ceiling)}\t"
                 f"{p.enrolments.filter(state='enrolled').count()} enrolled"
             )
-
-
-def _date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

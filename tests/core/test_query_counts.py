@@ -1,0 +1,136 @@
+"""Query counts of the list pages, against a stored baseline.
+
+Each list page is requested twice, over a small city and over one with more of everything; a page
+must cost the same number of queries at both sizes (a query per row is how list pages become slow),
+and that number must be the one in tests/core/query_counts.json. A change that adds or saves a query
+updates the file on purpose:
+
+    ENTAS_UPDATE_QUERY_BASELINE=1 .venv/bin/pytest tests/core/test_query_counts.py   # on both databases
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from entas.accounts.models import User
+from entas.core.models import Job
+from entas.programs import services as programmes
+from entas.programs.models import Entitlement, Programme, ShockFlag
+from entas.targeting import services as targeting
+from entas.targeting.models import CommunityOverride
+from tests.conftest import DAMAI, MANGGAR, make_household
+from tests.helpers import make_pair
+
+pytestmark = pytest.mark.django_db
+
+BASELINE = Path(__file__).with_name("query_counts.json")
+
+# (route name, URL arguments from the world, persona)
+PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
+    ("home", lambda w: {}, "manager"),
+    ("registry:household_list", lambda w: {}, "manager"),
+    ("registry:change_requests", lambda w: {}, "manager"),
+    ("registry:ratification", lambda w: {}, "manager"),
+    ("registry:household_detail", lambda w: {"pk": w["household"].pk}, "manager"),
+    ("targeting:overrides", lambda w: {}, "operator"),
+    ("dedup:queue", lambda w: {}, "manager"),
+    ("programs:list", lambda w: {}, "manager"),
+    ("programs:detail", lambda w: {"pk": w["programme"].pk}, "manager"),
+    ("programs:cycle", lambda w: {"pk": w["cycle"].pk}, "manager"),
+    ("programs:affected", lambda w: {}, "operator"),
+    ("jobs:list", lambda w: {}, "manager"),
+    ("audit:list", lambda w: {}, "auditor"),
+]
+
+
+def _programme(manager: User) -> dict[str, Any]:
+    rule = targeting.save_rule(actor=manager, name="Semua", expression="true", benefit=100_000)
+    programme = Programme.objects.create(
+        name="BLT",
+        agency="Dinas Sosial",
+        funding="apbd",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        rule=rule,
+        base_amount=100_000,
+        budget_ceiling=10**10,
+        channel="bank",
+    )
+    cycle = programmes.create_cycle(programme=programme, period="2026-06", actor=manager)
+    return {"rule": rule, "programme": programme, "cycle": cycle}
+
+
+def _add_families(
+    regions: dict[str, Any], world: dict[str, Any], serials: range, manager: User, operator: User
+) -> None:
+    """Families numbered ``serials`` in each of Manggar and Damai, with something on every list page."""
+    households = [
+        make_household(regions[code], f"64710{k}0101{2000 + i:04d}{k}", members=3)
+        for k, code in ((1, MANGGAR), (6, DAMAI))
+        for i in serials
+    ]
+    for h in households:
+        Entitlement.objects.create(cycle=world["cycle"], household=h, amount=100_000, flags="ganda")
+        world["programme"].enrolments.create(household=h, state="paused", reason="uji")
+        ShockFlag.objects.create(household=h, event="Banjir", kind="disaster", reported_by=operator)
+        CommunityOverride.objects.create(
+            rule=world["rule"],
+            household=h,
+            action="add",
+            reason="musyawarah",
+            berita_acara="BA",
+            decided_on=dt.date(2026, 1, 5),
+            recorded_by=operator,
+        )
+        Job.objects.create(kind="registry.export", created_by=manager)
+    members = [h.members.order_by("pk")[0] for h in households]
+    for left, right in zip(members[::2], members[1::2], strict=False):
+        make_pair(left, right)
+    world.setdefault("household", households[0])
+
+
+def _count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return len(queries)
+
+
+def test_list_pages_cost_the_same_at_any_size_and_match_the_baseline(
+    regions: dict[str, Any], dinsos_manager: User, operator_manggar: User, auditor: User
+) -> None:
+    users = {"manager": dinsos_manager, "operator": operator_manggar, "auditor": auditor}
+    clients = {}
+    for persona, user in users.items():
+        clients[persona] = Client()
+        clients[persona].force_login(user)
+    world = _programme(dinsos_manager)
+    counts: dict[str, list[int]] = {}
+    for serials in (range(0, 2), range(2, 8)):  # 4 families, then 16: every list grows
+        _add_families(regions, world, serials, dinsos_manager, operator_manggar)
+        for name, kwargs, persona in PAGES:
+            counts.setdefault(name, []).append(_count(clients[persona], reverse(name, kwargs=kwargs(world))))
+    growing = {name: c for name, c in counts.items() if c[0] != c[1]}
+    assert not growing, f"pages whose query count grows with the data (a query per row?): {growing}"
+    measured = {name: c[0] for name, c in counts.items()}
+    stored = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    if os.environ.get("ENTAS_UPDATE_QUERY_BASELINE") == "1":
+        stored[connection.vendor] = measured
+        BASELINE.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
+    expected = stored.get(connection.vendor, {})
+    changed = {n: (expected.get(n), c) for n, c in measured.items() if expected.get(n) != c}
+    assert not changed, (
+        f"query counts differ from {BASELINE.name} on {connection.vendor} (page: (baseline, now)): {changed}. "
+        "If the change is meant, run with ENTAS_UPDATE_QUERY_BASELINE=1 on SQLite and PostgreSQL."
+    )

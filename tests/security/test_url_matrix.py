@@ -1,0 +1,295 @@
+"""Every page and API route, requested by every persona that must not get data from it.
+
+The routes are read from the URL resolver, so a page is covered the day it is added, and a route
+with no entry in ROUTES fails the suite until someone says what it needs. Each check requests every
+route, collects every failure, and reports them together:
+
+- anonymous: a page sends to the login page, the API answers 401 (only PUBLIC routes answer);
+- the operator of Kelurahan Manggar, and a Dinas Sosial manager assigned to Manggar only, asking for
+  the objects of Kelurahan Damai: 403 or 404 — never the object; and no page or API answer they get
+  names a family of Damai (its KK numbers, its people's names or NIKs);
+- the auditor, for every write (a POST): 403 (or 405 where the route takes no POST);
+- the partner: no personal data anywhere (no KK number, name or NIK of any family).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from entas.accounts.models import User
+from entas.accounts.roles import Role
+from entas.core.models import Job
+from entas.dedup.models import MemberMerge
+from entas.programs import services as programmes
+from entas.programs.models import Cycle, Entitlement, Programme, ShockFlag
+from entas.registry import services as registry
+from entas.registry.models import ChangeRequest, Household
+from entas.targeting import services as targeting
+from entas.targeting.models import CommunityOverride
+from tests.conftest import DAMAI, MANGGAR, make_household
+from tests.helpers import make_pair
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class World:
+    """Objects of both kelurahan, and what of Damai must never reach a Manggar user."""
+
+    damai: Household
+    damai_other: Household
+    manggar: Household
+    change: ChangeRequest
+    programme: Programme
+    cycle: Cycle
+    pair: Any
+    merge: MemberMerge
+    job: Job
+    secrets: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a route needs to be requested: its URL arguments (from the world), its methods, a POST's
+    data, and whether it points at an object of Damai (then a Manggar user must get 403/404)."""
+
+    kwargs: Callable[[World], dict[str, Any]] = lambda w: {}
+    methods: tuple[str, ...] = ("GET",)
+    data: dict[str, Any] = field(default_factory=dict)
+    damai_object: bool = False
+    api: bool = False
+
+
+def _household(w: World) -> dict[str, Any]:
+    return {"pk": w.damai.pk}
+
+
+# Routes anyone may open, signed in or not.
+PUBLIC = {"login", "logout", "set_language", "api:openapi-json", "api:openapi-view", "api:api-root"}
+
+ROUTES: dict[str, Route] = {
+    "home": Route(),
+    "jobs:list": Route(),
+    "jobs:detail": Route(lambda w: {"pk": w.job.pk}, damai_object=True),
+    "jobs:download": Route(lambda w: {"pk": w.job.pk}, damai_object=True),
+    "jobs:rerun": Route(lambda w: {"pk": w.job.pk}, methods=("POST",), damai_object=True),
+    "audit:list": Route(),
+    "registry:household_list": Route(),
+    "registry:export": Route(methods=("POST",), data={"format": "csv"}),
+    "registry:import": Route(methods=("GET", "POST")),
+    "registry:import_template": Route(),
+    "registry:household_detail": Route(_household, damai_object=True),
+    "registry:reveal_nik": Route(
+        lambda w: {"pk": w.damai.pk, "member_pk": w.damai.members.first().pk},  # type: ignore[union-attr]
+        methods=("POST",),
+        damai_object=True,
+    ),
+    "registry:household_edit": Route(_household, methods=("GET", "POST"), damai_object=True),
+    "registry:household_verify": Route(_household, methods=("GET", "POST"), damai_object=True),
+    "registry:change_request_new": Route(
+        lambda w: {"pk": w.damai.pk, "kind": "remove_member"}, methods=("GET", "POST"), damai_object=True
+    ),
+    "registry:change_requests": Route(),
+    "registry:change_request_decide": Route(
+        lambda w: {"request_pk": w.change.pk}, methods=("POST",), data={"decision": "approve"}, damai_object=True
+    ),
+    "registry:ratification": Route(methods=("GET", "POST"), data={"kelurahan": 0}),
+    "registry:ratified_list": Route(lambda w: {"kelurahan_code": DAMAI, "fmt": "xlsx"}, damai_object=True),
+    "monitoring:poverty_profile": Route(),
+    "targeting:report": Route(),
+    "targeting:overrides": Route(methods=("GET", "POST")),
+    "dedup:queue": Route(methods=("GET", "POST")),
+    "dedup:pair": Route(lambda w: {"pk": w.pair.pk}, methods=("GET", "POST"), damai_object=True),
+    "dedup:model": Route(),
+    "dedup:unmerge": Route(
+        lambda w: {"pk": w.merge.pk}, methods=("POST",), data={"reason": "probe"}, damai_object=True
+    ),
+    "programs:list": Route(),
+    "programs:detail": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST"), data={"enrol": "1"}),
+    "programs:cycle": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST"), data={"step": "submit"}),
+    "programs:affected": Route(methods=("GET", "POST")),
+    "api:list_regions": Route(api=True),
+    "api:list_households": Route(api=True),
+    "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
+    "api:get_job": Route(lambda w: {"job_id": w.job.pk}, api=True, damai_object=True),
+    "api:list_programmes": Route(api=True),
+    "api:get_programme": Route(lambda w: {"programme_id": w.programme.pk}, api=True),
+    "api:enrol": Route(lambda w: {"programme_id": w.programme.pk}, methods=("POST",), api=True),
+    "api:list_cycles": Route(lambda w: {"programme_id": w.programme.pk}, methods=("GET", "POST"), api=True),
+    "api:create_cycle": Route(lambda w: {"programme_id": w.programme.pk}, methods=("GET", "POST"), api=True),
+    "api:get_cycle": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
+    "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
+    "api:queue": Route(api=True),
+    "api:decide": Route(
+        lambda w: {"pair_id": w.pair.pk},
+        methods=("POST",),
+        data={"decision": "same", "reason": "probe"},
+        api=True,
+        damai_object=True,
+    ),
+}
+
+
+def _routes(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue  # the admin has its own test (tests/security/test_admin.py)
+            yield from _routes(p.url_patterns, namespace + (f"{p.namespace}:" if p.namespace else ""))
+        elif isinstance(p, URLPattern):
+            yield namespace + (p.name or str(p.pattern))
+
+
+def test_every_route_has_an_expectation() -> None:
+    """A new page or endpoint must say here what it needs; a removed one must leave."""
+    names = set(_routes(get_resolver().url_patterns))
+    missing = sorted(names - set(ROUTES) - PUBLIC)
+    stale = sorted((set(ROUTES) | PUBLIC) - names)
+    assert not missing, f"routes with no expectation in ROUTES (add them): {missing}"
+    assert not stale, f"expectations for routes that no longer exist (remove them): {stale}"
+
+
+@pytest.fixture
+def world(regions: dict[str, Any], make_user: Callable[..., User], operator_damai: User) -> World:
+    damai = make_household(regions[DAMAI], "6471060101200002", members=4)
+    damai_other = make_household(regions[DAMAI], "6471060101200003", members=2)
+    manggar = make_household(regions[MANGGAR], "6471010101200001")
+    manager = make_user("dinsos.kota", Role.DINSOS_MANAGER, ["64.71"])
+    change = registry.request_change(
+        actor=operator_damai,
+        household=damai,
+        kind="remove_member",
+        payload={"member_id": damai.members.order_by("pk").last().pk},  # type: ignore[union-attr]
+        reason="pindah",
+    )
+    rule = targeting.save_rule(actor=manager, name="Semua", expression="true", benefit=100_000)
+    programme = Programme.objects.create(
+        name="BLT probe",
+        agency="Dinas Sosial",
+        funding="apbd",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        rule=rule,
+        base_amount=100_000,
+        budget_ceiling=10**9,
+        channel="bank",
+    )
+    cycle = programmes.create_cycle(programme=programme, period="2026-06", actor=manager)
+    for household, flags in ((damai, "kemungkinan ganda"), (manggar, "")):
+        Entitlement.objects.create(cycle=cycle, household=household, amount=100_000, flags=flags)
+    ShockFlag.objects.create(household=damai, event="Banjir", kind="disaster", reported_by=operator_damai)
+    CommunityOverride.objects.create(
+        rule=rule,
+        household=damai,
+        action="add",
+        reason="musyawarah",
+        berita_acara="BA-1",
+        decided_on=dt.date(2026, 1, 5),
+        recorded_by=operator_damai,
+    )
+    left, right = damai.members.order_by("pk")[0], damai_other.members.order_by("pk")[0]
+    pair = make_pair(left, right)
+    merge = MemberMerge.objects.create(
+        survivor=left, merged=right, household_kept=damai, reason="sama", merged_by=operator_damai
+    )
+    job = Job.objects.create(kind="registry.export", created_by=operator_damai, status=Job.Status.SUCCEEDED)
+    job.result_file.save("ekspor-damai.csv", ContentFile(b"kk_number\n6471060101200002\n"))
+    people = [m for h in (damai, damai_other) for m in h.members.all()]
+    secrets = {
+        "KK": [damai.kk_number, damai_other.kk_number],
+        "name": [m.name for m in people],
+        "NIK": [m.nik for m in people],
+    }
+    return World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+
+
+def _request(client: Client, name: str, route: Route, world: World, method: str) -> Any:
+    url = reverse(name, kwargs=route.kwargs(world))
+    if method == "GET":
+        return client.get(url)
+    if route.api:
+        return client.post(url, route.data, content_type="application/json")
+    return client.post(url, route.data)
+
+
+def _leaks(response: Any, secrets: dict[str, list[str]]) -> list[str]:
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode("utf-8", errors="replace")
+    return [f"{kind} {value}" for kind, values in secrets.items() for value in values if value in text]
+
+
+def _client(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_anonymous_users_are_sent_to_log_in(world: World) -> None:
+    failures = []
+    client = _client(None)
+    for name, route in ROUTES.items():
+        for method in route.methods:
+            response = _request(client, name, route, world, method)
+            if route.api:
+                ok = response.status_code == 401
+            else:
+                ok = response.status_code == 302 and response.url.startswith(reverse("login"))
+            if not ok:
+                failures.append(f"{method} {name}: {response.status_code}")
+    assert not failures, "reachable without logging in:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("persona", ["operator", "manager"])
+def test_manggar_users_get_nothing_of_damai(
+    world: World, operator_manggar: User, make_user: Callable[..., User], persona: str
+) -> None:
+    user = operator_manggar if persona == "operator" else make_user("dinsos.manggar", Role.DINSOS_MANAGER, [MANGGAR])
+    client = _client(user)
+    failures = []
+    for name, route in ROUTES.items():
+        for method in route.methods:
+            response = _request(client, name, route, world, method)
+            status = response.status_code
+            if route.damai_object and status not in (403, 404, 405):
+                failures.append(f"{method} {name}: {status} for an object of Damai")
+            elif status == 200 and (leaks := _leaks(response, world.secrets)):
+                failures.append(f"{method} {name}: shows {', '.join(leaks)}")
+    assert not failures, f"the {persona} of Manggar reached Damai's data:\n" + "\n".join(failures)
+
+
+def test_the_auditor_writes_nothing(world: World, auditor: User) -> None:
+    client = _client(auditor)
+    failures = []
+    for name, route in ROUTES.items():
+        if "POST" not in route.methods and not route.api:
+            continue
+        response = _request(client, name, route, world, "POST")
+        if response.status_code not in (403, 405):
+            failures.append(f"POST {name}: {response.status_code}")
+    assert not failures, "the auditor's POST was not refused:\n" + "\n".join(failures)
+
+
+def test_the_partner_sees_no_personal_data(world: World, partner: User) -> None:
+    client = _client(partner)
+    secrets = {
+        **world.secrets,
+        "KK": [*world.secrets["KK"], world.manggar.kk_number],
+        "name": [*world.secrets["name"], *(m.name for m in world.manggar.members.all())],
+    }
+    failures = []
+    for name, route in ROUTES.items():
+        if "GET" not in route.methods:
+            continue
+        response = _request(client, name, route, world, "GET")
+        if response.status_code == 200 and (leaks := _leaks(response, secrets)):
+            failures.append(f"GET {name}: shows {', '.join(leaks)}")
+    assert not failures, "the partner saw personal data:\n" + "\n".join(failures)
