@@ -18,7 +18,7 @@ BROWSER ?= 0
 PYTEST_ARGS ?=
 
 .PHONY: demo test install install-dev lint typecheck checks test-sqlite test-postgres test-browser \
-        bench messages lock clean
+        bench messages lock clean test-fast
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "entas needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -69,6 +69,10 @@ test-postgres: install-dev
 	fi
 
 test: lint typecheck checks test-sqlite test-postgres
+
+# The unit tier: pure functions, no database, in seconds (make test runs every tier).
+test-fast: install-dev
+	$(BIN)/pytest -m unit -q $(PYTEST_ARGS)
 
 test-browser: install-dev
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)

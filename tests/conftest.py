@@ -25,6 +25,20 @@ DAMAI = "64.71.06.1005"
 CITY = "64.71"
 
 
+# The database fixtures: a test that uses one (directly or through another fixture) is an integration test.
+_DATABASE = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Mark the tiers: ``browser`` (marked by hand), ``integration`` (needs the database), ``unit``
+    (everything else: pure functions on plain data). ``make test-fast`` runs the unit tier."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            continue
+        uses_database = item.get_closest_marker("django_db") or _DATABASE & set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.integration if uses_database else pytest.mark.unit)
+
+
 @pytest.fixture
 def regions(db: Any) -> dict[str, Region]:
     load_regions(text=DEFAULT_REGIONS_FILE.read_text(encoding="utf-8"), actor=None, source="test")
