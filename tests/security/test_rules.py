@@ -5,15 +5,27 @@ name wherever it runs, never a server error."""
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
+from io import StringIO
+from typing import Any
 
 import numpy as np
 import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from entas.accounts.models import User
 from entas.core.errors import Refused
+from entas.programs import services as programmes
+from entas.programs.models import Programme
+from entas.regions.models import Region
+from entas.targeting import services
+from entas.targeting.models import EligibilityRule
 from entas.targeting.rules import HOUSEHOLD_FIELDS, MAX_LENGTH, MEMBER_FIELDS, RuleError, compile_rule
+from tests.conftest import DAMAI, MANGGAR, make_household
 
 HUGE = "9" * 401
 # The issue's three rules, and what a probe of the compiler found besides.
@@ -261,3 +273,99 @@ def test_a_column_in_an_unexpected_form_is_refused_not_raised(caplog: pytest.Log
     with pytest.raises(RuleError, match="cannot be evaluated"):
         compile_rule("desil <= 4").evaluate(households, {"household": np.zeros(0, dtype=np.int64)})
     assert "desil <= 4" in caplog.text
+
+
+# -- saved rules that cannot run -----------------------------------------------------------------
+
+# Written straight to the database, as older code would have saved them: a number that does not
+# convert, a chain that raised on a text field, and one that no longer even parses.
+BROKEN = [f"desil < {HUGE}", 'kecamatan in ["64.71.01"] == true', "dtsen_desil <="]
+
+
+@pytest.fixture
+def small_city(regions: dict[str, Region]) -> None:
+    from entas.monitoring.models import SurveyRound
+    from entas.monitoring.services import DEFAULT_LINES_FILE, load_poverty_lines
+
+    make_household(regions[MANGGAR], "6471010101200101")
+    make_household(regions[DAMAI], "6471060101200102", members=2)
+    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
+    SurveyRound.objects.create(name="Susenas sintetis", year=2025)
+
+
+def stored(expression: str, name: str = "BLT lama") -> EligibilityRule:
+    return EligibilityRule.objects.create(name=name, expression=expression, benefit=300_000)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expression", [f"desil < {HUGE}", 'kecamatan in ["64.71.01"] == true'])
+def test_saving_a_rule_that_cannot_run_writes_nothing(expression: str) -> None:
+    with pytest.raises(RuleError):
+        services.save_rule(actor=None, name="BLT", expression=expression, benefit=300_000)
+    assert not EligibilityRule.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expression", BROKEN)
+def test_the_targeting_report_names_a_saved_rule_that_cannot_run(
+    expression: str, small_city: None, client_for: Any, tkpk_analyst: User
+) -> None:
+    good = services.save_rule(actor=None, name="BLT baik", expression="dtsen_desil <= 4", benefit=1)
+    bad = stored(expression)
+    with pytest.raises(Refused, match="“BLT lama” cannot be used") as caught:
+        services.targeting_report(rule=bad, line=782_248)
+    assert caught.value.code == "invalid_rule" and caught.value.issues[0].field == "expression"
+    with pytest.raises(CommandError, match="“BLT lama” cannot be used"):
+        call_command("targeting_report", "--rule", "BLT lama", stdout=StringIO())
+    page = client_for(tkpk_analyst).get(reverse("targeting:report"), {"rule": bad.pk})  # in Indonesian
+    assert page.status_code == 200
+    assert "Aturan tersimpan “BLT lama” tidak dapat dipakai: kolom" in page.content.decode(), page.context["errors"]
+    # the other rules still report (here: no survey households, said as such)
+    other = client_for(tkpk_analyst).get(reverse("targeting:report"), {"rule": good.pk})
+    assert other.status_code == 200 and "BLT lama" not in " ".join(other.context["errors"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expression", BROKEN)
+def test_the_rule_command_names_a_saved_rule_that_cannot_run(expression: str, small_city: None) -> None:
+    stored(expression)
+    with pytest.raises(CommandError, match="“BLT lama” cannot be used") as caught:
+        call_command("rule", "preview", "--rule", "BLT lama", stdout=StringIO())
+    assert "^" in str(caught.value)  # and points at the problem
+    listing = StringIO()
+    call_command("rule", "list", stdout=listing)
+    assert "CANNOT RUN: column" in listing.getvalue()
+    with pytest.raises(Refused, match="“BLT lama” cannot be used"):
+        services.preview(expression=expression, benefit=1, rule=EligibilityRule.objects.get())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expression", BROKEN)
+def test_enrolment_and_cycles_refuse_a_saved_rule_that_cannot_run(
+    expression: str, small_city: None, dinsos_manager: User, client_for: Any
+) -> None:
+    rule = services.save_rule(actor=None, name="BLT lama", expression="size >= 1", benefit=300_000)
+    programme = Programme.objects.create(
+        name="BLT uji",
+        agency="Dinas Sosial",
+        funding="apbd",
+        start=dt.date(2026, 12, 1),
+        end=dt.date(2027, 5, 31),
+        rule=rule,
+        base_amount=300_000,
+        budget_ceiling=10**12,
+        channel="bank",
+    )
+    cycle = programmes.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
+    EligibilityRule.objects.filter(pk=rule.pk).update(expression=expression)  # a direct write
+    programme.refresh_from_db()
+    with pytest.raises(Refused, match="“BLT lama” cannot be used"):
+        programmes.enrol(programme=programme, actor=dinsos_manager)
+    with pytest.raises(Refused, match="“BLT lama” cannot be used"):
+        programmes.prepare(cycle=cycle, actor=dinsos_manager)
+    client = client_for(dinsos_manager)
+    page = client.post(reverse("programs:detail", args=[programme.pk]), {"enrol": "1"}, follow=True)
+    assert page.status_code == 200 and "Aturan tersimpan “BLT lama” tidak dapat dipakai" in page.content.decode()
+    api = client.post(f"/api/v1/programmes/{programme.pk}/enrol")
+    assert api.status_code == 400 and "“BLT lama”" in api.json()["detail"]
+    assert not programme.memberships.exists()

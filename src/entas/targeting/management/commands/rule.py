@@ -102,7 +102,14 @@ class Command(BaseCommand):
 
     def do_list(self, **options: Any) -> None:
         for rule in EligibilityRule.objects.all():
-            self.stdout.write(f"{rule.name}\t{rule.expression}\tRp{rule.benefit:,}\t{rule.overrides.count()} decisions")
+            try:
+                services.compile_saved(rule)
+                problem = ""
+            except Refused as exc:  # saved by older code or written directly: say so, list the others
+                problem = f"\tCANNOT RUN: {exc.issues[0].message if exc.issues else exc}"
+            self.stdout.write(
+                f"{rule.name}\t{rule.expression}\tRp{rule.benefit:,}\t{rule.overrides.count()} decisions{problem}"
+            )
 
     def do_save(
         self, *, name: str, expression: str | None, benefit: int, budget: int | None, quota: int | None, **options: Any
@@ -113,6 +120,8 @@ class Command(BaseCommand):
             )
         except RuleError as exc:
             raise CommandError(self._explain(expression or "", exc)) from exc
+        except Refused as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"Rule {rule.name!r} saved.")
 
     def do_preview(
@@ -149,6 +158,10 @@ class Command(BaseCommand):
             )
         except RuleError as exc:
             raise CommandError(self._explain(expression, exc)) from exc
+        except Refused as exc:  # a saved rule that no longer compiles is refused by its name
+            cause = exc.__cause__
+            detail = "\n" + self._explain(expression, cause) if isinstance(cause, RuleError) else ""
+            raise CommandError(f"{exc}{detail}") from exc
         public = {k: v for k, v in result.items() if not k.startswith("_")}
         if as_json:
             self.stdout.write(json.dumps(public, indent=2))
