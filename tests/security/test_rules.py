@@ -69,6 +69,9 @@ HOSTILE = [
     ("desil in [true]", "only hold numbers or text", 11),
     ('desil in [-"a"]', "only hold numbers or text", 11),
     ("desil in [size]", "only hold numbers or text", 11),
+    # a comment, on one line, swallowed every line after it
+    ("desil <= 4  # poorest\n and not has_car", "comments are not allowed", 13),
+    ("desil <= 4 #", "comments are not allowed", 12),
     # positions are characters, not UTF-8 bytes
     ('kecamatan == "Désa" and kecamtan == "1"', "unknown field 'kecamtan'", 25),
 ]
@@ -98,6 +101,8 @@ def test_a_rule_that_cannot_run_correctly_is_refused_with_its_position(rule: str
         ("floor_area < 0.5 + 30", "floor_area < 30.5"),
         ("floor_area < 30.00000000000000000", "floor_area < 30"),
         ("desil < 1e15 - 1e15 + 4", "desil < 4"),
+        ("dtsen_desil <= 4\r\n and not has_car", "dtsen_desil <= 4 and not has_car"),  # typed in a form
+        ('kecamatan == "#64.71.01"', "kecamatan == '#64.71.01'"),
     ],
 )
 def test_chains_mean_and_and_meaningful_rules_still_compile(rule: str, same_as: str) -> None:
@@ -264,6 +269,16 @@ def test_a_rule_that_compiles_runs_to_one_answer_per_household(rule: str, n: int
         warnings.simplefilter("error")  # no overflow or invalid-value warning leaks out either
         result = compiled.evaluate(households, members)
     assert isinstance(result, np.ndarray) and result.dtype == bool and result.shape == (n,)
+
+
+@pytest.mark.parametrize("aggregate", ["min", "max"])
+def test_a_missing_member_value_makes_min_and_max_missing_without_a_warning(aggregate: str) -> None:
+    households = {"size": np.array([2.0, 1.0]), "predicted_consumption": np.array([np.nan, 5.0])}
+    members = {"household": np.array([0, 0, 1])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compile_rule(f"{aggregate}(members, predicted_consumption) > 2").evaluate(households, members)
+    assert result.tolist() == [False, True]
 
 
 def test_a_column_in_an_unexpected_form_is_refused_not_raised(caplog: pytest.LogCaptureFixture) -> None:

@@ -20,14 +20,16 @@ Limits (docs/targeting.md): numbers lie within ±10^15 with at most 15 significa
 places (float64 holds them exactly), also when computed from numbers alone; no division by a literal
 zero; both sides of every comparison have one kind; text and conditions compare only with == and !=;
 a chain ``a < b <= c`` means ``a < b and b <= c``; a list test (``in``) and a comparison of conditions
-do not chain. What compiles evaluates without raising to one true/false per household.
+do not chain; no ``#`` comments. What compiles evaluates without raising to one true/false per household.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import logging
 import math
+import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -140,7 +142,9 @@ def compile_rule(source: str) -> Compiled:
         raise RuleError(_("the rule is empty"))
     if len(text) > MAX_LENGTH:
         raise RuleError(_("the rule is longer than %(n)d characters") % {"n": MAX_LENGTH}, MAX_LENGTH)
-    line = text.replace("\n", " ")
+    # One line, each line break one space (columns stay those of the text): a rule typed in a form
+    # arrives with \r\n.
+    line = text.replace("\r", " ").replace("\n", " ")
     try:
         tree = ast.parse(line, mode="eval")
     except SyntaxError as exc:
@@ -156,6 +160,14 @@ def compile_rule(source: str) -> Compiled:
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         raise RuleError(_("the rule has more than %(n)d parts") % {"n": MAX_NODES})
+    for token in tokenize.generate_tokens(io.StringIO(line).readline):
+        # With its line breaks gone, a comment would silently swallow the lines after it
+        # ("desil <= 4  # poorest⏎and not has_car" would select on the desil alone).
+        if token.type == tokenize.COMMENT:
+            raise RuleError(
+                _("'#' starts a comment, which would hide the rest of the rule: comments are not allowed"),
+                token.start[1] + 1,
+            )
     used: set[str] = set()
     compiler = _Compiler(used, line)
     kind, fn = compiler.compile(tree.body, member=False, depth=0)
@@ -470,7 +482,8 @@ class _Compiler:
                 return np.bincount(index, weights=values, minlength=n)
             fill = np.inf if name == "min" else -np.inf
             out = np.full(n, fill)
-            (np.minimum if name == "min" else np.maximum).at(out, index, values)
+            with np.errstate(invalid="ignore"):  # a missing value makes the household's min/max missing
+                (np.minimum if name == "min" else np.maximum).at(out, index, values)
             return np.where(np.isfinite(out), out, np.nan)
 
         return AGGREGATES[name], run
