@@ -302,8 +302,8 @@ def small_city(regions: dict[str, Region]) -> None:
     from entas.monitoring.models import SurveyRound
     from entas.monitoring.services import DEFAULT_LINES_FILE, load_poverty_lines
 
-    make_household(regions[MANGGAR], "6471010101200101")
-    make_household(regions[DAMAI], "6471060101200102", members=2)
+    make_household(regions[MANGGAR], "6471010101200003")
+    make_household(regions[DAMAI], "6471060101200004", members=2)
     load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
     SurveyRound.objects.create(name="Susenas sintetis", year=2025)
 
