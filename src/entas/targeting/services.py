@@ -4,6 +4,8 @@ with its audit event; scoring is set-based (one read of the registry, one bulk w
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from entas.registry.models import Household
 from . import pmt
 from .data import cached_rule_arrays, registry_arrays
 from .models import CommunityOverride, EligibilityRule, HouseholdScore, PmtModel
-from .rules import compile_rule
+from .rules import Compiled, RuleError, compile_rule
 from .selection import select, summary_by_area
 
 if TYPE_CHECKING:
@@ -152,11 +154,38 @@ def latest_scored_model() -> PmtModel | None:
     return PmtModel.objects.filter(scores__isnull=False).distinct().order_by("-version").first()
 
 
+@contextmanager
+def saved_rule_problems(rule: EligibilityRule | None) -> Iterator[None]:
+    """Turn a RuleError about a saved rule into a refusal that names the rule.
+
+    Rules are checked when saved, but a row saved by older, more lenient code (or written to the
+    database directly) may no longer compile: every place that runs a saved rule refuses it by name,
+    with the problem and its column, rather than failing with a server error."""
+    try:
+        yield
+    except RuleError as exc:
+        if rule is None:
+            raise
+        raise Refused(
+            _("The saved rule “%(name)s” cannot be used: %(problem)s. Correct it and save it again (entas rule save).")
+            % {"name": rule.name, "problem": str(exc)},
+            code="invalid_rule",
+            issues=exc.issues,
+        ) from exc
+
+
+def compile_saved(rule: EligibilityRule) -> Compiled:
+    """A saved rule, compiled; refused by name if it no longer compiles (see saved_rule_problems)."""
+    with saved_rule_problems(rule):
+        return compile_rule(rule.expression)
+
+
 @service
 def save_rule(
     *, actor: User | None, name: str, expression: str, benefit: int, budget: int | None = None, quota: int | None = None
 ) -> EligibilityRule:
-    """Create or change a rule; an invalid expression is refused with its position (RuleError)."""
+    """Create or change a rule; an invalid expression is refused with its position (RuleError, a Refused
+    with code ``invalid_rule``), and nothing is written."""
     compile_rule(expression)
     rule, created = EligibilityRule.objects.update_or_create(
         name=name,
@@ -232,7 +261,11 @@ def preview(
     """Who qualifies, by kelurahan, and at what cost: evaluated on the whole registry (or the user's areas)."""
     from entas.accounts.scoping import region_q
 
-    compiled = compile_rule(expression)
+    # The saved rule's own expression is refused by the rule's name; an expression being tried out by
+    # its position alone.
+    saved = rule if rule is not None and expression.strip() == rule.expression.strip() else None
+    with saved_rule_problems(saved):
+        compiled = compile_rule(expression)
     model = model or latest_scored_model()
     from entas.accounts.scoping import area_codes
 
@@ -242,7 +275,8 @@ def preview(
     households, members = cached_rule_arrays(
         qs, scope=scope, model_id=model.pk if model else None, names={*compiled.fields, ranking}
     )
-    eligible = compiled.evaluate(households, members) if households["id"].size else np.zeros(0, dtype=bool)
+    with saved_rule_problems(saved):
+        eligible = compiled.evaluate(households, members) if households["id"].size else np.zeros(0, dtype=bool)
     added, removed = rule_overrides(rule) if rule is not None else (set(), set())
     score = households[ranking]
     chosen = select(
@@ -281,6 +315,7 @@ def targeting_report(
 
     from .metrics import cgh_index, targeting_errors
 
+    compile_saved(rule)  # a rule that cannot run is the first thing to say
     survey = survey or SurveyRound.objects.order_by("-year", "-imported_at").first()
     if survey is None:
         raise Refused(_("No survey round is loaded to judge the list against."))

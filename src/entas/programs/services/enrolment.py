@@ -44,7 +44,7 @@ def selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, n
     from entas.targeting.selection import select
 
     rule = programme.rule
-    compiled = targeting.compile_rule(rule.expression)
+    compiled = targeting.compile_saved(rule)
     model = targeting.latest_scored_model()
     ranking = targeting.ranking_field(model)
     households, members = cached_rule_arrays(
@@ -53,7 +53,8 @@ def selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, n
         model_id=model.pk if model else None,
         names={*compiled.fields, ranking, "in_school", "age", "disabled"},
     )
-    eligible = compiled.evaluate(households, members)
+    with targeting.saved_rule_problems(rule):
+        eligible = compiled.evaluate(households, members)
     if programme.shock_event:
         affected = ShockFlag.objects.filter(event=programme.shock_event).values_list("household_id", flat=True)
         eligible = eligible & np.isin(households["id"], np.fromiter(affected, dtype=np.int64))

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from entas.core.cli import EntasCommand
+from entas.core.errors import Refused
 from entas.core.money import format_rupiah
 from entas.targeting import services
 from entas.targeting.models import EligibilityRule, PmtModel
@@ -102,8 +103,14 @@ class Command(EntasCommand):
 
     def do_list(self, **options: Any) -> None:
         for rule in EligibilityRule.objects.all():
+            try:
+                services.compile_saved(rule)
+                problem = ""
+            except Refused as exc:  # saved by older code or written directly: say so, list the others
+                problem = f"\tCANNOT RUN: {exc.issues[0].message if exc.issues else exc}"
             self.stdout.write(
                 f"{rule.name}\t{rule.expression}\t{format_rupiah(rule.benefit)}\t{rule.overrides.count()} decisions"
+                + problem
             )
 
     def do_save(
@@ -159,6 +166,10 @@ class Command(EntasCommand):
             )
         except RuleError as exc:
             raise CommandError(self._explain(expression, exc)) from exc
+        except Refused as exc:  # a saved rule that no longer compiles is refused by its name
+            cause = exc.__cause__
+            detail = "\n" + self._explain(expression, cause) if isinstance(cause, RuleError) else ""
+            raise CommandError(f"{exc}{detail}") from exc
         public = {k: v for k, v in result.items() if not k.startswith("_")}
         if as_json:
             self.stdout.write(json.dumps(public, indent=2))
