@@ -383,4 +383,4 @@ def test_enrolment_and_cycles_refuse_a_saved_rule_that_cannot_run(
     assert page.status_code == 200 and "Aturan tersimpan “BLT lama” tidak dapat dipakai" in page.content.decode()
     api = client.post(f"/api/v1/programmes/{programme.pk}/enrol")
     assert api.status_code == 400 and "“BLT lama”" in api.json()["message"]
-    assert not programme.memberships.exists()
+    assert not programme.enrolments.exists()
