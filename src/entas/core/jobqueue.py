@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -155,8 +155,12 @@ def rerun(*, job: Job, actor: User | None, queue: bool = True) -> Job:
 
 def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     """Run a queued job to completion, recording success or failure. Never raises for job errors."""
-    claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    claimed = _update_job(
+        job_id,
+        only_if=Job.Status.QUEUED,
+        status=Job.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     job = Job.objects.select_related("created_by").get(pk=job_id)
     if not claimed:
@@ -167,8 +171,10 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     except Exception as exc:
         message = exc.message if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
         detail = "" if isinstance(exc, Refused) else traceback.format_exc()
-        context.log(f"ERROR {message}")
-        Job.objects.filter(pk=job_id).update(
+        line = f"{timezone.localtime():%H:%M:%S} ERROR {message}\n"
+        _update_job(
+            job_id,
+            log=Concat(F("log"), Value(line)),
             status=Job.Status.FAILED,
             error=message + ("\n\n" + detail if detail else ""),
             finished_at=timezone.now(),
@@ -176,7 +182,8 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
             total=job.total,
         )
     else:
-        Job.objects.filter(pk=job_id).update(
+        _update_job(
+            job_id,
             status=Job.Status.SUCCEEDED,
             result=result,
             finished_at=timezone.now(),
@@ -188,6 +195,27 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     if on_progress is not None:
         on_progress(job)
     return job
+
+
+# A job's start and outcome are written once each: a lock held by another writer at that moment (an
+# import's commit, a long transaction elsewhere) must not leave a job queued that the queue took, or a
+# finished job "running" until it is taken for interrupted. Attempts (each waiting up to the busy
+# timeout) and the pause after each.
+UPDATE_ATTEMPTS = 5
+UPDATE_PAUSE_SECONDS = 2.0
+
+
+def _update_job(job_id: int, *, only_if: str | None = None, **fields: Any) -> int:
+    """Update a job's row (if its status is ``only_if``), retrying while the database is locked."""
+    rows = Job.objects.filter(pk=job_id, **({"status": only_if} if only_if else {}))
+    for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        try:
+            return rows.update(**fields)
+        except OperationalError as exc:
+            if attempt == UPDATE_ATTEMPTS or "locked" not in str(exc).lower():
+                raise
+            time.sleep(UPDATE_PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @task()
