@@ -172,6 +172,8 @@ AXES_VERBOSE = False
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
+    # A load balancer's or monitor's probe may come over plain HTTP on the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("ENTAS_HSTS_SECONDS", 31536000))

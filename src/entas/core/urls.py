@@ -17,4 +17,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("jobs/", include(job_patterns)),
     path("audit/", include(audit_patterns)),
+    path("health/", views.health_check, name="health"),
 ]
