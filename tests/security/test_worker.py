@@ -1,10 +1,11 @@
-"""Probe: the background worker on a busy or vanishing database (issue #15).
+"""Probe: the background worker on a busy or vanishing database, and imports that overlap (issue #15).
 
 - A lock held past SQLite's busy timeout used to kill the worker's polling thread while the process
   lived on: jobs stayed queued, nothing said why. The worker now logs the outage, retries and runs
   the jobs once the lock is gone; started while the lock is held, it waits the same way.
 - A PostgreSQL server that refuses connections (at start, or going away mid-run) is retried, or,
   with ``--give-up-after``, the worker exits with status 3 for its supervisor: never alive and silent.
+- Two imports into the same areas are serialised: the second is refused, naming the first.
 
 The worker runs as a real ``entas worker`` process (tests/security/worker_probe.py) against a file
 database of its own, never the test database. Waits have generous deadlines; nothing is timed.
@@ -22,17 +23,30 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import OperationalError
 from django.db.models import QuerySet
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from entas.accounts.models import User
 from entas.core import jobqueue
+from entas.core.errors import Refused
 from entas.core.models import Job
+from entas.core.worker import mark_unstarted
+from entas.registry.models import Household
+from tests.conftest import MANGGAR
+from tests.registry.helpers import standard_family, write_csv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0  # seconds to wait for something that should happen within a few
@@ -324,3 +338,112 @@ def test_a_job_whose_start_and_outcome_meet_a_locked_database_is_still_recorded(
     monkeypatch.setattr(QuerySet, "update", update)
     job = jobqueue.execute(jobqueue.submit(kind="registry.export", params={}, actor=operator_manggar).pk)
     assert job.status == "succeeded" and failures == {"running": 2, "succeeded": 2}
+
+
+# -- one import at a time per area -------------------------------------------------------------------------
+def families(kelurahan: str, n: int, first_kk: int) -> list[dict[str, str]]:
+    kecamatan = kelurahan.replace(".", "")[:6]
+    rows: list[dict[str, str]] = []
+    for i in range(n):
+        rows += standard_family(kelurahan, f"{kecamatan}0101{first_kk + i:06d}", serial=1000 + 10 * i)
+    return rows
+
+
+def import_params(name: str, **extra: Any) -> dict[str, Any]:
+    """An import job's parameters for the file ``name`` under MEDIA_ROOT."""
+    return {"file": name, "name": name, "source": "operator", "dry_run": False, **extra}
+
+
+@pytest.mark.django_db
+def test_a_second_import_into_the_same_areas_is_refused_naming_the_one_under_way(
+    operator_manggar: User, operator_damai: User, dinsos_manager: User
+) -> None:
+    first = jobqueue.submit(kind="registry.import", params=import_params("a.csv"), actor=operator_manggar, queue=False)
+    assert first.locks == [f"registry.{MANGGAR}"]
+    with pytest.raises(Refused) as refused:
+        jobqueue.submit(kind="registry.import", params=import_params("a.csv"), actor=operator_manggar, queue=False)
+    assert refused.value.code == "busy"
+    assert f"#{first.pk}" in refused.value.message and "op.manggar" in refused.value.message
+    assert Job.objects.filter(kind="registry.import").count() == 1  # nothing recorded for the refused one
+    # Another kelurahan's families are not touched by the first: that import may run beside it.
+    jobqueue.submit(kind="registry.import", params=import_params("b.csv"), actor=operator_damai, queue=False)
+    # A city-wide import overlaps both; a dry run writes nothing and waits for nobody.
+    with pytest.raises(Refused):
+        jobqueue.submit(kind="registry.import", params=import_params("c.csv"), actor=dinsos_manager, queue=False)
+    with pytest.raises(Refused):
+        jobqueue.submit(kind="registry.import", params=import_params("c.csv"), actor=None, queue=False)
+    jobqueue.submit(kind="registry.import", params=import_params("a.csv", dry_run=True), actor=operator_manggar)
+
+
+@pytest.mark.django_db
+def test_an_import_lock_is_released_when_the_job_ends_or_is_found_interrupted(operator_manggar: User) -> None:
+    def submit() -> Job:
+        return jobqueue.submit(
+            kind="registry.import", params=import_params("a.csv"), actor=operator_manggar, queue=False
+        )
+
+    done = jobqueue.execute(submit().pk)  # fails at once (no such file): finished all the same
+    assert done.status == "failed"
+    running = submit()
+    Job.objects.filter(pk=running.pk).update(status="running", heartbeat_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(Refused):
+        submit()
+    assert jobqueue.mark_interrupted() == 1  # its worker stopped long ago
+    submit()
+
+
+@pytest.mark.django_db
+def test_a_queued_job_the_queue_took_but_never_started_is_failed_and_frees_its_areas(
+    operator_manggar: User,
+) -> None:
+    job = jobqueue.submit(kind="registry.import", params=import_params("a.csv"), actor=operator_manggar)
+    jobqueue._enqueue(job.pk)  # what the commit does: hand it to the task queue
+    job.refresh_from_db()
+    assert mark_unstarted() == 0  # waiting its turn: left alone
+    DBTaskResult.objects.filter(id=job.task_id).update(status="FAILED")  # taken, then the claim failed
+    assert mark_unstarted() == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    jobqueue.submit(kind="registry.import", params=import_params("a.csv"), actor=operator_manggar)
+
+
+def test_lock_keys_overlap_along_the_dotted_hierarchy() -> None:
+    assert jobqueue.locks_overlap("registry", "registry.64.71.01.1001")
+    assert jobqueue.locks_overlap("registry.64.71.01", "registry.64.71.01.1001")
+    assert not jobqueue.locks_overlap("registry.64.71.01.1001", "registry.64.71.06.1005")
+    assert not jobqueue.locks_overlap("programs.cycle.1", "programs.cycle.12")
+
+
+@pytest.mark.django_db
+def test_the_import_page_refuses_a_second_import_and_keeps_nothing_of_it(
+    client_for: Callable[[User], Client], operator_manggar: User, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(operator_manggar)
+    content = write_csv(tmp_path / "f.csv", families(MANGGAR, 1, 1)).read_bytes()
+
+    def upload() -> Any:
+        return client.post(
+            reverse("registry:import"), {"file": SimpleUploadedFile("f.csv", content), "source": "operator"}
+        )
+
+    assert upload().status_code == 302
+    first = Job.objects.get(kind="registry.import")
+    refused = upload()
+    assert refused.status_code == 409
+    assert f"#{first.pk}" in refused.content.decode()
+    assert Job.objects.filter(kind="registry.import").count() == 1
+    assert len(list((tmp_path / "imports").iterdir())) == 1  # the refused upload is not kept
+
+
+@pytest.mark.django_db
+def test_the_import_command_refuses_while_another_import_is_under_way(
+    regions: Any, tmp_path: Path, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    path = write_csv(tmp_path / "f.csv", families(MANGGAR, 1, 1))
+    running = jobqueue.submit(kind="registry.import", params=import_params("x.csv"), actor=None, queue=False)
+    with pytest.raises(CommandError, match=f"#{running.pk}"):
+        call_command("import_registry", str(path), stdout=StringIO())
+    assert not list((tmp_path / "media" / "imports").iterdir())
+    assert not Household.objects.exists()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from entas.accounts.models import User
 
 ProgressCallback = Callable[[Job], None]
+LockFunction = Callable[[dict[str, Any], "User | None"], list[str]]
 
 
 @dataclass(frozen=True)
@@ -44,18 +45,25 @@ class JobKind:
     kind: str
     label: str | Promise
     function: Callable[[JobContext], dict[str, Any] | None]
+    locks: LockFunction | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(kind: str, label: str | Promise) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
-    """Register a function as the body of jobs of ``kind``."""
+def job_kind(
+    kind: str, label: str | Promise, *, locks: LockFunction | None = None
+) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
+    """Register a function as the body of jobs of ``kind``.
+
+    ``locks(params, actor)`` names what a job of this kind works on (see :func:`lock_holder`): while
+    it is queued or running, a job whose locks overlap is refused at submit time.
+    """
 
     def register(function: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
         if kind in _KINDS and _KINDS[kind].function is not function:
             raise ValueError(f"job kind {kind!r} registered twice")
-        _KINDS[kind] = JobKind(kind, label, function)
+        _KINDS[kind] = JobKind(kind, label, function, locks)
         return function
 
     return register
@@ -132,9 +140,12 @@ def submit(
 
     ``queue=False`` records it for a foreground run (:func:`execute` from a command).
     """
-    get_kind(kind)  # fail now, not in the worker, on an unknown kind
+    spec = get_kind(kind)  # fail now, not in the worker, on an unknown kind
+    locks = sorted(set(spec.locks(params, actor))) if spec.locks else []
     with transaction.atomic():
-        job = Job.objects.create(kind=kind, params=params, created_by=actor, rerun_of=rerun_of)
+        if locks:
+            refuse_if_locked(locks)
+        job = Job.objects.create(kind=kind, params=params, created_by=actor, rerun_of=rerun_of, locks=locks)
         audit.record(actor=actor, action="job.submit", obj=job, after={"kind": kind, "params": params})
         if queue:
             transaction.on_commit(lambda: _enqueue(job.pk))
@@ -240,4 +251,57 @@ def mark_interrupted(*, stale_after: timedelta | None = None) -> int:
         error=message,
         finished_at=timezone.now(),
         log=Concat(F("log"), Value(line)),
+    )
+
+
+# -- locks: what a job works on ------------------------------------------------------------------
+# A lock is a dotted key naming what a job changes, most general first: ``registry`` (the whole
+# registry), ``registry.64.71.01`` (a kecamatan's families), ``programs.cycle.12``. Two keys overlap
+# when one equals the other or extends it by a dot. A job holds its locks while it is queued or
+# running: the locks are its status, so a job found interrupted (marked failed) releases them with
+# no second record to clean up.
+LOCKED_STATUSES = (Job.Status.QUEUED, Job.Status.RUNNING)
+JOB_LOCKS_ADVISORY_KEY = 0x656E746173  # "entas": one PostgreSQL advisory key for every job-lock check
+
+
+def locks_overlap(a: str, b: str) -> bool:
+    """Whether lock keys ``a`` and ``b`` cover common ground (one is the other or lies within it)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def lock_holder(locks: list[str]) -> Job | None:
+    """The unfinished job holding a lock that overlaps ``locks``, if any (oldest first).
+
+    Call inside the transaction that records the new job: on PostgreSQL a transaction-scoped advisory
+    lock serialises this check between submitters; SQLite's immediate transactions already do.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOB_LOCKS_ADVISORY_KEY])
+    unfinished = Job.objects.filter(status__in=LOCKED_STATUSES).select_related("created_by").order_by("pk")
+    for job in unfinished.only("pk", "kind", "status", "locks", "created_at", "created_by__username"):
+        if any(locks_overlap(mine, theirs) for mine in locks for theirs in job.locks or []):
+            return job
+    return None
+
+
+def refuse_if_locked(locks: list[str]) -> None:
+    """Refuse (code ``busy``) when an unfinished job holds a lock overlapping ``locks``, naming it."""
+    holder = lock_holder(locks)
+    if holder is None:
+        return
+    spec = _KINDS.get(holder.kind)
+    raise Refused(
+        _(
+            "Job #%(id)s (%(label)s, started by %(user)s on %(at)s, status: %(status)s) already works on the "
+            "same data. Start this one when it has finished."
+        )
+        % {
+            "id": holder.pk,
+            "label": spec.label if spec else holder.kind,
+            "user": holder.created_by.username if holder.created_by else _("the system"),
+            "at": f"{timezone.localtime(holder.created_at):%d-%m-%Y %H:%M}",
+            "status": holder.get_status_display(),
+        },
+        code="busy",
     )

@@ -111,6 +111,15 @@ class Job(models.Model):
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
     rerun_of = models.ForeignKey("self", verbose_name=_("re-run of"), null=True, blank=True, on_delete=models.SET_NULL)
+    locks = models.JSONField(
+        _("locks"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "What the job works on (e.g. registry.64.71.01.1001): no other unfinished job may hold an "
+            "overlapping lock (see entas.core.jobqueue)."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
