@@ -120,7 +120,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     _db.pop("CONN_HEALTH_CHECKS", None)
     _db["OPTIONS"] = {
-        "timeout": 20,
+        # ENTAS_SQLITE_BUSY_SECONDS: how long a writer waits for the lock before "database is locked".
+        "timeout": float(os.environ.get("ENTAS_SQLITE_BUSY_SECONDS", 20)),
         "transaction_mode": "IMMEDIATE",
         # A page cache of ENTAS_SQLITE_CACHE_MB per connection (default 64; SQLite's own is 2 MB): a
         # city's member indexes outgrow 2 MB at once, and the import then rereads index pages for
@@ -172,6 +173,8 @@ AXES_VERBOSE = False
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
+    # A load balancer's or monitor's probe may come over plain HTTP on the internal network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("ENTAS_HSTS_SECONDS", 31536000))
@@ -219,6 +222,11 @@ TASKS = {
 }
 # A running job that has not reported progress for this long is taken as interrupted.
 ENTAS_JOB_STALE_SECONDS = int(os.environ.get("ENTAS_JOB_STALE_SECONDS", 300))
+# A worker that has neither polled the queue nor reported progress of its job for this long is shown
+# as dead or stuck by the health check (`entas health`, /health/, the jobs page). It polls every
+# second and records that at most every ENTAS_WORKER_HEARTBEAT_SECONDS.
+ENTAS_WORKER_STALE_SECONDS = int(os.environ.get("ENTAS_WORKER_STALE_SECONDS", 120))
+ENTAS_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ENTAS_WORKER_HEARTBEAT_SECONDS", 15))
 
 # --- Payments ------------------------------------------------------------------------------------
 # The city's paying account and name, written as the debtor of ISO 20022 payment files.

@@ -395,3 +395,27 @@ def test_enrolling_and_exiting_by_hand(programme: Programme, dinsos_manager: Use
     assert json.loads(out.getvalue())["state"] == "enrolled"
     with pytest.raises(CommandError, match="No household"):
         call_command("program", "exit", programme.name, "--kk", "1", "--reason", "x", "--as", dinsos_manager.username)
+
+
+def test_a_worker_that_dies_while_writing_a_file_leaves_the_cycle_free(
+    programme: Programme, dinsos_manager: User, approver: User
+) -> None:
+    """Before, Cycle.locked stayed true for ever and re-running the failed job was refused."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from entas.core import jobqueue
+    from entas.core.models import Job
+
+    cycle = disbursed(programme, dinsos_manager, approver)
+    job = jobqueue.submit(kind="programs.export", params={"cycle": cycle.pk, "format": "csv"}, actor=dinsos_manager)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=timezone.now())  # then the worker dies
+    with pytest.raises(Refused, match=f"Job #{job.pk} is working on this cycle") as busy:
+        services.reconcile(cycle=cycle, results=[], actor=dinsos_manager)
+    assert busy.value.code == "busy"
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - dt.timedelta(hours=1))
+    assert jobqueue.mark_interrupted(stale_after=dt.timedelta(minutes=5)) == 1
+    services.reconcile(cycle=cycle, results=[], actor=dinsos_manager)  # the cycle is free again
+    again = jobqueue.execute(jobqueue.rerun(job=Job.objects.get(pk=job.pk), actor=dinsos_manager, queue=False).pk)
+    assert again.status == Job.Status.SUCCEEDED

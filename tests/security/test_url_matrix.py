@@ -73,7 +73,8 @@ def _household(w: World) -> dict[str, Any]:
 
 
 # Routes anyone may open, signed in or not.
-PUBLIC = {"login", "logout", "set_language", "api:openapi-json", "api:openapi-view", "api:api-root"}
+# /health/ answers states and counts only (no personal data), for a load balancer or a supervisor.
+PUBLIC = {"login", "logout", "set_language", "health", "api:openapi-json", "api:openapi-view", "api:api-root"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from entas.accounts.models import User
 
 ProgressCallback = Callable[[Job], None]
+LockFunction = Callable[[dict[str, Any], "User | None"], list[str]]
 
 
 @dataclass(frozen=True)
@@ -44,18 +45,25 @@ class JobKind:
     kind: str
     label: str | Promise
     function: Callable[[JobContext], dict[str, Any] | None]
+    locks: LockFunction | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(kind: str, label: str | Promise) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
-    """Register a function as the body of jobs of ``kind``."""
+def job_kind(
+    kind: str, label: str | Promise, *, locks: LockFunction | None = None
+) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
+    """Register a function as the body of jobs of ``kind``.
+
+    ``locks(params, actor)`` names what a job of this kind works on (see :func:`lock_holder`): while
+    it is queued or running, a job whose locks overlap is refused at submit time.
+    """
 
     def register(function: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
         if kind in _KINDS and _KINDS[kind].function is not function:
             raise ValueError(f"job kind {kind!r} registered twice")
-        _KINDS[kind] = JobKind(kind, label, function)
+        _KINDS[kind] = JobKind(kind, label, function, locks)
         return function
 
     return register
@@ -132,9 +140,12 @@ def submit(
 
     ``queue=False`` records it for a foreground run (:func:`execute` from a command).
     """
-    get_kind(kind)  # fail now, not in the worker, on an unknown kind
+    spec = get_kind(kind)  # fail now, not in the worker, on an unknown kind
+    locks = sorted(set(spec.locks(params, actor))) if spec.locks else []
     with transaction.atomic():
-        job = Job.objects.create(kind=kind, params=params, created_by=actor, rerun_of=rerun_of)
+        if locks:
+            refuse_if_locked(locks)
+        job = Job.objects.create(kind=kind, params=params, created_by=actor, rerun_of=rerun_of, locks=locks)
         audit.record(actor=actor, action="job.submit", obj=job, after={"kind": kind, "params": params})
         if queue:
             transaction.on_commit(lambda: _enqueue(job.pk))
@@ -155,8 +166,12 @@ def rerun(*, job: Job, actor: User | None, queue: bool = True) -> Job:
 
 def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     """Run a queued job to completion, recording success or failure. Never raises for job errors."""
-    claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    claimed = _update_job(
+        job_id,
+        only_if=Job.Status.QUEUED,
+        status=Job.Status.RUNNING,
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     job = Job.objects.select_related("created_by").get(pk=job_id)
     if not claimed:
@@ -167,8 +182,10 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     except Exception as exc:
         message = exc.message if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
         detail = "" if isinstance(exc, Refused) else traceback.format_exc()
-        context.log(f"ERROR {message}")
-        Job.objects.filter(pk=job_id).update(
+        line = f"{timezone.localtime():%H:%M:%S} ERROR {message}\n"
+        _update_job(
+            job_id,
+            log=Concat(F("log"), Value(line)),
             status=Job.Status.FAILED,
             error=message + ("\n\n" + detail if detail else ""),
             finished_at=timezone.now(),
@@ -176,7 +193,8 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
             total=job.total,
         )
     else:
-        Job.objects.filter(pk=job_id).update(
+        _update_job(
+            job_id,
             status=Job.Status.SUCCEEDED,
             result=result,
             finished_at=timezone.now(),
@@ -190,6 +208,27 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     return job
 
 
+# A job's start and outcome are written once each: a lock held by another writer at that moment (an
+# import's commit, a long transaction elsewhere) must not leave a job queued that the queue took, or a
+# finished job "running" until it is taken for interrupted. Attempts (each waiting up to the busy
+# timeout) and the pause after each.
+UPDATE_ATTEMPTS = 5
+UPDATE_PAUSE_SECONDS = 2.0
+
+
+def _update_job(job_id: int, *, only_if: str | None = None, **fields: Any) -> int:
+    """Update a job's row (if its status is ``only_if``), retrying while the database is locked."""
+    rows = Job.objects.filter(pk=job_id, **({"status": only_if} if only_if else {}))
+    for attempt in range(1, UPDATE_ATTEMPTS + 1):
+        try:
+            return rows.update(**fields)
+        except OperationalError as exc:
+            if attempt == UPDATE_ATTEMPTS or "locked" not in str(exc).lower():
+                raise
+            time.sleep(UPDATE_PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @task()
 def run_job_task(job_id: int) -> None:
     """The task the worker runs: one job."""
@@ -200,27 +239,70 @@ def mark_interrupted(*, stale_after: timedelta | None = None) -> int:
     """Mark as failed the jobs left 'running' by a worker that stopped (restart, crash, power cut).
 
     A job counts as interrupted when it has reported no progress for ``stale_after``
-    (ENTAS_JOB_STALE_SECONDS). The rows it held (:mod:`entas.core.locks`) are released, and it can
-    be re-run from its page or with ``entas jobs rerun``.
+    (ENTAS_JOB_STALE_SECONDS). What it held (its locks, see :func:`lock_holder`) is free again, and
+    it can be re-run from its page or with ``entas jobs rerun``.
     """
     if stale_after is None:
         stale_after = timedelta(seconds=settings.ENTAS_JOB_STALE_SECONDS)
     cutoff = timezone.now() - stale_after
     message = _("Interrupted: the worker stopped while this job ran. Run it again.")
     line = f"{timezone.localtime():%H:%M:%S} ERROR {message}\n"
-    from .locks import release_all
+    return Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=Job.Status.FAILED,
+        error=message,
+        finished_at=timezone.now(),
+        log=Concat(F("log"), Value(line)),
+    )
 
-    with transaction.atomic():
-        stale = list(
-            Job.objects.select_for_update()
-            .filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff)
-            .values_list("pk", flat=True)
+
+# -- locks: what a job works on ------------------------------------------------------------------
+# A lock is a dotted key naming what a job changes, most general first: ``registry`` (the whole
+# registry), ``registry.64.71.01`` (a kecamatan's families), ``programs.cycle.12``. Two keys overlap
+# when one equals the other or extends it by a dot. A job holds its locks while it is queued or
+# running: the locks are its status, so a job found interrupted (marked failed) releases them with
+# no second record to clean up.
+LOCKED_STATUSES = (Job.Status.QUEUED, Job.Status.RUNNING)
+JOB_LOCKS_ADVISORY_KEY = 0x656E746173  # "entas": one PostgreSQL advisory key for every job-lock check
+
+
+def locks_overlap(a: str, b: str) -> bool:
+    """Whether lock keys ``a`` and ``b`` cover common ground (one is the other or lies within it)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def lock_holder(locks: list[str]) -> Job | None:
+    """The unfinished job holding a lock that overlaps ``locks``, if any (oldest first).
+
+    Call inside the transaction that records the new job: on PostgreSQL a transaction-scoped advisory
+    lock serialises this check between submitters; SQLite's immediate transactions already do.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [JOB_LOCKS_ADVISORY_KEY])
+    unfinished = Job.objects.filter(status__in=LOCKED_STATUSES).select_related("created_by").order_by("pk")
+    for job in unfinished.only("pk", "kind", "status", "locks", "created_at", "created_by__username"):
+        if any(locks_overlap(mine, theirs) for mine in locks for theirs in job.locks or []):
+            return job
+    return None
+
+
+def refuse_if_locked(locks: list[str]) -> None:
+    """Refuse (code ``busy``) when an unfinished job holds a lock overlapping ``locks``, naming it."""
+    holder = lock_holder(locks)
+    if holder is None:
+        return
+    spec = _KINDS.get(holder.kind)
+    raise Refused(
+        _(
+            "Job #%(id)s (%(label)s, started by %(user)s on %(at)s, status: %(status)s) already works on the "
+            "same data. Start this one when it has finished."
         )
-        count = Job.objects.filter(pk__in=stale).update(
-            status=Job.Status.FAILED,
-            error=message,
-            finished_at=timezone.now(),
-            log=Concat(F("log"), Value(line)),
-        )
-        release_all(stale)  # what an interrupted job held is free again
-    return count
+        % {
+            "id": holder.pk,
+            "label": spec.label if spec else holder.kind,
+            "user": holder.created_by.username if holder.created_by else _("the system"),
+            "at": f"{timezone.localtime(holder.created_at):%d-%m-%Y %H:%M}",
+            "status": holder.get_status_display(),
+        },
+        code="busy",
+    )

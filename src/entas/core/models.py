@@ -111,6 +111,15 @@ class Job(models.Model):
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
     rerun_of = models.ForeignKey("self", verbose_name=_("re-run of"), null=True, blank=True, on_delete=models.SET_NULL)
+    locks = models.JSONField(
+        _("locks"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "What the job works on (e.g. registry.64.71.01.1001): no other unfinished job may hold an "
+            "overlapping lock (see entas.core.jobqueue)."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -133,3 +142,32 @@ class Job(models.Model):
     @property
     def log_lines(self) -> list[str]:
         return [line for line in self.log.splitlines() if line]
+
+
+class WorkerHeartbeat(models.Model):
+    """One ``entas worker`` process and its last sign of life, for the health check.
+
+    The worker's polling loop writes ``seen_at`` (at most every ENTAS_WORKER_HEARTBEAT_SECONDS) and,
+    while it runs a job, names the job, whose own progress then counts as the worker's sign of life.
+    A row whose worker neither polls nor makes progress is a dead or stuck worker: the process may
+    still exist, but nothing it does reaches the queue.
+    """
+
+    worker_id = models.CharField(_("worker id"), max_length=64, unique=True)
+    hostname = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    seen_at = models.DateTimeField(_("last poll"), default=timezone.now)
+    job = models.ForeignKey(
+        Job, verbose_name=_("running job"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    last_outage = models.TextField(_("last database outage"), blank=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"

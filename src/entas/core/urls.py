@@ -16,4 +16,5 @@ audit_patterns = ([path("", views.audit_list, name="list")], "audit")
 urlpatterns = [
     path("jobs/", include(job_patterns)),
     path("audit/", include(audit_patterns)),
+    path("health/", views.health_check, name="health"),
 ]

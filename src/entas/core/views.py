@@ -6,13 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
-from . import jobqueue
+from . import health, jobqueue
 from .decorators import RUN_JOBS, VIEW_AUDIT, require
 from .errors import Refused
 from .models import AuditEvent, Job
@@ -32,7 +35,45 @@ def job_list(request: HttpRequest) -> HttpResponse:
     labels = {k: v.label for k, v in jobqueue.kinds().items()}
     for job in page:
         job.label = labels.get(job.kind, job.kind)  # type: ignore[attr-defined]
-    return render(request, "core/job_list.html", {"page": page})
+    alert, details = _worker_alert(health.check(), request.user.is_city_wide)  # type: ignore[union-attr]
+    return render(request, "core/job_list.html", {"page": page, "worker_alert": alert, "worker_details": details})
+
+
+def _worker_alert(result: health.Health, administrator: bool) -> tuple[str, list[str]]:
+    """The jobs page's line when no worker is live (empty when one is), and for administrators the
+    silent workers' hosts and last signs of life."""
+    workers = result.workers
+    if not result.database_ok or workers is None or workers.ok:
+        return "", []
+    if workers.quiet_seconds is None:
+        return _("No background worker has run yet: queued jobs wait until one is started (entas worker)."), []
+    minutes = max(1, int(workers.quiet_seconds // 60))
+    alert = ngettext(
+        "The background worker has not polled the queue for %(minutes)d minute: queued jobs do not run. "
+        "Please tell the administrator.",
+        "The background worker has not polled the queue for %(minutes)d minutes: queued jobs do not run. "
+        "Please tell the administrator.",
+        minutes,
+    ) % {"minutes": minutes}
+    details = [
+        _(
+            "Worker %(host)s (process %(pid)s), last sign of life %(at)s: dead or stuck. Restart it; "
+            "entas health shows the state."
+        )
+        % {"host": w.hostname, "pid": w.pid, "at": f"{timezone.localtime(w.last_sign):%d-%m-%Y %H:%M}"}
+        for w in workers.silent
+    ]
+    return alert, details if administrator else []
+
+
+@never_cache
+@require_safe
+def health_check(request: HttpRequest) -> JsonResponse:
+    """The probe of a load balancer or monitor: 200 when healthy, 503 when not, with a JSON body of
+    states and counts only (anonymous-safe). ``?check=database`` asks only whether the database
+    answers, the question for taking a web server out of rotation, which a stopped worker does not change."""
+    result = health.check(workers=request.GET.get("check") != "database")
+    return JsonResponse(result.public(), status=200 if result.ok else 503)
 
 
 @login_required

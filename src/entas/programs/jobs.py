@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
-from entas.core import locks
 from entas.core.errors import Refused
 from entas.core.jobqueue import JobContext, job_kind
 from entas.core.money import format_rupiah
@@ -41,7 +40,11 @@ def export_cycle(cycle: Cycle, fmt: str, out: Path) -> dict[str, Any]:
     }
 
 
-@job_kind("programs.export", gettext_lazy("Payment file or cash list of a cycle"))
+def _cycle_lock(params: dict[str, Any], actor: Any) -> list[str]:
+    return [f"programs.cycle.{int(params.get('cycle') or 0)}"]
+
+
+@job_kind("programs.export", gettext_lazy("Payment file or cash list of a cycle"), locks=_cycle_lock)
 def export_job(ctx: JobContext) -> dict[str, Any]:
     actor = ctx.actor
     if actor is None or not actor.can(Capability.MANAGE_PROGRAMMES):
@@ -53,23 +56,13 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
     if cycle is None:
         raise Refused(_("No such cycle."))
     ctx.set_total(1)
-    # The job holds the cycle while its file is written: no reconciliation or retry changes the payments
-    # the file is made of. If the worker dies meanwhile, the job is found interrupted and the cycle freed.
-    if not locks.acquire(Cycle, cycle.pk, ctx.job):
-        holder = locks.holder(Cycle.objects.get(pk=cycle.pk))
-        raise Refused(
-            _("Job #%(job)s is working on this cycle; try again when it has finished.")
-            % {"job": holder.pk if holder else "?"},
-            code="busy",
-        )
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / f"cycle.{EXPORTS[fmt]}"
-            result = export_cycle(cycle, fmt, out)
-            name = f"siklus-{cycle.programme.pk}-{cycle.number}-{fmt}.{EXPORTS[fmt]}"
-            ctx.save_result_file(name, out.read_bytes())
-    finally:
-        locks.release(Cycle, cycle.pk, ctx.job)
+    # The job holds the cycle's lock key from submission to its end (see the job kind's locks): no
+    # reconciliation or retry changes the payments the file is made of, and a second file waits.
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"cycle.{EXPORTS[fmt]}"
+        result = export_cycle(cycle, fmt, out)
+        name = f"siklus-{cycle.programme.pk}-{cycle.number}-{fmt}.{EXPORTS[fmt]}"
+        ctx.save_result_file(name, out.read_bytes())
     ctx.advance()
     ctx.log(_("%(n)d payments, %(total)s.") % {"n": result["payments"], "total": format_rupiah(result["total"])})
     result.pop("file")

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import AreaScope, ScopedQuerySet
-from entas.core.locks import JobLocked
 
 from .rules import CycleState
 
@@ -150,11 +149,11 @@ class Enrolment(models.Model):
         return f"{self.programme_id}:{self.household_id} {self.state}"
 
 
-class Cycle(JobLocked):
+class Cycle(models.Model):
     """One payment round of a programme. States: draft → to_approve → approved → disbursed →
     reconciled → closed, or cancelled from draft/to_approve (DOMAIN §6.4; the rules of each step are
-    :func:`entas.programs.rules.decide`). While a job writes its payment file the job holds the cycle
-    (``locked_by``)."""
+    :func:`entas.programs.rules.decide`). While a job writes its payment file the job holds the
+    cycle's lock key (:func:`lock_key`), and every step waits for it."""
 
     State = CycleState
 
@@ -184,6 +183,11 @@ class Cycle(JobLocked):
 
     def __str__(self) -> str:
         return f"{self.programme} #{self.number} ({self.period})"
+
+    @property
+    def lock_key(self) -> str:
+        """What a job working on this cycle holds (entas.core.jobqueue's lock keys)."""
+        return f"programs.cycle.{self.pk}"
 
 
 class Entitlement(models.Model):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from entas.core import locks
+from entas.core import jobqueue
 
 from .models import Cycle, Enrolment, Entitlement, Payment, Programme, ShockFlag
 
@@ -102,7 +102,7 @@ def failed_to_retry(cycle: Cycle) -> bool:
 
 def working_job(cycle: Cycle) -> Job | None:
     """The job holding the cycle now (writing its payment file), if any."""
-    return locks.holder(cycle)
+    return jobqueue.lock_holder([cycle.lock_key])
 
 
 def cycles_of(user: User, programme: Programme) -> QuerySet[Cycle]:

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, reset_queries, transaction
+from django.db import DatabaseError, connection, reset_queries, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
-from entas.core.audit import diff
+from entas.core.audit import diff, record
 from entas.core.bulk import IN_CHUNK, Inserter, allocate_ids, gc_paused, update_rows
 from entas.core.context import client_ip
 from entas.core.ids import mask_nik
@@ -44,6 +45,8 @@ from .reading import read_in_process
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 # Rows per transaction. Each commit writes every page the transaction touched, and a batch of new
 # members touches most leaves of the NIK and name indexes: five batches per commit write them a
@@ -95,8 +98,13 @@ class Importer:
         progress: Callable[[int], None] | None = None,
         log: Callable[[str], None] | None = None,
         today: dt.date | None = None,
+        job_id: int | None = None,
+        name: str = "",
     ) -> None:
         self.actor = actor
+        self.job_id = job_id
+        self.name = name
+        self._commits = 0
         self.source = source
         self.dry_run = dry_run
         self.rejection_path = rejection_path
@@ -140,9 +148,26 @@ class Importer:
             source.close()
             if self._rejections is not None:
                 self._rejections.close()
+        if self.dry_run:
+            self._record_audit(complete=True)  # nothing written; the check itself is recorded
         if not self.dry_run and self.summary.inserted >= ANALYZE_AFTER and not connection.in_atomic_block:
-            _refresh_statistics()
+            self._maintain()
         return self.summary
+
+    def _maintain(self) -> None:
+        """Refresh the planner's statistics, best effort: everything is committed by now, so a busy
+        database (SQLite's lock held past the busy timeout by another writer) costs a slower query
+        plan until the next refresh, never the import."""
+        try:
+            _refresh_statistics()
+        except DatabaseError as exc:
+            message = " ".join(str(exc).split())
+            logger.warning("Statistics not refreshed after the import: %s", message)
+            with suppress(DatabaseError):  # the job's log shares the busy database: the line may wait
+                self.log(
+                    _("Everything was imported; refreshing the database statistics was skipped (%(error)s).")
+                    % {"error": message}
+                )
 
     def _process_all(self, batches: Iterator[list[Family]]) -> None:
         """Process the batches, committing after about COMMIT_ROWS rows: always after a whole batch,
@@ -157,6 +182,25 @@ class Importer:
                     if rows >= COMMIT_ROWS:
                         more = True
                         break
+                if not self.dry_run:
+                    # Committed with the rows it counts: an import that stops later (a crash, a
+                    # locked database, a kill) leaves the record of what it wrote.
+                    self._record_audit(complete=not more)
+
+    def _record_audit(self, *, complete: bool) -> None:
+        """One ``registry.import`` audit event per commit, with the counts committed so far (the last
+        event of a job, ``complete`` or not, says what the import wrote in all)."""
+        self._commits += 1
+        counts = self.summary.as_dict()
+        counts.pop("rejection_file")
+        counts["total"] = self.summary.inserted + self.summary.updated + self.summary.unchanged + self.summary.rejected
+        record(
+            actor=self.actor,
+            action="registry.import",
+            object_type="registry.household",
+            object_repr=self.name,
+            after={**counts, "job": self.job_id, "commit": self._commits, "complete": complete},
+        )
 
     # -- writing ---------------------------------------------------------------------------------
     def _process(self, batch: list[Family]) -> int:
@@ -430,10 +474,21 @@ def import_registry(
     rejection_path: Path,
     progress: Callable[[int], None] | None = None,
     log: Callable[[str], None] | None = None,
+    job_id: int | None = None,
+    name: str = "",
 ) -> ImportSummary:
-    """Import a registry file; returns the accounting. Raises FileFormatError for an unreadable file."""
+    """Import a registry file; returns the accounting. Raises FileFormatError for an unreadable file.
+
+    Each commit appends a ``registry.import`` audit event naming ``job_id`` and the file ``name``."""
     importer = Importer(
-        actor=actor, source=source, dry_run=dry_run, rejection_path=rejection_path, progress=progress, log=log
+        actor=actor,
+        source=source,
+        dry_run=dry_run,
+        rejection_path=rejection_path,
+        progress=progress,
+        log=log,
+        job_id=job_id,
+        name=name,
     )
     summary = importer.run(path)
     summary.total = summary.inserted + summary.updated + summary.unchanged + summary.rejected

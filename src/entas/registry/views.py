@@ -135,16 +135,21 @@ def import_registry(request: AuthenticatedRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         name = f"{IMPORT_DIR}/{timezone.localtime():%Y%m%d-%H%M%S}-{request.user.pk}-{Path(upload.name).name}"
         stored = default_storage.save(name, upload)
-        job = jobqueue.submit(
-            kind="registry.import",
-            params={
-                "file": stored,
-                "name": upload.name,
-                "source": form.cleaned_data["source"],
-                "dry_run": form.cleaned_data["dry_run"],
-            },
-            actor=request.user,
-        )
+        try:
+            job = jobqueue.submit(
+                kind="registry.import",
+                params={
+                    "file": stored,
+                    "name": upload.name,
+                    "source": form.cleaned_data["source"],
+                    "dry_run": form.cleaned_data["dry_run"],
+                },
+                actor=request.user,
+            )
+        except Refused as exc:  # another import into these areas is under way: keep nothing of this one
+            default_storage.delete(stored)
+            _service_errors(form, exc)
+            return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS}, status=exc.status)
         messages.info(request, _("The import runs in the background; this page shows its progress."))
         return redirect("jobs:detail", pk=job.pk)
     return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS})

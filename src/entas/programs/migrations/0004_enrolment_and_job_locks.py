@@ -1,5 +1,6 @@
 # The programme membership becomes Enrolment (the registry has its own Membership: a person's
-# family periods); a cycle is locked by a job (a reference), not by a flag a dead worker could leave set.
+# family periods); a cycle is no longer locked by a flag a dead worker could leave set (a job that
+# writes its file holds the lock key programs.cycle.<id> instead: entas.core.jobqueue.lock_holder).
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -8,7 +9,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_audit_channel'),
         ('programs', '0003_tranches'),
         ('registry', '0004_name_key_prefix_indexes'),
     ]
@@ -17,11 +17,6 @@ class Migration(migrations.Migration):
         migrations.RemoveField(
             model_name='cycle',
             name='locked',
-        ),
-        migrations.AddField(
-            model_name='cycle',
-            name='locked_by',
-            field=models.ForeignKey(blank=True, help_text='The job working on this row; the lock ends when the job ends.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.job', verbose_name='locked by job'),
         ),
         migrations.RemoveConstraint(
             model_name='membership',

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
-from entas.core import audit, locks
+from entas.core import audit, jobqueue
 from entas.core.bulk import Inserter, update_rows
 from entas.core.errors import Refused
 from entas.core.services import service
@@ -63,7 +63,7 @@ def create_cycle(*, programme: Programme, period: str, actor: User) -> Cycle:
 
 def _facts(cycle: Cycle, action: str) -> rules.CycleFacts:
     """What :func:`rules.decide` needs for ``action`` (only the queries that step's checks read)."""
-    holder = locks.holder(cycle)
+    holder = jobqueue.lock_holder([cycle.lock_key])
     payments = Payment.objects.filter(entitlement__cycle=cycle)
     facts: dict[str, Any] = {
         "state": cycle.state,

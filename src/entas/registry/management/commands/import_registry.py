@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from entas.core import jobqueue
 from entas.core.cli import EntasCommand
+from entas.core.errors import Refused
 from entas.core.models import Job
 from entas.core.progress import job_progress
 from entas.registry.choices import RegistrationSource
@@ -49,12 +50,16 @@ class Command(EntasCommand):
         target = Path(settings.MEDIA_ROOT) / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(file, target)
-        job = jobqueue.submit(
-            kind="registry.import",
-            actor=actor,
-            queue=False,
-            params={"file": relative, "name": file.name, "source": source, "dry_run": dry_run},
-        )
+        try:
+            job = jobqueue.submit(
+                kind="registry.import",
+                actor=actor,
+                queue=False,
+                params={"file": relative, "name": file.name, "source": source, "dry_run": dry_run},
+            )
+        except Refused as exc:  # another import into these areas is under way
+            target.unlink(missing_ok=True)
+            raise CommandError(exc.message) from exc
         with job_progress(f"Import {file.name}", enabled=not as_json and options["verbosity"] > 0) as on_progress:
             job = jobqueue.execute(job.pk, on_progress=on_progress)
         if job.status != Job.Status.SUCCEEDED:
