@@ -7,9 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.utils.module_loading import autodiscover_modules
 
-        from . import signals  # noqa: F401  (login/logout audit)
+        from . import ratelimit, signals  # noqa: F401  (signals: login/logout audit)
+
+        for spec in getattr(settings, "ENTAS_RATE_LIMITS", {}).values():
+            ratelimit.parse(str(spec))  # a mistyped limit stops the start, not the first lookup
 
         # Each app declares its background job kinds in jobs.py.
         autodiscover_modules("jobs")
