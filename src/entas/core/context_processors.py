@@ -27,6 +27,7 @@ MODULES = [
     ("programs:affected", _("Affected households"), Capability.CHANGE_REGISTRY),
     ("jobs:list", _("Jobs"), None),
     ("audit:list", _("Audit trail"), Capability.VIEW_AUDIT),
+    ("accounts:user_list", _("Users"), Capability.MANAGE_USERS),
 ]
 
 
