@@ -171,6 +171,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Per-user limits on actions whose repetition is the harm (entas.core.ratelimit): COUNT/UNIT, UNIT one of
+# second, minute, hour, day or a number of seconds. "registry.lookup_outside_area" counts the answers
+# "this NIK or KK number is registered outside your areas" (a change request, an import): without a
+# limit an operator could test the city's NIKs one by one (docs/security-notes/oracles.md).
+ENTAS_RATE_LIMITS = {
+    "registry.lookup_outside_area": os.environ.get("ENTAS_LOOKUP_OUTSIDE_AREA_LIMIT", "20/hour"),
+}
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
     # A load balancer's or monitor's probe may come over plain HTTP on the internal network.

@@ -117,6 +117,12 @@ ROUTES: dict[str, Route] = {
     "programs:detail": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST"), data={"enrol": "1"}),
     "programs:cycle": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST"), data={"step": "submit"}),
     "programs:affected": Route(methods=("GET", "POST")),
+    # User administration: administrators only; the accounts of Damai's operator are its objects.
+    "accounts:user_list": Route(),
+    "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),
+    "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
+    "accounts:user_active": Route(lambda w: {"pk": w.job.created_by_id}, methods=("POST",), damai_object=True),
+    "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),

@@ -7,13 +7,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import navigation
+        from django.conf import settings
+        from django.utils.module_loading import autodiscover_modules
+
+        from . import navigation, ratelimit, signals  # noqa: F401  (signals: login/logout audit)
 
         navigation.add("jobs:list", _("Jobs"), None, order=110)
         navigation.add("audit:list", _("Audit trail"), "audit.view", order=120)
-        from django.utils.module_loading import autodiscover_modules
 
-        from . import signals  # noqa: F401  (login/logout audit)
+        for spec in getattr(settings, "ENTAS_RATE_LIMITS", {}).values():
+            ratelimit.parse(str(spec))  # a mistyped limit stops the start, not the first lookup
 
         # Each app declares its background job kinds in jobs.py.
         autodiscover_modules("jobs")

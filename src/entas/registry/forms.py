@@ -66,9 +66,10 @@ class ChangeReasonForm(forms.Form):
 
     reason = forms.CharField(label=_("Reason and supporting document"), widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, household: Household | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, household: Household | None = None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.household = household
+        self.user = user
 
     def payload(self) -> dict[str, Any]:
         """The change's details as stored on the request: every field but the reason."""
@@ -108,11 +109,12 @@ class MoveMemberForm(MemberChoiceForm):
     )
 
     def clean_target_kk(self) -> Household:
-        target = Household.objects.filter(kk_number=self.cleaned_data["target_kk"]).first()
+        # Looked up in the user's areas only: a family elsewhere is answered as one that does not exist
+        # (whether a KK number exists is itself personal data, and a move writes into the family).
+        scope = households_for(self.user) if self.user is not None else Household.objects.none()
+        target = scope.filter(kk_number=self.cleaned_data["target_kk"].strip()).first()
         if target is None:
-            raise forms.ValidationError(
-                _("No family with KK number %(kk)s is registered.") % {"kk": self.cleaned_data["target_kk"]}
-            )
+            raise forms.ValidationError(_("No household with this KK number in your area."))
         return target
 
     def payload(self) -> dict[str, Any]:

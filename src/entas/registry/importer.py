@@ -25,6 +25,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
+from entas.core import audit as audit_trail
+from entas.core import ratelimit
 from entas.core.audit import diff, record
 from entas.core.bulk import IN_CHUNK, Inserter, allocate_ids, gc_paused, update_rows
 from entas.core.context import client_ip
@@ -42,6 +44,7 @@ from .fileformats import open_rows
 from .models import Household, KKNumber, Member, Membership, ProgrammeReceipt
 from .parsing import SEPARATOR, Family, FileParser, ParseContext, unpack
 from .reading import read_in_process
+from .services import LOOKUP_LIMIT_MESSAGE, LOOKUP_OUTSIDE_AREA
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -55,6 +58,27 @@ COMMIT_ROWS = 100_000
 HOUSEHOLD_LOOKUP = list(dict.fromkeys(["id", "kk_number", "kelurahan_id", "version", *HOUSEHOLD_FIELDS]))
 MEMBER_COMPARED = [*MEMBER_FIELDS, "name_key", "name_key_rev"]
 MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", *MEMBER_COMPARED]))
+
+
+@dataclass(frozen=True)
+class OutsideHit:
+    """A NIK or KK number of the file that is registered in a family outside the importer's areas."""
+
+    family: Family
+    message: str
+    row: int | None
+    household_id: int
+    kk_number: str
+    kelurahan_code: str
+    number: str  # masked for a NIK
+
+
+class TooManyLookups(Exception):
+    """A batch met more numbers registered outside the user's areas than their limit has left."""
+
+    def __init__(self, hits: list[OutsideHit]) -> None:
+        super().__init__(f"{len(hits)} numbers registered outside the user's areas")
+        self.hits = hits
 
 
 @dataclass
@@ -125,11 +149,15 @@ class Importer:
             language=translation.get_language(),
         )
         self.kelurahan_names = {r.pk: r.name for r in kelurahan}
+        self.kelurahan_codes = {r.pk: r.code for r in kelurahan}
         self._rejections: Any = None
         self._rejection_writer: Any = None
         self._header: list[str] = []
 
     def run(self, path: Path) -> ImportSummary:
+        # A user told too often that a number is registered outside their areas may not import until
+        # the window passes, whatever the file holds: a refusal that depended on it would answer too.
+        ratelimit.ensure_allowed(self.actor, LOOKUP_OUTSIDE_AREA, message=str(LOOKUP_LIMIT_MESSAGE))
         source = open_rows(path)
         parser = FileParser(source, self.context)
         self.summary.unknown_columns = parser.unknown_columns
@@ -144,6 +172,12 @@ class Importer:
         try:
             with gc_paused():
                 self._process_all(batches)
+        except TooManyLookups as exc:
+            # The batch was rolled back and its answers never shown; the lookups did happen: audited and
+            # counted now, outside that transaction, so the limit holds for the next attempt too.
+            assert self.actor is not None  # only a user's import has areas to be outside of
+            self._record_lookups(exc.hits)
+            raise ratelimit.refusal(self.actor, LOOKUP_OUTSIDE_AREA, message=str(LOOKUP_LIMIT_MESSAGE)) from None
         finally:
             source.close()
             if self._rejections is not None:
@@ -252,6 +286,7 @@ class Importer:
             if any(m["household__kk_number"] != by_nik[n].kk for n, m in members.items())
             else {}
         )
+        outside: list[OutsideHit] = []
         for nik, member in members.items():
             family = by_nik[nik]
             kk = member["household__kk_number"]
@@ -269,12 +304,41 @@ class Importer:
                     row,
                 )
             else:
-                family.reject(
-                    _("NIK %(nik)s is already registered in a family outside your areas.") % {"nik": nik}, row
-                )
+                message = _("NIK %(nik)s is already registered in a family outside your areas.") % {"nik": nik}
+                code = self.kelurahan_codes.get(kelurahan_id or 0, "")
+                outside.append(OutsideHit(family, message, row, member["household_id"], kk, code, mask_nik(nik)))
         for kk, household in households.items():
             if household["kelurahan_id"] not in self.context.allowed_kelurahan:
-                by_kk[kk].reject(_("Family KK %(kk)s is registered outside your areas.") % {"kk": kk})
+                message = _("Family KK %(kk)s is registered outside your areas.") % {"kk": kk}
+                code = self.kelurahan_codes.get(household["kelurahan_id"], "")
+                outside.append(OutsideHit(by_kk[kk], message, None, household["id"], kk, code, kk))
+        if outside:
+            self._disclose(outside)
+
+    def _disclose(self, hits: list[OutsideHit]) -> None:
+        """Reject the families whose numbers are registered outside the user's areas, saying only that
+        (never which family). Each such answer is audited and counts towards the user's limit
+        (``registry.lookup_outside_area``); a batch with more than the limit has left stops the import
+        with no answer at all."""
+        left = ratelimit.remaining(self.actor, LOOKUP_OUTSIDE_AREA)
+        if left is not None and len(hits) > left:
+            raise TooManyLookups(hits)
+        self._record_lookups(hits)
+        for hit in hits:
+            hit.family.reject(hit.message, hit.row)
+
+    def _record_lookups(self, hits: list[OutsideHit]) -> None:
+        for hit in hits:
+            audit_trail.record(
+                actor=self.actor,
+                action=LOOKUP_OUTSIDE_AREA,
+                object_type="registry.household",
+                object_id=hit.household_id,
+                object_repr=f"KK {hit.kk_number}",
+                region_code=hit.kelurahan_code,
+                after={"kind": "import", "number": hit.number},
+                note=f"import ({self.source})",
+            )
 
     def _apply(
         self,

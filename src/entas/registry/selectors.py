@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,8 @@ from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
 from . import variables
-from .choices import VerificationStatus
-from .models import Household, Member
+from .choices import Relationship, Sex, VerificationStatus
+from .models import ChangeRequest, Household, Member
 from .names import name_key, within_one_edit
 
 if TYPE_CHECKING:
@@ -144,6 +145,58 @@ def household_for(user: User, pk: int) -> Household:
     areas (the two are indistinguishable on purpose: existence is itself personal data).
     """
     return households_for(user).get(pk=pk)
+
+
+def pending_changes(user: User) -> list[ChangeRequest]:
+    """The change requests waiting for ``user``'s decision: of families in their areas and, for a
+    move, into a family in their areas too (a move writes into both, so an approver of both decides
+    it). Each carries ``details``: (label, value) pairs naming people and families, not ids."""
+    pending = list(
+        ChangeRequest.objects.filter(
+            status=ChangeRequest.Status.PENDING, household__in=households_for(user)
+        ).select_related("household__kelurahan", "requested_by")
+    )
+    Kind = ChangeRequest.Kind
+    member_ids = {r.payload.get("member_id") for r in pending if r.kind in {Kind.REMOVE_MEMBER, Kind.MOVE_MEMBER}}
+    target_ids = {r.payload.get("target_household_id") for r in pending if r.kind == Kind.MOVE_MEMBER}
+    members = Member.objects.in_bulk([i for i in member_ids if isinstance(i, int)])
+    targets = households_for(user).in_bulk([i for i in target_ids if isinstance(i, int)])
+    shown = []
+    for request in pending:
+        payload = request.payload
+        member = members.get(payload.get("member_id"))
+        who = f"{member.name} ({member.masked_nik})" if member is not None else "–"
+        details: list[tuple[Any, Any]]
+        if request.kind == Kind.ADD_MEMBER:
+            birth = payload.get("birth_date", "")
+            details = [
+                (_("NIK"), payload.get("nik", "")),
+                (_("Name"), payload.get("name", "")),
+                (_("Sex"), _label(Sex, payload.get("sex"))),
+                (_("Birth date"), dt.date.fromisoformat(birth) if isinstance(birth, str) and birth else birth),
+                (_("Relationship to head"), _label(Relationship, payload.get("relationship"))),
+            ]
+        elif request.kind == Kind.REMOVE_MEMBER:
+            details = [(_("Member"), who)]
+        elif request.kind == Kind.MOVE_MEMBER:
+            target = targets.get(payload.get("target_household_id"))
+            if target is None:
+                continue  # the family it joins is outside this approver's areas: not theirs to decide
+            details = [
+                (_("Member"), who),
+                (_("From family"), f"KK {request.household.kk_number} · {request.household.kelurahan.name}"),
+                (_("To family"), f"KK {target.kk_number} · {target.kelurahan.name}"),
+                (_("Relationship to the new head"), _label(Relationship, payload.get("relationship"))),
+            ]
+        else:
+            details = [(_("New KK number"), payload.get("kk_number", ""))]
+        request.details = details  # type: ignore[attr-defined]
+        shown.append(request)
+    return shown
+
+
+def _label(choices: Any, value: Any) -> Any:
+    return dict(choices.choices).get(value, value or "–")
 
 
 def members_of(household: Household) -> QuerySet[Member]:

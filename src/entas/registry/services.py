@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import can_act_in
-from entas.core import audit
+from entas.core import audit, ratelimit
 from entas.core.audit import diff
 from entas.core.errors import Refused
+from entas.core.ids import mask_nik
 from entas.core.services import service
 
 from . import variables
@@ -123,15 +125,75 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
 # -- change requests (maker-checker) ------------------------------------------------------------
 
 
-@service
+# What an answer "already registered outside your areas" counts as, for the audit trail and the limit.
+LOOKUP_OUTSIDE_AREA = "registry.lookup_outside_area"
+LOOKUP_KINDS = {ChangeRequest.Kind.ADD_MEMBER, ChangeRequest.Kind.NEW_KK}
+LOOKUP_LIMIT_MESSAGE = gettext_lazy(
+    "You were told %(count)d times within %(minutes)d minutes that a NIK or KK number is registered "
+    "outside your areas; wait before checking another, or ask the Dinas Sosial, whose areas cover "
+    "both families."
+)
+
+
 def request_change(
     *, actor: User, household: Household, kind: str, payload: dict[str, Any], reason: str
 ) -> ChangeRequest:
-    """Ask for a change to a family; it is checked now and applied only when someone else approves."""
+    """Ask for a change to a family; it is checked now and applied only when someone else approves.
+
+    Adding a NIK or giving a KK number looks the number up in the whole registry (it must be unique).
+    When it is registered outside the proposer's areas the answer says only that (never which family),
+    is audited as ``registry.lookup_outside_area`` and counts towards the proposer's limit of such
+    answers (entas.core.ratelimit): that lookup commits on its own, before the request is refused,
+    so neither the audit event nor the count is rolled back with the refusal.
+    """
     _require(actor, Capability.CHANGE_REGISTRY, household)
     if not reason.strip():
         raise Refused(_("Give the reason for the change."), code="invalid")
-    _check_change(household, kind, payload)
+    if kind in LOOKUP_KINDS:
+        refusal = _look_up_registry(actor=actor, household=household, kind=kind, payload=payload)
+        if refusal is not None:
+            raise refusal
+    return _file_change(actor=actor, household=household, kind=kind, payload=payload, reason=reason)
+
+
+@service
+def _look_up_registry(*, actor: User, household: Household, kind: str, payload: dict[str, Any]) -> Refused | None:
+    """The registry-wide uniqueness lookup of a proposal, audited and limited when it reaches outside
+    the proposer's areas. Returns the refusal to raise (after this transaction commits), or None.
+
+    Everything that can be checked without the rest of the registry is checked first, and the limit
+    before the lookup: neither answer then depends on whether the number exists elsewhere.
+    """
+    _check_change(actor, household, kind, payload, registry=False)
+    try:
+        ratelimit.ensure_allowed(
+            actor, LOOKUP_OUTSIDE_AREA, region_code=household.kelurahan.code, message=str(LOOKUP_LIMIT_MESSAGE)
+        )
+    except Refused as refusal:
+        return refusal
+    holder = _registered_in(kind, payload)
+    if holder is None or can_act_in(actor, holder.kelurahan):
+        return None  # nothing outside the proposer's areas: _file_change checks (and names) it
+    number = str(payload.get("nik") if kind == ChangeRequest.Kind.ADD_MEMBER else payload.get("kk_number"))
+    audit.record(
+        actor=actor,
+        action=LOOKUP_OUTSIDE_AREA,
+        obj=holder,
+        region_code=holder.kelurahan.code,
+        after={
+            "kind": kind,
+            "number": mask_nik(number) if kind == ChangeRequest.Kind.ADD_MEMBER else number,
+            "asked_for": f"KK {household.kk_number}",
+        },
+    )
+    return _already_registered(actor, kind, payload, holder)
+
+
+@service
+def _file_change(
+    *, actor: User, household: Household, kind: str, payload: dict[str, Any], reason: str
+) -> ChangeRequest:
+    _check_change(actor, household, kind, payload)
     request = ChangeRequest.objects.create(
         household=household, kind=kind, payload=_jsonable(payload), reason=reason.strip(), requested_by=actor
     )
@@ -152,7 +214,40 @@ def _member_values(payload: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> None:
+def _registered_in(kind: str, payload: dict[str, Any]) -> Household | None:
+    """The family that already holds the NIK being added or the KK number being given, anywhere."""
+    if kind == ChangeRequest.Kind.ADD_MEMBER:
+        member = Member.objects.filter(nik=payload.get("nik")).select_related("household__kelurahan").first()
+        return member.household if member is not None else None
+    if kind == ChangeRequest.Kind.NEW_KK:
+        return Household.objects.filter(kk_number=str(payload.get("kk_number", ""))).select_related("kelurahan").first()
+    return None
+
+
+def _already_registered(actor: User, kind: str, payload: dict[str, Any], holder: Household) -> Refused:
+    """The refusal for a number another family holds: that family is named only where the user may
+    see it; outside their areas the answer is the import's ("registered outside your areas")."""
+    inside = can_act_in(actor, holder.kelurahan)
+    if kind == ChangeRequest.Kind.ADD_MEMBER:
+        nik = payload.get("nik")
+        if inside:
+            message = _("NIK %(nik)s is already registered in family KK %(kk)s.") % {"nik": nik, "kk": holder.kk_number}
+        else:
+            message = _("NIK %(nik)s is already registered in a family outside your areas.") % {"nik": nik}
+    else:
+        kk = payload.get("kk_number")
+        if inside:
+            message = _("KK number %(kk)s is already registered.") % {"kk": kk}
+        else:
+            message = _("Family KK %(kk)s is registered outside your areas.") % {"kk": kk}
+    return Refused(message, code="conflict")
+
+
+def _check_change(
+    actor: User, household: Household, kind: str, payload: dict[str, Any], *, registry: bool = True
+) -> None:
+    """Check a change against its family, the rules and (``registry``) the rest of the registry, as
+    ``actor`` (the proposer, then the approver) may see it."""
     current = [
         {"nik": m.nik, "name": m.name, "birth_date": m.birth_date, "relationship": m.relationship}
         for m in household.members.filter(exited_on__isnull=True)
@@ -160,12 +255,6 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
     if kind == ChangeRequest.Kind.ADD_MEMBER:
         values = _member_values(payload)
         issues = errors(validate_member(values, today=timezone.localdate(), known_kecamatan=None))
-        existing = Member.objects.filter(nik=values.get("nik")).select_related("household").first()
-        if existing is not None:
-            raise Refused(
-                _("NIK %(nik)s is already registered in family KK %(kk)s.")
-                % {"nik": existing.nik, "kk": existing.household.kk_number}
-            )
         issues += errors(validate_family([*current, values]))
     elif kind in {ChangeRequest.Kind.REMOVE_MEMBER, ChangeRequest.Kind.MOVE_MEMBER}:
         member = household.members.filter(pk=payload.get("member_id", 0), exited_on__isnull=True).first()
@@ -181,8 +270,12 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
             )
         issues = []
         if kind == ChangeRequest.Kind.MOVE_MEMBER:
-            target = Household.objects.filter(pk=payload.get("target_household_id", 0)).first()
-            if target is None or target.pk == household.pk:
+            # The family the person joins must lie in the user's areas too: a move writes into it.
+            # Outside them it is answered as if it did not exist.
+            target = (
+                Household.objects.filter(pk=payload.get("target_household_id", 0)).select_related("kelurahan").first()
+            )
+            if target is None or target.pk == household.pk or not can_act_in(actor, target.kelurahan):
                 raise Refused(_("Choose the family the person moves to."), code="invalid")
             target_members = [
                 {"nik": m.nik, "relationship": m.relationship, "birth_date": m.birth_date, "name": m.name}
@@ -204,14 +297,15 @@ def _check_change(household: Household, kind: str, payload: dict[str, Any]) -> N
     elif kind == ChangeRequest.Kind.NEW_KK:
         from entas.core.ids import check_kk
 
-        kk = str(payload.get("kk_number", ""))
-        issues = errors(check_kk(kk))
-        if not issues and Household.objects.filter(kk_number=kk).exists():
-            raise Refused(_("KK number %(kk)s is already registered.") % {"kk": kk})
+        issues = errors(check_kk(str(payload.get("kk_number", ""))))
     else:
         raise Refused(_("Unknown kind of change %(kind)r.") % {"kind": kind}, code="invalid")
     if issues:
         raise Refused(issues[0].message, code="invalid", issues=issues)
+    if registry and kind in LOOKUP_KINDS:
+        holder = _registered_in(kind, payload)
+        if holder is not None:
+            raise _already_registered(actor, kind, payload, holder)
 
 
 @service
@@ -224,8 +318,16 @@ def decide_change(*, actor: User, request: ChangeRequest, approve: bool, note: s
         raise Refused(_("This request was already decided."))
     if request.requested_by_id == actor.pk:
         raise Refused(_("A second person must approve: you asked for this change yourself."))
+    if request.kind == ChangeRequest.Kind.MOVE_MEMBER:
+        # A move writes into two families: whoever approves it must be able to act in both.
+        target = Household.objects.filter(pk=request.payload.get("target_household_id", 0)).first()
+        if target is not None and not can_act_in(actor, target.kelurahan):
+            raise Refused(
+                _("You may not decide a move into a family outside your areas; an approver of both must."),
+                code="forbidden",
+            )
     if approve:
-        _check_change(household, request.kind, request.payload)  # the family may have changed since
+        _check_change(actor, household, request.kind, request.payload)  # the family may have changed since
         _apply_change(actor, request)
     request.status = ChangeRequest.Status.APPLIED if approve else ChangeRequest.Status.REJECTED
     request.decided_by = actor

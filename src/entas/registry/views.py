@@ -198,7 +198,7 @@ def change_request_new(request: AuthenticatedRequest, pk: int, kind: str) -> Htt
     form_class = CHANGE_FORMS.get(kind)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST or None, household=household)
+    form = form_class(request.POST or None, household=household, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.request_change(
@@ -226,9 +226,7 @@ def change_request_new(request: AuthenticatedRequest, pk: int, kind: str) -> Htt
 
 @require(Capability.APPROVE_REGISTRY)
 def change_request_list(request: AuthenticatedRequest) -> HttpResponse:
-    pending = ChangeRequest.objects.filter(
-        status=ChangeRequest.Status.PENDING, household__in=selectors.households_for(request.user)
-    ).select_related("household__kelurahan", "requested_by")
+    pending = selectors.pending_changes(request.user)
     return render(request, "registry/change_request_list.html", {"pending": pending})
 
 

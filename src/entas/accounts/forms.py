@@ -1,0 +1,78 @@
+"""Forms of the user-account pages. They parse input; the rules (roles, password strength, who may
+change whom) live in services.py and come back as messages next to their fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from entas.regions.models import Region, RegionLevel
+
+from .roles import Role
+
+
+class AreaField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} · {obj}"
+
+
+def _areas() -> AreaField:
+    return AreaField(
+        label=_("Areas"),
+        queryset=Region.objects.filter(
+            level__in=[RegionLevel.REGENCY_CITY, RegionLevel.KECAMATAN, RegionLevel.KELURAHAN], valid_to__isnull=True
+        ).order_by("code"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 12}),
+        help_text=_("Where the user works; a region includes everything under it. Hold Ctrl to choose several."),
+    )
+
+
+class UserForm(forms.Form):
+    """An account's role, areas and details."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    organisation = forms.CharField(label=_("Organisation"), max_length=120, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["areas"] = _areas()
+
+
+class NewUserForm(UserForm):
+    """A new account: its user name and first password too."""
+
+    field_order = ["username", "password1", "password2"]
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class PasswordForm(forms.Form):
+    """A new password an administrator gives an account (forgotten, or to be changed at once)."""
+
+    password1 = forms.CharField(
+        label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("New password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data

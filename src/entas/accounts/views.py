@@ -1,0 +1,121 @@
+"""User administration: list accounts, open one, change its role and areas, stop or restore it, give
+it a new password. Administrators only (Capability.MANAGE_USERS); every change is an audited service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
+
+from . import services
+from .forms import NewUserForm, PasswordForm, UserForm
+from .models import User
+from .roles import Capability
+
+
+def _user_or_404(pk: int) -> User:
+    user = User.objects.filter(pk=pk).first()
+    if user is None:
+        raise Http404
+    return user
+
+
+def _show(form: forms.BaseForm, exc: Refused) -> None:
+    """A service's refusal on the form: next to the field it names, else at the top."""
+    placed = [i for i in exc.issues if i.field in form.fields and i.message]
+    for issue in placed:
+        form.add_error(issue.field, issue.message)
+    if not placed:
+        form.add_error(None, str(exc))
+
+
+def _details(form: forms.Form) -> dict[str, str]:
+    return {k: form.cleaned_data[k] for k in ("organisation", "first_name", "last_name", "email")}
+
+
+@require(Capability.MANAGE_USERS)
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
+    users = User.objects.order_by("username").prefetch_related("areas")
+    return render(request, "accounts/user_list.html", {"users": users})
+
+
+@require(Capability.MANAGE_USERS)
+def user_new(request: AuthenticatedRequest) -> HttpResponse:
+    form = NewUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_user(
+                actor=request.user,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                role=form.cleaned_data["role"],
+                areas=form.cleaned_data["areas"],
+                **_details(form),
+            )
+        except Refused as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, _("The account %(name)s was created.") % {"name": user.username})
+            return redirect("accounts:user_edit", pk=user.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "account": None})
+
+
+@require(Capability.MANAGE_USERS)
+def user_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    account = _user_or_404(pk)
+    initial = {**services.snapshot(account), "areas": list(account.areas.all())}
+    form = UserForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_user(
+                actor=request.user,
+                user=account,
+                role=form.cleaned_data["role"],
+                areas=form.cleaned_data["areas"],
+                **_details(form),
+            )
+        except Refused as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, _("The account %(name)s was saved.") % {"name": account.username})
+            return redirect("accounts:user_edit", pk=pk)
+    return render(request, "accounts/user_form.html", {"form": form, "account": account})
+
+
+@require(Capability.MANAGE_USERS)
+@require_POST
+def user_active(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    account = _user_or_404(pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_active(actor=request.user, user=account, active=active)
+    except Refused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            (_("The account %(name)s can log in again.") if active else _("The account %(name)s was deactivated."))
+            % {"name": account.username},
+        )
+    return redirect("accounts:user_edit", pk=pk)
+
+
+@require(Capability.MANAGE_USERS)
+def user_password(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    account = _user_or_404(pk)
+    form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password(actor=request.user, user=account, password=form.cleaned_data["password1"])
+        except Refused as exc:
+            _show(form, exc)
+        else:
+            messages.success(request, _("The account %(name)s has a new password.") % {"name": account.username})
+            return redirect("accounts:user_edit", pk=pk)
+    return render(request, "accounts/user_password.html", {"form": form, "account": account})
