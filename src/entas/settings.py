@@ -161,10 +161,29 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
-# Five failed logins for one username from one address lock it for 15 minutes.
+
+def env_proxies(name: str) -> int:
+    """How many reverse proxies append to X-Forwarded-For: off/0, on/1 (one proxy), or a number."""
+    value = os.environ.get(name, "").strip().lower()
+    if value.isdigit():
+        return int(value)
+    return 1 if env_bool(name, False) else 0
+
+
+# Behind reverse proxies, the client's address is read from X-Forwarded-For (the entry the nearest
+# trusted proxy appended; see entas.core.middleware.request_ip) for the audit trail and the lockout.
+ENTAS_TRUST_X_FORWARDED_FOR = env_proxies("ENTAS_TRUST_X_FORWARDED_FOR")
+
+# Failed logins lock a username for 15 minutes: after ENTAS_LOGIN_FAILURE_LIMIT (5) from one client
+# address, and after ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT (20) from all addresses together, so that a
+# guesser spread over many addresses is slowed too while one guesser alone cannot lock an account
+# for its owner (entas.accounts.lockout).
 AXES_FAILURE_LIMIT = int(os.environ.get("ENTAS_LOGIN_FAILURE_LIMIT", 5))
+ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT", 20))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "entas.accounts.lockout.LoginLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "entas.core.middleware.request_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

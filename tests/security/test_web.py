@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -55,3 +56,115 @@ def test_an_older_job_error_with_a_traceback_is_shown_without_it(
     page = client_for(operator_manggar).get(reverse("jobs:detail", args=[job.pk])).content.decode()
     assert "Traceback" not in page and "/srv/entas" not in page
     assert "ValueError: bad" in page
+
+
+# --- The login lockout behind a reverse proxy -------------------------------------------------------
+PROXY = "10.0.0.2"  # every request reaches Django from the proxy's address
+
+
+@pytest.fixture
+def fast_hashing(settings: Any) -> None:
+    """Dozens of logins per test: hash the personas' passwords with a fast (test-only) hasher.
+    Request it before the personas so they are created with it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _login(client: Client, username: str, password: str, client_address: str, spoofed: str = "") -> int:
+    """A login through a proxy that appends the address it saw to X-Forwarded-For."""
+    forwarded = f"{spoofed}, {client_address}" if spoofed else client_address
+    response = client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+    return response.status_code
+
+
+def test_behind_a_proxy_one_guesser_does_not_lock_the_account_for_everyone(
+    settings: Any, fast_hashing: None, admin_user: User
+) -> None:
+    settings.ENTAS_TRUST_X_FORWARDED_FOR = 1
+    attacker, admin_desk = Client(), Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(attacker, "admin", "wrong-password", "203.0.113.9")
+    # The guesser is locked out (even with the right password)…
+    assert _login(attacker, "admin", "correct-horse-battery", "203.0.113.9") == 429
+    # …the administrator at another address is not.
+    assert _login(admin_desk, "admin", "correct-horse-battery", "198.51.100.7") == 302
+
+
+def test_a_guesser_cannot_dodge_the_lock_by_forging_x_forwarded_for(
+    settings: Any, fast_hashing: None, operator_manggar: User
+) -> None:
+    settings.ENTAS_TRUST_X_FORWARDED_FOR = 1
+    attacker = Client()
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _login(attacker, "op.manggar", "wrong-password", "203.0.113.9", spoofed=f"192.0.2.{n + 1}")
+    assert _login(attacker, "op.manggar", "correct-horse-battery", "203.0.113.9", spoofed="192.0.2.99") == 429
+    # The audit trail records the address the proxy saw, not the forged one.
+    from entas.core.models import AuditEvent
+
+    addresses = set(AuditEvent.objects.filter(action="auth.login_failed").values_list("client_ip", flat=True))
+    assert addresses == {"203.0.113.9"}
+
+
+def test_a_guesser_spread_over_many_addresses_meets_the_softer_limit_per_account(
+    settings: Any, fast_hashing: None, operator_manggar: User
+) -> None:
+    settings.ENTAS_TRUST_X_FORWARDED_FOR = 1
+    assert settings.ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+    for n in range(settings.ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT - 1):
+        _login(Client(), "op.manggar", "wrong-password", f"203.0.113.{n + 1}")
+    # One failure short of the account's limit, the owner still logs in (and that resets the count)…
+    assert _login(Client(), "op.manggar", "correct-horse-battery", "198.51.100.7") == 302
+    for n in range(settings.ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT):
+        _login(Client(), "op.manggar", "wrong-password", f"203.0.113.{n + 1}")
+    # …at the limit the account is locked from every address for the cool-off.
+    assert _login(Client(), "op.manggar", "correct-horse-battery", "198.51.100.7") == 429
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(
+    settings: Any, fast_hashing: None, operator_manggar: User
+) -> None:
+    settings.ENTAS_TRUST_X_FORWARDED_FOR = 0
+    attacker = Client()
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(
+            reverse("login"),
+            {"username": "op.manggar", "password": "wrong-password"},
+            REMOTE_ADDR="203.0.113.9",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n + 1}",
+        )
+    locked = attacker.post(
+        reverse("login"),
+        {"username": "op.manggar", "password": "correct-horse-battery"},
+        REMOTE_ADDR="203.0.113.9",
+        HTTP_X_FORWARDED_FOR="192.0.2.99",
+    )
+    assert locked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "192.0.2.1", "10.0.0.2"),  # not behind a proxy: the header is anyone's to write
+        (1, "192.0.2.1", "192.0.2.1"),
+        (1, "192.0.2.66, 192.0.2.1", "192.0.2.1"),  # the client's own entry is ignored
+        (2, "192.0.2.1, 198.51.100.20", "192.0.2.1"),  # a CDN in front of the proxy
+        (2, "192.0.2.1", "10.0.0.2"),  # fewer hops than proxies: not from the expected chain
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "2001:db8::1", "2001:db8::1"),
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_the_client_address_is_the_one_the_trusted_proxy_appended(
+    settings: Any, proxies: int, forwarded: str, expected: str
+) -> None:
+    from django.test import RequestFactory
+
+    from entas.core.middleware import request_ip
+
+    settings.ENTAS_TRUST_X_FORWARDED_FOR = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
+    assert request_ip(request) == expected
