@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja as an app: /api/docs then serves its own copy of Swagger UI, never a CDN's.
+    "ninja",
     "entas.core",
     "entas.regions",
     "entas.accounts",

@@ -168,3 +168,25 @@ def test_the_client_address_is_the_one_the_trusted_proxy_appended(
     settings.ENTAS_TRUST_X_FORWARDED_FOR = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded)
     assert request_ip(request) == expected
+
+
+# --- The API documentation ------------------------------------------------------------------------
+def test_anonymous_visitors_get_no_api_documentation_or_schema() -> None:
+    for url in ("/api/docs", "/api/openapi.json"):
+        response = Client().get(url)
+        assert response.status_code in {302, 401}, url
+        if response.status_code == 302:
+            assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_api_documentation_loads_nothing_from_another_host(
+    client_for: Callable[[User], Client], operator_manggar: User
+) -> None:
+    import re
+
+    page = client_for(operator_manggar).get("/api/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert re.findall(r"""(?:src|href)=["']((?:https?:)?//[^"']*)""", html) == []
+    assert "swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    assert client_for(operator_manggar).get("/api/openapi.json").json()["info"]["title"] == "entas API"
