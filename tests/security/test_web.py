@@ -190,3 +190,95 @@ def test_the_api_documentation_loads_nothing_from_another_host(
     assert re.findall(r"""(?:src|href)=["']((?:https?:)?//[^"']*)""", html) == []
     assert "swagger-ui-bundle.js" in html and "cdn" not in html.lower()
     assert client_for(operator_manggar).get("/api/openapi.json").json()["info"]["title"] == "entas API"
+
+
+# --- Security headers and inline code -----------------------------------------------------------
+def _plain_urls() -> list[str]:
+    """Every URL pattern of entas without a parameter (the admin's apart: checked below)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: list[str] = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for p in patterns:
+            route = str(p.pattern)
+            if "<" in route or "(?P" in route or route.startswith("^"):
+                continue
+            if isinstance(p, URLResolver):
+                if route != "admin/":
+                    walk(p.url_patterns, prefix + route)
+            elif isinstance(p, URLPattern):
+                found.append("/" + prefix + route)
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def _assert_no_inline_code(html: str, url: str) -> None:
+    import re
+
+    for tag in re.findall(r"<script\b[^>]*>", html, flags=re.I):
+        assert "src=" in tag or 'type="application/json"' in tag, f"{url}: inline script {tag}"
+    assert not re.search(r"\son[a-z]+\s*=", html, flags=re.I), f"{url}: an event-handler attribute"
+    assert not re.search(r"\sstyle\s*=", html, flags=re.I), f"{url}: a style attribute"
+    assert not re.search(r"<style\b", html, flags=re.I), f"{url}: a <style> element"
+
+
+def test_every_page_answers_with_a_strict_csp_and_a_permissions_policy(
+    client_for: Callable[[User], Client], admin_user: User, manggar_household: Any
+) -> None:
+    urls = _plain_urls()
+    assert {"/", "/audit/", "/registry/", "/accounts/login/", "/monitoring/poverty-profile/"} <= set(urls)
+    urls += [
+        reverse("registry:household_detail", args=[manggar_household.pk]),
+        "/admin/",
+        "/admin/accounts/user/",
+        "/static/entas/style.css",
+        "/no-such-page/",
+        "/api/v1/regions/",
+    ]
+    client = client_for(admin_user)
+    checked = 0
+    for url in urls:
+        response = client.get(url)
+        csp = response.headers.get("Content-Security-Policy", "")
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+        assert directives.get("default-src") == "'self'", url
+        assert directives.get("script-src") == "'self'", url
+        assert directives.get("style-src") == "'self'", url
+        assert directives.get("object-src") == "'none'" and directives.get("frame-ancestors") == "'none'", url
+        assert "unsafe" not in csp, url
+        permissions = response.headers.get("Permissions-Policy", "")
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert f"{feature}=()" in permissions, (url, feature)
+        if response.get("Content-Type", "").startswith("text/html") and response.status_code == 200:
+            _assert_no_inline_code(
+                b"".join(response).decode() if response.streaming else response.content.decode(), url
+            )
+            checked += 1
+    assert checked >= 15
+
+
+def test_anonymous_pages_and_redirects_carry_the_headers_too() -> None:
+    for url in ("/accounts/login/", "/", "/api/v1/regions/"):
+        response = Client().get(url)
+        assert "Content-Security-Policy" in response.headers, url
+        assert "Permissions-Policy" in response.headers, url
+
+
+def test_no_template_has_inline_script_event_handlers_or_style_attributes() -> None:
+    import re
+    from pathlib import Path
+
+    import entas
+
+    root = Path(entas.__file__).parent
+    offenders = []
+    for template in root.rglob("templates/**/*.html"):
+        text = template.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text, flags=re.I):
+            if "src=" not in tag:
+                offenders.append(f"{template}: {tag}")
+        if re.search(r"\son[a-z]+\s*=", text) or re.search(r"\sstyle\s*=", text) or "<style" in text:
+            offenders.append(str(template))
+    assert offenders == []

@@ -40,6 +40,37 @@ def _is_ip(value: str) -> bool:
     return True
 
 
+class SecurityHeadersMiddleware:
+    """Adds Content-Security-Policy (``SECURE_CSP``) and Permissions-Policy (``ENTAS_PERMISSIONS_POLICY``)
+    to every response, static files and error pages included (it is the outermost middleware).
+
+    The policy allows scripts, styles, fonts and connections from entas itself only: no inline
+    script, event-handler attribute, inline style or eval, so an injected ``<script>`` or ``onerror=``
+    that slipped past escaping does not run. Templates put data in ``<script type="application/json">``
+    and behaviour in static files; Vega evaluates chart expressions with its interpreter, not
+    ``Function``. A response that already carries a header keeps it. ``SECURE_CSP`` has the shape of
+    Django 6's setting of that name, so this class can give way to Django's own middleware there.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.csp = "; ".join(
+            " ".join([directive, *sources]) for directive, sources in getattr(settings, "SECURE_CSP", {}).items()
+        )
+        self.permissions = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in getattr(settings, "ENTAS_PERMISSIONS_POLICY", {}).items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.csp:
+            response.headers.setdefault("Content-Security-Policy", self.csp)
+        if self.permissions:
+            response.headers.setdefault("Permissions-Policy", self.permissions)
+        return response
+
+
 class RequestContextMiddleware:
     """Makes the client address available to services for the audit trail."""
 
