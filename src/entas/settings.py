@@ -1,13 +1,18 @@
 """Settings for entas. Everything a deployment changes is read from ENTAS_* environment variables.
 
-Defaults give a working development setup: SQLite under ``var/``, debug on, local hosts only.
-Production sets ENTAS_SECRET_KEY, ENTAS_DEBUG=0, ENTAS_ALLOWED_HOSTS and (usually)
-ENTAS_DATABASE_URL=postgres://…; then ``entas check --deploy`` reports nothing.
+Defaults are safe: debug off, HTTPS settings on, SQLite under ``var/``, local hosts only, a secret
+key of the installation's own (ENTAS_SECRET_KEY, or generated once into var/secret_key). Production
+sets ENTAS_ALLOWED_HOSTS and (usually) ENTAS_SECRET_KEY and ENTAS_DATABASE_URL=postgres://…; then
+``entas check --deploy`` reports nothing. Development sets ENTAS_DEBUG=1; ``make demo`` runs with
+debug off over plain HTTP (ENTAS_HTTPS=0).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -41,12 +46,41 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("ENTAS_DEBUG", True)
+# Debug is off unless asked for: with it on, an error shows Django's technical page (code, settings,
+# the request) to whoever caused it. Development sets ENTAS_DEBUG=1 (the test suite does, see pyproject.toml).
+DEBUG = env_bool("ENTAS_DEBUG", False)
 
 _DEV_SECRET = "django-insecure-entas-development-only-never-use-in-production"  # noqa: S105
-SECRET_KEY = os.environ.get("ENTAS_SECRET_KEY") or _DEV_SECRET
-if not DEBUG and SECRET_KEY == _DEV_SECRET:
-    raise ImproperlyConfigured("ENTAS_SECRET_KEY must be set when ENTAS_DEBUG is off.")
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+
+
+def secret_key() -> str:
+    """ENTAS_SECRET_KEY; else VAR_DIR/secret_key, which only its owner may read; else, with debug on,
+    a development key, and with debug off a new random key written to that file (so a fresh installation
+    never runs on a published key, and keeps its key across restarts). Servers sharing one database but
+    not one VAR_DIR must share ENTAS_SECRET_KEY instead."""
+    key = os.environ.get("ENTAS_SECRET_KEY", "")
+    if key:
+        return key
+    if not SECRET_KEY_FILE.exists():
+        if DEBUG:
+            return _DEV_SECRET
+        # Written to a private temporary file, then linked into place: of two processes starting at
+        # once, both read the one key that was linked first.
+        fd, temporary = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(50) + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, SECRET_KEY_FILE)
+        finally:
+            os.unlink(temporary)
+    if SECRET_KEY_FILE.stat().st_mode & 0o077:
+        raise ImproperlyConfigured(f"{SECRET_KEY_FILE} must be readable by its owner only: chmod 600 it.")
+    return SECRET_KEY_FILE.read_text().strip()
+
+
+SECRET_KEY = secret_key()
 
 ALLOWED_HOSTS = env_list("ENTAS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("ENTAS_CSRF_TRUSTED_ORIGINS", [])
@@ -192,7 +226,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-if not DEBUG:
+# Served over HTTPS (by default whenever debug is off): secure cookies, HSTS, a redirect to https.
+# make demo serves plain http://127.0.0.1 on the machine itself and sets ENTAS_HTTPS=0.
+HTTPS = env_bool("ENTAS_HTTPS", not DEBUG)
+if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

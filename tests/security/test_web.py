@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
+from django.urls import path, reverse
 
 from entas.accounts.models import User
 from entas.core import jobqueue
@@ -282,3 +282,24 @@ def test_no_template_has_inline_script_event_handlers_or_style_attributes() -> N
         if re.search(r"\son[a-z]+\s*=", text) or re.search(r"\sstyle\s*=", text) or "<style" in text:
             offenders.append(str(template))
     assert offenders == []
+
+
+# --- Server errors ----------------------------------------------------------------------------------
+def _crash(request: Any) -> Any:
+    raise RuntimeError("cannot open /srv/entas/var/media/imports/secret-upload.xlsx")
+
+
+urlpatterns = [path("crash/", _crash)]
+
+
+@pytest.mark.urls("tests.security.test_web")
+def test_a_server_error_shows_the_entas_page_without_a_traceback(settings: Any) -> None:
+    settings.DEBUG = False  # the default (tests/core/test_setup.py checks it)
+    client = Client(raise_request_exception=False)
+    response = client.get("/crash/")
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Traceback" not in html and "/srv/entas" not in html and "RuntimeError" not in html
+    assert "Terjadi kesalahan" in html  # entas's own page, in Indonesian
+    assert "Content-Security-Policy" in response.headers
+    _assert_no_inline_code(html, "/crash/")
