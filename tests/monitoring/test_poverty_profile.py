@@ -103,7 +103,9 @@ def test_a_partner_without_sampled_households_gets_an_explanation_not_a_server_e
 ) -> None:
     # A partner has no areas: none of the survey's households lies in them (the total was NaN and
     # the page answered 500 "cannot convert float NaN to integer").
-    page = client_for(partner).get(reverse("monitoring:poverty_profile"))
+    client = client_for(partner)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("monitoring:poverty_profile"))
     assert page.status_code == 200
     assert "has no sampled household in your areas" in page.content.decode()
     assert "rows" not in page.context
