@@ -303,3 +303,13 @@ def test_a_server_error_shows_the_entas_page_without_a_traceback(settings: Any) 
     assert "Terjadi kesalahan" in html  # entas's own page, in Indonesian
     assert "Content-Security-Policy" in response.headers
     _assert_no_inline_code(html, "/crash/")
+
+
+def test_a_rejected_form_gets_the_entas_page_without_inline_styles(operator_manggar: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator_manggar)
+    response = client.post(reverse("registry:export"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Formulir kedaluwarsa" in html
+    _assert_no_inline_code(html, "csrf failure")
