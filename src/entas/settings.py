@@ -228,8 +228,8 @@ AXES_VERBOSE = False
 
 # Served over HTTPS (by default whenever debug is off): secure cookies, HSTS, a redirect to https.
 # make demo serves plain http://127.0.0.1 on the machine itself and sets ENTAS_HTTPS=0.
-HTTPS = env_bool("ENTAS_HTTPS", not DEBUG)
-if HTTPS:
+ENTAS_HTTPS = env_bool("ENTAS_HTTPS", not DEBUG)
+if ENTAS_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
