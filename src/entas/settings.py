@@ -1,13 +1,18 @@
 """Settings for entas. Everything a deployment changes is read from ENTAS_* environment variables.
 
-Defaults give a working development setup: SQLite under ``var/``, debug on, local hosts only.
-Production sets ENTAS_SECRET_KEY, ENTAS_DEBUG=0, ENTAS_ALLOWED_HOSTS and (usually)
-ENTAS_DATABASE_URL=postgres://…; then ``entas check --deploy`` reports nothing.
+Defaults are safe: debug off, HTTPS settings on, SQLite under ``var/``, local hosts only, a secret
+key of the installation's own (ENTAS_SECRET_KEY, or generated once into var/secret_key). Production
+sets ENTAS_ALLOWED_HOSTS and (usually) ENTAS_SECRET_KEY and ENTAS_DATABASE_URL=postgres://…; then
+``entas check --deploy`` reports nothing. Development sets ENTAS_DEBUG=1; ``make demo`` runs with
+debug off over plain HTTP (ENTAS_HTTPS=0).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -41,12 +46,41 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("ENTAS_DEBUG", True)
+# Debug is off unless asked for: with it on, an error shows Django's technical page (code, settings,
+# the request) to whoever caused it. Development sets ENTAS_DEBUG=1 (the test suite does, see pyproject.toml).
+DEBUG = env_bool("ENTAS_DEBUG", False)
 
 _DEV_SECRET = "django-insecure-entas-development-only-never-use-in-production"  # noqa: S105
-SECRET_KEY = os.environ.get("ENTAS_SECRET_KEY") or _DEV_SECRET
-if not DEBUG and SECRET_KEY == _DEV_SECRET:
-    raise ImproperlyConfigured("ENTAS_SECRET_KEY must be set when ENTAS_DEBUG is off.")
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+
+
+def secret_key() -> str:
+    """ENTAS_SECRET_KEY; else VAR_DIR/secret_key, which only its owner may read; else, with debug on,
+    a development key, and with debug off a new random key written to that file (so a fresh installation
+    never runs on a published key, and keeps its key across restarts). Servers sharing one database but
+    not one VAR_DIR must share ENTAS_SECRET_KEY instead."""
+    key = os.environ.get("ENTAS_SECRET_KEY", "")
+    if key:
+        return key
+    if not SECRET_KEY_FILE.exists():
+        if DEBUG:
+            return _DEV_SECRET
+        # Written to a private temporary file, then linked into place: of two processes starting at
+        # once, both read the one key that was linked first.
+        fd, temporary = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(50) + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, SECRET_KEY_FILE)
+        finally:
+            os.unlink(temporary)
+    if SECRET_KEY_FILE.stat().st_mode & 0o077:
+        raise ImproperlyConfigured(f"{SECRET_KEY_FILE} must be readable by its owner only: chmod 600 it.")
+    return SECRET_KEY_FILE.read_text().strip()
+
+
+SECRET_KEY = secret_key()
 
 ALLOWED_HOSTS = env_list("ENTAS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("ENTAS_CSRF_TRUSTED_ORIGINS", [])
@@ -62,6 +96,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja as an app: /api/docs then serves its own copy of Swagger UI, never a CDN's.
+    "ninja",
     "entas.core",
     "entas.regions",
     "entas.accounts",
@@ -75,6 +111,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every response (static files, redirects, error pages) gets CSP and Permissions-Policy.
+    "entas.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,10 +201,29 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
-# Five failed logins for one username from one address lock it for 15 minutes.
+
+def env_proxies(name: str) -> int:
+    """How many reverse proxies append to X-Forwarded-For: off/0, on/1 (one proxy), or a number."""
+    value = os.environ.get(name, "").strip().lower()
+    if value.isdigit():
+        return int(value)
+    return 1 if env_bool(name, False) else 0
+
+
+# Behind reverse proxies, the client's address is read from X-Forwarded-For (the entry the nearest
+# trusted proxy appended; see entas.core.middleware.request_ip) for the audit trail and the lockout.
+ENTAS_TRUST_X_FORWARDED_FOR = env_proxies("ENTAS_TRUST_X_FORWARDED_FOR")
+
+# Failed logins lock a username for 15 minutes: after ENTAS_LOGIN_FAILURE_LIMIT (5) from one client
+# address, and after ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT (20) from all addresses together, so that a
+# guesser spread over many addresses is slowed too while one guesser alone cannot lock an account
+# for its owner (entas.accounts.lockout).
 AXES_FAILURE_LIMIT = int(os.environ.get("ENTAS_LOGIN_FAILURE_LIMIT", 5))
+ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("ENTAS_LOGIN_ACCOUNT_FAILURE_LIMIT", 20))
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "entas.accounts.lockout.LoginLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "entas.core.middleware.request_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -179,7 +236,10 @@ ENTAS_RATE_LIMITS = {
     "registry.lookup_outside_area": os.environ.get("ENTAS_LOOKUP_OUTSIDE_AREA_LIMIT", "20/hour"),
 }
 
-if not DEBUG:
+# Served over HTTPS (by default whenever debug is off): secure cookies, HSTS, a redirect to https.
+# make demo serves plain http://127.0.0.1 on the machine itself and sets ENTAS_HTTPS=0.
+ENTAS_HTTPS = env_bool("ENTAS_HTTPS", not DEBUG)
+if ENTAS_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
     # A load balancer's or monitor's probe may come over plain HTTP on the internal network.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
@@ -192,6 +252,48 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy of every response (entas.core.middleware.SecurityHeadersMiddleware; the
+# shape of Django 6's setting of this name). Everything comes from entas itself: no inline script,
+# event-handler attribute, inline style or eval. Images may also be data: URLs (Swagger UI's icons).
+_SELF, _NONE = "'self'", "'none'"
+SECURE_CSP: dict[str, list[str]] = {
+    "default-src": [_SELF],
+    "script-src": [_SELF],
+    "style-src": [_SELF],
+    "img-src": [_SELF, "data:"],
+    "font-src": [_SELF],
+    "connect-src": [_SELF],
+    "object-src": [_NONE],
+    "base-uri": [_NONE],
+    "form-action": [_SELF],
+    "frame-ancestors": [_NONE],
+}
+# Browser features no page of entas uses, denied to every page and frame (Permissions-Policy).
+ENTAS_PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # --- Language, time, formats ----------------------------------------------------------------
 LANGUAGE_CODE = "id"

@@ -100,6 +100,17 @@ def test_the_auditor_browses_and_filters_the_trail(
     assert "kemarin" in bad_date.content.decode()
 
 
+def test_an_impossible_date_in_the_audit_filter_is_refused_not_a_server_error(
+    client_for: Callable[[User], Client], auditor: User
+) -> None:
+    client = client_for(auditor)
+    client.cookies["django_language"] = "en"
+    for value in ("2026-02-30", "2026-13-01", "9999-99-99"):
+        page = client.get(reverse("audit:list"), {"date_from": value, "date_to": value})
+        assert page.status_code == 200
+        assert f"{value} is not a date" in page.content.decode()
+
+
 def test_an_operator_cannot_browse_the_audit_trail(
     client_for: Callable[[User], Client], operator_manggar: User
 ) -> None:

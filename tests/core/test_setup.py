@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -83,11 +84,60 @@ def test_production_settings_pass_the_deploy_check(tmp_path: object) -> None:
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key(tmp_path: object) -> None:
-    env = {**os.environ, "ENTAS_DEBUG": "0", "ENTAS_SECRET_KEY": "", "ENTAS_VAR_DIR": str(tmp_path)}
-    result = subprocess.run([*ENTAS, "check"], env=env, capture_output=True, text=True)
-    assert result.returncode != 0
-    assert "ENTAS_SECRET_KEY" in result.stderr
+def test_without_a_secret_key_production_generates_a_private_one_and_keeps_it(tmp_path: Path) -> None:
+    first = _settings_in_a_fresh_process({"ENTAS_VAR_DIR": str(tmp_path)}, "SECRET_KEY")
+    assert first.returncode == 0, first.stderr
+    key = json.loads(first.stdout)["SECRET_KEY"]
+    assert len(key) >= 50 and "insecure" not in key  # never the published development key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    again = _settings_in_a_fresh_process({"ENTAS_VAR_DIR": str(tmp_path)}, "SECRET_KEY")
+    assert json.loads(again.stdout)["SECRET_KEY"] == key
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
+
+
+def _settings_in_a_fresh_process(env: dict[str, str], *names: str) -> subprocess.CompletedProcess[str]:
+    """Load the settings as a fresh process with exactly ``env`` added to a clean environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("ENTAS_", "DJANGO_"))}
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n, None) for n in {list(names)!r}}}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "DJANGO_SETTINGS_MODULE": "entas.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_debug_is_off_and_https_settings_on_unless_asked_for(tmp_path: object) -> None:
+    out = _settings_in_a_fresh_process(
+        {"ENTAS_SECRET_KEY": secrets.token_urlsafe(50), "ENTAS_VAR_DIR": str(tmp_path)},
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"DEBUG": False, "SESSION_COOKIE_SECURE": True, "SECURE_SSL_REDIRECT": True}
+
+
+def test_a_secret_key_file_in_var_is_used_when_it_is_private(tmp_path: Path) -> None:
+    key = secrets.token_urlsafe(50)
+    (tmp_path / "secret_key").write_text(key + "\n")
+    (tmp_path / "secret_key").chmod(0o600)
+    out = _settings_in_a_fresh_process({"ENTAS_VAR_DIR": str(tmp_path)}, "SECRET_KEY", "DEBUG")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"SECRET_KEY": key, "DEBUG": False}
+    (tmp_path / "secret_key").chmod(0o644)
+    refused = _settings_in_a_fresh_process({"ENTAS_VAR_DIR": str(tmp_path)}, "SECRET_KEY")
+    assert refused.returncode != 0 and "chmod 600" in refused.stderr
+
+
+def test_the_demo_runs_with_debug_off_over_plain_http() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "demo: export ENTAS_DEBUG = 0" in makefile
+    assert "demo: export ENTAS_HTTPS = 0" in makefile
+    assert "collectstatic" in makefile
 
 
 def test_the_entas_console_script_is_installed() -> None:

@@ -140,3 +140,10 @@ def test_an_english_browser_still_gets_indonesian_until_english_is_chosen(
     response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="id"' in response.content.decode()
     assert response["Content-Language"] == "id"
+
+
+def test_a_count_that_is_not_a_number_shows_a_dash_not_a_server_error() -> None:
+    from entas.core.templatetags.entas_format import count
+
+    assert count(float("nan")) == "–" and count(float("inf")) == "–"
+    assert count(12345.0) in {"12.345", "12,345"}

@@ -98,6 +98,19 @@ def test_the_page_shows_the_profile_for_the_users_areas(
     assert by_kecamatan.context["rows"] == []
 
 
+def test_a_partner_without_sampled_households_gets_an_explanation_not_a_server_error(
+    survey: Any, client_for: Callable[[User], Client], partner: User
+) -> None:
+    # A partner has no areas: none of the survey's households lies in them (the total was NaN and
+    # the page answered 500 "cannot convert float NaN to integer").
+    client = client_for(partner)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("monitoring:poverty_profile"))
+    assert page.status_code == 200
+    assert "has no sampled household in your areas" in page.content.decode()
+    assert "rows" not in page.context
+
+
 def test_the_page_refuses_a_bad_line_and_explains_an_empty_state(
     regions: Any, client_for: Callable[[User], Client], tkpk_analyst: User
 ) -> None:

@@ -10,6 +10,7 @@ caller's language.
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -24,7 +25,8 @@ from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
 from entas.registry.api import router as registry_router
 
-api = NinjaAPI(title="entas API", version="1", urls_namespace="api", auth=django_auth)
+# The schema and its Swagger UI (served from ninja's own static files) are for logged-in users only.
+api = NinjaAPI(title="entas API", version="1", urls_namespace="api", auth=django_auth, docs_decorator=login_required)
 api.add_router("/v1/regions", regions_router)
 api.add_router("/v1/households", registry_router)
 api.add_router("/v1/jobs", jobs_router)

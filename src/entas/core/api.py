@@ -41,7 +41,7 @@ def get_job(request: HttpRequest, job_id: int) -> JobOut:
         total=job.total,
         percent=job.percent,
         log=job.log_lines,
-        error=job.error.split("\n\n")[0],
+        error=job.public_error,
         created_at=job.created_at,
         finished_at=job.finished_at,
         has_result_file=bool(job.result_file),

@@ -8,8 +8,8 @@ the foreground from a command with a progress bar. Both paths run the same code.
 
 from __future__ import annotations
 
+import logging
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[Job], None]
 LockFunction = Callable[[dict[str, Any], "User | None"], list[str]]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -180,14 +182,23 @@ def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
     try:
         result = get_kind(job.kind).function(context)
     except Exception as exc:
-        message = exc.message if isinstance(exc, Refused) else f"{type(exc).__name__}: {exc}"
-        detail = "" if isinstance(exc, Refused) else traceback.format_exc()
+        if isinstance(exc, Refused):
+            message = exc.message
+        else:
+            # A crash's text and traceback name files, code and sometimes data (a failed INSERT quotes
+            # its row): they go to the server log for the administrator, never to the job's page, log or
+            # API answer, which say only that it crashed and where to look.
+            logger.exception("job %s (%s) crashed", job_id, job.kind)
+            message = _(
+                "An internal error (%(error)s) stopped this job. The details are in the server log under "
+                "job #%(id)s: tell your administrator."
+            ) % {"error": type(exc).__name__, "id": job_id}
         line = f"{timezone.localtime():%H:%M:%S} ERROR {message}\n"
         _update_job(
             job_id,
             log=Concat(F("log"), Value(line)),
             status=Job.Status.FAILED,
-            error=message + ("\n\n" + detail if detail else ""),
+            error=message,
             finished_at=timezone.now(),
             done=job.done,
             total=job.total,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import os
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -13,17 +13,62 @@ from django.utils.cache import patch_vary_headers
 from .context import channel, client_ip
 from .errors import Refused
 
-# Behind a reverse proxy that sets X-Forwarded-For, set ENTAS_TRUST_X_FORWARDED_FOR=1 so the audit
-# trail records the citizen's or operator's address rather than the proxy's.
-TRUST_FORWARDED = os.environ.get("ENTAS_TRUST_X_FORWARDED_FOR", "") in {"1", "true", "yes"}
-
 
 def request_ip(request: HttpRequest) -> str | None:
-    if TRUST_FORWARDED:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address, for the audit trail and the login lockout (``AXES_CLIENT_IP_CALLABLE``).
+
+    Behind ENTAS_TRUST_X_FORWARDED_FOR = N reverse proxies, each appends the address it saw to
+    X-Forwarded-For, so the client is the N-th entry from the right; the entries to its left are
+    whatever the client wrote and are ignored (the first entry is anyone's to forge). A header with
+    fewer entries, or an entry that is not an IP address, did not come through the expected chain:
+    the connection's own address is used. Without trusted proxies the header is ignored.
+    """
+    proxies: int = settings.ENTAS_TRUST_X_FORWARDED_FOR
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies and _is_ip(hops[-proxies]):
+            return hops[-proxies]
+    remote = request.META.get("REMOTE_ADDR") or ""
+    return remote if _is_ip(remote) else None
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+class SecurityHeadersMiddleware:
+    """Adds Content-Security-Policy (``SECURE_CSP``) and Permissions-Policy (``ENTAS_PERMISSIONS_POLICY``)
+    to every response, static files and error pages included (it is the outermost middleware).
+
+    The policy allows scripts, styles, fonts and connections from entas itself only: no inline
+    script, event-handler attribute, inline style or eval, so an injected ``<script>`` or ``onerror=``
+    that slipped past escaping does not run. Templates put data in ``<script type="application/json">``
+    and behaviour in static files; Vega evaluates chart expressions with its interpreter, not
+    ``Function``. A response that already carries a header keeps it. ``SECURE_CSP`` has the shape of
+    Django 6's setting of that name, so this class can give way to Django's own middleware there.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.csp = "; ".join(
+            " ".join([directive, *sources]) for directive, sources in getattr(settings, "SECURE_CSP", {}).items()
+        )
+        self.permissions = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in getattr(settings, "ENTAS_PERMISSIONS_POLICY", {}).items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.csp:
+            response.headers.setdefault("Content-Security-Policy", self.csp)
+        if self.permissions:
+            response.headers.setdefault("Permissions-Policy", self.permissions)
+        return response
 
 
 class RequestContextMiddleware:

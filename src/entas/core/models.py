@@ -133,6 +133,12 @@ class Job(models.Model):
         return f"{self.kind} #{self.pk}"
 
     @property
+    def public_error(self) -> str:
+        """The error as users see it. Jobs that crashed before entas kept tracebacks out of job rows
+        stored one after a blank line; it is never shown (the server log has it)."""
+        return self.error.split("\n\nTraceback (most recent call last)", 1)[0]
+
+    @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
 

@@ -129,7 +129,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     errors = []
     for key, lookup in (("date_from", "at__date__gte"), ("date_to", "at__date__lte")):
         if filters[key]:
-            value = parse_date(filters[key])
+            try:
+                value = parse_date(filters[key])
+            except ValueError:  # well formed but impossible, e.g. 2026-02-30
+                value = None
             if value is None:
                 errors.append(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": filters[key]})
             else:

@@ -72,6 +72,10 @@ def profile_for(
         areas_qs = areas_qs.filter(region_q(user))
     names = dict(areas_qs.values_list("code", "name"))
     in_areas = np.isin(kelurahan_id, list(visible_ids))
+    if not in_areas.any():
+        # A user whose areas hold no sampled household (a partner has no areas at all) has no estimate:
+        # every figure would be 0/0.
+        raise Refused(_("The survey %(survey)s has no sampled household in your areas.") % {"survey": survey})
     # Households outside the user's areas stay in the design (for the variance) but in no shown area.
     area_code = np.where(in_areas & np.isin(area_code, list(names)), area_code, "")
     total, areas = profile.compute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import template
@@ -22,7 +23,7 @@ def rupiah(value: Any) -> str:
 
 @register.filter
 def count(value: Any) -> str:
-    """A whole number with the language's thousands separator: 12.345 / 12,345."""
-    if value in (None, ""):
+    """A whole number with the language's thousands separator: 12.345 / 12,345 ("–" when there is none)."""
+    if value in (None, "") or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     return number_format(int(value), decimal_pos=0, force_grouping=True)

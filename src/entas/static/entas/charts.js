@@ -1,4 +1,6 @@
 // Render every server-built Vega-Lite spec on the page: <div data-spec-id="x"> + <script id="x" type="application/json">.
+// Under the Content-Security-Policy: expressions run in vega-embed's interpreter (ast: true), not through
+// Function(), and neither vega-embed nor its tooltip injects a <style> (their CSS is vendor/vega-embed-7.3.0.css).
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-spec-id]").forEach(function (el) {
     var source = document.getElementById(el.dataset.specId);
@@ -8,6 +10,9 @@ document.addEventListener("DOMContentLoaded", function () {
     vegaEmbed(el, spec, {
       actions: false,
       renderer: "svg",
+      ast: true,
+      defaultStyle: false,
+      tooltip: {disableDefaultStyle: true},
       formatLocale: lang === "id-ID" ? {decimal: ",", thousands: ".", grouping: [3], currency: ["Rp", ""]} : undefined
     }).catch(function (err) { el.textContent = String(err); });
   });
