@@ -121,8 +121,14 @@ class Importer:
         self._rejection_writer: Any = None
         self._header: list[str] = []
 
-    def run(self, path: Path) -> ImportSummary:
-        source = open_rows(path)
+    def run(
+        self, path: Path, name: str | None = None, on_total: Callable[[int], None] | None = None
+    ) -> ImportSummary:
+        """Import ``path``; ``name`` is the file's name as its user knows it (for messages), and
+        ``on_total`` learns the number of rows once the file is opened (a progress bar's end)."""
+        source = open_rows(path, name)
+        if on_total is not None and source.total is not None:
+            on_total(source.total)
         parser = FileParser(source, self.context)
         self.summary.unknown_columns = parser.unknown_columns
         if parser.unknown_columns:
@@ -130,7 +136,7 @@ class Importer:
         self._header = source.header
         if (source.total or 0) >= reading.PARALLEL_MIN_ROWS:
             source.close()  # the reading process opens the file itself
-            batches = read_in_process(path, self.context)
+            batches = read_in_process(path, self.context, name)
         else:
             batches = parser.batches()
         try:
@@ -430,11 +436,13 @@ def import_registry(
     rejection_path: Path,
     progress: Callable[[int], None] | None = None,
     log: Callable[[str], None] | None = None,
+    name: str | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import a registry file; returns the accounting. Raises FileFormatError for an unreadable file."""
     importer = Importer(
         actor=actor, source=source, dry_run=dry_run, rejection_path=rejection_path, progress=progress, log=log
     )
-    summary = importer.run(path)
+    summary = importer.run(path, name, on_total)
     summary.total = summary.inserted + summary.updated + summary.unchanged + summary.rejected
     return summary

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from entas.accounts.models import User
-from entas.core import jobqueue
+from entas.core import jobqueue, uploads
+from entas.core.errors import Refused
 from entas.core.models import Job
 from entas.core.progress import job_progress
 from entas.registry.choices import RegistrationSource
@@ -53,11 +52,11 @@ class Command(BaseCommand):
             actor = User.objects.filter(username=user, is_active=True).first()
             if actor is None:
                 raise CommandError(f"No active user {user!r}.")
-        # The job reads its file from MEDIA_ROOT, like an upload from the page.
-        relative = f"{IMPORT_DIR}/{timezone.localtime():%Y%m%d-%H%M%S}-{file.name}"
-        target = Path(settings.MEDIA_ROOT) / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(file, target)
+        # The job reads its file from MEDIA_ROOT, like an upload from the page (and it is purged the same way).
+        try:
+            relative = uploads.store_copy(file, owner="cli", folder=IMPORT_DIR)
+        except Refused as exc:
+            raise CommandError(exc.message) from exc
         job = jobqueue.submit(
             kind="registry.import",
             actor=actor,
