@@ -28,7 +28,8 @@ class Command(BaseCommand):
         try:
             survey = import_survey(path=file, name=name, year=year, actor=None)
         except Refused as exc:
-            for error in exc.problems[:50]:
+            problems = exc.problems or [exc.message]
+            for error in problems[:50]:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.problems)} problem(s) in {file}; nothing was imported.") from exc
+            raise CommandError(f"{len(problems)} problem(s) in {file}; nothing was imported.") from exc
         self.stdout.write(f"Survey round {survey} imported: {survey.households.count()} households.")

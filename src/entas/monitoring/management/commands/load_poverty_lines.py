@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from entas.core.errors import Refused
+from entas.core.uploads import read_text
 from entas.monitoring.services import DEFAULT_LINES_FILE, load_poverty_lines
 
 
@@ -23,11 +24,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, file: Path | None, **options: Any) -> None:
         path = file or DEFAULT_LINES_FILE
         try:
-            count = load_poverty_lines(text=path.read_text(encoding="utf-8-sig"), actor=None)
+            count = load_poverty_lines(text=read_text(path), actor=None)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         except Refused as exc:
-            for error in exc.problems:
+            problems = exc.problems or [exc.message]
+            for error in problems:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.problems)} problem(s) in {path}; nothing was loaded.") from exc
+            raise CommandError(f"{len(problems)} problem(s) in {path}; nothing was loaded.") from exc
         self.stdout.write(f"{count} poverty lines loaded from {path.name}.")

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from entas.core.errors import Refused
+from entas.core.uploads import read_text
 from entas.regions.services import load_boundaries
 
 
@@ -23,9 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, files: list[Path], **options: Any) -> None:
         for path in files:
             try:
-                text = path.read_text(encoding="utf-8")
+                text = read_text(path, rows=False)  # GeoJSON is often written on one line
             except OSError as exc:
                 raise CommandError(f"Cannot read {path}: {exc}") from exc
+            except Refused as exc:
+                raise CommandError(exc.message) from exc
             try:
                 report = load_boundaries(text=text, actor=None, source=path.name)
             except Refused as exc:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from entas.core.errors import Refused
+from entas.core.uploads import read_text
 from entas.regions.services import DEFAULT_REGIONS_FILE, load_regions
 
 
@@ -23,9 +24,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, file: Path | None, **options: Any) -> None:
         path = file or DEFAULT_REGIONS_FILE
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_text(path)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
+        except Refused as exc:
+            raise CommandError(exc.message) from exc
         try:
             report = load_regions(text=text, actor=None, source=str(path.name))
         except Refused as exc:
