@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from argparse import ArgumentParser
 from typing import Any
 
@@ -9,13 +11,26 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from entas.core.jobqueue import mark_interrupted
+from entas.core.uploads import purge_uploads
+
+log = logging.getLogger(__name__)
+PURGE_SECONDS = 3600  # uploads past ENTAS_UPLOAD_RETENTION_DAYS are deleted about hourly
+
+
+def _purge_uploads() -> None:
+    """Housekeeping that must never stop the watcher: a failure is logged and tried next hour."""
+    try:
+        purge_uploads()
+    except Exception:
+        log.exception("purging expired uploads failed")
 
 
 class Command(BaseCommand):
     help = (
         "Run the background worker: takes queued jobs (imports, exports, payment runs) from the "
         "database and runs them. On start, jobs left running by a stopped worker are marked failed "
-        "so they can be re-run. Ctrl-C stops after the current job."
+        "so they can be re-run; every hour, uploads older than ENTAS_UPLOAD_RETENTION_DAYS are deleted. "
+        "Ctrl-C stops after the current job."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -42,9 +57,13 @@ class Command(BaseCommand):
         stop = threading.Event()
 
         def watch() -> None:
+            purged = 0.0
             while not stop.wait(60):
                 try:
                     mark_interrupted()
+                    if time.monotonic() - purged >= PURGE_SECONDS:
+                        purged = time.monotonic()
+                        _purge_uploads()
                 finally:
                     close_old_connections()
 
