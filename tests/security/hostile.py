@@ -229,6 +229,12 @@ def a_pdf() -> bytes:
     return b"%PDF-1.4\n" + random.Random(4).randbytes(1000)
 
 
+def one_family_of_2500_rows() -> bytes:
+    """2,500 rows of one KK number (a broken export repeats it; a hostile one does so a million times)."""
+    rows = standard_family(MANGGAR, "6471010101200001") * 834
+    return registry_csv(rows[:2500]).encode()
+
+
 def a_nul_in_a_name() -> bytes:
     rows = standard_family(MANGGAR, "6471010101200001")
     rows[1]["name"] = "Siti\x00Sintetis"

@@ -115,6 +115,17 @@ def test_a_nul_byte_in_a_name_rejects_the_row_not_the_file(
     assert not Member.objects.filter(name__contains="\x00").exists()
 
 
+def test_a_family_of_thousands_of_rows_is_held_back_in_pieces_not_held_in_memory(
+    regions: Any, client_for: Callable[[User], Any], operator_manggar: User
+) -> None:
+    job = import_through_the_page(client_for(operator_manggar), "satu-kk.csv", hostile.one_family_of_2500_rows())
+    assert job.status == "succeeded", job.error
+    assert job.result["rejected"] == 2500 and job.result["inserted"] == 0  # type: ignore[index]
+    rejected = job.result_file.read().decode("utf-8-sig")
+    assert rejected.count("has more than 1000 consecutive rows") == 2500
+    assert not Household.objects.exists()
+
+
 def test_the_job_page_says_why_a_spreadsheet_was_refused_in_indonesian(
     regions: Any, client_for: Callable[[User], Any], operator_manggar: User
 ) -> None:

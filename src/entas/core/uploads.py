@@ -76,10 +76,12 @@ def limits() -> Limits:
 
 
 def size_text(size: float) -> str:
-    """A byte count for people: 5.8 KB, 14.0 MB, 4.5 GB."""
+    """A byte count for people, in the active language's numbers: 5.8 KB, 14.0 MB (14,0 MB), 4.5 GB."""
+    from django.utils.formats import number_format
+
     for unit in ("bytes", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+            return f"{number_format(size, 0 if unit == 'bytes' else 1)} {unit}"
         size /= 1024
     raise AssertionError  # pragma: no cover
 
@@ -385,17 +387,17 @@ def _scan_bytes(path: Path, name: str, limit: int) -> TextFile:
             parts = chunk.split(b"\n")
             if len(parts) == 1:
                 run += len(chunk)
-                if run > limit:
-                    raise _too_long(name, lines + 1, run, limit)
-                continue
-            lengths = [run + len(parts[0]), *map(len, parts[1:-1])]
-            longest = max(lengths)
-            if longest > limit:
-                raise _too_long(name, lines + 1 + lengths.index(longest), longest, limit)
-            lines += len(parts) - 1
-            run = len(parts[-1])
-    if run > limit:  # the last line, without a line break after it
-        raise _too_long(name, lines + 1, run, limit)
+            else:
+                lengths = [run + len(parts[0]), *map(len, parts[1:-1])]
+                longest = max(lengths)
+                if longest > limit:
+                    raise _too_long(name, lines + 1 + lengths.index(longest), longest, limit)
+                lines += len(parts) - 1
+                run = len(parts[-1])
+            if run > limit:  # the line goes on: measure the rest of it, without keeping it
+                while (more := handle.read(CHUNK)) and (end := more.find(b"\n")) < 0:
+                    run += len(more)
+                raise _too_long(name, lines + 1, run + (end if more else 0), limit)
     if utf8_error is None:
         try:
             utf8.decode(b"", final=True)
