@@ -121,9 +121,7 @@ class Importer:
         self._rejection_writer: Any = None
         self._header: list[str] = []
 
-    def run(
-        self, path: Path, name: str | None = None, on_total: Callable[[int], None] | None = None
-    ) -> ImportSummary:
+    def run(self, path: Path, name: str | None = None, on_total: Callable[[int], None] | None = None) -> ImportSummary:
         """Import ``path``; ``name`` is the file's name as its user knows it (for messages), and
         ``on_total`` learns the number of rows once the file is opened (a progress bar's end)."""
         source = open_rows(path, name)
