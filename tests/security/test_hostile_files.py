@@ -112,7 +112,7 @@ def test_a_nul_byte_in_a_name_rejects_the_row_not_the_file(
     assert job.status == "succeeded", job.error
     assert job.result["rejected"] == 3 and job.result["inserted"] == 0  # type: ignore[index]
     assert "name holds the control character U+0000 at position 5" in job.result_file.read().decode("utf-8-sig")
-    assert not Member.objects.filter(name__contains="\x00").exists()
+    assert not Member.objects.exists()  # (PostgreSQL cannot even be asked for a NUL)
 
 
 def test_a_family_of_thousands_of_rows_is_held_back_in_pieces_not_held_in_memory(
