@@ -113,13 +113,14 @@ def test_uploads_are_deleted_after_the_retention_period(
     Job.objects.filter(pk=ended.pk).update(status=Job.Status.FAILED)
     running = jobqueue.submit(kind="registry.export", params={}, actor=operator_manggar, queue=False)
     Job.objects.filter(pk=running.pk).update(status=Job.Status.RUNNING)
-    left = age(media_root / "tmp" / f"rejected-{ended.pk}.csv", 60)
-    busy = age(media_root / "tmp" / f"rejected-{running.pk}.csv", 60)
+    left = age(media_root / "tmp" / f"rejected-{ended.pk}.csv", 3600)
+    busy = age(media_root / "tmp" / f"rejected-{running.pk}.csv", 3600)
+    just_written = age(media_root / "tmp" / f"export-{ended.pk + 100}.csv", 60)  # a job newer than the purge
     out = StringIO()
     call_command("purge_uploads", "--json", stdout=out)
     assert json.loads(out.getvalue()) == {"uploads": 1, "temporary": 2, "bytes": 3 * len(b"kk_number,nik\n")}
     assert not old.exists() and not partial.exists() and not left.exists()
-    assert recent.exists() and waiting.exists() and busy.exists()
+    assert recent.exists() and waiting.exists() and busy.exists() and just_written.exists()
     event = AuditEvent.objects.get(action="uploads.purge")
     assert event.after == {"uploads": 1, "temporary": 2, "bytes": 42}
 

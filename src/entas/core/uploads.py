@@ -187,9 +187,10 @@ def purge_uploads(*, now: dt.datetime | None = None) -> PurgeReport:
 
     - Stored uploads (``MEDIA_ROOT/imports``) older than ENTAS_UPLOAD_RETENTION_DAYS, unless a job
       still waiting or running reads them. A failed import can be re-run until then.
-    - A job's temporary files (``MEDIA_ROOT/tmp``: rejection and export files being written) once the
-      job has ended, and any other file there older than a day; partial copies left by a full disk
-      (``*.partial``) older than an hour.
+    - A job's temporary files (``MEDIA_ROOT/tmp``: rejection and export files being written, named
+      ``<what>-<job id>.<ext>``) once the job has ended (and the file is ten minutes old), and any
+      other file there older than a day; partial copies left by a full disk (``*.partial``) older
+      than an hour.
     """
     from .models import Job
 
@@ -229,8 +230,9 @@ def purge_uploads(*, now: dt.datetime | None = None) -> PurgeReport:
             if not path.is_file():
                 continue
             match = _JOB_FILE.search(path.name)
-            job_ended = match is not None and int(match.group(1)) not in active_ids and age(path) >= dt.timedelta(0)
-            if job_ended or age(path) >= dt.timedelta(days=1):
+            # Ten minutes untouched as well: a job that started after active_ids was read is not in it.
+            job_ended = match is not None and int(match.group(1)) not in active_ids
+            if (job_ended and age(path) >= dt.timedelta(minutes=10)) or age(path) >= dt.timedelta(days=1):
                 report.bytes += delete(path)
                 report.temporary += 1
         except FileNotFoundError:
