@@ -119,8 +119,7 @@ def legitimate(folder: Path, quick: bool) -> dict[str, Path]:
 
 
 def case(path: str, mode: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entas.settings")
-    os.environ.setdefault("ENTAS_VAR_DIR", tempfile.mkdtemp(prefix="entas-bench-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entas.settings")  # ENTAS_VAR_DIR: the run's folder
     sys.path.insert(0, str(HERE.parent / "src"))
     import datetime as dt
 
@@ -164,7 +163,7 @@ def run(path: Path, mode: str, env: dict[str, str] | None = None) -> dict[str, o
         [sys.executable, __file__, "--case", str(path), mode],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "ENTAS_VAR_DIR": str(path.parent / "var"), **(env or {})},
         check=False,
     )
     if done.returncode:
