@@ -338,6 +338,23 @@ ENTAS_JOB_STALE_SECONDS = int(os.environ.get("ENTAS_JOB_STALE_SECONDS", 300))
 ENTAS_WORKER_STALE_SECONDS = int(os.environ.get("ENTAS_WORKER_STALE_SECONDS", 120))
 ENTAS_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ENTAS_WORKER_HEARTBEAT_SECONDS", 15))
 
+# --- Files from users (uploads, imports) ----------------------------------------------------------
+# How much of a user's file entas reads before refusing it with a message that names the limit, so
+# a hostile or broken file cannot take the server's memory, time or disk (entas.core.uploads;
+# docs/registry-import.md, Limits). A spreadsheet is read by a process of its own held to the
+# memory and processor-time limits: if it exceeds them, that process ends, not the worker.
+ENTAS_IMPORT_MAX_FILE_MB = int(os.environ.get("ENTAS_IMPORT_MAX_FILE_MB", 1024))  # one file as uploaded
+ENTAS_IMPORT_MAX_ROW_KB = int(os.environ.get("ENTAS_IMPORT_MAX_ROW_KB", 64))  # one row
+ENTAS_IMPORT_MAX_COLUMNS = int(os.environ.get("ENTAS_IMPORT_MAX_COLUMNS", 500))  # cells in one row
+ENTAS_IMPORT_MAX_CELLS = int(os.environ.get("ENTAS_IMPORT_MAX_CELLS", 20_000_000))  # a sheet's rows x columns
+ENTAS_IMPORT_MAX_XLSX_UNCOMPRESSED_MB = int(os.environ.get("ENTAS_IMPORT_MAX_XLSX_UNCOMPRESSED_MB", 2048))
+ENTAS_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("ENTAS_IMPORT_MAX_XLSX_RATIO", 100))  # per part over 1 MB
+ENTAS_IMPORT_MAX_XLSX_MEMORY_MB = int(os.environ.get("ENTAS_IMPORT_MAX_XLSX_MEMORY_MB", 2048))
+ENTAS_IMPORT_MAX_XLSX_SECONDS = int(os.environ.get("ENTAS_IMPORT_MAX_XLSX_SECONDS", 600))  # processor time
+# Uploaded files (MEDIA_ROOT/imports) are deleted this many days after upload; a failed import can be
+# re-run until then. The worker purges them hourly; `entas purge_uploads` does it from cron.
+ENTAS_UPLOAD_RETENTION_DAYS = int(os.environ.get("ENTAS_UPLOAD_RETENTION_DAYS", 7))
+
 # --- Payments ------------------------------------------------------------------------------------
 # The city's paying account and name, written as the debtor of ISO 20022 payment files.
 ENTAS_PAYER_ACCOUNT = os.environ.get("ENTAS_PAYER_ACCOUNT", "")

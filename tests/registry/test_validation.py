@@ -10,7 +10,13 @@ from django.utils import translation
 from entas.core.ids import Severity, check_kk, check_nik, mask_nik
 from entas.registry.columns import ALL_COLUMNS, parse_value
 from entas.registry.names import name_key, within_one_edit
-from entas.registry.validation import validate_family, validate_household, validate_member
+from entas.registry.validation import (
+    HOUSEHOLD_TEXT,
+    MEMBER_TEXT,
+    validate_family,
+    validate_household,
+    validate_member,
+)
 
 TODAY = dt.date(2026, 11, 29)
 KEC = {"647101", "647106"}
@@ -137,3 +143,25 @@ def test_names_are_normalised_for_search() -> None:
     assert within_one_edit("siti aminah", "siti amina")
     assert within_one_edit("siti aminah", "sito aminah")
     assert not within_one_edit("siti aminah", "sito amina")
+
+
+@pytest.mark.parametrize(
+    ("character", "code"),
+    [("\x00", "0000"), ("\t", "0009"), ("\x1b", "001B"), ("\x1f", "001F"), ("\x85", "0085"), ("\u202e", "202E")],
+)
+def test_it_rejects_control_characters_in_names_and_addresses(character: str, code: str) -> None:
+    [issue] = validate_member({"name": f"Siti{character}Aminah"}, today=TODAY, known_kecamatan=None)
+    assert (issue.field, issue.code, issue.severity) == ("name", "control_character", Severity.ERROR)
+    assert f"U+{code} at position 5" in issue.message
+    [issue] = validate_household({"address": f"Jl. Mawar{character}"}, today=TODAY, known_kecamatan=None)
+    assert issue.field == "address" and issue.code == "control_character"
+
+
+def test_letters_of_every_script_and_punctuation_are_not_control_characters() -> None:
+    name = "Ni Luh Putu Ayu Déwi-Ṣāliḥ bin ‘Abdullah, S.Pd. ꦱꦶꦠꦶ"
+    assert validate_member({"name": name}, today=TODAY, known_kecamatan=None) == []
+
+
+def test_every_free_text_column_is_checked_for_control_characters() -> None:
+    text = {c.name for c in ALL_COLUMNS if c.kind == "text"} - {"kelurahan_code"}  # a code of a loaded region
+    assert text == set(HOUSEHOLD_TEXT) | set(MEMBER_TEXT)

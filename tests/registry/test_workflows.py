@@ -109,6 +109,47 @@ def test_an_edit_with_a_bad_value_is_refused(households: dict, operator_manggar:
         )
 
 
+def test_an_edit_or_a_change_request_with_a_control_character_is_refused(
+    households: dict, operator_manggar: User
+) -> None:
+    with pytest.raises(Refused, match="address holds the control character U\\+001B"):
+        services.update_household(
+            actor=operator_manggar,
+            household=households["1"],
+            values={"address": "Jl. \x1b[31mMerah"},
+            expected_version=1,
+        )
+    person = {
+        "nik": make_nik("647101", dt.date(2025, 6, 1), "2", 9001),
+        "name": "Bayi\u202eSintetis",
+        "sex": "2",
+        "birth_date": dt.date(2025, 6, 1),
+        "relationship": "3",
+    }
+    with pytest.raises(Refused, match="name holds the control character U\\+202E"):
+        services.request_change(
+            actor=operator_manggar, household=households["1"], kind="add_member", payload=person, reason="Akta"
+        )
+    assert not ChangeRequest.objects.exists()
+    assert not Household.objects.filter(address__contains="\x1b").exists()
+
+
+def test_the_edit_page_shows_a_control_character_next_to_its_field(
+    households: dict, client_for: Callable[[User], Client], operator_manggar: User
+) -> None:
+    household = households["1"]
+    client = client_for(operator_manggar)
+    client.cookies["django_language"] = "en"
+    form = client.get(reverse("registry:household_edit", args=[household.pk])).context["form"]
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    data.update({"address": "Jl. Mawar\x01", "version": 1})
+    response = client.post(reverse("registry:household_edit", args=[household.pk]), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["address"] == [
+        "address holds the control character U+0001 at position 10; remove it."
+    ]
+
+
 def test_adding_a_member_needs_a_second_person(
     households: dict, operator_manggar: User, dinsos_manager: User, second_manager: User
 ) -> None:

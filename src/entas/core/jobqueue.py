@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -147,7 +147,14 @@ def submit(
     with transaction.atomic():
         if locks:
             refuse_if_locked(locks)
-        job = Job.objects.create(kind=kind, params=params, created_by=actor, rerun_of=rerun_of, locks=locks)
+        job = Job.objects.create(
+            kind=kind,
+            params=params,
+            created_by=actor,
+            rerun_of=rerun_of,
+            locks=locks,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
         audit.record(actor=actor, action="job.submit", obj=job, after={"kind": kind, "params": params})
         if queue:
             transaction.on_commit(lambda: _enqueue(job.pk))
@@ -167,7 +174,15 @@ def rerun(*, job: Job, actor: User | None, queue: bool = True) -> Job:
 
 
 def execute(job_id: int, on_progress: ProgressCallback | None = None) -> Job:
-    """Run a queued job to completion, recording success or failure. Never raises for job errors."""
+    """Run a queued job to completion, recording success or failure. Never raises for job errors.
+
+    The job runs in the language of the person who started it (its log, its messages, its files)."""
+    language = Job.objects.filter(pk=job_id).values_list("language", flat=True).first()
+    with translation.override(language or None) if language else translation.override(translation.get_language()):
+        return _execute(job_id, on_progress)
+
+
+def _execute(job_id: int, on_progress: ProgressCallback | None) -> Job:
     claimed = _update_job(
         job_id,
         only_if=Job.Status.QUEUED,

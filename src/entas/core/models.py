@@ -113,6 +113,9 @@ class Job(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # The language of the person who started the job: its log and messages are written in it, even by a
+    # worker that serves everyone.
+    language = models.CharField(_("language"), max_length=8, blank=True)
     rerun_of = models.ForeignKey("self", verbose_name=_("re-run of"), null=True, blank=True, on_delete=models.SET_NULL)
     locks = models.JSONField(
         _("locks"),

@@ -41,6 +41,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from .jobqueue import mark_interrupted, run_job_task
 from .models import Job, WorkerHeartbeat
+from .uploads import purge_uploads
 
 logger = logging.getLogger("entas.worker")
 
@@ -49,6 +50,7 @@ OUTAGE_ERRORS = (OperationalError, InterfaceError)
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 SWEEP_SECONDS = 60.0  # how often jobs left running by a stopped worker are looked for
+PURGE_SECONDS = 3600.0  # how often uploads past ENTAS_UPLOAD_RETENTION_DAYS are deleted
 KEEP_STOPPED_DAYS = 7  # heartbeat rows of stopped or vanished workers are pruned after this
 EXIT_DATABASE_UNAVAILABLE = 3
 
@@ -73,6 +75,7 @@ class ResilientWorker(Worker):
         self._registered = False
         self._last_beat = float("-inf")
         self._last_sweep = float("-inf")
+        self._last_purge = float("-inf")
         self._outage_started: float | None = None
         self._outage_wall: Any = None
         self._outage_error = ""
@@ -111,6 +114,9 @@ class ResilientWorker(Worker):
         if now - self._last_sweep >= SWEEP_SECONDS:
             self._sweep(None)
             self._last_sweep = now
+        if now - self._last_purge >= PURGE_SECONDS:
+            self._last_purge = now
+            self._purge()
         if now - self._last_beat >= self.heartbeat_seconds:
             self._beat()
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
@@ -195,6 +201,16 @@ class ResilientWorker(Worker):
         count = mark_interrupted(stale_after=stale_after) + mark_unstarted(stale_after=stale_after)
         if count:
             logger.warning("%d interrupted job(s) marked failed; they can be re-run.", count)
+
+    def _purge(self) -> None:
+        """Housekeeping (uploads past ENTAS_UPLOAD_RETENTION_DAYS): a failure other than the database
+        being unavailable is logged and tried again next hour; it never stops the worker."""
+        try:
+            purge_uploads()
+        except OUTAGE_ERRORS:
+            raise  # the loop's outage handling: wait, then go on
+        except Exception:
+            logger.exception("purging expired uploads failed")
 
     def _beat(self, **fields: Any) -> None:
         if "job_id" in fields:  # around a task: best effort, a lock now must not fail the task

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from entas.core import audit
+from entas.core import audit, uploads
 from entas.core.bulk import Inserter
 from entas.core.errors import Refused
 from entas.core.services import service
@@ -80,17 +81,18 @@ def import_survey(*, path: Path, name: str, year: int, actor: User | None) -> Su
     kelurahan = dict(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("code", "pk"))
     errors: list[str] = []
     records = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in SURVEY_COLUMNS if c not in (reader.fieldnames or []) and c != "kk_number"]
+    with uploads.csv_dict_rows(path) as (header, rows):
+        missing = [c for c in SURVEY_COLUMNS if c not in header and c != "kk_number"]
         if missing:
-            raise Refused([_("The survey file lacks the column(s): %(columns)s.") % {"columns": ", ".join(missing)}])
-        for line, row in enumerate(reader, start=2):
+            raise Refused.listing(
+                [_("The survey file lacks the column(s): %(columns)s.") % {"columns": ", ".join(missing)}]
+            )
+        for line, row in rows:
             try:
                 weight = float(row["weight"])
                 size = int(row["household_size"])
                 consumption = int(float(row["consumption_per_capita"]))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 errors.append(
                     _("Line %(line)d: weight, household_size and consumption_per_capita must be numbers.")
                     % {"line": line}
@@ -102,7 +104,7 @@ def import_survey(*, path: Path, name: str, year: int, actor: User | None) -> Su
                     % {"line": line, "code": row["kelurahan_code"]}
                 )
                 continue
-            if weight <= 0 or size < 1 or consumption < 0:
+            if not math.isfinite(weight) or weight <= 0 or size < 1 or consumption < 0:
                 errors.append(
                     _("Line %(line)d: weight and household size must be positive, consumption not negative.")
                     % {"line": line}

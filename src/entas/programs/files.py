@@ -4,6 +4,7 @@ PDF); and the bank's result file (CSV or pain.002) read for reconciliation."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import io
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from entas.core import uploads
 from entas.core.errors import Refused
 
 from .models import Cycle, Payment
@@ -281,38 +283,49 @@ PAID_CODES = {"ACSC", "ACCC"}
 FAILED_CODES = {"RJCT"}
 
 
-def read_results(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
+def read_results(path: Path, cycle: Cycle, name: str | None = None) -> list[dict[str, Any]]:
     """The bank's result file as rows (line, reference, status paid|failed|pending, reason): a pain.002
     customer payment status report (any version; read by element name) or a CSV with the columns
     reference,status,reason. A file that is neither, a CSV without those columns, or a status report
-    for another cycle's payment file is refused with the reason, and nothing is marked."""
+    for another cycle's payment file is refused with the reason, and nothing is marked.
+
+    The file comes from outside (the bank, through a user), so it is read as hostile: within the size
+    and row limits of :mod:`entas.core.uploads`, a CSV in whatever encoding it has (or a clear
+    refusal), XML without a DTD, entities or network access and streamed (a transaction's elements
+    are dropped once read, so memory does not grow with the file)."""
+    name = name or path.name
     if not path.is_file():
-        raise Refused(_("The result file %(path)s does not exist.") % {"path": path})
-    head = path.read_bytes()[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith(b"<"):
-        return _pain002(path, cycle)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"reference", "status"} - set(reader.fieldnames or [])
+        raise Refused(_("The result file %(path)s does not exist.") % {"path": name})
+    uploads.check_size(path.stat().st_size, name)
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return _pain002(path, cycle, name)
+    with uploads.csv_dict_rows(path, name=name) as (header, rows):
+        missing = {"reference", "status"} - set(header)
         if missing:
             raise Refused(
                 _("The result file lacks the column(s) %(columns)s (expected reference,status,reason).")
                 % {"columns": ", ".join(sorted(missing))}
             )
-        return [{"line": reader.line_num, **row} for row in reader]
+        return [{"line": line, **row} for line, row in rows]
 
 
-def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
-    try:
-        root = etree.parse(str(path), parser=etree.XMLParser(huge_tree=True, resolve_entities=False)).getroot()
-    except etree.XMLSyntaxError as exc:
-        raise Refused(_("The result file is not readable XML: %(error)s") % {"error": exc}) from exc
+def _local(element: Any) -> str:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
-    def find(node: Any, name: str) -> Any:
-        return node.find(f".//{{*}}{name}")
 
-    def text(node: Any, name: str) -> str:
-        found = find(node, name)
+def _pain002(path: Path, cycle: Cycle, name: str) -> list[dict[str, Any]]:
+    uploads.refuse_doctype(uploads.file_chunks(path), name)
+
+    def find(node: Any, tag: str) -> Any:
+        return node.find(f".//{{*}}{tag}")
+
+    def text(node: Any, tag: str) -> str:
+        found = find(node, tag)
         return (found.text or "").strip() if found is not None else ""
 
     def reason(node: Any) -> str:
@@ -321,7 +334,35 @@ def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
             return ""
         return " ".join(filter(None, [text(info, "Cd") or text(info, "Prtry"), text(info, "AddtlInf")]))[:200]
 
-    report = find(root, "CstmrPmtStsRpt")
+    rows: list[dict[str, Any]] = []
+    report = None
+    events = etree.iterparse(
+        str(path), events=("end",), resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False
+    )
+    try:
+        for _event, element in events:
+            local = _local(element)
+            if local == "TxInfAndSts":
+                if any(_local(a) == "CstmrPmtStsRpt" for a in element.iterancestors()):
+                    code = text(element, "TxSts")
+                    status = "paid" if code in PAID_CODES else "failed" if code in FAILED_CODES else "pending"
+                    rows.append(
+                        {
+                            "line": element.sourceline,
+                            "reference": text(element, "OrgnlEndToEndId"),
+                            "status": status,
+                            "reason": reason(element) or ("" if status != "pending" else code),
+                        }
+                    )
+                # Read: drop it, so the tree holds no more than one transaction at a time.
+                parent = element.getparent()
+                element.clear()
+                if parent is not None:
+                    parent.remove(element)
+            elif local == "CstmrPmtStsRpt" and report is None:
+                report = element
+    except etree.XMLSyntaxError as exc:
+        raise Refused(_("The result file is not readable XML: %(error)s") % {"error": exc}) from exc
     if report is None:
         raise Refused(_("The XML file is not a pain.002 payment status report."))
     original = text(report, "OrgnlMsgId")
@@ -330,8 +371,7 @@ def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
             _("This status report answers payment file %(msg)s, which is not a file of cycle %(cycle)s.")
             % {"msg": original, "cycle": cycle.pk}
         )
-    transactions = report.findall(".//{*}TxInfAndSts")
-    if not transactions:
+    if not rows:
         status = text(report, "GrpSts") or text(report, "PmtInfSts")
         if status in FAILED_CODES:
             raise Refused(
@@ -342,16 +382,4 @@ def _pain002(path: Path, cycle: Cycle) -> list[dict[str, Any]]:
                 % {"reason": reason(report) or status}
             )
         raise Refused(_("The status report lists no payment (group status %(status)s).") % {"status": status or "-"})
-    rows = []
-    for tx in transactions:
-        code = text(tx, "TxSts")
-        status = "paid" if code in PAID_CODES else "failed" if code in FAILED_CODES else "pending"
-        rows.append(
-            {
-                "line": tx.sourceline,
-                "reference": text(tx, "OrgnlEndToEndId"),
-                "status": status,
-                "reason": reason(tx) or ("" if status != "pending" else code),
-            }
-        )
     return rows

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from entas.core import uploads
+from entas.core.errors import Refused
 from entas.registry.forms import HouseholdByKKForm
 
 from .models import ShockFlag
@@ -31,6 +35,14 @@ class ReconcileForm(forms.Form):
         label=_("Bank result file"),
         help_text=_("The bank's pain.002 status report (XML), or a CSV with columns reference,status,reason."),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            uploads.check_size(upload.size, upload.name)
+        except Refused as exc:
+            raise forms.ValidationError(exc.message) from None
+        return upload
 
 
 class AffectedForm(HouseholdByKKForm):

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
-from entas.core import jobqueue
+from entas.core import jobqueue, uploads
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.core.money import format_rupiah
@@ -160,10 +160,16 @@ def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: R
     elif "reconcile" in request.POST:
         if not reconcile_form.is_valid():
             return None
-        with tempfile.TemporaryDirectory() as tmp:
+        upload = reconcile_form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as tmp:  # deleted with the file, whatever happens
             path = Path(tmp) / "result"
-            path.write_bytes(reconcile_form.cleaned_data["file"].read())
-            rows = files.read_results(path, cycle)
+            try:
+                with path.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+            except OSError as exc:
+                raise uploads.not_stored(upload.name, exc) from exc
+            rows = files.read_results(path, cycle, upload.name)
         result = services.reconcile(cycle=cycle, results=rows, actor=request.user)
         request.session[f"reconcile-{cycle.pk}"] = result
     return redirect("programs:cycle", pk=cycle.pk)

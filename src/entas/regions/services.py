@@ -243,6 +243,8 @@ def load_boundaries(*, text: str, actor: User | None, source: str = "") -> LoadR
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise Refused.listing([_("The file is not valid JSON: %(error)s") % {"error": exc}]) from None
+    except RecursionError:  # [[[[…]]]] thousands deep: no geometry nests like that
+        raise Refused.listing([_("The file nests its JSON too deeply to be a GeoJSON file.")]) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise Refused.listing([_("The file is not a GeoJSON FeatureCollection.")])
     features = data.get("features") or []

@@ -154,11 +154,15 @@ class Importer:
         self._rejection_writer: Any = None
         self._header: list[str] = []
 
-    def run(self, path: Path) -> ImportSummary:
+    def run(self, path: Path, name: str | None = None, on_total: Callable[[int], None] | None = None) -> ImportSummary:
+        """Import ``path``; ``name`` is the file's name as its user knows it (for messages), and
+        ``on_total`` learns the number of rows once the file is opened (a progress bar's end)."""
         # A user told too often that a number is registered outside their areas may not import until
         # the window passes, whatever the file holds: a refusal that depended on it would answer too.
         ratelimit.ensure_allowed(self.actor, LOOKUP_OUTSIDE_AREA, message=str(LOOKUP_LIMIT_MESSAGE))
-        source = open_rows(path)
+        source = open_rows(path, name)
+        if on_total is not None and source.total is not None:
+            on_total(source.total)
         parser = FileParser(source, self.context)
         self.summary.unknown_columns = parser.unknown_columns
         if parser.unknown_columns:
@@ -166,7 +170,7 @@ class Importer:
         self._header = source.header
         if (source.total or 0) >= reading.PARALLEL_MIN_ROWS:
             source.close()  # the reading process opens the file itself
-            batches = read_in_process(path, self.context)
+            batches = read_in_process(path, self.context, name)
         else:
             batches = parser.batches()
         try:
@@ -540,6 +544,7 @@ def import_registry(
     log: Callable[[str], None] | None = None,
     job_id: int | None = None,
     name: str = "",
+    on_total: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import a registry file; returns the accounting. Raises FileFormatError for an unreadable file.
 
@@ -554,6 +559,6 @@ def import_registry(
         job_id=job_id,
         name=name,
     )
-    summary = importer.run(path)
+    summary = importer.run(path, name or None, on_total)
     summary.total = summary.inserted + summary.updated + summary.unchanged + summary.rejected
     return summary

@@ -17,7 +17,7 @@ from entas.core.errors import Refused
 from entas.core.jobqueue import JobContext, job_kind
 
 from .exporter import FORMATS, export_registry
-from .fileformats import FileFormatError, open_rows
+from .fileformats import FileFormatError
 from .importer import import_registry
 
 if TYPE_CHECKING:
@@ -73,17 +73,21 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     if actor is not None and not actor.can(Capability.CHANGE_REGISTRY):
         raise Refused(_("You are not allowed to change the registry."))
     path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
-    try:
-        source = open_rows(path)
-    except FileFormatError as exc:
-        raise Refused(str(exc)) from exc
-    source.close()  # opened for its row count only; the import reads the file itself
-    if source.total is not None:
-        ctx.set_total(source.total)
+    name = str(ctx.params.get("name") or path.name)
+    if not path.is_file():
+        raise Refused(
+            _(
+                "The uploaded file %(name)s is no longer kept (uploads are deleted after %(days)d days, "
+                "ENTAS_UPLOAD_RETENTION_DAYS): upload it again."
+            )
+            % {"name": name, "days": settings.ENTAS_UPLOAD_RETENTION_DAYS},
+            code="not_found",
+        )
     rejection = Path(settings.MEDIA_ROOT) / "tmp" / f"rejected-{ctx.job.pk}.csv"
     try:
         summary = import_registry(
             path,
+            name=name,
             actor=actor,
             source=ctx.params.get("source", "operator"),
             dry_run=bool(ctx.params.get("dry_run")),
@@ -91,10 +95,15 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
             progress=ctx.advance,
             log=ctx.log,
             job_id=ctx.job.pk,
-            name=ctx.params.get("name", ""),
+            on_total=ctx.set_total,  # the file is opened once (a spreadsheet is read by a process of its own)
         )
+        if summary.rejection_file:
+            ctx.save_result_file(f"ditolak-{ctx.job.pk}.csv", rejection.read_bytes())
+            summary.rejection_file = ctx.job.result_file.name
     except FileFormatError as exc:
         raise Refused(str(exc)) from exc
+    finally:
+        rejection.unlink(missing_ok=True)  # personal data: never left behind, whatever happened
     ctx.log(
         _(
             "%(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected "
@@ -102,8 +111,4 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         )
         % summary.as_dict()
     )
-    if summary.rejection_file:
-        ctx.save_result_file(f"ditolak-{ctx.job.pk}.csv", rejection.read_bytes())
-        rejection.unlink()
-        summary.rejection_file = ctx.job.result_file.name
     return summary.as_dict()  # the import recorded its audit events with each commit

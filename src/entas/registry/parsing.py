@@ -23,9 +23,13 @@ from entas.core.ids import Issue
 from .columns import ALL_COLUMNS, HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, REQUIRED, parse_value
 from .fileformats import FileFormatError, RowSource
 from .names import name_key
-from .validation import validate_family, validate_household, validate_member
+from .validation import MAX_HOUSEHOLD_SIZE, validate_family, validate_household, validate_member
 
 BATCH_ROWS = 20_000  # rows looked up and written together
+# Consecutive rows of one KK number held as one family before the rest is cut off. A family has at
+# most validation.MAX_HOUSEHOLD_SIZE members; a file with a million rows of one KK number (a broken
+# export, or a hostile file) would otherwise be one family held whole in memory.
+MAX_FAMILY_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Family:
     row_issues: dict[int, list[str]] = field(default_factory=dict)
     family_issues: list[str] = field(default_factory=list)
     warnings: int = 0
+    oversized: bool = False  # more than MAX_FAMILY_ROWS rows of one KK number: held back unread
 
     def reject(self, message: str, row: int | None = None) -> None:
         if row is None:
@@ -135,7 +140,12 @@ class FileParser:
         for number, cells in rows:
             kk = cells[kk_index].strip()
             if current is not None and kk == current.kk and kk:
-                current.rows.append((number, cells))
+                if len(current.rows) < MAX_FAMILY_ROWS:
+                    current.rows.append((number, cells))
+                    continue
+                current.oversized = True  # held back, and so are the rows of this KK that follow
+                yield self._parse(current)
+                current = Family(kk, [(number, cells)], oversized=True)
                 continue
             if current is not None:
                 yield self._parse(current)
@@ -146,6 +156,16 @@ class FileParser:
     def _parse(self, family: Family) -> Family:
         context = self.context
         first_row, first = family.rows[0]
+        if family.oversized:
+            self.seen_kk.setdefault(family.kk, first_row)  # a later, separate run of this KK is refused too
+            family.reject(
+                _(
+                    "Family KK %(kk)s has more than %(n)d consecutive rows (a family has at most %(max)d members): "
+                    "all its rows are held back."
+                )
+                % {"kk": family.kk, "n": MAX_FAMILY_ROWS, "max": MAX_HOUSEHOLD_SIZE}
+            )
+            return family
         if family.kk in self.seen_kk:
             family.reject(
                 _("The rows of family KK %(kk)s must be consecutive; it also appears at row %(row)d.")

@@ -38,7 +38,7 @@ QUEUED_BATCHES = 2  # parsed batches that may wait for the importer (bounds the 
 _FRAME = struct.Struct("<Q")  # each message: its length, then the pickle of (kind, payload)
 
 
-def read_in_process(path: Path, context: ParseContext) -> Iterator[list[Any]]:
+def read_in_process(path: Path, context: ParseContext, name: str | None = None) -> Iterator[list[Any]]:
     """The parsed batches of ``path`` (lists of ``parsing.Family``), read and validated by
     ``python -m entas.registry.reading`` beside this process.
 
@@ -62,7 +62,7 @@ def read_in_process(path: Path, context: ParseContext) -> Iterator[list[Any]]:
     pump = threading.Thread(target=_pump, args=(child.stdout, frames), name="entas-import-reader", daemon=True)
     pump.start()
     try:
-        pickle.dump((str(path), context), child.stdin)
+        pickle.dump((str(path), context, name), child.stdin)
         child.stdin.close()
         while (frame := frames.get()) is not None:
             kind, payload = pickle.loads(frame)  # noqa: S301 - written by our own child process
@@ -110,7 +110,7 @@ def main() -> None:
     import django
 
     django.setup()  # a fresh interpreter: nothing of Django is loaded yet (unpickling the context imports parsing)
-    path, context = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the importer
+    path, context, name = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the importer
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever else prints must not mix into the messages
 
@@ -127,7 +127,7 @@ def main() -> None:
 
     try:
         with gc_paused():  # the reading process's objects are parsed rows: nothing for it to find
-            for batch in FileParser(open_rows(Path(path)), context).batches():
+            for batch in FileParser(open_rows(Path(path), name), context).batches():
                 for family in batch:
                     family.pack()
                 send("batch", batch)

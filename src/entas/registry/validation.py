@@ -7,6 +7,7 @@ database (a NIK already registered elsewhere) is checked by the caller with one 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import Any
 
@@ -19,13 +20,43 @@ from .choices import Lighting, Relationship, SchoolParticipation, Sex
 MAX_HOUSEHOLD_SIZE = 30
 MAX_AGE = 120
 
+# Characters no name, address or code holds: C0 and C1 control characters (NUL, tab, line breaks,
+# escape…, also the unit separator the import packs rows with), DEL, the bidirectional overrides and
+# isolates that make text display in another order than it is stored (a name that reads one way on
+# screen and sorts another), and lone surrogates (not text; PostgreSQL cannot store them).
+UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# The free-text fields (every other field is a code, a number, a date or a yes/no answer, checked
+# against its kind); tests/registry/test_validation.py keeps these in step with the models.
+HOUSEHOLD_TEXT = ("kk_number", "address", "rt", "rw")
+MEMBER_TEXT = ("nik", "name")
+
 
 def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+def text_issues(values: Mapping[str, Any], fields: Sequence[str]) -> list[Issue]:
+    """Every text field of ``fields`` holding a character of UNSAFE_TEXT (named by its code point)."""
+    texts = [v for v in map(values.get, fields) if type(v) is str]
+    if not UNSAFE_TEXT.search("".join(texts)):  # one search for the whole row: the common case
+        return []
+    issues = []
+    for name in fields:
+        value = values.get(name)
+        if type(value) is str and (found := UNSAFE_TEXT.search(value)):
+            issues.append(
+                Issue(
+                    name,
+                    "control_character",
+                    _("%(column)s holds the control character U+%(code)04X at position %(position)d; remove it.")
+                    % {"column": name, "code": ord(found.group()), "position": found.start() + 1},
+                )
+            )
+    return issues
+
+
 def validate_household(values: Mapping[str, Any], *, today: dt.date, known_kecamatan: Set[str] | None) -> list[Issue]:
-    issues: list[Issue] = []
+    issues: list[Issue] = text_issues(values, HOUSEHOLD_TEXT)
     kk = values.get("kk_number") or ""
     if kk:
         issues += check_kk(kk, known_kecamatan=known_kecamatan)
@@ -58,7 +89,7 @@ def validate_household(values: Mapping[str, Any], *, today: dt.date, known_kecam
 
 
 def validate_member(values: Mapping[str, Any], *, today: dt.date, known_kecamatan: Set[str] | None) -> list[Issue]:
-    issues: list[Issue] = []
+    issues: list[Issue] = text_issues(values, MEMBER_TEXT)
     birth = values.get("birth_date")
     sex = values.get("sex")
     if values.get("nik"):

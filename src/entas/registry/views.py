@@ -6,18 +6,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
-from entas.core import jobqueue
+from entas.core import jobqueue, uploads
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.regions.models import RegionLevel
@@ -125,6 +123,10 @@ class UploadForm(forms.Form):
         suffix = Path(upload.name).suffix.lower()
         if suffix not in {".csv", ".txt", ".xlsx"}:
             raise forms.ValidationError(_("%(name)s is not a CSV or XLSX file.") % {"name": upload.name})
+        try:
+            uploads.check_size(upload.size, upload.name)
+        except Refused as exc:
+            raise forms.ValidationError(exc.message) from None
         return upload
 
 
@@ -133,8 +135,11 @@ def import_registry(request: AuthenticatedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        name = f"{IMPORT_DIR}/{timezone.localtime():%Y%m%d-%H%M%S}-{request.user.pk}-{Path(upload.name).name}"
-        stored = default_storage.save(name, upload)
+        try:
+            stored = uploads.store_upload(upload, owner=str(request.user.pk), folder=IMPORT_DIR)
+        except Refused as exc:
+            form.add_error("file", exc.message)
+            return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS})
         try:
             job = jobqueue.submit(
                 kind="registry.import",
@@ -147,7 +152,7 @@ def import_registry(request: AuthenticatedRequest) -> HttpResponse:
                 actor=request.user,
             )
         except Refused as exc:  # another import into these areas is under way: keep nothing of this one
-            default_storage.delete(stored)
+            uploads.media_path(stored).unlink(missing_ok=True)
             _service_errors(form, exc)
             return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS}, status=exc.status)
         messages.info(request, _("The import runs in the background; this page shows its progress."))

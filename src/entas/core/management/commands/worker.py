@@ -24,8 +24,8 @@ class Command(EntasCommand):
         "database and runs them. On start, jobs left running by a stopped worker are marked failed "
         "so they can be re-run. While the database is locked or unreachable it logs that and retries "
         "(1 s, doubling to 30 s); with --give-up-after it exits with status 3 instead, for a "
-        "supervisor to restart it. `entas health` shows whether it polls. Ctrl-C stops after the "
-        "current job."
+        "supervisor to restart it. `entas health` shows whether it polls. Every hour, uploads older than "
+        "ENTAS_UPLOAD_RETENTION_DAYS are deleted. Ctrl-C stops after the current job."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:

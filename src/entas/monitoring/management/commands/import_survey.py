@@ -31,7 +31,8 @@ class Command(EntasCommand):
         try:
             survey = import_survey(path=file, name=name, year=year, actor=options.get("actor"))
         except Refused as exc:
-            for error in exc.problems[:50]:
+            problems = exc.problems or [exc.message]
+            for error in problems[:50]:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.problems)} problem(s) in {file}; nothing was imported.") from exc
+            raise CommandError(f"{len(problems)} problem(s) in {file}; nothing was imported.") from exc
         self.stdout.write(f"Survey round {survey} imported: {survey.households.count()} households.")

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
+from entas.core.uploads import read_text
 from entas.monitoring.services import DEFAULT_LINES_FILE, load_poverty_lines
 
 
@@ -26,11 +27,12 @@ class Command(EntasCommand):
     def handle(self, *args: Any, file: Path | None, **options: Any) -> None:
         path = file or DEFAULT_LINES_FILE
         try:
-            count = load_poverty_lines(text=path.read_text(encoding="utf-8-sig"), actor=options.get("actor"))
+            count = load_poverty_lines(text=read_text(path), actor=options.get("actor"))
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         except Refused as exc:
-            for error in exc.problems:
+            problems = exc.problems or [exc.message]
+            for error in problems:
                 self.stderr.write(error)
-            raise CommandError(f"{len(exc.problems)} problem(s) in {path}; nothing was loaded.") from exc
+            raise CommandError(f"{len(problems)} problem(s) in {path}; nothing was loaded.") from exc
         self.stdout.write(f"{count} poverty lines loaded from {path.name}.")

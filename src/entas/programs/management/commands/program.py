@@ -108,8 +108,7 @@ class Command(EntasCommand):
         **options: Any,
     ) -> None:
         """Report affected households; every line is applied or listed with its reason (nothing is lost)."""
-        import csv
-
+        from entas.core import uploads
         from entas.registry.models import Household
 
         rows: list[dict[str, Any]]
@@ -118,12 +117,14 @@ class Command(EntasCommand):
         else:
             assert file is not None
             try:
-                with file.open(encoding="utf-8-sig", newline="") as handle:
-                    rows = [{**r, "line": i} for i, r in enumerate(csv.DictReader(handle), start=2)]
+                with uploads.csv_dict_rows(file) as (header, lines):
+                    if "kk_number" not in header:
+                        raise CommandError(f"{file} needs a kk_number column.")
+                    rows = [{**r, "line": i} for i, r in lines]
             except OSError as exc:
                 raise CommandError(f"Cannot read {file}: {exc}") from exc
-            if rows and "kk_number" not in rows[0]:
-                raise CommandError(f"{file} needs a kk_number column.")
+            except Refused as exc:  # not a readable CSV: said as the upload pages say it
+                raise CommandError(exc.message) from exc
         flagged, refused = 0, []
         for row in rows:
             number = (row.get("kk_number") or "").strip()

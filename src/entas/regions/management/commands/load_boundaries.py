@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
+from entas.core.uploads import read_text
 from entas.regions.services import load_boundaries
 
 
@@ -26,9 +27,11 @@ class Command(EntasCommand):
     def handle(self, *args: Any, files: list[Path], **options: Any) -> None:
         for path in files:
             try:
-                text = path.read_text(encoding="utf-8")
+                text = read_text(path, rows=False)  # GeoJSON is often written on one line
             except OSError as exc:
                 raise CommandError(f"Cannot read {path}: {exc}") from exc
+            except Refused as exc:
+                raise CommandError(exc.message) from exc
             try:
                 report = load_boundaries(text=text, actor=options.get("actor"), source=path.name)
             except Refused as exc:

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
+from entas.core.uploads import read_text
 from entas.regions.services import DEFAULT_REGIONS_FILE, load_regions
 
 
@@ -26,9 +27,11 @@ class Command(EntasCommand):
     def handle(self, *args: Any, file: Path | None, **options: Any) -> None:
         path = file or DEFAULT_REGIONS_FILE
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_text(path)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
+        except Refused as exc:
+            raise CommandError(exc.message) from exc
         try:
             report = load_regions(text=text, actor=options.get("actor"), source=str(path.name))
         except Refused as exc:

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.utils import timezone
 
-from entas.core import jobqueue
+from entas.core import jobqueue, uploads
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.core.models import Job
@@ -45,11 +43,8 @@ class Command(EntasCommand):
         # Without --as the import runs as the system, over every loaded kelurahan.
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
-        # The job reads its file from MEDIA_ROOT, like an upload from the page.
-        relative = f"{IMPORT_DIR}/{timezone.localtime():%Y%m%d-%H%M%S}-{file.name}"
-        target = Path(settings.MEDIA_ROOT) / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(file, target)
+        # The job reads its file from MEDIA_ROOT, like an upload from the page (and it is purged the same way).
+        relative = uploads.store_copy(file, owner="cli", folder=IMPORT_DIR)
         try:
             job = jobqueue.submit(
                 kind="registry.import",
@@ -57,9 +52,9 @@ class Command(EntasCommand):
                 queue=False,
                 params={"file": relative, "name": file.name, "source": source, "dry_run": dry_run},
             )
-        except Refused as exc:  # another import into these areas is under way
-            target.unlink(missing_ok=True)
-            raise CommandError(exc.message) from exc
+        except Refused:  # another import into these areas is under way
+            (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+            raise
         with job_progress(f"Import {file.name}", enabled=not as_json and options["verbosity"] > 0) as on_progress:
             job = jobqueue.execute(job.pk, on_progress=on_progress)
         if job.status != Job.Status.SUCCEEDED:
