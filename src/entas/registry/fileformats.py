@@ -25,6 +25,9 @@ class RowSource:
     total: int | None  # number of data rows when known up front
     encoding: str
     closer: Callable[[], None] = field(default=lambda: None, repr=False)
+    # CSV text cells may carry the apostrophe an export puts before a formula character
+    # (entas.core.spreadsheet); XLSX cells are values.
+    escaped: bool = False
 
     def close(self) -> None:
         """Release the file when its rows are not (all) read; safe to call twice."""
@@ -97,7 +100,7 @@ def _open_csv(path: Path) -> RowSource:
                     continue
                 yield number, cells
 
-    return RowSource(header, rows(), max(lines - 1, 0), encoding, handle.close)
+    return RowSource(header, rows(), max(lines - 1, 0), encoding, handle.close, escaped=True)
 
 
 def _open_xlsx(path: Path) -> RowSource:
