@@ -34,19 +34,20 @@ from typing import IO, Any
 # First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection), and their
 # full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20).
 FORMULA_CHARACTERS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
-_FORMULA = re.compile(r"'*\s*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+# White space a spreadsheet may trim before it looks for a formula (with no-break and ideographic space).
+_SPACE = " \t\r\n\u00a0\u3000"
+_FORMULA = re.compile(f"'*[{_SPACE}]*[{re.escape(FORMULA_CHARACTERS)}]")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
-# Cheap first test for the common cell (a name, a code, a date): only these can start a formula.
-_SUSPECT_FIRST = frozenset(FORMULA_CHARACTERS + "'")
+# The first characters a formula-like text can have: one set lookup clears the common cell (a name,
+# a code, a date) before any pattern runs.
+_SUSPECT_FIRST = frozenset(FORMULA_CHARACTERS + "'" + _SPACE)
 
 
 def is_formula_like(text: str) -> bool:
     """True when a spreadsheet would read ``text`` (or ``text`` without its leading apostrophes) as a
     formula: it starts with a formula character, after any apostrophes and white space, and is not
     a plain decimal number."""
-    if not text or (text[0] not in _SUSPECT_FIRST and not text[0].isspace()):
-        return False
-    return _FORMULA.match(text) is not None and _NUMBER.fullmatch(text) is None
+    return text[:1] in _SUSPECT_FIRST and _FORMULA.match(text) is not None and _NUMBER.fullmatch(text) is None
 
 
 def escape_text(text: str) -> str:
@@ -83,7 +84,8 @@ class CsvWriter:
         self._writer = csv.writer(handle, **options)
 
     def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([csv_cell(value) for value in row])
+        suspect = _SUSPECT_FIRST  # inlined first test: an export writes millions of cells
+        self._writer.writerow([escape_text(v) if v and isinstance(v, str) and v[0] in suspect else v for v in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:
@@ -128,24 +130,34 @@ class Sheet:
         return self._formats[key]
 
     def write(self, row: int, column: int, value: Any, style: Mapping[str, Any] | None = None) -> None:
-        sheet = self.sheet
-        if value is None or value == "":
-            if style:
-                sheet.write_blank(row, column, None, self.format(style))
-            return
-        if isinstance(value, bool):
-            sheet.write_boolean(row, column, value, self.format(style))
-        elif isinstance(value, int | float | Decimal) and math.isfinite(value):
-            sheet.write_number(row, column, value, self.format(style))
-        elif isinstance(value, dt.date):
-            sheet.write_string(row, column, value.isoformat(), self.format(style))
-        else:
-            text = str(value)
-            sheet.write_string(row, column, text, self.format(style, quoted=is_formula_like(text)))
+        self._write(row, column, value, style, self.format(style))
 
     def write_row(self, row: int, column: int, values: Iterable[Any], style: Mapping[str, Any] | None = None) -> None:
+        plain = self.format(style)
         for offset, value in enumerate(values):
-            self.write(row, column + offset, value, style)
+            self._write(row, column + offset, value, style, plain)
+
+    def _write(self, row: int, column: int, value: Any, style: Mapping[str, Any] | None, plain: Any) -> None:
+        sheet = self.sheet
+        if isinstance(value, str):
+            if not value:
+                if style:
+                    sheet.write_blank(row, column, None, plain)
+            elif value[:1] in _SUSPECT_FIRST and is_formula_like(value):
+                sheet.write_string(row, column, value, self.format(style, quoted=True))
+            else:
+                sheet.write_string(row, column, value, plain)
+        elif value is None:
+            if style:
+                sheet.write_blank(row, column, None, plain)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, column, value, plain)
+        elif isinstance(value, int | float | Decimal) and math.isfinite(value):
+            sheet.write_number(row, column, value, plain)
+        elif isinstance(value, dt.date):
+            sheet.write_string(row, column, value.isoformat(), plain)
+        else:
+            self._write(row, column, str(value), style, plain)
 
     def set_column(self, first: int, last: int, width: float, style: Mapping[str, Any] | None = None) -> None:
         self.sheet.set_column(first, last, width, self.format(style))

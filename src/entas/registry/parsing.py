@@ -257,9 +257,10 @@ class CellParser:
                         self.caches[k][raw[k]] = value
                     values[k] = value
         parsed = dict(zip(self.names, values, strict=True))
+        escaped = self.escaped
         for column, i in self.text:
             cell = cells[i]
-            if self.escaped and cell[:1] == "'":
+            if escaped and cell[:1] == "'":
                 cell = unescape_cell(cell)
             value, issue = parse_value(column, cell)
             if issue:
