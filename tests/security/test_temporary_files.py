@@ -50,7 +50,6 @@ def test_downloading_the_template_and_the_ratified_list_leaves_no_file(
             assert response.status_code == 200
             body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
             assert body[:2] in {b"PK", b"%P"}
-            response.close()
     assert list(temporary_folder.iterdir()) == []
 
 
