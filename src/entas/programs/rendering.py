@@ -165,7 +165,7 @@ def validate_pain001(xml: bytes) -> None:
 def check_csv_columns(columns: Sequence[str]) -> None:
     unknown = [c for c in columns if c not in CSV_COLUMNS]
     if unknown:
-        raise Refused(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)})
+        raise Refused(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)}, code="invalid")
 
 
 def bank_csv(
