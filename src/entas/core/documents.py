@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Section:
 
 
 def table_pdf(
-    out: Path,
+    out: Path | IO[bytes],
     *,
     title: str,
     columns: Sequence[str],
@@ -31,7 +31,8 @@ def table_pdf(
     row_height_mm: float | None = None,
     footer: str = "entas",
 ) -> None:
-    """Write ``sections`` as an A4-landscape PDF at ``out``; ``empty`` is printed when there is no row."""
+    """Write ``sections`` as an A4-landscape PDF to ``out`` (a path, or a binary file object such as
+    BytesIO); ``empty`` is printed when there is no row."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
@@ -81,7 +82,7 @@ def table_pdf(
         canvas.drawRightString(doc.pagesize[0] - 10 * mm, 5 * mm, f"{footer} - halaman {doc.page}")
 
     document = SimpleDocTemplate(
-        str(out),
+        str(out) if isinstance(out, Path) else out,
         pagesize=landscape(A4),
         leftMargin=10 * mm,
         rightMargin=10 * mm,

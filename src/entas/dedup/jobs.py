@@ -33,7 +33,9 @@ def run_job(ctx: JobContext) -> dict[str, Any]:
     tmp = Path(settings.MEDIA_ROOT) / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     out = tmp / f"pairs-{ctx.job.pk}.csv"
-    services.write_pairs_csv(run, out)
-    ctx.save_result_file(f"pasangan-duplikat-{run.pk}.csv", out.read_bytes())
-    out.unlink()
+    try:  # the staging copy holds NIKs: removed also when writing or saving fails
+        services.write_pairs_csv(run, out)
+        ctx.save_result_file(f"pasangan-duplikat-{run.pk}.csv", out.read_bytes())
+    finally:
+        out.unlink(missing_ok=True)
     return {"run": run.pk, "members": run.members, "pairs": run.pairs, "clusters": run.clusters}

@@ -6,7 +6,6 @@ Every decision is taken by a person, with a reason, and audited; the model only 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from entas.accounts.scoping import area_codes, can_act_in
 from entas.core import audit
 from entas.core.errors import Refused
 from entas.core.services import service
+from entas.core.spreadsheet import CsvWriter
 from entas.regions.models import Region
 from entas.registry.models import Household, Member, Membership
 
@@ -190,7 +190,7 @@ def write_pairs_csv(dedup_run: DedupRun, path: Path) -> int:
     """One row per candidate pair: both members' registry ids and NIKs, probability, cluster id."""
     pairs = dedup_run.pair_set.select_related("member_l", "member_r").order_by("cluster", "-probability")
     with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = CsvWriter(f)
         w.writerow(
             [
                 "id_l",

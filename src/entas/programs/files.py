@@ -1,18 +1,17 @@
 """Payment files of a disbursed cycle: ISO 20022 pain.001.001.09 (validated against the official XSD
 before it is offered), a bank bulk-upload CSV, and a cash list for PT Pos or the kelurahan (XLSX and
-PDF); and the bank's result file (CSV or pain.002) read for reconciliation."""
+PDF); and the bank's result file (CSV or pain.002) read for reconciliation.
+
+The functions here read a cycle's rows from the database (two or three queries) and hand them to the
+pure renderers of :mod:`entas.programs.rendering`, which query nothing."""
 
 from __future__ import annotations
 
 import codecs
-import csv
-import functools
-import io
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -20,28 +19,27 @@ from lxml import etree
 from entas.core import uploads
 from entas.core.errors import Refused
 
+from . import rendering
 from .models import Cycle, Payment
+from .rendering import CASH_COLUMNS, CSV_COLUMNS, CashRow, Envelope, Transfer, rupiah, validate_pain001
 
-NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
-CSV_COLUMNS = [
-    "reference",
-    "account_number",
-    "account_holder",
-    "amount",
-    "currency",
-    "kk_number",
-    "kelurahan",
-    "description",
+__all__ = [
+    "CASH_COLUMNS",
+    "CSV_COLUMNS",
+    "bank_csv",
+    "cash_list_pdf",
+    "cash_list_xlsx",
+    "cash_rows",
+    "envelope",
+    "pain001",
+    "payable",
+    "read_results",
+    "rupiah",
+    "validate_pain001",
 ]
 
 
-def _schema_path() -> Path:
-    import sepaxml
-
-    return Path(sepaxml.__file__).resolve().parent / "schemas" / "pain.001.001.09.xsd"
-
-
-def payable(cycle: Cycle) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def payable(cycle: Cycle) -> tuple[list[Transfer], list[Transfer]]:
     """(payments to send, payments left out because the payee has no account number). Two queries."""
     accounts = {
         household: (number, holder)
@@ -60,11 +58,11 @@ def payable(cycle: Cycle) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             "entitlement__household__kelurahan__name",
         )
     )
-    send: list[dict[str, Any]] = []
-    missing: list[dict[str, Any]] = []
+    send: list[Transfer] = []
+    missing: list[Transfer] = []
     for reference, amount, household, kk, kelurahan in rows:
         number, holder = accounts.get(household, ("", ""))
-        row = {
+        row: Transfer = {
             "reference": reference,
             "amount": amount,
             "kk_number": kk,
@@ -76,204 +74,93 @@ def payable(cycle: Cycle) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return send, missing
 
 
+def _description(cycle: Cycle) -> str:
+    return f"{cycle.programme.name} {cycle.period}"
+
+
+def envelope(cycle: Cycle) -> Envelope:
+    """The pain.001 envelope of the cycle's file written now, the payer from the settings."""
+    now = timezone.now()
+    return Envelope(
+        message_id=f"ENTAS-C{cycle.pk}-{now:%Y%m%d%H%M%S}",
+        payment_id=f"ENTAS-C{cycle.pk}",
+        created=now,
+        execution_date=timezone.localdate(),
+        debtor_name=settings.ENTAS_PAYER_NAME,
+        debtor_account=getattr(settings, "ENTAS_PAYER_ACCOUNT", ""),
+        remittance=_description(cycle),
+    )
+
+
 def pain001(cycle: Cycle) -> bytes:
     """The cycle's sent payments as one pain.001.001.09 credit-transfer initiation, XSD-validated;
     NbOfTxs and CtrlSum are those of the payments in the file."""
     if cycle.state != Cycle.State.DISBURSED:
         raise Refused(_("Payment files are produced for a disbursed cycle."))
-    payer_account = getattr(settings, "ENTAS_PAYER_ACCOUNT", "")
-    if not payer_account:
+    head = envelope(cycle)
+    if not head.debtor_account:
         raise Refused(_("Set ENTAS_PAYER_ACCOUNT (the city's paying account) to produce pain.001 files."))
     send, _missing = payable(cycle)
-    if not send:
-        raise Refused(_("No payment of this cycle has a payee account number."))
-    count, total = len(send), sum(r["amount"] for r in send)
-
-    def el(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
-        node = etree.SubElement(parent, f"{{{NS}}}{tag}", **attrs)
-        if text is not None:
-            node.text = text
-        return node
-
-    document = etree.Element(f"{{{NS}}}Document", nsmap={None: NS})
-    root = el(document, "CstmrCdtTrfInitn")
-    header = el(root, "GrpHdr")
-    el(header, "MsgId", f"ENTAS-C{cycle.pk}-{timezone.now():%Y%m%d%H%M%S}")
-    el(header, "CreDtTm", timezone.now().replace(microsecond=0).isoformat())
-    el(header, "NbOfTxs", str(count))
-    el(header, "CtrlSum", f"{total}")
-    el(el(header, "InitgPty"), "Nm", settings.ENTAS_PAYER_NAME[:140])
-    info = el(root, "PmtInf")
-    el(info, "PmtInfId", f"ENTAS-C{cycle.pk}")
-    el(info, "PmtMtd", "TRF")
-    el(info, "NbOfTxs", str(count))
-    el(info, "CtrlSum", f"{total}")
-    el(el(info, "ReqdExctnDt"), "Dt", timezone.localdate().isoformat())
-    el(el(info, "Dbtr"), "Nm", settings.ENTAS_PAYER_NAME[:140])
-    el(el(el(el(info, "DbtrAcct"), "Id"), "Othr"), "Id", payer_account)
-    el(el(el(el(info, "DbtrAgt"), "FinInstnId"), "Othr"), "Id", "NOTPROVIDED")
-    for row in send:
-        tx = el(info, "CdtTrfTxInf")
-        el(el(tx, "PmtId"), "EndToEndId", row["reference"])
-        el(el(tx, "Amt"), "InstdAmt", str(row["amount"]), Ccy="IDR")
-        el(el(tx, "Cdtr"), "Nm", row["account_holder"][:140])
-        el(el(el(el(tx, "CdtrAcct"), "Id"), "Othr"), "Id", row["account_number"])
-        el(el(tx, "RmtInf"), "Ustrd", f"{cycle.programme.name} {cycle.period}"[:140])
-    xml: bytes = etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    validate_pain001(xml)
-    return xml
-
-
-@functools.cache
-def _schema() -> Any:
-    return etree.XMLSchema(etree.parse(str(_schema_path())))
-
-
-def validate_pain001(xml: bytes) -> None:
-    """Refuse unless ``xml`` is valid against the official pain.001.001.09 schema (libxml2:
-    streaming-fast and without element limits, so a 300,000-payment file validates in seconds)."""
-    schema = _schema()
-    try:
-        document = etree.fromstring(xml, parser=etree.XMLParser(huge_tree=True))
-    except etree.XMLSyntaxError as exc:
-        raise Refused(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": exc}) from exc
-    if not schema.validate(document):
-        error = schema.error_log.last_error
-        raise Refused(_("The payment file does not match the pain.001 schema: %(error)s") % {"error": error})
+    return rendering.pain001(head, send)
 
 
 def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",") -> bytes:
     """The sent payments as CSV for a bank's bulk-upload screen; the column layout is configurable."""
-    columns = columns or CSV_COLUMNS
-    unknown = [c for c in columns if c not in CSV_COLUMNS]
-    if unknown:
-        raise Refused(_("Unknown CSV column(s): %(columns)s.") % {"columns": ", ".join(unknown)}, code="invalid")
+    rendering.check_csv_columns(columns or CSV_COLUMNS)
     send, _missing = payable(cycle)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow(columns)
-    for row in send:
-        values = {**row, "currency": "IDR", "description": f"{cycle.programme.name} {cycle.period}"}
-        writer.writerow([values[c] for c in columns])
-    return out.getvalue().encode("utf-8")
+    return rendering.bank_csv(send, description=_description(cycle), columns=columns, delimiter=delimiter)
 
 
-CASH_COLUMNS = ["No", "Referensi", "Nomor KK", "Penerima", "RT", "Alamat", "Jumlah (Rp)", "Tanda tangan", "Tanggal"]
-
-
-def cash_rows(cycle: Cycle) -> list[dict[str, Any]]:
+def cash_rows(cycle: Cycle) -> list[CashRow]:
     """The cycle's sent payments for cash pay-out (PT Pos or the kelurahan), by kelurahan, RT and
     household: the recipient is the membership's named payee, else the head of the family. Three queries."""
     from entas.registry.choices import Relationship
     from entas.registry.models import Member
 
-    rows: list[dict[str, Any]] = [
-        dict(row)
-        for row in Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
+    payments = (
+        Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
         .order_by("entitlement__household__kelurahan__code", "entitlement__household__rt", "pk")
-        .values(
+        .values_list(
             "reference",
             "amount",
-            household=F("entitlement__household_id"),
-            kk_number=F("entitlement__household__kk_number"),
-            kelurahan=F("entitlement__household__kelurahan__name"),
-            rt=F("entitlement__household__rt"),
-            address=F("entitlement__household__address"),
+            "entitlement__household_id",
+            "entitlement__household__kk_number",
+            "entitlement__household__kelurahan__name",
+            "entitlement__household__rt",
+            "entitlement__household__address",
         )
-    ]
+    )
     payees = dict(cycle.programme.enrolments.exclude(account_holder="").values_list("household_id", "account_holder"))
     heads = dict(
         Member.objects.filter(
             household__entitlements__cycle=cycle, relationship=Relationship.HEAD, exited_on__isnull=True
         ).values_list("household_id", "name")
     )
-    for row in rows:
-        row["recipient"] = payees.get(row["household"]) or heads.get(row["household"], "")
-    return rows
+    return [
+        {
+            "reference": reference,
+            "amount": amount,
+            "household": household,
+            "kk_number": kk,
+            "kelurahan": kelurahan,
+            "rt": rt,
+            "address": address,
+            "recipient": payees.get(household) or heads.get(household, ""),
+        }
+        for reference, amount, household, kk, kelurahan, rt, address in payments
+    ]
 
 
-def cash_list_xlsx(cycle: Cycle, out: Path) -> int:
+def cash_list_xlsx(cycle: Cycle, out: Path | IO[bytes]) -> int:
     """The cash list as XLSX with signature columns, one sheet for the city, by kelurahan and RT."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(out))
-    bold = workbook.add_format({"bold": True})
-    sheet = workbook.add_worksheet("daftar bayar")
-    sheet.write(0, 0, f"{cycle.programme.name} - {cycle.period}", bold)
-    sheet.write_row(2, 0, ["Kelurahan", *CASH_COLUMNS], bold)
-    rows = cash_rows(cycle)
-    for number, r in enumerate(rows, start=1):
-        sheet.write_row(
-            2 + number,
-            0,
-            [
-                r["kelurahan"],
-                number,
-                r["reference"],
-                r["kk_number"],
-                r["recipient"],
-                r["rt"],
-                r["address"],
-                r["amount"],
-            ],
-        )
-    sheet.set_column(0, 6, 20)
-    sheet.set_column(8, 8, 28)
-    workbook.close()
-    return len(rows)
+    return rendering.cash_list_xlsx(cash_rows(cycle), out, programme=cycle.programme.name, period=cycle.period)
 
 
-def cash_list_pdf(cycle: Cycle, out: Path) -> int:
-    """The cash list as PDF to print and sign: one section per kelurahan starting on a new page, a
-    signature and a date column per recipient, the kelurahan's count and total, and signature blocks
-    for the paying officer and the lurah. Always in Indonesian: it is a document for the kelurahan."""
-    from itertools import groupby
-
-    from entas.core.documents import Section, table_pdf
-
-    rows = cash_rows(cycle)
-    sections = []
-    for kelurahan, group in groupby(rows, key=lambda r: r["kelurahan"]):
-        items = list(group)
-        total = sum(r["amount"] for r in items)
-        sections.append(
-            Section(
-                heading=f"Kelurahan {kelurahan}",
-                rows=[
-                    [
-                        n,
-                        r["reference"],
-                        r["kk_number"],
-                        r["recipient"][:40],
-                        r["rt"],
-                        r["address"][:45],
-                        rupiah(r["amount"]),
-                        "",
-                        "",
-                    ]
-                    for n, r in enumerate(items, start=1)
-                ],
-                summary=f"Jumlah penerima: {len(items)} KK - Total: Rp {rupiah(total)}",
-                signatures=["Petugas bayar", "", f"Lurah {kelurahan}"],
-            )
-        )
-    table_pdf(
-        out,
-        title=f"Daftar Pembayaran Tunai - {cycle.programme.name} - {cycle.period}",
-        columns=CASH_COLUMNS,
-        widths_mm=[10, 42, 38, 50, 10, 55, 25, 35, 20],
-        sections=sections,
-        empty="Tidak ada pembayaran siklus ini yang menunggu pembayaran tunai.",
-        right_aligned=[6],
-        row_height_mm=9,
-        footer=f"entas - siklus {cycle.pk}",
+def cash_list_pdf(cycle: Cycle, out: Path | IO[bytes]) -> int:
+    """The cash list as PDF to print and sign, a section per kelurahan (always in Indonesian)."""
+    return rendering.cash_list_pdf(
+        cash_rows(cycle), out, programme=cycle.programme.name, period=cycle.period, footer=f"entas - siklus {cycle.pk}"
     )
-    return len(rows)
-
-
-def rupiah(value: int) -> str:
-    """1234567 -> 1.234.567 (Indonesian thousands separator)."""
-    return f"{value:,}".replace(",", ".")
 
 
 # pain.002 transaction statuses (ISO 20022 ExternalPaymentTransactionStatus1Code): settled is paid,

@@ -1,17 +1,24 @@
 """Exporting the registry in the import format (so an export re-imports unchanged): CSV, XLSX or
-Parquet, streamed in id-ordered batches of households, limited to what the user may see.
+Parquet, streamed in id-ordered batches of households, limited to what the user may see. Also the
+import template and the ratified list of a kelurahan.
+
+Every cell is written through :mod:`entas.core.spreadsheet`: no name or address becomes a formula
+in a spreadsheet (CSV text cells that start like a formula get an apostrophe, which the import
+removes again; XLSX text cells are strings). Parquet is read by data tools, not spreadsheets, and
+holds the values as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db.models import Prefetch
+
+from entas.core.spreadsheet import CsvWriter, Sheet, workbook
 
 from .columns import ALL_COLUMNS, COLUMN_NAMES
 from .models import Member, ProgrammeReceipt
@@ -72,54 +79,58 @@ def iter_rows(user: User, *, progress: Callable[[int], None] | None = None) -> I
             progress(len(batch))
 
 
+TEXT = {"num_format": "@"}  # NIK and KK stay text: Excel keeps only 15 digits of a number
+BOLD = {"bold": True}
+
+
 def export_registry(user: User, out: Path, fmt: str, *, progress: Callable[[int], None] | None = None) -> int:
     """Write the registry the user may see to ``out``; returns the number of member rows."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     rows = 0
     if fmt == "xlsx":
-        import xlsxwriter
-
-        workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True})
-        sheet = workbook.add_worksheet("registri")
-        text = workbook.add_format({"num_format": "@"})  # NIK and KK stay text: Excel keeps only 15 digits of a number
+        book = workbook(out, constant_memory=True)
+        sheet = Sheet(book, "registri")
         sheet.write_row(0, 0, COLUMN_NAMES)
         for rows, cells in enumerate(iter_rows(user, progress=progress), start=1):
-            sheet.write_row(rows, 0, cells, text)
-        workbook.close()
+            sheet.write_row(rows, 0, cells, TEXT)
+        book.close()
         return rows
-    target = out if fmt == "csv" else Path(tempfile.mkstemp(suffix=".csv")[1])
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(COLUMN_NAMES)
-        for cells in iter_rows(user, progress=progress):
-            writer.writerow(cells)
-            rows += 1
-    if fmt == "parquet":
+    if fmt == "csv":
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = CsvWriter(handle)
+            writer.writerow(COLUMN_NAMES)
+            for cells in iter_rows(user, progress=progress):
+                writer.writerow(cells)
+                rows += 1
+        return rows
+    # Parquet through an intermediate CSV of the true values (unescaped: no spreadsheet reads it),
+    # written beside the output and removed whatever happens.
+    staging = out.with_name(out.name + ".csv.part")
+    try:
+        with staging.open("w", newline="", encoding="utf-8") as handle:
+            plain = csv.writer(handle)
+            plain.writerow(COLUMN_NAMES)
+            for cells in iter_rows(user, progress=progress):
+                plain.writerow(cells)
+                rows += 1
         import duckdb
 
-        try:
-            with duckdb.connect(
-                config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-            ) as db:
-                db.read_csv(str(target), all_varchar=True, header=True).write_parquet(str(out))
-        finally:
-            target.unlink(missing_ok=True)
+        with duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}) as db:
+            db.read_csv(str(staging), all_varchar=True, header=True).write_parquet(str(out))
+    finally:
+        staging.unlink(missing_ok=True)
     return rows
 
 
-def template_xlsx(out: Path) -> None:
-    """The import template: the header row, one example family, and a sheet explaining each column."""
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(str(out))
-    text = workbook.add_format({"num_format": "@"})
-    bold = workbook.add_format({"bold": True})
-    sheet = workbook.add_worksheet("registri")
-    sheet.write_row(0, 0, COLUMN_NAMES, bold)
-    sheet.set_column(0, len(COLUMN_NAMES) - 1, 16, text)
-    guide = workbook.add_worksheet("petunjuk")
-    guide.write_row(0, 0, ["column", "label", "level", "required", "values"], bold)
+def template_xlsx(out: Path | IO[bytes]) -> None:
+    """The import template: the header row and a sheet explaining each column."""
+    book = workbook(out)
+    sheet = Sheet(book, "registri")
+    sheet.write_row(0, 0, COLUMN_NAMES, BOLD)
+    sheet.set_column(0, len(COLUMN_NAMES) - 1, 16, TEXT)
+    guide = Sheet(book, "petunjuk")
+    guide.write_row(0, 0, ["column", "label", "level", "required", "values"], BOLD)
     for row, column in enumerate(ALL_COLUMNS, start=1):
         guide.write_row(
             row, 0, [column.name, str(column.label), column.level, "yes" if column.required else "", column.help]
@@ -127,7 +138,7 @@ def template_xlsx(out: Path) -> None:
     guide.set_column(0, 0, 24)
     guide.set_column(1, 1, 36)
     guide.set_column(4, 4, 120)
-    workbook.close()
+    book.close()
 
 
 RATIFIED_COLUMNS = [
@@ -177,30 +188,26 @@ def ratified_rows(user: User, kelurahan: Any) -> list[list[Any]]:
     return rows
 
 
-def ratified_list_xlsx(user: User, kelurahan: Any, out: Path) -> int:
+def ratified_list_xlsx(user: User, kelurahan: Any, out: Path | IO[bytes]) -> int:
     """The ratified list as XLSX with a signature block. Returns the number of households listed."""
-    import xlsxwriter
-
     rows = ratified_rows(user, kelurahan)
-    workbook = xlsxwriter.Workbook(str(out))
-    bold = workbook.add_format({"bold": True})
-    text = workbook.add_format({"num_format": "@"})
-    sheet = workbook.add_worksheet("daftar")
-    sheet.write(0, 0, f"Daftar keluarga disahkan - Kelurahan {kelurahan.name} ({kelurahan.code})", bold)
-    sheet.write_row(2, 0, RATIFIED_COLUMNS, bold)
+    book = workbook(out)
+    sheet = Sheet(book, "daftar")
+    sheet.write(0, 0, f"Daftar keluarga disahkan - Kelurahan {kelurahan.name} ({kelurahan.code})", BOLD)
+    sheet.write_row(2, 0, RATIFIED_COLUMNS, BOLD)
     for number, row in enumerate(rows, start=1):
-        sheet.write_row(2 + number, 0, row, text)
+        sheet.write_row(2 + number, 0, row, TEXT)
     count = len(rows)
-    sheet.write(4 + count, 0, "Jumlah keluarga:", bold)
+    sheet.write(4 + count, 0, "Jumlah keluarga:", BOLD)
     sheet.write(4 + count, 1, count)
     sheet.write(6 + count, 1, "Mengetahui, Lurah")
     sheet.write(6 + count, 5, "Kepala Dinas Sosial")
     sheet.set_column(1, 4, 22)
-    workbook.close()
+    book.close()
     return count
 
 
-def ratified_list_pdf(user: User, kelurahan: Any, out: Path) -> int:
+def ratified_list_pdf(user: User, kelurahan: Any, out: Path | IO[bytes]) -> int:
     """The ratified list as PDF to print and sign for the berita acara (always in Indonesian)."""
     from entas.core.documents import Section, table_pdf
 

@@ -44,6 +44,9 @@ class RowSource:
     total: int | None  # number of data rows when known up front
     encoding: str
     closer: Callable[[], None] = field(default=lambda: None, repr=False)
+    # CSV text cells may carry the apostrophe an export puts before a formula character
+    # (entas.core.spreadsheet); XLSX cells are values.
+    escaped: bool = False
 
     def close(self) -> None:
         """Release the file when its rows are not (all) read; safe to call twice."""
@@ -114,7 +117,7 @@ def _open_csv(path: Path, name: str) -> RowSource:
             except Refused as exc:
                 raise FileFormatError(exc.message) from None
 
-    return RowSource(header, rows(), max(info.lines - 1, 0), info.encoding, handle.close)
+    return RowSource(header, rows(), max(info.lines - 1, 0), info.encoding, handle.close, escaped=True)
 
 
 # -- spreadsheets --------------------------------------------------------------------------------

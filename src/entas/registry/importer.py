@@ -11,7 +11,6 @@ one lookup query per batch for existing families and NIKs, bulk inserts and upda
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from entas.core.bulk import IN_CHUNK, Inserter, allocate_ids, gc_paused, update_
 from entas.core.context import client_ip
 from entas.core.ids import mask_nik
 from entas.core.models import AuditEvent
+from entas.core.spreadsheet import CsvWriter
 from entas.regions.models import Region, RegionLevel
 
 from . import reading
@@ -153,6 +153,7 @@ class Importer:
         self._rejections: Any = None
         self._rejection_writer: Any = None
         self._header: list[str] = []
+        self._cells_escaped = False
 
     def run(self, path: Path, name: str | None = None, on_total: Callable[[int], None] | None = None) -> ImportSummary:
         """Import ``path``; ``name`` is the file's name as its user knows it (for messages), and
@@ -168,6 +169,7 @@ class Importer:
         if parser.unknown_columns:
             self.log(_("Ignored unknown column(s): %(columns)s") % {"columns": ", ".join(parser.unknown_columns)})
         self._header = source.header
+        self._cells_escaped = source.escaped
         if (source.total or 0) >= reading.PARALLEL_MIN_ROWS:
             source.close()  # the reading process opens the file itself
             batches = read_in_process(path, self.context, name)
@@ -467,7 +469,7 @@ class Importer:
         if self._rejection_writer is None:
             self.rejection_path.parent.mkdir(parents=True, exist_ok=True)
             self._rejections = self.rejection_path.open("w", newline="", encoding="utf-8-sig")
-            self._rejection_writer = csv.writer(self._rejections)
+            self._rejection_writer = CsvWriter(self._rejections)
             self._rejection_writer.writerow(["row_number", "reasons", *self._header])
             self.summary.rejection_file = str(self.rejection_path)
         for number, packed in family.rows:
@@ -478,7 +480,13 @@ class Importer:
                 reasons = [
                     _("Held back with its family: another member has an error (row %(rows)s).") % {"rows": bad_rows}
                 ]
-            self._rejection_writer.writerow([number, " | ".join(reasons), *cells])
+            # The rejected cells as sent, made inert: a hostile cell cannot become a formula there, and the
+            # file, once fixed, imports as the original would have (core.spreadsheet).
+            row = [number, " | ".join(reasons), *cells]
+            if self._cells_escaped:  # CSV cells: kept as read when already escaped
+                self._rejection_writer.write_read_cells(row)
+            else:  # XLSX cells are values
+                self._rejection_writer.writerow(row)
         self.summary.rejected += len(family.rows)
 
 

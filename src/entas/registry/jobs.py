@@ -41,10 +41,12 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
     tmp = Path(settings.MEDIA_ROOT) / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     out = tmp / f"export-{ctx.job.pk}.{fmt}"
-    rows = export_registry(actor, out, fmt, progress=ctx.advance)
-    ctx.log(_("%(n)d member rows written.") % {"n": rows})
-    ctx.save_result_file(f"registri-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}", out.read_bytes())
-    out.unlink()
+    try:  # the staging copy is the registry: removed also when writing or saving fails
+        rows = export_registry(actor, out, fmt, progress=ctx.advance)
+        ctx.log(_("%(n)d member rows written.") % {"n": rows})
+        ctx.save_result_file(f"registri-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}", out.read_bytes())
+    finally:
+        out.unlink(missing_ok=True)
     audit.record(
         actor=actor,
         action="registry.export",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from entas.core.bulk import tuple_getter
 from entas.core.ids import Issue
+from entas.core.spreadsheet import unescape_cell
 
 from .columns import ALL_COLUMNS, HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, REQUIRED, parse_value
 from .fileformats import FileFormatError, RowSource
@@ -117,8 +118,10 @@ class FileParser:
         self.kk_index = self.index["kk_number"]
         self.household_raw = [(c.name, self.index[c.name]) for c in household_columns]
         self.household_cells = tuple_getter([self.index[c.name] for c in household_columns])
-        self.household_parser = CellParser(household_columns, self.index)
-        self.member_parser = CellParser([c for c in MEMBER_COLUMNS if c.name in present], self.index)
+        self.household_parser = CellParser(household_columns, self.index, escaped=source.escaped)
+        self.member_parser = CellParser(
+            [c for c in MEMBER_COLUMNS if c.name in present], self.index, escaped=source.escaped
+        )
         self.seen_kk: dict[str, int] = {}
         self.seen_nik: dict[str, int] = {}
 
@@ -248,15 +251,17 @@ class CellParser:
 
     Coded, yes/no, number, month and date cells repeat endlessly: their good values are cached per
     column, so most cells cost one C-level dict lookup. Free text and cache misses go through
-    parse_value, which names the column and the value in every message.
+    parse_value, which names the column and the value in every message. In a CSV file (``escaped``),
+    a text cell an export wrote as ``'=…`` (so that no spreadsheet runs it) is read as ``=…``.
     """
 
-    def __init__(self, columns: list[Any], index: dict[str, int]) -> None:
+    def __init__(self, columns: list[Any], index: dict[str, int], *, escaped: bool = False) -> None:
         self.coded = [c for c in columns if c.kind != "text"]
         self.names = [c.name for c in self.coded]
         self.cells = tuple_getter([index[c.name] for c in self.coded])
         self.caches: list[dict[str, Any]] = [{} for _ in self.coded]
         self.text = [(c, index[c.name]) for c in columns if c.kind == "text"]
+        self.escaped = escaped
 
     def parse(self, cells: list[str]) -> tuple[dict[str, Any], list[str]]:
         raw = self.cells(cells)
@@ -272,8 +277,12 @@ class CellParser:
                         self.caches[k][raw[k]] = value
                     values[k] = value
         parsed = dict(zip(self.names, values, strict=True))
+        escaped = self.escaped
         for column, i in self.text:
-            value, issue = parse_value(column, cells[i])
+            cell = cells[i]
+            if escaped and cell[:1] == "'":
+                cell = unescape_cell(cell)
+            value, issue = parse_value(column, cell)
             if issue:
                 issues.append(issue.message)
             parsed[column.name] = value

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import tempfile
+import io
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +162,11 @@ def import_registry(request: AuthenticatedRequest) -> HttpResponse:
 
 @require(Capability.VIEW_REGISTRY)
 def import_template(request: AuthenticatedRequest) -> FileResponse:
-    out = Path(tempfile.mkstemp(suffix=".xlsx")[1])
+    # Built in memory: a download leaves no file behind (security notes, exports).
+    out = io.BytesIO()
     template_xlsx(out)
-    return FileResponse(out.open("rb"), as_attachment=True, filename="template-registri-entas.xlsx")
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename="template-registri-entas.xlsx")
 
 
 def _service_errors(form: forms.BaseForm, exc: Refused) -> None:
@@ -312,7 +314,9 @@ def ratified_list(request: AuthenticatedRequest, kelurahan_code: str, fmt: str) 
     kelurahan = visible_regions(request.user).filter(code=kelurahan_code, level=RegionLevel.KELURAHAN).first()
     if kelurahan is None or fmt not in writers:
         raise Http404
-    out = Path(tempfile.mkstemp(suffix=f".{fmt}")[1])
+    # Built in memory: the list of names and NIKs never lands in a temporary file.
+    out = io.BytesIO()
     count = writers[fmt](request.user, kelurahan, out)
     services.record_list_download(actor=request.user, kelurahan=kelurahan, rows=count)
-    return FileResponse(out.open("rb"), as_attachment=True, filename=f"daftar-disahkan-{kelurahan.code}.{fmt}")
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"daftar-disahkan-{kelurahan.code}.{fmt}")
