@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from entas.core.money import format_rupiah
+
 
 class PovertyLine(models.Model):
     """A poverty line (garis kemiskinan) in Rupiah per capita per month for an area and period.
@@ -33,7 +35,7 @@ class PovertyLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["region", "kind", "name", "period"], name="one_line_per_period")]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.period}: Rp{self.rupiah_per_capita_month:,}"
+        return f"{self.name} {self.period}: {format_rupiah(self.rupiah_per_capita_month)}"
 
 
 class SurveyRound(models.Model):

@@ -30,6 +30,7 @@ from lxml import etree
 
 from entas.core.documents import Section, table_pdf
 from entas.core.errors import Refused
+from entas.core.money import rupiah_digits
 from entas.core.spreadsheet import CsvWriter, Sheet, workbook
 
 NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
@@ -246,5 +247,5 @@ def cash_list_pdf(rows: Sequence[CashRow], out: Path | IO[bytes], *, programme: 
 
 
 def rupiah(value: int) -> str:
-    """1234567 -> 1.234.567 (Indonesian thousands separator)."""
-    return f"{value:,}".replace(",", ".")
+    """1234567 -> 1.234.567: a printed cash list is an Indonesian document, whatever the screen's language."""
+    return rupiah_digits(value, "id")

@@ -28,7 +28,7 @@ from entas.core import audit as audit_trail
 from entas.core import ratelimit
 from entas.core.audit import diff, record
 from entas.core.bulk import IN_CHUNK, Inserter, allocate_ids, gc_paused, update_rows
-from entas.core.context import client_ip
+from entas.core.context import channel, client_ip, os_user
 from entas.core.ids import mask_nik
 from entas.core.models import AuditEvent
 from entas.core.spreadsheet import CsvWriter
@@ -462,6 +462,8 @@ class Importer:
             before=_jsonable(before),
             after=_jsonable(after),
             client_ip=client_ip.get(),
+            channel=channel.get(),
+            os_user=os_user.get(),
             note=f"import ({self.source})",
         )
 

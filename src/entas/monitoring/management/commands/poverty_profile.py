@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
+from entas.core.money import format_rupiah
 from entas.monitoring import selectors
 
 
@@ -77,10 +78,12 @@ class Command(EntasCommand):
         if as_json:
             self.stdout.write(json.dumps(selectors.profile_as_dict(total, areas, **meta), indent=2))
             return
-        self.stdout.write(f"Poverty profile from {origin}, line Rp{line:,.0f} per capita per month")
+        self.stdout.write(f"Poverty profile from {origin}, line {format_rupiah(round(line))} per capita per month")
         if extreme:
             flag = "" if extreme.confirmed else " (UNCONFIRMED)"
-            self.stdout.write(f"Extreme poverty line: {extreme.name}, Rp{extreme.rupiah_per_capita_month:,}{flag}")
+            self.stdout.write(
+                f"Extreme poverty line: {extreme.name}, {format_rupiah(extreme.rupiah_per_capita_month)}{flag}"
+            )
         header = (
             f"{'area':<26}{'P0 %':>8}{'± SE':>7}{'95% CI':>16}{'P1':>7}{'P2':>7}{'poor':>9}{'Gini':>7}{'extreme %':>10}"
         )
