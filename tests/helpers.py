@@ -38,3 +38,26 @@ def english_client(client_for: Any, user: Any) -> Any:
     client = client_for(user)
     client.cookies["django_language"] = "en"
     return client
+
+
+_CITIES: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+
+def city_files(**config: Any) -> Any:
+    """The files of a synthetic city (registry.csv, survey.csv, duplicates.csv…), generated once per
+    test session for each configuration and shared: tests read them, never change them. Building a
+    city costs a second of numpy; importing it is what each test does for itself."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from entas.synth import SynthConfig, build, write
+
+    key = tuple(sorted(config.items()))
+    if key not in _CITIES:
+        out = Path(tempfile.mkdtemp(prefix="entas-test-city-"))
+        atexit.register(shutil.rmtree, out, True)
+        write(build(SynthConfig(**config)), out)
+        _CITIES[key] = out
+    return _CITIES[key]

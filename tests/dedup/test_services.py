@@ -20,9 +20,8 @@ from entas.dedup.models import DuplicatePair, MemberMerge
 from entas.regions.models import Region
 from entas.registry.importer import import_registry
 from entas.registry.models import Household, Member, Membership
-from entas.synth import SynthConfig, build, write
 from tests.conftest import DAMAI, MANGGAR, make_household
-from tests.helpers import make_pair
+from tests.helpers import city_files, make_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +29,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def city(regions: Any, tmp_path: Path) -> set[tuple[str, str]]:
     """A labelled synthetic city loaded through the import; returns the true duplicate NIK pairs."""
-    write(build(SynthConfig(households=1500, seed=21, faults=0.03, survey_size=10)), tmp_path)
-    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "rejected.csv")
-    with (tmp_path / "duplicates.csv").open() as handle:
+    files = city_files(households=1500, seed=21, faults=0.03, survey_size=10)
+    import_registry(files / "registry.csv", actor=None, rejection_path=tmp_path / "rejected.csv")
+    with (files / "duplicates.csv").open() as handle:
         return {tuple(sorted((p["nik_a"], p["nik_b"]))) for p in csv.DictReader(handle)}  # type: ignore[misc]
 
 

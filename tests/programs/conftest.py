@@ -12,14 +12,14 @@ from entas.accounts.models import User
 from entas.accounts.roles import Role
 from entas.programs.models import Programme
 from entas.registry.importer import import_registry
-from entas.synth import SynthConfig, build, write
 from entas.targeting import services as targeting
+from tests.helpers import city_files
 
 
 @pytest.fixture
 def programme(regions: Any, tmp_path: Path, dinsos_manager: User) -> Programme:
-    write(build(SynthConfig(households=800, seed=12, survey_size=200)), tmp_path)
-    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
+    files = city_files(households=800, seed=12, survey_size=200)
+    import_registry(files / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
     rule = targeting.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 3", benefit=300_000)
     return Programme.objects.create(
         name="BLT uji",

@@ -21,7 +21,7 @@ from entas.programs.models import Enrolment, Programme, ShockFlag
 from entas.registry.models import Household, Member
 from entas.targeting import services as targeting
 from tests.conftest import MANGGAR
-from tests.helpers import make_pair
+from tests.helpers import city_files, make_pair
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "blt-shock.yaml"
@@ -31,10 +31,12 @@ EVENT = "Banjir Januari 2027"
 @pytest.fixture
 def city(regions: Any, tmp_path: Path) -> None:
     from entas.registry.importer import import_registry
-    from entas.synth import SynthConfig, build, write
 
-    write(build(SynthConfig(households=600, seed=13, survey_size=10)), tmp_path)
-    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
+    import_registry(
+        city_files(households=600, seed=13, survey_size=10) / "registry.csv",
+        actor=None,
+        rejection_path=tmp_path / "r.csv",
+    )
 
 
 def shock_programme(**extra: Any) -> Programme:

@@ -21,6 +21,7 @@ from entas.synth import SynthConfig, build, write
 from entas.targeting import services
 from entas.targeting.rules import RuleError
 from entas.targeting.selection import select
+from tests.helpers import city_files
 
 
 def test_the_poorest_eligible_come_first_until_the_budget_is_used() -> None:
@@ -53,8 +54,8 @@ def test_community_additions_and_removals_are_kept_apart() -> None:
 
 @pytest.fixture
 def city(regions: Any, tmp_path: Path) -> None:
-    write(build(SynthConfig(households=1200, seed=8, survey_size=600)), tmp_path)
-    import_registry(tmp_path / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
+    files = city_files(households=1200, seed=8, survey_size=600)
+    import_registry(files / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
 
 
 @pytest.mark.django_db
