@@ -124,3 +124,28 @@ def test_the_queue_over_the_api(
         ).status_code
         == 404
     )
+
+
+def test_only_an_approver_of_both_records_can_undo_a_merge(
+    twins: tuple[Member, Member], client_for: Any, dinsos_manager: User, make_user: Any
+) -> None:
+    """Before, an approver of Damai undid a merge of Manggar records by POSTing to its (sequential) id."""
+    from entas.accounts.roles import Role
+    from entas.core.errors import Refused
+    from entas.dedup import services
+    from tests.conftest import DAMAI
+
+    pair = make_pair(*twins)
+    services.decide(pair=pair, decision="same", reason="sama orang", actor=dinsos_manager)
+    left, right = twins
+    record = services.merge(
+        survivor=left, merged=right, household=left.household, pair=pair, reason="sama orang", actor=dinsos_manager
+    )
+    damai_approver = make_user("dinsos.damai", Role.DINSOS_MANAGER, [DAMAI])
+    response = client_for(damai_approver).post(f"/dedup/merge/{record.pk}/undo/", {"reason": "coba"})
+    assert response.status_code == 404
+    with pytest.raises(Refused) as refused:
+        services.unmerge(merge_record=record, actor=damai_approver, reason="coba")
+    assert refused.value.code == "forbidden"
+    record.refresh_from_db()
+    assert record.unmerged_at is None

@@ -9,14 +9,13 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
 from entas.accounts.models import User
 from entas.core.errors import Refused
-from entas.programs import files, rules, services
+from entas.programs import files, services
 from entas.programs.models import Cycle, Enrolment, Entitlement, Payment, Programme
 from entas.programs.services import cycles
 from entas.registry.importer import import_registry
@@ -25,44 +24,6 @@ from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "blt.yaml"
-
-
-def test_the_entitlement_formula() -> None:
-    amounts = rules.entitlements(
-        base=300_000,
-        per_child_in_school=50_000,
-        per_elderly=50_000,
-        per_disabled=100_000,
-        cap=500_000,
-        months=2,
-        children_in_school=np.array([0, 1, 5]),
-        elderly=np.array([0, 1, 0]),
-        disabled=np.array([0, 0, 1]),
-    )
-    assert amounts.tolist() == [600_000, 800_000, 1_000_000]
-    assert amounts.dtype == np.int64
-
-
-@pytest.mark.parametrize(
-    ("state", "action", "allowed"),
-    [
-        ("draft", "submit", "to_approve"),
-        ("to_approve", "approve", "approved"),
-        ("approved", "disburse", "disbursed"),
-        ("disbursed", "reconcile", "disbursed"),  # then reconciled_state says whether it is done
-        ("reconciled", "retry", "disbursed"),
-        ("reconciled", "close", "closed"),
-        ("draft", "cancel", "cancelled"),
-        ("to_approve", "cancel", "cancelled"),
-        ("approved", "cancel", None),
-        ("draft", "approve", None),
-        ("disbursed", "submit", None),
-        ("closed", "submit", None),
-        ("cancelled", "submit", None),
-    ],
-)
-def test_every_transition(state: str, action: str, allowed: str | None) -> None:
-    assert rules.next_state(state, action) == allowed
 
 
 def prepared(programme: Programme, manager: User) -> Cycle:

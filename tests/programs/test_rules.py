@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from entas.core.errors import Refused
@@ -85,3 +86,41 @@ def test_the_bank_lines_are_sorted_out_and_nothing_is_ignored() -> None:
 def test_a_retry_reference_counts_the_attempts() -> None:
     assert rules.retry_reference("ENTAS-1-5") == "ENTAS-1-5-R1"
     assert rules.retry_reference("ENTAS-1-5-R1") == "ENTAS-1-5-R2"
+
+
+def test_the_entitlement_formula() -> None:
+    amounts = rules.entitlements(
+        base=300_000,
+        per_child_in_school=50_000,
+        per_elderly=50_000,
+        per_disabled=100_000,
+        cap=500_000,
+        months=2,
+        children_in_school=np.array([0, 1, 5]),
+        elderly=np.array([0, 1, 0]),
+        disabled=np.array([0, 0, 1]),
+    )
+    assert amounts.tolist() == [600_000, 800_000, 1_000_000]
+    assert amounts.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "allowed"),
+    [
+        ("draft", "submit", "to_approve"),
+        ("to_approve", "approve", "approved"),
+        ("approved", "disburse", "disbursed"),
+        ("disbursed", "reconcile", "disbursed"),  # then reconciled_state says whether it is done
+        ("reconciled", "retry", "disbursed"),
+        ("reconciled", "close", "closed"),
+        ("draft", "cancel", "cancelled"),
+        ("to_approve", "cancel", "cancelled"),
+        ("approved", "cancel", None),
+        ("draft", "approve", None),
+        ("disbursed", "submit", None),
+        ("closed", "submit", None),
+        ("cancelled", "submit", None),
+    ],
+)
+def test_every_transition(state: str, action: str, allowed: str | None) -> None:
+    assert rules.next_state(state, action) == allowed
