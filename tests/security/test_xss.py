@@ -259,6 +259,40 @@ def test_the_administration_shows_the_city_as_text(city: City) -> None:
         assert seen.displays(city.planted[label]), label
 
 
+def test_page_links_repeat_the_query_url_encoded(auditor: User) -> None:
+    """The links to the previous and next page repeat the filters as they were: a parameter's name
+    is URL-encoded like its value (HTML escaping alone let ``a&b`` split into two parameters)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from entas.core import audit
+
+    for i in range(51):
+        audit.record(actor=None, action="probe.event", object_repr=f"#{i}")
+    query = {"action": "probe.", "object": "#", "x&action=user.": "<1 & 2>", "region": ""}
+    page = _client(auditor).get(reverse("audit:list"), query)
+    hrefs = [a for a in links_of(page.content.decode()) if "page=" in a]
+    assert hrefs, "no link to the next page"
+    assert parse_qs(urlsplit(hrefs[0]).query, keep_blank_values=True) == {
+        **{k: [v] for k, v in query.items()},
+        "page": ["2"],
+    }
+
+
+def links_of(html: str) -> list[str]:
+    """The href of every link of a page (decoded as a browser would)."""
+    from html.parser import HTMLParser
+
+    hrefs: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                hrefs.extend(v or "" for k, v in attrs if k == "href")
+
+    Links(convert_charrefs=True).feed(html)
+    return hrefs
+
+
 # -- the reader itself ----------------------------------------------------------------------------
 
 
