@@ -322,7 +322,13 @@ class City:
 
 
 def build_city(
-    *, regions: dict[str, Any], make_user: Any, operator_damai: Any, dinsos_manager: Any, tmp_path: Any
+    *,
+    regions: dict[str, Any],
+    make_user: Any,
+    operator_damai: Any,
+    dinsos_manager: Any,
+    tmp_path: Any,
+    monkeypatch: Any,
 ) -> City:
     """A small city whose every free-text field shown anywhere carries payloads, entered the way such
     text arrives: files (regions, poverty lines, the registry upload, a survey) and the services behind
@@ -533,15 +539,25 @@ def build_city(
         reason=plant("bank reason", 200, 1),
     )
 
-    # Deduplication: a pair under review with a hostile reason, a merge with one, a stored chart.
+    # Deduplication: a pair under review with a hostile reason, a merge with one, the stored
+    # match-weight chart and the pair's waterfall carrying payloads. The waterfall is splink's chart of
+    # one comparison (sensitive values removed: no personal data), drawn for a trained model only; the
+    # page must embed whatever it holds as inert JSON, so here it holds payloads.
+    from entas.dedup import selectors as dedup_selectors
+
+    monkeypatch.setattr(dedup_selectors, "waterfall_spec", lambda pair: chart_spec("waterfall"))
+    planted["waterfall chart"] = chart_spec("waterfall")["data"]["values"][0]["name"]
+    planted["weights chart"] = chart_spec("weights")["title"]
     pair = make_pair(members_a[0], b.members.order_by("pk")[0])
+    DuplicatePair.objects.filter(pk=pair.pk).update(comparison={"match_weight": 10.0})
     dedup.decide(
         pair=pair, decision=DuplicatePair.Decision.UNSURE, reason=plant("pair reason", 1000, 1), actor=operator_damai
     )
     model = pair.run.model
     model.match_weights_chart = chart_spec("weights")
     model.training = {"members": 7, "seconds": 0.1}
-    model.save(update_fields=["match_weights_chart", "training"])
+    model.splink_model = {"stored": True}
+    model.save(update_fields=["match_weights_chart", "training", "splink_model"])
     DedupRun.objects.filter(pk=pair.run_id).update(kelurahan=a.kelurahan)
     twin = make_pair(members_a[1], b.members.order_by("pk")[1])
     dedup.decide(pair=twin, decision=DuplicatePair.Decision.SAME, reason="sama", actor=operator_damai)
