@@ -32,6 +32,7 @@ from tests.security.xss import (
     TEXTAREA,
     City,
     Seen,
+    body_of,
     build_city,
     forms_of,
     hostile,
@@ -251,6 +252,49 @@ def test_the_administration_shows_the_city_as_text(city: City) -> None:
     assert not seen.problems, "\n".join(dict.fromkeys(seen.problems))
     for label in ("kelurahan", "edited address", "member 0", "programme", "operator first name", "audit object"):
         assert seen.displays(city.planted[label]), label
+
+
+def test_the_api_answers_valid_json_whatever_it_is_sent(city: City) -> None:
+    """Every API route, sent the payloads (as a search, a reason, a period, a path's step): a JSON
+    answer that parses, with the stored text round-tripped exactly; a reason the API stored is then
+    shown by the pair's page as text."""
+    seen = Seen()
+    client = _client(city.users["dinsos_manager"])
+    for name, route in ROUTES.items():
+        if not route.api:
+            continue
+        url = reverse(name, kwargs=route.kwargs(city.world))
+        if "GET" in route.methods:
+            read_answer(f"GET {url}?q=", client.get(url, {"q": FORM_TEXT, "within": FORM_TEXT}), seen)
+        if "POST" in route.methods:
+            # Every text of the route's probe (a pair's reason) and a cycle's period are payloads.
+            body = {**route.data, **{k: FORM_TEXT for k in route.data if k != "decision"}, "period": FORM_TEXT}
+            read_answer(f"POST {url}", client.post(url, body, content_type="application/json"), seen)
+            read_answer(f"POST {url} (not JSON)", client.post(url, FORM_TEXT, content_type="application/json"), seen)
+    household = client.get(reverse("api:get_household", kwargs={"household_id": city.world.damai.pk})).json()
+    assert household["address"] == city.planted["edited address"]
+    assert {m["name"] for m in household["members"]} >= {city.planted["member 1"], city.planted["member 2"]}
+    page = client.get(reverse("dedup:pair", kwargs={"pk": city.world.pair.pk}))
+    read_answer("the pair after the API's decision", page, seen)
+    assert not seen.problems, "\n".join(seen.problems)
+    assert seen.displays(FORM_TEXT)  # the reason sent through the API, on the pair's page
+
+
+def test_printed_lists_take_names_as_text_not_markup(city: City) -> None:
+    """ReportLab reads paragraph text as mini-markup: a kelurahan named ``<script>…`` must print as
+    those characters (escaped), not break the PDF of the ratified list."""
+    from entas.registry import services as registry
+    from tests.helpers import pdf_text
+    from tests.security.xss import TODAY
+
+    household = city.world.damai
+    registry.verify_household(actor=city.users["operator_damai"], household=household, visit_date=TODAY, confirmed=True)
+    registry.ratify_kelurahan(actor=city.users["dinsos_manager"], kelurahan_id=household.kelurahan_id)
+    url = reverse("registry:ratified_list", kwargs={"kelurahan_code": household.kelurahan.code, "fmt": "pdf"})
+    response = _client(city.users["operator_damai"]).get(url)
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    text = pdf_text(body_of(response))
+    assert "<script>alert\\(1\\)</script>" in text  # PDF strings escape parentheses
 
 
 def test_page_links_repeat_the_query_url_encoded(auditor: User) -> None:
