@@ -1,4 +1,5 @@
-"""Template filters for Indonesian presentation of money, counts and personal numbers."""
+"""Template filters for Indonesian presentation of money, counts and personal numbers, and the query
+string of a page link."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ def rupiah(value: Any) -> str:
     if value in (None, ""):
         return "–"
     return format_rupiah(int(value))
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: template.Context, number: int) -> str:
+    """``?…&page=N``: the current query with ``page`` set to ``number``, every other parameter (names
+    too, and each of a repeated one's values) URL-encoded as it came. The tag's output is then
+    HTML-escaped like any value (``&`` → ``&amp;`` in the attribute)."""
+    query = context["request"].GET.copy()
+    query["page"] = str(number)
+    return "?" + query.urlencode()
 
 
 @register.filter

@@ -1,0 +1,590 @@
+"""The XSS probe's parts: hostile strings, a city that carries them in every free-text field, and a
+reader that looks at an answer the way a browser would.
+
+A page is checked by parsing it (``html.parser``, which splits markup as a browser's tokenizer does),
+not by searching for the payload: escaped text that merely *contains* ``<script>`` is what a correct
+page shows. What is looked for is markup that came from data: a ``<script>`` element with inline
+code, an image that is no static file or a probe element (``<x>``, ``<y>``), an ``on…``
+attribute, a ``javascript:`` URL; and every ``<script type="application/json">`` block (the charts'
+Vega-Lite specs) must hold valid JSON with no ``<`` in it that could end the block. Alongside, every
+text and attribute value the pages show is collected, so the tests can check that each planted string
+was shown, verbatim, somewhere: a sweep that never displayed a field would prove nothing about it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+LINK = "javascript:alert(1)"
+BREAKOUT = "</script><script>alert(1)</script>"  # leaves an inline JSON or script block
+TEMPLATE = "{{7*7}}{% debug %}"  # rendered as a template, it would show 49 and the context
+TEXTAREA = "</textarea><img src=x onerror=alert(1)>"
+PAYLOADS = (SCRIPT, IMG, BREAKOUT, TEMPLATE, TEXTAREA, LINK)
+
+# An upload's name as the issue's probe used it: it reaches job parameters, log lines and messages.
+HOSTILE_FILE_NAME = '"><img src=x onerror=alert(1)>.csv'
+
+# The probe elements of the short fields (RT/RW hold three characters): no template renders them.
+PROBE_ELEMENTS = {"x", "y"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "poster", "background", "srcdoc"}
+DANGEROUS_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
+_PPRINT_SPLIT = re.compile(r"'\n\s*'")
+
+
+def hostile(label: str, limit: int, start: int = 0) -> str:
+    """``label`` and as many payloads as fit in ``limit`` characters (a column's max_length), taken in
+    turn from ``start``: fields of several rows get different payloads, so every kind is stored."""
+    text = label
+    for i in range(len(PAYLOADS)):
+        payload = PAYLOADS[(start + i) % len(PAYLOADS)]
+        if len(text) + 1 + len(payload) <= limit:
+            text += " " + payload
+    assert any(p in text for p in PAYLOADS), f"{limit} characters hold no payload after {label!r}"
+    return text
+
+
+@dataclass
+class Seen:
+    """What the answers showed: problems (markup from data), and every string displayed."""
+
+    problems: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
+
+    def displays(self, value: str) -> bool:
+        # The audit trail pretty-prints changes: pprint splits a long string into adjacent literals.
+        return any(value in text or value in _PPRINT_SPLIT.sub("", text) for text in self.shown)
+
+
+class _PageReader(HTMLParser):
+    """One HTML answer, read as a browser's tokenizer would split it."""
+
+    def __init__(self, where: str, seen: Seen):
+        super().__init__(convert_charrefs=True)
+        self.where = where
+        self.seen = seen
+        self.script: dict[str, str | None] | None = None
+        self.script_text: list[str] = []
+
+    def _problem(self, what: str) -> None:
+        self.seen.problems.append(f"{self.where}: {what}")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._element(tag, attrs)
+        if tag == "script":
+            self.script = dict(attrs)
+            self.script_text = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._element(tag, attrs)
+
+    def _element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        shown = " ".join(f'{k}="{v}"' for k, v in attrs)
+        if tag in PROBE_ELEMENTS or (tag == "img" and not (dict(attrs).get("src") or "").startswith("/static/")):
+            self._problem(f"<{tag} {shown}> (an element no template renders)")
+        for name, value in attrs:
+            value = value or ""
+            self.seen.shown.append(value)
+            if name.startswith("on"):
+                self._problem(f"<{tag} {name}={value!r}> (an event handler)")
+            if name in URL_ATTRIBUTES and value.strip().lower().startswith(DANGEROUS_SCHEMES):
+                self._problem(f"<{tag} {name}={value!r}> (a script URL)")
+
+    def handle_data(self, data: str) -> None:
+        if self.script is not None:
+            self.script_text.append(data)
+        else:
+            self.seen.shown.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self.script is not None:
+            self._script_ends("".join(self.script_text))
+
+    def close(self) -> None:
+        super().close()
+        if self.script is not None:  # an unclosed script swallowed the rest of the page
+            self._script_ends("".join(self.script_text))
+
+    def _script_ends(self, text: str) -> None:
+        attrs, self.script = self.script or {}, None
+        if attrs.get("type") == "application/json":
+            # A data block (json_script): valid JSON, and nothing in it that could end the block early.
+            if "<" in text:
+                self._problem(f"<script id={attrs.get('id')!r}> holds a '<': {text[:120]!r}")
+            try:
+                self.seen.shown += list(strings_in(json.loads(text)))
+            except ValueError as exc:
+                self._problem(f"<script id={attrs.get('id')!r}> is not valid JSON ({exc}): {text[:120]!r}")
+        elif attrs.get("src") is None or text.strip():
+            self._problem(f"an inline script: <script {attrs}>{text[:120]}")
+
+
+def strings_in(value: Any) -> Iterable[str]:
+    """Every string of a JSON value, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from strings_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_in(v)
+
+
+def body_of(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+
+
+def read_answer(where: str, response: Any, seen: Seen) -> None:
+    """Check one answer: HTML parsed for markup from data, JSON for validity, anything else must be a
+    download (an attachment, never rendered in the browser's page); and every answer tells browsers
+    not to guess its type (``nosniff``), so a JSON or CSV answer is never read as HTML."""
+    kind = response.get("Content-Type", "").split(";")[0].strip()
+    if response.get("X-Content-Type-Options") != "nosniff":
+        seen.problems.append(f"{where}: no X-Content-Type-Options: nosniff")
+    if response.status_code in (301, 302, 303, 307, 308):
+        location = response.get("Location", "")
+        seen.shown.append(location)
+        if location.strip().lower().startswith(DANGEROUS_SCHEMES):
+            seen.problems.append(f"{where}: redirects to {location!r}")
+        return
+    body = body_of(response)
+    if kind == "text/html":
+        reader = _PageReader(where, seen)
+        reader.feed(body.decode("utf-8"))
+        reader.close()
+    elif kind == "application/json":
+        try:
+            seen.shown += list(strings_in(json.loads(body)))
+        except ValueError as exc:
+            seen.problems.append(f"{where}: answers invalid JSON ({exc}): {body[:120]!r}")
+    elif body and "attachment" not in response.get("Content-Disposition", ""):
+        seen.problems.append(f"{where}: {kind or 'no type'} shown inline: {body[:120]!r}")
+
+
+# -- forms --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    """A form of a page, as a browser would submit it: method, action, and its controls."""
+
+    method: str
+    action: str
+    # (kind, name, value): kind is an input type, "textarea", "select" or "submit"; a select's value is
+    # its selected option (or its first), a radio's and a checkbox's the first of their name.
+    controls: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def filled(self, text: str, *, link: str = LINK) -> dict[str, Any]:
+        """The data a user would send typing ``text`` into every text box (a hidden ``next``: ``link``);
+        everything else as the page offered it, the first named button pressed. Parameters of a GET
+        form are all ``text``: a filter echoes what it was given, known option or not."""
+        data: dict[str, Any] = {}
+        pressed = False
+        for kind, name, value in self.controls:
+            if not name:
+                continue
+            if kind in ("hidden",):
+                data[name] = link if name == "next" else value
+            elif kind in ("submit", "button", "image"):
+                if not pressed:
+                    data[name], pressed = value, True
+            elif self.method == "get" and kind in ("checkbox", "radio", "select"):
+                data[name] = text
+            elif kind == "select" and name in data:  # a multiple select keeps every chosen option
+                data[name] = [*(data[name] if isinstance(data[name], list) else [data[name]]), value]
+            elif kind in ("checkbox", "radio", "select"):
+                data.setdefault(name, value)
+            elif kind == "file":
+                from django.core.files.uploadedfile import SimpleUploadedFile
+
+                data[name] = SimpleUploadedFile(HOSTILE_FILE_NAME.replace(".csv", ".exe"), b"kk_number\n")
+            else:  # text, search, email, number, date, password, textarea, …
+                data[name] = text
+        return data
+
+    @property
+    def takes_text(self) -> bool:
+        """Whether a user can type into it, name a file, or send a filter the page echoes (a GET form's
+        every parameter), or whether it carries a return address."""
+        kinds = {kind for kind, name, _value in self.controls if name}
+        chosen = {"hidden", "submit", "button", "image"} | (
+            set() if self.method == "get" else {"checkbox", "radio", "select"}
+        )
+        return bool(kinds - chosen) or any(name == "next" for _kind, name, _value in self.controls)
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self.select: str | None = None
+        self.options: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append(Form(a.get("method", "get").lower(), a.get("action", "")))
+        elif not self.forms:
+            return
+        elif tag == "input":
+            kind = a.get("type", "text").lower()
+            self.forms[-1].controls.append(
+                (kind, a.get("name", ""), a.get("value", "on" if kind == "checkbox" else ""))
+            )
+        elif tag == "textarea":
+            self.forms[-1].controls.append(("textarea", a.get("name", ""), ""))
+        elif tag == "button":
+            self.forms[-1].controls.append((a.get("type", "submit").lower(), a.get("name", ""), a.get("value", "")))
+        elif tag == "select":
+            self.select, self.options = a.get("name", ""), []
+        elif tag == "option" and self.select is not None:
+            self.options.append((a.get("value", ""), "selected" in a))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self.select is not None and self.forms:
+            chosen = [v for v, selected in self.options if selected] or [v for v, _s in self.options if v][:1] or [""]
+            for value in chosen:
+                self.forms[-1].controls.append(("select", self.select, value))
+            self.select = None
+
+
+def forms_of(html: str) -> list[Form]:
+    reader = _FormReader()
+    reader.feed(html)
+    reader.close()
+    return reader.forms
+
+
+# -- the city -------------------------------------------------------------------------------------
+
+
+def hostile_regions_csv(default: str, names: dict[str, str]) -> str:
+    """The default region file with the names of ``names`` (code → name) replaced."""
+    rows = list(csv.DictReader(io.StringIO(default)))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "name": names.get(row["code"], row["name"])})
+    return out.getvalue()
+
+
+def hostile_poverty_lines_csv(default: str) -> str:
+    """The default poverty-line series with every line's name hostile (they are shown on the profile)."""
+    rows = list(csv.DictReader(io.StringIO(default)))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "name": hostile(f"garis {row['kind']}", 120)})
+    return out.getvalue()
+
+
+def chart_spec(label: str) -> dict[str, Any]:
+    """A Vega-Lite spec carrying hostile strings in its data, title and tooltip: what a chart page must
+    embed as inert JSON (the stored match-weight chart, the pair's waterfall)."""
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "title": hostile(f"{label} title", 200, 2),
+        "data": {"values": [{"name": hostile(f"{label} value", 400), "w": 1.5}]},
+        "mark": "bar",
+        "encoding": {
+            "y": {"field": "name", "type": "nominal", "title": BREAKOUT},
+            "x": {"field": "w", "type": "quantitative"},
+            "tooltip": [{"field": "name"}],
+        },
+    }
+
+
+TODAY = dt.date(2026, 6, 1)
+
+
+@dataclass
+class City:
+    """The hostile city: the URL matrix's world (its objects, for the routes' arguments), the users
+    who see them, and every planted string by the field it was planted in."""
+
+    world: Any
+    users: dict[str, Any]
+    planted: dict[str, str]
+    failed_job: Any  # its error quotes the upload's hostile name
+
+
+def build_city(
+    *,
+    regions: dict[str, Any],
+    make_user: Any,
+    operator_damai: Any,
+    dinsos_manager: Any,
+    tmp_path: Any,
+    monkeypatch: Any,
+) -> City:
+    """A small city whose every free-text field shown anywhere carries payloads, entered the way such
+    text arrives: files (regions, poverty lines, the registry upload, a survey) and the services behind
+    the forms. Written into the database directly: what no path accepts today but older data could hold
+    (RT/RW text), and what would take a whole payment run (a cycle's flags, the bank's reason for a
+    failed payment). The objects live in Kelurahan Damai, whose name is hostile."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from entas.accounts.roles import Role
+    from entas.core import audit, jobqueue
+    from entas.core.models import Job
+    from entas.dedup import services as dedup
+    from entas.dedup.models import DedupRun, DuplicatePair, MemberMerge
+    from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
+    from entas.programs import services as programmes
+    from entas.programs.models import Entitlement, Payment, Programme
+    from entas.regions.services import DEFAULT_REGIONS_FILE, load_regions
+    from entas.registry import services as registry
+    from entas.registry.models import ChangeRequest, Household
+    from entas.synth import SynthConfig, build, write
+    from entas.targeting import services as targeting
+    from tests.conftest import DAMAI
+    from tests.helpers import make_pair
+    from tests.registry.helpers import family
+    from tests.security.test_url_matrix import World
+
+    planted: dict[str, str] = {}
+
+    def plant(label: str, limit: int, start: int = 0) -> str:
+        planted[label] = hostile(label, limit, start)
+        return planted[label]
+
+    # Regions from a file whose kelurahan and kecamatan names are hostile (names hold 100 characters).
+    kelurahan_name, kecamatan_name = plant("kelurahan", 100, 0), plant("kecamatan", 100, 1)
+    load_regions(
+        text=hostile_regions_csv(
+            DEFAULT_REGIONS_FILE.read_text(encoding="utf-8"), {DAMAI: kelurahan_name, DAMAI[:8]: kecamatan_name}
+        ),
+        actor=None,
+        source=plant("regions file", 200, 2),
+    )
+    load_poverty_lines(text=hostile_poverty_lines_csv(DEFAULT_LINES_FILE.read_text(encoding="utf-8")), actor=None)
+    planted["poverty line"] = hostile("garis extreme", 120)
+
+    # People: the operator who uploads, and the approver; their names and organisation are hostile.
+    for user, who in ((operator_damai, "operator"), (dinsos_manager, "manager")):
+        user.first_name = plant(f"{who} first name", 150, 1)
+        user.last_name = plant(f"{who} last name", 150, 3)
+        user.organisation = plant(f"{who} organisation", 120, 4)
+        user.save(update_fields=["first_name", "last_name", "organisation"])
+    users = {
+        "operator_damai": operator_damai,
+        "dinsos_manager": dinsos_manager,
+        "tkpk_analyst": make_user("tkpk", Role.TKPK_ANALYST, ["64.71"]),
+        "auditor": make_user("auditor", Role.AUDITOR, ["64.71"]),
+        "partner": make_user("mitra", Role.PARTNER, []),
+        "admin_user": make_user("admin", Role.ADMIN, [], is_staff=True, is_superuser=True),
+    }
+
+    # The registry, uploaded through the import page under a hostile file name, with a hostile column
+    # (the import logs the columns it ignores): names, address, all hostile.
+    kk_a, kk_b = "6471060101200002", "6471060101200003"
+    people_a = [
+        (plant(f"member {i}", 120, i), "2" if i % 2 else "1", dt.date(1975 + 5 * i, 1 + i, 1), "1" if i == 0 else "3")
+        for i in range(len(PAYLOADS))
+    ]
+    people_b = [
+        (plant("member b0", 120, 2), "1", dt.date(1975, 1, 1), "1"),
+        (LINK, "2", dt.date(1977, 1, 2), "2"),  # a name that is only a script URL
+    ]
+    rows = family(DAMAI, kk_a, people_a, serial=3000, address=plant("address", 200, 0))
+    rows += family(DAMAI, kk_b, people_b, serial=3100, address=plant("address b", 200, 3))
+    # A family the import rejects (its NIK is no NIK): the rejection file, a download, repeats it.
+    rows += family(DAMAI, "6471060101200004", [(hostile("rejected member", 120, 4), "1", dt.date(1980, 1, 1), "1")])
+    rows[-1]["nik"] = "NIK-" + SCRIPT
+    for row in rows:
+        row[SCRIPT] = "x"
+    planted["ignored column"] = SCRIPT
+    out = io.StringIO()
+    writer = csv.DictWriter(out, list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    operator = Client()
+    operator.force_login(operator_damai)
+    upload = SimpleUploadedFile(HOSTILE_FILE_NAME, out.getvalue().encode(), content_type="text/csv")
+    answer = operator.post("/registry/import/", {"file": upload, "source": "operator"})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    imported = jobqueue.execute(Job.objects.get(kind="registry.import").pk)
+    assert imported.status == Job.Status.SUCCEEDED and imported.result_file, imported.error
+    planted["upload name"] = HOSTILE_FILE_NAME
+    a, b = Household.objects.get(kk_number=kk_a), Household.objects.get(kk_number=kk_b)
+    # A job that fails on the upload's name (its file is gone): the error quotes it.
+    failed = jobqueue.submit(
+        kind="registry.import",
+        params={"file": "imports/gone.csv", "name": HOSTILE_FILE_NAME, "dry_run": True},
+        actor=operator_damai,
+        queue=False,
+    )
+    failed = jobqueue.execute(failed.pk)
+    assert failed.status == Job.Status.FAILED and HOSTILE_FILE_NAME in failed.error
+
+    # No path writes text into RT/RW today (the import and the edit form take digits only): older data
+    # could hold it all the same. Three characters: a probe element.
+    Household.objects.filter(pk=a.pk).update(rt="<x>", rw="<y>")
+    planted["rt"], planted["rw"] = "<x>", "<y>"
+    a.refresh_from_db()
+    registry.update_household(
+        actor=operator_damai,
+        household=a,
+        values={"address": plant("edited address", 200, 4)},
+        expected_version=a.version,
+    )
+    a.refresh_from_db()
+
+    # Change requests (the reasons, a proposed member's name), one decided with a hostile note.
+    members_a = list(a.members.order_by("pk"))
+    change = registry.request_change(
+        actor=operator_damai,
+        household=a,
+        kind=ChangeRequest.Kind.REMOVE_MEMBER,
+        payload={"member_id": members_a[-1].pk},
+        reason=plant("change reason", 1000, 1),
+    )
+    registry.request_change(
+        actor=operator_damai,
+        household=a,
+        kind=ChangeRequest.Kind.ADD_MEMBER,
+        payload={
+            "nik": "6471064507200001",
+            "name": plant("proposed member", 120, 3),
+            "sex": "2",
+            "birth_date": "2020-07-05",
+            "relationship": "3",
+        },
+        reason=plant("add reason", 1000, 4),
+    )
+    rejected = registry.request_change(
+        actor=operator_damai,
+        household=b,
+        kind=ChangeRequest.Kind.REMOVE_MEMBER,
+        payload={"member_id": b.members.order_by("pk").last().pk},  # type: ignore[union-attr]
+        reason=plant("rejected change reason", 1000, 5),
+    )
+    registry.decide_change(actor=dinsos_manager, request=rejected, approve=False, note=plant("decision note", 500, 0))
+    registry.verify_household(
+        actor=operator_damai, household=b, visit_date=TODAY, confirmed=False, reason=plant("rejection reason", 1000, 2)
+    )
+
+    # Targeting: a hostile rule name and a string literal that would end an inline script; a
+    # musyawarah decision; a survey round with a hostile name.
+    rule = targeting.save_rule(
+        actor=dinsos_manager,
+        name=plant("rule name", 120, 0),
+        expression=f'dtsen_desil <= 4 or kecamatan == "{BREAKOUT}"',
+        benefit=100_000,
+    )
+    planted["rule expression"] = rule.expression
+    targeting.record_override(
+        actor=operator_damai,
+        rule=rule,
+        household=a,
+        action="add",
+        reason=plant("musyawarah reason", 1000, 3),
+        berita_acara=LINK,
+        decided_on=TODAY,
+    )
+    planted["berita acara"] = LINK
+    write(build(SynthConfig(households=200, seed=5, survey_size=150)), tmp_path)
+    import_survey(path=tmp_path / "survey.csv", name=plant("survey", 120, 5), year=2025, actor=None)
+
+    # A programme: hostile name, agency and shock event; households reported affected, one enrolled by
+    # hand and one exited, with hostile reasons; a cycle with flags and a payment the bank refused.
+    programme = Programme.objects.create(
+        name=plant("programme", 120, 0),
+        agency=plant("agency", 120, 1),
+        funding="apbd",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        rule=rule,
+        base_amount=100_000,
+        budget_ceiling=10**9,
+        channel="bank",
+        shock_event=plant("shock event", 120, 2),
+    )
+    for household in (a, b):
+        programmes.flag_affected(
+            household=household,
+            event=programme.shock_event,
+            kind="disaster",
+            note=plant("shock note", 300, 3),
+            actor=operator_damai,
+        )
+    programmes.enrol_by_hand(
+        programme=programme, household=a, reason=plant("enrol reason", 300, 4), actor=dinsos_manager
+    )
+    programmes.enrol_by_hand(programme=programme, household=b, reason="sementara", actor=dinsos_manager)
+    programmes.exit_household(
+        programme=programme, household=b, reason=plant("exit reason", 300, 5), actor=dinsos_manager
+    )
+    cycle = programmes.create_cycle(programme=programme, period="2026-06", actor=dinsos_manager)
+    entitlement = Entitlement.objects.create(cycle=cycle, household=a, amount=100_000, flags=plant("flags", 200, 0))
+    Payment.objects.create(
+        entitlement=entitlement,
+        reference="E2E-XSS-1",
+        amount=100_000,
+        status="failed",
+        reason=plant("bank reason", 200, 1),
+    )
+
+    # Deduplication: a pair under review with a hostile reason, a merge with one, the stored
+    # match-weight chart and the pair's waterfall carrying payloads. The waterfall is splink's chart of
+    # one comparison (sensitive values removed: no personal data), drawn for a trained model only; the
+    # page must embed whatever it holds as inert JSON, so here it holds payloads.
+    from entas.dedup import selectors as dedup_selectors
+
+    monkeypatch.setattr(dedup_selectors, "waterfall_spec", lambda pair: chart_spec("waterfall"))
+    planted["waterfall chart"] = chart_spec("waterfall")["data"]["values"][0]["name"]
+    planted["weights chart"] = chart_spec("weights")["title"]
+    pair = make_pair(members_a[0], b.members.order_by("pk")[0])
+    DuplicatePair.objects.filter(pk=pair.pk).update(comparison={"match_weight": 10.0})
+    dedup.decide(
+        pair=pair, decision=DuplicatePair.Decision.UNSURE, reason=plant("pair reason", 1000, 1), actor=operator_damai
+    )
+    model = pair.run.model
+    model.match_weights_chart = chart_spec("weights")
+    model.training = {"members": 7, "seconds": 0.1}
+    model.splink_model = {"stored": True}
+    model.save(update_fields=["match_weights_chart", "training", "splink_model"])
+    DedupRun.objects.filter(pk=pair.run_id).update(kelurahan=a.kelurahan)
+    twin = make_pair(members_a[1], b.members.order_by("pk")[1])
+    dedup.decide(pair=twin, decision=DuplicatePair.Decision.SAME, reason="sama", actor=operator_damai)
+    merge = dedup.merge(
+        survivor=members_a[1],
+        merged=b.members.order_by("pk")[1],
+        pair=twin,
+        household=a,
+        reason=plant("merge reason", 1000, 2),
+        actor=dinsos_manager,
+    )
+    assert isinstance(merge, MemberMerge)
+
+    # The audit trail: an event whose object and change are hostile (what an object's __str__ or a
+    # service's summary could carry).
+    audit.record(
+        actor=operator_damai,
+        action="household.update",
+        obj=a,
+        object_repr=plant("audit object", 200, 3),
+        region_code=DAMAI,
+        before={"address": "Jl. Lama"},
+        after={"address": plant("audit change", 400, 4)},
+    )
+
+    manggar = Household.objects.create(
+        kk_number="6471010101200001", kelurahan=regions["64.71.01.1001"], address="Jl. Contoh"
+    )
+    world = World(a, b, manggar, change, programme, cycle, pair, merge, imported)
+    return City(world=world, users=users, planted=planted, failed_job=failed)
