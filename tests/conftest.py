@@ -30,10 +30,11 @@ _DATABASE = {"db", "transactional_db", "django_db_reset_sequences", "django_db_s
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Mark the tiers: ``browser`` (marked by hand), ``integration`` (needs the database), ``unit``
-    (everything else: pure functions on plain data). ``make test-fast`` runs the unit tier."""
+    """Mark the tiers: ``browser`` (marked by hand), ``integration`` (needs the database, or marked by
+    hand: starts processes, a server, a file database, or runs a city-sized computation), ``unit``
+    (everything else: pure functions on plain data, seconds). ``make test-fast`` runs the unit tier."""
     for item in items:
-        if item.get_closest_marker("browser"):
+        if item.get_closest_marker("browser") or item.get_closest_marker("integration"):
             continue
         uses_database = item.get_closest_marker("django_db") or _DATABASE & set(getattr(item, "fixturenames", ()))
         item.add_marker(pytest.mark.integration if uses_database else pytest.mark.unit)

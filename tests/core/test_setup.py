@@ -20,6 +20,9 @@ from entas.accounts.models import User
 from entas.accounts.roles import Role
 from entas.settings import env_bool, env_list
 
+# Settings checked in fresh processes and file databases: integration.
+pytestmark = pytest.mark.integration
+
 ENTAS = [sys.executable, "-m", "entas.manage"]
 
 

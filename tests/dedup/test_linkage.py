@@ -122,6 +122,7 @@ def test_members_in_common() -> None:
     assert scored["gamma_co_members"] == 2  # two members in common
 
 
+@pytest.mark.integration  # a city-sized computation, not a unit test
 def test_accuracy_on_a_small_labelled_city(tmp_path: Path) -> None:
     write(build(SynthConfig(households=6000, seed=11, faults=0.02, survey_size=10)), tmp_path)
     records, truth = labelled_city(tmp_path)

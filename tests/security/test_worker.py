@@ -52,6 +52,9 @@ from entas.registry.models import Household
 from tests.conftest import DAMAI, MANGGAR
 from tests.registry.helpers import standard_family, write_csv
 
+# Worker processes on file databases: an integration test, whatever fixtures it uses.
+pytestmark = pytest.mark.integration
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0  # seconds to wait for something that should happen within a few
 

@@ -35,6 +35,7 @@ def test_the_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     assert digest(tmp_path / "a")["registry.csv"] != digest(tmp_path / "c")["registry.csv"]
 
 
+@pytest.mark.integration  # a city-sized computation, not a unit test
 def test_calibration_on_100000_households(city_100k: Any) -> None:
     h = city_100k.population.households
     targets = city_100k.population.city["targets"]
@@ -117,6 +118,7 @@ def test_typos_change_one_letter() -> None:
         assert typo != "Siti Aminah" and abs(len(typo) - len("Siti Aminah")) <= 1
 
 
+@pytest.mark.integration  # a city-sized computation, not a unit test
 def test_the_panel_recovers_the_known_treatment_effect() -> None:
     city = build(SynthConfig(households=20_000, seed=9, waves=1, treatment_effect=0.10))
     p = city.panel
