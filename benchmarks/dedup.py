@@ -59,6 +59,7 @@ def main() -> None:
     start = time.perf_counter()
     trained = linkage.train(table, log=lambda m: print(f"  {time.perf_counter() - start:6.1f} s  {m}", flush=True))
     fitted = time.perf_counter() - start
+    print(f"  model: {trained.summary}")
     start = time.perf_counter()
     predicted = linkage.predict(trained.linker, threshold=args.threshold)
     pairs = predicted.as_record_list()

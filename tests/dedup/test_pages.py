@@ -10,7 +10,7 @@ from django.test import Client
 
 from entas.accounts.models import User
 from entas.core.models import Job
-from entas.dedup.models import DuplicatePair, MemberMerge
+from entas.dedup.models import DuplicatePair, LinkageModel, MemberMerge
 from entas.registry.models import Member
 from tests.helpers import english_client, make_pair
 
@@ -149,3 +149,25 @@ def test_only_an_approver_of_both_records_can_undo_a_merge(
     assert refused.value.code == "forbidden"
     record.refresh_from_db()
     assert record.unmerged_at is None
+
+
+def test_an_approver_can_choose_the_default_model_on_the_model_page(
+    twins: tuple[Member, Member], client_for: Any, dinsos_manager: User, operator_manggar: User
+) -> None:
+    operator = english_client(client_for, operator_manggar)
+    assert "Use the default model" not in operator.get("/dedup/model/").content.decode()
+    assert operator.post("/dedup/model/default/").status_code == 403
+    manager = english_client(client_for, dinsos_manager)
+    assert "Use the default model" in manager.get("/dedup/model/").content.decode()
+    response = manager.post("/dedup/model/default/", follow=True)
+    text = response.content.decode()
+    assert "Linkage model v1 is the default model shipped with entas" in text
+    assert "chosen instead of learning one" in text and "Trained without labels" not in text
+    assert LinkageModel.objects.get().training["reason"] == "chosen"
+
+
+def test_choosing_the_default_model_for_an_empty_registry_says_why_not(
+    regions: Any, client_for: Any, dinsos_manager: User
+) -> None:
+    text = english_client(client_for, dinsos_manager).post("/dedup/model/default/", follow=True).content.decode()
+    assert "no members to compare" in text and not LinkageModel.objects.exists()

@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from entas.accounts.models import User
 from entas.core.errors import Refused
 from entas.core.models import AuditEvent
-from entas.dedup import selectors, services
+from entas.dedup import default_model, linkage, selectors, services
+from entas.dedup.evaluation import labelled_city
 from entas.dedup.models import DuplicatePair, MemberMerge
 from entas.regions.models import Region
 from entas.registry.importer import import_registry
 from entas.registry.models import Household, Member, Membership
+from entas.synth import SynthConfig, build, write
 from tests.conftest import DAMAI, MANGGAR, make_household
 from tests.helpers import city_files, make_pair
 
@@ -82,9 +85,63 @@ def test_a_kelurahan_run_stays_in_the_kelurahan(
         services.run(actor=operator_manggar)
 
 
-def test_training_needs_enough_members(regions: Any, dinsos_manager: User) -> None:
-    with pytest.raises(CommandError, match="at least 1,000 members"):
+def test_an_empty_registry_has_nothing_to_train_on(regions: Any, dinsos_manager: User) -> None:
+    for default in ([], ["--default"]):
+        with pytest.raises(CommandError, match="no members to compare"):
+            call_command("dedup", "train", *default, "--as", dinsos_manager.username, stdout=StringIO())
+
+
+def test_a_tiny_registry_is_told_why_it_cannot_train_and_can_use_the_default_model(
+    twins: tuple[Member, Member], dinsos_manager: User, operator_manggar: User
+) -> None:
+    from entas.core import jobqueue
+
+    # The first run would train a model: the job says why it cannot, and what to do instead.
+    job = jobqueue.submit(kind="dedup.run", params={"kelurahan": MANGGAR}, actor=operator_manggar, queue=False)
+    jobqueue.execute(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "too few to learn" in job.error and "--default" in job.error
+    with pytest.raises(CommandError, match=r"holds 6 members: too few to learn .*entas dedup train --default"):
         call_command("dedup", "train", "--as", dinsos_manager.username, stdout=StringIO())
+    with translation.override("id"), pytest.raises(Refused, match="terlalu sedikit untuk mempelajari"):
+        services.train(actor=dinsos_manager)
+    out = StringIO()
+    call_command("dedup", "train", "--default", "--as", dinsos_manager.username, "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["model"], result["m_source"], result["reason"]) == (1, "default", "chosen")
+    assert "default model shipped with entas (v1" in result["note"]
+    run = services.run(actor=dinsos_manager)
+    # (The fixture's other members, born on one day with names one digit apart, look alike too.)
+    assert tuple(sorted(m.pk for m in twins)) in {(p.member_l_id, p.member_r_id) for p in run.pair_set.all()}
+
+
+def test_a_registry_without_duplicates_trains_with_the_default_models_m_and_says_so(
+    regions: Any, dinsos_manager: User, tmp_path: Path
+) -> None:
+    # `entas seed_demo --households 350` (no faults): 1,061 members. Before, EM failed here with
+    # "math domain error" (as at 3,000 households), elsewhere with "m_probability … below the minimum".
+    write(build(SynthConfig(households=350, seed=1, faults=0.0, survey_size=10)), tmp_path)
+    (tmp_path / "duplicates.csv").write_text("nik_a,nik_b\n")
+    records, _truth = labelled_city(tmp_path)
+    table = linkage.member_frame(records)
+    assert table.num_rows >= services.MIN_MEMBERS
+    model = services.train(actor=dinsos_manager, table=table)
+    training = model.training
+    assert (training["m_source"], training["reason"], training["default_model"]) == ("default", "few_duplicates", 1)
+    assert training["likely_pairs"] < linkage.MIN_LEARNABLE_PAIRS and 0 < training["prior"] < 1e-5
+    shipped = default_model.load()["comparisons"]
+    for comparison in model.splink_model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                expected = shipped[comparison["output_column_name"]][level["label_for_charts"]]["m_probability"]
+                assert level["m_probability"] == pytest.approx(max(expected, linkage.M_FLOOR))
+    assert "Too few duplicates to learn from" in services.training_note(model)
+    with translation.override("id"):
+        assert "model bawaan" in services.training_note(model)
+    assert AuditEvent.objects.filter(action="dedup.train").get().after["m_source"] == "default"
+    # The model runs, and finds no one twice in a registry where no one is.
+    linker = linkage.make_linker(table, model.splink_model)
+    assert linkage.predict(linker, threshold=services.review_threshold()).as_record_list() == []
 
 
 def test_reviewer_decisions_are_recorded_and_audited(

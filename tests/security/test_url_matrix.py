@@ -112,6 +112,7 @@ ROUTES: dict[str, Route] = {
     "dedup:queue": Route(methods=("GET", "POST")),
     "dedup:pair": Route(lambda w: {"pk": w.pair.pk}, methods=("GET", "POST"), damai_object=True),
     "dedup:model": Route(),
+    "dedup:use_default": Route(methods=("POST",)),
     "dedup:unmerge": Route(
         lambda w: {"pk": w.merge.pk}, methods=("POST",), data={"reason": "probe"}, damai_object=True
     ),

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
 from entas.registry.names import name_key, sound_key
+
+logger = logging.getLogger(__name__)
 
 # Columns of the linkage table, in order.
 COLUMNS = [
@@ -224,12 +226,98 @@ def _default_db_api() -> Any:
     return api
 
 
+# The deterministic rule the prior is estimated from, and the share of duplicates it is taken to catch.
+PRIOR_RULE = "l.birth_date = r.birth_date and levenshtein(l.name, r.name) <= 1"
+PRIOR_RECALL = 0.7
+
+# The fewest pairs beyond chance (see Evidence) from which EM learns the m probabilities; below it they
+# come from the default model. Measured on synthetic cities (docs/deduplication.md): EM on a city with
+# no duplicates collapses (its "same person" class is empty: m → 0, the prior → 0, splink raises), and
+# on a handful it learns no better than the default model.
+MIN_LEARNABLE_PAIRS = 50
+
+
+@dataclass
+class Evidence:
+    """How many duplicates a city holds for EM to learn from: the pairs the prior's rule finds (the same
+    birth date, names within one edit), against how many of them chance alone would give among this
+    many people — the city's own u probabilities of the two agreements, times the number of pairs.
+    (A city with no duplicate at all still has namesakes born on one day: at 90,000 members about 60.)"""
+
+    members: int
+    likely_pairs: int
+    by_chance: float
+
+    @property
+    def beyond_chance(self) -> float:
+        return self.likely_pairs - self.by_chance
+
+    @property
+    def learnable(self) -> bool:
+        return self.beyond_chance >= MIN_LEARNABLE_PAIRS
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"likely_pairs": self.likely_pairs, "by_chance": round(self.by_chance, 1)}
+
+
+def _pairs(members: int) -> float:
+    return members * (members - 1) / 2
+
+
+def _levels(model: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The non-null levels of a splink model, by comparison and label."""
+    return {
+        c["output_column_name"]: {
+            lv["label_for_charts"]: lv for lv in c["comparison_levels"] if not lv.get("is_null_level")
+        }
+        for c in model["comparisons"]
+    }
+
+
+def evidence(model: dict[str, Any], members: int) -> Evidence:
+    """The :class:`Evidence` of a model whose prior and u probabilities were estimated on ``members``."""
+    total = _pairs(members)
+    likely = round(model["probability_two_random_records_match"] * total * PRIOR_RECALL)
+    levels = _levels(model)
+    u_date = levels["birth_date"]["Exact match on birth_date"].get("u_probability") or 0.0
+    u_name = sum(
+        levels["name"][label].get("u_probability") or 0.0
+        for label in ("Exact match on name", "One edit, long name", "One edit, short name")
+    )
+    return Evidence(members, likely, total * u_date * u_name)
+
+
+def floor_prior(model: dict[str, Any], members: int) -> dict[str, Any]:
+    """At least one duplicate pair in the prior: the rule finding none (a city without duplicates)
+    leaves splink's estimate at 0, whose log-odds is −∞ ("math domain error")."""
+    least = 1 / (PRIOR_RECALL * max(_pairs(members), 1))
+    prior = model.get("probability_two_random_records_match") or 0.0
+    model["probability_two_random_records_match"] = min(max(prior, least), 0.5)
+    return model
+
+
+def apply_default(model: dict[str, Any], default: Mapping[str, Any], *, u: bool = False) -> dict[str, Any]:
+    """``model`` with the m probabilities (and, with ``u``, the u probabilities) of the default model
+    (:mod:`entas.dedup.default_model`), level by level."""
+    levels = _levels(model)
+    for name, shipped in default["comparisons"].items():
+        for label, values in shipped.items():
+            level = levels[name][label]
+            level["m_probability"] = values["m_probability"]
+            if u and values.get("u_probability") is not None:
+                level["u_probability"] = values["u_probability"]
+    return model
+
+
 @dataclass
 class Trained:
-    """A trained linker and its model as splink's JSON settings dictionary."""
+    """A trained linker, its model as splink's JSON settings dictionary, and how it was trained:
+    ``summary["m_source"]`` is ``"em"`` (learnt from this city) or ``"default"`` (the default model's),
+    with ``summary["reason"]`` saying why (``few_duplicates``, ``em_failed``, ``chosen``)."""
 
     linker: Any
     model: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def make_linker(table: Any, model: dict[str, Any] | None = None, *, db_api: Any = None) -> Any:
@@ -244,39 +332,98 @@ def make_linker(table: Any, model: dict[str, Any] | None = None, *, db_api: Any 
     return Linker(df, model if model is not None else settings(), log_level=logging.ERROR)
 
 
+def _estimate_prior(linker: Any) -> None:
+    linker.training.estimate_probability_two_random_records_match([PRIOR_RULE], recall=PRIOR_RECALL)
+
+
 def train(
-    table: Any, *, db_api: Any = None, max_pairs: float = 2e6, seed: int = 1, log: Callable[[str], None] | None = None
+    table: Any,
+    *,
+    db_api: Any = None,
+    max_pairs: float = 2e6,
+    seed: int = 1,
+    log: Callable[[str], None] | None = None,
+    default: Mapping[str, Any] | None = None,
 ) -> Trained:
     """Train the model without labels: u by random sampling, m by expectation-maximisation in two
-    sessions (blocked on birth date, then on name sounds) so every comparison is estimated."""
+    sessions (blocked on birth date, then on name sounds) so every comparison is estimated.
+
+    When the city holds too few duplicates for EM to learn from (:class:`Evidence`), or EM fails
+    anyway, the m probabilities are the default model's (``default``, else the one shipped with
+    entas), with this city's u probabilities and prior: what a city's records look like by chance is
+    measured on the city, how a duplicate differs comes from the synthetic city."""
     from splink import block_on
+    from splink.internals.exceptions import EMTrainingException
 
     db_api = db_api or _default_db_api()
     linker = make_linker(table, db_api=db_api)
     say = log or (lambda _m: None)
     say("estimating the prior match rate")
-    linker.training.estimate_probability_two_random_records_match(
-        ["l.birth_date = r.birth_date and levenshtein(l.name, r.name) <= 1"], recall=0.7
-    )
+    _estimate_prior(linker)
     say("estimating u by random sampling")
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    # Session one leaves the birth date out (it is the block) and trains name, sex, NIK, address and
-    # members in common; session two leaves name and sex out and trains the birth date and NIK. Blocks
-    # that hold mostly the same people are what let EM find the "same person" class (measured on the
-    # synthetic city: a block on name sounds alone holds too few duplicates for EM to find them, and at
-    # a million members a block on the first-name sound holds billions of pairs).
-    say("expectation-maximisation, blocked on birth date")
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("birth_date"), estimate_without_term_frequencies=True
-    )
-    say("expectation-maximisation, blocked on near-identical names")
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        "l.first_sound = r.first_sound and l.last_sound = r.last_sound and l.sex = r.sex "
-        "and levenshtein(l.name, r.name) <= 1",
-        estimate_without_term_frequencies=True,
-    )
-    model = floor_m_probabilities(linker.misc.save_model_to_json())
-    return Trained(make_linker(table, model, db_api=db_api), model)
+    untrained = linker.misc.save_model_to_json()
+    found = evidence(untrained, table.num_rows)
+    summary: dict[str, Any] = {"m_source": "em", **found.as_dict()}
+    model: dict[str, Any] | None = None
+    if not found.learnable:
+        summary["reason"] = "few_duplicates"
+    else:
+        # Session one leaves the birth date out (it is the block) and trains name, sex, NIK, address
+        # and members in common; session two leaves name and sex out and trains the birth date and NIK.
+        # Blocks that hold mostly the same people are what let EM find the "same person" class
+        # (measured on the synthetic city: a block on name sounds alone holds too few duplicates for EM
+        # to find them, and at a million members a block on the first-name sound holds billions of pairs).
+        try:
+            say("expectation-maximisation, blocked on birth date")
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on("birth_date"), estimate_without_term_frequencies=True
+            )
+            say("expectation-maximisation, blocked on near-identical names")
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                "l.first_sound = r.first_sound and l.last_sound = r.last_sound and l.sex = r.sex "
+                "and levenshtein(l.name, r.name) <= 1",
+                estimate_without_term_frequencies=True,
+            )
+            model = linker.misc.save_model_to_json()
+        except (ValueError, ArithmeticError, EMTrainingException) as exc:
+            # EM's "same person" class emptied (m or the block's match share underflowed to 0).
+            logger.warning("EM failed on %d members, using the default model's m: %s", table.num_rows, exc)
+            summary["reason"] = "em_failed"
+    if model is None:
+        from . import default_model
+
+        shipped = default or default_model.load()
+        say(f"m probabilities from the default model v{shipped['version']} ({summary['reason']})")
+        model = apply_default(untrained, shipped)
+        summary |= {"m_source": "default", "default_model": shipped["version"]}
+    model = floor_prior(floor_m_probabilities(model), table.num_rows)
+    return Trained(make_linker(table, model, db_api=db_api), model, summary)
+
+
+def use_default(
+    table: Any,
+    *,
+    db_api: Any = None,
+    default: Mapping[str, Any] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Trained:
+    """The default model as shipped (its m and u probabilities) with this city's prior: for a registry
+    too small to learn from (a few hundred members hold too few pairs even for u)."""
+    from . import default_model
+
+    shipped = default or default_model.load()
+    db_api = db_api or _default_db_api()
+    say = log or (lambda _m: None)
+    model: dict[str, Any] = settings().create_settings_dict("duckdb")
+    if table.num_rows > 1:
+        say("estimating the prior match rate")
+        linker = make_linker(table, db_api=db_api)
+        _estimate_prior(linker)
+        model = linker.misc.save_model_to_json()
+    model = floor_prior(apply_default(model, shipped, u=True), table.num_rows)
+    summary = {"m_source": "default", "reason": "chosen", "default_model": shipped["version"]}
+    return Trained(make_linker(table, model, db_api=db_api), model, summary)
 
 
 # The smallest m probability a level keeps after training (see floor_m_probabilities).
@@ -295,7 +442,7 @@ def floor_m_probabilities(model: dict[str, Any], floor: float = M_FLOOR) -> dict
             if level.get("is_null_level") or level.get("fix_m_probability"):
                 continue
             m = level.get("m_probability")
-            if m is None or m < floor:
+            if m is None or not m >= floor:  # NaN too: EM divided 0 by 0
                 level["m_probability"] = floor
     return model
 

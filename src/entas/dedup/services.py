@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from entas.accounts.models import User
@@ -47,35 +48,86 @@ def _require(actor: User | None, capability: Capability) -> None:
         raise Refused(_("You are not allowed to do this."), code="forbidden")
 
 
-def train(*, actor: User | None, db_api: Any = None, log: Log | None = None, table: Any = None) -> LinkageModel:
+# The fewest members a registry trains its own model on: below it, too few pairs even for u.
+MIN_MEMBERS = 1000
+
+
+def train(
+    *, actor: User | None, db_api: Any = None, log: Log | None = None, table: Any = None, default: bool = False
+) -> LinkageModel:
     """Train a new model version on the whole registry (EM needs the city's duplicates to learn from).
-    ``table``: the registry's linkage table when the caller has already read it."""
+    ``table``: the registry's linkage table when the caller has already read it. ``default``: use the
+    default model shipped with entas instead (its m and u, this registry's prior), for a registry too
+    small to learn from. A registry with too few duplicates for EM takes the default model's m
+    probabilities on its own (see :func:`linkage.train` and :func:`training_note`)."""
     _require(actor, Capability.APPROVE_REGISTRY)
     say = log or (lambda _m: None)
     start = time.perf_counter()
     if table is None:
         table = linkage.member_frame(selectors.member_records())
         say(_("%(n)d members read") % {"n": table.num_rows})
-    if table.num_rows < 1000:
+    members = table.num_rows
+    if members < 2:
+        raise Refused(_("The registry holds no members to compare yet: import the registry first."))
+    if default:
+        trained = linkage.use_default(table, db_api=db_api, log=say)
+    elif members < MIN_MEMBERS:
         raise Refused(
-            _("Training needs at least 1,000 members in the registry; it holds %(n)d.") % {"n": table.num_rows}
+            _(
+                "The registry holds %(n)d members: too few to learn a linkage model from (training needs at "
+                "least %(min)s). Use the default model shipped with entas instead: “entas dedup train "
+                "--default”, or “Use the default model” on the linkage model page (Dinas Sosial)."
+            )
+            % {"n": members, "min": number_format(MIN_MEMBERS, force_grouping=True)}
         )
-    trained = linkage.train(table, db_api=db_api, log=say)
+    else:
+        trained = linkage.train(table, db_api=db_api, log=say)
     chart = trained.linker.visualisations.match_weights_chart().chart_dict
     version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     model = LinkageModel.objects.create(
         version=version,
         splink_model=trained.model,
         training={
-            "members": table.num_rows,
+            "members": members,
             "seconds": round(time.perf_counter() - start, 1),
             "prior": trained.model.get("probability_two_random_records_match"),
+            **trained.summary,
         },
         match_weights_chart=chart,
         trained_by=actor,
     )
     audit.record(actor=actor, action="dedup.train", obj=model, after=model.training)
+    if note := training_note(model):
+        say(note)
     return model
+
+
+def training_note(model: LinkageModel) -> str:
+    """What a model's m probabilities were learnt from, when not from this registry by EM."""
+    t = model.training
+    if t.get("m_source") != "default":
+        return ""
+    if t.get("reason") == "chosen":
+        return _(
+            "The default model shipped with entas (v%(v)s, trained on the synthetic city), chosen instead "
+            "of learning one, with this registry's prior."
+        ) % {"v": t.get("default_model")}
+    if t.get("reason") == "few_duplicates":
+        return _(
+            "Too few duplicates to learn from: %(likely)d pairs share a birth date and a name within one "
+            "edit, and about %(chance)s would by chance alone. How duplicates differ (the m probabilities) "
+            "comes from the default model v%(v)s; what the records look like by chance (u) and the prior "
+            "are this registry's. Train again when the registry has grown."
+        ) % {
+            "likely": t.get("likely_pairs", 0),
+            "chance": f"{t.get('by_chance', 0):.0f}",
+            "v": t.get("default_model"),
+        }
+    return _(
+        "Expectation-maximisation found no consistent class of duplicates in this registry. How "
+        "duplicates differ (the m probabilities) comes from the default model v%(v)s; what the records "
+        "look like by chance (u) and the prior are this registry's."
+    ) % {"v": t.get("default_model")}
 
 
 def _waterfall_keys(record: dict[str, Any]) -> dict[str, Any]:

@@ -109,7 +109,29 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def model_detail(request: AuthenticatedRequest) -> HttpResponse:
     """The current linkage model: its training summary and splink's match-weight chart."""
     model = selectors.latest_model()
-    return render(request, "dedup/model.html", {"model": model, "runs": model.runs.all()[:20] if model else []})
+    context = {
+        "model": model,
+        "note": services.training_note(model) if model else "",
+        "runs": model.runs.all()[:20] if model else [],
+        "can_train": request.user.can(Capability.APPROVE_REGISTRY),
+    }
+    return render(request, "dedup/model.html", context)
+
+
+@require_POST
+@require(Capability.APPROVE_REGISTRY)
+def use_default_model(request: AuthenticatedRequest) -> HttpResponse:
+    """A new model version from the default model shipped with entas, for a registry too small to
+    learn from (quick: only the prior is estimated on the registry)."""
+    try:
+        model = services.train(actor=request.user, default=True)
+    except Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Linkage model v%(v)s is the default model shipped with entas.") % {"v": model.version}
+        )
+    return redirect("dedup:model")
 
 
 @require_POST

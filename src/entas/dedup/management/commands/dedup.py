@@ -16,15 +16,23 @@ from entas.regions.models import Region
 class Command(EntasCommand):
     help = (
         "Find people entered twice in the registry (probabilistic record linkage with splink on DuckDB). "
-        "'entas dedup train' fits a new model version without labels (EM); 'entas dedup run [--kelurahan CODE] "
-        "[--out pairs.csv] [--json]' compares the members of the registry or one kelurahan (training a model "
-        "first if there is none) and stores the candidate pairs at or above the review threshold, clustered, "
-        "for the reviewer queue. --as USER runs under that user's role and areas. See docs/deduplication.md."
+        "'entas dedup train' fits a new model version without labels (EM), or with --default uses the "
+        "default model shipped with entas (for a registry too small to learn from); 'entas dedup run "
+        "[--kelurahan CODE] [--out pairs.csv] [--json]' compares the members of the registry or one "
+        "kelurahan (training a model first if there is none) and stores the candidate pairs at or above "
+        "the review threshold, clustered, for the reviewer queue. --as USER runs under that user's role "
+        "and areas. See docs/deduplication.md."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("train")
+        train = sub.add_parser("train")
+        train.add_argument(
+            "--default",
+            action="store_true",
+            help="Use the default model shipped with entas (trained on the synthetic city) instead of "
+            "learning one: for a registry too small to learn from.",
+        )
         run = sub.add_parser("run")
         run.add_argument("--kelurahan", default="", help="Kemendagri code of one kelurahan (default: all).")
         run.add_argument("--out", type=Path, help="Write the candidate pairs to this CSV file.")
@@ -37,8 +45,10 @@ class Command(EntasCommand):
                 sys.stderr.write(message + "\n")
 
         if action == "train":
-            model = services.train(actor=actor, log=log)
+            model = services.train(actor=actor, log=log, default=o["default"])
             result: dict[str, Any] = {"model": model.version, **model.training}
+            if as_json and (note := services.training_note(model)):
+                result["note"] = note  # (logged on stderr otherwise)
         else:
             kelurahan = None
             if o["kelurahan"]:
