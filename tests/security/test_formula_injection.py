@@ -20,7 +20,7 @@ from django.utils import timezone
 from entas.accounts.models import User
 from entas.core.spreadsheet import CsvWriter
 from entas.dedup.models import DedupRun, DuplicatePair, LinkageModel
-from entas.dedup.services import write_pairs_csv
+from entas.dedup.selectors import write_pairs_csv
 from entas.programs import rendering
 from entas.regions.models import Region
 from entas.registry.exporter import export_registry, ratified_list_xlsx, template_xlsx

@@ -13,7 +13,7 @@ from entas.core.errors import Refused
 from entas.core.jobqueue import JobContext, job_kind
 from entas.regions.models import Region
 
-from . import services
+from . import selectors, services
 
 # Steps a run reports: members read, pairs predicted, clusters formed, pairs stored.
 RUN_STEPS = 4
@@ -34,7 +34,7 @@ def run_job(ctx: JobContext) -> dict[str, Any]:
     tmp.mkdir(parents=True, exist_ok=True)
     out = tmp / f"pairs-{ctx.job.pk}.csv"
     try:  # the staging copy holds NIKs: removed also when writing or saving fails
-        services.write_pairs_csv(run, out)
+        selectors.write_pairs_csv(run, out)
         ctx.save_result_file(f"pasangan-duplikat-{run.pk}.csv", out.read_bytes())
     finally:
         out.unlink(missing_ok=True)

@@ -5,17 +5,19 @@ page shows (the records side by side, splink's waterfall chart)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from entas.accounts.models import User
+from entas.core.spreadsheet import CsvWriter
 from entas.regions.models import Region
 from entas.registry.models import Member
 
 from . import linkage
-from .models import DuplicatePair, LinkageModel, MemberMerge
+from .models import DedupRun, DuplicatePair, LinkageModel, MemberMerge
 
 # Columns of a member read for linkage (and their names in linkage.member_frame's records).
 _FIELDS = {
@@ -150,3 +152,40 @@ def merges_for(user: User, limit: int = 20) -> Any:
 def merge_for(user: User, pk: int) -> MemberMerge:
     """One merge the user may undo (both records in the user's areas); MemberMerge.DoesNotExist otherwise."""
     return MemberMerge.objects.restrict(user, "approve").get(pk=pk)
+
+
+def write_pairs_csv(dedup_run: DedupRun, path: Path) -> int:
+    """One row per candidate pair: both members' registry ids and NIKs, probability, cluster id."""
+    pairs = dedup_run.pair_set.select_related("member_l", "member_r").order_by("cluster", "-probability")
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = CsvWriter(f)
+        w.writerow(
+            [
+                "id_l",
+                "nik_l",
+                "id_r",
+                "nik_r",
+                "match_probability",
+                "match_weight",
+                "cluster_id",
+                "auto_link",
+                "decision",
+            ]
+        )
+        n = 0
+        for p in pairs.iterator(chunk_size=5000):
+            w.writerow(
+                [
+                    p.member_l_id,
+                    p.member_l.nik,
+                    p.member_r_id,
+                    p.member_r.nik,
+                    f"{p.probability:.6f}",
+                    f"{p.match_weight:.3f}",
+                    p.cluster,
+                    int(p.auto_link),
+                    p.decision,
+                ]
+            )
+            n += 1
+    return n

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +24,6 @@ from entas.accounts.scoping import area_codes, can_act_in
 from entas.core import audit
 from entas.core.errors import Refused
 from entas.core.services import service
-from entas.core.spreadsheet import CsvWriter
 from entas.regions.models import Region
 from entas.registry.models import Household, Member, Membership
 
@@ -236,43 +234,6 @@ def run(
         )
     step(1)
     return dedup_run
-
-
-def write_pairs_csv(dedup_run: DedupRun, path: Path) -> int:
-    """One row per candidate pair: both members' registry ids and NIKs, probability, cluster id."""
-    pairs = dedup_run.pair_set.select_related("member_l", "member_r").order_by("cluster", "-probability")
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = CsvWriter(f)
-        w.writerow(
-            [
-                "id_l",
-                "nik_l",
-                "id_r",
-                "nik_r",
-                "match_probability",
-                "match_weight",
-                "cluster_id",
-                "auto_link",
-                "decision",
-            ]
-        )
-        n = 0
-        for p in pairs.iterator(chunk_size=5000):
-            w.writerow(
-                [
-                    p.member_l_id,
-                    p.member_l.nik,
-                    p.member_r_id,
-                    p.member_r.nik,
-                    f"{p.probability:.6f}",
-                    f"{p.match_weight:.3f}",
-                    p.cluster,
-                    int(p.auto_link),
-                    p.decision,
-                ]
-            )
-            n += 1
-    return n
 
 
 @service

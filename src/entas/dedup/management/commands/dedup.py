@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from entas.core.cli import EntasCommand
-from entas.dedup import services
+from entas.dedup import selectors, services
 from entas.regions.models import Region
 
 
@@ -68,6 +68,6 @@ class Command(EntasCommand):
                 "seconds": run.seconds,
             }
             if o["out"]:
-                services.write_pairs_csv(run, o["out"])
+                selectors.write_pairs_csv(run, o["out"])
                 result["out"] = str(o["out"])
         self.emit(result, " ".join(f"{k}={v}" for k, v in result.items()), as_json=as_json)
