@@ -61,3 +61,25 @@ def city_files(**config: Any) -> Any:
         write(build(SynthConfig(**config)), out)
         _CITIES[key] = out
     return _CITIES[key]
+
+
+def make_programme(rule: Any, **fields: Any) -> Any:
+    """A cash programme of the Dinas Sosial on ``rule``, running through 2026 into 2027, with a budget
+    no test reaches; ``fields`` override any of it."""
+    import datetime as dt
+
+    from entas.programs.models import Programme
+
+    values: dict[str, Any] = {
+        "name": "BLT uji",
+        "agency": "Dinas Sosial",
+        "funding": "apbd",
+        "start": dt.date(2026, 1, 1),
+        "end": dt.date(2027, 5, 31),
+        "rule": rule,
+        "base_amount": 300_000,
+        "budget_ceiling": 10**12,
+        "channel": "bank",
+        **fields,
+    }
+    return Programme.objects.create(**values)

@@ -26,11 +26,11 @@ from django.urls import reverse
 from entas.accounts.models import User
 from entas.core.models import Job
 from entas.programs import services as programmes
-from entas.programs.models import Entitlement, Programme, ShockFlag
+from entas.programs.models import Entitlement, ShockFlag
 from entas.targeting import services as targeting
 from entas.targeting.models import CommunityOverride
 from tests.conftest import DAMAI, MANGGAR, make_household
-from tests.helpers import make_pair
+from tests.helpers import make_pair, make_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -56,17 +56,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
 
 def _programme(manager: User) -> dict[str, Any]:
     rule = targeting.save_rule(actor=manager, name="Semua", expression="true", benefit=100_000)
-    programme = Programme.objects.create(
-        name="BLT",
-        agency="Dinas Sosial",
-        funding="apbd",
-        start=dt.date(2026, 1, 1),
-        end=dt.date(2026, 12, 31),
-        rule=rule,
-        base_amount=100_000,
-        budget_ceiling=10**10,
-        channel="bank",
-    )
+    programme = make_programme(rule, name="BLT", base_amount=100_000)
     cycle = programmes.create_cycle(programme=programme, period="2026-06", actor=manager)
     return {"rule": rule, "programme": programme, "cycle": cycle}
 

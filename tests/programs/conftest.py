@@ -13,7 +13,7 @@ from entas.accounts.roles import Role
 from entas.programs.models import Programme
 from entas.registry.importer import import_registry
 from entas.targeting import services as targeting
-from tests.helpers import city_files
+from tests.helpers import city_files, make_programme
 
 
 @pytest.fixture
@@ -21,19 +21,7 @@ def programme(regions: Any, tmp_path: Path, dinsos_manager: User) -> Programme:
     files = city_files(households=800, seed=12, survey_size=200)
     import_registry(files / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
     rule = targeting.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 3", benefit=300_000)
-    return Programme.objects.create(
-        name="BLT uji",
-        agency="Dinas Sosial",
-        funding="apbd",
-        start=dt.date(2026, 12, 1),
-        end=dt.date(2027, 5, 31),
-        rule=rule,
-        base_amount=300_000,
-        per_child_in_school=50_000,
-        cap=500_000,
-        budget_ceiling=10**12,
-        channel="bank",
-    )
+    return make_programme(rule, start=dt.date(2026, 12, 1), per_child_in_school=50_000, cap=500_000)
 
 
 @pytest.fixture

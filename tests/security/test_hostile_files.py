@@ -27,9 +27,9 @@ from django.utils import translation
 from entas.accounts.models import User
 from entas.core import jobqueue
 from entas.core.models import Job
-from entas.programs.models import Cycle, Payment, Programme
+from entas.programs.models import Cycle, Payment
 from entas.registry.models import Household, Member
-from tests.helpers import english_client
+from tests.helpers import english_client, make_programme
 from tests.security import hostile
 
 pytestmark = pytest.mark.django_db
@@ -205,17 +205,7 @@ def cycle(regions: Any, dinsos_manager: User) -> Cycle:
     from entas.targeting import services as targeting
 
     rule = targeting.save_rule(actor=None, name="BLT", expression="dtsen_desil <= 3", benefit=300_000)
-    programme = Programme.objects.create(
-        name="BLT uji",
-        agency="Dinas Sosial",
-        funding="apbd",
-        start=dt.date(2026, 12, 1),
-        end=dt.date(2027, 5, 31),
-        rule=rule,
-        base_amount=300_000,
-        budget_ceiling=10**12,
-        channel="bank",
-    )
+    programme = make_programme(rule, start=dt.date(2026, 12, 1))
     return services.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
 
 

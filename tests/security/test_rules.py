@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from entas.accounts.models import User
 from entas.core.errors import Refused
 from entas.programs import services as programmes
-from entas.programs.models import Programme
 from entas.regions.models import Region
 from entas.targeting import services
 from entas.targeting.models import EligibilityRule
 from entas.targeting.rules import HOUSEHOLD_FIELDS, MAX_LENGTH, MEMBER_FIELDS, RuleError, compile_rule
 from tests.conftest import DAMAI, MANGGAR, make_household
+from tests.helpers import make_programme
 
 HUGE = "9" * 401
 # The three rules, and what a probe of the compiler found besides.
@@ -360,17 +360,7 @@ def test_enrolment_and_cycles_refuse_a_saved_rule_that_cannot_run(
     expression: str, small_city: None, dinsos_manager: User, client_for: Any
 ) -> None:
     rule = services.save_rule(actor=None, name="BLT lama", expression="size >= 1", benefit=300_000)
-    programme = Programme.objects.create(
-        name="BLT uji",
-        agency="Dinas Sosial",
-        funding="apbd",
-        start=dt.date(2026, 12, 1),
-        end=dt.date(2027, 5, 31),
-        rule=rule,
-        base_amount=300_000,
-        budget_ceiling=10**12,
-        channel="bank",
-    )
+    programme = make_programme(rule, start=dt.date(2026, 12, 1))
     cycle = programmes.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
     EligibilityRule.objects.filter(pk=rule.pk).update(expression=expression)  # a direct write
     programme.refresh_from_db()

@@ -35,7 +35,7 @@ from entas.registry.models import ChangeRequest, Household
 from entas.targeting import services as targeting
 from entas.targeting.models import CommunityOverride
 from tests.conftest import DAMAI, MANGGAR, make_household
-from tests.helpers import make_pair
+from tests.helpers import make_pair, make_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -181,17 +181,7 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         reason="pindah",
     )
     rule = targeting.save_rule(actor=manager, name="Semua", expression="true", benefit=100_000)
-    programme = Programme.objects.create(
-        name="BLT probe",
-        agency="Dinas Sosial",
-        funding="apbd",
-        start=dt.date(2026, 1, 1),
-        end=dt.date(2026, 12, 31),
-        rule=rule,
-        base_amount=100_000,
-        budget_ceiling=10**9,
-        channel="bank",
-    )
+    programme = make_programme(rule, name="BLT probe", base_amount=100_000)
     cycle = programmes.create_cycle(programme=programme, period="2026-06", actor=manager)
     for household, flags in ((damai, "kemungkinan ganda"), (manggar, "")):
         Entitlement.objects.create(cycle=cycle, household=household, amount=100_000, flags=flags)

@@ -345,14 +345,14 @@ def build_city(
     from entas.dedup.models import DedupRun, DuplicatePair, MemberMerge
     from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
     from entas.programs import services as programmes
-    from entas.programs.models import Entitlement, Payment, Programme
+    from entas.programs.models import Entitlement, Payment
     from entas.regions.services import DEFAULT_REGIONS_FILE, load_regions
     from entas.registry import services as registry
     from entas.registry.models import ChangeRequest, Household
     from entas.synth import SynthConfig, build, write
     from entas.targeting import services as targeting
     from tests.conftest import DAMAI
-    from tests.helpers import make_pair
+    from tests.helpers import make_pair, make_programme
     from tests.registry.helpers import family
     from tests.security.test_url_matrix import World
 
@@ -502,16 +502,12 @@ def build_city(
 
     # A programme: hostile name, agency and shock event; households reported affected, one enrolled by
     # hand and one exited, with hostile reasons; a cycle with flags and a payment the bank refused.
-    programme = Programme.objects.create(
+    programme = make_programme(
+        rule,
         name=plant("programme", 120, 0),
         agency=plant("agency", 120, 1),
-        funding="apbd",
-        start=dt.date(2026, 1, 1),
         end=dt.date(2026, 12, 31),
-        rule=rule,
         base_amount=100_000,
-        budget_ceiling=10**9,
-        channel="bank",
         shock_event=plant("shock event", 120, 2),
     )
     for household in (a, b):
