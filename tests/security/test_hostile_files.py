@@ -2,8 +2,8 @@
 unusual), nothing is written, and the process reading it lives on (docs/security-notes/uploads.md).
 
 Uploads: the registry import and the payees' accounts import (page → background job), the bank's
-result file on the cycle page (reconciliation), and the files of the commands (survey, poverty lines, regions, boundaries, the
-affected households of shock mode). The files are built by tests/security/hostile.py.
+result file on the cycle page (reconciliation), and the files of the commands (survey, poverty lines,
+regions, boundaries, the affected households of shock mode). The files are built by tests/security/hostile.py.
 """
 
 from __future__ import annotations
