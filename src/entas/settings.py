@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "entas.regions",
     "entas.accounts",
     "entas.registry",
+    "entas.payees",
     "entas.monitoring",
     "entas.targeting",
     "entas.programs",

@@ -20,7 +20,7 @@ from entas.programs.models import Cycle, Enrolment, Entitlement, Payment, Progra
 from entas.programs.services import cycles
 from entas.registry.importer import import_registry
 from entas.synth import SynthConfig, build, write
-from tests.helpers import pdf_text
+from tests.helpers import give_accounts, pdf_text
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "blt.yaml"
@@ -58,7 +58,7 @@ def test_a_full_cycle_with_maker_checker(
         services.transition(cycle=cycle, action="submit", actor=dinsos_manager)
     cycle = services.transition(cycle=cycle, action="disburse", actor=dinsos_manager)
     assert Payment.objects.filter(entitlement__cycle=cycle).count() == cycle.control_count
-    Enrolment.objects.filter(programme=programme).update(account_number="0012345678", account_holder="Penerima")
+    give_accounts(Enrolment.objects.filter(programme=programme).values_list("household_id", flat=True))
     settings.ENTAS_PAYER_ACCOUNT = "9876543210"
     xml = files.pain001(cycle)
     files.validate_pain001(xml)  # the official pain.001.001.09 schema
@@ -180,11 +180,14 @@ def test_the_command_line_runs_a_cycle_under_named_users(
         run("approve", str(cycle), "--as", "dinsos1")
     assert run("approve", str(cycle), "--as", "dinsos2")["state"] == "approved"
     assert run("disburse", str(cycle), "--as", "dinsos2")["state"] == "disbursed"
-    exported = run("export", str(cycle), "--format", "csv", "--out", str(tmp_path / "bank.csv"), "--as", "dinsos1")
-    assert exported["left_out_no_account"] > 0  # no account numbers yet: listed, not silently dropped
+    # No account numbers yet: refused before anything is written, saying what is missing.
+    with pytest.raises(CommandError, match="households to be paid have no bank account") as refused:
+        run("export", str(cycle), "--format", "csv", "--out", str(tmp_path / "bank.csv"), "--as", "dinsos1")
+    assert "paying account is not set" in str(refused.value)
+    assert not (tmp_path / "bank.csv").exists()
     cash = run("export", str(cycle), "--format", "pdf", "--out", str(tmp_path / "tunai.pdf"), "--as", "dinsos1")
     assert (tmp_path / "tunai.pdf").read_bytes().startswith(b"%PDF") and cash["payments"] > 0
-    with pytest.raises(CommandError, match="ENTAS_PAYER_ACCOUNT"):
+    with pytest.raises(CommandError, match="paying account is not set"):
         run("export", str(cycle), "--format", "pain001", "--out", str(tmp_path / "p.xml"), "--as", "dinsos1")
     result = tmp_path / "result.csv"
     references = Payment.objects.values_list("reference", flat=True)
@@ -271,9 +274,7 @@ def test_cash_lists_name_the_recipient_and_leave_room_to_sign(
     cycle = disbursed(programme, dinsos_manager, approver)
     first = Payment.objects.filter(entitlement__cycle=cycle).order_by("pk").select_related("entitlement").first()
     assert first is not None
-    Enrolment.objects.filter(programme=programme, household=first.entitlement.household_id).update(
-        account_holder="Wali Penerima"
-    )
+    give_accounts([first.entitlement.household_id], holder="Wali Penerima")
     rows = files.cash_rows(cycle)
     assert len(rows) == cycle.control_count and sum(r["amount"] for r in rows) == cycle.control_sum
     kelurahan = [k for k, _ in itertools.groupby(r["kelurahan"] for r in rows)]
@@ -370,7 +371,7 @@ def test_a_worker_that_dies_while_writing_a_file_leaves_the_cycle_free(
     from entas.core.models import Job
 
     cycle = disbursed(programme, dinsos_manager, approver)
-    job = jobqueue.submit(kind="programs.export", params={"cycle": cycle.pk, "format": "csv"}, actor=dinsos_manager)
+    job = jobqueue.submit(kind="programs.export", params={"cycle": cycle.pk, "format": "xlsx"}, actor=dinsos_manager)
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=timezone.now())  # then the worker dies
     with pytest.raises(Refused, match=f"Job #{job.pk} is working on this cycle") as busy:
         services.reconcile(cycle=cycle, results=[], actor=dinsos_manager)

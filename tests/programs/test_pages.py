@@ -45,7 +45,7 @@ def test_a_cycle_from_the_pages(programme: Programme, dinsos_manager: User, appr
     job = Job.objects.get(kind="programs.export")
     assert job_page.url == f"/jobs/{job.pk}/" and job.params == {"cycle": cycle.pk, "format": "pdf"}
     # While that job is queued or running it holds the cycle: a second file waits, naming it.
-    second = maker.post(response.url, {"export": "csv"}, follow=True).content.decode()
+    second = maker.post(response.url, {"export": "xlsx"}, follow=True).content.decode()
     assert f"Job #{job.pk}" in second and "already works on the same data" in second
     jobqueue.execute(job.pk)
     job.refresh_from_db()

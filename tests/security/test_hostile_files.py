@@ -1,9 +1,9 @@
 """Hostile files for every upload: each is refused with a clear message (or read, when it is only
 unusual), nothing is written, and the process reading it lives on (docs/security-notes/uploads.md).
 
-Uploads: the registry import (page → background job), the bank's result file on the cycle page
-(reconciliation), and the files of the commands (survey, poverty lines, regions, boundaries, the
-affected households of shock mode). The files are built by tests/security/hostile.py.
+Uploads: the registry import and the payees' accounts import (page → background job), the bank's
+result file on the cycle page (reconciliation), and the files of the commands (survey, poverty lines,
+regions, boundaries, the affected households of shock mode). The files are built by tests/security/hostile.py.
 """
 
 from __future__ import annotations
@@ -147,6 +147,52 @@ def test_an_upload_over_the_size_limit_is_refused_on_the_form(
     )
     assert page.status_code == 200
     assert "besar.csv is 1.0 MB; files of at most 1.0 MB are accepted" in page.content.decode()
+    assert not Job.objects.exists()
+
+
+# -- the payees' accounts import (the same reader, another page) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "limits", "message"), REFUSED, ids=[build.__name__ for _n, build, _l, _m in REFUSED]
+)
+def test_the_accounts_import_refuses_a_hostile_file_with_a_clear_message(
+    regions: Any,
+    client_for: Callable[[User], Any],
+    dinsos_manager: User,
+    settings: Any,
+    name: str,
+    build: Callable[[], bytes],
+    limits: dict[str, int],
+    message: str,
+) -> None:
+    from entas.payees.models import Payee
+
+    for setting, value in limits.items():
+        setattr(settings, setting, value)
+    content = build()
+    first, newline, rest = content.partition(b"\r\n")
+    if b",kk_number," in first:  # a registry file's header: the accounts file's instead, the rest as built
+        content = b"kk_number,bank_code,account_number,account_holder" + newline + rest
+    client = english_client(client_for, dinsos_manager)
+    response = client.post(reverse("payees:import"), {"file": SimpleUploadedFile(name, content)})
+    job = Job.objects.get(kind="payees.import")
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    job = jobqueue.execute(job.pk)
+    assert job.status == "failed"
+    assert message in job.error
+    assert "Traceback" not in job.error  # a refusal, not a crash
+    assert not Payee.objects.exists()
+
+
+def test_an_accounts_file_over_the_size_limit_is_refused_on_the_form(
+    regions: Any, client_for: Callable[[User], Any], dinsos_manager: User, settings: Any
+) -> None:
+    settings.ENTAS_IMPORT_MAX_FILE_MB = 1
+    page = english_client(client_for, dinsos_manager).post(
+        reverse("payees:import"), {"file": SimpleUploadedFile("besar.csv", b"x" * (1 << 20) + b"x")}
+    )
+    assert page.status_code == 200 and "files of at most 1.0 MB are accepted" in page.content.decode()
     assert not Job.objects.exists()
 
 

@@ -28,6 +28,7 @@ from entas.accounts.models import User
 from entas.accounts.roles import Role
 from entas.core.models import Job
 from entas.dedup.models import MemberMerge
+from entas.payees.models import Payee
 from entas.programs import services as programmes
 from entas.programs.models import Cycle, Entitlement, Programme, ShockFlag
 from entas.registry import services as registry
@@ -120,6 +121,19 @@ ROUTES: dict[str, Route] = {
     "programs:detail": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST"), data={"enrol": "1"}),
     "programs:cycle": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST"), data={"step": "submit"}),
     "programs:affected": Route(methods=("GET", "POST")),
+    "programs:without_account": Route(lambda w: {"pk": w.cycle.pk}),
+    "payees:set_account": Route(
+        _household,
+        methods=("POST",),
+        data={"payee-bank_code": "014", "payee-account_number": "0099887766", "payee-account_holder": "Probe"},
+        damai_object=True,
+    ),
+    "payees:reveal": Route(_household, methods=("POST",), damai_object=True),
+    "payees:import": Route(methods=("GET", "POST")),
+    # The city's paying account: administrators only.
+    "payees:paying_account": Route(
+        methods=("GET", "POST"), data={"name": "Probe", "bank_code": "014", "account_number": "1234567890"}
+    ),
     # User administration: administrators only; the accounts of Damai's operator are its objects.
     "accounts:user_list": Route(),
     "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),
@@ -203,7 +217,9 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     job = Job.objects.create(kind="registry.export", created_by=operator_damai, status=Job.Status.SUCCEEDED)
     job.result_file.save("ekspor-damai.csv", ContentFile(b"kk_number\n6471060101200002\n"))
     people = [m for h in (damai, damai_other) for m in h.members.all()]
+    Payee.objects.create(household=damai, bank_code="014", account_number="0123456789", account_holder="Ahli Damai")
     secrets = {
+        "account": ["0123456789"],
         "KK": [damai.kk_number, damai_other.kk_number],
         "name": [m.name for m in people],
         "NIK": [m.nik for m in people],

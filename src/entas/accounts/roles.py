@@ -35,6 +35,7 @@ class Capability(models.TextChoices):
     RUN_JOBS = "jobs.run", _("Start background jobs")
     MANAGE_REGIONS = "regions.manage", _("Load regions and boundaries")
     MANAGE_USERS = "users.manage", _("Manage user accounts")
+    MANAGE_SETTINGS = "settings.manage", _("Set the city's settings (the paying account)")
 
 
 C = Capability

@@ -8,18 +8,20 @@ pure renderers of :mod:`entas.programs.rendering`, which query nothing."""
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from entas.core import uploads
 from entas.core.errors import Refused
+from entas.payees import selectors as payees
+from entas.payees.models import Payee
 
-from . import rendering
+from . import readiness, rendering
 from .models import Cycle, Payment
 from .rendering import CASH_COLUMNS, CSV_COLUMNS, CashRow, Envelope, Transfer, rupiah, validate_pain001
 
@@ -39,15 +41,33 @@ __all__ = [
 ]
 
 
-def payable(cycle: Cycle) -> tuple[list[Transfer], list[Transfer]]:
-    """(payments to send, payments left out because the payee has no account number). Two queries."""
-    accounts = {
-        household: (number, holder)
-        for household, number, holder in cycle.programme.enrolments.values_list(
-            "household_id", "account_number", "account_holder"
+@dataclass
+class Payable:
+    """A cycle's payments to send, split by the state of the household's bank account."""
+
+    send: list[Transfer] = field(default_factory=list)  # a valid account: in the bank file
+    missing: list[Transfer] = field(default_factory=list)  # no account
+    invalid: list[Transfer] = field(default_factory=list)  # an account the bank's rules refuse
+
+
+def _account_ok(payee: Payee) -> bool:
+    from entas.payees import banks
+    from entas.payees import rules as payee_rules
+
+    verdict = payee_rules.check_account(
+        payee_rules.AccountFacts(
+            bank_code=payee.bank_code,
+            bank=banks.bank(payee.bank_code),
+            account_number=payee.account_number,
+            account_holder=payee.account_holder,
         )
-    }
-    rows = (
+    )
+    return verdict.ok
+
+
+def split_payable(cycle: Cycle) -> Payable:
+    """The cycle's sent payments, split by their households' accounts (two queries)."""
+    rows = list(
         Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
         .order_by("pk")
         .values_list(
@@ -58,20 +78,62 @@ def payable(cycle: Cycle) -> tuple[list[Transfer], list[Transfer]]:
             "entitlement__household__kelurahan__name",
         )
     )
-    send: list[Transfer] = []
-    missing: list[Transfer] = []
+    accounts = payees.accounts_of({row[2] for row in rows})
+    out = Payable()
     for reference, amount, household, kk, kelurahan in rows:
-        number, holder = accounts.get(household, ("", ""))
+        payee = accounts.get(household)
         row: Transfer = {
             "reference": reference,
             "amount": amount,
             "kk_number": kk,
             "kelurahan": kelurahan,
-            "account_number": number,
-            "account_holder": holder or f"KK {kk}",
+            "account_number": payee.account_number if payee else "",
+            "account_holder": (payee.account_holder if payee else "") or f"KK {kk}",
         }
-        (send if number else missing).append(row)
-    return send, missing
+        if payee is None:
+            out.missing.append(row)
+        elif not _account_ok(payee):
+            out.invalid.append(row)
+        else:
+            out.send.append(row)
+    return out
+
+
+def payable(cycle: Cycle) -> tuple[list[Transfer], list[Transfer]]:
+    """(payments to send, payments that cannot be sent: no account, or one the bank's rules refuse)."""
+    split = split_payable(cycle)
+    return split.send, split.missing + split.invalid
+
+
+def export_facts(cycle: Cycle, fmt: str) -> readiness.ExportFacts:
+    split = split_payable(cycle)
+    return readiness.ExportFacts(
+        fmt=fmt,
+        payments=len(split.send) + len(split.missing) + len(split.invalid),
+        payer_account=payees.paying_account().account_number,
+        without_account=len(split.missing),
+        invalid_accounts=len(split.invalid),
+    )
+
+
+def missing_for(cycle: Cycle, formats: list[str]) -> dict[str, list[readiness.Missing]]:
+    """What stops each of ``formats`` (an empty list: the file can be made); the accounts are read once."""
+    split = split_payable(cycle)
+    payer = payees.paying_account().account_number
+    total = len(split.send) + len(split.missing) + len(split.invalid)
+    return {
+        fmt: readiness.missing(readiness.ExportFacts(fmt, total, payer, len(split.missing), len(split.invalid)))
+        for fmt in formats
+    }
+
+
+def ensure_ready(cycle: Cycle, fmt: str) -> None:
+    """Refuse, saying everything that is missing, before a file is written that could not be right."""
+    if cycle.state not in {Cycle.State.DISBURSED, Cycle.State.RECONCILED, Cycle.State.CLOSED}:
+        raise Refused(_("Payment files are produced for a disbursed cycle."))
+    reasons = readiness.missing(export_facts(cycle, fmt))
+    if reasons:
+        raise Refused.listing([r.message for r in reasons], code="refused")
 
 
 def _description(cycle: Cycle) -> str:
@@ -81,13 +143,14 @@ def _description(cycle: Cycle) -> str:
 def envelope(cycle: Cycle) -> Envelope:
     """The pain.001 envelope of the cycle's file written now, the payer from the settings."""
     now = timezone.now()
+    payer = payees.paying_account()
     return Envelope(
         message_id=f"ENTAS-C{cycle.pk}-{now:%Y%m%d%H%M%S}",
         payment_id=f"ENTAS-C{cycle.pk}",
         created=now,
         execution_date=timezone.localdate(),
-        debtor_name=settings.ENTAS_PAYER_NAME,
-        debtor_account=getattr(settings, "ENTAS_PAYER_ACCOUNT", ""),
+        debtor_name=payer.name,
+        debtor_account=payer.account_number,
         remittance=_description(cycle),
     )
 
@@ -95,11 +158,8 @@ def envelope(cycle: Cycle) -> Envelope:
 def pain001(cycle: Cycle) -> bytes:
     """The cycle's sent payments as one pain.001.001.09 credit-transfer initiation, XSD-validated;
     NbOfTxs and CtrlSum are those of the payments in the file."""
-    if cycle.state != Cycle.State.DISBURSED:
-        raise Refused(_("Payment files are produced for a disbursed cycle."))
+    ensure_ready(cycle, "pain001")
     head = envelope(cycle)
-    if not head.debtor_account:
-        raise Refused(_("Set ENTAS_PAYER_ACCOUNT (the city's paying account) to produce pain.001 files."))
     send, _missing = payable(cycle)
     return rendering.pain001(head, send)
 
@@ -107,17 +167,19 @@ def pain001(cycle: Cycle) -> bytes:
 def bank_csv(cycle: Cycle, columns: list[str] | None = None, delimiter: str = ",") -> bytes:
     """The sent payments as CSV for a bank's bulk-upload screen; the column layout is configurable."""
     rendering.check_csv_columns(columns or CSV_COLUMNS)
+    ensure_ready(cycle, "csv")
     send, _missing = payable(cycle)
     return rendering.bank_csv(send, description=_description(cycle), columns=columns, delimiter=delimiter)
 
 
 def cash_rows(cycle: Cycle) -> list[CashRow]:
     """The cycle's sent payments for cash pay-out (PT Pos or the kelurahan), by kelurahan, RT and
-    household: the recipient is the membership's named payee, else the head of the family. Three queries."""
+    household: the recipient is the named payee (a member, else the account's holder), else the head of
+    the family. Four queries."""
     from entas.registry.choices import Relationship
     from entas.registry.models import Member
 
-    payments = (
+    payments = list(
         Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.SENT)
         .order_by("entitlement__household__kelurahan__code", "entitlement__household__rt", "pk")
         .values_list(
@@ -130,7 +192,13 @@ def cash_rows(cycle: Cycle) -> list[CashRow]:
             "entitlement__household__address",
         )
     )
-    payees = dict(cycle.programme.enrolments.exclude(account_holder="").values_list("household_id", "account_holder"))
+    accounts = payees.accounts_of({row[2] for row in payments})
+    named = dict(
+        Member.objects.filter(pk__in=[p.member_id for p in accounts.values() if p.member_id]).values_list("pk", "name")
+    )
+    recipients = {
+        household: named.get(payee.member_id or 0) or payee.account_holder for household, payee in accounts.items()
+    }
     heads = dict(
         Member.objects.filter(
             household__entitlements__cycle=cycle, relationship=Relationship.HEAD, exited_on__isnull=True
@@ -145,7 +213,7 @@ def cash_rows(cycle: Cycle) -> list[CashRow]:
             "kelurahan": kelurahan,
             "rt": rt,
             "address": address,
-            "recipient": payees.get(household) or heads.get(household, ""),
+            "recipient": recipients.get(household) or heads.get(household, ""),
         }
         for reference, amount, household, kk, kelurahan, rt, address in payments
     ]

@@ -22,7 +22,10 @@ EXPORTS = {"pain001": "xml", "csv": "csv", "xlsx": "xlsx", "pdf": "pdf"}
 
 
 def export_cycle(cycle: Cycle, fmt: str, out: Path) -> dict[str, Any]:
-    """Write one of a cycle's files; the counts and totals it holds (shared by the command and the job)."""
+    """Write one of a cycle's files; the counts and totals it holds (shared by the command and the job).
+    Refused, with everything that is missing, before anything is written when the file cannot be right
+    (no payment, no paying account, households without a valid account: :mod:`.readiness`)."""
+    files.ensure_ready(cycle, fmt)
     if fmt in {"xlsx", "pdf"}:  # cash lists: every sent payment, no account number needed
         writer = files.cash_list_xlsx if fmt == "xlsx" else files.cash_list_pdf
         writer(cycle, out)

@@ -118,7 +118,8 @@ class ShockFlag(models.Model):
 
 class Enrolment(models.Model):
     """A household's place in a programme (OpenSPP's programme membership), with its state and the
-    reason for the last change."""
+    reason for the last change. The account a household is paid into is its payee account
+    (:class:`entas.payees.models.Payee`), one for every programme."""
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -133,8 +134,6 @@ class Enrolment(models.Model):
     state = models.CharField(_("state"), max_length=14, choices=State.choices, default=State.DRAFT, db_index=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     source = models.CharField(_("source"), max_length=20, blank=True, help_text=_("rule, community_added or manual"))
-    account_number = models.CharField(_("payee account number"), max_length=34, blank=True)
-    account_holder = models.CharField(_("payee account holder"), max_length=70, blank=True)
     changed_at = models.DateTimeField(_("changed"), default=timezone.now)
 
     area_scope = AreaScope(paths=("household__kelurahan",), actions=PROGRAMME_ACTIONS)

@@ -19,6 +19,7 @@ from entas.core.errors import Refused
 from entas.core.money import format_rupiah
 
 from . import files, rules, selectors, services
+from .export_views import export_context
 from .forms import AffectedForm, CycleForm, MemberForm, ReconcileForm
 from .jobs import EXPORTS
 from .models import Cycle, Enrolment, Payment, Programme
@@ -118,6 +119,7 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "exports": list(EXPORTS)
         if cycle.state in {Cycle.State.DISBURSED, Cycle.State.RECONCILED, Cycle.State.CLOSED}
         else [],
+        **export_context(request, cycle),
         "reconcile_form": reconcile_form if cycle.state == Cycle.State.DISBURSED else None,
         "result": request.session.pop(f"reconcile-{cycle.pk}", None),
     }
@@ -155,6 +157,8 @@ def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: R
         if not request.user.can(Capability.MANAGE_PROGRAMMES):
             raise Refused(_("Your role does not allow this step."), code="forbidden")
         fmt = request.POST.get("export", "")
+        if fmt in EXPORTS:
+            files.ensure_ready(cycle, fmt)  # says what is missing before any job starts
         job = jobqueue.submit(kind="programs.export", params={"cycle": cycle.pk, "format": fmt}, actor=request.user)
         return redirect("jobs:detail", pk=job.pk)
     elif "reconcile" in request.POST:

@@ -74,6 +74,11 @@ class Command(EntasCommand):
                     verbosity=0 if as_json else options["verbosity"],
                     **quiet,
                 )
+        from entas.payees.demo import likely_recipients, seed_accounts
+        from entas.programs.models import Enrolment
+
+        enrolled = list(Enrolment.objects.filter(state=Enrolment.State.ENROLLED).values_list("household_id", flat=True))
+        seed_accounts(enrolled or likely_recipients())
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
