@@ -82,3 +82,13 @@ def test_the_paying_account_set_by_an_administrator_overrides_the_environment(
     assert (payer.origin, payer.account_number, payer.name) == ("settings", "0011223344", "RKUD Balikpapan")
     event = AuditEvent.objects.get(action="settings.paying_account")
     assert event.before["account_number"] == "••••••1111" and event.after["account_number"] == "••••••3344"
+
+
+def test_a_named_payee_is_a_member_of_the_family_and_the_holder_is_compared_with_her(
+    manggar_household: Household, damai_household: Household, dinsos_manager: User
+) -> None:
+    mother = manggar_household.members.order_by("pk")[1]
+    with pytest.raises(Refused, match="not a member"):
+        set_bca(manggar_household, dinsos_manager, member=damai_household.members.first())
+    change = set_bca(manggar_household, dinsos_manager, member=mother, account_holder=mother.name)
+    assert change.payee.member == mother and not change.warnings  # compared with her name, not the head's

@@ -161,7 +161,7 @@ class PayeeImporter:
                     % {"row": number, "warnings": " ".join(w.message for w in verdict.warnings)}
                 )
             old = current.get(household.pk)
-            # An import names no payee: the named payee (if any) stays when the account is the same.
+            # A file names no payee: the named payee of the current account (if any) stays.
             member_id = old.member_id if old is not None else None
             if services.same_account(old, bank_code, verdict, member_id):
                 self.summary.unchanged += 1
@@ -172,7 +172,7 @@ class PayeeImporter:
                     old,
                     Payee(
                         household=household,
-                        member_id=None,
+                        member_id=member_id,
                         bank_code=bank_code,
                         account_number=verdict.account_number,
                         account_holder=verdict.account_holder,

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
 from entas.core.decorators import AuthenticatedRequest, require
@@ -57,9 +58,3 @@ def without_account(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "programs/without_account.html",
         {"cycle": cycle, "programme": cycle.programme, "page": page, "rows": rows},
     )
-
-
-def _(text: str) -> str:
-    from django.utils.translation import gettext
-
-    return gettext(text)

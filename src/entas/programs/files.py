@@ -18,6 +18,8 @@ from lxml import etree
 
 from entas.core import uploads
 from entas.core.errors import Refused
+from entas.payees import banks
+from entas.payees import rules as payee_rules
 from entas.payees import selectors as payees
 from entas.payees.models import Payee
 
@@ -32,11 +34,14 @@ __all__ = [
     "cash_list_pdf",
     "cash_list_xlsx",
     "cash_rows",
+    "ensure_ready",
     "envelope",
+    "missing_for",
     "pain001",
     "payable",
     "read_results",
     "rupiah",
+    "split_payable",
     "validate_pain001",
 ]
 
@@ -51,9 +56,6 @@ class Payable:
 
 
 def _account_ok(payee: Payee) -> bool:
-    from entas.payees import banks
-    from entas.payees import rules as payee_rules
-
     verdict = payee_rules.check_account(
         payee_rules.AccountFacts(
             bank_code=payee.bank_code,
