@@ -120,6 +120,10 @@ ROUTES: dict[str, Route] = {
     "programs:detail": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST"), data={"enrol": "1"}),
     "programs:cycle": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST"), data={"step": "submit"}),
     "programs:affected": Route(methods=("GET", "POST")),
+    "programs:create": Route(methods=("GET", "POST")),
+    "programs:edit": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST")),
+    "programs:confirm": Route(lambda w: {"pk": w.cycle.pk, "step": "cancel"}),
+    "programs:payees": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST")),
     # User administration: administrators only; the accounts of Damai's operator are its objects.
     "accounts:user_list": Route(),
     "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),
