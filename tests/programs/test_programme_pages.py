@@ -14,7 +14,7 @@ import pytest
 from entas.accounts.models import User
 from entas.core import jobqueue
 from entas.core.errors import Refused
-from entas.core.models import Job
+from entas.core.models import AuditEvent, Job
 from entas.programs import services
 from entas.programs.models import Cycle, Payment, Programme
 from entas.registry.models import Household
@@ -101,11 +101,13 @@ def test_a_programme_is_edited_on_its_page(programme: Programme, dinsos_manager:
     client = english_client(client_for, dinsos_manager)
     page = client.get(f"/programmes/{programme.pk}/edit/").content.decode()
     assert programme.name in page and 'value="300000"' in page
-    data = {**form_data(programme, name=programme.name, base_amount="350000", start="2026-12-01"), "save": "1"}
+    data = {**form_data(programme, name="BLT uji (baru)", base_amount="350000", start="2026-12-01"), "save": "1"}
     data.pop("cap")
     client.post(f"/programmes/{programme.pk}/edit/", data)
     programme.refresh_from_db()
-    assert programme.base_amount == 350_000 and Programme.objects.count() == 1
+    assert (programme.name, programme.base_amount, Programme.objects.count()) == ("BLT uji (baru)", 350_000, 1)
+    event = AuditEvent.objects.get(action="programme.update", object_id=str(programme.pk))
+    assert event.before["name"] == "BLT uji" and event.after["base_amount"] == 350_000
 
 
 def test_a_rule_on_pmt_scores_is_explained_until_a_model_scored_the_registry(

@@ -94,8 +94,8 @@ def define_programme(
             message = _("A programme called “%(name)s” already exists: open it to edit it.") % {"name": name}
             raise Refused(message, code="conflict", issues=[Problem("name", message)])
     programme = existing or Programme(name=name)
+    before = {f: getattr(programme, f) for f in ("name", *FIELDS)} if existing else {}
     programme.name = name
-    before = {f: getattr(programme, f) for f in FIELDS} if existing else {}
     for field, value in fields.items():
         setattr(programme, field, value)
     programme.rule = rule
@@ -106,7 +106,7 @@ def define_programme(
         raise Refused(problems[0].message if problems else str(exc), code="invalid", issues=problems) from exc
     programme.save()
     programme.exclusive_with.set(found)
-    after = {f: getattr(programme, f) for f in FIELDS}
+    after = {f: getattr(programme, f) for f in ("name", *FIELDS)}
     audit.record(
         actor=actor,
         action="programme.create" if existing is None else "programme.update",
