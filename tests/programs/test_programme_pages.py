@@ -215,3 +215,20 @@ def test_the_approver_sees_who_is_paid_how_much_and_exports_it(
     assert job.status == "succeeded" and job.done == job.total == job.result["payees"]
     with zipfile.ZipFile(io.BytesIO(job.result_file.read())) as book:
         assert household.kelurahan.name.encode() in book.read("xl/sharedStrings.xml")
+
+
+def test_the_command_line_retries_chosen_payments(programme: Programme, dinsos_manager: User, approver: User) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cycle = disbursed(programme, dinsos_manager, approver)
+    failed = _fail(cycle, dinsos_manager)
+    out = StringIO()
+    call_command(
+        "cycle", "retry", str(cycle.pk), "--payment", str(failed[1].pk), "--as", "dinsos1", "--json", stdout=out
+    )
+    assert '"retried": 1' in out.getvalue()
+    assert (
+        Payment.objects.filter(retry_of=failed[1]).exists() and not Payment.objects.filter(retry_of=failed[0]).exists()
+    )
