@@ -213,6 +213,7 @@ def test_the_approver_sees_who_is_paid_how_much_and_exports_it(
     jobqueue.execute(job.pk)
     job.refresh_from_db()
     assert job.status == "succeeded" and job.done == job.total == job.result["payees"]
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 200  # the approver downloads their file
     with zipfile.ZipFile(io.BytesIO(job.result_file.read())) as book:
         assert household.kelurahan.name.encode() in book.read("xl/sharedStrings.xml")
 
