@@ -48,6 +48,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("programs:list", lambda w: {}, "manager"),
     ("programs:detail", lambda w: {"pk": w["programme"].pk}, "manager"),
     ("programs:cycle", lambda w: {"pk": w["cycle"].pk}, "manager"),
+    ("programs:payees", lambda w: {"pk": w["cycle"].pk}, "manager"),
     ("programs:affected", lambda w: {}, "operator"),
     ("programs:without_account", lambda w: {"pk": w["cycle"].pk}, "manager"),
     ("jobs:list", lambda w: {}, "manager"),

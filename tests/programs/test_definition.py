@@ -387,3 +387,42 @@ def test_the_refusal_speaks_indonesian() -> None:
         "baris 4, kolom 8: start: 2026-13-45 bukan tanggal: tidak ada bulan 13",
         "baris 8, kolom 19: months_per_cycle: minimal 1 (tertulis '0')",
     ]
+
+
+# -- the same checks for the page's form (issue #16) ----------------------------------------------------
+
+FORM_VALUES = {
+    "name": "BLT Lansia",
+    "agency": "Dinas Sosial",
+    "funding": "apbd",
+    "start": dt.date(2027, 1, 1),
+    "end": dt.date(2027, 6, 30),
+    "channel": "bank",
+    "budget_ceiling": 1_000_000_000,
+    "entitlement": {"base_amount": 200_000, "per_elderly": 100_000, "cap": None},
+    "rule": {"name": "Lansia", "expression": "dtsen_desil <= 3"},
+    "exclusive_with": ["BLT Kota"],
+    "shock": None,
+}
+
+
+def test_a_form_s_values_are_read_as_a_file_would_be() -> None:
+    spec = definition.check_values(FORM_VALUES)
+    assert spec.entitlement.per_elderly == 100_000 and spec.entitlement.cap is None
+    assert spec.exclusive_with == ("BLT Kota",) and spec.months_per_cycle == 1
+
+
+def test_a_form_s_problems_are_named_by_field_without_a_position() -> None:
+    values = {**FORM_VALUES, "entitlement": {"base_amount": 200_000, "cap": 100_000}, "end": dt.date(2026, 1, 1)}
+    with translation.override("en"), pytest.raises(Refused) as caught:
+        definition.check_values(values)
+    found = {i.field: i.message for i in caught.value.issues}
+    assert found["entitlement.cap"].startswith("the cap (Rp")
+    assert found["end"].startswith("the programme ends (2026-01-01)")
+
+
+def test_a_form_value_cannot_smuggle_yaml() -> None:
+    spec = definition.check_values({**FORM_VALUES, "name": "x: 1 *alias &a !!python/object"})
+    assert spec.name == "x: 1 *alias &a !!python/object"
+    with pytest.raises(Refused, match="U\\+000A"):
+        definition.check_values({**FORM_VALUES, "name": "BLT\nagency: lain"})

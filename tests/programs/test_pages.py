@@ -37,8 +37,8 @@ def test_a_cycle_from_the_pages(programme: Programme, dinsos_manager: User, appr
     maker.post(response.url, {"step": "submit"})
     refused = maker.post(response.url, {"step": "approve"}, follow=True).content.decode()
     assert "A second person must approve" in refused
-    checker.post(response.url, {"step": "approve"})
-    maker.post(response.url, {"step": "disburse"})
+    checker.post(response.url, {"step": "approve", "confirm": "1"})
+    maker.post(response.url, {"step": "disburse", "confirm": "1"})
     cycle.refresh_from_db()
     assert cycle.state == "disbursed"
     job_page = maker.post(response.url, {"export": "pdf"})

@@ -124,3 +124,22 @@ def test_the_entitlement_formula() -> None:
 )
 def test_every_transition(state: str, action: str, allowed: str | None) -> None:
     assert rules.next_state(state, action) == allowed
+
+
+def test_an_account_number_is_shown_masked() -> None:
+    from entas.programs.selectors import mask_account
+
+    assert (mask_account("0012345678"), mask_account(" 123 "), mask_account("")) == ("••••••5678", "•••", "")
+
+
+def test_the_cycles_a_programme_plans() -> None:
+    import datetime as dt
+
+    from entas.programs.models import Programme
+    from entas.programs.services import cycles_planned
+
+    monthly = Programme(start=dt.date(2027, 1, 1), end=dt.date(2027, 6, 30))
+    assert (cycles_planned(monthly), cycles_planned(Programme(start=monthly.start, end=monthly.end, tranches=3))) == (
+        6,
+        3,
+    )

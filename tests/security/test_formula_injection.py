@@ -176,6 +176,24 @@ def bank_csv(user: User, household: Household, tmp_path: Path) -> bytes:
     return rendering.bank_csv(transfers, description="=BLT() 2026-12")
 
 
+def payees_xlsx(user: User, household: Household, tmp_path: Path) -> bytes:
+    """The approver's payee list of a cycle (issue #16): a programme named like a formula, the head
+    of the family's hostile name, a flag that starts like one."""
+    from entas.programs import services
+    from entas.programs.jobs import payees_xlsx as write
+    from entas.programs.models import Entitlement
+    from entas.targeting import services as targeting
+    from tests.helpers import make_programme
+
+    rule = targeting.save_rule(actor=None, name="Semua", expression="true", benefit=300_000)
+    programme = make_programme(rule, name="=BLT()")
+    cycle = services.create_cycle(programme=programme, period="2026-12", actor=user)
+    Entitlement.objects.create(cycle=cycle, household=household, amount=300_000, flags="=1+1")
+    out = io.BytesIO()
+    assert write(user, cycle, out)["payees"] == 1
+    return out.getvalue()
+
+
 ESCAPED_NAMES = {"'" + n for n in HOSTILE_NAMES}
 # export: (writer, cells the file must hold: XLSX the values as they are, CSV their escaped forms)
 EXPORTS: dict[str, tuple[Callable[[User, Household, Path], bytes], set[str]]] = {
@@ -187,6 +205,7 @@ EXPORTS: dict[str, tuple[Callable[[User, Household, Path], bytes], set[str]]] = 
     "dedup-pairs.csv": (dedup_pairs_csv, {"'=1+1"}),
     "cash-list.xlsx": (cash_list_xlsx, {*HOSTILE_NAMES, HOSTILE_ADDRESS, "=BLT() - 2026-12"}),
     "bank.csv": (bank_csv, {*ESCAPED_NAMES, "'=BLT() 2026-12"}),
+    "payees.xlsx": (payees_xlsx, {HOSTILE_NAMES[0], "=BLT() 2026-12", "=1+1"}),
 }
 
 

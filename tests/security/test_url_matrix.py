@@ -134,6 +134,10 @@ ROUTES: dict[str, Route] = {
     "payees:paying_account": Route(
         methods=("GET", "POST"), data={"name": "Probe", "bank_code": "014", "account_number": "1234567890"}
     ),
+    "programs:create": Route(methods=("GET", "POST")),
+    "programs:edit": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST")),
+    "programs:confirm": Route(lambda w: {"pk": w.cycle.pk, "step": "cancel"}),
+    "programs:payees": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST")),
     # User administration: administrators only; the accounts of Damai's operator are its objects.
     "accounts:user_list": Route(),
     "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),

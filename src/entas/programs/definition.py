@@ -173,6 +173,22 @@ def parse_programme(data: bytes, *, source: str = "", max_bytes: int = MAX_BYTES
     return _Reader(source).read(data, max_bytes)
 
 
+def check_values(values: dict[str, Any]) -> ProgrammeSpec:
+    """The programme defined by ``values`` (what a page's form holds, shaped as the file is: ``name``,
+    ``entitlement: {base_amount…}``, ``rule: {name, expression}``, ``shock: {event, until}``; None
+    for an empty field), checked by the very reader of the YAML file: every bound and every check
+    between fields is the same. Refused lists each problem with its field path and without a
+    position (there is no file): ``Problem("entitlement.cap", "the cap … is below the base amount …")``."""
+
+    def drop_empty(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: drop_empty(v) for k, v in value.items() if v is not None and v != "" and v != [] and v != {}}
+        return value
+
+    text = yaml.safe_dump(drop_empty(values), allow_unicode=True, sort_keys=False, width=10_000)
+    return _Reader(_("The programme"), positions=False).read(text.encode("utf-8"), MAX_BYTES * 4)
+
+
 # --- reading ---------------------------------------------------------------------------------------
 
 
@@ -256,8 +272,9 @@ class _Composer(yaml.SafeLoader):
 class _Reader:
     """One reading of one file: the problems found so far, and the checks that add to them."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, *, positions: bool = True) -> None:
         self.source = source
+        self.positions = positions  # False: the values come from a form, not from a file
         self.found: list[_Found] = []
 
     # -- problems
@@ -274,7 +291,9 @@ class _Reader:
         issues = []
         for f in sorted(self.found)[:MAX_PROBLEMS]:
             where = {"line": f.line, "column": f.column, "field": f.path, "problem": f.text}
-            if f.line and f.path:
+            if not self.positions:
+                message = f.text
+            elif f.line and f.path:
                 message = _("line %(line)d, column %(column)d: %(field)s: %(problem)s") % where
             elif f.line:
                 message = _("line %(line)d, column %(column)d: %(problem)s") % where

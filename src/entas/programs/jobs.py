@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -69,4 +69,88 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
     ctx.advance()
     ctx.log(_("%(n)d payments, %(total)s.") % {"n": result["payments"], "total": format_rupiah(result["total"])})
     result.pop("file")
+    return result
+
+
+PAYEE_COLUMNS = (
+    gettext_lazy("Kelurahan"),
+    gettext_lazy("RT"),
+    gettext_lazy("KK number"),
+    gettext_lazy("Head of the family"),
+    gettext_lazy("Amount (Rp)"),
+    gettext_lazy("Account"),
+    gettext_lazy("Payment"),
+    gettext_lazy("Flags"),
+)
+PAYEE_CHUNK = 2000
+
+
+def payees_xlsx(
+    actor: Any, cycle: Cycle, out: Path | IO[bytes], *, query: str = "", kelurahan: str = "", progress: Any = None
+) -> dict[str, Any]:
+    """Write the approver's list of ``cycle`` as XLSX: every payee of the actor's areas (the page's
+    search and kelurahan filter applied), in chunks (``progress(n)`` after each); no cell becomes a
+    formula (entas.core.spreadsheet) and account numbers stay masked. The count and the total."""
+    from entas.core.spreadsheet import Sheet, workbook
+
+    from . import selectors
+    from .models import Payment
+
+    rows = selectors.payees(actor, cycle, query=query, kelurahan=kelurahan)
+    total = rows.count()
+    labels = dict(Payment.Status.choices)
+    amount = 0
+    book = workbook(out)
+    sheet = Sheet(book, "Penerima")
+    sheet.write(0, 0, f"{cycle.programme.name} {cycle.period}", {"bold": True})
+    sheet.write_row(2, 0, [str(c) for c in PAYEE_COLUMNS], {"bold": True})
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(2, 3, 24)
+    line = 3
+    for start in range(0, total, PAYEE_CHUNK):
+        chunk = list(rows[start : start + PAYEE_CHUNK])
+        accounts = selectors.payee_accounts(cycle.programme, [e.household_id for e in chunk])
+        for e in chunk:
+            sheet.write_row(
+                line,
+                0,
+                [
+                    e.household.kelurahan.name,
+                    e.household.rt,
+                    e.household.kk_number,
+                    getattr(e, "head_name", None) or "",
+                    e.amount,
+                    selectors.mask_account(accounts.get(e.household_id, ("", ""))[0]),
+                    str(labels.get(getattr(e, "payment_status", None) or "", "")),
+                    e.flags,
+                ],
+            )
+            amount += e.amount
+            line += 1
+        if progress is not None:
+            progress(len(chunk))
+    sheet.write_row(line + 1, 3, [_("Total"), amount], {"bold": True})
+    book.close()
+    return {"cycle": cycle.pk, "payees": total, "total": amount}
+
+
+@job_kind("programs.payees", gettext_lazy("Payee list of a cycle (XLSX)"))
+def payees_job(ctx: JobContext) -> dict[str, Any]:
+    """The approver's list as XLSX (:func:`payees_xlsx`), with progress."""
+    from . import selectors
+
+    actor = ctx.actor
+    if actor is None:
+        raise Refused(_("Your role does not allow this step."), code="forbidden")
+    try:
+        cycle = selectors.cycle_for(actor, int(ctx.params.get("cycle") or 0))
+    except Cycle.DoesNotExist:
+        raise Refused(_("No such cycle."), code="not_found") from None
+    query, kelurahan = str(ctx.params.get("q") or ""), str(ctx.params.get("kelurahan") or "")
+    ctx.set_total(selectors.payees(actor, cycle, query=query, kelurahan=kelurahan).count())
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "payees.xlsx"
+        result = payees_xlsx(actor, cycle, out, query=query, kelurahan=kelurahan, progress=ctx.advance)
+        ctx.save_result_file(f"penerima-{cycle.programme.pk}-{cycle.number}.xlsx", out.read_bytes())
+    ctx.log(_("%(n)d payees, %(total)s.") % {"n": result["payees"], "total": format_rupiah(result["total"])})
     return result

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from entas.core import jobqueue
+from entas.payees.rules import mask_account as mask
+from entas.payees.selectors import accounts_of
 
 from .models import Cycle, Enrolment, Entitlement, Payment, Programme, ShockFlag
 
@@ -85,6 +87,59 @@ def flagged_entitlements(user: User, cycle: Cycle) -> QuerySet[Entitlement]:
         .select_related("household__kelurahan")
         .order_by("household__kk_number")
     )
+
+
+def payee_accounts(programme: Programme, household_ids: Any = None) -> dict[int, tuple[str, str]]:
+    """The current payee account (number, holder) of the programme's households, by household id
+    (accounts live in entas.payees: one per household, whatever the programme)."""
+    if household_ids is None:
+        household_ids = Enrolment.objects.filter(programme=programme).values_list("household_id", flat=True)
+    return {pk: (p.account_number, p.account_holder) for pk, p in accounts_of(household_ids).items()}
+
+
+def mask_account(number: str) -> str:
+    """The account number masked as everywhere (entas.payees.rules.mask_account); empty stays empty."""
+    number = number.strip()
+    return mask(number) if number else ""
+
+
+def failed_payments(user: User, cycle: Cycle) -> QuerySet[Payment]:
+    """Failed payments of the user's areas not yet retried, with the bank's reason, by kelurahan and KK."""
+    return (
+        Payment.objects.restrict(user, "view")
+        .filter(entitlement__cycle=cycle, status=Payment.Status.FAILED, retry__isnull=True)
+        .select_related("entitlement__household__kelurahan")
+        .order_by("entitlement__household__kelurahan__code", "entitlement__household__kk_number", "pk")
+    )
+
+
+def payees(user: User, cycle: Cycle, *, query: str = "", kelurahan: str = "") -> QuerySet[Entitlement]:
+    """Who is paid how much in the cycle (the approver's list): entitlements of the user's areas with
+    the head of the family and the status of the last payment, by kelurahan and KK number. ``query``
+    matches the KK number or the head's name; ``kelurahan`` is a kelurahan code."""
+    from entas.registry.choices import Relationship
+    from entas.registry.models import Member
+
+    head = Member.objects.filter(
+        household=OuterRef("household"), relationship=Relationship.HEAD, exited_on__isnull=True
+    ).order_by("pk")
+    last = Payment.objects.filter(entitlement=OuterRef("pk")).order_by("-pk")
+    rows = (
+        Entitlement.objects.restrict(user, "view")
+        .filter(cycle=cycle)
+        .select_related("household__kelurahan")
+        .annotate(head_name=Subquery(head.values("name")[:1]), payment_status=Subquery(last.values("status")[:1]))
+        .order_by("household__kelurahan__code", "household__kk_number", "pk")
+    )
+    if kelurahan:
+        rows = rows.filter(household__kelurahan__code=kelurahan)
+    query = query.strip()
+    if query:
+        heads = Member.objects.filter(
+            relationship=Relationship.HEAD, exited_on__isnull=True, name__icontains=query
+        ).values("household_id")
+        rows = rows.filter(Q(household__kk_number__startswith=query) | Q(household_id__in=heads))
+    return rows
 
 
 def payment_counts(cycle: Cycle) -> dict[str, int]:

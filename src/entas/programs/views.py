@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
@@ -18,9 +20,9 @@ from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.core.money import format_rupiah
 
-from . import files, rules, selectors, services
+from . import files, selectors, services
 from .export_views import export_context
-from .forms import AffectedForm, CycleForm, MemberForm, ReconcileForm
+from .forms import AffectedForm, CycleForm, MemberForm, ProgrammeForm, ReconcileForm
 from .jobs import EXPORTS
 from .models import Cycle, Enrolment, Payment, Programme
 
@@ -32,6 +34,84 @@ ACT = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES)
 def programme_list(request: AuthenticatedRequest) -> HttpResponse:
     rows = [(p, selectors.budget_remaining(p)) for p in selectors.programmes_for(request.user)]
     return render(request, "programs/list.html", {"rows": rows})
+
+
+@require(Capability.MANAGE_PROGRAMMES)
+def programme_create(request: AuthenticatedRequest) -> HttpResponse:
+    """A new programme on a page: every field of the YAML file, a preview, then the same service."""
+    return _programme_form(request, None)
+
+
+@require(Capability.MANAGE_PROGRAMMES)
+def programme_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _programme_form(request, _programme_or_404(request, pk))
+
+
+def _programme_form(request: AuthenticatedRequest, programme: Programme | None) -> HttpResponse:
+    from entas.targeting.models import EligibilityRule
+
+    others = selectors.programmes_for(request.user)
+    if programme is not None:
+        others = others.exclude(pk=programme.pk)
+    form = ProgrammeForm(
+        request.POST or None,
+        initial=ProgrammeForm.initial_for(programme) if programme is not None else None,
+        rules=EligibilityRule.objects.order_by("name"),
+        programmes=others,
+    )
+    preview: dict[str, Any] | None = None
+    preview_refused = ""
+    if request.method == "POST" and form.is_valid():
+        assert form.spec is not None
+        spec = form.spec
+        fields = spec.as_model_fields()
+        name = fields.pop("name")
+        if "preview" in request.POST:
+            draft = Programme(**fields, name=name, rule=form.cleaned_data["rule"])
+            try:
+                preview = services.preview_programme(draft)
+            except Refused as exc:
+                preview_refused = exc.message
+        else:
+            try:
+                saved, created = services.define_programme(
+                    name=name,
+                    fields=fields,
+                    rule=form.cleaned_data["rule"],
+                    exclusive_with=spec.exclusive_with,
+                    programme=programme,
+                    replace=False,
+                    actor=request.user,
+                )
+            except Refused as exc:
+                form.add_problems(exc)
+            else:
+                messages.success(
+                    request,
+                    (_("Programme “%(name)s” created.") if created else _("Programme “%(name)s” saved."))
+                    % {"name": saved.name},
+                )
+                return redirect("programs:detail", pk=saved.pk)
+    rule = form.cleaned_data.get("rule") if form.is_bound and hasattr(form, "cleaned_data") else None
+    rule = rule or (programme.rule if programme is not None else None)
+    context = {
+        "form": form,
+        "programme": programme,
+        "preview": preview,
+        "preview_refused": preview_refused,
+        "needs_scores": rule is not None and services.needs_scores(rule),
+        "rule_editor": _has_url("targeting:rules"),
+    }
+    return render(request, "programs/form.html", context)
+
+
+def _has_url(name: str) -> bool:
+    """Whether another app offers the page ``name`` (the rule editor is built apart)."""
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def _programme_or_404(request: AuthenticatedRequest, pk: int) -> Programme:
@@ -80,6 +160,7 @@ def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     states = selectors.enrolment_counts(programme)
     context = {
         "programme": programme,
+        "needs_scores": services.needs_scores(programme.rule),
         "states": [(label, states[value]) for value, label in Enrolment.State.choices],
         "held": Paginator(selectors.held_enrolments(request.user, programme), 50).get_page(request.GET.get("page")),
         "cycles": selectors.cycles_of(request.user, programme),
@@ -91,12 +172,23 @@ def programme_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "programs/detail.html", context)
 
 
-@require(VIEW, post=ACT)
-def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+# Steps that cannot be taken back: each asks for a confirmation naming what will happen.
+CONFIRM = ("approve", "disburse", "close", "cancel")
+# Steps whose button is styled apart (they pay out, end or throw away a cycle).
+DESTRUCTIVE = ("disburse", "close", "cancel")
+PAYEES_PER_PAGE = 50
+
+
+def _cycle_or_404(request: AuthenticatedRequest, pk: int) -> Cycle:
     try:
-        cycle = selectors.cycle_for(request.user, pk)
+        return selectors.cycle_for(request.user, pk)
     except Cycle.DoesNotExist:
         raise Http404 from None
+
+
+@require(VIEW, post=ACT)
+def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    cycle = _cycle_or_404(request, pk)
     reconcile_form = ReconcileForm(
         request.POST if "reconcile" in request.POST else None, request.FILES if "reconcile" in request.POST else None
     )
@@ -106,6 +198,10 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             return response
     payments = selectors.payment_counts(cycle)
     flagged = selectors.flagged_entitlements(request.user, cycle)
+    failed = selectors.failed_payments(request.user, cycle)
+    failed_page = list(failed[:100])
+    accounts = selectors.payee_accounts(cycle.programme, [p.entitlement.household_id for p in failed_page])
+    choices = services.step_choices(cycle, request.user)
     context = {
         "cycle": cycle,
         "programme": cycle.programme,
@@ -114,7 +210,23 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "payments": [(label, payments[value]) for value, label in Payment.Status.choices],
         "flagged": flagged[:100],
         "flagged_count": flagged.count(),
-        "steps": [s for s in services.STEPS if _offered(cycle, s)],
+        "steps": [
+            {
+                "step": c.step,
+                "allowed": c.allowed,
+                "reason": c.reason,
+                "confirm": c.step in CONFIRM,
+                "destructive": c.step in DESTRUCTIVE,
+            }
+            for c in choices
+            if c.step != "retry"
+        ],
+        "can_retry": any(c.step == "retry" and c.allowed for c in choices),
+        "retry_refused": next((c.reason for c in choices if c.step == "retry" and not c.allowed), ""),
+        "failed": [
+            (p, selectors.mask_account(accounts.get(p.entitlement.household_id, ("", ""))[0])) for p in failed_page
+        ],
+        "failed_count": failed.count() if len(failed_page) == 100 else len(failed_page),
         "working_job": selectors.working_job(cycle),
         "exports": list(EXPORTS)
         if cycle.state in {Cycle.State.DISBURSED, Cycle.State.RECONCILED, Cycle.State.CLOSED}
@@ -126,15 +238,17 @@ def cycle_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "programs/cycle.html", context)
 
 
-def _offered(cycle: Cycle, step: str) -> bool:
-    if step == "retry":
-        return rules.next_state(cycle.state, step) is not None and selectors.failed_to_retry(cycle)
-    return rules.next_state(cycle.state, step) is not None
-
-
 def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: ReconcileForm) -> HttpResponse | None:
     step = request.POST.get("step", "")
-    if step in services.STEPS:
+    if step in CONFIRM and request.POST.get("confirm") != "1":
+        # An irreversible step is taken only from its confirmation page, which names what will happen.
+        return redirect("programs:confirm", pk=cycle.pk, step=step)
+    if step == "retry" and "chosen" in request.POST:
+        count = services.retry_failed(
+            cycle=cycle, actor=request.user, payments=[int(p) for p in request.POST.getlist("payment") if p.isdigit()]
+        )
+        messages.success(request, _("%(n)d failed payments put in a retry batch.") % {"n": count})
+    elif step in services.STEPS:
         result = services.run_step(cycle=cycle, step=step, actor=request.user)
         if step == "prepare":
             messages.success(
@@ -177,6 +291,95 @@ def _cycle_action(request: AuthenticatedRequest, cycle: Cycle, reconcile_form: R
         result = services.reconcile(cycle=cycle, results=rows, actor=request.user)
         request.session[f"reconcile-{cycle.pk}"] = result
     return redirect("programs:cycle", pk=cycle.pk)
+
+
+def _consequence(cycle: Cycle, step: str) -> str:
+    """What taking ``step`` will do, in one sentence with the amounts (the confirmation's question)."""
+    values = {
+        "total": format_rupiah(cycle.control_sum),
+        "n": cycle.control_count,
+        "programme": cycle.programme.name,
+        "period": cycle.period,
+    }
+    if step == "approve":
+        return _("Approve paying %(total)s to %(n)d households (%(programme)s, %(period)s).") % values
+    if step == "disburse":
+        return (
+            _(
+                "Disburse %(total)s to %(n)d households (%(programme)s, %(period)s): a payment is issued for each "
+                "entitlement and cannot be taken back."
+            )
+            % values
+        )
+    if step == "close":
+        counts = selectors.payment_counts(cycle)
+        return _(
+            "Close cycle %(number)d: %(paid)d payments paid; %(failed)d failed payments stay unpaid and can no "
+            "longer be retried. A closed cycle cannot be reopened."
+        ) % {"number": cycle.number, "paid": counts["paid"], "failed": counts["failed"]}
+    return _("Cancel cycle %(number)d: its %(n)d entitlements (%(total)s) will not be paid. This cannot be undone.") % {
+        **values,
+        "number": cycle.number,
+    }
+
+
+@require(ACT)
+def cycle_confirm(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
+    """The second step of an irreversible action: what will happen, and the one button that does it."""
+    cycle = _cycle_or_404(request, pk)
+    if step not in CONFIRM:
+        raise Http404
+    choice = next((c for c in services.step_choices(cycle, request.user) if c.step == step), None)
+    if choice is None:
+        raise Refused(
+            _("This step cannot be taken on a %(state)s cycle.") % {"state": cycle.get_state_display().lower()},
+            code="conflict",
+        )
+    context = {
+        "cycle": cycle,
+        "programme": cycle.programme,
+        "step": step,
+        "choice": choice,
+        "consequence": _consequence(cycle, step),
+        "destructive": step in DESTRUCTIVE,
+    }
+    return render(request, "programs/confirm.html", context)
+
+
+@require(VIEW, post=ACT)
+def cycle_payees(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Who is paid how much in the cycle: what the approver approves, searchable, by kelurahan, exportable."""
+    cycle = _cycle_or_404(request, pk)
+    query = request.GET.get("q", "").strip()[:60]
+    kelurahan = request.GET.get("kelurahan", "").strip()[:20]
+    if request.method == "POST":
+        job = jobqueue.submit(
+            kind="programs.payees",
+            params={
+                "cycle": cycle.pk,
+                "q": request.POST.get("q", "").strip()[:60],
+                "kelurahan": request.POST.get("kelurahan", "").strip()[:20],
+            },
+            actor=request.user,
+        )
+        return redirect("jobs:detail", pk=job.pk)
+    rows = selectors.payees(request.user, cycle, query=query, kelurahan=kelurahan)
+    page = Paginator(rows, PAYEES_PER_PAGE).get_page(request.GET.get("page"))
+    accounts = selectors.payee_accounts(cycle.programme, [e.household_id for e in page.object_list])
+    context = {
+        "cycle": cycle,
+        "programme": cycle.programme,
+        "page": page,
+        "rows": [(e, selectors.mask_account(accounts.get(e.household_id, ("", ""))[0])) for e in page.object_list],
+        "kelurahan_choices": [
+            (r["household__kelurahan__code"], r["household__kelurahan__name"])
+            for r in selectors.entitlements_by_kelurahan(request.user, cycle)
+        ],
+        "query": query,
+        "kelurahan": kelurahan,
+        "status_labels": dict(Payment.Status.choices),
+    }
+    return render(request, "programs/payees.html", context)
 
 
 @require(Capability.CHANGE_REGISTRY)

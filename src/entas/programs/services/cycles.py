@@ -5,6 +5,8 @@ maker-checker steps, disbursement, the bank's results and retries. Every check o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,15 +84,67 @@ def _facts(cycle: Cycle, action: str) -> rules.CycleFacts:
     return rules.CycleFacts(**facts)
 
 
-def _checked(cycle: Cycle, action: str, actor: User) -> tuple[Cycle, str]:
-    """The cycle locked for this transaction and the state ``action`` moves it to; Refused otherwise."""
-    cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
-    who = rules.Actor(
+def _actor(actor: User | None) -> rules.Actor:
+    return rules.Actor(
         id=actor.pk if actor is not None else None,
         can_manage=actor is not None and actor.can(Capability.MANAGE_PROGRAMMES),
         can_approve=actor is not None and actor.can(Capability.APPROVE_PROGRAMMES),
     )
-    decision = rules.decide(_facts(cycle, action), action, who)
+
+
+@dataclass(frozen=True)
+class StepChoice:
+    """One step of a cycle as a page offers it to one person: whether they may take it now, and if
+    not, why (the refusal :func:`rules.decide` would give)."""
+
+    step: str
+    allowed: bool
+    reason: str = ""
+
+
+def step_choices(cycle: Cycle, actor: User) -> list[StepChoice]:
+    """The steps of :data:`STEPS` that make sense in the cycle's state and that the actor's role could
+    take, each allowed or refused with the reason (maker-checker, the budget, open duplicates, a
+    running job, payments without a result). A read: the same pure checks the steps run, with every
+    fact read once. Steps the state does not allow, or the role could never take, are left out;
+    ``retry`` only while failed payments wait for a retry."""
+    who = _actor(actor)
+    possible = [
+        step
+        for step in STEPS
+        if rules.next_state(cycle.state, step) is not None
+        and (who.can_approve if step == "approve" else who.can_manage)
+    ]
+    if not possible:
+        return []
+    payments = Payment.objects.filter(entitlement__cycle=cycle)
+    holder = jobqueue.lock_holder([cycle.lock_key])
+    facts = rules.CycleFacts(
+        state=cycle.state,
+        prepared_by=cycle.prepared_by_id,
+        entitlements=cycle.control_count,
+        total=cycle.control_sum,
+        held_by_job=holder.pk if holder else None,
+        budget_remaining=budget_remaining(cycle.programme, excluding=cycle) if "approve" in possible else 0,
+        open_duplicates=len(households_with_open_duplicates(cycle.entitlements.values_list("household_id", flat=True)))
+        if "approve" in possible
+        else 0,
+        unsettled_payments=payments.filter(status=Payment.Status.SENT).count() if "close" in possible else 0,
+    )
+    choices = []
+    for step in possible:
+        if step == "retry" and not payments.filter(status=Payment.Status.FAILED, retry__isnull=True).exists():
+            continue
+        decision = rules.decide(facts, step, who)
+        refused = isinstance(decision, Refused)
+        choices.append(StepChoice(step, not refused, decision.message if isinstance(decision, Refused) else ""))
+    return choices
+
+
+def _checked(cycle: Cycle, action: str, actor: User) -> tuple[Cycle, str]:
+    """The cycle locked for this transaction and the state ``action`` moves it to; Refused otherwise."""
+    cycle = Cycle.objects.select_for_update().select_related("programme").get(pk=cycle.pk)
+    decision = rules.decide(_facts(cycle, action), action, _actor(actor))
     if isinstance(decision, Refused):
         raise decision
     return cycle, decision
@@ -231,13 +285,20 @@ def _issue_payments(cycle: Cycle) -> int:
 
 
 @service
-def retry_failed(*, cycle: Cycle, actor: User) -> int:
+def retry_failed(*, cycle: Cycle, actor: User, payments: Iterable[int] | None = None) -> int:
     """New payments for the failed ones, in one insert, each referencing the failure it retries (after
     the payee's account was corrected, say). Allowed while the cycle is disbursed or reconciled (not
-    yet closed); the cycle then waits for the bank's results of the retries."""
+    yet closed); the cycle then waits for the bank's results of the retries. ``payments`` (ids of
+    failed payments) retries only those, e.g. the ones whose account was fixed; the rest stay failed
+    and can be retried later, until the cycle is closed."""
     cycle, target = _checked(cycle, "retry", actor)
     # Nothing failed: nothing to do (a re-run is harmless), and the state stays.
     failed = Payment.objects.filter(entitlement__cycle=cycle, status=Payment.Status.FAILED, retry__isnull=True)
+    if payments is not None:
+        wanted = {int(pk) for pk in payments}
+        if not wanted:
+            raise Refused(_("Choose the failed payments to retry."), code="invalid")
+        failed = failed.filter(pk__in=wanted)
     now = timezone.now()
     count = Inserter(Payment).insert(
         {
@@ -255,7 +316,11 @@ def retry_failed(*, cycle: Cycle, actor: User) -> int:
         cycle.state = target
         cycle.save(update_fields=["state"])
     audit.record(
-        actor=actor, action="cycle.retry_failed", obj=cycle, before={"state": before}, after={"retried": count}
+        actor=actor,
+        action="cycle.retry_failed",
+        obj=cycle,
+        before={"state": before},
+        after={"retried": count, **({"chosen": True} if payments is not None else {})},
     )
     return count
 

@@ -36,16 +36,43 @@ def require(actor: User | None, capability: Capability) -> None:
         raise Refused(_("Your role does not allow this step."), code="forbidden")
 
 
+def needs_scores(rule: Any) -> bool:
+    """Whether ``rule`` reads the PMT's scores (the PMT desil or predicted consumption) while no model
+    has scored the registry: then it would select nobody, and the pages say so instead."""
+    from entas.targeting.data import SCORE_NAMES
+
+    try:
+        fields = targeting.compile_saved(rule).fields
+    except Refused:
+        return False
+    return bool(fields & SCORE_NAMES) and targeting.latest_scored_model() is None
+
+
+def no_scores_refusal(rule: Any) -> Refused:
+    return Refused(
+        _(
+            "The rule “%(rule)s” uses the PMT desil, but no model has scored the registry yet: it would select "
+            "no household. Fit a proxy-means model and score the registry first (the targeting report page)."
+        )
+        % {"rule": rule.name},
+        code="no_scores",
+    )
+
+
 def selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], Any]:
-    """The rule's list now: household ids, selected flags, member counts per household (children in
-    school, elderly, disabled: what the entitlement formula needs) and the selection with its sources."""
+    """The rule's list now: household ids, selected flags, per household the member counts the
+    entitlement formula needs (children in school, elderly, disabled), its size (``people``) and
+    kelurahan code (``kelurahan``), and the selection with its sources. Refused while the rule reads
+    the PMT's scores and no model has scored the registry (it would quietly select nobody)."""
     from entas.registry.models import Household
-    from entas.targeting.data import cached_rule_arrays
+    from entas.targeting.data import SCORE_NAMES, cached_rule_arrays
     from entas.targeting.selection import select
 
     rule = programme.rule
     compiled = targeting.compile_saved(rule)
     model = targeting.latest_scored_model()
+    if model is None and compiled.fields & SCORE_NAMES:
+        raise no_scores_refusal(rule)
     ranking = targeting.ranking_field(model)
     households, members = cached_rule_arrays(
         Household.objects.all(),
@@ -76,8 +103,66 @@ def selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, n
         "children_in_school": per_household(members["in_school"]),
         "elderly": per_household(members["age"] >= 60),
         "disabled": per_household(members["disabled"]),
+        "people": np.asarray(households["size"]),
+        "kelurahan": np.asarray(households["kelurahan"]).astype(str),
     }
     return households["id"], chosen.selected, counts, chosen
+
+
+def cycles_planned(programme: Programme) -> int:
+    """How many cycles the programme pays at most: its tranches, else one a month over its period."""
+    months = (programme.end.year - programme.start.year) * 12 + programme.end.month - programme.start.month + 1
+    return programme.tranches if programme.tranches is not None else max(months, 0)
+
+
+def preview_programme(programme: Programme) -> dict[str, Any]:
+    """Who the programme would enrol now and what it would cost, before it is saved (``programme`` may be
+    unsaved): households and people by kelurahan, and the cost of one cycle under the entitlement
+    formula, from the same selection enrolment and preparation use. City-wide aggregate figures only
+    (a cycle also holds back households with an open duplicate or in an exclusive programme)."""
+    from entas.regions.models import Region
+
+    from .. import rules
+
+    _ids, selected, counts, chosen = selection(programme)
+    amounts = rules.entitlements(
+        base=programme.base_amount,
+        per_child_in_school=programme.per_child_in_school or 0,
+        per_elderly=programme.per_elderly or 0,
+        per_disabled=programme.per_disabled or 0,
+        cap=programme.cap,
+        months=programme.months_per_cycle or 1,
+        children_in_school=counts["children_in_school"],
+        elderly=counts["elderly"],
+        disabled=counts["disabled"],
+    )
+    codes, index = np.unique(counts["kelurahan"][selected], return_inverse=True)
+    households = np.bincount(index, minlength=codes.size)
+    people = np.bincount(index, weights=counts["people"][selected].astype(float), minlength=codes.size)
+    cost = np.bincount(index, weights=amounts[selected].astype(float), minlength=codes.size)
+    names = dict(Region.objects.filter(code__in=codes.tolist()).values_list("code", "name"))
+    per_cycle = int(amounts[selected].sum())
+    cycles = cycles_planned(programme)
+    return {
+        "households": int(selected.sum()),
+        "people": int(counts["people"][selected].sum()),
+        "community_added": int(((chosen.source == "community_added") & selected).sum()),
+        "per_cycle": per_cycle,
+        "cycles": cycles,
+        "whole_period": per_cycle * cycles,
+        "budget_ceiling": programme.budget_ceiling,
+        "over_budget": per_cycle * cycles > (programme.budget_ceiling or 0),
+        "by_kelurahan": [
+            {
+                "code": str(code),
+                "name": names.get(str(code), str(code)),
+                "households": int(households[i]),
+                "people": int(people[i]),
+                "per_cycle": int(cost[i]),
+            }
+            for i, code in enumerate(codes.tolist())
+        ],
+    }
 
 
 def check_shock_window(programme: Programme) -> None:

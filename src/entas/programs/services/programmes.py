@@ -20,6 +20,7 @@ from .enrolment import require
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
+    from entas.targeting.models import EligibilityRule
 
 # Programme fields a definition sets (everything but the rule and the exclusive programmes).
 FIELDS = (
@@ -50,20 +51,30 @@ def define_programme(
     *,
     name: str,
     fields: Mapping[str, Any],
-    rule_name: str,
-    rule_expression: str,
+    rule_name: str = "",
+    rule_expression: str = "",
+    rule: EligibilityRule | None = None,
     exclusive_with: Sequence[str] = (),
+    programme: Programme | None = None,
+    replace: bool = True,
     actor: User,
 ) -> tuple[Programme, bool]:
     """Create the programme called ``name``, or update it, with its eligibility rule saved as a new
     version; returns (programme, created). Refused, with every problem positioned, when a field is
-    invalid, the rule does not compile or ``exclusive_with`` names an unknown programme."""
+    invalid, the rule does not compile or ``exclusive_with`` names an unknown programme.
+
+    The programme page passes an existing ``rule`` (chosen, not rewritten) instead of its name and
+    expression; ``programme``, the one being edited (its name may then change); and ``replace=False``
+    when it creates one, so that a name already taken is refused instead of overwriting that programme."""
     require(actor, Capability.MANAGE_PROGRAMMES)
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
         raise Refused(_("Unknown programme fields: %(f)s.") % {"f": ", ".join(unknown)}, code="invalid")
     others = list(dict.fromkeys(exclusive_with))
-    found = list(Programme.objects.filter(name__in=others).exclude(name=name))
+    candidates = Programme.objects.filter(name__in=others).exclude(name=name)
+    if programme is not None:
+        candidates = candidates.exclude(pk=programme.pk)
+    found = list(candidates)
     missing = sorted(set(others) - {p.name for p in found})
     if missing:
         raise Refused(
@@ -71,12 +82,20 @@ def define_programme(
             code="invalid",
             issues=[Problem("exclusive_with", m) for m in missing],
         )
-    rule = targeting.save_rule(
-        actor=actor, name=rule_name, expression=rule_expression, benefit=int(fields.get("base_amount") or 0)
-    )
-    existing = Programme.objects.select_for_update().filter(name=name).first()
+    if rule is None:
+        rule = targeting.save_rule(
+            actor=actor, name=rule_name, expression=rule_expression, benefit=int(fields.get("base_amount") or 0)
+        )
+    if programme is not None:
+        existing: Programme | None = Programme.objects.select_for_update().get(pk=programme.pk)
+    else:
+        existing = Programme.objects.select_for_update().filter(name=name).first()
+        if existing is not None and not replace:
+            message = _("A programme called “%(name)s” already exists: open it to edit it.") % {"name": name}
+            raise Refused(message, code="conflict", issues=[Problem("name", message)])
     programme = existing or Programme(name=name)
-    before = {f: getattr(programme, f) for f in FIELDS} if existing else {}
+    before = {f: getattr(programme, f) for f in ("name", *FIELDS)} if existing else {}
+    programme.name = name
     for field, value in fields.items():
         setattr(programme, field, value)
     programme.rule = rule
@@ -87,7 +106,7 @@ def define_programme(
         raise Refused(problems[0].message if problems else str(exc), code="invalid", issues=problems) from exc
     programme.save()
     programme.exclusive_with.set(found)
-    after = {f: getattr(programme, f) for f in FIELDS}
+    after = {f: getattr(programme, f) for f in ("name", *FIELDS)}
     audit.record(
         actor=actor,
         action="programme.create" if existing is None else "programme.update",

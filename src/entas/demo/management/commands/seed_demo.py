@@ -74,6 +74,7 @@ class Command(EntasCommand):
                     verbosity=0 if as_json else options["verbosity"],
                     **quiet,
                 )
+            self._programmes(as_json)
         from entas.payees.demo import likely_recipients, seed_accounts
         from entas.programs.models import Enrolment
 
@@ -90,6 +91,16 @@ class Command(EntasCommand):
         console = Console(file=io.StringIO(), width=100)
         console.print(table)
         self.stdout.write(console.file.getvalue())  # type: ignore[attr-defined]
+
+    def _programmes(self, as_json: bool) -> None:
+        """A cash programme with a cycle in each state (entas.programs.demo), by the two demo managers."""
+        from entas.accounts.models import User
+        from entas.programs import demo
+
+        result = demo.seed(maker=User.objects.get(username="dinsos1"), checker=User.objects.get(username="dinsos2"))
+        if not as_json:
+            cycles = ", ".join(f"{period} {state}" for period, state in result["cycles"].items())
+            self.stdout.write(f"Demo programme (id {result['programme']}): {cycles}")
 
 
 def dump(value: object) -> str:

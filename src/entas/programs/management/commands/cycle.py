@@ -31,6 +31,14 @@ class Command(EntasCommand):
         for step in services.STEPS:
             p = sub.add_parser(step)
             p.add_argument("cycle", type=int)
+            if step == "retry":
+                p.add_argument(
+                    "--payment",
+                    type=int,
+                    action="append",
+                    dest="payments",
+                    help="Retry only this failed payment (id; repeatable), e.g. once its account is fixed.",
+                )
             parsers.append(p)
         reconcile = sub.add_parser("reconcile")
         reconcile.add_argument("cycle", type=int)
@@ -67,4 +75,8 @@ class Command(EntasCommand):
             if not actor.can("programmes.manage"):
                 raise CommandError(f"{actor.username} may not export payment files.")
             return export_cycle(cycle, o["fmt"], o["out"])
+        if action == "retry" and o.get("payments"):
+            retried = services.retry_failed(cycle=cycle, actor=actor, payments=o["payments"])
+            cycle.refresh_from_db()
+            return {"retried": retried, "cycle": cycle.pk, "state": cycle.state}
         return services.run_step(cycle=cycle, step=action, actor=actor)
