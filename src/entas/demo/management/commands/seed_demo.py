@@ -74,6 +74,13 @@ class Command(EntasCommand):
                     verbosity=0 if as_json else options["verbosity"],
                     **quiet,
                 )
+        from entas.registry.models import Household as _Household
+        from entas.targeting import demo as targeting_demo
+
+        if _Household.objects.exists():  # PMT models and rules need a registry (and its survey round)
+            for line in targeting_demo.seed():
+                if not as_json:
+                    self.stdout.write(f"Targeting demo: {line}.")
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
