@@ -139,3 +139,14 @@ def test_the_report_says_no_pmt_model_has_scored_instead_of_an_exclusion_error_o
     page = client_for(tkpk_analyst).get(reverse("targeting:report")).content.decode()
     assert "No PMT model has scored the registry yet" in page and reverse("targeting:pmt") in page
     assert "Exclusion error" not in page
+
+
+def test_a_new_rule_with_the_name_of_another_is_refused(
+    city: None, client_for: Callable[[User], Client], dinsos_manager: User
+) -> None:
+    services.save_rule(actor=None, name="BLT", expression="size >= 4", benefit=1)
+    page = client_for(dinsos_manager).post(
+        reverse("targeting:rule_new"), {"name": "BLT", "expression": "true", "benefit": "0"}
+    )
+    assert page.status_code == 200 and "Another rule has this name." in page.content.decode()
+    assert EligibilityRule.objects.get().expression == "size >= 4"

@@ -171,10 +171,9 @@ def rule_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
     form = RuleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if rule is not None and data["name"].strip() != rule.name:
-            existing = EligibilityRule.objects.filter(name=data["name"].strip()).exclude(pk=rule.pk).exists()
-            if existing:
-                form.add_error("name", _("Another rule has this name."))
+        if rule is None and EligibilityRule.objects.filter(name=data["name"].strip()).exists():
+            # A new rule never silently becomes a version of another one with the same name.
+            form.add_error("name", _("Another rule has this name."))
         if form.is_valid():
             try:
                 saved = services.save_rule(
