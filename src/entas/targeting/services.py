@@ -153,7 +153,11 @@ def rule_overrides(rule: EligibilityRule) -> tuple[set[int], set[int]]:
 def latest_scored_model() -> PmtModel | None:
     """The model whose scores the city uses: the chosen one once it has scored the registry, else
     the newest model that has (None until some model has scored the registry)."""
-    scored = PmtModel.objects.filter(scores__isnull=False).distinct()
+    # EXISTS per model (answered from the unique (model, household) index), not a join of every score:
+    # a join with DISTINCT over a city's scores cost seconds, and the live preview asks at each keystroke.
+    from django.db.models import Exists, OuterRef
+
+    scored = PmtModel.objects.defer("serialized").filter(Exists(HouseholdScore.objects.filter(model=OuterRef("pk"))))
     return scored.filter(chosen_at__isnull=False).order_by("-chosen_at").first() or scored.order_by("-version").first()
 
 
