@@ -2,8 +2,9 @@
 unusual), nothing is written, and the process reading it lives on (docs/security-notes/uploads.md).
 
 Uploads: the registry import and the payees' accounts import (page → background job), the bank's
-result file on the cycle page (reconciliation), and the files of the commands (survey, poverty lines,
-regions, boundaries, the affected households of shock mode). The files are built by tests/security/hostile.py.
+result file on the cycle page (reconciliation), the reference data page (poverty lines, survey
+rounds), and the files of the commands (survey, poverty lines, regions, boundaries, the affected
+households of shock mode). The files are built by tests/security/hostile.py.
 """
 
 from __future__ import annotations
@@ -344,6 +345,28 @@ def test_a_command_refuses_an_unreadable_file_with_a_clear_message(
     with pytest.raises(CommandError) as refused:
         call_command(command, str(path), *arguments, stdout=StringIO(), stderr=(errors := StringIO()))
     assert message in str(refused.value) + errors.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["lines", "survey"])
+@pytest.mark.parametrize(("build", "message"), BAD_TEXT, ids=["random", "not-windows-1252", "long-line"])
+def test_the_reference_data_uploads_refuse_a_hostile_file_with_a_clear_message(
+    client_for: Callable[[User], Any], tkpk_analyst: User, kind: str, build: Callable[[], bytes], message: str
+) -> None:
+    from entas.monitoring.models import PovertyLine, SurveyRound
+
+    client = english_client(client_for, tkpk_analyst)
+    data = {"kind": kind, f"{kind}-file": SimpleUploadedFile("f.txt", build()), "survey-name": "S", "survey-year": 2025}
+    page = client.post(reverse("monitoring:reference_data"), data)
+    assert page.status_code == 200
+    assert message in page.content.decode().replace("&lt;", "<").replace("&gt;", ">")
+    assert not PovertyLine.objects.exists() and not SurveyRound.objects.exists()
+    assert not list(Path(settings_media_root()).rglob("f*.txt"))  # no stored copy is left behind
+
+
+def settings_media_root() -> str:
+    from django.conf import settings
+
+    return str(settings.MEDIA_ROOT)
 
 
 @pytest.mark.parametrize(("build", "message"), BAD_TEXT, ids=["random", "not-windows-1252", "long-line"])

@@ -108,8 +108,20 @@ ROUTES: dict[str, Route] = {
     "registry:ratification": Route(methods=("GET", "POST"), data={"kelurahan": 0}),
     "registry:ratified_list": Route(lambda w: {"kelurahan_code": DAMAI, "fmt": "xlsx"}, damai_object=True),
     "monitoring:poverty_profile": Route(),
+    "monitoring:reference_data": Route(methods=("GET", "POST"), data={"kind": "lines"}),
     "targeting:report": Route(),
     "targeting:overrides": Route(methods=("GET", "POST")),
+    "targeting:rules": Route(),
+    "targeting:rule_new": Route(
+        methods=("GET", "POST"), data={"name": "probe", "expression": "desil <= 4", "benefit": 1}
+    ),
+    "targeting:rule": Route(
+        lambda w: {"pk": w.programme.rule_id},
+        methods=("GET", "POST"),
+        data={"name": "Semua", "expression": "desil <= 4", "benefit": 1},
+    ),
+    "targeting:rule_preview": Route(),
+    "targeting:pmt": Route(methods=("GET", "POST"), data={"action": "choose", "model": 0}),
     "dedup:queue": Route(methods=("GET", "POST")),
     "dedup:pair": Route(lambda w: {"pk": w.pair.pk}, methods=("GET", "POST"), damai_object=True),
     "dedup:model": Route(),

@@ -173,3 +173,26 @@ def test_seed_demo_generates_and_loads_a_synthetic_city(settings: Any) -> None:
 
     assert SurveyRound.objects.get().households.count() > 0  # the sample survey, for the poverty profile
     assert PovertyLine.objects.filter(period=2024, kind="national").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_fitted_models_and_rule_versions_for_the_targeting_pages(settings: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from entas.targeting.models import EligibilityRule, HouseholdScore, PmtModel
+    from entas.targeting.selectors import model_in_use
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--households", "600", "--json", stdout=StringIO())
+    models = list(PmtModel.objects.order_by("version"))
+    assert [(m.kind, bool(m.chosen_at)) for m in models] == [("wls", True), ("gbm", False)]
+    assert model_in_use() == models[0] and HouseholdScore.objects.filter(model=models[0]).count() == 600
+    assert {r.name: r.versions.count() for r in EligibilityRule.objects.all()} == {
+        "BLT Kota": 2,
+        "Bantuan Disabilitas": 1,
+        "Desil 1-2 DTSEN (demo)": 1,  # the demo programme's rule
+    }
+    call_command("seed_demo", "--json", stdout=StringIO())  # a second run adds nothing
+    assert PmtModel.objects.count() == 2

@@ -102,11 +102,12 @@ def registry_profile_for(
 ) -> tuple[profile.AreaProfile, list[profile.AreaProfile], Any]:
     """The profile of the registry from the predicted consumption of the latest scored PMT model
     (a model-based, non-official figure: every registered household, no sampling error)."""
-    from entas.targeting.models import HouseholdScore, PmtModel
+    from entas.targeting.models import HouseholdScore
+    from entas.targeting.services import latest_scored_model
 
     if by not in {"kecamatan", "kelurahan"}:
         raise Refused(_("Group by kecamatan or kelurahan, not %(by)r.") % {"by": by}, code="invalid")
-    model = PmtModel.objects.filter(scores__isnull=False).distinct().order_by("-version").first()
+    model = latest_scored_model()
     if model is None:
         raise Refused(
             _("No PMT model has scored the registry yet: fit a model on a survey round and score the registry first.")

@@ -75,13 +75,14 @@ SURVEY_COLUMNS = ("kk_number", "kelurahan_code", "stratum", "psu", "weight", "ho
 
 
 @service
-def import_survey(*, path: Path, name: str, year: int, actor: User | None) -> SurveyRound:
+def import_survey(*, path: Path, name: str, year: int, actor: User | None, file_name: str | None = None) -> SurveyRound:
     """Import a survey file (one row per sampled household; columns SURVEY_COLUMNS). Every bad row is
-    reported and nothing is imported when any row is bad: a survey is used whole or not at all."""
+    reported and nothing is imported when any row is bad: a survey is used whole or not at all.
+    ``file_name``: the name the user gave the file (an upload is stored under another), for messages."""
     kelurahan = dict(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("code", "pk"))
     errors: list[str] = []
     records = []
-    with uploads.csv_dict_rows(path) as (header, rows):
+    with uploads.csv_dict_rows(path, name=file_name) as (header, rows):
         missing = [c for c in SURVEY_COLUMNS if c not in header and c != "kk_number"]
         if missing:
             raise Refused.listing(
@@ -125,7 +126,7 @@ def import_survey(*, path: Path, name: str, year: int, actor: User | None) -> Su
         errors.append(_("The survey file has no rows."))
     if errors:
         raise Refused.listing(errors)
-    survey = SurveyRound.objects.create(name=name, year=year, source_file=path.name)
+    survey = SurveyRound.objects.create(name=name, year=year, source_file=file_name or path.name)
     Inserter(SurveyHousehold).insert({**r, "survey_id": survey.pk} for r in records)
     audit.record(actor=actor, action="monitoring.import_survey", obj=survey, after={"households": len(records)})
     return survey

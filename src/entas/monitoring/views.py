@@ -3,19 +3,24 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
+from entas.core import uploads
 from entas.core.charts import bars_with_intervals, region_map
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.regions.models import Region
 from entas.registry.selectors import summary_by_kelurahan
 
-from . import selectors
+from . import selectors, services
+from .forms import PovertyLinesForm, SurveyForm
+from .models import PovertyLine, SurveyRound
 
 
 @login_required
@@ -85,6 +90,13 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
         return render(request, "monitoring/poverty_profile.html", context)
     extreme = selectors.poverty_line("extreme", survey.year if survey else year)
     extreme_line = float(extreme.rupiah_per_capita_month) if extreme else None
+    if source == "registry":
+        from entas.targeting.selectors import model_in_use
+
+        if model_in_use() is None:
+            # Say what is missing and link to the step that makes it, rather than an error message.
+            context["no_model"] = True
+            return render(request, "monitoring/poverty_profile.html", context)
     try:
         if source == "registry":
             total, areas, model = selectors.registry_profile_for(
@@ -154,3 +166,63 @@ def _row(a: Any) -> dict[str, Any]:
         "gini_se": a.gini.se if a.gini else None,
         "extreme": 100 * a.extreme_p0.value if a.extreme_p0 else None,
     }
+
+
+REFERENCE_DIR = "reference"  # stored uploads of reference data, under MEDIA_ROOT
+
+
+@require(Capability.VIEW_ANALYTICS, post=Capability.RUN_JOBS)
+def reference_data(request: AuthenticatedRequest) -> HttpResponse:
+    """Poverty lines and survey rounds: what is loaded, and uploads of new ones (the same services as
+    ``entas load_poverty_lines`` and ``entas import_survey``; hostile files refused by entas.core.uploads)."""
+    lines_form = PovertyLinesForm(
+        request.POST if request.POST.get("kind") == "lines" else None,
+        request.FILES if request.POST.get("kind") == "lines" else None,
+        prefix="lines",
+    )
+    survey_form = SurveyForm(
+        request.POST if request.POST.get("kind") == "survey" else None,
+        request.FILES if request.POST.get("kind") == "survey" else None,
+        prefix="survey",
+    )
+    if request.method == "POST":
+        form = lines_form if request.POST.get("kind") == "lines" else survey_form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            stored = None
+            try:
+                stored = uploads.store_upload(upload, owner=str(request.user.pk), folder=REFERENCE_DIR)
+                path = uploads.media_path(stored)
+                if form is lines_form:
+                    count = services.load_poverty_lines(
+                        text=uploads.read_text(path, name=upload.name), actor=request.user
+                    )
+                    messages.success(request, _("%(n)d poverty lines loaded.") % {"n": count})
+                else:
+                    survey = services.import_survey(
+                        path=path,
+                        name=form.cleaned_data["name"],
+                        year=form.cleaned_data["year"],
+                        actor=request.user,
+                        file_name=upload.name,
+                    )
+                    messages.success(
+                        request,
+                        _("Survey round %(survey)s loaded (%(n)d households).")
+                        % {"survey": survey, "n": survey.households.count()},
+                    )
+                return redirect("monitoring:reference_data")
+            except Refused as exc:
+                for problem in (exc.problems or [exc.message])[:20]:
+                    form.add_error("file", problem)
+            finally:
+                if stored:
+                    uploads.media_path(stored).unlink(missing_ok=True)
+    context = {
+        "lines_form": lines_form,
+        "survey_form": survey_form,
+        "lines": PovertyLine.objects.select_related("region").order_by("kind", "-period", "name"),
+        "surveys": SurveyRound.objects.annotate(n=Count("households")).order_by("-year", "-imported_at"),
+        "can_load": request.user.can(Capability.RUN_JOBS),
+    }
+    return render(request, "monitoring/reference_data.html", context)

@@ -10,4 +10,6 @@ class TargetingConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("targeting:report", _("Targeting"), ("analytics.view", "programmes.manage"), order=60)
+        navigation.add("targeting:rules", _("Eligibility rules"), ("analytics.view", "programmes.manage"), order=61)
+        navigation.add("targeting:pmt", _("PMT models"), "analytics.view", order=62)
         navigation.add("targeting:overrides", _("Musyawarah decisions"), "registry.change", order=70)

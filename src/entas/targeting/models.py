@@ -34,6 +34,17 @@ class PmtModel(models.Model):
         related_name="+",
     )
     fitted_at = models.DateTimeField(_("fitted at"), default=timezone.now)
+    # The model the city uses (one at a time): its scores give the desil of every page. Chosen by the
+    # TKPK analyst after comparing models (audited); until one is chosen, the newest scored model is used.
+    chosen_at = models.DateTimeField(_("chosen at"), null=True, blank=True)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chosen by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-version"]
@@ -101,6 +112,37 @@ class EligibilityRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RuleVersion(models.Model):
+    """One saved version of an eligibility rule: what it said, its benefit, budget and quota, who saved
+    it and when. Saving a rule adds a version; the rule itself holds the newest."""
+
+    rule = models.ForeignKey(EligibilityRule, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    expression = models.TextField(_("rule"))
+    benefit = models.PositiveIntegerField(_("benefit per household per month (Rp)"), default=0)
+    budget = models.PositiveBigIntegerField(_("budget cap per month (Rp)"), null=True, blank=True)
+    quota = models.PositiveIntegerField(_("quota (households)"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    saved_at = models.DateTimeField(_("saved at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["rule", "-number"]
+        verbose_name = _("rule version")
+        verbose_name_plural = _("rule versions")
+        constraints = [models.UniqueConstraint(fields=["rule", "number"], name="one_rule_version_number")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} v{self.number}"
 
 
 class CommunityOverride(models.Model):

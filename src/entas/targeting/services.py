@@ -16,14 +16,14 @@ from django.utils.translation import gettext as _
 
 from entas.core import audit
 from entas.core.bulk import Inserter
-from entas.core.errors import Refused
+from entas.core.errors import Problem, Refused
 from entas.core.services import service
 from entas.monitoring.models import SurveyHousehold, SurveyRound
 from entas.registry.models import Household
 
 from . import pmt
 from .data import cached_rule_arrays, registry_arrays
-from .models import CommunityOverride, EligibilityRule, HouseholdScore, PmtModel
+from .models import CommunityOverride, EligibilityRule, HouseholdScore, PmtModel, RuleVersion
 from .rules import Compiled, RuleError, compile_rule
 from .selection import select, summary_by_area
 
@@ -151,7 +151,37 @@ def rule_overrides(rule: EligibilityRule) -> tuple[set[int], set[int]]:
 
 
 def latest_scored_model() -> PmtModel | None:
-    return PmtModel.objects.filter(scores__isnull=False).distinct().order_by("-version").first()
+    """The model whose scores the city uses: the chosen one once it has scored the registry, else
+    the newest model that has (None until some model has scored the registry)."""
+    # EXISTS per model (answered from the unique (model, household) index), not a join of every score:
+    # a join with DISTINCT over a city's scores cost seconds, and the live preview asks at each keystroke.
+    from django.db.models import Exists, OuterRef
+
+    scored = PmtModel.objects.defer("serialized").filter(Exists(HouseholdScore.objects.filter(model=OuterRef("pk"))))
+    return scored.filter(chosen_at__isnull=False).order_by("-chosen_at").first() or scored.order_by("-version").first()
+
+
+@service
+def choose_model(*, model: PmtModel, actor: User) -> PmtModel:
+    """Make ``model`` the city's PMT (one at a time; audited). Its scores then give every page's desil
+    once it has scored the registry."""
+    from entas.accounts.roles import Capability
+
+    if not (actor.can(Capability.VIEW_ANALYTICS) and actor.can(Capability.RUN_JOBS)):
+        raise Refused(_("Your role does not allow choosing the PMT model."), code="forbidden")
+    previous = PmtModel.objects.select_for_update().filter(chosen_at__isnull=False).exclude(pk=model.pk).first()
+    PmtModel.objects.filter(chosen_at__isnull=False).exclude(pk=model.pk).update(chosen_at=None, chosen_by=None)
+    model.chosen_at = timezone.now()
+    model.chosen_by = actor
+    model.save(update_fields=["chosen_at", "chosen_by"])
+    audit.record(
+        actor=actor,
+        action="targeting.choose_model",
+        obj=model,
+        before={"chosen": previous.version if previous else None},
+        after={"chosen": model.version},
+    )
+    return model
 
 
 @contextmanager
@@ -182,12 +212,23 @@ def compile_saved(rule: EligibilityRule) -> Compiled:
 
 @service
 def save_rule(
-    *, actor: User | None, name: str, expression: str, benefit: int, budget: int | None = None, quota: int | None = None
+    *,
+    actor: User | None,
+    name: str,
+    expression: str,
+    benefit: int,
+    budget: int | None = None,
+    quota: int | None = None,
+    note: str = "",
 ) -> EligibilityRule:
-    """Create or change a rule; an invalid expression is refused with its position (RuleError, a Refused
-    with code ``invalid_rule``), and nothing is written."""
+    """Create or change a rule, as a new version (its history keeps every version, who saved it and
+    when); an invalid expression is refused with its position (RuleError, a Refused with code
+    ``invalid_rule``), and nothing is written. Saving what the newest version already says adds none."""
     compile_rule(expression)
-    rule, created = EligibilityRule.objects.update_or_create(
+    name = name.strip()
+    if not name:
+        raise Refused(_("Give the rule a name."), code="invalid", issues=[Problem("name", _("Give the rule a name."))])
+    rule, created = EligibilityRule.objects.select_for_update().update_or_create(
         name=name,
         defaults={
             "expression": expression.strip(),
@@ -198,11 +239,30 @@ def save_rule(
             "updated_at": timezone.now(),
         },
     )
+    latest = rule.versions.order_by("-number").first()
+    said = (rule.expression, rule.benefit, rule.budget, rule.quota)
+    if latest is None or (latest.expression, latest.benefit, latest.budget, latest.quota) != said:
+        latest = RuleVersion.objects.create(
+            rule=rule,
+            number=(latest.number if latest else 0) + 1,
+            expression=rule.expression,
+            benefit=benefit,
+            budget=budget,
+            quota=quota,
+            note=note.strip()[:200],
+            saved_by=actor,
+        )
     audit.record(
         actor=actor,
         action="targeting.rule_create" if created else "targeting.rule_update",
         obj=rule,
-        after={"expression": rule.expression, "benefit": benefit, "budget": budget, "quota": quota},
+        after={
+            "expression": rule.expression,
+            "benefit": benefit,
+            "budget": budget,
+            "quota": quota,
+            "version": latest.number,
+        },
     )
     return rule
 
@@ -375,4 +435,36 @@ def targeting_report(
         "incidence_by_decile": incidence,
         "coverage_of_poor_by_kelurahan": coverage,
         "list": {k: v for k, v in result.items() if not k.startswith("_") and k != "by_kelurahan"},
+    }
+
+
+def survey_errors(*, household_ids: np.ndarray, selected: np.ndarray, survey: SurveyRound, line: int) -> dict[str, Any]:
+    """Targeting errors of a list (``selected`` among ``household_ids``) judged on a survey round: the
+    sampled households are found in the registry by KK number (one lookup of the sample, not of the
+    list), weighted by people. Households outside the list's scope count as not selected."""
+    from .metrics import targeting_errors
+
+    rows = list(
+        SurveyHousehold.objects.filter(survey=survey).values_list(
+            "kk_number", "consumption_per_capita", "weight", "household_size"
+        )
+    )
+    if not rows:
+        raise Refused(_("The survey %(survey)s has no households.") % {"survey": survey})
+    kk = [r[0] for r in rows]
+    pk_of = dict(Household.objects.filter(kk_number__in=kk).values_list("kk_number", "pk"))
+    sample_ids = np.array([pk_of.get(k, -1) for k in kk], dtype=np.int64)
+    chosen_ids = np.asarray(household_ids, dtype=np.int64)[np.asarray(selected, dtype=bool)]
+    in_list = np.isin(sample_ids, chosen_ids)
+    consumption = np.array([r[1] for r in rows], dtype=float)
+    people = np.array([r[2] * r[3] for r in rows], dtype=float)
+    errors = targeting_errors(in_list, consumption < line, weights=people)
+    return {
+        "survey": str(survey),
+        "line": line,
+        "sampled_households": len(rows),
+        "selected_in_sample": int(in_list.sum()),
+        "exclusion_error": errors.exclusion_error,
+        "inclusion_error": errors.inclusion_error,
+        "coverage": errors.coverage,
     }

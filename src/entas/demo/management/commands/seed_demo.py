@@ -80,6 +80,13 @@ class Command(EntasCommand):
 
         enrolled = list(Enrolment.objects.filter(state=Enrolment.State.ENROLLED).values_list("household_id", flat=True))
         seed_accounts(enrolled or likely_recipients())
+        from entas.registry.models import Household as _Household
+        from entas.targeting import demo as targeting_demo
+
+        if _Household.objects.exists():  # PMT models and rules need a registry (and its survey round)
+            for line in targeting_demo.seed():
+                if not as_json:
+                    self.stdout.write(f"Targeting demo: {line}.")
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
