@@ -89,6 +89,7 @@ ROUTES: dict[str, Route] = {
     "registry:export": Route(methods=("POST",), data={"format": "csv"}),
     "registry:import": Route(methods=("GET", "POST")),
     "registry:import_template": Route(),
+    "registry:register_household": Route(methods=("GET", "POST")),
     "registry:household_detail": Route(_household, damai_object=True),
     "registry:reveal_nik": Route(
         lambda w: {"pk": w.damai.pk, "member_pk": w.damai.members.first().pk},  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.household_list, name="household_list"),
     path("export/", views.export_registry, name="export"),
     path("import/", views.import_registry, name="import"),
+    path("register/", views.register_household, name="register_household"),
     path("import/template.xlsx", views.import_template, name="import_template"),
     path("<int:pk>/", views.household_detail, name="household_detail"),
     path("<int:pk>/members/<int:member_pk>/nik/", views.reveal_nik, name="reveal_nik"),
