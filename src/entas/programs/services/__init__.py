@@ -6,7 +6,7 @@ here (``from entas.programs import services``; ``services.enrol(...)``).
 """
 
 from .cycles import STEPS, create_cycle, prepare, reconcile, retry_failed, run_step, transition
-from .enrolment import DUPLICATE_FLAG, enrol, enrol_by_hand, exit_household, flag_affected
+from .enrolment import DUPLICATE_FLAG, enrol, enrol_by_hand, exit_household, flag_affected, flag_affected_rows
 from .programmes import define_programme
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "enrol_by_hand",
     "exit_household",
     "flag_affected",
+    "flag_affected_rows",
     "prepare",
     "reconcile",
     "retry_failed",
