@@ -176,6 +176,8 @@ def test_one_household_is_registered_on_a_page(
     assert KKNumber.objects.filter(household=household).count() == 1
     assert AuditEvent.objects.filter(action="household.register", object_id=str(household.pk)).exists()
     assert Member.objects.get(nik=head).name_key
+    page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
+    assert "Keluarga didaftarkan" in page and "household.register" not in page
 
 
 def test_registration_applies_the_import_rules_and_says_where(

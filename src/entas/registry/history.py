@@ -60,7 +60,7 @@ def readable(model: Any, name: str, value: Any) -> Any:
         model_field: Any = model._meta.get_field(name)
     except Exception:  # not a field of the model: shown as recorded
         model_field = None
-    if model_field is not None and model_field.choices:
+    if getattr(model_field, "choices", None):
         return dict(model_field.flatchoices).get(value, value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
@@ -77,7 +77,7 @@ def label(model: Any, name: str) -> Any:
         return OTHER_LABELS[name]
     try:
         return model._meta.get_field(name).verbose_name
-    except Exception:
+    except Exception:  # not a field, or a reverse relation (which has no verbose name)
         return name.replace("_", " ")
 
 
