@@ -15,7 +15,7 @@ from entas.core.ids import mask_nik
 from entas.core.models import AuditEvent
 from entas.registry import services
 from entas.registry.importer import import_registry
-from entas.registry.models import Household
+from entas.registry.models import ChangeRequest, Household
 from tests.registry.helpers import standard_family, write_csv
 
 MANGGAR = "64.71.01.1001"
@@ -71,6 +71,12 @@ def test_the_change_queue_masks_a_proposed_nik_and_shows_labels(
     assert nik not in page and mask_nik(nik) in page
     assert "Perempuan" in page and "Anak" in page  # labels, not the codes "2" and "3"
     assert "Birth date" not in page and "Tanggal lahir" in page
+    # the approver may reveal it to check it against the family card: recorded in the audit trail
+    request = ChangeRequest.objects.get()
+    response = client.post(reverse("registry:change_request_nik", args=[request.pk]))
+    assert nik in response.content.decode()
+    event = AuditEvent.objects.get(action="change_request.view_nik")
+    assert (event.actor, event.object_repr) == (dinsos_manager, mask_nik(nik))
 
 
 @pytest.mark.django_db

@@ -105,6 +105,7 @@ ROUTES: dict[str, Route] = {
     "registry:change_request_decide": Route(
         lambda w: {"request_pk": w.change.pk}, methods=("POST",), data={"decision": "approve"}, damai_object=True
     ),
+    "registry:change_request_nik": Route(lambda w: {"request_pk": w.change.pk}, methods=("POST",), damai_object=True),
     "registry:ratification": Route(methods=("GET", "POST"), data={"kelurahan": 0}),
     "registry:ratified_list": Route(lambda w: {"kelurahan_code": DAMAI, "fmt": "xlsx"}, damai_object=True),
     "monitoring:poverty_profile": Route(),

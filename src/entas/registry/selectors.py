@@ -16,7 +16,6 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
 from entas.core.bulk import IN_CHUNK
 from entas.core.ids import mask_nik
-from entas.core.models import AuditEvent
 from entas.regions.models import Region, RegionLevel
 
 from . import variables
@@ -311,20 +310,6 @@ def household_sections(household: Household) -> list[tuple[Any, list[tuple[Any, 
         if rows:
             out.append((title, rows))
     return out
-
-
-def household_history(household: Household, limit: int = 50) -> QuerySet[AuditEvent]:
-    """Changes to the household and its members, newest first (views are not listed here)."""
-    member_ids = [str(pk) for pk in household.members.values_list("pk", flat=True)]
-    return (
-        AuditEvent.objects.filter(
-            Q(object_type="registry.household", object_id=str(household.pk))
-            | Q(object_type="registry.member", object_id__in=member_ids)
-        )
-        .exclude(action__endswith=".view")
-        .exclude(action="member.view_nik")
-        .select_related("actor")[:limit]
-    )
 
 
 def summary_by_kelurahan(user: User) -> list[dict[str, Any]]:

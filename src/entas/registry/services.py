@@ -75,6 +75,22 @@ def reveal_nik(*, actor: User, member: Member) -> str:
 
 
 @service
+def reveal_proposed_nik(*, actor: User, request: ChangeRequest) -> str:
+    """Return the full NIK a change request proposes to add (for the approver to check it against the
+    family card) and record who saw it, as revealing a member's NIK is."""
+    _require(actor, Capability.VIEW_FULL_NIK, request.household)
+    nik = str(request.payload.get("nik", ""))
+    audit.record(
+        actor=actor,
+        action="change_request.view_nik",
+        obj=request,
+        region_code=request.household.kelurahan.code,
+        object_repr=mask_nik(nik),
+    )
+    return nik
+
+
+@service
 def update_household(*, actor: User, household: Household, values: dict[str, Any], expected_version: int) -> Household:
     """Change a household's directly editable fields, refusing a stale edit (optimistic locking).
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/change/<str:kind>/", views.change_request_new, name="change_request_new"),
     path("changes/", views.change_request_list, name="change_requests"),
     path("changes/<int:request_pk>/decide/", views.change_request_decide, name="change_request_decide"),
+    path("changes/<int:request_pk>/nik/", views.change_request_nik, name="change_request_nik"),
     path("ratification/", views.ratification, name="ratification"),
     path("ratification/<str:kelurahan_code>/list.<str:fmt>", views.ratified_list, name="ratified_list"),
 ]

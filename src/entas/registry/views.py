@@ -311,6 +311,27 @@ def change_request_decide(request: AuthenticatedRequest, request_pk: int) -> Htt
     return redirect("registry:change_requests")
 
 
+@require(Capability.APPROVE_REGISTRY)
+@require(Capability.VIEW_FULL_NIK)
+@require_POST
+def change_request_nik(request: AuthenticatedRequest, request_pk: int) -> HttpResponse:
+    """The full NIK a pending request proposes to add, revealed on the approver's demand (audited)."""
+    change = (
+        ChangeRequest.objects.filter(
+            pk=request_pk,
+            kind=ChangeRequest.Kind.ADD_MEMBER,
+            status=ChangeRequest.Status.PENDING,
+            household__in=selectors.households_for(request.user),
+        )
+        .select_related("household__kelurahan")
+        .first()
+    )
+    if change is None:
+        raise Http404
+    nik = services.reveal_proposed_nik(actor=request.user, request=change)
+    return render(request, "registry/_nik.html", {"nik": nik})
+
+
 @require(Capability.CHANGE_REGISTRY)
 def household_verify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household = _household_or_404(request, pk)
