@@ -386,7 +386,7 @@ def ratification(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "registry/ratification.html", {"rows": rows})
 
 
-@require(Capability.APPROVE_REGISTRY)  # the ratification page's own capability: the list holds full NIKs
+@require(Capability.VIEW_FULL_NIK)  # the list holds full NIKs: only for those who may reveal one
 def ratified_list(request: AuthenticatedRequest, kelurahan_code: str, fmt: str) -> FileResponse:
     """The by-name-by-address list of ratified households of a kelurahan (XLSX or PDF), for the berita
     acara."""
