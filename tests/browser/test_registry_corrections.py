@@ -76,6 +76,8 @@ def test_an_operator_registers_one_household_on_a_page(
         page.select_option(f"#id_m-{i}-sex", sex)
         page.fill(f"#id_m-{i}-birth_date", birth)
         page.select_option(f"#id_m-{i}-relationship", relationship)
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone: the member rows stack, nothing scrolls sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Daftarkan keluarga ini").click()
     household = None
     page.wait_for_selector("h1:has-text('6471010101207777')")
