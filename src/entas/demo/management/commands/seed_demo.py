@@ -74,6 +74,9 @@ class Command(EntasCommand):
                     verbosity=0 if as_json else options["verbosity"],
                     **quiet,
                 )
+                from entas.registry.demo import seed_activity
+
+                seed_activity()  # a correction waiting for approval
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
