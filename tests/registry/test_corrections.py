@@ -122,6 +122,28 @@ def test_the_correction_page_prefills_the_member_and_asks_only_for_changes(
     assert request.payload["changes"] == {"name": "Andy Sintetis", "school_participation": "2"}
     page = client_for(dinsos_manager).get(reverse("registry:change_requests")).content.decode()
     assert "Andi Sintetis → Andy Sintetis" in page
+    assert "NIK encodes" not in page  # the name alone does not touch what the NIK encodes
+
+
+def test_the_queue_warns_when_a_corrected_birth_date_disagrees_with_the_nik(
+    households: dict[str, Household],
+    operator_manggar: User,
+    dinsos_manager: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    household = households["1"]
+    child = household.members.get(relationship="3")
+    services.request_change(
+        actor=operator_manggar,
+        household=household,
+        kind="correct_member",
+        payload=services.correction_payload(child, {"birth_date": dt.date(2011, 7, 20)}),
+        reason="akta",
+    )
+    client = client_for(dinsos_manager)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("registry:change_requests")).content.decode()
+    assert "differs from the one the NIK encodes" in page and child.nik not in page
 
 
 def register_data(kelurahan: int, kk: str, people: list[tuple[str, str, str, dt.date, str]]) -> dict[str, Any]:
