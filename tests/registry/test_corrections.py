@@ -106,6 +106,8 @@ def test_the_correction_page_prefills_the_member_and_asks_only_for_changes(
     client = client_for(operator_manggar)
     client.cookies["django_language"] = "en"
     url = reverse("registry:change_request_new", args=[household.pk, "correct_member"])
+    chooser = client.get(url).content.decode()  # without a member: whom to correct, each prefilling the form
+    assert f'href="?member={child.pk}"' in chooser and child.nik not in chooser
     form = client.get(url, {"member": child.pk}).context["form"]
     data = {k: ("" if v is None else v) for k, v in form.initial.items()}
     data = {

@@ -255,6 +255,17 @@ def change_request_new(request: AuthenticatedRequest, pk: int, kind: str) -> Htt
         extra["member"] = (
             household.members.filter(pk=member_pk, exited_on__isnull=True).first() if member_pk.isdigit() else None
         )
+    if form_class is CorrectMemberForm and request.method != "POST" and extra["member"] is None:
+        # Whom to correct first: the form then opens prefilled with that person's record.
+        return render(
+            request,
+            "registry/change_request_form.html",
+            {
+                "household": household,
+                "kind_label": ChangeRequest.Kind(kind).label,
+                "choose": selectors.members_of(household),
+            },
+        )
     form = form_class(request.POST or None, household=household, user=request.user, **extra)
     if request.method == "POST" and form.is_valid():
         try:
