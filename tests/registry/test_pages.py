@@ -102,7 +102,7 @@ def test_the_household_page_shows_housing_programmes_and_history(
     page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
     assert "Piped water (PDAM)" in page and "40" in page
     assert "PKH" in page and "March 2025" in page
-    assert "floor_area_m2: 36 → 40" in page
+    assert "Floor area (m²): 36 → 40" in page  # labels, not field names (issue #16)
 
 
 def test_only_roles_that_need_it_may_reveal_a_nik(

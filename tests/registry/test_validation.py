@@ -67,8 +67,9 @@ def test_kk_numbers_must_be_16_digits_and_their_date_is_only_checked_softly() ->
     assert codes(check_kk("3171010101200001", known_kecamatan=KEC)) == {"kk_region": Severity.WARNING}
 
 
-def test_masking_keeps_the_region_and_the_last_four_digits() -> None:
-    assert mask_nik("6471014502850001") == "6471••••••••0001"
+def test_masking_keeps_the_city_the_sex_digit_and_the_last_four_digits() -> None:
+    assert mask_nik("6471014502850001") == "6471••4•••••0001"
+    assert mask_nik("12345") == "•••••"
 
 
 def member(**values: object) -> dict:

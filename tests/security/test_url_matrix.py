@@ -90,6 +90,7 @@ ROUTES: dict[str, Route] = {
     "registry:export": Route(methods=("POST",), data={"format": "csv"}),
     "registry:import": Route(methods=("GET", "POST")),
     "registry:import_template": Route(),
+    "registry:register_household": Route(methods=("GET", "POST")),
     "registry:household_detail": Route(_household, damai_object=True),
     "registry:reveal_nik": Route(
         lambda w: {"pk": w.damai.pk, "member_pk": w.damai.members.first().pk},  # type: ignore[union-attr]
@@ -105,6 +106,7 @@ ROUTES: dict[str, Route] = {
     "registry:change_request_decide": Route(
         lambda w: {"request_pk": w.change.pk}, methods=("POST",), data={"decision": "approve"}, damai_object=True
     ),
+    "registry:change_request_nik": Route(lambda w: {"request_pk": w.change.pk}, methods=("POST",), damai_object=True),
     "registry:ratification": Route(methods=("GET", "POST"), data={"kelurahan": 0}),
     "registry:ratified_list": Route(lambda w: {"kelurahan_code": DAMAI, "fmt": "xlsx"}, damai_object=True),
     "monitoring:poverty_profile": Route(),

@@ -203,7 +203,7 @@ def test_messages_that_quote_data_show_it_as_text(city: City, regions: dict[str,
         ),
     ]
     registry.verify_household(actor=city.users["operator_damai"], household=household, visit_date=TODAY, confirmed=True)
-    posts.append((manager, reverse("registry:ratification"), {"kelurahan": household.kelurahan_id}))
+    posts.append((manager, reverse("registry:ratification"), {"kelurahan": household.kelurahan_id, "confirm": "1"}))
     # A programme whose shock mode ended refuses a new cycle, naming the programme.
     type(programme).objects.filter(pk=programme.pk).update(shock_until=TODAY.replace(year=2020))
     posts.append(

@@ -173,6 +173,10 @@ def test_seed_demo_generates_and_loads_a_synthetic_city(settings: Any) -> None:
 
     assert SurveyRound.objects.get().households.count() > 0  # the sample survey, for the poverty profile
     assert PovertyLine.objects.filter(period=2024, kind="national").exists()
+    from entas.registry.models import ChangeRequest
+
+    # a correction waits in the change-request queue (entas.registry.demo)
+    assert ChangeRequest.objects.filter(kind="correct_member", status="pending").count() == 1
 
 
 @pytest.mark.django_db

@@ -162,7 +162,15 @@ def check_kk(kk: str, *, known_kecamatan: Set[str] | None = None, field: str = "
 
 
 def mask_nik(nik: str) -> str:
-    """``6471014101900001`` → ``6471••••••••0001``: region kept for context, birth date hidden."""
+    """The one masking rule of personal-data policy for a NIK shown without being revealed
+    (pages, exports, the API, the audit trail): ``6471014502850001`` → ``6471••4•••••0001``.
+
+    Shown: the province and city (digits 1–4, context), the tens digit of the birth day (digit 7:
+    0–3 for a man, 4–7 for a woman, whose day carries +40) and the serial (digits 13–16). Hidden:
+    the kecamatan (5–6) and the rest of the birth date (8–12). A husband and wife of the same
+    serial thus differ (``6471••0•••••0001`` and ``6471••4•••••0001``), and the mask says no more
+    than the sex every page already shows beside it. Anything not 16 characters is hidden whole.
+    """
     if len(nik) != 16:
         return "•" * len(nik)
-    return nik[:4] + "•" * 8 + nik[-4:]
+    return nik[:4] + "••" + nik[6] + "•" * 5 + nik[-4:]

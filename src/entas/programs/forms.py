@@ -182,3 +182,37 @@ class ProgrammeForm(forms.Form):
             path = str(getattr(problem, "field", "") or "")
             field = PROBLEM_FIELDS.get(path, path)
             self.add_error(field if field in self.fields else None, str(getattr(problem, "message", problem)))
+
+
+class AffectedBulkForm(forms.Form):
+    """Many affected households at once: a CSV file (column kk_number; optional kind and note per
+    row) or KK numbers pasted one per line (from a spreadsheet column)."""
+
+    event = forms.CharField(label=_("Event"), max_length=120, help_text=_("e.g. Banjir Januari 2027"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=ShockFlag.Kind.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    file = forms.FileField(
+        label=_("CSV file"),
+        required=False,
+        help_text=_("A column kk_number; optional columns kind and note override the choices above per row."),
+    )
+    kk_numbers = forms.CharField(
+        label=_("Or KK numbers, one per line"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload is not None:
+            try:
+                uploads.check_size(upload.size, upload.name)
+            except Refused as exc:
+                raise forms.ValidationError(exc.message) from None
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not cleaned.get("file") and not (cleaned.get("kk_numbers") or "").strip():
+            raise forms.ValidationError(_("Choose a CSV file or paste KK numbers."))
+        return cleaned

@@ -22,7 +22,7 @@ from entas.core.money import format_rupiah
 
 from . import files, selectors, services
 from .export_views import export_context
-from .forms import AffectedForm, CycleForm, MemberForm, ProgrammeForm, ReconcileForm
+from .forms import AffectedBulkForm, AffectedForm, CycleForm, MemberForm, ProgrammeForm, ReconcileForm
 from .jobs import EXPORTS
 from .models import Cycle, Enrolment, Payment, Programme
 
@@ -384,9 +384,28 @@ def cycle_payees(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require(Capability.CHANGE_REGISTRY)
 def affected(request: AuthenticatedRequest) -> HttpResponse:
-    """Shock mode: report households of the user's areas as affected by an event."""
-    form = AffectedForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    """Shock mode: report households of the user's areas as affected by an event, one by one or many
+    at once (a CSV file or pasted KK numbers), every row accounted for."""
+    bulk = "bulk" in request.POST
+    form = AffectedForm(None if bulk else (request.POST or None), user=request.user)
+    bulk_form = AffectedBulkForm(request.POST if bulk else None, request.FILES if bulk else None)
+    if request.method == "POST" and bulk and bulk_form.is_valid():
+        rows = _affected_rows(bulk_form)
+        if rows is not None:
+            try:
+                result = services.flag_affected_rows(
+                    rows=rows,
+                    event=bulk_form.cleaned_data["event"],
+                    kind=bulk_form.cleaned_data["kind"],
+                    note=bulk_form.cleaned_data["note"],
+                    actor=request.user,
+                )
+            except Refused as exc:
+                bulk_form.add_error(None, exc.message)
+            else:
+                request.session["affected-result"] = result
+                return redirect("programs:affected")
+    elif request.method == "POST" and not bulk and form.is_valid():
         assert form.household is not None
         try:
             services.flag_affected(
@@ -406,4 +425,38 @@ def affected(request: AuthenticatedRequest) -> HttpResponse:
             )
             return redirect("programs:affected")
     page = Paginator(selectors.affected_households(request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "programs/affected.html", {"form": form, "page": page})
+    return render(
+        request,
+        "programs/affected.html",
+        {
+            "form": form,
+            "bulk_form": bulk_form,
+            "page": page,
+            "result": request.session.pop("affected-result", None),
+        },
+    )
+
+
+def _affected_rows(form: AffectedBulkForm) -> list[dict[str, Any]] | None:
+    """The rows of a bulk report (line numbers as the user counts them), or None with the form's error."""
+    upload = form.cleaned_data.get("file")
+    if upload is None:
+        lines = form.cleaned_data["kk_numbers"].splitlines()
+        return [{"line": i, "kk_number": line.strip()} for i, line in enumerate(lines, start=1) if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:  # deleted with the file, whatever happens
+        path = Path(tmp) / "affected.csv"
+        try:
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            with uploads.csv_dict_rows(path, name=upload.name) as (header, lines):
+                if "kk_number" not in header:
+                    form.add_error("file", _("%(name)s needs a kk_number column.") % {"name": upload.name})
+                    return None
+                return [{**row, "line": number} for number, row in lines]
+        except Refused as exc:
+            form.add_error("file", exc.message)
+            return None
+        except OSError as exc:
+            form.add_error("file", uploads.not_stored(upload.name, exc).message)
+            return None

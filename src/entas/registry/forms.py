@@ -8,10 +8,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Relationship, Sex
+from .choices import RegistrationSource, Relationship, Sex
 from .models import Household, Member
 from .selectors import households_for
-from .services import EDITABLE_FIELDS
+from .services import CORRECTABLE_FIELDS, EDITABLE_FIELDS, correction_payload
 
 
 class HouseholdByKKForm(forms.Form):
@@ -125,6 +125,37 @@ class MoveMemberForm(MemberChoiceForm):
         }
 
 
+class CorrectMemberForm(MemberChoiceForm):
+    """A correction of one person's details: the fields as they should be, prefilled with the record
+    (``?member=`` on the page); only the fields that differ are asked for."""
+
+    def __init__(self, *args: Any, household: Household | None = None, member: Member | None = None, **kwargs: Any):
+        if member is not None:
+            kwargs["initial"] = {"member": member.pk, **{k: getattr(member, k) for k in CORRECTABLE_FIELDS}}
+        super().__init__(*args, household=household, **kwargs)
+        fields = forms.fields_for_model(Member, fields=CORRECTABLE_FIELDS)
+        for name, field in fields.items():
+            field.required = name in {"name", "birth_date", "sex"}
+            if isinstance(field, forms.NullBooleanField):
+                field.widget = forms.NullBooleanSelect()
+            self.fields[name] = field
+        self.fields["birth_date"].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.order_fields(["member", *CORRECTABLE_FIELDS, "reason"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        member = cleaned.get("member")
+        if member is not None and not self.errors:
+            values = {k: cleaned.get(k) for k in CORRECTABLE_FIELDS}
+            if not correction_payload(member, values)["changes"]:
+                raise forms.ValidationError(_("Nothing to correct: change at least one field."))
+        return cleaned
+
+    def payload(self) -> dict[str, Any]:
+        member = self.cleaned_data["member"]
+        return correction_payload(member, {k: self.cleaned_data.get(k) for k in CORRECTABLE_FIELDS})
+
+
 class NewKKForm(ChangeReasonForm):
     kk_number = forms.CharField(label=_("New KK number"), max_length=16, min_length=16)
 
@@ -134,4 +165,46 @@ CHANGE_FORMS: dict[str, type[ChangeReasonForm]] = {
     "remove_member": RemoveMemberForm,
     "move_member": MoveMemberForm,
     "new_kk": NewKKForm,
+    "correct_member": CorrectMemberForm,
 }
+
+
+class RegisterHouseholdForm(forms.Form):
+    """A new family: where it lives and its KK number; its members come in MemberRowFormSet."""
+
+    kelurahan: forms.ModelChoiceField[Any] = forms.ModelChoiceField(label=_("Kelurahan"), queryset=None)
+    kk_number = forms.CharField(label=_("KK number"), max_length=16, min_length=16)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    rt = forms.CharField(label=_("RT"), max_length=3, required=False)
+    rw = forms.CharField(label=_("RW"), max_length=3, required=False)
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[(k, v) for k, v in RegistrationSource.choices if k != RegistrationSource.DTSEN],
+        initial=RegistrationSource.OPERATOR,
+    )
+
+    def __init__(self, *args: Any, kelurahan: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kelurahan"].queryset = kelurahan  # type: ignore[attr-defined]
+        if kelurahan.count() == 1:
+            self.fields["kelurahan"].initial = kelurahan.first()
+
+    def clean_kk_number(self) -> str:
+        return "".join(self.cleaned_data["kk_number"].split())
+
+
+class MemberRowForm(forms.Form):
+    """One person of a new family (a row of the import: NIK, name, sex, birth date, relationship)."""
+
+    nik = forms.CharField(label=_("NIK"), max_length=20)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "–"), *Sex.choices])
+    birth_date = forms.DateField(label=_("Birth date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A blank first choice: an untouched extra row submits nothing and is skipped.
+    relationship = forms.ChoiceField(label=_("Relationship to head"), choices=[("", "–"), *Relationship.choices])
+
+    def clean_nik(self) -> str:
+        return "".join(self.cleaned_data["nik"].split())
+
+
+MemberRowFormSet = forms.formset_factory(MemberRowForm, extra=6, max_num=30)

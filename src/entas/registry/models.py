@@ -323,8 +323,8 @@ class ProgrammeReceipt(models.Model):
 
 class ChangeRequest(models.Model):
     """A change to a family that can alter its eligibility (a member added, removed or moved to another
-    family, a new KK number). One person asks, a second person approves (maker-checker); only then
-    is the change applied. Each step is audited.
+    family, a new KK number, a correction of a member's details). One person asks, a second person
+    approves (maker-checker); only then is the change applied. Each step is audited.
     """
 
     class Kind(models.TextChoices):
@@ -332,6 +332,7 @@ class ChangeRequest(models.Model):
         REMOVE_MEMBER = "remove_member", _("Remove a member (died, left the city)")
         MOVE_MEMBER = "move_member", _("Move a member to another family")
         NEW_KK = "new_kk", _("New KK number")
+        CORRECT_MEMBER = "correct_member", _("Correct a member's details")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")

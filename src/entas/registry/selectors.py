@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
 from entas.core.bulk import IN_CHUNK
-from entas.core.models import AuditEvent
+from entas.core.ids import mask_nik
 from entas.regions.models import Region, RegionLevel
 
 from . import variables
@@ -110,7 +111,7 @@ def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet
         qs = qs.filter(verification_status=filters.status)
     if filters.max_desil is not None:
         qs = qs.filter(desil_city__lte=filters.max_desil)
-    query = filters.query.strip()
+    query = normalise_query(filters.query)
     if query:
         # Each way of matching is a subquery of its own and the household is picked by id from their
         # UNION: an OR of a LIKE with the rest made both databases walk every household of the
@@ -137,7 +138,52 @@ def search_households(user: User, filters: SearchFilters | str = "") -> QuerySet
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return qs.annotate(size=Coalesce(Subquery(size), 0)).order_by("kelurahan__code", "rt", "pk")
+    head = Member.objects.filter(
+        household=OuterRef("pk"), exited_on__isnull=True, relationship=Relationship.HEAD
+    ).order_by("pk")
+    return qs.annotate(size=Coalesce(Subquery(size), 0), head_name=Subquery(head.values("name")[:1])).order_by(
+        "kelurahan__code", "rt", "pk"
+    )
+
+
+_NUMBER = re.compile(r"[\d\s.\-]+")
+
+
+def normalise_query(query: str) -> str:
+    """The search text as matched: a number typed with spaces, dots or dashes (``6471 0101 …``, as
+    printed on a KK) loses them; anything else is only trimmed."""
+    query = query.strip()
+    if _NUMBER.fullmatch(query) and any(ch.isdigit() for ch in query):
+        return re.sub(r"\D", "", query)
+    return query
+
+
+def matched_members(households: list[Household], query: str) -> dict[int, list[Member]]:
+    """For a page of search results, the members (not the head) whose NIK or name matched ``query``:
+    one query over the members of those households; the head is already shown on every row."""
+    query = normalise_query(query)
+    if not query or not households:
+        return {}
+    members = Member.objects.filter(household__in=[h.pk for h in households], exited_on__isnull=True).exclude(
+        relationship=Relationship.HEAD
+    )
+    found: dict[int, list[Member]] = {}
+    if query.isdigit():
+        members = members.filter(nik=query)
+    else:
+        key = name_key(query)
+        if len(key) < 3:
+            return {}
+        members = [  # type: ignore[assignment]
+            m
+            for m in members.order_by("household_id", "birth_date")
+            if m.name_key.startswith(key)
+            or within_one_edit(key, m.name_key)
+            or within_one_edit(key, m.name_key[: len(key)])
+        ]
+    for member in members:
+        found.setdefault(member.household_id, []).append(member)
+    return found
 
 
 def household_for(user: User, pk: int) -> Household:
@@ -157,7 +203,11 @@ def pending_changes(user: User) -> list[ChangeRequest]:
         ).select_related("household__kelurahan", "requested_by")
     )
     Kind = ChangeRequest.Kind
-    member_ids = {r.payload.get("member_id") for r in pending if r.kind in {Kind.REMOVE_MEMBER, Kind.MOVE_MEMBER}}
+    member_ids = {
+        r.payload.get("member_id")
+        for r in pending
+        if r.kind in {Kind.REMOVE_MEMBER, Kind.MOVE_MEMBER, Kind.CORRECT_MEMBER}
+    }
     target_ids = {r.payload.get("target_household_id") for r in pending if r.kind == Kind.MOVE_MEMBER}
     members = Member.objects.in_bulk([i for i in member_ids if isinstance(i, int)])
     targets = households_for(user).in_bulk([i for i in target_ids if isinstance(i, int)])
@@ -170,7 +220,8 @@ def pending_changes(user: User) -> list[ChangeRequest]:
         if request.kind == Kind.ADD_MEMBER:
             birth = payload.get("birth_date", "")
             details = [
-                (_("NIK"), payload.get("nik", "")),
+                # Masked like every NIK shown without being revealed (entas.core.ids.mask_nik).
+                (_("NIK"), mask_nik(str(payload.get("nik", "")))),
                 (_("Name"), payload.get("name", "")),
                 (_("Sex"), _label(Sex, payload.get("sex"))),
                 (_("Birth date"), dt.date.fromisoformat(birth) if isinstance(birth, str) and birth else birth),
@@ -188,11 +239,55 @@ def pending_changes(user: User) -> list[ChangeRequest]:
                 (_("To family"), f"KK {target.kk_number} · {target.kelurahan.name}"),
                 (_("Relationship to the new head"), _label(Relationship, payload.get("relationship"))),
             ]
+        elif request.kind == Kind.CORRECT_MEMBER:
+            from .history import request_changes
+
+            details = [(_("Member"), who)]
+            details += [
+                (label, f"{_shown(before)} → {_shown(after)}")
+                for label, before, after in request_changes(request, payload)
+            ]
+            if member is not None:
+                details += [(_("Warning"), warning) for warning in _nik_warnings(member, payload)]
         else:
             details = [(_("New KK number"), payload.get("kk_number", ""))]
         request.details = details  # type: ignore[attr-defined]
         shown.append(request)
     return shown
+
+
+def _nik_warnings(member: Member, payload: dict[str, Any]) -> list[Any]:
+    """What the NIK says against a corrected birth date or sex: a warning for the approver, as at
+    import (DOMAIN §4), worded without the NIK's digits (the queue shows NIKs masked)."""
+    from entas.core.ids import check_nik
+
+    changes = payload.get("changes") or {}
+    if "birth_date" not in changes and "sex" not in changes:
+        return []
+    birth = changes.get("birth_date")
+    birth_date = dt.date.fromisoformat(birth) if isinstance(birth, str) and birth else member.birth_date
+    codes = {i.code for i in check_nik(member.nik, birth_date=birth_date, sex=changes.get("sex", member.sex))}
+    warnings = []
+    if "nik_birth_date" in codes:
+        warnings.append(
+            _(
+                "The corrected birth date differs from the one the NIK encodes: check the family card and "
+                "birth certificate."
+            )
+        )
+    if "nik_sex" in codes:
+        warnings.append(_("The corrected sex differs from the one the NIK encodes: check the family card."))
+    return warnings
+
+
+def _shown(value: Any) -> str:
+    from django.utils.formats import date_format
+
+    if value is None:
+        return "–"
+    if isinstance(value, dt.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    return str(value)
 
 
 def _label(choices: Any, value: Any) -> Any:
@@ -241,20 +336,6 @@ def household_sections(household: Household) -> list[tuple[Any, list[tuple[Any, 
         if rows:
             out.append((title, rows))
     return out
-
-
-def household_history(household: Household, limit: int = 50) -> QuerySet[AuditEvent]:
-    """Changes to the household and its members, newest first (views are not listed here)."""
-    member_ids = [str(pk) for pk in household.members.values_list("pk", flat=True)]
-    return (
-        AuditEvent.objects.filter(
-            Q(object_type="registry.household", object_id=str(household.pk))
-            | Q(object_type="registry.member", object_id__in=member_ids)
-        )
-        .exclude(action__endswith=".view")
-        .exclude(action="member.view_nik")
-        .select_related("actor")[:limit]
-    )
 
 
 def summary_by_kelurahan(user: User) -> list[dict[str, Any]]:

@@ -75,6 +75,22 @@ def reveal_nik(*, actor: User, member: Member) -> str:
 
 
 @service
+def reveal_proposed_nik(*, actor: User, request: ChangeRequest) -> str:
+    """Return the full NIK a change request proposes to add (for the approver to check it against the
+    family card) and record who saw it, as revealing a member's NIK is."""
+    _require(actor, Capability.VIEW_FULL_NIK, request.household)
+    nik = str(request.payload.get("nik", ""))
+    audit.record(
+        actor=actor,
+        action="change_request.view_nik",
+        obj=request,
+        region_code=request.household.kelurahan.code,
+        object_repr=mask_nik(nik),
+    )
+    return nik
+
+
+@service
 def update_household(*, actor: User, household: Household, values: dict[str, Any], expected_version: int) -> Household:
     """Change a household's directly editable fields, refusing a stale edit (optimistic locking).
 
@@ -120,6 +136,29 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
     )
     household.refresh_from_db()
     return household
+
+
+# Fields of a person corrected through a change request (maker-checker): identity, schooling, work,
+# disability and health. The NIK itself is not among them (a wrong NIK is a new record: Dukcapil).
+CORRECTABLE_FIELDS = [
+    "name",
+    "birth_date",
+    "sex",
+    "marital_status",
+    "pregnant",
+    "school_participation",
+    "school_level",
+    "diploma",
+    "worked",
+    "work_hours",
+    "industry",
+    "employment_status",
+    "business_count",
+    *variables.DIFFICULTY,
+    "needs_caregiver",
+    "chronic_illness",
+    "health_insurance",
+]
 
 
 # -- change requests (maker-checker) ------------------------------------------------------------
@@ -294,6 +333,8 @@ def _check_change(
                     ]
                 )
             )
+    elif kind == ChangeRequest.Kind.CORRECT_MEMBER:
+        issues = _check_correction(household, payload, current)
     elif kind == ChangeRequest.Kind.NEW_KK:
         from entas.core.ids import check_kk
 
@@ -306,6 +347,42 @@ def _check_change(
         holder = _registered_in(kind, payload)
         if holder is not None:
             raise _already_registered(actor, kind, payload, holder)
+
+
+def _check_correction(household: Household, payload: dict[str, Any], current: list[dict[str, Any]]) -> list[Any]:
+    """A correction names a current member and at least one field of CORRECTABLE_FIELDS; the person
+    as corrected must pass the import's rules (validate_member, and validate_family for ages)."""
+    member = household.members.filter(pk=payload.get("member_id", 0), exited_on__isnull=True).first()
+    if member is None:
+        raise Refused(_("That person is not a current member of this family."), code="invalid")
+    changes = payload.get("changes") or {}
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise Refused(
+            _("These fields cannot be corrected here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
+            code="invalid",
+        )
+    if not changes:
+        raise Refused(_("Nothing to correct: change at least one field."), code="invalid")
+    values = {name: getattr(member, name) for name in CORRECTABLE_FIELDS}
+    values.update(_member_values(changes))
+    values["nik"] = member.nik
+    values["relationship"] = member.relationship
+    issues = errors(validate_member(values, today=timezone.localdate(), known_kecamatan=None))
+    others = [m for m in current if m["nik"] != member.nik]
+    issues += errors(validate_family([*others, values]))
+    return issues
+
+
+def correction_payload(member: Member, values: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a correction: the member, the fields whose value differs from the record (new
+    values), and what they held when it was asked for (shown to the approver and in the history)."""
+    changes = {k: v for k, v in values.items() if k in CORRECTABLE_FIELDS and getattr(member, k) != v}
+    return {
+        "member_id": member.pk,
+        "changes": _jsonable(changes),
+        "before": _jsonable({k: getattr(member, k) for k in changes}),
+    }
 
 
 @service
@@ -372,6 +449,30 @@ def _apply_change(actor: User, request: ChangeRequest) -> None:
         member.save(update_fields=["household", "relationship", "updated_at"])
         Membership.objects.create(member=member, household=target, relationship=member.relationship, start_date=today)
         Household.objects.filter(pk=target.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    elif request.kind == ChangeRequest.Kind.CORRECT_MEMBER:
+        member = Member.objects.get(pk=payload["member_id"])
+        changes = _member_values(payload.get("changes") or {})
+        before = {k: getattr(member, k) for k in changes}
+        for name, value in changes.items():
+            setattr(member, name, value)
+        fields = [*changes, "updated_at"]
+        if "name" in changes:
+            member.name_key = name_key(member.name)
+            member.name_key_rev = member.name_key[::-1]
+            fields += ["name_key", "name_key_rev"]
+        member.updated_at = timezone.now()
+        member.save(update_fields=fields)
+        b, a = diff(before, changes)
+        audit.record(
+            actor=actor,
+            action="member.correct",
+            obj=member,
+            region_code=household.kelurahan.code,
+            object_repr=f"{member.name} ({member.masked_nik})",
+            before=_jsonable(b),
+            after=_jsonable(a),
+            note=f"change_request:{request.pk}",
+        )
     elif request.kind == ChangeRequest.Kind.NEW_KK:
         KKNumber.objects.filter(household=household, valid_to__isnull=True).update(valid_to=today)
         KKNumber.objects.create(household=household, kk_number=payload["kk_number"], valid_from=today)
@@ -475,3 +576,126 @@ def record_list_download(*, actor: User, kelurahan: Any, rows: int) -> None:
         region_code=kelurahan.code,
         after={"rows": rows},
     )
+
+
+# -- one household registered on a page -----------------------------------------------------------
+
+REGISTER_FIELDS = ["kk_number", "address", "rt", "rw"]
+MEMBER_FIELDS = ["nik", "name", "sex", "birth_date", "relationship"]
+
+
+def register_household(
+    *,
+    actor: User,
+    kelurahan: Any,
+    values: dict[str, Any],
+    members: list[dict[str, Any]],
+    source: str = "operator",
+) -> Household:
+    """Register one new family with its members, as a row group of the import would be: the same
+    rules (validation.validate_household, validate_member, validate_family, the NIK and KK checks),
+    the same answer for numbers registered elsewhere (said without naming the family, audited and
+    limited as ``registry.lookup_outside_area``), status 'usulan' until verified and ratified.
+    """
+    from entas.regions.models import Region, RegionLevel
+
+    if not actor.can(Capability.CHANGE_REGISTRY) or not can_act_in(actor, kelurahan):
+        raise Refused(_("You may not register households in this kelurahan."), code="forbidden")
+    if source not in {"operator", "usulan"}:
+        raise Refused(_("Unknown registration source %(source)r.") % {"source": source}, code="invalid")
+    if not members:
+        raise Refused(_("Give at least the head of the family."), code="invalid", issues=[])
+    kecamatan = frozenset(
+        code.replace(".", "")
+        for code in Region.objects.filter(level=RegionLevel.KECAMATAN).values_list("code", flat=True)
+    )
+    today = timezone.localdate()
+    issues = errors(validate_household(values, today=today, known_kecamatan=kecamatan))
+    for member in members:
+        issues += errors(validate_member(member, today=today, known_kecamatan=kecamatan))
+    issues += errors(validate_family(members))
+    if issues:
+        raise Refused(issues[0].message, code="invalid", issues=issues)
+    refusal = _look_up_new_family(actor=actor, kelurahan=kelurahan, values=values, members=members)
+    if refusal is not None:
+        raise refusal
+    return _create_household(
+        actor=actor, kelurahan=kelurahan, values=values, members=members, source=source, today=today
+    )
+
+
+@service
+def _look_up_new_family(
+    *, actor: User, kelurahan: Any, values: dict[str, Any], members: list[dict[str, Any]]
+) -> Refused | None:
+    """The KK number and every NIK must be new to the whole registry; a number held in the user's
+    areas is named, one held outside them is answered without naming the family, audited and
+    counted towards the user's limit of such answers (committed before the refusal is raised). The
+    limit is checked before the lookup, so its answer does not depend on where a number is held."""
+    try:
+        ratelimit.ensure_allowed(
+            actor, LOOKUP_OUTSIDE_AREA, region_code=kelurahan.code, message=str(LOOKUP_LIMIT_MESSAGE)
+        )
+    except Refused as refusal:
+        return refusal
+    kk = values["kk_number"]
+    holder = Household.objects.filter(kk_number=kk).select_related("kelurahan").first()
+    if holder is not None:
+        return _registration_conflict(actor, "new_kk", {"kk_number": kk}, holder)
+    niks = [m["nik"] for m in members]
+    taken = Member.objects.filter(nik__in=niks).select_related("household__kelurahan").first()
+    if taken is not None:
+        return _registration_conflict(actor, "add_member", {"nik": taken.nik}, taken.household)
+    return None
+
+
+def _registration_conflict(actor: User, kind: str, payload: dict[str, Any], holder: Household) -> Refused:
+    if can_act_in(actor, holder.kelurahan):
+        return _already_registered(actor, kind, payload, holder)
+    number = str(payload.get("nik") or payload.get("kk_number"))
+    audit.record(
+        actor=actor,
+        action=LOOKUP_OUTSIDE_AREA,
+        obj=holder,
+        region_code=holder.kelurahan.code,
+        after={"kind": "register_household", "number": mask_nik(number) if "nik" in payload else number},
+    )
+    return _already_registered(actor, kind, payload, holder)
+
+
+@service
+def _create_household(
+    *,
+    actor: User,
+    kelurahan: Any,
+    values: dict[str, Any],
+    members: list[dict[str, Any]],
+    source: str,
+    today: dt.date,
+) -> Household:
+    household = Household.objects.create(
+        kelurahan=kelurahan,
+        registration_source=source,
+        **{k: values.get(k) or "" for k in REGISTER_FIELDS},
+    )
+    KKNumber.objects.create(household=household, kk_number=household.kk_number, valid_from=today)
+    for values_of in members:
+        row = {k: values_of[k] for k in MEMBER_FIELDS}
+        key = name_key(row["name"])
+        member = Member.objects.create(household=household, name_key=key, name_key_rev=key[::-1], **row)
+        Membership.objects.create(
+            member=member, household=household, relationship=member.relationship, start_date=today
+        )
+    audit.record(
+        actor=actor,
+        action="household.register",
+        obj=household,
+        region_code=kelurahan.code,
+        after={
+            "kk_number": household.kk_number,
+            "kelurahan": kelurahan.name,
+            "members": len(members),
+            "registration_source": source,
+        },
+    )
+    return household

@@ -20,11 +20,11 @@ from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.regions.models import RegionLevel
 
-from . import household_page, selectors, services
+from . import history, household_page, selectors, services
 from .choices import RegistrationSource, VerificationStatus
 from .columns import ALL_COLUMNS
 from .exporter import FORMATS, ratified_list_pdf, ratified_list_xlsx, template_xlsx
-from .forms import CHANGE_FORMS, HouseholdForm, VerifyForm
+from .forms import CHANGE_FORMS, CorrectMemberForm, HouseholdForm, MemberRowFormSet, RegisterHouseholdForm, VerifyForm
 from .jobs import IMPORT_DIR
 from .models import ChangeRequest, Household, Member
 from .services import EDITABLE_FIELDS
@@ -42,6 +42,9 @@ def household_list(request: AuthenticatedRequest) -> HttpResponse:
     )
     qs = selectors.search_households(request.user, filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    matched = selectors.matched_members(list(page.object_list), filters.query)
+    for household in page.object_list:
+        household.matched = matched.get(household.pk, [])
     kelurahan = visible_regions(request.user).filter(level=RegionLevel.KELURAHAN)
     return render(
         request,
@@ -78,7 +81,7 @@ def household_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "contributions": household_page.sections(request.user, household, members),
             "programmes": household.programme_receipts.order_by("-month"),
             "kk_history": household.kk_history.order_by("valid_from"),
-            "history": selectors.household_history(household),
+            "history": history.household_history(household),
             "pending_changes": list(household.change_requests.filter(status=ChangeRequest.Status.PENDING)),
         },
     )
@@ -160,6 +163,47 @@ def import_registry(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS})
 
 
+@require(Capability.CHANGE_REGISTRY)
+def register_household(request: AuthenticatedRequest) -> HttpResponse:
+    """One new family on a page, checked by the import's rules (services.register_household)."""
+    kelurahan = visible_regions(request.user).filter(level=RegionLevel.KELURAHAN).order_by("name")
+    form = RegisterHouseholdForm(request.POST or None, kelurahan=kelurahan)
+    members = MemberRowFormSet(request.POST or None, prefix="m", initial=[{"relationship": "1"}])
+    if request.method == "POST" and form.is_valid() and members.is_valid():
+        rows = [f.cleaned_data for f in members.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            household = services.register_household(
+                actor=request.user,
+                kelurahan=form.cleaned_data["kelurahan"],
+                values={k: form.cleaned_data[k] for k in services.REGISTER_FIELDS},
+                members=rows,
+                source=form.cleaned_data["source"],
+            )
+        except Refused as exc:
+            _registration_errors(form, members, exc)
+        else:
+            messages.success(
+                request,
+                _("Family KK %(kk)s was registered with %(n)d members; it is now a proposal waiting for verification.")
+                % {"kk": household.kk_number, "n": len(rows)},
+            )
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/register.html", {"form": form, "members": members})
+
+
+def _registration_errors(form: forms.BaseForm, members: Any, exc: Refused) -> None:
+    """A refusal of the registration, beside the field it names: a household field on the form, a
+    member's (NIK, name…) at the top of the members, each message once."""
+    if not exc.issues:
+        form.add_error(None, str(exc))
+        return
+    for issue in exc.issues:
+        if issue.field in form.fields and issue.field != "kelurahan":
+            form.add_error(issue.field, issue.message)
+        else:
+            members._non_form_errors.append(issue.message)
+
+
 @require(Capability.VIEW_REGISTRY)
 def import_template(request: AuthenticatedRequest) -> FileResponse:
     # Built in memory: a download leaves no file behind (security notes, exports).
@@ -205,7 +249,24 @@ def change_request_new(request: AuthenticatedRequest, pk: int, kind: str) -> Htt
     form_class = CHANGE_FORMS.get(kind)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST or None, household=household, user=request.user)
+    extra: dict[str, Any] = {}
+    if form_class is CorrectMemberForm and request.method != "POST":
+        member_pk = request.GET.get("member", "")
+        extra["member"] = (
+            household.members.filter(pk=member_pk, exited_on__isnull=True).first() if member_pk.isdigit() else None
+        )
+    if form_class is CorrectMemberForm and request.method != "POST" and extra["member"] is None:
+        # Whom to correct first: the form then opens prefilled with that person's record.
+        return render(
+            request,
+            "registry/change_request_form.html",
+            {
+                "household": household,
+                "kind_label": ChangeRequest.Kind(kind).label,
+                "choose": selectors.members_of(household),
+            },
+        )
+    form = form_class(request.POST or None, household=household, user=request.user, **extra)
     if request.method == "POST" and form.is_valid():
         try:
             services.request_change(
@@ -227,6 +288,7 @@ def change_request_new(request: AuthenticatedRequest, pk: int, kind: str) -> Htt
             "household": household,
             "form": form,
             "kind_label": ChangeRequest.Kind(kind).label,
+            "wide": form_class is CorrectMemberForm,
         },
     )
 
@@ -258,6 +320,27 @@ def change_request_decide(request: AuthenticatedRequest, request_pk: int) -> Htt
             request, _("The change was approved and applied.") if approve else _("The change was rejected.")
         )
     return redirect("registry:change_requests")
+
+
+@require(Capability.APPROVE_REGISTRY)
+@require(Capability.VIEW_FULL_NIK)
+@require_POST
+def change_request_nik(request: AuthenticatedRequest, request_pk: int) -> HttpResponse:
+    """The full NIK a pending request proposes to add, revealed on the approver's demand (audited)."""
+    change = (
+        ChangeRequest.objects.filter(
+            pk=request_pk,
+            kind=ChangeRequest.Kind.ADD_MEMBER,
+            status=ChangeRequest.Status.PENDING,
+            household__in=selectors.households_for(request.user),
+        )
+        .select_related("household__kelurahan")
+        .first()
+    )
+    if change is None:
+        raise Http404
+    nik = services.reveal_proposed_nik(actor=request.user, request=change)
+    return render(request, "registry/_nik.html", {"nik": nik})
 
 
 @require(Capability.CHANGE_REGISTRY)
@@ -292,6 +375,14 @@ def ratification(request: AuthenticatedRequest) -> HttpResponse:
         )
         if kelurahan is None:
             raise Http404
+        if request.POST.get("confirm") != "1":
+            # Irreversible: say what will happen, and ratify only on the second, confirmed POST.
+            waiting = selectors.households_for(request.user).filter(
+                kelurahan=kelurahan, verification_status=VerificationStatus.DIVERIFIKASI
+            )
+            return render(
+                request, "registry/ratification_confirm.html", {"kelurahan": kelurahan, "count": waiting.count()}
+            )
         try:
             ids = services.ratify_kelurahan(actor=request.user, kelurahan_id=kelurahan.pk)
         except Refused as exc:
@@ -306,7 +397,7 @@ def ratification(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "registry/ratification.html", {"rows": rows})
 
 
-@require(Capability.VIEW_REGISTRY)
+@require(Capability.VIEW_FULL_NIK)  # the list holds full NIKs: only for those who may reveal one
 def ratified_list(request: AuthenticatedRequest, kelurahan_code: str, fmt: str) -> FileResponse:
     """The by-name-by-address list of ratified households of a kelurahan (XLSX or PDF), for the berita
     acara."""

@@ -23,6 +23,7 @@ from .enrolment import (
     enrol_by_hand,
     exit_household,
     flag_affected,
+    flag_affected_rows,
     needs_scores,
     preview_programme,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "enrol_by_hand",
     "exit_household",
     "flag_affected",
+    "flag_affected_rows",
     "needs_scores",
     "prepare",
     "preview_programme",

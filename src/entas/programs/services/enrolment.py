@@ -329,3 +329,69 @@ def flag_affected(*, household: Household, event: str, kind: str, note: str = ""
         after={"kk": household.kk_number, "event": event, "kind": kind, "created": created},
     )
     return flag
+
+
+MAX_FLAG_ROWS = 20_000
+
+
+def flag_affected_rows(
+    *, rows: list[dict[str, Any]], event: str, kind: str, note: str = "", actor: User | None
+) -> dict[str, Any]:
+    """Report many households at once (a file or a pasted list): every row is reported, or listed in
+    ``refused`` with its line and reason; nothing is lost. ``rows`` hold ``line``, ``kk_number`` and
+    optionally ``kind`` and ``note`` (the row's own, else the defaults). A KK number outside the
+    actor's areas is answered as one that does not exist (existence is itself personal data).
+
+    Returns ``{"event", "rows", "flagged", "new", "already", "refused": [{"line", "kk_number", "reason"}]}``:
+    ``new`` households reported for the first time, ``already`` ones reported before for this event
+    (their kind and note refreshed), ``flagged`` = new + already.
+    """
+    from entas.registry.models import Household
+    from entas.registry.selectors import households_for
+
+    event = event.strip()
+    if not event:
+        raise Refused(_("Name the event (for example “Banjir Januari 2027”)."), code="invalid")
+    if len(rows) > MAX_FLAG_ROWS:
+        raise Refused(
+            _("%(n)d rows: report at most %(max)d households at once.") % {"n": len(rows), "max": MAX_FLAG_ROWS},
+            code="too_many",
+        )
+    numbers = {"".join(str(r.get("kk_number") or "").split()) for r in rows}
+    scope = households_for(actor) if actor is not None else Household.objects.select_related("kelurahan")
+    found = {h.kk_number: h for h in scope.filter(kk_number__in=numbers)}
+    reported = set(
+        ShockFlag.objects.filter(event=event, household__in=found.values()).values_list("household_id", flat=True)
+    )
+    result: dict[str, Any] = {"event": event, "rows": len(rows), "flagged": 0, "new": 0, "already": 0, "refused": []}
+    for row in rows:
+        number = "".join(str(row.get("kk_number") or "").split())
+        household = found.get(number)
+        if household is None:
+            reason = (
+                _("no KK number in this row")
+                if not number
+                else _("no household with this KK number in your areas")
+                if actor is not None
+                else _("no household with this KK number")
+            )
+            result["refused"].append({"line": row["line"], "kk_number": number, "reason": reason})
+            continue
+        try:
+            flag_affected(
+                household=household,
+                event=event,
+                kind=(row.get("kind") or kind).strip(),
+                note=row.get("note") or note,
+                actor=actor,
+            )
+        except Refused as exc:
+            result["refused"].append({"line": row["line"], "kk_number": number, "reason": str(exc)})
+            continue
+        result["flagged"] += 1
+        if household.pk in reported:
+            result["already"] += 1
+        else:
+            result["new"] += 1
+            reported.add(household.pk)
+    return result

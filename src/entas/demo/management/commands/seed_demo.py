@@ -74,6 +74,9 @@ class Command(EntasCommand):
                     verbosity=0 if as_json else options["verbosity"],
                     **quiet,
                 )
+                from entas.registry.demo import seed_activity
+
+                seed_activity()  # a correction waiting for approval
             self._programmes(as_json)
         from entas.payees.demo import likely_recipients, seed_accounts
         from entas.programs.models import Enrolment

@@ -109,7 +109,6 @@ class Command(EntasCommand):
     ) -> None:
         """Report affected households; every line is applied or listed with its reason (nothing is lost)."""
         from entas.core import uploads
-        from entas.registry.models import Household
 
         rows: list[dict[str, Any]]
         if kk:
@@ -125,26 +124,8 @@ class Command(EntasCommand):
                 raise CommandError(f"Cannot read {file}: {exc}") from exc
             except Refused as exc:  # not a readable CSV: said as the upload pages say it
                 raise CommandError(exc.message) from exc
-        flagged, refused = 0, []
-        for row in rows:
-            number = (row.get("kk_number") or "").strip()
-            household = Household.objects.filter(kk_number=number).first()
-            if household is None:
-                refused.append({"line": row["line"], "kk_number": number, "reason": "no household with this KK number"})
-                continue
-            try:
-                services.flag_affected(
-                    household=household,
-                    event=event,
-                    kind=(row.get("kind") or kind).strip(),
-                    note=row.get("note") or note,
-                    actor=actor,
-                )
-            except Refused as exc:
-                refused.append({"line": row["line"], "kk_number": number, "reason": str(exc)})
-                continue
-            flagged += 1
-        result = {"event": event, "flagged": flagged, "refused": refused}
+        result = services.flag_affected_rows(rows=rows, event=event, kind=kind, note=note, actor=actor)
+        flagged, refused = result["flagged"], result["refused"]
         self._print(result, as_json, f"{flagged} households flagged for {event!r}; {len(refused)} refused.")
         for r in refused if not as_json else []:
             self.stderr.write(f"line {r['line']} (KK {r['kk_number']}): {r['reason']}")

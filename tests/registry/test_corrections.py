@@ -1,0 +1,237 @@
+"""Correcting a member through a change request, and registering one family on a page (issue #16)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from entas.accounts.models import User
+from entas.core.errors import Refused
+from entas.core.models import AuditEvent
+from entas.registry import services
+from entas.registry.importer import import_registry
+from entas.registry.models import ChangeRequest, Household, KKNumber, Member, Membership
+from tests.registry.helpers import make_nik, standard_family, write_csv
+
+pytestmark = pytest.mark.django_db
+MANGGAR, DAMAI = "64.71.01.1001", "64.71.06.1005"
+
+
+@pytest.fixture
+def households(regions: Any, tmp_path: Path) -> dict[str, Household]:
+    rows = standard_family(MANGGAR, "6471010101200001")
+    rows += standard_family(DAMAI, "6471060101200003", serial=3000)
+    import_registry(write_csv(tmp_path / "seed.csv", rows), actor=None, rejection_path=tmp_path / "r.csv")
+    return {h.kk_number[-1]: h for h in Household.objects.all()}
+
+
+def test_a_correction_is_applied_only_when_a_second_person_approves(
+    households: dict[str, Household], operator_manggar: User, dinsos_manager: User
+) -> None:
+    household = households["1"]
+    child = household.members.get(relationship="3")
+    payload = services.correction_payload(
+        child, {"name": "Andy Sintetis", "birth_date": dt.date(2010, 3, 11), "difficulty_seeing": "2"}
+    )
+    request = services.request_change(
+        actor=operator_manggar, household=household, kind="correct_member", payload=payload, reason="akta lahir"
+    )
+    child.refresh_from_db()
+    assert child.name == "Andi Sintetis"  # nothing changes before the approval
+    with pytest.raises(Refused):
+        services.decide_change(actor=operator_manggar, request=request, approve=True)
+    services.decide_change(actor=dinsos_manager, request=request, approve=True)
+    child.refresh_from_db()
+    assert (child.name, child.birth_date, child.difficulty_seeing) == ("Andy Sintetis", dt.date(2010, 3, 11), "2")
+    assert child.name_key.startswith("andy")
+    event = AuditEvent.objects.get(action="member.correct")
+    assert event.before == {"birth_date": "2010-03-10", "difficulty_seeing": "", "name": "Andi Sintetis"}
+    assert event.after == {"birth_date": "2010-03-11", "difficulty_seeing": "2", "name": "Andy Sintetis"}
+
+
+def test_a_correction_must_pass_the_import_rules(households: dict[str, Household], operator_manggar: User) -> None:
+    household = households["1"]
+    child = household.members.get(relationship="3")
+    future = dt.date.today() + dt.timedelta(days=10)
+    with pytest.raises(Refused, match="in the future"):
+        services.request_change(
+            actor=operator_manggar,
+            household=household,
+            kind="correct_member",
+            payload=services.correction_payload(child, {"birth_date": future}),
+            reason="x",
+        )
+    with pytest.raises(Refused, match="cannot be corrected"):
+        services.request_change(
+            actor=operator_manggar,
+            household=household,
+            kind="correct_member",
+            payload={"member_id": child.pk, "changes": {"nik": "6471010101200009"}},
+            reason="x",
+        )
+    with pytest.raises(Refused, match="Nothing to correct"):
+        services.request_change(
+            actor=operator_manggar,
+            household=household,
+            kind="correct_member",
+            payload=services.correction_payload(child, {"name": child.name}),
+            reason="x",
+        )
+    other = households["3"].members.first()
+    assert other is not None
+    with pytest.raises(Refused):
+        services.request_change(
+            actor=operator_manggar,
+            household=household,
+            kind="correct_member",
+            payload={"member_id": other.pk, "changes": {"name": "X"}},
+            reason="x",
+        )
+
+
+def test_the_correction_page_prefills_the_member_and_asks_only_for_changes(
+    households: dict[str, Household],
+    operator_manggar: User,
+    dinsos_manager: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    household = households["1"]
+    child = household.members.get(relationship="3")
+    client = client_for(operator_manggar)
+    client.cookies["django_language"] = "en"
+    url = reverse("registry:change_request_new", args=[household.pk, "correct_member"])
+    chooser = client.get(url).content.decode()  # without a member: whom to correct, each prefilling the form
+    assert f'href="?member={child.pk}"' in chooser and child.nik not in chooser
+    form = client.get(url, {"member": child.pk}).context["form"]
+    data = {k: ("" if v is None else v) for k, v in form.initial.items()}
+    data = {
+        k: ("unknown" if v == "" and k in {"pregnant", "worked", "needs_caregiver"} else v) for k, v in data.items()
+    }
+    data.update({"member": child.pk, "reason": "akta"})
+    response = client.post(url, data)
+    assert response.status_code == 200, response
+    assert "Nothing to correct" in str(response.context["form"].errors), response.context["form"].errors
+    data.update({"name": "Andy Sintetis", "school_participation": "2"})
+    response = client.post(url, data)
+    assert response.status_code == 302
+    request = ChangeRequest.objects.get()
+    assert request.payload["changes"] == {"name": "Andy Sintetis", "school_participation": "2"}
+    page = client_for(dinsos_manager).get(reverse("registry:change_requests")).content.decode()
+    assert "Andi Sintetis → Andy Sintetis" in page
+    assert "NIK encodes" not in page  # the name alone does not touch what the NIK encodes
+
+
+def test_the_queue_warns_when_a_corrected_birth_date_disagrees_with_the_nik(
+    households: dict[str, Household],
+    operator_manggar: User,
+    dinsos_manager: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    household = households["1"]
+    child = household.members.get(relationship="3")
+    services.request_change(
+        actor=operator_manggar,
+        household=household,
+        kind="correct_member",
+        payload=services.correction_payload(child, {"birth_date": dt.date(2011, 7, 20)}),
+        reason="akta",
+    )
+    client = client_for(dinsos_manager)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("registry:change_requests")).content.decode()
+    assert "differs from the one the NIK encodes" in page and child.nik not in page
+
+
+def register_data(kelurahan: int, kk: str, people: list[tuple[str, str, str, dt.date, str]]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kelurahan": kelurahan,
+        "kk_number": kk,
+        "address": "Jl. Baru",
+        "rt": "003",
+        "rw": "004",
+        "source": "operator",
+        "m-TOTAL_FORMS": 6,
+        "m-INITIAL_FORMS": 1,
+        "m-MIN_NUM_FORMS": 0,
+        "m-MAX_NUM_FORMS": 30,
+    }
+    for i, (nik, name, sex, birth, relationship) in enumerate(people):
+        data.update(
+            {
+                f"m-{i}-nik": nik,
+                f"m-{i}-name": name,
+                f"m-{i}-sex": sex,
+                f"m-{i}-birth_date": birth.isoformat(),
+                f"m-{i}-relationship": relationship,
+            }
+        )
+    return data
+
+
+def test_one_household_is_registered_on_a_page(
+    households: dict[str, Household], operator_manggar: User, client_for: Callable[[User], Client], regions: Any
+) -> None:
+    client = client_for(operator_manggar)
+    url = reverse("registry:register_household")
+    assert client.get(url).status_code == 200
+    head = make_nik("647101", dt.date(1975, 6, 1), "1", 7001)
+    wife = make_nik("647101", dt.date(1978, 2, 3), "2", 7002)
+    spaced = " ".join(head[i : i + 4] for i in range(0, 16, 4))
+    data = register_data(
+        regions[MANGGAR].pk,
+        "6471010101207777",
+        [
+            (spaced, "Joko Sintetis", "1", dt.date(1975, 6, 1), "1"),
+            (wife, "Ani Sintetis", "2", dt.date(1978, 2, 3), "2"),
+        ],
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    household = Household.objects.get(kk_number="6471010101207777")
+    assert household.verification_status == "usulan" and household.rt == "003"
+    assert sorted(household.members.values_list("nik", flat=True)) == sorted([head, wife])
+    assert Membership.objects.filter(household=household, end_date__isnull=True).count() == 2
+    assert KKNumber.objects.filter(household=household).count() == 1
+    assert AuditEvent.objects.filter(action="household.register", object_id=str(household.pk)).exists()
+    assert Member.objects.get(nik=head).name_key
+    page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
+    assert "Keluarga didaftarkan" in page and "household.register" not in page
+
+
+def test_registration_applies_the_import_rules_and_says_where(
+    households: dict[str, Household], operator_manggar: User, client_for: Callable[[User], Client], regions: Any
+) -> None:
+    client = client_for(operator_manggar)
+    client.cookies["django_language"] = "en"
+    url = reverse("registry:register_household")
+    head = make_nik("647101", dt.date(1975, 6, 1), "1", 7001)
+    # two heads
+    data = register_data(
+        regions[MANGGAR].pk,
+        "6471010101207777",
+        [
+            (head, "Joko", "1", dt.date(1975, 6, 1), "1"),
+            (make_nik("647101", dt.date(1978, 2, 3), "2", 7002), "Ani", "2", dt.date(1978, 2, 3), "1"),
+        ],
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200 and "2 heads" in response.content.decode()
+    # a KK number already registered (in the user's areas: named)
+    data = register_data(regions[MANGGAR].pk, "6471010101200001", [(head, "Joko", "1", dt.date(1975, 6, 1), "1")])
+    assert "already registered" in client.post(url, data).content.decode()
+    # a NIK held by a family outside the user's areas: said without naming it, and audited
+    damai_nik = households["3"].members.first().nik  # type: ignore[union-attr]
+    data = register_data(regions[MANGGAR].pk, "6471010101207778", [(damai_nik, "Joko", "1", dt.date(1980, 1, 1), "1")])
+    page = client.post(url, data).content.decode()
+    assert "outside your areas" in page and "6471060101200003" not in page
+    assert AuditEvent.objects.filter(action="registry.lookup_outside_area").exists()
+    # a kelurahan outside the user's areas is not offered
+    data = register_data(regions[DAMAI].pk, "6471060101207779", [(head, "Joko", "1", dt.date(1975, 6, 1), "1")])
+    assert client.post(url, data).status_code == 200
+    assert Household.objects.count() == 2
