@@ -10,10 +10,11 @@ class CoreConfig(AppConfig):
         from django.conf import settings
         from django.utils.module_loading import autodiscover_modules
 
-        from . import navigation, ratelimit, signals  # noqa: F401  (signals: login/logout audit)
+        from . import home, navigation, ratelimit, signals  # noqa: F401  (signals: login/logout audit)
 
         navigation.add("jobs:list", _("Jobs"), None, order=110)
         navigation.add("audit:list", _("Audit trail"), "audit.view", order=120)
+        home.contribute("core.jobs", order=90)(home.jobs_running)
 
         for spec in getattr(settings, "ENTAS_RATE_LIMITS", {}).values():
             ratelimit.parse(str(spec))  # a mistyped limit stops the start, not the first lookup

@@ -80,8 +80,15 @@ def health_check(request: HttpRequest) -> JsonResponse:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs_for(request), pk=pk)
     template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
-    label = jobqueue.kinds().get(job.kind)
-    return render(request, template, {"job": job, "label": label.label if label else job.kind})
+    kind = jobqueue.kinds().get(job.kind)
+    subject = kind.subject_of(job.params or {}) if kind else None
+    context = {
+        "job": job,
+        "label": kind.label if kind else job.kind,
+        "subject_url": subject[0] if subject else "",
+        "subject_label": subject[1] if subject else "",
+    }
+    return render(request, template, context)
 
 
 @login_required

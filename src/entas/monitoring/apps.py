@@ -11,3 +11,4 @@ class MonitoringConfig(AppConfig):
 
         navigation.add("home", _("Summary"), "summary.view", order=10)
         navigation.add("monitoring:poverty_profile", _("Poverty profile"), "summary.view", order=50)
+        from . import home_page  # noqa: F401  (registers its part of the home page)
