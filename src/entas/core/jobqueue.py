@@ -21,6 +21,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -347,7 +348,7 @@ def refuse_if_locked(locks: list[str]) -> None:
             "id": holder.pk,
             "label": spec.label if spec else holder.kind,
             "user": holder.created_by.username if holder.created_by else _("the system"),
-            "at": f"{timezone.localtime(holder.created_at):%d-%m-%Y %H:%M}",
+            "at": date_format(timezone.localtime(holder.created_at), "SHORT_DATETIME_FORMAT"),
             "status": holder.get_status_display(),
         },
         code="busy",

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -60,7 +61,11 @@ def _worker_alert(result: health.Health, administrator: bool) -> tuple[str, list
             "Worker %(host)s (process %(pid)s), last sign of life %(at)s: dead or stuck. Restart it; "
             "entas health shows the state."
         )
-        % {"host": w.hostname, "pid": w.pid, "at": f"{timezone.localtime(w.last_sign):%d-%m-%Y %H:%M}"}
+        % {
+            "host": w.hostname,
+            "pid": w.pid,
+            "at": date_format(timezone.localtime(w.last_sign), "SHORT_DATETIME_FORMAT"),
+        }
         for w in workers.silent
     ]
     return alert, details if administrator else []

@@ -128,7 +128,11 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
             "rows": rows,
             "any_no_poor_sampled": any(r["no_poor_sampled"] for r in [total_row, *rows]),
             "map_spec": region_map(
-                map_rows, value="p0_pct", value_title=_("P0 (%)"), name_title=by.capitalize(), value_format=".2f"
+                map_rows,
+                value="p0_pct",
+                value_title=_("P0 (%)"),
+                name_title=_("Kecamatan") if by == "kecamatan" else _("Kelurahan"),
+                value_format=".2f",
             ),
             "bars_spec": bars_with_intervals(
                 rows,
@@ -136,7 +140,7 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
                 value="p0",
                 low="p0_low",
                 high="p0_high",
-                category_title=by.capitalize(),
+                category_title=_("Kecamatan") if by == "kecamatan" else _("Kelurahan"),
                 value_title=_("P0 (%) with 95% interval"),
             )
             if rows
