@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     spec = region_map(rows, value="households", value_title=_("Households"), name_title=_("Kelurahan"))
     context = {
-        "work": [i for i in contributed if i.kind == "work"],
+        "work": sorted((i for i in contributed if i.kind == "work"), key=lambda i: not i.waiting),  # waiting first
         "nothing_waiting": not any(i.waiting for i in contributed),
         "figures": [i for i in contributed if i.kind == "figure"],
         "kecamatan": kecamatan,
