@@ -37,10 +37,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# The demo runs as production does, with debug off (an error shows entas's error page, never Django's
-# technical one) and the secret key entas generates into var/secret_key, but over plain HTTP on this
-# machine (ENTAS_HTTPS=0). Static files are collected for whitenoise; seed_demo --force: this is the
-# throw-away installation it is meant for.
+# The demo runs as production does, on the production server (entas serve: gunicorn), with debug off
+# (an error shows entas's error page, never Django's technical one) and the secret key entas generates
+# into var/secret_key, but over plain HTTP on this machine (ENTAS_HTTPS=0). Static files are collected
+# for whitenoise; seed_demo --force: this is the throw-away installation it is meant for.
 demo: export ENTAS_DEBUG = 0
 demo: export ENTAS_HTTPS = 0
 demo: install
@@ -49,7 +49,7 @@ demo: install
 	$(BIN)/entas seed_demo --force --households $(HOUSEHOLDS) --faults $(FAULTS)
 	@echo "Starting the background worker and the server on http://$(HOST):$(PORT)/ (Ctrl-C stops both)."
 	@$(BIN)/entas worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/entas runserver --noreload $(HOST):$(PORT)
+	  $(BIN)/entas serve --bind $(HOST):$(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks

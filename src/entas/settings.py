@@ -115,7 +115,8 @@ MIDDLEWARE = [
     "entas.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Writes a session only when it changed or is due a refresh: reading a page writes nothing.
+    "entas.core.busy.SessionMiddleware",
     "entas.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +124,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "entas.core.middleware.RequestContextMiddleware",
+    # A database busy for a moment (SQLite's write lock past the busy timeout) answers 503, not 500.
+    "entas.core.busy.DatabaseBusyMiddleware",
     # Axes last: it inspects the outcome of authentication in the request.
     "axes.middleware.AxesMiddleware",
 ]
@@ -195,9 +198,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after 8 idle hours (one working day) and when the browser closes.
+# Sessions end after 8 idle hours (one working day) and when the browser closes. A session is written
+# when it changes and otherwise refreshed at most every 5 minutes (entas.core.busy.SessionMiddleware),
+# not on every request: a page that only reads must not wait for SQLite's write lock.
 SESSION_COOKIE_AGE = int(os.environ.get("ENTAS_SESSION_SECONDS", 8 * 3600))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
@@ -351,6 +356,10 @@ ENTAS_IMPORT_MAX_XLSX_UNCOMPRESSED_MB = int(os.environ.get("ENTAS_IMPORT_MAX_XLS
 ENTAS_IMPORT_MAX_XLSX_RATIO = int(os.environ.get("ENTAS_IMPORT_MAX_XLSX_RATIO", 100))  # per part over 1 MB
 ENTAS_IMPORT_MAX_XLSX_MEMORY_MB = int(os.environ.get("ENTAS_IMPORT_MAX_XLSX_MEMORY_MB", 2048))
 ENTAS_IMPORT_MAX_XLSX_SECONDS = int(os.environ.get("ENTAS_IMPORT_MAX_XLSX_SECONDS", 600))  # processor time
+# On SQLite an import ends a transaction after holding the write lock this long and pauses a quarter of
+# that, so that logins, audited page views and saved forms get their turn (0: only every 100,000 rows,
+# fastest, but other writers then wait seconds). PostgreSQL does not need it (entas.registry.importer).
+ENTAS_IMPORT_COMMIT_SECONDS = float(os.environ.get("ENTAS_IMPORT_COMMIT_SECONDS", 1.0))
 # Uploaded files (MEDIA_ROOT/imports) are deleted this many days after upload; a failed import can be
 # re-run until then. The worker purges them hourly; `entas purge_uploads` does it from cron.
 ENTAS_UPLOAD_RETENTION_DAYS = int(os.environ.get("ENTAS_UPLOAD_RETENTION_DAYS", 7))

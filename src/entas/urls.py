@@ -25,3 +25,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# A busy database answers 503 ("try again in a moment"), whatever raised it; any other error the 500 page.
+handler500 = "entas.core.views.server_error"

@@ -11,12 +11,14 @@ caller's language.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import django_auth
 
+from entas.core import busy
 from entas.core.api import router as jobs_router
 from entas.core.errors import Refused
 from entas.dedup.api import router as dedup_router
@@ -46,6 +48,15 @@ def _error(request: HttpRequest, status: int, code: str, message: str, issues: l
 def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     body = exc.as_dict()
     return _error(request, exc.status, body["code"], body["message"], body["issues"])
+
+
+@api.exception_handler(DatabaseError)
+def database_busy(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    """A database busy for a moment: 503 with code ``busy`` and Retry-After; any other database error
+    goes on to Django (the server log and a 500)."""
+    if not busy.is_busy(exc):
+        raise exc
+    return busy.busy_response(request)
 
 
 @api.exception_handler(AuthenticationError)

@@ -10,7 +10,8 @@ class CoreConfig(AppConfig):
         from django.conf import settings
         from django.utils.module_loading import autodiscover_modules
 
-        from . import home, navigation, ratelimit, signals  # noqa: F401  (signals: login/logout audit)
+        # signals: login/logout audit; busy: a session's refresh clock starts at login
+        from . import busy, home, navigation, ratelimit, signals  # noqa: F401
 
         navigation.add("jobs:list", _("Jobs"), None, order=110)
         navigation.add("audit:list", _("Audit trail"), "audit.view", order=120)

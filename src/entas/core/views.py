@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.contrib import messages
@@ -13,10 +14,11 @@ from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from . import health, jobqueue
+from . import busy, health, jobqueue
 from .decorators import RUN_JOBS, VIEW_AUDIT, require
 from .errors import Refused
 from .models import AuditEvent, Job
@@ -28,6 +30,14 @@ def _jobs_for(request: HttpRequest) -> QuerySet[Job]:
     if user.is_city_wide:  # type: ignore[union-attr]
         return qs
     return qs.filter(created_by=user)  # type: ignore[misc]
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a busy database (raised anywhere, a middleware's session save included) answers
+    503 with a page saying to try again; any other error entas's 500 page."""
+    if busy.is_busy(sys.exc_info()[1]):
+        return busy.busy_response(request)
+    return defaults.server_error(request)
 
 
 @login_required

@@ -73,9 +73,15 @@ def open_pairs_by_member(user: User, member_ids: Any) -> dict[int, int]:
     """For the household page: member id → the id of an open pair the user may review."""
     ids = set(member_ids)
     found: dict[int, int] = {}
-    for pk, left, right in (
-        queue_for(user).filter(Q(member_l__in=ids) | Q(member_r__in=ids)).values_list("pk", "member_l", "member_r")
-    ):
+    # The pairs touching these members first (by their indexes), then the queue's conditions on those
+    # alone: in one query SQLite's planner started from the members table and read every member of
+    # the city for each household page (a tenth of a second at 160,000 members, growing with the city).
+    touching = list(
+        DuplicatePair.objects.filter(Q(member_l__in=ids) | Q(member_r__in=ids)).values_list("pk", flat=True)
+    )
+    if not touching:
+        return found
+    for pk, left, right in queue_for(user).filter(pk__in=touching).values_list("pk", "member_l", "member_r"):
         for member in (left, right):
             if member in ids:
                 found.setdefault(member, pk)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import DatabaseError, connection, reset_queries, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -55,6 +57,16 @@ logger = logging.getLogger(__name__)
 # members touches most leaves of the NIK and name indexes: five batches per commit write them a
 # fifth as often (SQLite holds its write lock about 5 s at a time; docs/registry-import.md, Speed).
 COMMIT_ROWS = 100_000
+# On SQLite one connection writes at a time, and a request that must write (a login, the audit row of
+# a household page, a saved form) waits while the import's transaction holds the lock: past the busy
+# timeout it fails. So on SQLite the import writes in chunks of SQLITE_WRITE_ROWS rows, ends a
+# transaction once it has held the lock ENTAS_IMPORT_COMMIT_SECONDS, and then pauses a share of that
+# time (at least PAUSE_MIN_SECONDS): SQLite's busy handler polls (every 100 ms once it has waited a
+# while) rather than queueing, so a writer that commits and begins again at once would starve the
+# others. The price is some import speed (docs/security-notes/load.md has the figures).
+SQLITE_WRITE_ROWS = 2_000
+PAUSE_SHARE = 0.25
+PAUSE_MIN_SECONDS = 0.15
 HOUSEHOLD_LOOKUP = list(dict.fromkeys(["id", "kk_number", "kelurahan_id", "version", *HOUSEHOLD_FIELDS]))
 MEMBER_COMPARED = [*MEMBER_FIELDS, "name_key", "name_key_rev"]
 MEMBER_LOOKUP = list(dict.fromkeys(["id", "household_id", *MEMBER_COMPARED]))
@@ -210,22 +222,37 @@ class Importer:
                 )
 
     def _process_all(self, batches: Iterator[list[Family]]) -> None:
-        """Process the batches, committing after about COMMIT_ROWS rows: always after a whole batch,
-        so every commit holds whole families."""
+        """Process the batches, committing after about COMMIT_ROWS rows (on SQLite also once the
+        transaction has held the write lock ENTAS_IMPORT_COMMIT_SECONDS, then pausing so that other
+        writers get their turn): always after a whole batch, so every commit holds whole families.
+        The next batch is read before a transaction begins: parsing holds no lock."""
+        bound: float | None = None
+        if connection.vendor == "sqlite" and not self.dry_run and settings.ENTAS_IMPORT_COMMIT_SECONDS > 0:
+            bound = settings.ENTAS_IMPORT_COMMIT_SECONDS
+        source = iter(_chunks(batches, SQLITE_WRITE_ROWS) if bound is not None else batches)
+        pending = next(source, None)
         more = True
         while more:
             more = False
             with nullcontext() if self.dry_run else transaction.atomic():
+                started = time.monotonic()
                 rows = 0
-                for batch in batches:
-                    rows += self._process(batch)
-                    if rows >= COMMIT_ROWS:
+                while pending is not None:
+                    rows += self._process(pending)
+                    if rows >= COMMIT_ROWS or (bound is not None and time.monotonic() - started >= bound):
                         more = True
                         break
+                    pending = next(source, None)
                 if not self.dry_run:
                     # Committed with the rows it counts: an import that stops later (a crash, a
                     # locked database, a kill) leaves the record of what it wrote.
                     self._record_audit(complete=not more)
+            if more:
+                pause = max(PAUSE_MIN_SECONDS, PAUSE_SHARE * (time.monotonic() - started)) if bound else 0.0
+                resume = time.monotonic() + pause
+                pending = next(source, None)  # read while others write
+                if resume > time.monotonic():
+                    time.sleep(resume - time.monotonic())
 
     def _record_audit(self, *, complete: bool) -> None:
         """One ``registry.import`` audit event per commit, with the counts committed so far (the last
@@ -499,11 +526,30 @@ def _refresh_statistics() -> None:
     """After a large import the planner's row counts are stale (PostgreSQL estimated 474 members of a
     million just loaded, until autovacuum came by): refresh them for the tables the import filled."""
     tables = [m._meta.db_table for m in (Household, Member, Membership, KKNumber)]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
-        else:
-            cursor.execute("PRAGMA optimize")
+        return
+    # In a transaction of its own, which takes SQLite's write lock first (IMMEDIATE): run bare, the
+    # pragma reads the statistics and then writes them, and SQLite refuses at once, without waiting
+    # for the busy timeout, a reader turning writer after another connection committed (WAL).
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("PRAGMA optimize")
+
+
+def _chunks(batches: Iterator[list[Family]], rows: int) -> Iterator[list[Family]]:
+    """The batches cut into pieces of whole families, each of about ``rows`` rows."""
+    for batch in batches:
+        chunk: list[Family] = []
+        size = 0
+        for family in batch:
+            chunk.append(family)
+            size += len(family.rows)
+            if size >= rows:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
 
 
 def _among(keys: list[str]) -> list[tuple[str, list[Any]]]:
