@@ -70,7 +70,13 @@ def test_deciding_and_merging_from_the_pair_page(
     assert "This field is required" in refused.content.decode()  # two households: which is right?
     manager.post(
         f"/dedup/pair/{pair.pk}/",
-        {"merge": "1", "survivor": left.pk, "household": left.household_id, "reason": "lives with the first KK"},
+        {
+            "merge": "1",
+            "confirm": "1",
+            "survivor": left.pk,
+            "household": left.household_id,
+            "reason": "lives with the first KK",
+        },
     )
     record = MemberMerge.objects.get()
     assert record.survivor == left and record.household_kept == left.household
@@ -171,3 +177,21 @@ def test_choosing_the_default_model_for_an_empty_registry_says_why_not(
 ) -> None:
     text = english_client(client_for, dinsos_manager).post("/dedup/model/default/", follow=True).content.decode()
     assert "no members to compare" in text and not LinkageModel.objects.exists()
+
+
+def test_a_merge_is_confirmed_first_naming_what_will_happen(
+    twins: tuple[Member, Member], client_for: Any, dinsos_manager: User
+) -> None:
+    left, right = twins
+    pair = make_pair(left, right)
+    DuplicatePair.objects.filter(pk=pair.pk).update(decision=DuplicatePair.Decision.SAME)
+    manager = english_client(client_for, dinsos_manager)
+    data = {"merge": "1", "survivor": left.pk, "household": right.household_id, "reason": "same KTP"}
+    asked = manager.post(f"/dedup/pair/{pair.pk}/", data)
+    text = asked.content.decode()
+    assert asked.status_code == 200 and not MemberMerge.objects.exists()  # nothing merged yet
+    assert "Merge these records?" in text and 'class="danger"' in text
+    assert right.name in text and left.name in text and right.household.kk_number in text
+    assert 'name="confirm" value="1"' in text and "same KTP" in text
+    done = manager.post(f"/dedup/pair/{pair.pk}/", {**data, "confirm": "1"})
+    assert done.status_code == 302 and MemberMerge.objects.get().survivor == left

@@ -147,3 +147,34 @@ def test_the_registry_profile_uses_the_pmt_predictions(
     assert data["total"]["p0"]["se"] == 0  # every household counted: no sampling error
     page = client_for(tkpk_analyst).get(reverse("monitoring:poverty_profile"), {"source": "registry"})
     assert page.status_code == 200 and page.context["model"].version == 1 and len(page.context["rows"]) == 6
+
+
+def test_an_area_without_poor_sampled_households_says_so_not_zero_with_zero_error(
+    survey: Any, client_for: Callable[[User], Client], tkpk_analyst: User
+) -> None:
+    # At a line below every household's consumption no sampled household is poor: the page showed
+    # "0,00 / SE 0,00 / CI 0,00–0,00", which reads as certainty.
+    client = client_for(tkpk_analyst)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("monitoring:poverty_profile"), {"by": "kelurahan", "line": "1"})
+    text = page.content.decode()
+    assert page.status_code == 200 and all(r["no_poor_sampled"] for r in page.context["rows"])
+    assert "No poor household in the sample" in text
+    assert "not because the estimate is certain" in text
+    assert "0.00–0.00" not in text
+
+
+def test_the_profile_headers_and_charts_are_in_indonesian(
+    survey: Any, client_for: Callable[[User], Client], tkpk_analyst: User
+) -> None:
+    page = client_for(tkpk_analyst).get(reverse("monitoring:poverty_profile"))
+    text = page.content.decode()
+    assert "Selang kepercayaan (95 persen)" in text and ">GB</abbr>" in text
+    assert "95% CI" not in json.dumps(page.context["bars_spec"])
+
+
+@pytest.mark.parametrize("query", [{}, {"by": "kelurahan"}, {"source": "registry"}, {"year": "1999"}])
+def test_the_partner_never_gets_a_server_error(
+    survey: Any, client_for: Callable[[User], Client], partner: User, query: dict[str, str]
+) -> None:
+    assert client_for(partner).get(reverse("monitoring:poverty_profile"), query).status_code == 200

@@ -11,10 +11,11 @@ class CoreConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         # signals: login/logout audit; busy: a session's refresh clock starts at login
-        from . import busy, navigation, ratelimit, signals  # noqa: F401
+        from . import busy, home, navigation, ratelimit, signals  # noqa: F401
 
         navigation.add("jobs:list", _("Jobs"), None, order=110)
         navigation.add("audit:list", _("Audit trail"), "audit.view", order=120)
+        home.contribute("core.jobs", order=90)(home.jobs_running)
 
         for spec in getattr(settings, "ENTAS_RATE_LIMITS", {}).values():
             ratelimit.parse(str(spec))  # a mistyped limit stops the start, not the first lookup

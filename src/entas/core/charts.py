@@ -5,6 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"  # an identifier, never fetched
 
 
@@ -42,7 +44,7 @@ def region_map(
     """
     tooltip = [
         {"field": "name", "title": name_title},
-        {"field": "kecamatan", "title": "Kecamatan"},
+        {"field": "kecamatan", "title": _("Kecamatan")},
         {"field": value, "title": value_title, "format": value_format},
     ]
     if rows and all(r.get("boundary") for r in rows):
@@ -126,8 +128,8 @@ def bars_with_intervals(
                     "tooltip": [
                         {"field": category, "title": category_title},
                         {"field": value, "title": value_title, "format": value_format},
-                        {"field": low, "title": "95% CI", "format": value_format},
-                        {"field": high, "title": "95% CI", "format": value_format},
+                        {"field": low, "title": _("From (95 percent interval)"), "format": value_format},
+                        {"field": high, "title": _("To (95 percent interval)"), "format": value_format},
                     ],
                 },
             },

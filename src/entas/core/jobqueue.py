@@ -21,6 +21,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[Job], None]
 LockFunction = Callable[[dict[str, Any], "User | None"], list[str]]
+# What a job worked on, for its page: (url or "", label) from its parameters, or None.
+SubjectFunction = Callable[[dict[str, Any]], "tuple[str, str] | None"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,24 +51,42 @@ class JobKind:
     label: str | Promise
     function: Callable[[JobContext], dict[str, Any] | None]
     locks: LockFunction | None = None
+    subject: SubjectFunction | None = None
+
+    def subject_of(self, params: dict[str, Any]) -> tuple[str, str] | None:
+        """What a job of this kind worked on, as (url, label) — the url empty when there is no page —
+        or None; a subject that cannot be named any more (deleted, bad parameters) is None."""
+        if self.subject is None:
+            return None
+        try:
+            return self.subject(params)
+        except Exception:  # a job page never fails because its subject is gone
+            logger.warning("cannot name the subject of a %s job", self.kind, exc_info=True)
+            return None
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
 def job_kind(
-    kind: str, label: str | Promise, *, locks: LockFunction | None = None
+    kind: str,
+    label: str | Promise,
+    *,
+    locks: LockFunction | None = None,
+    subject: SubjectFunction | None = None,
 ) -> Callable[[Callable[[JobContext], Any]], Callable[[JobContext], Any]]:
     """Register a function as the body of jobs of ``kind``.
 
     ``locks(params, actor)`` names what a job of this kind works on (see :func:`lock_holder`): while
     it is queued or running, a job whose locks overlap is refused at submit time.
+    ``subject(params)`` names it for people: ``(url, label)`` of the page of what the job worked on
+    (a cycle, a kelurahan's duplicates, an imported file), shown as the job page's title and link back.
     """
 
     def register(function: Callable[[JobContext], Any]) -> Callable[[JobContext], Any]:
         if kind in _KINDS and _KINDS[kind].function is not function:
             raise ValueError(f"job kind {kind!r} registered twice")
-        _KINDS[kind] = JobKind(kind, label, function, locks)
+        _KINDS[kind] = JobKind(kind, label, function, locks, subject)
         return function
 
     return register
@@ -327,7 +348,7 @@ def refuse_if_locked(locks: list[str]) -> None:
             "id": holder.pk,
             "label": spec.label if spec else holder.kind,
             "user": holder.created_by.username if holder.created_by else _("the system"),
-            "at": f"{timezone.localtime(holder.created_at):%d-%m-%Y %H:%M}",
+            "at": date_format(timezone.localtime(holder.created_at), "SHORT_DATETIME_FORMAT"),
             "status": holder.get_status_display(),
         },
         code="busy",

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import defaults
@@ -70,7 +71,11 @@ def _worker_alert(result: health.Health, administrator: bool) -> tuple[str, list
             "Worker %(host)s (process %(pid)s), last sign of life %(at)s: dead or stuck. Restart it; "
             "entas health shows the state."
         )
-        % {"host": w.hostname, "pid": w.pid, "at": f"{timezone.localtime(w.last_sign):%d-%m-%Y %H:%M}"}
+        % {
+            "host": w.hostname,
+            "pid": w.pid,
+            "at": date_format(timezone.localtime(w.last_sign), "SHORT_DATETIME_FORMAT"),
+        }
         for w in workers.silent
     ]
     return alert, details if administrator else []
@@ -90,8 +95,15 @@ def health_check(request: HttpRequest) -> JsonResponse:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(_jobs_for(request), pk=pk)
     template = "core/_job_progress.html" if request.headers.get("HX-Request") else "core/job_detail.html"
-    label = jobqueue.kinds().get(job.kind)
-    return render(request, template, {"job": job, "label": label.label if label else job.kind})
+    kind = jobqueue.kinds().get(job.kind)
+    subject = kind.subject_of(job.params or {}) if kind else None
+    context = {
+        "job": job,
+        "label": kind.label if kind else job.kind,
+        "subject_url": subject[0] if subject else "",
+        "subject_label": subject[1] if subject else "",
+    }
+    return render(request, template, context)
 
 
 @login_required

@@ -10,4 +10,4 @@ class DedupConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("dedup:queue", _("Duplicates"), "registry.change", order=80)
-        from . import household_page  # noqa: F401  (registers its part of the household page)
+        from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)

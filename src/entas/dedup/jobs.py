@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,7 +20,17 @@ from . import selectors, services
 RUN_STEPS = 4
 
 
-@job_kind("dedup.run", gettext_lazy("Find duplicate people"))
+def _run_subject(params: dict[str, Any]) -> tuple[str, str]:
+    code = params.get("kelurahan") or ""
+    kelurahan = Region.objects.filter(code=code).first() if code else None
+    if kelurahan is not None:
+        label = _("Kelurahan %(name)s") % {"name": kelurahan.name}
+    else:
+        label = code or _("The whole registry")
+    return reverse("dedup:queue"), str(label)
+
+
+@job_kind("dedup.run", gettext_lazy("Find duplicate people"), subject=_run_subject)
 def run_job(ctx: JobContext) -> dict[str, Any]:
     code = ctx.params.get("kelurahan") or ""
     kelurahan = Region.objects.filter(code=code).first() if code else None

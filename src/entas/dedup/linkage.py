@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+from django.utils.translation import gettext as _
 
 from entas.registry.names import name_key, sound_key
 
@@ -358,9 +359,9 @@ def train(
     db_api = db_api or _default_db_api()
     linker = make_linker(table, db_api=db_api)
     say = log or (lambda _m: None)
-    say("estimating the prior match rate")
+    say(_("estimating the prior match rate"))
     _estimate_prior(linker)
-    say("estimating u by random sampling")
+    say(_("estimating u by random sampling"))
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     untrained = linker.misc.save_model_to_json()
     found = evidence(untrained, table.num_rows)
@@ -375,11 +376,11 @@ def train(
         # (measured on the synthetic city: a block on name sounds alone holds too few duplicates for EM
         # to find them, and at a million members a block on the first-name sound holds billions of pairs).
         try:
-            say("expectation-maximisation, blocked on birth date")
+            say(_("expectation-maximisation, blocked on birth date"))
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on("birth_date"), estimate_without_term_frequencies=True
             )
-            say("expectation-maximisation, blocked on near-identical names")
+            say(_("expectation-maximisation, blocked on near-identical names"))
             linker.training.estimate_parameters_using_expectation_maximisation(
                 "l.first_sound = r.first_sound and l.last_sound = r.last_sound and l.sex = r.sex "
                 "and levenshtein(l.name, r.name) <= 1",
@@ -394,7 +395,14 @@ def train(
         from . import default_model
 
         shipped = default or default_model.load()
-        say(f"m probabilities from the default model v{shipped['version']} ({summary['reason']})")
+        reasons = {
+            "few_duplicates": _("too few duplicates to learn from"),
+            "em_failed": _("expectation-maximisation did not converge"),
+        }
+        say(
+            _("m probabilities from the default model v%(version)s (%(reason)s)")
+            % {"version": shipped["version"], "reason": reasons.get(summary["reason"], summary["reason"])}
+        )
         model = apply_default(untrained, shipped)
         summary |= {"m_source": "default", "default_model": shipped["version"]}
     model = floor_prior(floor_m_probabilities(model), table.num_rows)
@@ -417,7 +425,7 @@ def use_default(
     say = log or (lambda _m: None)
     model: dict[str, Any] = settings().create_settings_dict("duckdb")
     if table.num_rows > 1:
-        say("estimating the prior match rate")
+        say(_("estimating the prior match rate"))
         linker = make_linker(table, db_api=db_api)
         _estimate_prior(linker)
         model = linker.misc.save_model_to_json()

@@ -113,7 +113,47 @@ def waterfall_spec(pair: DuplicatePair) -> dict[str, Any]:
     spec = dict(chart.chart_dict)
     for param in spec.get("params", []):
         param.pop("bind", None)  # one pair per page: no record slider
-    return spec
+    return _translated_titles(spec, _waterfall_titles())
+
+
+def _waterfall_titles() -> dict[str, str]:
+    """splink's English chart titles and tooltips, in the user's language."""
+    return {
+        "Match weights waterfall chart": _("Match weights waterfall chart"),
+        "How each comparison contributes to the final match score": _(
+            "How each comparison contributes to the final match score"
+        ),
+        "Comparison column": _("Comparison column"),
+        "Value (L)": _("Value (record 1)"),
+        "Value (R)": _("Value (record 2)"),
+        "Label": _("Comparison level"),
+        "SQL condition": _("SQL condition"),
+        "Comparison vector value": _("Comparison vector value"),
+        "Bayes factor = m/u": _("Bayes factor = m/u"),
+        "Match weight = log2(m/u)": _("Match weight = log2(m/u)"),
+        "Cumulative match probability": _("Cumulative match probability"),
+        "Match weight description": _("Match weight description"),
+        "Column": _("Comparison"),
+        "Match Weight": _("Match weight"),
+        "Probability": _("Probability"),
+    }
+
+
+def _translated_titles(node: Any, titles: dict[str, str]) -> Any:
+    """A Vega-Lite spec with its ``title``/``text``/``subtitle`` strings translated (data untouched)."""
+    if isinstance(node, list):
+        return [_translated_titles(n, titles) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "data" or key == "datasets":
+            out[key] = value
+        elif key in {"title", "text", "subtitle"} and isinstance(value, str):
+            out[key] = str(titles.get(value, value))
+        else:
+            out[key] = _translated_titles(value, titles)
+    return out
 
 
 def differing_fields(left: Member, right: Member) -> list[tuple[str, Any, Any, bool]]:

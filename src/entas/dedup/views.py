@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -67,6 +69,7 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The decision was recorded."))
             return redirect("dedup:pair", pk=pair.pk)
+    merge_confirm = None
     if request.method == "POST" and "merge" in request.POST and merge_form.is_valid():
         survivor, merged = merge_form.survivor_and_merged()
         household = None
@@ -74,20 +77,47 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             household = next(
                 m.household for m in (survivor, merged) if str(m.household_id) == merge_form.cleaned_data["household"]
             )
-        try:
-            services.merge(
-                survivor=survivor,
-                merged=merged,
-                household=household,
-                pair=pair,
-                reason=merge_form.cleaned_data["reason"],
-                actor=request.user,
-            )
-        except Refused as exc:
-            merge_form.add_error(None, str(exc))
+        if request.POST.get("confirm") != "1":
+            # An irreversible-looking step: first say exactly what will happen, then merge on "Yes".
+            merge_confirm = {"survivor": survivor, "merged": merged, "household": household or survivor.household}
         else:
-            messages.success(request, _("The records were merged; the merge can be undone below."))
-            return redirect("dedup:pair", pk=pair.pk)
+            return _merge(request, pair, merge_form, survivor, merged, household)
+    return _pair_page(request, pair, decision_form, merge_form, merge_confirm)
+
+
+def _merge(
+    request: AuthenticatedRequest,
+    pair: DuplicatePair,
+    merge_form: MergeForm,
+    survivor: Any,
+    merged: Any,
+    household: Any,
+) -> HttpResponse:
+    """Merge the pair's records as confirmed; back to the pair page with the refusal beside the form."""
+    try:
+        services.merge(
+            survivor=survivor,
+            merged=merged,
+            household=household,
+            pair=pair,
+            reason=merge_form.cleaned_data["reason"],
+            actor=request.user,
+        )
+    except Refused as exc:
+        merge_form.add_error(None, str(exc))
+    else:
+        messages.success(request, _("The records were merged; the merge can be undone below."))
+        return redirect("dedup:pair", pk=pair.pk)
+    return _pair_page(request, pair, DecisionForm(None), merge_form, None)
+
+
+def _pair_page(
+    request: AuthenticatedRequest,
+    pair: DuplicatePair,
+    decision_form: DecisionForm,
+    merge_form: MergeForm,
+    merge_confirm: dict[str, Any] | None,
+) -> HttpResponse:
     merge_record = MemberMerge.objects.filter(pair=pair, unmerged_at__isnull=True).first()
     waterfall = selectors.waterfall_spec(pair) if pair.run.model.splink_model and pair.comparison else None
     context = {
@@ -100,6 +130,7 @@ def pair_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         and merge_record is None
         and not (pair.member_l.merged_into_id or pair.member_r.merged_into_id),
         "merge_record": merge_record,
+        "merge_confirm": merge_confirm,
         "waterfall": waterfall,
     }
     return render(request, "dedup/pair.html", context)

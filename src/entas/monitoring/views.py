@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
+from entas.core import home as home_items
 from entas.core import uploads
 from entas.core.charts import bars_with_intervals, region_map
 from entas.core.decorators import AuthenticatedRequest, require
@@ -25,6 +26,9 @@ from .models import PovertyLine, SurveyRound
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The home page: what waits for the user (each app contributes its items, entas.core.home), the
+    city's key figures for managers, and the registry summary of the user's areas."""
+    contributed = home_items.items_for(request.user)
     rows = summary_by_kelurahan(request.user)  # type: ignore[arg-type]
     kecamatan = []
     for (code, name), group in groupby(rows, key=lambda r: (r["kecamatan_code"], r["kecamatan"])):
@@ -40,6 +44,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     spec = region_map(rows, value="households", value_title=_("Households"), name_title=_("Kelurahan"))
     context = {
+        "work": sorted((i for i in contributed if i.kind == "work"), key=lambda i: not i.waiting),  # waiting first
+        "nothing_waiting": not any(i.waiting for i in contributed),
+        "figures": [i for i in contributed if i.kind == "figure"],
         "kecamatan": kecamatan,
         "total_households": sum(r["households"] for r in rows),
         "total_people": sum(r["people"] for r in rows),
@@ -111,7 +118,8 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     except Refused as exc:
         context["errors"].append(str(exc))
         return render(request, "monitoring/poverty_profile.html", context)
-    rows = [_row(a) for a in areas]
+    rows = [_row(a, sampled=source == "survey") for a in areas]
+    total_row = _row(total, sampled=source == "survey")
     regions = {r.code: r for r in Region.objects.filter(code__in=[a.code for a in areas]).select_related("parent")}
     map_rows = [
         {
@@ -128,10 +136,15 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     context.update(
         {
             "extreme": extreme,
-            "total": _row(total),
+            "total": total_row,
             "rows": rows,
+            "any_no_poor_sampled": any(r["no_poor_sampled"] for r in [total_row, *rows]),
             "map_spec": region_map(
-                map_rows, value="p0_pct", value_title=_("P0 (%)"), name_title=by.capitalize(), value_format=".2f"
+                map_rows,
+                value="p0_pct",
+                value_title=_("P0 (%)"),
+                name_title=_("Kecamatan") if by == "kecamatan" else _("Kelurahan"),
+                value_format=".2f",
             ),
             "bars_spec": bars_with_intervals(
                 rows,
@@ -139,7 +152,7 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
                 value="p0",
                 low="p0_low",
                 high="p0_high",
-                category_title=by.capitalize(),
+                category_title=_("Kecamatan") if by == "kecamatan" else _("Kelurahan"),
                 value_title=_("P0 (%) with 95% interval"),
             )
             if rows
@@ -149,7 +162,7 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "monitoring/poverty_profile.html", context)
 
 
-def _row(a: Any) -> dict[str, Any]:
+def _row(a: Any, *, sampled: bool = True) -> dict[str, Any]:
     return {
         "code": a.code,
         "name": a.name or _("All your areas"),
@@ -165,6 +178,8 @@ def _row(a: Any) -> dict[str, Any]:
         "gini": a.gini.value if a.gini else None,
         "gini_se": a.gini.se if a.gini else None,
         "extreme": 100 * a.extreme_p0.value if a.extreme_p0 else None,
+        # No sampled household below the line: "0,00 / SE 0,00 / CI 0,00–0,00" would read as certainty.
+        "no_poor_sampled": sampled and a.households > 0 and a.p0.value == 0 and a.p0.se == 0,
     }
 
 

@@ -13,4 +13,4 @@ class ProgramsConfig(AppConfig):
             "programs:list", _("Programmes"), ("programmes.manage", "programmes.approve", "audit.view"), order=90
         )
         navigation.add("programs:affected", _("Affected households"), "registry.change", order=100)
-        from . import household_page  # noqa: F401  (registers its part of the household page)
+        from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,7 +48,20 @@ def _cycle_lock(params: dict[str, Any], actor: Any) -> list[str]:
     return [f"programs.cycle.{int(params.get('cycle') or 0)}"]
 
 
-@job_kind("programs.export", gettext_lazy("Payment file or cash list of a cycle"), locks=_cycle_lock)
+def _cycle_subject(params: dict[str, Any]) -> tuple[str, str] | None:
+    cycle = Cycle.objects.select_related("programme").filter(pk=int(params.get("cycle") or 0)).first()
+    if cycle is None:
+        return None
+    fmt = str(params.get("format", "")).upper()
+    return reverse("programs:cycle", args=[cycle.pk]), f"{cycle} · {fmt}" if fmt else str(cycle)
+
+
+@job_kind(
+    "programs.export",
+    gettext_lazy("Payment file or cash list of a cycle"),
+    locks=_cycle_lock,
+    subject=_cycle_subject,
+)
 def export_job(ctx: JobContext) -> dict[str, Any]:
     actor = ctx.actor
     if actor is None or not actor.can(Capability.MANAGE_PROGRAMMES):

@@ -202,3 +202,38 @@ def benefit_history(household: Household) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def home_counts(user: User) -> dict[str, int]:
+    """For the home page (one query): the cycles waiting for ``user``'s next step — to approve (one
+    someone else prepared), or, for a manager, to submit, to disburse, to reconcile or to close."""
+    cycles = Cycle.objects.restrict(user, "view").order_by()
+    S = Cycle.State
+    figures = cycles.aggregate(
+        to_approve=Count("pk", filter=Q(state=S.TO_APPROVE) & ~Q(prepared_by=user)),
+        in_progress=Count("pk", filter=Q(state__in=[S.DRAFT, S.APPROVED, S.DISBURSED, S.RECONCILED])),
+    )
+    return {
+        "to_approve": (figures["to_approve"] or 0) if user.can("programmes.approve") else 0,
+        "in_progress": (figures["in_progress"] or 0) if user.can("programmes.manage") else 0,
+    }
+
+
+def key_figures(user: User, year: int) -> dict[str, int]:
+    """The city's assistance in ``user``'s areas (two queries): households enrolled in a programme,
+    and the rupiah paid in ``year``."""
+    enrolled = (
+        Enrolment.objects.restrict(user, "view")
+        .filter(state=Enrolment.State.ENROLLED)
+        .order_by()
+        .values("household_id")
+        .distinct()
+        .count()
+    )
+    paid = (
+        Payment.objects.restrict(user, "view")
+        .filter(status=Payment.Status.PAID, created_at__year=year)
+        .order_by()
+        .aggregate(s=Sum("amount"))["s"]
+    )
+    return {"enrolled_households": enrolled, "paid": int(paid or 0)}

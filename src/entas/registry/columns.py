@@ -40,7 +40,7 @@ class Column:
     label: Any  # str or a lazy translation
     kind: str  # code | bool | int | float | date | month | text
     required: bool = False
-    choices: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, Any] = field(default_factory=dict)  # code → label (lazy: in the active language)
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
@@ -184,7 +184,7 @@ def _column_for(model_field: models.Field, level: str) -> Column:
     label = model_field.verbose_name
     required = not (model_field.blank or model_field.null)
     if model_field.choices:
-        return Column(name, label, "code", required, {str(k): str(v) for k, v in model_field.choices}, level=level)
+        return Column(name, label, "code", required, {str(k): v for k, v in model_field.choices}, level=level)
     minimum = maximum = None
     for validator in model_field.validators:
         if isinstance(validator, MinValueValidator):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +27,19 @@ if TYPE_CHECKING:
 IMPORT_DIR = "imports"
 
 
-@job_kind("registry.export", gettext_lazy("Export the registry"))
+def _export_subject(params: dict[str, Any]) -> tuple[str, str]:
+    return reverse("registry:household_list"), _("Households of your areas (%(fmt)s)") % {
+        "fmt": str(params.get("format", "csv")).upper()
+    }
+
+
+def _import_subject(params: dict[str, Any]) -> tuple[str, str]:
+    name = str(params.get("name") or Path(str(params.get("file", ""))).name)
+    label = _("File %(name)s (trial run)") if params.get("dry_run") else _("File %(name)s")
+    return reverse("registry:household_list"), label % {"name": name}
+
+
+@job_kind("registry.export", gettext_lazy("Export the registry"), subject=_export_subject)
 def export_job(ctx: JobContext) -> dict[str, Any]:
     """Write the registry the job's owner may see, in the import format."""
     actor = ctx.actor
@@ -68,7 +81,7 @@ def import_locks(params: dict[str, Any], actor: User | None) -> list[str]:
     return [f"registry.{code}" for code in area_codes(actor)]
 
 
-@job_kind("registry.import", gettext_lazy("Import into the registry"), locks=import_locks)
+@job_kind("registry.import", gettext_lazy("Import into the registry"), locks=import_locks, subject=_import_subject)
 def import_job(ctx: JobContext) -> dict[str, Any]:
     """Import a registry file (CSV or XLSX) saved under MEDIA_ROOT/imports."""
     actor = ctx.actor

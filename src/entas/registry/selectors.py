@@ -391,3 +391,24 @@ def verification_counts(user: User) -> list[dict[str, Any]]:
     ):
         counts.setdefault(kelurahan_id, {})[status] = n
     return [{"kelurahan": r, **{s: counts.get(r.pk, {}).get(s, 0) for s in VerificationStatus.values}} for r in regions]
+
+
+def home_counts(user: User) -> dict[str, int]:
+    """What waits for ``user`` in the registry, for the home page (two queries whatever the size):
+    change requests to decide, their own requests still waiting, and verified households waiting
+    for ratification — all in their areas."""
+    counts = {"to_decide": 0, "mine_waiting": 0, "to_ratify": 0}
+    if user.can(Capability.APPROVE_REGISTRY) or user.can(Capability.CHANGE_REGISTRY):
+        pending = ChangeRequest.objects.restrict(user, "view").filter(status=ChangeRequest.Status.PENDING)
+        figures = pending.aggregate(
+            to_decide=Count("pk", filter=~Q(requested_by=user)),
+            mine_waiting=Count("pk", filter=Q(requested_by=user)),
+        )
+        if user.can(Capability.APPROVE_REGISTRY):
+            counts["to_decide"] = figures["to_decide"] or 0
+        counts["mine_waiting"] = figures["mine_waiting"] or 0
+    if user.can(Capability.APPROVE_REGISTRY):
+        counts["to_ratify"] = (
+            households_for(user).filter(verification_status=VerificationStatus.DIVERIFIKASI).order_by().count()
+        )
+    return counts

@@ -64,7 +64,10 @@ def targeting_report(request: AuthenticatedRequest) -> HttpResponse:
         "encoding": {
             "x": {"field": "decile", "type": "ordinal", "title": _("Decile of actual consumption (1 = poorest)")},
             "y": {"field": "share", "type": "quantitative", "title": _("Share of benefits (%)")},
-            "tooltip": [{"field": "decile"}, {"field": "share", "format": ".1f"}],
+            "tooltip": [
+                {"field": "decile", "title": _("Decile")},
+                {"field": "share", "title": _("Share of benefits (%)"), "format": ".1f"},
+            ],
         },
     }
     return render(request, "targeting/report.html", context)

@@ -38,3 +38,20 @@ def count(value: Any) -> str:
     if value in (None, "") or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     return number_format(int(value), decimal_pos=0, force_grouping=True)
+
+
+@register.filter
+def plain(value: Any) -> str:
+    """A recorded value (of an audit event, a change) as a person reads it, never as Python: "–" for
+    nothing, yes/no, lists joined by commas, mappings as "key: value; …"."""
+    from django.utils.translation import gettext as _
+
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain(v)}" for k, v in value.items()) or "–"
+    if isinstance(value, list | tuple | set):
+        return ", ".join(plain(v) for v in value) or "–"
+    return str(value)
