@@ -1,0 +1,195 @@
+"""Importing realisation from a file (CSV or XLSX, read like a registry file: within the upload limits,
+hostile cells made inert): one row per activity and month, with the columns ``activity_code``
+(kode rekening), ``month`` (2026-03), ``realised`` (whole rupiah) and, optionally, ``physical``
+(progress in percent).
+
+Every row is counted as inserted, updated, unchanged or rejected; a rejected row goes to the rejection
+file with its row number and every reason (an unknown code, another OPD's activity, a month outside
+the programme's period, an amount that is not whole rupiah, a row repeated in the file…). Rows are
+written in batches, one transaction each; re-running the file changes nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from entas.accounts.roles import Capability
+from entas.core.errors import Refused
+from entas.core.spreadsheet import CsvWriter, unescape_cell
+from entas.registry.fileformats import open_rows
+
+from . import rules, services
+from .models import Activity
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+COLUMNS = ("activity_code", "month", "realised")
+OPTIONAL = ("physical",)
+BATCH = 1000
+
+
+@dataclass
+class RealisationSummary:
+    total: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejection_file: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _batches(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
+    batch: list[tuple[int, list[str]]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class RealisationImporter:
+    def __init__(
+        self,
+        *,
+        actor: User,
+        rejection_path: Path,
+        progress: Callable[[int], None] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        if not (actor.can(Capability.REALISE_POLICY) or actor.can(Capability.EDIT_POLICY)):
+            raise Refused(_("You may not enter realisation."), code="forbidden")
+        self.actor = actor
+        self.rejection_path = rejection_path
+        self.progress = progress or (lambda n: None)
+        self.log = log or (lambda m: None)
+        self.summary = RealisationSummary()
+        self._writer: Any = None
+        self._handle: Any = None
+        self._header: list[str] = []
+        self._escaped = False
+        self._seen: set[tuple[str, dt.date]] = set()
+
+    def run(self, path: Path, name: str, on_total: Callable[[int], None] | None = None) -> RealisationSummary:
+        source = open_rows(path, name)
+        try:
+            header = [h.strip().lower() for h in source.header]
+            missing = [c for c in COLUMNS if c not in header]
+            if missing:
+                raise Refused(
+                    _("The file lacks the column(s) %(columns)s (expected %(expected)s).")
+                    % {"columns": ", ".join(missing), "expected": ",".join(COLUMNS + OPTIONAL)},
+                    code="invalid",
+                )
+            if on_total is not None and source.total is not None:
+                on_total(source.total)
+            self._header = source.header
+            self._escaped = source.escaped
+            index = {c: header.index(c) for c in COLUMNS + OPTIONAL if c in header}
+            for batch in _batches(source.rows):
+                with transaction.atomic():
+                    self._process(batch, index)
+                self.progress(len(batch))
+        finally:
+            source.close()
+            if self._handle is not None:
+                self._handle.close()
+        return self.summary
+
+    def _cell(self, cells: list[str], index: dict[str, int], name: str) -> str:
+        i = index.get(name)
+        value = cells[i].strip() if i is not None and i < len(cells) else ""
+        if self._escaped and value[:1] == "'":  # an export's apostrophe before a formula character
+            value = unescape_cell(value)
+        return value
+
+    def _process(self, batch: list[tuple[int, list[str]]], index: dict[str, int]) -> None:
+        self.summary.total += len(batch)
+        codes = {self._cell(cells, index, "activity_code") for _n, cells in batch}
+        activities = {
+            a.code: a for a in Activity.objects.filter(code__in=codes).select_related("record__programme", "opd")
+        }
+        rows: list[services.RealisationRow] = []
+        for number, cells in batch:
+            code = self._cell(cells, index, "activity_code")
+            activity = activities.get(code)
+            reasons: list[str] = []
+            month = rules.parse_month(self._cell(cells, index, "month"))
+            if isinstance(month, str):
+                reasons.append(month)
+            realised = rules.parse_rupiah(self._cell(cells, index, "realised"))
+            if isinstance(realised, str):
+                reasons.append(realised)
+            physical = rules.parse_percent(self._cell(cells, index, "physical"))
+            if isinstance(physical, str):
+                reasons.append(physical)
+            if activity is None:
+                reasons.insert(0, _("No activity with code %(code)s in the register.") % {"code": code[:40] or "-"})
+            elif isinstance(month, dt.date):
+                programme = activity.record.programme
+                reasons += rules.check_realisation(
+                    month,
+                    rules.MonthFacts(
+                        exists=True,
+                        may_enter=services.may_realise(self.actor, activity),
+                        from_payments=activity.realised_from_payments,
+                        first_month=programme.start.replace(day=1),
+                        last_month=programme.end.replace(day=1),
+                    ),
+                )
+                if (code, month) in self._seen:
+                    reasons.append(
+                        _("Activity %(code)s has a second row for %(month)s.")
+                        % {"code": code, "month": f"{month:%Y-%m}"}
+                    )
+            if reasons:
+                self._reject(number, cells, reasons)
+                continue
+            assert activity is not None and isinstance(month, dt.date) and isinstance(realised, int)
+            assert not isinstance(physical, str)
+            self._seen.add((code, month))
+            rows.append(services.RealisationRow(activity, month, realised, physical))
+        counts = services.record_realisation(rows, actor=self.actor, note="import")
+        self.summary.inserted += counts["inserted"]
+        self.summary.updated += counts["updated"]
+        self.summary.unchanged += counts["unchanged"]
+
+    def _reject(self, number: int, cells: list[str], reasons: list[str]) -> None:
+        if self._writer is None:
+            self.rejection_path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.rejection_path.open("w", newline="", encoding="utf-8-sig")
+            self._writer = CsvWriter(self._handle)
+            self._writer.writerow(["row_number", "reasons", *self._header])
+            self.summary.rejection_file = str(self.rejection_path)
+        row = [number, " | ".join(reasons), *cells]
+        if self._escaped:
+            self._writer.write_read_cells(row)
+        else:
+            self._writer.writerow(row)
+        self.summary.rejected += 1
+
+
+def import_realisation(
+    path: Path,
+    *,
+    name: str,
+    actor: User,
+    rejection_path: Path,
+    progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> RealisationSummary:
+    """Import a realisation file as ``actor`` (their OPD's activities only, unless they edit the register)."""
+    importer = RealisationImporter(actor=actor, rejection_path=rejection_path, progress=progress, log=log)
+    return importer.run(path, name, on_total=on_total)
