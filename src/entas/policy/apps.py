@@ -7,4 +7,7 @@ class PolicyConfig(AppConfig):
     verbose_name = _("Policy register")
 
     def ready(self) -> None:
-        pass
+        from entas.core import navigation
+
+        navigation.add("policy:plan", _("Policy register"), "policy.view", order=58)
+        from . import home_page  # noqa: F401  (registers its part of the home page)

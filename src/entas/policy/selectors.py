@@ -339,3 +339,32 @@ def register_json(reg: Register) -> dict[str, Any]:
             for s in reg.strategies
         ],
     }
+
+
+@dataclass(frozen=True)
+class YearRow:
+    year: int
+    money: rules.Amounts
+
+
+def years_of(record: ProgrammeRecord, day: dt.date) -> dict[int, list[YearRow]]:
+    """Each activity of a programme, year by year up to ``day``'s month: the pagu in force and the
+    realisation (a cash transfer's payments for its paid activity)."""
+    last_month = day.replace(day=1)
+    activities = list(record.activities.all())
+    totals: dict[tuple[int, int], rules.Amounts] = defaultdict(rules.Amounts)
+    rows = BudgetMonth.objects.filter(activity__in=activities, month__lte=last_month).values_list(
+        "activity_id", "month", "pagu", "revised", "realised"
+    )
+    paid_activity = next((a.pk for a in activities if a.realised_from_payments), None)
+    for activity_id, month, pagu, revised, realised in rows:
+        totals[(activity_id, month.year)].add(
+            rules.effective_pagu(pagu, revised), 0 if activity_id == paid_activity else realised
+        )
+    if paid_activity is not None:
+        for (_programme, month), amount in paid_by_month([record.programme_id], day).items():
+            totals[(paid_activity, month.year)].add(0, amount)
+    out: dict[int, list[YearRow]] = defaultdict(list)
+    for (activity_id, year), money in sorted(totals.items()):
+        out[activity_id].append(YearRow(year, money))
+    return out

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from entas.core import uploads
+from entas.core.errors import Refused
+
+from . import rules
+
+FIELD_LABELS = {
+    "status": _("Status (active, paused, stopped)"),
+    "target_group": _("Target group"),
+    "target_beneficiaries": _("Target number of beneficiaries"),
+    "target_kelurahan": _("Target kelurahan (codes, separated by commas)"),
+    "lead_opd": _("Lead OPD (its code)"),
+    "end": _("End of the period (date)"),
+    "base_amount": _("Base amount per household per month (cash transfer)"),
+    "funding.apbd": _("Funding: APBD (Rp)"),
+    "funding.dana_kelurahan": _("Funding: Dana Kelurahan (Rp)"),
+    "funding.apbn": _("Funding: APBN (Rp)"),
+    "funding.csr": _("Funding: CSR (Rp)"),
+    "funding.other": _("Funding: other (Rp)"),
+}
+
+
+class AdjustmentForm(forms.Form):
+    """An adjustment proposed on a programme's page."""
+
+    field = forms.ChoiceField(label=_("What changes"), choices=[(f, FIELD_LABELS[f]) for f in rules.FIELDS])
+    value = forms.CharField(label=_("New value"), max_length=2000)
+    reason = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Links or references, one a line: an evaluation, an indicator, a forum's minutes, a grievance trend."
+        ),
+    )
+    effective_on = forms.DateField(label=_("Takes effect on"), required=False, help_text=_("Empty: today."))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
+    note = forms.CharField(required=False, max_length=300)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Realisation file (CSV or XLSX)"),
+        help_text=_("One row per activity and month: activity_code, month, realised, physical."),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in {".csv", ".txt", ".xlsx"}:
+            raise forms.ValidationError(gettext("%(name)s is not a CSV or XLSX file.") % {"name": upload.name})
+        try:
+            uploads.check_size(upload.size, upload.name)
+        except Refused as exc:
+            raise forms.ValidationError(exc.message) from None
+        return upload

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "policy"
+urlpatterns = [
+    path("", views.plan, name="plan"),
+    path("export/", views.export, name="export"),
+    path("programme/<int:pk>/", views.programme, name="programme"),
+    path("adjustments/", views.adjustments, name="adjustments"),
+    path("adjustment/<int:pk>/decide/", views.decide, name="decide"),
+    path("realisation/", views.realisation, name="realisation"),
+]
