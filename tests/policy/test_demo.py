@@ -55,3 +55,17 @@ def test_the_demo_registers_its_cash_programme_with_a_pagu_over_its_period(
     assert set(months.values_list("month", flat=True)) == {dt.date(2026, m, 1) for m in range(8, 13)} | {
         dt.date(2027, m, 1) for m in range(1, 7)
     }
+
+
+def test_the_demo_records_benefits_of_other_kinds_for_the_citys_families(
+    regions: object, tkpk_analyst: User, make_user: object, damai_household: object, manggar_household: object
+) -> None:
+    from entas.policy.models import Benefit
+    from tests.policy.conftest import example_spec  # noqa: F401  (the plan's programmes)
+
+    checker = make_user("bappeda", "tkpk_analyst", ["64.71"])  # type: ignore[operator]
+    result = demo.seed(editor=tkpk_analyst, checker=checker, today=dt.date(2026, 11, 30))
+    assert result["benefits"] == Benefit.objects.count() > 0
+    assert set(Benefit.objects.values_list("household_id", flat=True)) == {damai_household.pk, manggar_household.pk}  # type: ignore[attr-defined]
+    assert not Benefit.objects.filter(programme__kind="cash").exists()
+    assert demo.seed(editor=tkpk_analyst, checker=checker, today=dt.date(2026, 11, 30))["benefits"] == 0

@@ -183,6 +183,18 @@ ROUTES: dict[str, Route] = {
     "api:get_cycle": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
     "api:queue": Route(api=True),
+    "api:policy_register": Route(api=True),
+    "api:policy_programme": Route(lambda w: {"record_id": w.record.pk}, api=True),
+    "api:policy_propose": Route(
+        lambda w: {"record_id": w.record.pk},
+        methods=("POST",),
+        data={"field": "status", "value": "stopped", "reason": "probe"},
+        api=True,
+    ),
+    "api:policy_decide": Route(
+        lambda w: {"adjustment_id": w.adjustment.pk}, methods=("POST",), data={"approve": True}, api=True
+    ),
+    "api:household_benefits": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
     "api:decide": Route(
         lambda w: {"pair_id": w.pair.pk},
         methods=("POST",),

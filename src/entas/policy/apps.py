@@ -10,4 +10,4 @@ class PolicyConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("policy:plan", _("Policy register"), "policy.view", order=58)
-        from . import home_page  # noqa: F401  (registers its part of the home page)
+        from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)

@@ -18,7 +18,7 @@ from entas.core.services import service
 from entas.programs.models import Programme
 
 from . import planfile, services
-from .models import Activity, Adjustment, BudgetMonth, ProgrammeRecord
+from .models import Activity, Adjustment, Benefit, BudgetMonth, ProgrammeRecord
 
 if TYPE_CHECKING:
     from entas.accounts.models import User as UserType
@@ -103,7 +103,46 @@ def seed(*, editor: UserType, checker: UserType, today: dt.date | None = None) -
     adjustments = 0
     if not Adjustment.objects.exists():
         adjustments = _adjustments(editor, checker, today)
-    return {"plan": str(result.plan), "outcome": result.outcome, "adjustments": adjustments, **counts}
+    benefits = _benefits(editor, last) if not Benefit.objects.exists() else 0
+    return {
+        "plan": str(result.plan),
+        "outcome": result.outcome,
+        "adjustments": adjustments,
+        "benefits": benefits,
+        **counts,
+    }
+
+
+# What the other kinds gave, per register code: (what, unit, value in rupiah, one person or the family).
+BENEFITS = {
+    "P2.1": ("Pelatihan las, listrik dan tata boga", "tempat", 4_500_000, True),
+    "P1.3": ("Paket seragam dan perlengkapan sekolah", "paket", 600_000, True),
+    "P1.4": ("Paket beras 10 kg", "paket", 150_000, False),
+    "P4.1": ("Kelas pengasuhan di posyandu", "sesi", 0, True),
+    "P3.1": ("Rehabilitasi rumah tidak layak huni", "unit", 25_000_000, False),
+}
+
+
+def _benefits(editor: UserType, last: dt.date) -> int:
+    """Benefits of the other kinds for a few hundred families of the synthetic city (none without one),
+    spread over the last months: so a household page shows a timeline across kinds."""
+    from entas.registry.models import Household
+
+    records = {r.code: r for r in ProgrammeRecord.objects.filter(code__in=BENEFITS).select_related("programme")}
+    households = list(Household.objects.order_by("pk").prefetch_related("members").select_related("kelurahan")[:600])
+    rows = []
+    for i, household in enumerate(households):
+        rng = random.Random(household.pk)
+        members = sorted(household.members.all(), key=lambda m: m.pk)
+        for code in rng.sample(sorted(BENEFITS), k=1 + i % 3):
+            record = records.get(code)
+            if record is None:
+                continue
+            what, unit, value, personal = BENEFITS[code]
+            person = members[rng.randrange(len(members))] if personal and members else None
+            day = _add_months(last, -rng.randrange(12)).replace(day=1 + rng.randrange(27))
+            rows.append(services.BenefitRow(record.programme, household, person, day, what, 1, unit, value))
+    return services.record_benefits(rows=rows, actor=editor, note="seed_demo")["inserted"] if rows else 0
 
 
 def _adjustments(editor: UserType, checker: UserType, today: dt.date) -> int:

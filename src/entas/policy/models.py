@@ -261,3 +261,48 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.field}"
+
+
+# Who sees what a household received: whoever may open the household (its area), as on its page.
+BENEFIT_ACTIONS = {
+    "view": (Capability.VIEW_REGISTRY,),
+    "record": (Capability.REALISE_POLICY, Capability.EDIT_POLICY),
+}
+
+
+class Benefit(models.Model):
+    """Something a household, or one of its members, received from a programme other than a cash
+    payment: a training place, assistance to its business group, attendance at a campaign session,
+    in-kind aid, a service (a repaired house, a health-insurance contribution). The app that delivers
+    a kind records it here as it delivers (or an OPD's list is imported); a cash transfer's paid
+    payments are read from entas.programs as they are. Together they make one benefit timeline per
+    household and per person, across every kind."""
+
+    programme = models.ForeignKey("programs.Programme", on_delete=models.PROTECT, related_name="benefits")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="benefits")
+    member = models.ForeignKey(
+        "registry.Member", verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_on = models.DateField(_("received on"))
+    description = models.CharField(_("what"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit = models.CharField(_("unit"), max_length=40, blank=True)
+    value = models.PositiveBigIntegerField(_("value (Rp)"), default=0, help_text=_("Estimated, in whole rupiah"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    area_scope = AreaScope(paths=("household__kelurahan",), actions=BENEFIT_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("benefit")
+        verbose_name_plural = _("benefits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "household", "member", "received_on", "description"], name="one_benefit_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}:{self.household_id} {self.received_on}"

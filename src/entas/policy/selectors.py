@@ -368,3 +368,72 @@ def years_of(record: ProgrammeRecord, day: dt.date) -> dict[int, list[YearRow]]:
     for (activity_id, year), money in sorted(totals.items()):
         out[activity_id].append(YearRow(year, money))
     return out
+
+
+# -- who benefits from what ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One benefit in a household's timeline: a paid cash payment or a recorded benefit of any kind."""
+
+    day: dt.date
+    programme: str
+    kind: str
+    what: str
+    quantity: int
+    unit: str
+    amount: int
+    person: str
+    person_id: int | None
+
+
+def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
+    """Everything the household (or one member) received, newest first, across every programme kind:
+    the cash transfers' paid payments (household-wide: not listed for one person) and the benefits
+    recorded by the other kinds. The household was found through the user's areas by the caller."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from .models import Benefit
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    entries = []
+    benefits = Benefit.objects.filter(household=household).select_related("programme", "member")
+    if member is not None:
+        benefits = benefits.filter(member=member)
+    for b in benefits:
+        entries.append(
+            TimelineEntry(
+                b.received_on,
+                b.programme.name,
+                b.programme.kind,
+                b.description,
+                b.quantity,
+                b.unit,
+                b.value,
+                b.member.name if b.member else "",
+                b.member_id,
+            )
+        )
+    if member is None:
+        payments = Payment.objects.filter(entitlement__household=household, status=Payment.Status.PAID).select_related(
+            "entitlement__cycle__programme"
+        )
+        for p in payments:
+            cycle = p.entitlement.cycle
+            entries.append(
+                TimelineEntry(
+                    p.created_at.astimezone(zone).date(),
+                    cycle.programme.name,
+                    cycle.programme.kind,
+                    f"#{cycle.number} {cycle.period}",
+                    1,
+                    "",
+                    p.amount,
+                    "",
+                    None,
+                )
+            )
+    return sorted(entries, key=lambda e: (e.day, e.programme), reverse=True)

@@ -503,3 +503,112 @@ def decide_adjustment(*, adjustment: Adjustment, approve: bool, actor: User, not
         note=note[:200],
     )
     return adjustment
+
+
+# -- benefits --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenefitRow:
+    """One benefit to record (the caller has found the programme, household and member)."""
+
+    programme: Programme
+    household: Any
+    member: Any
+    received_on: dt.date
+    description: str
+    quantity: int = 1
+    unit: str = ""
+    value: int = 0
+
+
+def may_record(actor: User | None, record: ProgrammeRecord | None, household: Any) -> bool:
+    """Whether the actor may record a benefit of this programme for this household: an editor of the
+    register, or an officer of the programme's lead OPD; in the household's area either way."""
+    from entas.accounts.scoping import can_act_in
+
+    if actor is None or record is None or not can_act_in(actor, household.kelurahan):
+        return False
+    if actor.can(Capability.EDIT_POLICY):
+        return True
+    return actor.can(Capability.REALISE_POLICY) and actor.opd_id is not None and actor.opd_id == record.lead_opd_id
+
+
+@service
+def record_benefits(*, rows: list[BenefitRow], actor: User, note: str = "") -> dict[str, int]:
+    """Record benefits (set-based: one read, one insert, one insert of audit events). A benefit already
+    recorded (same programme, household, person, day and description) is counted unchanged."""
+    from .models import Benefit
+
+    records = {
+        r.programme_id: r
+        for r in ProgrammeRecord.objects.filter(programme__in={row.programme.pk for row in rows}).select_related(
+            "programme"
+        )
+    }
+    for row in rows:
+        if row.programme.kind == Programme.Kind.CASH:
+            raise Refused(_("A cash transfer's benefits are its payments: they are not recorded here."), code="invalid")
+        if not may_record(actor, records.get(row.programme.pk), row.household):
+            raise Refused(
+                _("You may not record benefits of %(programme)s for this household.")
+                % {"programme": row.programme.name},
+                code="forbidden",
+            )
+        if row.member is not None and row.member.household_id != row.household.pk:
+            raise Refused(_("The person is not a member of this family."), code="invalid")
+    existing: set[tuple[Any, ...]] = set(
+        Benefit.objects.filter(household__in={r.household.pk for r in rows}).values_list(
+            "programme_id", "household_id", "member_id", "received_on", "description"
+        )
+    )
+    new = []
+    for row in rows:
+        key = (
+            row.programme.pk,
+            row.household.pk,
+            row.member.pk if row.member else None,
+            row.received_on,
+            row.description,
+        )
+        if key in existing:
+            continue
+        existing.add(key)
+        new.append(
+            Benefit(
+                programme=row.programme,
+                household=row.household,
+                member=row.member,
+                received_on=row.received_on,
+                description=row.description[:200],
+                quantity=row.quantity,
+                unit=row.unit[:40],
+                value=row.value,
+                recorded_by=actor,
+            )
+        )
+    created = Benefit.objects.bulk_create(new)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                action="policy.benefit",
+                object_type="registry.household",
+                object_id=str(b.household.pk),
+                object_repr=f"{b.programme.name}: {b.description}"[:200],
+                region_code=b.household.kelurahan.code,
+                after={
+                    "programme": b.programme.pk,
+                    "member": b.member.pk if b.member else None,
+                    "on": b.received_on.isoformat(),
+                    "value": b.value,
+                },
+                client_ip=client_ip.get(),
+                channel=channel.get(),
+                os_user=os_user.get(),
+                note=note[:200],
+            )
+            for b in created
+        ]
+    )
+    return {"inserted": len(created), "unchanged": len(rows) - len(created)}

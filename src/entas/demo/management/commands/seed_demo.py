@@ -123,7 +123,7 @@ class Command(EntasCommand):
             self.stdout.write(
                 f"Policy register: {result['plan']} ({result['outcome']}); realisation {result['inserted']} "
                 f"inserted, {result['updated']} updated, {result['unchanged']} unchanged; "
-                f"{result['adjustments']} adjustments"
+                f"{result['adjustments']} adjustments, {result['benefits']} benefits of other kinds recorded"
             )
 
 

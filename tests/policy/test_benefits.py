@@ -1,0 +1,128 @@
+"""Who benefits from what: one timeline per household and per person across every programme kind, on
+the household page and in the API, kept to the user's areas; and the register over the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from entas.accounts.models import User
+from entas.core.errors import Refused
+from entas.core.models import AuditEvent
+from entas.policy import selectors, services
+from entas.policy.models import Benefit, Plan, ProgrammeRecord
+from entas.programs.models import Cycle, Entitlement, Payment, Programme
+from entas.registry.models import Household
+from tests.helpers import english_client
+
+pytestmark = pytest.mark.django_db
+
+
+def _benefits(household: Household, actor: User) -> None:
+    training = Programme.objects.get(name="Pelatihan Kerja Berbasis Kompetensi")
+    food = Programme.objects.get(name="Pangan Murah dan Bantuan Pangan Keluarga Rawan")
+    person = household.members.order_by("pk")[1]
+    rows = [
+        services.BenefitRow(training, household, person, dt.date(2026, 3, 2), "Pelatihan las", 1, "tempat", 4_500_000),
+        services.BenefitRow(food, household, None, dt.date(2026, 5, 10), "Paket beras 10 kg", 2, "paket", 300_000),
+    ]
+    assert services.record_benefits(rows=rows, actor=actor) == {"inserted": 2, "unchanged": 0}
+    assert services.record_benefits(rows=rows, actor=actor) == {"inserted": 0, "unchanged": 2}
+
+
+def _pay(programme: Programme, household: Household) -> None:
+    cycle = Cycle.objects.create(programme=programme, number=1, period="2026-12")
+    entitlement = Entitlement.objects.create(cycle=cycle, household=household, amount=300_000)
+    Payment.objects.create(
+        entitlement=entitlement,
+        reference="REF1",
+        amount=300_000,
+        status="paid",
+        created_at=dt.datetime(2026, 12, 20, 3, tzinfo=dt.UTC),
+    )
+
+
+def test_the_timeline_joins_cash_payments_and_benefits_of_other_kinds(
+    plan: Plan, cash_programme: Programme, damai_household: Household, tkpk_analyst: User
+) -> None:
+    _benefits(damai_household, tkpk_analyst)
+    _pay(cash_programme, damai_household)
+    timeline = selectors.benefit_timeline(damai_household)
+    assert [(e.day, e.kind) for e in timeline] == [
+        (dt.date(2026, 12, 20), "cash"),
+        (dt.date(2026, 5, 10), "in_kind"),
+        (dt.date(2026, 3, 2), "training"),
+    ]
+    person = damai_household.members.order_by("pk")[1]
+    assert [e.what for e in selectors.benefit_timeline(damai_household, person)] == ["Pelatihan las"]
+    assert AuditEvent.objects.filter(action="policy.benefit").count() == 2
+
+
+def test_benefits_are_recorded_by_the_lead_opds_officers_only_and_never_for_cash(
+    plan: Plan, cash_programme: Programme, damai_household: Household, disnaker_officer: User
+) -> None:
+    training = Programme.objects.get(name="Pelatihan Kerja Berbasis Kompetensi")
+    housing = Programme.objects.get(name="Bedah Rumah (Rehabilitasi RTLH)")
+    row = services.BenefitRow(training, damai_household, None, dt.date(2026, 3, 2), "Pelatihan las")
+    assert services.record_benefits(rows=[row], actor=disnaker_officer)["inserted"] == 1
+    for programme in (housing, cash_programme):  # another OPD's; a cash transfer
+        with pytest.raises(Refused):
+            services.record_benefits(
+                rows=[services.BenefitRow(programme, damai_household, None, dt.date(2026, 3, 2), "x")],
+                actor=disnaker_officer,
+            )
+    assert Benefit.objects.count() == 1
+
+
+def test_the_household_page_and_the_api_show_the_timeline_within_the_users_areas(
+    plan: Plan,
+    damai_household: Household,
+    tkpk_analyst: User,
+    operator_damai: User,
+    operator_manggar: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    _benefits(damai_household, tkpk_analyst)
+    client = english_client(client_for, operator_damai)
+    page = client.get(reverse("registry:household_detail", args=[damai_household.pk])).content.decode()
+    assert "Benefit timeline" in page and "Paket beras 10 kg" in page
+    answer = client.get(f"/api/v1/benefits/{damai_household.pk}/benefits").json()
+    assert [a["kind"] for a in answer] == ["in_kind", "training"] and answer[0]["amount"] == 300_000
+    person = damai_household.members.order_by("pk")[1].pk
+    assert len(client.get(f"/api/v1/benefits/{damai_household.pk}/benefits?member={person}").json()) == 1
+    outsider = client_for(operator_manggar)
+    assert outsider.get(f"/api/v1/benefits/{damai_household.pk}/benefits").status_code == 404
+
+
+def test_the_register_over_the_api_with_maker_checker(
+    plan: Plan, tkpk_analyst: User, bappeda: User, auditor: User, client_for: Callable[[User], Client]
+) -> None:
+    maker, checker = client_for(tkpk_analyst), client_for(bappeda)
+    register = maker.get("/api/v1/policy/register?as_of=2029-12-31").json()
+    assert register["plan"]["code"] == "RPKD-2025-2029"
+    assert register["money"]["budget"] == sum(s["money"]["budget"] for s in register["strategies"])
+    record = ProgrammeRecord.objects.get(code="P3.2")
+    proposed = maker.post(
+        f"/api/v1/policy/programmes/{record.pk}/adjustments",
+        json.dumps({"field": "funding.apbn", "value": "7000000000", "reason": "Tambahan DAK air minum"}),
+        content_type="application/json",
+    )
+    assert proposed.status_code == 201, proposed.content
+    pk = proposed.json()["id"]
+    own = maker.post(f"/api/v1/policy/adjustments/{pk}/decision", '{"approve": true}', content_type="application/json")
+    assert own.status_code == 403 and own.json()["code"] == "forbidden"
+    assert (
+        client_for(auditor)
+        .post(f"/api/v1/policy/adjustments/{pk}/decision", '{"approve": true}', content_type="application/json")
+        .status_code
+        == 403
+    )
+    ok = checker.post(f"/api/v1/policy/adjustments/{pk}/decision", '{"approve": true}', content_type="application/json")
+    assert ok.json()["state"] == "approved"
+    shown = checker.get(f"/api/v1/policy/programmes/{record.pk}").json()
+    assert shown["funding.apbn"] == 7_000_000_000 and shown["adjustments"][0]["state"] == "approved"
