@@ -12,7 +12,15 @@ import pytest
 from entas.accounts.models import User
 from entas.policy.models import Adjustment, Plan, ProgrammeRecord
 from tests.browser.test_shell import login
-from tests.policy.conftest import bappeda, cash_programme, disnaker_officer, plan  # noqa: F401  (the fixtures)
+from tests.policy import conftest as policy
+
+# The fixtures of tests/policy, for this module.
+plan, cash_programme, bappeda, disnaker_officer = (
+    policy.plan,
+    policy.cash_programme,
+    policy.bappeda,
+    policy.disnaker_officer,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
