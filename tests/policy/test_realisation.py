@@ -118,3 +118,21 @@ def test_a_file_without_the_columns_is_refused_whole(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     with pytest.raises(CommandError, match="realised"):
         run(write(tmp_path / "r.csv", "activity_code,month\n2.07.03.2.01.0001,2025-01\n"), "tkpk")
+
+
+def test_an_xlsx_file_is_read_like_a_csv(tmp_path: Path, plan: Plan, tkpk_analyst: User, settings: Any) -> None:
+    from entas.core.spreadsheet import Sheet, workbook
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    path = tmp_path / "realisasi.xlsx"
+    book = workbook(path)
+    sheet = Sheet(book, "Realisasi")
+    sheet.write_row(0, 0, ["activity_code", "month", "realised", "physical"])
+    sheet.write_row(1, 0, ["2.07.04.2.02.0001", "2025-05", 40_000_000, 45])  # numbers as a spreadsheet keeps them
+    sheet.write_row(2, 0, ["2.07.04.2.02.0001", "2025-06", "41.500.000", "50%"])
+    sheet.write_row(3, 0, ["2.07.04.2.02.0001", "2025-07", -5, ""])
+    book.close()
+    summary = run(path, "tkpk")
+    assert (summary["updated"], summary["rejected"]) == (2, 1)
+    months = BudgetMonth.objects.filter(activity__code="2.07.04.2.02.0001", month__in=["2025-05-01", "2025-06-01"])
+    assert sorted(months.values_list("realised", "physical")) == [(40_000_000, 45), (41_500_000, 50)]
