@@ -126,3 +126,22 @@ def test_the_register_over_the_api_with_maker_checker(
     assert ok.json()["state"] == "approved"
     shown = checker.get(f"/api/v1/policy/programmes/{record.pk}").json()
     assert shown["funding.apbn"] == 7_000_000_000 and shown["adjustments"][0]["state"] == "approved"
+
+
+def test_the_programme_counts_the_households_and_people_it_reached(
+    plan: Plan, cash_programme: Programme, damai_household: Household, manggar_household: Household, tkpk_analyst: User
+) -> None:
+    _benefits(damai_household, tkpk_analyst)
+    _benefits_for_another(manggar_household, tkpk_analyst)
+    _pay(cash_programme, damai_household)
+    training = ProgrammeRecord.objects.get(code="P2.1")
+    assert selectors.beneficiaries(training, dt.date(2026, 12, 31)) == {"households": 2, "people": 1}
+    assert selectors.beneficiaries(training, dt.date(2026, 3, 1)) == {"households": 0, "people": 0}
+    cash = ProgrammeRecord.objects.get(programme=cash_programme)
+    assert selectors.beneficiaries(cash, dt.date(2026, 12, 31))["paid"] == 1
+
+
+def _benefits_for_another(household: Household, actor: User) -> None:
+    training = Programme.objects.get(name="Pelatihan Kerja Berbasis Kompetensi")
+    row = services.BenefitRow(training, household, None, dt.date(2026, 4, 1), "Pelatihan las (keluarga)")
+    services.record_benefits(rows=[row], actor=actor)

@@ -437,3 +437,33 @@ def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
                 )
             )
     return sorted(entries, key=lambda e: (e.day, e.programme), reverse=True)
+
+
+def beneficiaries(record: ProgrammeRecord, day: dt.date) -> dict[str, int]:
+    """How many the programme reached by ``day`` (city-wide counts, no names): households and people
+    with a recorded benefit, and for a cash transfer the households enrolled and those paid."""
+    from django.db.models import Count, Q
+
+    from entas.programs.models import Enrolment
+
+    from .models import Benefit
+
+    counts = Benefit.objects.filter(programme_id=record.programme_id, received_on__lte=day).aggregate(
+        households=Count("household", distinct=True), people=Count("member", distinct=True)
+    )
+    out = {"households": int(counts["households"] or 0), "people": int(counts["people"] or 0)}
+    if record.programme.kind == "cash":
+        out["enrolled"] = Enrolment.objects.filter(
+            programme_id=record.programme_id, state=Enrolment.State.ENROLLED
+        ).count()
+        out["paid"] = (
+            Payment.objects.filter(
+                Q(status=Payment.Status.PAID),
+                entitlement__cycle__programme_id=record.programme_id,
+                created_at__date__lte=day,
+            )
+            .values("entitlement__household")
+            .distinct()
+            .count()
+        )
+    return out

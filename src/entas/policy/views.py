@@ -132,6 +132,7 @@ def programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "row": row,
             "day": day,
             "years": selectors.years_of(record, day),
+            "reached": selectors.beneficiaries(record, day),
             "adjustments": selectors.adjustments_for(request.user, record),
             "form": form,
             "labels": FIELD_LABELS,
