@@ -112,3 +112,21 @@ def test_the_home_page_counts_the_adjustments_waiting_for_the_checker(
     page = english_client(client_for, bappeda).get("/").content.decode()
     assert "Adjustments of programmes waiting for your decision" in page
     assert "Poverty programmes: realisation in" in page
+
+
+def test_a_pagu_revision_is_proposed_on_the_programme_page(
+    plan: Plan, client_for: Callable[[User], Client], tkpk_analyst: User
+) -> None:
+    client = english_client(client_for, tkpk_analyst)
+    record = ProgrammeRecord.objects.get(code="P2.1")
+    url = f"/policy/programme/{record.pk}/"
+    data = {"adj-field": "pagu.2026", "adj-value": "1.300.000.000", "adj-reason": "APBD-P", "adj-activity": "9.99"}
+    assert "No activity 9.99" in client.post(url, data).content.decode()
+    assert client.post(url, {**data, "adj-activity": "2.07.03.2.01.0001"}).status_code == 302
+    adjustment = Adjustment.objects.get()
+    assert (adjustment.activity.code, adjustment.before, adjustment.after) == (  # type: ignore[union-attr]
+        "2.07.03.2.01.0001",
+        1_250_000_000,
+        1_300_000_000,
+    )
+    assert "Pagu 2026" in client.get("/policy/adjustments/").content.decode()

@@ -287,3 +287,44 @@ def test_a_bad_plan_file_is_refused_with_every_problem(
         call_command("policy", "load", str(path), "--as", "tkpk")
     assert "2 problem" in str(refused.value) and "seminar" in str(refused.value)
     assert not Plan.objects.exists()
+
+
+def test_a_pagu_revision_is_an_adjustment_of_an_activity_and_undone_as_of_an_earlier_date(
+    plan: Plan, tkpk_analyst: User, bappeda: User
+) -> None:
+    activity = Activity.objects.get(code="2.07.03.2.01.0002")
+    record = activity.record
+    before = selectors.register(tkpk_analyst, plan, dt.date(2029, 12, 31))
+    with pytest.raises(Refused):  # a pagu is an activity's
+        services.propose_adjustment(record=record, field="pagu.2026", value="1000", reason="x", actor=tkpk_analyst)
+    with pytest.raises(Refused):  # outside the period
+        services.propose_adjustment(
+            record=record, field="pagu.2031", value="1000", reason="x", activity=activity, actor=tkpk_analyst
+        )
+    proposed = services.propose_adjustment(
+        record=record,
+        field="pagu.2026",
+        value="1.500.000.001",
+        reason="APBD Perubahan 2026: tambahan kelas las",
+        activity=activity,
+        effective_on=dt.date(2026, 9, 1),
+        actor=tkpk_analyst,
+    )
+    assert proposed.before == 1_150_000_000 and proposed.after == 1_500_000_001
+    services.decide_adjustment(adjustment=proposed, approve=True, actor=bappeda)
+    assert services.current_value(record, "pagu.2026", activity) == 1_500_000_001
+    after = selectors.register(tkpk_analyst, plan, dt.date(2029, 12, 31))
+    assert after.money.budget == before.money.budget + 350_000_001
+    assert (
+        next(p for p in after.programmes() if p.record.pk == record.pk).money.budget
+        == next(p for p in before.programmes() if p.record.pk == record.pk).money.budget + 350_000_001
+    )
+    # As of the end of August 2026 the revision was not yet in force: the register is as before.
+    assert (
+        selectors.register(tkpk_analyst, plan, dt.date(2026, 8, 31)).money.budget
+        == (BudgetMonth.objects.filter(month__lte=dt.date(2026, 8, 1)).aggregate(s=Sum("pagu"))["s"])
+    )
+    years = selectors.years_of(record, dt.date(2026, 8, 31))[activity.pk]
+    assert (
+        next(y for y in years if y.year == 2026).money.budget == (1_150_000_000 // 12) * 8
+    )  # eight months of equal shares

@@ -30,6 +30,7 @@ class AdjustmentIn(Schema):
     reason: str
     evidence: list[str] = []
     effective_on: dt.date | None = None
+    activity: str | None = None  # a kode rekening, for a pagu revision (field pagu.YYYY)
 
 
 class DecisionIn(Schema):
@@ -40,6 +41,7 @@ class DecisionIn(Schema):
 class AdjustmentOut(Schema):
     id: int
     programme: str
+    activity: str
     field: str
     before: Any
     after: Any
@@ -73,6 +75,7 @@ def _adjustment_out(a: Adjustment) -> AdjustmentOut:
     return AdjustmentOut(
         id=a.pk,
         programme=a.record.programme.name,
+        activity=a.activity.code if a.activity else "",
         field=a.field,
         before=a.before,
         after=a.after,
@@ -124,7 +127,11 @@ def propose(request: HttpRequest, record_id: int, payload: AdjustmentIn) -> Stat
         record = selectors.record_for(user, record_id)
     except ProgrammeRecord.DoesNotExist:
         raise HttpError(404, "not found") from None
+    activity = record.activities.filter(code=payload.activity).first() if payload.activity else None
+    if payload.activity and activity is None:
+        raise HttpError(404, "not found")
     adjustment = services.propose_adjustment(
+        activity=activity,
         record=record,
         field=payload.field,
         value=payload.value,

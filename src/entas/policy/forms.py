@@ -32,6 +32,9 @@ class AdjustmentForm(forms.Form):
     """An adjustment proposed on a programme's page."""
 
     field = forms.ChoiceField(label=_("What changes"), choices=[(f, FIELD_LABELS[f]) for f in rules.FIELDS])
+    activity = forms.CharField(
+        label=_("Activity (kode rekening)"), required=False, max_length=30, help_text=_("Only for a pagu revision.")
+    )
     value = forms.CharField(label=_("New value"), max_length=2000)
     reason = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
     evidence = forms.CharField(
@@ -43,6 +46,11 @@ class AdjustmentForm(forms.Form):
         ),
     )
     effective_on = forms.DateField(label=_("Takes effect on"), required=False, help_text=_("Empty: today."))
+
+    def __init__(self, *args: Any, years: range = range(0), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        pagu = [(f"pagu.{y}", gettext("Pagu of the activity below for %(year)d (Rp)") % {"year": y}) for y in years]
+        self.fields["field"].choices = [*self.fields["field"].choices, *pagu]  # type: ignore[attr-defined]
 
 
 class DecisionForm(forms.Form):

@@ -227,6 +227,15 @@ class Adjustment(models.Model):
     changes the register."""
 
     record = models.ForeignKey(ProgrammeRecord, on_delete=models.PROTECT, related_name="adjustments")
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        help_text=_("For a revision of an activity's pagu for a year (field pagu.YYYY)."),
+    )
     field = models.CharField(_("field"), max_length=40)
     before = models.JSONField(_("before"), null=True)
     after = models.JSONField(_("after"), null=True)
@@ -250,6 +259,9 @@ class Adjustment(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=300, blank=True)
+    # A pagu revision, once applied: each month's pagu in force before and after ({"2026-01": [b, a]}),
+    # so the register as of an earlier date undoes it exactly.
+    months = models.JSONField(null=True, blank=True, editable=False)
 
     area_scope = AreaScope(paths=(), actions=POLICY_ACTIONS)
     objects = ScopedQuerySet.as_manager()

@@ -240,22 +240,39 @@ STATUSES = ("active", "paused", "stopped")
 STATUS_STEPS = {"active": ("paused", "stopped"), "paused": ("active", "stopped"), "stopped": ()}
 
 
+PAGU_FIELD = re.compile(r"pagu\.([0-9]{4})")
+
+
 @dataclass(frozen=True)
 class AdjustFacts:
-    """What a proposed value is checked against: the programme's kind, status and start, and the OPD
-    and kelurahan codes that exist."""
+    """What a proposed value is checked against: the programme's kind, status and period, the OPD and
+    kelurahan codes that exist, and whether the adjustment names an activity."""
 
     kind: str
     status: str
     start: dt.date
     opds: frozenset[str]
     kelurahan: frozenset[str]
+    end: dt.date | None = None
+    activity: bool = False
 
 
 def parse_adjustment(name: str, text: str, facts: AdjustFacts) -> Any:
     """The value (plain JSON: text, a whole number, a list of codes, an ISO date) an adjustment of
     field ``name`` proposes, read from ``text``; raises :class:`Refused` saying why not."""
     value = text.strip()
+    if match := PAGU_FIELD.fullmatch(name):
+        year = int(match.group(1))
+        if not facts.activity:
+            raise Refused(_("A pagu is revised for one activity: name its kode rekening."), code="invalid")
+        if not facts.start.year <= year <= (facts.end or facts.start).year:
+            raise Refused(_("%(year)d is outside the programme's period.") % {"year": year}, code="invalid")
+        amount = parse_rupiah(value)
+        if isinstance(amount, str):
+            raise Refused(amount, code="invalid")
+        return amount
+    if facts.activity:
+        raise Refused(_("Only a pagu (pagu.YYYY) is adjusted for an activity."), code="invalid")
     if name not in FIELDS:
         raise Refused(
             _("%(field)s cannot be adjusted; the fields are %(fields)s.")
@@ -309,6 +326,13 @@ def parse_adjustment(name: str, text: str, facts: AdjustFacts) -> Any:
     if isinstance(amount, str):
         raise Refused(amount, code="invalid")
     return amount
+
+
+def revision_shift(months: Mapping[str, Sequence[int]], last_month: dt.date) -> int:
+    """How much a pagu revision changed the budget of the months up to ``last_month``: the sum of
+    after − before over those months (``{"2026-01": [before, after], …}``)."""
+    limit = f"{last_month:%Y-%m}"
+    return sum(after - before for month, (before, after) in months.items() if month <= limit)
 
 
 @dataclass(frozen=True)

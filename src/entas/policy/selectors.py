@@ -64,11 +64,17 @@ def record_named(user: User, name: str) -> ProgrammeRecord:
 
 
 def adjustment_for(user: User, pk: int) -> Adjustment:
-    return Adjustment.objects.restrict(user, "view").select_related("record__programme", "proposed_by").get(pk=pk)
+    return (
+        Adjustment.objects.restrict(user, "view")
+        .select_related("record__programme", "proposed_by", "activity")
+        .get(pk=pk)
+    )
 
 
 def adjustments_for(user: User, record: ProgrammeRecord | None = None) -> QuerySet[Adjustment]:
-    qs = Adjustment.objects.restrict(user, "view").select_related("record__programme", "proposed_by", "decided_by")
+    qs = Adjustment.objects.restrict(user, "view").select_related(
+        "record__programme", "proposed_by", "decided_by", "activity"
+    )
     if record is not None:
         qs = qs.filter(record=record)
     return qs.order_by("-proposed_at", "-pk")
@@ -210,8 +216,12 @@ def register(user: User, plan: Plan, day: dt.date | None = None, *, opd: str | N
         paid_total[programme_id] += amount
     funding_rows = list(Funding.objects.filter(record_id__in=record_ids))
     changes: dict[int, list[rules.Change]] = defaultdict(list)
+    shift: dict[int, int] = defaultdict(int)  # pagu revisions effective after the day, undone
     for adj in Adjustment.objects.filter(record_id__in=record_ids, state=AdjustmentState.APPROVED):
-        changes[adj.record_id].append(rules.Change(adj.pk, adj.field, adj.before, adj.after, adj.effective_on))
+        if adj.activity_id is None:
+            changes[adj.record_id].append(rules.Change(adj.pk, adj.field, adj.before, adj.after, adj.effective_on))
+        elif adj.effective_on > day and adj.months:
+            shift[adj.activity_id] += rules.revision_shift(adj.months, last_month)
 
     by_record = {r.pk: r for r in records}
     strategy_of = {r.pk: r.strategy_id for r in records}
@@ -222,6 +232,7 @@ def register(user: User, plan: Plan, day: dt.date | None = None, *, opd: str | N
         budget = int(s.get("pagu") or 0)
         if rev is not None:
             budget += int(rev["revised"] or 0) - int(rev["pagu"] or 0)
+        budget -= shift.get(a.pk, 0)
         realised = int(s.get("realised") or 0)
         if a.realised_from_payments:
             realised = paid_total.get(by_record[a.record_id].programme_id, 0)
@@ -364,6 +375,13 @@ def years_of(record: ProgrammeRecord, day: dt.date) -> dict[int, list[YearRow]]:
     if paid_activity is not None:
         for (_programme, month), amount in paid_by_month([record.programme_id], day).items():
             totals[(paid_activity, month.year)].add(0, amount)
+    later = Adjustment.objects.filter(
+        record=record, state=AdjustmentState.APPROVED, activity__isnull=False, effective_on__gt=day
+    )
+    for adj in later:
+        for month, (before, after) in (adj.months or {}).items():
+            if month <= f"{last_month:%Y-%m}" and adj.activity_id is not None:
+                totals[(adj.activity_id, int(month[:4]))].add(before - after, 0)
     out: dict[int, list[YearRow]] = defaultdict(list)
     for (activity_id, year), money in sorted(totals.items()):
         out[activity_id].append(YearRow(year, money))

@@ -370,8 +370,17 @@ def record_realisation(rows: list[RealisationRow], *, actor: User, note: str = "
 # -- adjustments -----------------------------------------------------------------------------------
 
 
-def current_value(record: ProgrammeRecord, name: str) -> Any:
-    """A programme's present value of an adjustable field, as plain JSON."""
+def _year_months(record: ProgrammeRecord, year: int) -> list[dt.date]:
+    return months_of(year, record.programme.start, record.programme.end)
+
+
+def current_value(record: ProgrammeRecord, name: str, activity: Activity | None = None) -> Any:
+    """A programme's present value of an adjustable field (or an activity's pagu in force for a year:
+    ``pagu.2026``), as plain JSON."""
+    if activity is not None:
+        year = int(name.split(".", 1)[1])
+        rows = BudgetMonth.objects.filter(activity=activity, month__in=_year_months(record, year))
+        return sum(rules.effective_pagu(m.pagu, m.revised) for m in rows)
     if name in ("status", "target_group", "target_beneficiaries"):
         return getattr(record, name)
     if name == "target_kelurahan":
@@ -386,6 +395,21 @@ def current_value(record: ProgrammeRecord, name: str) -> Any:
         row = record.funding.filter(source=name.split(".", 1)[1]).first()
         return row.amount if row is not None else 0
     raise Refused(_("%(field)s cannot be adjusted.") % {"field": name[:40]}, code="invalid")
+
+
+def _revise(record: ProgrammeRecord, activity: Activity, name: str, value: int, actor: User) -> dict[str, list[int]]:
+    """Set the revised pagu of each month of the year (the year's amount spread as the plan file's
+    is); returns each month's pagu in force before and after."""
+    months = _year_months(record, int(name.split(".", 1)[1]))
+    rows = {m.month: m for m in BudgetMonth.objects.select_for_update().filter(activity=activity, month__in=months)}
+    now = timezone.now()
+    changes: dict[str, list[int]] = {}
+    for month, amount in zip(months, spread(value, len(months)), strict=True):
+        row = rows.get(month) or BudgetMonth(activity=activity, month=month)
+        changes[f"{month:%Y-%m}"] = [rules.effective_pagu(row.pagu, row.revised), amount]
+        row.revised, row.updated_at, row.updated_by = amount, now, actor
+        row.save()
+    return changes
 
 
 def _apply(record: ProgrammeRecord, name: str, value: Any) -> None:
@@ -407,13 +431,15 @@ def _apply(record: ProgrammeRecord, name: str, value: Any) -> None:
             Funding.objects.filter(record=record, source=source).delete()
 
 
-def adjust_facts(record: ProgrammeRecord) -> rules.AdjustFacts:
+def adjust_facts(record: ProgrammeRecord, activity: Activity | None = None) -> rules.AdjustFacts:
     return rules.AdjustFacts(
         kind=record.programme.kind,
         status=record.status,
         start=record.programme.start,
         opds=frozenset(Opd.objects.values_list("code", flat=True)),
         kelurahan=frozenset(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("code", flat=True)),
+        end=record.programme.end,
+        activity=activity is not None,
     )
 
 
@@ -427,10 +453,12 @@ def propose_adjustment(
     actor: User,
     evidence: list[str] | None = None,
     effective_on: dt.date | None = None,
+    activity: Activity | None = None,
 ) -> Adjustment:
-    """Propose a change of one field of a programme, with its rationale and evidence (links or
-    references: an evaluation, an indicator, a forum decision, a grievance trend). It changes nothing
-    until another person approves it."""
+    """Propose a change of one field of a programme, or of one activity's pagu for a year
+    (``pagu.2026``), with its rationale and evidence (links or references: an evaluation, an
+    indicator, a forum decision, a grievance trend). It changes nothing until another person
+    approves it."""
     _require(actor, Capability.EDIT_POLICY, _("You may not propose adjustments."))
     if not reason.strip():
         raise Refused(
@@ -439,13 +467,16 @@ def propose_adjustment(
             issues=[Problem("reason", _("Say why: an adjustment needs its rationale."))],
         )
     record = ProgrammeRecord.objects.select_related("programme", "lead_opd").get(pk=record.pk)
-    after = rules.parse_adjustment(field, value, adjust_facts(record))
-    before = current_value(record, field)
+    if activity is not None and activity.record_id != record.pk:
+        raise Refused(_("The activity is not one of this programme's."), code="invalid")
+    after = rules.parse_adjustment(field, value, adjust_facts(record, activity))
+    before = current_value(record, field, activity)
     if before == after:
         raise Refused(_("%(field)s is already %(value)s.") % {"field": field, "value": after}, code="invalid")
     links = [e.strip()[:500] for e in evidence or [] if e.strip()][:20]
     adjustment = Adjustment.objects.create(
         record=record,
+        activity=activity,
         field=field,
         before=before,
         after=after,
@@ -471,22 +502,29 @@ def decide_adjustment(*, adjustment: Adjustment, approve: bool, actor: User, not
     """Approve (the change is applied) or reject a proposed adjustment. Never by its proposer: a second
     person checks every change (maker-checker)."""
     _require(actor, Capability.EDIT_POLICY, _("You may not approve adjustments."))
-    adjustment = Adjustment.objects.select_for_update().select_related("record__programme").get(pk=adjustment.pk)
+    adjustment = (
+        Adjustment.objects.select_for_update().select_related("record__programme", "activity").get(pk=adjustment.pk)
+    )
     if adjustment.state != AdjustmentState.PROPOSED:
         raise Refused(_("This adjustment was already decided."), code="conflict")
     if adjustment.proposed_by_id == actor.pk:
         raise Refused(_("You proposed this adjustment: another person must decide it."), code="forbidden")
     record = adjustment.record
+    months = None
     if approve:
-        now = current_value(record, adjustment.field)
+        now = current_value(record, adjustment.field, adjustment.activity)
         if now != adjustment.before:
             raise Refused(
                 _("%(field)s changed since the adjustment was proposed (now %(value)s): propose it again.")
                 % {"field": adjustment.field, "value": now},
                 code="conflict",
             )
-        _apply(record, adjustment.field, adjustment.after)
+        if adjustment.activity is not None:
+            months = _revise(record, adjustment.activity, adjustment.field, int(adjustment.after or 0), actor)
+        else:
+            _apply(record, adjustment.field, adjustment.after)
     Adjustment.objects.filter(pk=adjustment.pk).update(
+        months=months,
         state=AdjustmentState.APPROVED if approve else AdjustmentState.REJECTED,
         decided_by=actor,
         decided_at=timezone.now(),

@@ -96,11 +96,16 @@ def programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         record = selectors.record_for(request.user, pk)
     except ProgrammeRecord.DoesNotExist:
         raise Http404(_("No such programme in the register.")) from None
-    form = AdjustmentForm(request.POST or None, prefix="adj")
+    years = range(record.programme.start.year, record.programme.end.year + 1)
+    form = AdjustmentForm(request.POST or None, prefix="adj", years=years)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        activity = record.activities.filter(code=data["activity"]).first() if data["activity"] else None
         try:
+            if data["activity"] and activity is None:
+                raise Refused(_("No activity %(code)s in this programme.") % {"code": data["activity"]}, code="invalid")
             adjustment = services.propose_adjustment(
+                activity=activity,
                 record=record,
                 field=data["field"],
                 value=data["value"],
@@ -112,7 +117,8 @@ def programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except Refused as exc:
             if exc.code == "forbidden":
                 raise
-            form.add_error("reason" if "rationale" in exc.message else "value", exc.message)
+            where = "reason" if "rationale" in exc.message else "activity" if "activity" in exc.message else "value"
+            form.add_error(where, exc.message)
         else:
             messages.success(
                 request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 from entas.programs.models import Programme
 
@@ -22,6 +23,8 @@ def funding_rows(funding: dict[str, int]) -> list[tuple[str, int]]:
 
 @register.filter
 def field_label(name: str) -> str:
+    if name.startswith("pagu."):
+        return gettext("Pagu %(year)s") % {"year": name[5:]}
     return str(FIELD_LABELS.get(name, name))
 
 
@@ -47,7 +50,7 @@ def adjusted_value(value: Any, name: str) -> str:
 
     if value is None:
         return "–"
-    if name.startswith("funding.") or name == "base_amount":
+    if name.startswith(("funding.", "pagu.")) or name == "base_amount":
         return format_rupiah(int(value))
     if name == "status":
         return status_label(value)

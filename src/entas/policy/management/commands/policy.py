@@ -32,8 +32,9 @@ class Command(EntasCommand):
         "plan with its strategies, programmes and activities (docs/examples/rpkd-balikpapan.yaml); 'entas policy "
         "show [--plan CODE] [--as-of DATE] [--json]' prints the tree with budgets; 'entas policy realisation FILE "
         "--as USER' imports realisation (columns activity_code, month, realised, physical); 'entas policy adjust "
-        "PROGRAMME --field F --value V --reason TEXT [--evidence LINK]... [--effective DATE] --as USER' proposes an "
-        "adjustment, 'entas policy approve|reject ADJUSTMENT --as USER' decides it (never by its proposer); "
+        "PROGRAMME --field F --value V --reason TEXT [--evidence LINK]... [--effective DATE] [--activity CODE] --as "
+        "USER' proposes an adjustment (--field pagu.2026 --activity CODE revises an activity's pagu for a year); "
+        "'entas policy approve|reject ADJUSTMENT --as USER' decides it (never by its proposer); "
         "'entas policy adopt PLAN --legal-basis TEXT [--on DATE] --as USER' adopts a draft plan."
     )
 
@@ -54,6 +55,7 @@ class Command(EntasCommand):
         adjust.add_argument("--reason", required=True)
         adjust.add_argument("--evidence", action="append", default=[])
         adjust.add_argument("--effective", default="")
+        adjust.add_argument("--activity", default="", help="An activity's kode rekening, for --field pagu.YYYY.")
         for name in ("approve", "reject"):
             decide = sub.add_parser(name, help=f"{name.title()} a proposed adjustment.")
             decide.add_argument("adjustment", type=int)
@@ -166,7 +168,13 @@ class Command(EntasCommand):
     ) -> None:
         actor = self.require_actor(actor)
         record = self._record(actor, programme)
+        found = None
+        if options.get("activity"):
+            found = record.activities.filter(code=options["activity"]).first()
+            if found is None:
+                raise CommandError(f"No activity {options['activity']!r} in {record.programme.name}.")
         adjustment = services.propose_adjustment(
+            activity=found,
             record=record,
             field=field,
             value=value,
