@@ -60,6 +60,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("policy:programme", lambda w: {"pk": w["record"].pk}, "auditor"),
     ("policy:adjustments", lambda w: {}, "auditor"),
     ("policy:realisation", lambda w: {}, "manager"),
+    ("policy:funded", lambda w: {}, "partner"),
 ]
 
 
@@ -118,6 +119,7 @@ def _add_policy(world: dict[str, Any], serials: range, manager: User) -> None:
         record = ProgrammeRecord.objects.create(programme=programme, strategy=strategy, code=f"P{i}", lead_opd=opd)
         record.partner_opds.add(opd)
         record.funding.create(source="apbd", amount=1_000_000)
+        record.funding.create(source="csr", amount=500_000, note="Forum CSR")
         for j in range(2):
             activity = Activity.objects.create(record=record, code=f"1.06.04.2.01.{i:02d}{j:02d}", name="K", opd=opd)
             BudgetMonth.objects.bulk_create(
@@ -144,9 +146,11 @@ def _count(client: Client, url: str) -> int:
 
 
 def test_list_pages_cost_the_same_at_any_size_and_match_the_baseline(
-    regions: dict[str, Any], dinsos_manager: User, operator_manggar: User, auditor: User
+    regions: dict[str, Any], dinsos_manager: User, operator_manggar: User, auditor: User, partner: User
 ) -> None:
-    users = {"manager": dinsos_manager, "operator": operator_manggar, "auditor": auditor}
+    partner.organisation = "Forum CSR"
+    partner.save(update_fields=["organisation"])
+    users = {"manager": dinsos_manager, "operator": operator_manggar, "auditor": auditor, "partner": partner}
     clients = {}
     for persona, user in users.items():
         clients[persona] = Client()

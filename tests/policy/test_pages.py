@@ -3,6 +3,7 @@ adjustment, the realisation upload, the XLSX export, the menu and the home page.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
@@ -130,3 +131,28 @@ def test_a_pagu_revision_is_proposed_on_the_programme_page(
         1_300_000_000,
     )
     assert "Pagu 2026" in client.get("/policy/adjustments/").content.decode()
+
+
+def test_a_partner_sees_the_programmes_its_organisation_funds_and_nothing_else(
+    plan: Plan, client_for: Callable[[User], Client], make_user: Callable[..., User], damai_household: Any
+) -> None:
+    from entas.accounts.roles import Role
+    from entas.policy import services
+
+    csr = make_user("forum", Role.PARTNER, [], organisation="Forum CSR Kota Balikpapan")
+    tkpk = User.objects.get(username="tkpk")
+    training = ProgrammeRecord.objects.get(code="P1.3").programme
+    services.record_benefits(
+        rows=[services.BenefitRow(training, damai_household, None, dt.date(2026, 2, 1), "Seragam")],
+        actor=tkpk,
+    )
+    client = english_client(client_for, csr)
+    page = client.get("/policy/funded/?as_of=2026-12-31").content.decode()
+    # P1.3 (school supplies) and P4.1 (stunting campaign) name the forum; P2.3 names another CSR forum.
+    assert "Bantuan Biaya Pendidikan Siswa Miskin" in page and "Kampanye Cegah Stunting" in page
+    assert "Pemberdayaan Usaha Mikro" not in page and "Jaminan Kesehatan" not in page
+    assert damai_household.kk_number not in page and "Warga Sintetis" not in page
+    assert "Programmes we fund" in client.get("/").content.decode()
+    assert client.get("/policy/").status_code == 403
+    other = english_client(client_for, make_user("lain", Role.PARTNER, [], organisation="Yayasan Lain"))
+    assert "No programme in the register names your organisation" in other.get("/policy/funded/").content.decode()

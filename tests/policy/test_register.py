@@ -328,3 +328,28 @@ def test_a_pagu_revision_is_an_adjustment_of_an_activity_and_undone_as_of_an_ear
     assert (
         next(y for y in years if y.year == 2026).money.budget == (1_150_000_000 // 12) * 8
     )  # eight months of equal shares
+
+
+def test_a_cash_transfers_rule_is_changed_by_an_adjustment(
+    plan: Plan, cash_programme: Programme, tkpk_analyst: User, bappeda: User
+) -> None:
+    from entas.targeting import services as targeting
+
+    record = ProgrammeRecord.objects.get(programme=cash_programme)
+    with pytest.raises(Refused):  # no such rule
+        services.propose_adjustment(record=record, field="rule", value="Desil 1", reason="x", actor=tkpk_analyst)
+    targeting.save_rule(actor=None, name="Desil 1-2 dengan lansia", expression="dtsen_desil <= 2", benefit=300_000)
+    a = services.propose_adjustment(
+        record=record, field="rule", value="Desil 1-2 dengan lansia", reason="Anggaran dipotong", actor=tkpk_analyst
+    )
+    assert (a.before, a.after) == ("BLT 2026", "Desil 1-2 dengan lansia")
+    services.decide_adjustment(adjustment=a, approve=True, actor=bappeda)
+    assert Programme.objects.get(pk=cash_programme.pk).rule.name == "Desil 1-2 dengan lansia"  # type: ignore[union-attr]
+    with pytest.raises(Refused):  # a training programme has no rule
+        services.propose_adjustment(
+            record=ProgrammeRecord.objects.get(code="P2.1"),
+            field="rule",
+            value="BLT 2026",
+            reason="x",
+            actor=tkpk_analyst,
+        )

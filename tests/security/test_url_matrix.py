@@ -166,6 +166,7 @@ ROUTES: dict[str, Route] = {
     "policy:adjustments": Route(),
     "policy:decide": Route(lambda w: {"pk": w.adjustment.pk}, methods=("POST",), data={"decision": "approve"}),
     "policy:realisation": Route(methods=("GET", "POST")),
+    "policy:funded": Route(),
     "accounts:user_list": Route(),
     "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),

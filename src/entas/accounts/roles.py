@@ -39,6 +39,7 @@ class Capability(models.TextChoices):
     VIEW_POLICY = "policy.view", _("See the policy register: plans, programmes, budgets and realisation")
     EDIT_POLICY = "policy.edit", _("Edit the policy register; propose and approve adjustments")
     REALISE_POLICY = "policy.realise", _("Enter budget realisation for the activities of one's own OPD")
+    VIEW_FUNDED_POLICY = "policy.view_funded", _("See the programmes one's organisation funds (partners)")
 
 
 C = Capability
@@ -72,7 +73,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     ),
     Role.AUDITOR: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.VIEW_AUDIT, C.VIEW_ANALYTICS, C.VIEW_POLICY}),
     # A partner (NGO, CSR) sees only what its own programmes touch; programmes grant that access.
-    Role.PARTNER: frozenset({C.VIEW_SUMMARY}),
+    Role.PARTNER: frozenset({C.VIEW_SUMMARY, C.VIEW_FUNDED_POLICY}),
 }
 
 

@@ -10,4 +10,5 @@ class PolicyConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("policy:plan", _("Policy register"), "policy.view", order=58)
+        navigation.add("policy:funded", _("Programmes we fund"), "policy.view_funded", order=59)
         from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)

@@ -20,6 +20,7 @@ FIELD_LABELS = {
     "lead_opd": _("Lead OPD (its code)"),
     "end": _("End of the period (date)"),
     "base_amount": _("Base amount per household per month (cash transfer)"),
+    "rule": _("Eligibility rule, by its name (cash transfer)"),
     "funding.apbd": _("Funding: APBD (Rp)"),
     "funding.dana_kelurahan": _("Funding: Dana Kelurahan (Rp)"),
     "funding.apbn": _("Funding: APBN (Rp)"),

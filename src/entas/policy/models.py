@@ -28,6 +28,8 @@ POLICY_ACTIONS = {
     "view": (Capability.VIEW_POLICY,),
     "edit": (Capability.EDIT_POLICY,),
     "realise": (Capability.REALISE_POLICY, Capability.EDIT_POLICY),
+    # A partner (CSR, NGO) reads the programmes its organisation funds (selectors.funded_records).
+    "funded": (Capability.VIEW_FUNDED_POLICY,),
 }
 
 

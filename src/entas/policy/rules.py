@@ -233,6 +233,7 @@ FIELDS = (
     "lead_opd",
     "end",
     "base_amount",
+    "rule",
     *(f"funding.{s}" for s in ("apbd", "dana_kelurahan", "apbn", "csr", "other")),
 )
 STATUSES = ("active", "paused", "stopped")
@@ -255,6 +256,7 @@ class AdjustFacts:
     kelurahan: frozenset[str]
     end: dt.date | None = None
     activity: bool = False
+    rules: frozenset[str] = frozenset()
 
 
 def parse_adjustment(name: str, text: str, facts: AdjustFacts) -> Any:
@@ -318,6 +320,12 @@ def parse_adjustment(name: str, text: str, facts: AdjustFacts) -> Any:
         return day.isoformat()
     if name == "base_amount" and facts.kind != "cash":
         raise Refused(_("Only a cash transfer has a base amount."), code="invalid")
+    if name == "rule":
+        if facts.kind != "cash":
+            raise Refused(_("Only a cash transfer is targeted by an eligibility rule."), code="invalid")
+        if value not in facts.rules:
+            raise Refused(_("There is no eligibility rule named %(name)s.") % {"name": value[:120]}, code="invalid")
+        return value
     if name == "target_beneficiaries":
         if not value.isdigit() or not value.isascii() or int(value) > 10_000_000:
             raise Refused(_("A target is a whole number of beneficiaries."), code="invalid")

@@ -151,6 +151,7 @@ def _fields(record: ProgrammeRecord, funding: dict[str, int]) -> dict[str, Any]:
         "lead_opd": record.lead_opd.code,
         "end": record.programme.end.isoformat(),
         "base_amount": record.programme.base_amount,
+        "rule": record.programme.rule.name if record.programme.rule else "",
         **{f"funding.{s}": funding.get(s, 0) for s in ("apbd", "dana_kelurahan", "apbn", "csr", "other")},
     }
 
@@ -175,17 +176,34 @@ def paid_by_month(programme_ids: list[int], until: dt.date) -> dict[tuple[int, d
     return out
 
 
-def register(user: User, plan: Plan, day: dt.date | None = None, *, opd: str | None = None) -> Register:
+def funded_records(user: User) -> QuerySet[ProgrammeRecord]:
+    """The programmes a partner's organisation funds: a funding row whose note names the organisation
+    (as the plan file records it: ``csr: {amount: …, note: Forum CSR Kota Balikpapan}``)."""
+    organisation = (getattr(user, "organisation", "") or "").strip()
+    if not organisation:
+        return ProgrammeRecord.objects.none()
+    return ProgrammeRecord.objects.restrict(user, "funded").filter(funding__note__iexact=organisation).distinct()
+
+
+def register(
+    user: User,
+    plan: Plan,
+    day: dt.date | None = None,
+    *,
+    opd: str | None = None,
+    scope: QuerySet[ProgrammeRecord] | None = None,
+) -> Register:
     """The plan's tree with its money as it stood on ``day`` (today by default): each programme's fields
     with the approved adjustments effective after ``day`` undone, and the months up to ``day``'s month
-    counted (a cash transfer's payments up to ``day``). ``opd`` keeps the activities of one OPD."""
+    counted (a cash transfer's payments up to ``day``). ``opd`` keeps the activities of one OPD;
+    ``scope`` the programmes of an already scoped queryset (a partner's: :func:`funded_records`)."""
     day = day or timezone.localdate()
     last_month = day.replace(day=1)
     strategies = list(Strategy.objects.filter(plan=plan).prefetch_related("focus_kelurahan").order_by("code"))
+    chosen = scope if scope is not None else ProgrammeRecord.objects.restrict(user, "view")
     records = list(
-        ProgrammeRecord.objects.restrict(user, "view")
-        .filter(strategy__plan=plan)
-        .select_related("programme", "lead_opd")
+        chosen.filter(strategy__plan=plan)
+        .select_related("programme__rule", "lead_opd")
         .prefetch_related("partner_opds", "target_kelurahan")
         .order_by("code")
     )
@@ -460,28 +478,48 @@ def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
 def beneficiaries(record: ProgrammeRecord, day: dt.date) -> dict[str, int]:
     """How many the programme reached by ``day`` (city-wide counts, no names): households and people
     with a recorded benefit, and for a cash transfer the households enrolled and those paid."""
-    from django.db.models import Count, Q
+    return beneficiaries_of([record], day)[record.pk]
+
+
+def beneficiaries_of(records: list[ProgrammeRecord], day: dt.date) -> dict[int, dict[str, int]]:
+    """:func:`beneficiaries` of several programmes in a fixed number of queries."""
+    from django.db.models import Count
 
     from entas.programs.models import Enrolment
 
     from .models import Benefit
 
-    counts = Benefit.objects.filter(programme_id=record.programme_id, received_on__lte=day).aggregate(
-        households=Count("household", distinct=True), people=Count("member", distinct=True)
+    by_programme = {r.programme_id: r.pk for r in records}
+    out = {r.pk: {"households": 0, "people": 0} for r in records}
+    counts = (
+        Benefit.objects.filter(programme_id__in=by_programme, received_on__lte=day)
+        .values("programme_id")
+        .annotate(households=Count("household", distinct=True), people=Count("member", distinct=True))
+        .order_by()
     )
-    out = {"households": int(counts["households"] or 0), "people": int(counts["people"] or 0)}
-    if record.programme.kind == "cash":
-        out["enrolled"] = Enrolment.objects.filter(
-            programme_id=record.programme_id, state=Enrolment.State.ENROLLED
-        ).count()
-        out["paid"] = (
-            Payment.objects.filter(
-                Q(status=Payment.Status.PAID),
-                entitlement__cycle__programme_id=record.programme_id,
-                created_at__date__lte=day,
-            )
-            .values("entitlement__household")
-            .distinct()
-            .count()
+    for row in counts:
+        out[by_programme[row["programme_id"]]].update(households=row["households"], people=row["people"])
+    cash = [r.programme_id for r in records if r.programme.kind == "cash"]
+    if cash:
+        for r in records:
+            if r.programme.kind == "cash":
+                out[r.pk].update(enrolled=0, paid=0)
+        enrolled = (
+            Enrolment.objects.filter(programme_id__in=cash, state=Enrolment.State.ENROLLED)
+            .values("programme_id")
+            .annotate(n=Count("id"))
+            .order_by()
         )
+        for row in enrolled:
+            out[by_programme[row["programme_id"]]]["enrolled"] = row["n"]
+        paid = (
+            Payment.objects.filter(
+                status=Payment.Status.PAID, entitlement__cycle__programme_id__in=cash, created_at__date__lte=day
+            )
+            .values("entitlement__cycle__programme_id")
+            .annotate(n=Count("entitlement__household", distinct=True))
+            .order_by()
+        )
+        for row in paid:
+            out[by_programme[row["entitlement__cycle__programme_id"]]]["paid"] = row["n"]
     return out

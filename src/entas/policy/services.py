@@ -391,6 +391,9 @@ def current_value(record: ProgrammeRecord, name: str, activity: Activity | None 
         return record.programme.end.isoformat()
     if name == "base_amount":
         return record.programme.base_amount
+    if name == "rule":
+        rule = record.programme.rule
+        return rule.name if rule is not None else ""
     if name.startswith("funding."):
         row = record.funding.filter(source=name.split(".", 1)[1]).first()
         return row.amount if row is not None else 0
@@ -423,6 +426,10 @@ def _apply(record: ProgrammeRecord, name: str, value: Any) -> None:
         Programme.objects.filter(pk=record.programme_id).update(end=dt.date.fromisoformat(value))
     elif name == "base_amount":
         Programme.objects.filter(pk=record.programme_id).update(base_amount=value)
+    elif name == "rule":
+        from entas.targeting.models import EligibilityRule
+
+        Programme.objects.filter(pk=record.programme_id).update(rule=EligibilityRule.objects.get(name=value))
     elif name.startswith("funding."):
         source = name.split(".", 1)[1]
         if value:
@@ -440,7 +447,14 @@ def adjust_facts(record: ProgrammeRecord, activity: Activity | None = None) -> r
         kelurahan=frozenset(Region.objects.filter(level=RegionLevel.KELURAHAN).values_list("code", flat=True)),
         end=record.programme.end,
         activity=activity is not None,
+        rules=_rule_names() if record.programme.kind == Programme.Kind.CASH else frozenset(),
     )
+
+
+def _rule_names() -> frozenset[str]:
+    from entas.targeting.models import EligibilityRule
+
+    return frozenset(EligibilityRule.objects.values_list("name", flat=True))
 
 
 @service
@@ -466,7 +480,7 @@ def propose_adjustment(
             code="invalid",
             issues=[Problem("reason", _("Say why: an adjustment needs its rationale."))],
         )
-    record = ProgrammeRecord.objects.select_related("programme", "lead_opd").get(pk=record.pk)
+    record = ProgrammeRecord.objects.select_related("programme__rule", "lead_opd").get(pk=record.pk)
     if activity is not None and activity.record_id != record.pk:
         raise Refused(_("The activity is not one of this programme's."), code="invalid")
     after = rules.parse_adjustment(field, value, adjust_facts(record, activity))

@@ -10,4 +10,5 @@ urlpatterns = [
     path("adjustments/", views.adjustments, name="adjustments"),
     path("adjustment/<int:pk>/decide/", views.decide, name="decide"),
     path("realisation/", views.realisation, name="realisation"),
+    path("funded/", views.funded, name="funded"),
 ]

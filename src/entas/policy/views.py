@@ -147,6 +147,24 @@ def programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+@require(Capability.VIEW_FUNDED_POLICY)
+def funded(request: AuthenticatedRequest) -> HttpResponse:
+    """A partner's page: the programmes its organisation funds, with their money and reach (figures
+    only, no person), as of a date."""
+    day = _day(request)
+    scope = selectors.funded_records(request.user)
+    plans = Plan.objects.filter(strategies__programmes__in=scope).distinct().order_by("-start_year", "-version")
+    registers = [selectors.register(request.user, plan, day, scope=scope) for plan in plans]
+    programmes = [p for reg in registers for p in reg.programmes()]
+    reached = selectors.beneficiaries_of([p.record for p in programmes], day)
+    rows = [(p, reached[p.record.pk]) for p in programmes]
+    return render(
+        request,
+        "policy/funded.html",
+        {"rows": rows, "day": day, "organisation": request.user.organisation},
+    )
+
+
 @require(Capability.VIEW_POLICY)
 def adjustments(request: AuthenticatedRequest) -> HttpResponse:
     """Every adjustment, those waiting for a decision first."""
