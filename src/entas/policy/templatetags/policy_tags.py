@@ -62,3 +62,14 @@ def adjusted_value(value: Any, name: str) -> str:
 @register.filter
 def get_item(mapping: dict[Any, Any], key: Any) -> Any:
     return mapping.get(key, ())
+
+
+@register.filter
+def iso_date(value: Any) -> Any:
+    """An ISO date as kept in a register's fields (``"2027-12-31"``) as a date, for the ``date`` filter."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return value
