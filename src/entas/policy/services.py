@@ -517,7 +517,9 @@ def decide_adjustment(*, adjustment: Adjustment, approve: bool, actor: User, not
     person checks every change (maker-checker)."""
     _require(actor, Capability.EDIT_POLICY, _("You may not approve adjustments."))
     adjustment = (
-        Adjustment.objects.select_for_update().select_related("record__programme", "activity").get(pk=adjustment.pk)
+        Adjustment.objects.select_for_update(of=("self",))
+        .select_related("record__programme", "activity")
+        .get(pk=adjustment.pk)
     )
     if adjustment.state != AdjustmentState.PROPOSED:
         raise Refused(_("This adjustment was already decided."), code="conflict")
