@@ -353,3 +353,25 @@ def test_a_cash_transfers_rule_is_changed_by_an_adjustment(
             reason="x",
             actor=tkpk_analyst,
         )
+
+
+def test_a_draft_version_is_adopted_on_the_command_line_and_shown_as_text(
+    plan: Plan, tkpk_analyst: User, auditor: User
+) -> None:
+    draft = dataclasses.replace(example_spec(), version=2, status="draft", adopted_on=None)
+    services.load_plan(spec=draft, actor=tkpk_analyst)
+    with pytest.raises(CommandError):  # an auditor reads, never adopts
+        call_command("policy", "adopt", "RPKD-2025-2029:2", "--legal-basis", "Perwali 9/2026", "--as", "auditor")
+    out = StringIO()
+    call_command(
+        "policy", "adopt", "RPKD-2025-2029:2", "--legal-basis", "Perwali 9/2026", "--on", "2026-07-01", "--as", "tkpk",
+        "--json", stdout=out,
+    )
+    assert json.loads(out.getvalue())["status"] == "adopted"
+    assert Plan.objects.get(pk=plan.pk).status == "superseded"
+    with pytest.raises(CommandError, match="draft"):
+        call_command("policy", "adopt", "RPKD-2025-2029:2", "--legal-basis", "x", "--as", "tkpk")
+    text = StringIO()
+    call_command("policy", "show", "--as-of", "2029-12-31", stdout=text)
+    lines = text.getvalue().splitlines()
+    assert lines[0].startswith("RPKD-2025-2029 v2") and sum(1 for line in lines if line.startswith("    P")) == 12
