@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -145,3 +146,47 @@ def _benefits_for_another(household: Household, actor: User) -> None:
     training = Programme.objects.get(name="Pelatihan Kerja Berbasis Kompetensi")
     row = services.BenefitRow(training, household, None, dt.date(2026, 4, 1), "Pelatihan las (keluarga)")
     services.record_benefits(rows=[row], actor=actor)
+
+
+def test_a_list_of_benefits_is_imported_with_row_level_accounting(
+    plan: Plan,
+    damai_household: Household,
+    manggar_household: Household,
+    disnaker_officer: User,
+    tmp_path: Any,
+    settings: Any,
+) -> None:
+    from io import StringIO
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    nik = damai_household.members.order_by("pk")[1].nik
+    path = tmp_path / "peserta.csv"
+    path.write_text(
+        "programme,kk_number,nik,date,what,quantity,unit,value\n"
+        f"P2.1,{damai_household.kk_number},{nik},2026-03-02,Pelatihan las,1,tempat,4.500.000\n"
+        f"Pelatihan Kerja Berbasis Kompetensi,{manggar_household.kk_number},,2026-03-02,Pelatihan las,1,tempat,\n"
+        f"P2.1,{damai_household.kk_number},{nik},2026-03-02,Pelatihan las,1,tempat,4.500.000\n"  # twice
+        f"P3.1,{damai_household.kk_number},,2026-03-02,Bedah rumah,1,unit,\n"  # another OPD's programme
+        f"P1.1,{damai_household.kk_number},,2026-03-02,BLT,1,,\n"  # a cash transfer
+        f"P2.1,6471069999999999,,2026-03-02,Pelatihan las,1,,\n"  # no such family
+        f"P2.1,{damai_household.kk_number},3171010101800001,2026-03-02,Pelatihan las,1,,\n"  # not a member
+        f"P2.1,{damai_household.kk_number},,2026-13-02,Pelatihan las,1,,\n",  # not a date
+        encoding="utf-8",
+    )
+
+    def run() -> dict[str, Any]:
+        out = StringIO()
+        call_command("policy", "benefits", str(path), "--as", disnaker_officer.username, "--json", stdout=out)
+        return json.loads(out.getvalue())
+
+    first = run()
+    assert (first["total"], first["inserted"], first["unchanged"], first["rejected"]) == (8, 2, 0, 6)
+    reasons = Path(first["rejection_file"]).read_text(encoding="utf-8-sig")
+    assert "twice" in reasons and "may not record" in reasons and "cash transfer" in reasons
+    assert "No family" in reasons and "not a member" in reasons and "not a date" in reasons
+    assert Benefit.objects.get(household=damai_household).member.nik == nik  # type: ignore[union-attr]
+    again = run()
+    assert (again["inserted"], again["unchanged"], again["rejected"]) == (0, 2, 6)

@@ -364,8 +364,17 @@ def test_a_draft_version_is_adopted_on_the_command_line_and_shown_as_text(
         call_command("policy", "adopt", "RPKD-2025-2029:2", "--legal-basis", "Perwali 9/2026", "--as", "auditor")
     out = StringIO()
     call_command(
-        "policy", "adopt", "RPKD-2025-2029:2", "--legal-basis", "Perwali 9/2026", "--on", "2026-07-01", "--as", "tkpk",
-        "--json", stdout=out,
+        "policy",
+        "adopt",
+        "RPKD-2025-2029:2",
+        "--legal-basis",
+        "Perwali 9/2026",
+        "--on",
+        "2026-07-01",
+        "--as",
+        "tkpk",
+        "--json",
+        stdout=out,
     )
     assert json.loads(out.getvalue())["status"] == "adopted"
     assert Plan.objects.get(pk=plan.pk).status == "superseded"

@@ -193,3 +193,138 @@ def import_realisation(
     """Import a realisation file as ``actor`` (their OPD's activities only, unless they edit the register)."""
     importer = RealisationImporter(actor=actor, rejection_path=rejection_path, progress=progress, log=log)
     return importer.run(path, name, on_total=on_total)
+
+
+# -- benefits of the other kinds -------------------------------------------------------------------
+
+BENEFIT_COLUMNS = ("programme", "kk_number", "date", "what")
+BENEFIT_OPTIONAL = ("nik", "quantity", "unit", "value")
+
+
+class BenefitImporter(RealisationImporter):
+    """A list of benefits from an OPD (a training's participants, a food distribution's recipients):
+    one row per household (or person: ``nik``) and delivery, with the columns ``programme`` (register
+    code or name), ``kk_number``, ``date`` (2026-03-02), ``what`` and optionally ``nik``,
+    ``quantity``, ``unit`` and ``value`` (whole rupiah). Counted as inserted, unchanged (recorded
+    before) or rejected, with the rejection file."""
+
+    def __init__(self, *, actor: User, rejection_path: Path, **kwargs: Any) -> None:
+        super().__init__(actor=actor, rejection_path=rejection_path, **kwargs)
+        self._benefit_keys: set[tuple[str, ...]] = set()
+
+    def run(self, path: Path, name: str, on_total: Callable[[int], None] | None = None) -> RealisationSummary:
+        source = open_rows(path, name)
+        try:
+            header = [h.strip().lower() for h in source.header]
+            missing = [c for c in BENEFIT_COLUMNS if c not in header]
+            if missing:
+                raise Refused(
+                    _("The file lacks the column(s) %(columns)s (expected %(expected)s).")
+                    % {"columns": ", ".join(missing), "expected": ",".join(BENEFIT_COLUMNS + BENEFIT_OPTIONAL)},
+                    code="invalid",
+                )
+            self._header, self._escaped = source.header, source.escaped
+            index = {c: header.index(c) for c in BENEFIT_COLUMNS + BENEFIT_OPTIONAL if c in header}
+            for batch in _batches(source.rows):
+                self._benefits(batch, index)  # one service call a batch: one transaction each
+                self.progress(len(batch))
+        finally:
+            source.close()
+            if self._handle is not None:
+                self._handle.close()
+        return self.summary
+
+    def _benefits(self, batch: list[tuple[int, list[str]]], index: dict[str, int]) -> None:
+        from entas.accounts.scoping import region_q
+        from entas.registry.models import Household
+
+        from .models import ProgrammeRecord
+
+        self.summary.total += len(batch)
+        names = {self._cell(c, index, "programme") for _n, c in batch}
+        records = {}
+        for r in ProgrammeRecord.objects.filter(programme__name__in=names).select_related("programme"):
+            records[r.programme.name] = r
+        for r in ProgrammeRecord.objects.filter(code__in=names).select_related("programme").order_by("-pk"):
+            records.setdefault(r.code, r)
+        kks = {self._cell(c, index, "kk_number") for _n, c in batch}
+        households = {
+            h.kk_number: h
+            for h in Household.objects.filter(region_q(self.actor, "kelurahan"), kk_number__in=kks)
+            .select_related("kelurahan")
+            .prefetch_related("members")
+        }
+        rows: list[services.BenefitRow] = []
+        for number, cells in batch:
+            reasons: list[str] = []
+            record = records.get(self._cell(cells, index, "programme"))
+            household = households.get(self._cell(cells, index, "kk_number"))
+            if record is None:
+                reasons.append(
+                    _("No programme %(name)s in the register.")
+                    % {"name": self._cell(cells, index, "programme")[:60] or "-"}
+                )
+            elif record.programme.kind == "cash":
+                reasons.append(_("A cash transfer's benefits are its payments: they are not recorded here."))
+            if household is None:
+                reasons.append(
+                    _("No family with KK number %(kk)s in your areas.")
+                    % {"kk": self._cell(cells, index, "kk_number")[:20] or "-"}
+                )
+            elif record is not None and not services.may_record(self.actor, record, household):
+                reasons.append(
+                    _("You may not record benefits of %(programme)s for this household.")
+                    % {"programme": record.programme.name}
+                )
+            member = None
+            nik = self._cell(cells, index, "nik")
+            if nik and household is not None:
+                member = next((m for m in household.members.all() if m.nik == nik), None)
+                if member is None:
+                    reasons.append(_("The person is not a member of this family."))
+            try:
+                day = dt.date.fromisoformat(self._cell(cells, index, "date"))
+            except ValueError:
+                reasons.append(
+                    _("%(value)s is not a date (write it as 2025-01-31)")
+                    % {"value": self._cell(cells, index, "date")[:20] or "-"}
+                )
+                day = None
+            what = self._cell(cells, index, "what")[:200]
+            if not what:
+                reasons.append(_("Say what was received (the column what)."))
+            quantity_text = self._cell(cells, index, "quantity") or "1"
+            if not quantity_text.isdigit() or not quantity_text.isascii():
+                reasons.append(_("A quantity is a whole number."))
+            value = rules.parse_rupiah(self._cell(cells, index, "value") or "0")
+            if isinstance(value, str):
+                reasons.append(value)
+            key = (self._cell(cells, index, "programme"), self._cell(cells, index, "kk_number"), nik, str(day), what)
+            if not reasons and key in self._benefit_keys:
+                reasons.append(_("The same benefit appears twice in the file."))
+            if reasons:
+                self._reject(number, cells, reasons)
+                continue
+            assert record is not None and household is not None and day is not None and isinstance(value, int)
+            self._benefit_keys.add(key)
+            rows.append(
+                services.BenefitRow(
+                    record.programme,
+                    household,
+                    member,
+                    day,
+                    what,
+                    int(quantity_text),
+                    self._cell(cells, index, "unit")[:40],
+                    value,
+                )
+            )
+        if rows:
+            counts = services.record_benefits(rows=rows, actor=self.actor, note="import")
+            self.summary.inserted += counts["inserted"]
+            self.summary.unchanged += counts["unchanged"]
+
+
+def import_benefits(path: Path, *, name: str, actor: User, rejection_path: Path) -> RealisationSummary:
+    """Import a benefit list as ``actor`` (households of their areas; their OPD's programmes)."""
+    return BenefitImporter(actor=actor, rejection_path=rejection_path).run(path, name)

@@ -35,7 +35,9 @@ class Command(EntasCommand):
         "PROGRAMME --field F --value V --reason TEXT [--evidence LINK]... [--effective DATE] [--activity CODE] --as "
         "USER' proposes an adjustment (--field pagu.2026 --activity CODE revises an activity's pagu for a year); "
         "'entas policy approve|reject ADJUSTMENT --as USER' decides it (never by its proposer); "
-        "'entas policy adopt PLAN --legal-basis TEXT [--on DATE] --as USER' adopts a draft plan."
+        "'entas policy adopt PLAN --legal-basis TEXT [--on DATE] --as USER' adopts a draft plan; 'entas policy "
+        "benefits FILE --as USER' records a list of benefits of a non-cash programme (columns programme, kk_number, "
+        "date, what; optional nik, quantity, unit, value)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -48,6 +50,8 @@ class Command(EntasCommand):
         show.add_argument("--as", "--user", dest="username", default="", metavar="USER")
         real = sub.add_parser("realisation", help="Import realisation from a CSV or XLSX file.")
         real.add_argument("file", type=Path)
+        benefits = sub.add_parser("benefits", help="Import a list of benefits of a non-cash programme (CSV or XLSX).")
+        benefits.add_argument("file", type=Path)
         adjust = sub.add_parser("adjust", help="Propose an adjustment of a programme.")
         adjust.add_argument("programme", help="The programme's name or register code.")
         adjust.add_argument("--field", required=True)
@@ -121,14 +125,16 @@ class Command(EntasCommand):
         self.stdout.write("\n".join(lines))
 
     def do_realisation(self, *, file: Path, actor: Any, as_json: bool, **options: Any) -> None:
+        self._import("policy.realisation", file, actor, as_json, options)
+
+    def _import(self, kind: str, file: Path, actor: Any, as_json: bool, options: dict[str, Any]) -> None:
+        """Run an import job in the foreground (with a progress bar) and print its row accounting."""
         actor = self.require_actor(actor)
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
         relative = uploads.store_copy(file, owner="cli", folder=IMPORT_DIR)
         try:
-            job = jobqueue.submit(
-                kind="policy.realisation", actor=actor, queue=False, params={"file": relative, "name": file.name}
-            )
+            job = jobqueue.submit(kind=kind, actor=actor, queue=False, params={"file": relative, "name": file.name})
         except Refused:
             (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
             raise
@@ -146,6 +152,10 @@ class Command(EntasCommand):
         if result.get("rejection_file"):
             text += f"\nRejected rows and reasons: {result['rejection_file']}"
         self.emit(result, text, as_json=as_json)
+
+    def do_benefits(self, *, file: Path, actor: Any, as_json: bool, **options: Any) -> None:
+        """A list of benefits (columns programme, kk_number, date, what; nik, quantity, unit, value)."""
+        self._import("policy.benefits", file, actor, as_json, options)
 
     def _record(self, actor: Any, name: str) -> ProgrammeRecord:
         try:
