@@ -384,3 +384,27 @@ def test_a_draft_version_is_adopted_on_the_command_line_and_shown_as_text(
     call_command("policy", "show", "--as-of", "2029-12-31", stdout=text)
     lines = text.getvalue().splitlines()
     assert lines[0].startswith("RPKD-2025-2029 v2") and sum(1 for line in lines if line.startswith("    P")) == 12
+
+
+def test_a_programme_file_cannot_turn_another_kind_into_a_cash_transfer(plan: Plan, dinsos_manager: User) -> None:
+    from entas.programs import services as programs
+
+    with pytest.raises(Refused) as refused:
+        programs.define_programme(
+            name="Pelatihan Kerja Berbasis Kompetensi",
+            fields={
+                "agency": "x",
+                "funding": "apbd",
+                "start": dt.date(2026, 1, 1),
+                "end": dt.date(2026, 12, 31),
+                "channel": "bank",
+                "budget_ceiling": 1,
+                "base_amount": 1,
+            },
+            rule_name="Uji",
+            rule_expression="true",
+            replace=True,
+            actor=dinsos_manager,
+        )
+    assert refused.value.code == "conflict"
+    assert Programme.objects.get(name="Pelatihan Kerja Berbasis Kompetensi").kind == "training"
