@@ -140,25 +140,7 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
 
 # Fields of a person corrected through a change request (maker-checker): identity, schooling, work,
 # disability and health. The NIK itself is not among them (a wrong NIK is a new record: Dukcapil).
-CORRECTABLE_FIELDS = [
-    "name",
-    "birth_date",
-    "sex",
-    "marital_status",
-    "pregnant",
-    "school_participation",
-    "school_level",
-    "diploma",
-    "worked",
-    "work_hours",
-    "industry",
-    "employment_status",
-    "business_count",
-    *variables.DIFFICULTY,
-    "needs_caregiver",
-    "chronic_illness",
-    "health_insurance",
-]
+CORRECTABLE_FIELDS = ["name", "birth_date", "sex", *variables.PERSON]
 
 
 # -- change requests (maker-checker) ------------------------------------------------------------
