@@ -196,3 +196,67 @@ def test_registration_applies_the_import_rules_and_says_where(
     data = register_data(regions[DAMAI].pk, "6471060101207779", [(head, "Joko", "1", dt.date(1975, 6, 1), "1")])
     assert client.post(url, data).status_code == 200
     assert Household.objects.count() == len(households)
+
+
+# -- deciding a change request: a confirmation that names what will change ------------------------
+
+
+def test_approving_asks_for_confirmation_naming_the_change_and_applies_it_only_then(
+    correction: ChangeRequest, child: Member, approver: Client, dinsos_manager: User
+) -> None:
+    url = reverse("registry:change_request_decide", args=[correction.pk])
+    response = approver.post(url, {"decision": "approve", "note": "akta diperiksa"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Approving applies “Correct a member&#x27;s details” to the family of KK 6471010101200001 at once" in page
+    assert "Andi Sintetis → Andy Sintetis" in page and "akta lahir" in page  # what changes, and why
+    assert child.nik not in page  # the member is named with a masked NIK
+    assert 'name="confirm" value="1"' in page and 'value="akta diperiksa"' in page  # the note is carried over
+    correction.refresh_from_db()
+    child.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.PENDING and child.name == "Andi Sintetis"  # nothing yet
+    response = approver.post(url, {"decision": "approve", "note": "akta diperiksa", "confirm": "1"})
+    assert response.status_code == 302
+    correction.refresh_from_db()
+    child.refresh_from_db()
+    assert (correction.status, correction.decided_by, correction.decision_note) == (
+        ChangeRequest.Status.APPLIED,
+        dinsos_manager,
+        "akta diperiksa",
+    )
+    assert child.name == "Andy Sintetis"
+
+
+def test_rejecting_asks_for_confirmation_and_changes_nothing_in_the_family(
+    correction: ChangeRequest, child: Member, approver: Client
+) -> None:
+    url = reverse("registry:change_request_decide", args=[correction.pk])
+    page = approver.post(url, {"decision": "reject"}).content.decode()
+    assert "Rejecting closes the request “Correct a member&#x27;s details” for the family of KK 6471010101200001" in page
+    assert "Yes: Reject the change" in page and "Andi Sintetis → Andy Sintetis" in page
+    correction.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.PENDING
+    assert approver.post(url, {"decision": "reject", "confirm": "1"}).status_code == 302
+    correction.refresh_from_db()
+    child.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.REJECTED and child.name == "Andi Sintetis"
+
+
+def test_the_confirmation_of_a_decided_request_says_so_and_offers_no_button(
+    correction: ChangeRequest, approver: Client, dinsos_manager: User
+) -> None:
+    services.decide_change(actor=dinsos_manager, request=correction, approve=False)
+    page = approver.post(reverse("registry:change_request_decide", args=[correction.pk]), {"decision": "approve"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "This request was already decided." in text
+    assert 'name="confirm"' not in text
+    correction.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.REJECTED
+
+
+def test_the_confirmation_speaks_indonesian(correction: ChangeRequest, approver: Client) -> None:
+    approver.cookies["django_language"] = "id"
+    page = approver.post(reverse("registry:change_request_decide", args=[correction.pk]), {"decision": "approve"})
+    text = page.content.decode()
+    assert "Ya: Setujui perubahan" in text and "Andi Sintetis → Andy Sintetis" in text
+    assert "Approving" not in text

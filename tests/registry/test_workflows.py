@@ -254,7 +254,9 @@ def test_the_approval_page_lists_and_decides(
     )
     client = client_for(dinsos_manager)
     assert "6471010101209998" in client.get(reverse("registry:change_requests")).content.decode()
-    client.post(reverse("registry:change_request_decide", args=[request.pk]), {"decision": "reject", "note": "no"})
+    url = reverse("registry:change_request_decide", args=[request.pk])
+    assert "6471010101209998" in client.post(url, {"decision": "reject", "note": "no"}).content.decode()  # confirm
+    client.post(url, {"decision": "reject", "note": "no", "confirm": "1"})
     request.refresh_from_db()
     assert request.status == ChangeRequest.Status.REJECTED
     assert client_for(operator_manggar).get(reverse("registry:change_requests")).status_code == 403
