@@ -232,7 +232,9 @@ def test_rejecting_asks_for_confirmation_and_changes_nothing_in_the_family(
 ) -> None:
     url = reverse("registry:change_request_decide", args=[correction.pk])
     page = approver.post(url, {"decision": "reject"}).content.decode()
-    assert "Rejecting closes the request “Correct a member&#x27;s details” for the family of KK 6471010101200001" in page
+    assert (
+        "Rejecting closes the request “Correct a member&#x27;s details” for the family of KK 6471010101200001" in page
+    )
     assert "Yes: Reject the change" in page and "Andi Sintetis → Andy Sintetis" in page
     correction.refresh_from_db()
     assert correction.status == ChangeRequest.Status.PENDING
