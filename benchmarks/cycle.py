@@ -34,8 +34,9 @@ def main() -> None:
     from entas.accounts.models import User
     from entas.accounts.roles import Role
     from entas.core.bulk import Inserter
+    from entas.payees.models import Payee
     from entas.programs import files, services
-    from entas.programs.models import Cycle, Entitlement, Membership, Programme
+    from entas.programs.models import Cycle, Enrolment, Entitlement, Programme
     from entas.targeting import services as targeting
 
     out = load_city(args.households, seed=6)
@@ -56,8 +57,18 @@ def main() -> None:
         channel="bank",
     )
     services.enrol(programme=programme, actor=maker)
-    Membership.objects.update(account_number="0012345678", account_holder="Penerima")
-    households = list(Membership.objects.values_list("household_id", flat=True))
+    households = list(Enrolment.objects.values_list("household_id", flat=True))
+    with transaction.atomic():  # every enrolled household has a valid account (BCA: 10 digits)
+        Inserter(Payee).insert(
+            {
+                "household_id": h,
+                "bank_code": "014",
+                "account_number": f"{h:010d}",
+                "account_holder": "Penerima",
+                "source": "benchmark",
+            }
+            for h in households
+        )
 
     floor_cycle = Cycle.objects.create(programme=programme, number=99, period="floor")
     start = time.perf_counter()

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def main() -> None:
@@ -32,6 +32,9 @@ def main() -> None:
     parser.add_argument("--faults", type=float, default=0.02)
     parser.add_argument("--threshold", type=float, default=0.5, help="Review threshold (match probability).")
     args = parser.parse_args()
+    from _setup import django_settings
+
+    django_settings()  # the linkage's progress messages are translated
     import duckdb
 
     from entas.dedup import linkage

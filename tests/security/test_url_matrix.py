@@ -177,6 +177,7 @@ ROUTES: dict[str, Route] = {
     "api:create_cycle": Route(lambda w: {"programme_id": w.programme.pk}, methods=("GET", "POST"), api=True),
     "api:get_cycle": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
+    "api:failed_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:queue": Route(api=True),
     "api:decide": Route(
         lambda w: {"pair_id": w.pair.pk},

@@ -84,9 +84,12 @@ def split_payable(cycle: Cycle) -> Payable:
     out = Payable()
     for reference, amount, household, kk, kelurahan in rows:
         payee = accounts.get(household)
+        bank = banks.bank(payee.bank_code) if payee else None
         row: Transfer = {
             "reference": reference,
             "amount": amount,
+            "bank_code": payee.bank_code if payee else "",
+            "bank_name": bank.name if bank else "",
             "kk_number": kk,
             "kelurahan": kelurahan,
             "account_number": payee.account_number if payee else "",
@@ -146,6 +149,7 @@ def envelope(cycle: Cycle) -> Envelope:
     """The pain.001 envelope of the cycle's file written now, the payer from the settings."""
     now = timezone.now()
     payer = payees.paying_account()
+    payer_bank = banks.bank(payer.bank_code) if payer.bank_code else None
     return Envelope(
         message_id=f"ENTAS-C{cycle.pk}-{now:%Y%m%d%H%M%S}",
         payment_id=f"ENTAS-C{cycle.pk}",
@@ -154,6 +158,8 @@ def envelope(cycle: Cycle) -> Envelope:
         debtor_name=payer.name,
         debtor_account=payer.account_number,
         remittance=_description(cycle),
+        debtor_bank_code=payer.bank_code,
+        debtor_bank_name=payer_bank.name if payer_bank else "",
     )
 
 
