@@ -111,13 +111,17 @@ def test_a_programme_is_edited_on_its_page(programme: Programme, dinsos_manager:
 
 
 def test_a_rule_on_pmt_scores_is_explained_until_a_model_scored_the_registry(
-    programme: Programme, dinsos_manager: User, client_for: Any
+    programme: Programme, dinsos_manager: User, auditor: User, client_for: Any
 ) -> None:
     programme.rule = targeting.save_rule(actor=None, name="PMT", expression="desil <= 3", benefit=300_000)
     programme.save()
     client = english_client(client_for, dinsos_manager)
     page = client.get(f"/programmes/{programme.pk}/").content.decode()
-    assert "No PMT scores yet" in page and 'href="/targeting/report/"' in page
+    assert "No PMT scores yet" in page and "A TKPK analyst fits a model" in page
+    assert 'href="/targeting/pmt/"' not in page  # a page the manager cannot open is not linked
+    assert f'href="/targeting/rules/{programme.rule.pk}/"' in page and "desil ≤ 3</span>" in page  # the rule in words
+    seen_by_auditor = english_client(client_for, auditor).get(f"/programmes/{programme.pk}/").content.decode()
+    assert 'href="/targeting/pmt/"' in seen_by_auditor
     refused = client.post(f"/programmes/{programme.pk}/", {"enrol": "1"}, follow=True).content.decode()
     assert "no model has scored the registry yet" in refused
     with pytest.raises(Refused, match="no model has scored"):
