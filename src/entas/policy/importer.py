@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
 from entas.core.errors import Refused
-from entas.core.spreadsheet import CsvWriter, unescape_cell
+from entas.core.fileimport import RejectionFile, RowCounts
+from entas.core.spreadsheet import unescape_cell
 from entas.registry.fileformats import open_rows
 
 from . import rules, services
@@ -35,17 +35,8 @@ OPTIONAL = ("physical",)
 BATCH = 1000
 
 
-@dataclass
-class RealisationSummary:
-    total: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    rejection_file: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+# The accounting every import shares (entas.core.fileimport): no row is lost.
+RealisationSummary = RowCounts
 
 
 def _batches(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
@@ -74,10 +65,8 @@ class RealisationImporter:
         self.rejection_path = rejection_path
         self.progress = progress or (lambda n: None)
         self.log = log or (lambda m: None)
-        self.summary = RealisationSummary()
-        self._writer: Any = None
-        self._handle: Any = None
-        self._header: list[str] = []
+        self.summary = RowCounts()
+        self._rejections: RejectionFile | None = None
         self._escaped = False
         self._seen: set[tuple[str, dt.date]] = set()
 
@@ -94,8 +83,10 @@ class RealisationImporter:
                 )
             if on_total is not None and source.total is not None:
                 on_total(source.total)
-            self._header = source.header
             self._escaped = source.escaped
+            self._rejections = RejectionFile(
+                self.rejection_path, self.summary, header=source.header, escaped=source.escaped
+            )
             index = {c: header.index(c) for c in COLUMNS + OPTIONAL if c in header}
             for batch in _batches(source.rows):
                 with transaction.atomic():
@@ -103,8 +94,8 @@ class RealisationImporter:
                 self.progress(len(batch))
         finally:
             source.close()
-            if self._handle is not None:
-                self._handle.close()
+            if self._rejections is not None:
+                self._rejections.close()
         return self.summary
 
     def _cell(self, cells: list[str], index: dict[str, int], name: str) -> str:
@@ -166,18 +157,8 @@ class RealisationImporter:
         self.summary.unchanged += counts["unchanged"]
 
     def _reject(self, number: int, cells: list[str], reasons: list[str]) -> None:
-        if self._writer is None:
-            self.rejection_path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.rejection_path.open("w", newline="", encoding="utf-8-sig")
-            self._writer = CsvWriter(self._handle)
-            self._writer.writerow(["row_number", "reasons", *self._header])
-            self.summary.rejection_file = str(self.rejection_path)
-        row = [number, " | ".join(reasons), *cells]
-        if self._escaped:
-            self._writer.write_read_cells(row)
-        else:
-            self._writer.writerow(row)
-        self.summary.rejected += 1
+        assert self._rejections is not None
+        self._rejections.add(number, reasons, cells)
 
 
 def import_realisation(
@@ -223,15 +204,18 @@ class BenefitImporter(RealisationImporter):
                     % {"columns": ", ".join(missing), "expected": ",".join(BENEFIT_COLUMNS + BENEFIT_OPTIONAL)},
                     code="invalid",
                 )
-            self._header, self._escaped = source.header, source.escaped
+            self._escaped = source.escaped
+            self._rejections = RejectionFile(
+                self.rejection_path, self.summary, header=source.header, escaped=source.escaped
+            )
             index = {c: header.index(c) for c in BENEFIT_COLUMNS + BENEFIT_OPTIONAL if c in header}
             for batch in _batches(source.rows):
                 self._benefits(batch, index)  # one service call a batch: one transaction each
                 self.progress(len(batch))
         finally:
             source.close()
-            if self._handle is not None:
-                self._handle.close()
+            if self._rejections is not None:
+                self._rejections.close()
         return self.summary
 
     def _benefits(self, batch: list[tuple[int, list[str]]], index: dict[str, int]) -> None:

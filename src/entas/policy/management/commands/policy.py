@@ -5,15 +5,11 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
-from entas.core import jobqueue, uploads
 from entas.core.cli import EntasCommand
-from entas.core.errors import Refused
-from entas.core.models import Job
+from entas.core.fileimport import report_counts, run_import_job
 from entas.core.money import format_rupiah
-from entas.core.progress import job_progress
 from entas.policy import planfile, selectors, services
 from entas.policy.jobs import IMPORT_DIR
 from entas.policy.models import Adjustment, Plan, ProgrammeRecord
@@ -130,28 +126,10 @@ class Command(EntasCommand):
     def _import(self, kind: str, file: Path, actor: Any, as_json: bool, options: dict[str, Any]) -> None:
         """Run an import job in the foreground (with a progress bar) and print its row accounting."""
         actor = self.require_actor(actor)
-        if not file.is_file():
-            raise CommandError(f"{file} is not a file.")
-        relative = uploads.store_copy(file, owner="cli", folder=IMPORT_DIR)
-        try:
-            job = jobqueue.submit(kind=kind, actor=actor, queue=False, params={"file": relative, "name": file.name})
-        except Refused:
-            (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
-            raise
-        with job_progress(f"Import {file.name}", enabled=not as_json and options["verbosity"] > 0) as on_progress:
-            job = jobqueue.execute(job.pk, on_progress=on_progress)
-        if job.status != Job.Status.SUCCEEDED:
-            raise CommandError(job.error.split("\n\n")[0])
-        result = dict(job.result or {})
-        if result.get("rejection_file"):
-            result["rejection_file"] = str(Path(settings.MEDIA_ROOT) / result["rejection_file"])
-        text = (
-            f"{result['total']} rows: {result['inserted']} inserted, {result['updated']} updated, "
-            f"{result['unchanged']} unchanged, {result['rejected']} rejected"
+        result = run_import_job(
+            file, kind=kind, actor=actor, folder=IMPORT_DIR, progress=not as_json and options["verbosity"] > 0
         )
-        if result.get("rejection_file"):
-            text += f"\nRejected rows and reasons: {result['rejection_file']}"
-        self.emit(result, text, as_json=as_json)
+        report_counts(self, result, as_json=as_json)
 
     def do_benefits(self, *, file: Path, actor: Any, as_json: bool, **options: Any) -> None:
         """A list of benefits (columns programme, kk_number, date, what; nik, quantity, unit, value)."""
