@@ -156,3 +156,26 @@ def test_a_partner_sees_the_programmes_its_organisation_funds_and_nothing_else(
     assert client.get("/policy/").status_code == 403
     other = english_client(client_for, make_user("lain", Role.PARTNER, [], organisation="Yayasan Lain"))
     assert "No programme in the register names your organisation" in other.get("/policy/funded/").content.decode()
+
+
+def test_a_draft_version_is_adopted_on_the_plan_page_after_a_confirmation(
+    plan: Plan, client_for: Callable[[User], Client], tkpk_analyst: User, auditor: User
+) -> None:
+    import dataclasses
+
+    from entas.policy import services
+
+    from .conftest import example_spec
+
+    draft = services.load_plan(
+        spec=dataclasses.replace(example_spec(), version=2, status="draft", adopted_on=None), actor=tkpk_analyst
+    ).plan
+    client = english_client(client_for, tkpk_analyst)
+    assert "Adopt this version" in client.get(f"/policy/?plan={draft.pk}").content.decode()
+    url = f"/policy/plan/{draft.pk}/adopt/"
+    data = {"legal_basis": "Perwali 9/2026", "adopted_on": "2026-07-01"}
+    confirm = client.post(url, data).content.decode()
+    assert "RPKD-2025-2029 v1 is superseded" in confirm and Plan.objects.get(pk=draft.pk).status == "draft"
+    assert english_client(client_for, auditor).post(url, {**data, "confirm": "1"}).status_code == 403
+    assert client.post(url, {**data, "confirm": "1"}).status_code == 302
+    assert Plan.objects.get(pk=draft.pk).status == "adopted" and Plan.objects.get(pk=plan.pk).status == "superseded"

@@ -158,6 +158,11 @@ ROUTES: dict[str, Route] = {
     # The policy register is the city's: shown by role (policy.view), changed by its editors.
     "policy:plan": Route(),
     "policy:export": Route(),
+    "policy:adopt": Route(
+        lambda w: {"pk": w.record.strategy.plan_id},
+        methods=("POST",),
+        data={"legal_basis": "Perwali 1/2026", "adopted_on": "2026-01-01", "confirm": "1"},
+    ),
     "policy:programme": Route(
         lambda w: {"pk": w.record.pk},
         methods=("GET", "POST"),

@@ -54,6 +54,11 @@ class AdjustmentForm(forms.Form):
         self.fields["field"].choices = [*self.fields["field"].choices, *pagu]  # type: ignore[attr-defined]
 
 
+class AdoptForm(forms.Form):
+    legal_basis = forms.CharField(label=_("Legal basis (Perwali or SK)"), max_length=200)
+    adopted_on = forms.DateField(label=_("Adopted on"))
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     note = forms.CharField(required=False, max_length=300)

@@ -6,6 +6,7 @@ app_name = "policy"
 urlpatterns = [
     path("", views.plan, name="plan"),
     path("export/", views.export, name="export"),
+    path("plan/<int:pk>/adopt/", views.adopt, name="adopt"),
     path("programme/<int:pk>/", views.programme, name="programme"),
     path("adjustments/", views.adjustments, name="adjustments"),
     path("adjustment/<int:pk>/decide/", views.decide, name="decide"),

@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from entas.core.errors import Refused
 from . import selectors, services
 from .choices import AdjustmentState
 from .export import register_xlsx
-from .forms import FIELD_LABELS, AdjustmentForm, DecisionForm, UploadForm
+from .forms import FIELD_LABELS, AdjustmentForm, AdoptForm, DecisionForm, UploadForm
 from .importer import COLUMNS, OPTIONAL
 from .jobs import IMPORT_DIR
 from .models import Adjustment, Plan, ProgrammeRecord
@@ -72,6 +73,33 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
             else 0,
         },
     )
+
+
+@require(Capability.EDIT_POLICY)
+@require_POST
+def adopt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Adopt a draft plan version by its Perwali or SK, after a confirmation naming the version it
+    supersedes (adopting cannot be taken back: a new version is loaded instead)."""
+    try:
+        draft = selectors.plan_for(request.user, pk)
+    except Plan.DoesNotExist:
+        raise Http404(_("No such plan.")) from None
+    form = AdoptForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
+        return redirect(f"{reverse('policy:plan')}?plan={draft.pk}")
+    if not request.POST.get("confirm"):
+        current = Plan.objects.filter(code=draft.code, status="adopted").exclude(pk=draft.pk).first()
+        return render(request, "policy/adopt_confirm.html", {"plan": draft, "current": current, "form": form})
+    services.adopt_plan(
+        plan=draft,
+        adopted_on=form.cleaned_data["adopted_on"],
+        legal_basis=form.cleaned_data["legal_basis"],
+        actor=request.user,
+    )
+    messages.success(request, _("%(plan)s is adopted.") % {"plan": str(draft)})
+    return redirect(f"{reverse('policy:plan')}?plan={draft.pk}")
 
 
 @require(Capability.VIEW_POLICY)
