@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "entas.monitoring",
     "entas.targeting",
     "entas.programs",
+    "entas.policy",
     "entas.dedup",
     "entas.api",
     "entas.demo",

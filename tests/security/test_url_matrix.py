@@ -55,6 +55,8 @@ class World:
     merge: MemberMerge
     job: Job
     secrets: dict[str, list[str]] = field(default_factory=dict)
+    record: Any = None  # the programme's record in the policy register
+    adjustment: Any = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,23 @@ ROUTES: dict[str, Route] = {
     "programs:confirm": Route(lambda w: {"pk": w.cycle.pk, "step": "cancel"}),
     "programs:payees": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST")),
     # User administration: administrators only; the accounts of Damai's operator are its objects.
+    # The policy register is the city's: shown by role (policy.view), changed by its editors.
+    "policy:plan": Route(),
+    "policy:export": Route(),
+    "policy:adopt": Route(
+        lambda w: {"pk": w.record.strategy.plan_id},
+        methods=("POST",),
+        data={"legal_basis": "Perwali 1/2026", "adopted_on": "2026-01-01", "confirm": "1"},
+    ),
+    "policy:programme": Route(
+        lambda w: {"pk": w.record.pk},
+        methods=("GET", "POST"),
+        data={"adj-field": "status", "adj-value": "paused", "adj-reason": "probe"},
+    ),
+    "policy:adjustments": Route(),
+    "policy:decide": Route(lambda w: {"pk": w.adjustment.pk}, methods=("POST",), data={"decision": "approve"}),
+    "policy:realisation": Route(methods=("GET", "POST")),
+    "policy:funded": Route(),
     "accounts:user_list": Route(),
     "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
@@ -179,6 +198,18 @@ ROUTES: dict[str, Route] = {
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
     "api:failed_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:queue": Route(api=True),
+    "api:policy_register": Route(api=True),
+    "api:policy_programme": Route(lambda w: {"record_id": w.record.pk}, api=True),
+    "api:policy_propose": Route(
+        lambda w: {"record_id": w.record.pk},
+        methods=("POST",),
+        data={"field": "status", "value": "stopped", "reason": "probe"},
+        api=True,
+    ),
+    "api:policy_decide": Route(
+        lambda w: {"adjustment_id": w.adjustment.pk}, methods=("POST",), data={"approve": True}, api=True
+    ),
+    "api:household_benefits": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
     "api:decide": Route(
         lambda w: {"pair_id": w.pair.pk},
         methods=("POST",),
@@ -251,7 +282,30 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         "name": [m.name for m in people],
         "NIK": [m.nik for m in people],
     }
-    return World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world = World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world.record, world.adjustment = _policy_record(programme, operator_damai)
+    return world
+
+
+def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:
+    """The probe programme in a plan of the policy register, with an adjustment waiting."""
+    from entas.accounts.models import Opd
+    from entas.policy.models import Adjustment, Plan, ProgrammeRecord, Strategy
+
+    opd = Opd.objects.create(code="DINSOS", name="Dinas Sosial")
+    plan = Plan.objects.create(code="RPKD-PROBE", title="Probe", start_year=2025, end_year=2029)
+    strategy = Strategy.objects.create(plan=plan, code="S1", name="Probe")
+    record = ProgrammeRecord.objects.create(programme=programme, strategy=strategy, code="P1", lead_opd=opd)
+    adjustment = Adjustment.objects.create(
+        record=record,
+        field="status",
+        before="active",
+        after="paused",
+        reason="probe",
+        effective_on=dt.date(2026, 1, 1),
+        proposed_by=proposer,
+    )
+    return record, adjustment
 
 
 def _request(client: Client, name: str, route: Route, world: World, method: str) -> Any:

@@ -99,6 +99,7 @@ class Command(EntasCommand):
             for line in seed_jobs():
                 if not as_json:
                     self.stdout.write(f"Jobs: {line}.")
+        self._policy(as_json)
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
@@ -120,6 +121,19 @@ class Command(EntasCommand):
         if not as_json:
             cycles = ", ".join(f"{period} {state}" for period, state in result["cycles"].items())
             self.stdout.write(f"Demo programme (id {result['programme']}): {cycles}")
+
+    def _policy(self, as_json: bool) -> None:
+        """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""
+        from entas.accounts.models import User
+        from entas.policy import demo
+
+        result = demo.seed(editor=User.objects.get(username="tkpk"), checker=User.objects.get(username="bappeda"))
+        if not as_json:
+            self.stdout.write(
+                f"Policy register: {result['plan']} ({result['outcome']}); realisation {result['inserted']} "
+                f"inserted, {result['updated']} updated, {result['unchanged']} unchanged; "
+                f"{result['adjustments']} adjustments, {result['benefits']} benefits of other kinds recorded"
+            )
 
 
 def dump(value: object) -> str:
