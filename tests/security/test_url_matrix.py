@@ -55,6 +55,7 @@ class World:
     merge: MemberMerge
     job: Job
     secrets: dict[str, list[str]] = field(default_factory=dict)
+    case: Any = None  # a citizen's complaint about Damai (entas.portal)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ def _household(w: World) -> dict[str, Any]:
 # Routes anyone may open, signed in or not.
 # /health/ answers states and counts only (no personal data), for a load balancer or a supervisor.
 PUBLIC = {"login", "logout", "set_language", "health", "api:openapi-json", "api:openapi-view", "api:api-root"}
+# The citizen portal: its front page, the complaint form (answers with the new case's tracking code)
+# and the status by code (a POSTed code opens one case: its state and public answers only).
+PUBLIC |= {"portal:home", "portal:complaint", "portal:track"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),
@@ -158,6 +162,12 @@ ROUTES: dict[str, Route] = {
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "accounts:user_active": Route(lambda w: {"pk": w.job.created_by_id}, methods=("POST",), damai_object=True),
     "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
+    "portal:cases": Route(),
+    "portal:intake": Route(methods=("GET", "POST")),
+    "portal:case": Route(
+        lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
+    ),
+    "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
@@ -243,7 +253,29 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         "name": [m.name for m in people],
         "NIK": [m.nik for m in people],
     }
-    return World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world = World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world.case = _damai_case(operator_damai)
+    secrets["name"].append(world.case.contact_name)
+    return world
+
+
+def _damai_case(officer: User) -> Any:
+    """A walk-in complaint about Damai with a (never stored) attachment."""
+    from entas.portal import services as portal
+    from entas.portal.models import CaseAttachment
+
+    case = portal.file_case(
+        category="payment_not_received",
+        kelurahan=officer.areas.get(),
+        description="Bantuan belum diterima bulan ini.",
+        contact_name="Pelapor Damai Sintetis",
+        channel="walk_in",
+        actor=officer,
+    ).case
+    CaseAttachment.objects.create(
+        case=case, file="portal/missing.png", name="lampiran.png", content_type="image/png", size=1
+    )
+    return case
 
 
 def _request(client: Client, name: str, route: Route, world: World, method: str) -> Any:

@@ -36,13 +36,22 @@ class Capability(models.TextChoices):
     MANAGE_REGIONS = "regions.manage", _("Load regions and boundaries")
     MANAGE_USERS = "users.manage", _("Manage user accounts")
     MANAGE_SETTINGS = "settings.manage", _("Set the city's settings (the paying account)")
+    HANDLE_GRIEVANCES = "grievances.handle", _("Handle citizens' complaints in own areas")
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
     Role.OPERATOR: frozenset(
-        {C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.CHANGE_REGISTRY, C.EXPORT_REGISTRY, C.VIEW_FULL_NIK, C.RUN_JOBS}
+        {
+            C.VIEW_SUMMARY,
+            C.VIEW_REGISTRY,
+            C.CHANGE_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.VIEW_FULL_NIK,
+            C.RUN_JOBS,
+            C.HANDLE_GRIEVANCES,
+        }
     ),
     Role.DINSOS_MANAGER: frozenset(
         {
@@ -55,6 +64,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.MANAGE_PROGRAMMES,
             C.APPROVE_PROGRAMMES,
             C.RUN_JOBS,
+            C.HANDLE_GRIEVANCES,
         }
     ),
     Role.TRAINING_OFFICER: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.MANAGE_TRAINING, C.RUN_JOBS}),

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    # Public: no login, no URL arguments (a tracking code travels in a POST, never in a URL).
+    path("", views.portal_home, name="home"),
+    path("aduan/", views.complaint, name="complaint"),
+    path("lacak/", views.track, name="track"),
+    # Officers.
+    path("kasus/", views.cases, name="cases"),
+    path("kasus/baru/", views.intake, name="intake"),
+    path("kasus/<int:pk>/", views.case_detail, name="case"),
+    path("lampiran/<int:pk>/", views.attachment, name="attachment"),
+]
