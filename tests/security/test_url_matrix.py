@@ -80,7 +80,9 @@ def _household(w: World) -> dict[str, Any]:
 PUBLIC = {"login", "logout", "set_language", "health", "api:openapi-json", "api:openapi-view", "api:api-root"}
 # The citizen portal: its front page, the complaint form (answers with the new case's tracking code)
 # and the status by code (a POSTed code opens one case: its state and public answers only).
-PUBLIC |= {"portal:home", "portal:complaint", "portal:track"}
+# Cek bansos (registered or not, verification status, programme names; the same answer for an unknown
+# NIK and a wrong name, every check rate-limited and logged with the NIK hashed).
+PUBLIC |= {"portal:home", "portal:complaint", "portal:track", "portal:check"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),

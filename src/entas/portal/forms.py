@@ -113,3 +113,27 @@ class NoteForm(forms.Form):
 class LinkForm(forms.Form):
     kk_number = forms.CharField(label=_("KK number of the household"), max_length=16, required=False)
     payment_reference = forms.CharField(label=_("Payment reference"), max_length=35, required=False)
+
+
+class CheckForm(forms.Form):
+    """Cek bansos: the kelurahan, the NIK and the first letters of the name."""
+
+    kelurahan = forms.ChoiceField(label=_("Kelurahan"))
+    nik = forms.RegexField(
+        label=_("NIK"),
+        regex=r"^\d{16}$",
+        max_length=16,
+        error_messages={"invalid": _("A NIK has 16 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    letters = forms.CharField(
+        label=_("First letters of the name"),
+        min_length=3,
+        max_length=20,
+        help_text=_("At least the first 3 letters of the name on the KTP."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kelurahan"].choices = kelurahan_choices()  # type: ignore[attr-defined]

@@ -71,3 +71,51 @@ def overdue_days(case: Case, today: dt.date | None = None) -> int:
     from . import rules, services
 
     return rules.working_days_between(case.resolution_due, today or timezone.localdate(), services.holidays())
+
+
+# -- cek bansos -------------------------------------------------------------------------------------
+
+
+def status_check(*, kelurahan_code: str, nik: str, letters: str) -> dict[str, Any] | None:
+    """What *cek bansos* tells the person who knows a NIK, its kelurahan and the first letters of the
+    name that goes with it: whether the household is registered, its verification status and the
+    programmes it receives now (names only: no amounts, no other member). None, the same for an
+    unknown NIK, another kelurahan and a wrong name.
+
+    The two outcomes cost the same queries: the member is looked up by NIK (a row or none), and the
+    programmes are read for its household or for none (``pk=-1``), so neither the answer nor the number
+    of database round trips says whether the NIK exists."""
+    from entas.programs.models import Enrolment
+    from entas.registry.models import Member
+
+    from . import rules
+
+    member = (
+        Member.objects.filter(
+            nik=nik, exited_on__isnull=True, merged_into__isnull=True, household__kelurahan__code=kelurahan_code
+        )
+        .select_related("household")
+        .only("name", "household__verification_status", "household__id")
+        .first()
+    )
+    matched = rules.name_matches(letters, [member.name if member else "\0" * 8])
+    household_id = member.household.pk if member is not None and matched else -1
+    today = timezone.localdate()
+    programmes = list(
+        Enrolment.objects.filter(
+            household_id=household_id,
+            state=Enrolment.State.ENROLLED,
+            programme__start__lte=today,
+            programme__end__gte=today,
+        )
+        .order_by("programme__name")
+        .values_list("programme__name", flat=True)
+    )
+    if household_id == -1 or member is None:
+        return None
+    return {
+        "registered": True,
+        "verification": member.household.get_verification_status_display(),
+        "verification_code": member.household.verification_status,
+        "programmes": programmes,
+    }

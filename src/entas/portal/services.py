@@ -75,6 +75,23 @@ def count_visit(*, action: str, address: str, subject_key: str = "", outcome: st
     return None
 
 
+@service
+def note_outcome(*, action: str, address: str, subject_key: str, outcome: str) -> None:
+    """Write down what a counted visit found (a check's ``match`` or ``no_match``), on its log row."""
+    visit = (
+        Visit.objects.filter(action=action, address_key=address_key(address), subject_key=subject_key, outcome="")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if visit is not None:
+        Visit.objects.filter(pk=visit.pk).update(outcome=outcome)
+
+
+def subject_key(value: str) -> str:
+    """What the log keeps of a NIK that was checked: a keyed hash (the same NIK, the same key)."""
+    return rules.keyed_hash(value, secret(), "nik")
+
+
 def ensure_visit_allowed(*, action: str, address: str, subject_key: str = "") -> None:
     refusal = count_visit(action=action, address=address, subject_key=subject_key)
     if refusal is not None:

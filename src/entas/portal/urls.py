@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.portal_home, name="home"),
     path("aduan/", views.complaint, name="complaint"),
     path("lacak/", views.track, name="track"),
+    path("cek-bansos/", views.check, name="check"),
     # Officers.
     path("kasus/", views.cases, name="cases"),
     path("kasus/baru/", views.intake, name="intake"),

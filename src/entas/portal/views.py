@@ -23,7 +23,7 @@ from entas.regions.models import Region, RegionLevel
 
 from . import rules, selectors, services
 from .choices import STEP_LABELS, Category, Channel, NoteKind, State
-from .forms import ComplaintForm, IntakeForm, LinkForm, NoteForm, TrackForm
+from .forms import CheckForm, ComplaintForm, IntakeForm, LinkForm, NoteForm, TrackForm
 from .models import Case, CaseAttachment
 
 VIEW = (Capability.HANDLE_GRIEVANCES, Capability.VIEW_AUDIT)
@@ -100,6 +100,30 @@ def track(request: HttpRequest) -> HttpResponse:
         "portal/status.html",
         {"case": case, "answers": selectors.public_answers(case), "form": TrackForm()},
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest) -> HttpResponse:
+    """Cek bansos. Every check is counted and logged (the NIK as a keyed hash) before anything is
+    looked up; the answer for an unknown NIK, another kelurahan and a wrong name is one and the same."""
+    if request.method == "GET":
+        return render(request, "portal/check.html", {"form": CheckForm()})
+    form = CheckForm(request.POST)
+    address = request_ip(request) or ""
+    nik = str(request.POST.get("nik", ""))[:16]
+    subject = services.subject_key(nik) if nik else ""
+    refusal = services.count_visit(action="portal.check", address=address, subject_key=subject)
+    if refusal is not None:
+        return render(request, "portal/check.html", {"form": form, "refusal": refusal}, status=429)
+    if not form.is_valid():
+        return render(request, "portal/check.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    result = selectors.status_check(kelurahan_code=data["kelurahan"], nik=data["nik"], letters=data["letters"])
+    services.note_outcome(
+        action="portal.check", address=address, subject_key=subject, outcome="match" if result else "no_match"
+    )
+    return render(request, "portal/check.html", {"form": CheckForm(), "result": result, "asked": True})
 
 
 # -- officers' pages --------------------------------------------------------------------------------
