@@ -59,6 +59,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("audit:list", lambda w: {}, "auditor"),
     ("portal:cases", lambda w: {}, "operator"),
     ("portal:case", lambda w: {"pk": w["case"].pk}, "manager"),
+    ("portal:dashboard", lambda w: {}, "manager"),
 ]
 
 

@@ -166,6 +166,7 @@ ROUTES: dict[str, Route] = {
     "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "portal:cases": Route(),
     "portal:intake": Route(methods=("GET", "POST")),
+    "portal:dashboard": Route(),
     "portal:case": Route(
         lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
     ),

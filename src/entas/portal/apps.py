@@ -10,4 +10,10 @@ class PortalConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("portal:cases", _("Complaints"), ("grievances.handle", "audit.view"), order=60)
+        navigation.add(
+            "portal:dashboard",
+            _("Complaint statistics"),
+            ("analytics.view", "grievances.handle", "audit.view"),
+            order=61,
+        )
         from . import home_page, jobs  # noqa: F401  (register the home-page items and the job kinds)

@@ -119,3 +119,91 @@ def status_check(*, kelurahan_code: str, nik: str, letters: str) -> dict[str, An
         "verification_code": member.household.verification_status,
         "programmes": programmes,
     }
+
+
+# -- the TKPK's dashboard ---------------------------------------------------------------------------
+
+AGEING = ((0, 7), (8, 30), (31, 90), (91, None))  # days since submission of open cases
+
+
+def dashboard(user: User, today: dt.date | None = None) -> dict[str, Any]:
+    """Complaint figures of the user's areas (aggregates only: no case, no person), spam left out:
+    volumes by category, kelurahan and month, service-level compliance, the ageing of open cases,
+    and the most frequent (category, kelurahan) pairs."""
+    from django.db.models import F
+    from django.db.models.functions import TruncMonth
+
+    from entas.accounts.scoping import region_q
+
+    today = today or timezone.localdate()
+    cases = Case.objects.filter(region_q(user, "kelurahan"), spam=False)
+    open_q = Q(state__in=[State.NEW, State.IN_PROGRESS, State.WAITING])
+    done_q = Q(resolved_at__isnull=False)
+    on_time_q = done_q & Q(resolved_at__date__lte=F("resolution_due"))
+    answered_on_time_q = Q(first_response_at__isnull=False, first_response_at__date__lte=F("first_response_due"))
+    since = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
+    totals = cases.aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=open_q),
+        resolved=Count("pk", filter=done_q),
+        resolved_on_time=Count("pk", filter=on_time_q),
+        answered=Count("pk", filter=Q(first_response_at__isnull=False)),
+        answered_on_time=Count("pk", filter=answered_on_time_q),
+        overdue=Count("pk", filter=Q(state__in=[State.NEW, State.IN_PROGRESS], resolution_due__lt=today)),
+        escalated=Count("pk", filter=open_q & Q(escalation__gt=0)),
+        **{
+            f"age_{low}": Count(
+                "pk",
+                filter=open_q
+                & Q(submitted_at__date__lte=today - dt.timedelta(days=low))
+                & (Q() if high is None else Q(submitted_at__date__gte=today - dt.timedelta(days=high))),
+            )
+            for low, high in AGEING
+        },
+    )
+
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    from .choices import Category
+
+    labels = dict(Category.choices)
+    by_category = [
+        {**row, "label": labels.get(row["category"], row["category"]), "on_time": share(row["on_time"], row["done"])}
+        for row in cases.values("category")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=open_q),
+            done=Count("pk", filter=done_q),
+            on_time=Count("pk", filter=on_time_q),
+        )
+        .order_by("-total", "category")
+    ]
+    by_kelurahan = list(
+        cases.values("kelurahan__code", "kelurahan__name")
+        .annotate(total=Count("pk"), open=Count("pk", filter=open_q))
+        .order_by("-total", "kelurahan__code")[:20]
+    )
+    by_month = list(
+        cases.filter(submitted_at__date__gte=since)
+        .annotate(month=TruncMonth("submitted_at"))
+        .values("month")
+        .annotate(total=Count("pk"), on_time=Count("pk", filter=on_time_q), done=Count("pk", filter=done_q))
+        .order_by("month")
+    )
+    recurring = [
+        {**row, "label": labels.get(row["category"], row["category"])}
+        for row in cases.values("category", "kelurahan__name")
+        .annotate(total=Count("pk"))
+        .order_by("-total", "category", "kelurahan__name")[:10]
+    ]
+    return {
+        "totals": totals,
+        "resolved_on_time_share": share(totals["resolved_on_time"], totals["resolved"]),
+        "answered_on_time_share": share(totals["answered_on_time"], totals["answered"]),
+        "ageing": [(low, high, totals[f"age_{low}"]) for low, high in AGEING],
+        "by_category": by_category,
+        "by_kelurahan": by_kelurahan,
+        "by_month": by_month,
+        "recurring": recurring,
+    }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("cek-bansos/", views.check, name="check"),
     # Officers.
     path("kasus/", views.cases, name="cases"),
+    path("statistik/", views.dashboard, name="dashboard"),
     path("kasus/baru/", views.intake, name="intake"),
     path("kasus/<int:pk>/", views.case_detail, name="case"),
     path("lampiran/<int:pk>/", views.attachment, name="attachment"),

@@ -243,6 +243,12 @@ def _link(request: AuthenticatedRequest, case: Case) -> None:
     messages.success(request, _("The case is linked."))
 
 
+@require((Capability.VIEW_ANALYTICS, Capability.HANDLE_GRIEVANCES, Capability.VIEW_AUDIT))
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """Complaint statistics of the user's areas, for the TKPK: figures only, never a case."""
+    return render(request, "portal/dashboard.html", {"d": selectors.dashboard(request.user)})
+
+
 @require(Capability.HANDLE_GRIEVANCES)
 def intake(request: AuthenticatedRequest) -> HttpResponse:
     """A complaint taken in by an officer for a walk-in or a telephone caller."""

@@ -90,6 +90,12 @@ class Command(EntasCommand):
             for line in targeting_demo.seed():
                 if not as_json:
                     self.stdout.write(f"Targeting demo: {line}.")
+        if _Household.objects.exists():
+            from entas.portal import demo as portal_demo
+
+            made = portal_demo.seed()
+            if not as_json and made["cases"]:
+                self.stdout.write(f"Portal demo: {made['cases']} complaints.")
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
