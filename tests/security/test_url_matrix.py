@@ -83,6 +83,9 @@ PUBLIC = {"login", "logout", "set_language", "health", "api:openapi-json", "api:
 # Cek bansos (registered or not, verification status, programme names; the same answer for an unknown
 # NIK and a wrong name, every check rate-limited and logged with the NIK hashed).
 PUBLIC |= {"portal:home", "portal:complaint", "portal:track", "portal:check"}
+# Open data: counts with small-cell suppression (k = 10, complementary), their downloads and the DCAT
+# catalogue; no table holds a person (tests/portal/test_public_crawl.py scans every answer).
+PUBLIC |= {"portal:open_data", "portal:open_data_download", "portal:open_data_catalogue"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),

@@ -9,6 +9,9 @@ urlpatterns = [
     path("aduan/", views.complaint, name="complaint"),
     path("lacak/", views.track, name="track"),
     path("cek-bansos/", views.check, name="check"),
+    path("data/", views.open_data, name="open_data"),
+    path("data/unduh/", views.open_data_download, name="open_data_download"),
+    path("data/katalog.json", views.open_data_catalogue, name="open_data_catalogue"),
     # Officers.
     path("kasus/", views.cases, name="cases"),
     path("statistik/", views.dashboard, name="dashboard"),

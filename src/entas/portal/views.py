@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,7 +21,7 @@ from entas.core.errors import Refused
 from entas.core.middleware import request_ip
 from entas.regions.models import Region, RegionLevel
 
-from . import rules, selectors, services
+from . import opendata, rules, selectors, services
 from .choices import STEP_LABELS, Category, Channel, NoteKind, State
 from .forms import CheckForm, ComplaintForm, IntakeForm, LinkForm, NoteForm, TrackForm
 from .models import Case, CaseAttachment
@@ -124,6 +124,41 @@ def check(request: HttpRequest) -> HttpResponse:
         action="portal.check", address=address, subject_key=subject, outcome="match" if result else "no_match"
     )
     return render(request, "portal/check.html", {"form": CheckForm(), "result": result, "asked": True})
+
+
+@require_http_methods(["GET"])
+def open_data(request: HttpRequest) -> HttpResponse:
+    """Every open dataset as a table on one page, with its downloads and the catalogue."""
+    tables = [(dataset, opendata.rows_of(table), opendata.header(table)) for dataset, table in _tables()]
+    return render(request, "portal/open_data.html", {"tables": tables, "k": opendata.k()})
+
+
+def _tables() -> list[tuple[opendata.Dataset, opendata.Table]]:
+    return [(dataset, dataset.build()) for dataset in opendata.DATASETS.values()]
+
+
+@require_http_methods(["GET"])
+def open_data_download(request: HttpRequest) -> HttpResponse:
+    """One dataset in one format: ?dataset=SLUG&format=csv|xlsx|json."""
+    dataset = opendata.DATASETS.get(request.GET.get("dataset", ""))
+    fmt = request.GET.get("format", "csv")
+    if dataset is None or fmt not in opendata.FORMATS:
+        raise Http404(_("No such dataset."))
+    table = dataset.build()
+    body = {
+        "csv": lambda: opendata.as_csv(table),
+        "xlsx": lambda: opendata.as_xlsx(table),
+        "json": lambda: opendata.as_json(dataset, table),
+    }[fmt]()
+    response = HttpResponse(body, content_type=opendata.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="balikpapan-{dataset.slug}.{fmt}"'
+    return response
+
+
+@require_http_methods(["GET"])
+def open_data_catalogue(request: HttpRequest) -> JsonResponse:
+    """The DCAT-style catalogue of the open datasets (JSON-LD)."""
+    return JsonResponse(opendata.catalogue(request.build_absolute_uri("/")), json_dumps_params={"ensure_ascii": False})
 
 
 # -- officers' pages --------------------------------------------------------------------------------
