@@ -60,6 +60,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("portal:cases", lambda w: {}, "operator"),
     ("portal:case", lambda w: {"pk": w["case"].pk}, "manager"),
     ("portal:dashboard", lambda w: {}, "manager"),
+    ("portal:agenda", lambda w: {}, "operator"),
 ]
 
 
@@ -94,7 +95,7 @@ def _add_families(
         )
         Job.objects.create(kind="registry.export", created_by=manager)
         case = portal.file_case(
-            category="other", kelurahan=h.kelurahan, description=f"Keluhan nomor {h.kk_number}", actor=manager
+            category="usul", kelurahan=h.kelurahan, description=f"Keluhan nomor {h.kk_number}", actor=manager
         ).case
         world.setdefault("case", case)
         portal.add_note(case=case, kind="internal", text="catatan", actor=manager)

@@ -167,3 +167,17 @@ def test_an_officer_takes_in_a_walk_in(
     assert Case.objects.get().channel == "walk_in"
     response = officer.post(reverse("portal:intake"), data | {"kelurahan": DAMAI})
     assert not Case.objects.filter(kelurahan__code=DAMAI).exists()
+
+
+def test_the_musyawarah_agenda_lists_usul_and_sanggah_of_the_area(
+    regions: dict[str, Any], operator_manggar: User, operator_damai: User, client_for: Callable[[User], Client]
+) -> None:
+    usul = services.file_case(
+        category="usul", kelurahan=regions[MANGGAR], description="Mohon didaftarkan sebagai penerima.", address="a"
+    ).case
+    other = services.file_case(
+        category="other", kelurahan=regions[MANGGAR], description="Pertanyaan tentang jadwal.", address="b"
+    ).case
+    page = client_for(operator_manggar).get(reverse("portal:agenda")).content.decode()
+    assert usul.reference in page and other.reference not in page
+    assert usul.reference not in client_for(operator_damai).get(reverse("portal:agenda")).content.decode()

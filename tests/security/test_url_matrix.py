@@ -170,6 +170,7 @@ ROUTES: dict[str, Route] = {
     "portal:cases": Route(),
     "portal:intake": Route(methods=("GET", "POST")),
     "portal:dashboard": Route(),
+    "portal:agenda": Route(),
     "portal:case": Route(
         lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
     ),

@@ -207,3 +207,20 @@ def dashboard(user: User, today: dt.date | None = None) -> dict[str, Any]:
         "by_month": by_month,
         "recurring": recurring,
     }
+
+
+def agenda_for(user: User) -> list[tuple[Any, list[Case]]]:
+    """The musyawarah kelurahan's agenda: the usul and sanggah of the user's areas still open or
+    resolved in the last 90 days, by kelurahan, each with the household it concerns."""
+    since = timezone.now() - dt.timedelta(days=90)
+    cases = list(
+        Case.objects.restrict(user, "view")
+        .filter(category__in=["usul", "sanggah"], spam=False)
+        .filter(Q(state__in=[State.NEW, State.IN_PROGRESS, State.WAITING]) | Q(resolved_at__gte=since))
+        .select_related("kelurahan", "household")
+        .order_by("kelurahan__code", "category", "submitted_at", "pk")
+    )
+    groups: dict[int, tuple[Any, list[Case]]] = {}
+    for case in cases:
+        groups.setdefault(case.kelurahan_id, (case.kelurahan, []))[1].append(case)
+    return list(groups.values())

@@ -15,6 +15,7 @@ urlpatterns = [
     # Officers.
     path("kasus/", views.cases, name="cases"),
     path("statistik/", views.dashboard, name="dashboard"),
+    path("agenda/", views.agenda, name="agenda"),
     path("kasus/baru/", views.intake, name="intake"),
     path("kasus/<int:pk>/", views.case_detail, name="case"),
     path("lampiran/<int:pk>/", views.attachment, name="attachment"),

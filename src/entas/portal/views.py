@@ -278,6 +278,12 @@ def _link(request: AuthenticatedRequest, case: Case) -> None:
     messages.success(request, _("The case is linked."))
 
 
+@require(VIEW)
+def agenda(request: AuthenticatedRequest) -> HttpResponse:
+    """Usul and sanggah by kelurahan: the agenda of the musyawarah kelurahan (printable)."""
+    return render(request, "portal/agenda.html", {"groups": selectors.agenda_for(request.user)})
+
+
 @require((Capability.VIEW_ANALYTICS, Capability.HANDLE_GRIEVANCES, Capability.VIEW_AUDIT))
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """Complaint statistics of the user's areas, for the TKPK: figures only, never a case."""
