@@ -181,3 +181,24 @@ def test_the_musyawarah_agenda_lists_usul_and_sanggah_of_the_area(
     page = client_for(operator_manggar).get(reverse("portal:agenda")).content.decode()
     assert usul.reference in page and other.reference not in page
     assert usul.reference not in client_for(operator_damai).get(reverse("portal:agenda")).content.decode()
+
+
+def test_a_photo_goes_with_the_form_and_a_disguised_file_is_refused(
+    regions: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = Client()
+    photo = SimpleUploadedFile("bukti.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 50, content_type="image/jpeg")
+    second = SimpleUploadedFile("surat.pdf", b"%PDF-1.4 surat", content_type="application/pdf")
+    _file(client, attachment=[photo, second])
+    assert sorted(Case.objects.get().attachments.values_list("content_type", flat=True)) == [
+        "application/pdf",
+        "image/jpeg",
+    ]
+    html = SimpleUploadedFile("foto.jpg", b"<html><script>alert(1)</script>", content_type="image/jpeg")
+    response = client.post(
+        reverse("portal:complaint"), _form(description="Keluhan lain dengan lampiran palsu.", attachment=html)
+    )
+    assert response.status_code == 400 and Case.objects.count() == 1

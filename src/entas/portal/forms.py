@@ -20,6 +20,20 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); the services check each one's bytes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 class ComplaintForm(forms.Form):
     """The public form: plain words, no login, no JavaScript."""
 
@@ -37,7 +51,7 @@ class ComplaintForm(forms.Form):
     contact_name = forms.CharField(label=_("Your name (optional)"), max_length=120, required=False)
     contact_phone = forms.CharField(label=_("Telephone or WhatsApp (optional)"), max_length=20, required=False)
     contact_email = forms.EmailField(label=_("E-mail (optional)"), required=False)
-    attachment = forms.FileField(
+    attachment = MultipleFileField(
         label=_("Photo or document (optional)"),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
@@ -94,9 +108,7 @@ class IntakeForm(forms.Form):
     contact_name = forms.CharField(label=_("Name"), max_length=120, required=False)
     contact_phone = forms.CharField(label=_("Telephone"), max_length=20, required=False)
     contact_email = forms.EmailField(label=_("E-mail"), required=False)
-    attachment = forms.FileField(
-        label=_("Photo or document"), required=False, widget=MultipleFileInput(), help_text=_("JPEG, PNG or PDF.")
-    )
+    attachment = MultipleFileField(label=_("Photo or document"), required=False, help_text=_("JPEG, PNG or PDF."))
 
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

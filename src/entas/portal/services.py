@@ -137,10 +137,11 @@ def check_attachment(upload: Any) -> tuple[str, str]:
 
 
 def _store_attachments(case: Case, uploads: list[Any]) -> None:
+    """Store a case's files, every one checked before the first is written (a refusal leaves none)."""
     from entas.core import uploads as core_uploads
 
-    for upload in uploads:
-        content_type, extension = check_attachment(upload)
+    kinds = [check_attachment(upload) for upload in uploads]
+    for upload, (content_type, extension) in zip(uploads, kinds, strict=True):
         upload.name = f"lampiran.{extension}"  # the citizen's file name is not kept in the path
         relative = core_uploads.store_upload(upload, owner=f"case{case.pk}", folder="portal")
         CaseAttachment.objects.create(
@@ -195,6 +196,8 @@ def file_case(
         )
     if len(attachments or []) > MAX_ATTACHMENTS:
         raise Refused(_("At most %(n)d files.") % {"n": MAX_ATTACHMENTS}, code="invalid")
+    for upload in attachments or []:
+        check_attachment(upload)  # refuse a bad file before anything is written
     now = submitted_at or timezone.now()
     fingerprint = rules.fingerprint(category=category, kelurahan=kelurahan.code, description=description)
     key = address_key(address) if address else ""
