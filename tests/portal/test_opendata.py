@@ -59,3 +59,25 @@ def test_the_catalogue_describes_every_dataset(households: None) -> None:
 def test_the_page_marks_hidden_numbers(households: None) -> None:
     page = Client().get(reverse("portal:open_data")).content.decode()
     assert 'id="registry-kelurahan"' in page and "*" in page
+
+
+def test_poverty_indicators_come_with_their_confidence_intervals_and_source(
+    regions: dict[str, Any], tmp_path: Any
+) -> None:
+    from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
+    from entas.synth import SynthConfig, build, write
+
+    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
+    write(build(SynthConfig(households=3000, seed=2, survey_size=400)), tmp_path)
+    import_survey(path=tmp_path / "survey.csv", name="Susenas sintetis", year=2025, actor=None)
+    data = json.loads(
+        Client().get(reverse("portal:open_data_download"), {"dataset": "poverty-kecamatan", "format": "json"}).content
+    )
+    assert len(data["columns"]) == 8 and "P0 (%)" in data["columns"]
+    assert "Susenas sintetis" in data["note"]
+    city = data["rows"][-1]
+    sampled, p0, se, low, high = city[1:6]
+    assert sampled > 100 and 0 < p0 < 100 and se > 0 and low <= p0 <= high
+    for row in data["rows"]:
+        if row[1] < 10:
+            assert row[2:] == [None] * (len(row) - 2)

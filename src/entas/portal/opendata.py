@@ -41,6 +41,8 @@ class Table:
     values: list[list[int]]
     published: Published
     extra: dict[str, list[Any]]  # further columns per row (a programme's budget), shown as they are
+    counts: bool = True  # False: a table of estimates (extra columns only, no totals)
+    note: str = ""  # what the figures rest on (a survey round and a poverty line)
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,60 @@ def programmes() -> Table:
     )
 
 
+def poverty_by_kecamatan() -> Table:
+    """Poverty indicators of the latest survey round by kecamatan, with standard errors and 95 %
+    confidence intervals; an area with fewer than k sampled households shows no estimate."""
+    from entas.monitoring import selectors as monitoring
+    from entas.monitoring.models import SurveyHousehold
+
+    survey = monitoring.latest_survey()
+    line = monitoring.poverty_line("national", survey.year) if survey else None
+    names = [
+        _("Sampled households"),
+        "P0 (%)",
+        _("Standard error"),
+        _("95% CI low"),
+        _("95% CI high"),
+        "P1 (%)",
+        "Gini",
+    ]
+    if survey is None or line is None or not SurveyHousehold.objects.filter(survey=survey).exists():
+        return Table(_("Kecamatan"), [], [], [], suppress([], k()), {n: [] for n in names}, counts=False)
+    extreme = monitoring.poverty_line("extreme", survey.year)
+    total, areas = monitoring.profile_for(
+        None,
+        survey=survey,
+        line=float(line.rupiah_per_capita_month),
+        extreme_line=float(extreme.rupiah_per_capita_month) if extreme else None,
+        by="kecamatan",
+    )
+    shown = [*areas, total]
+    rows = [a.name for a in areas] + [_("Kota Balikpapan")]
+
+    def pct(value: float, area: Any) -> float | None:
+        return round(100 * value, 2) if area.households >= k() else None
+
+    extra: dict[str, list[Any]] = {
+        names[0]: [a.households for a in shown],
+        names[1]: [pct(a.p0.value, a) for a in shown],
+        names[2]: [pct(a.p0.se, a) for a in shown],
+        names[3]: [pct(max(0.0, a.p0.ci_low), a) for a in shown],
+        names[4]: [pct(a.p0.ci_high, a) for a in shown],
+        names[5]: [pct(a.p1.value, a) for a in shown],
+        names[6]: [(round(a.gini.value, 3) if a.gini and a.households >= k() else None) for a in shown],
+    }
+    note = _(
+        "Survey %(survey)s (%(year)s); poverty line %(line)s: Rp %(amount)s per person per month (%(source)s)."
+    ) % {
+        "survey": survey.name,
+        "year": survey.year,
+        "line": line.name,
+        "amount": f"{line.rupiah_per_capita_month:,}".replace(",", "."),
+        "source": line.source or _("source not recorded"),
+    }
+    return Table(_("Kecamatan"), rows, [], [[] for _r in rows], suppress([], k()), extra, counts=False, note=note)
+
+
 DATASETS: dict[str, Dataset] = {
     d.slug: d
     for d in (
@@ -149,6 +205,18 @@ DATASETS: dict[str, Dataset] = {
             programmes,
         ),
         Dataset(
+            "poverty-kecamatan",
+            gettext_lazy("Poverty indicators by kecamatan, with confidence intervals"),
+            gettext_lazy(
+                "The share of people below the national poverty line (P0), the poverty gap (P1) and the Gini index "
+                "of consumption, estimated from the latest household survey with its design (strata, clusters, "
+                "weights): standard errors and 95-percent confidence intervals. No estimate for an area with fewer "
+                "than k sampled households."
+            ),
+            gettext_lazy("Household consumption survey (Susenas) and BPS poverty line, via entas monitoring"),
+            poverty_by_kecamatan,
+        ),
+        Dataset(
             "complaints-kelurahan",
             gettext_lazy("Citizens' complaints by kelurahan and category"),
             gettext_lazy(
@@ -163,11 +231,15 @@ DATASETS: dict[str, Dataset] = {
 
 
 def header(table: Table) -> list[str]:
+    if not table.counts:
+        return [table.row_label, *table.extra]
     return [table.row_label, *table.columns, _("Total"), *table.extra]
 
 
 def rows_of(table: Table) -> list[list[Any]]:
     """The published table as rows (a suppressed number as None), its totals row last."""
+    if not table.counts:
+        return [[label, *(values[n] for values in table.extra.values())] for n, label in enumerate(table.rows)]
     p = table.published
     out = []
     for n, label in enumerate(table.rows):
@@ -201,6 +273,7 @@ def as_json(dataset: Dataset, table: Table) -> bytes:
         {
             "dataset": dataset.slug,
             "title": str(dataset.title),
+            "note": table.note,
             "suppression": {
                 "k": k(),
                 "note": _("null: fewer than k people, or hidden so that such a cell cannot be recomputed"),

@@ -129,7 +129,7 @@ def check(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def open_data(request: HttpRequest) -> HttpResponse:
     """Every open dataset as a table on one page, with its downloads and the catalogue."""
-    tables = [(dataset, opendata.rows_of(table), opendata.header(table)) for dataset, table in _tables()]
+    tables = [(dataset, opendata.rows_of(table), opendata.header(table), table.note) for dataset, table in _tables()]
     return render(request, "portal/open_data.html", {"tables": tables, "k": opendata.k()})
 
 
