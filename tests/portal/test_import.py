@@ -60,3 +60,15 @@ def test_escalate_command(regions: dict[str, Any], operator_manggar: User, tmp_p
     # Filed in early September 2026, answered by no one: both past their service levels by now.
     assert raised["supervisor"] + raised["head"] == 2
     assert Case.objects.filter(escalation__gt=0).count() == 2
+    assert raised["visits_purged"] == 0
+
+
+def test_the_visit_log_is_kept_ninety_days(db: Any) -> None:
+    from django.utils import timezone
+
+    from entas.portal import services
+    from entas.portal.models import Visit
+
+    services.count_visit(action="portal.check", address="10.0.0.9")
+    Visit.objects.create(action="portal.check", address_key="x", at=timezone.now() - dt.timedelta(days=91))
+    assert services.purge_visits() == 1 and Visit.objects.count() == 1

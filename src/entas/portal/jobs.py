@@ -18,4 +18,4 @@ def _lock(params: dict[str, Any], actor: Any) -> list[str]:
 @job_kind("portal.escalate", gettext_lazy("Escalate complaints past their service levels"), locks=_lock)
 def escalate_job(ctx: JobContext) -> dict[str, Any]:
     """Run periodically (``entas portal escalate`` from cron does the same without the queue)."""
-    return services.escalate()
+    return {**services.escalate(), "visits_purged": services.purge_visits()}

@@ -92,6 +92,18 @@ def subject_key(value: str) -> str:
     return rules.keyed_hash(value, secret(), "nik")
 
 
+@service
+def purge_visits(*, now: dt.datetime | None = None) -> int:
+    """Delete the visit log older than ENTAS_PORTAL_VISIT_RETENTION_DAYS (90): long enough to audit
+    the checks of a quarter, not kept for ever. Returns how many rows went."""
+    days = int(getattr(settings, "ENTAS_PORTAL_VISIT_RETENTION_DAYS", 90))
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    deleted, _kinds = Visit.objects.filter(at__lt=cutoff).delete()
+    if deleted:
+        audit.record(actor=None, action="portal.purge_visits", object_type="portal.visit", after={"deleted": deleted})
+    return deleted
+
+
 def ensure_visit_allowed(*, action: str, address: str, subject_key: str = "") -> None:
     refusal = count_visit(action=action, address=address, subject_key=subject_key)
     if refusal is not None:

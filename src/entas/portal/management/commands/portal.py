@@ -14,7 +14,8 @@ from entas.portal import importer, services
 class Command(EntasCommand):
     help = (
         "The citizen portal. 'entas portal escalate [--json]': raise the escalation of open complaints past "
-        "their service levels (run it daily from cron, or as the portal.escalate job). 'entas portal import "
+        "their service levels, and delete the public visit log past ENTAS_PORTAL_VISIT_RETENTION_DAYS (run it daily "
+        "from cron, or as the portal.escalate job). 'entas portal import "
         "FILE --as USER [--json]': take in complaints from an SP4N-LAPOR! CSV export (columns in "
         "docs/citizen-portal.md); every row is counted as inserted, unchanged (already imported) or rejected."
     )
@@ -29,6 +30,7 @@ class Command(EntasCommand):
     def handle(self, *args: Any, action: str, actor: Any = None, as_json: bool = False, **options: Any) -> None:
         if action == "escalate":
             raised = services.escalate()
+            raised["visits_purged"] = services.purge_visits()
             self.stdout.write(
                 json.dumps(raised)
                 if as_json
