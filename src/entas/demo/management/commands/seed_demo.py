@@ -90,9 +90,16 @@ class Command(EntasCommand):
             for line in targeting_demo.seed():
                 if not as_json:
                     self.stdout.write(f"Targeting demo: {line}.")
-        if _Household.objects.exists():
+            from entas.demo.activity import seed_jobs
             from entas.portal import demo as portal_demo
+            from entas.programs.demo import seed_affected
 
+            for event, n in seed_affected().items():
+                if not as_json:
+                    self.stdout.write(f"Affected households: {n} reported for “{event}”.")
+            for line in seed_jobs():
+                if not as_json:
+                    self.stdout.write(f"Jobs: {line}.")
             made = portal_demo.seed()
             if not as_json and made["cases"]:
                 self.stdout.write(f"Portal demo: {made['cases']} complaints.")
