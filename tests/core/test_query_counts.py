@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from entas.accounts.models import User
 from entas.core.models import Job
+from entas.portal import services as portal
 from entas.programs import services as programmes
 from entas.programs.models import Entitlement, ShockFlag
 from entas.targeting import services as targeting
@@ -61,6 +62,10 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("policy:adjustments", lambda w: {}, "auditor"),
     ("policy:realisation", lambda w: {}, "manager"),
     ("policy:funded", lambda w: {}, "partner"),
+    ("portal:cases", lambda w: {}, "operator"),
+    ("portal:case", lambda w: {"pk": w["case"].pk}, "manager"),
+    ("portal:dashboard", lambda w: {}, "manager"),
+    ("portal:agenda", lambda w: {}, "operator"),
 ]
 
 
@@ -94,6 +99,11 @@ def _add_families(
             recorded_by=operator,
         )
         Job.objects.create(kind="registry.export", created_by=manager)
+        case = portal.file_case(
+            category="usul", kelurahan=h.kelurahan, description=f"Keluhan nomor {h.kk_number}", actor=manager
+        ).case
+        world.setdefault("case", case)
+        portal.add_note(case=case, kind="internal", text="catatan", actor=manager)
     members = [h.members.order_by("pk")[0] for h in households]
     for left, right in zip(members[::2], members[1::2], strict=False):
         make_pair(left, right)

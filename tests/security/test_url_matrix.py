@@ -57,6 +57,7 @@ class World:
     secrets: dict[str, list[str]] = field(default_factory=dict)
     record: Any = None  # the programme's record in the policy register
     adjustment: Any = None
+    case: Any = None  # a citizen's complaint about Damai (entas.portal)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ def _household(w: World) -> dict[str, Any]:
 # Routes anyone may open, signed in or not.
 # /health/ answers states and counts only (no personal data), for a load balancer or a supervisor.
 PUBLIC = {"login", "logout", "set_language", "health", "api:openapi-json", "api:openapi-view", "api:api-root"}
+# The citizen portal: its front page, the complaint form (answers with the new case's tracking code)
+# and the status by code (a POSTed code opens one case: its state and public answers only).
+# Cek bansos (registered or not, verification status, programme names; the same answer for an unknown
+# NIK and a wrong name, every check rate-limited and logged with the NIK hashed).
+PUBLIC |= {"portal:home", "portal:complaint", "portal:track", "portal:check"}
+# Open data: counts with small-cell suppression (k = 10, complementary), their downloads and the DCAT
+# catalogue; no table holds a person (tests/portal/test_public_crawl.py scans every answer).
+PUBLIC |= {"portal:open_data", "portal:open_data_download", "portal:open_data_catalogue"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),
@@ -177,6 +186,14 @@ ROUTES: dict[str, Route] = {
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "accounts:user_active": Route(lambda w: {"pk": w.job.created_by_id}, methods=("POST",), damai_object=True),
     "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
+    "portal:cases": Route(),
+    "portal:intake": Route(methods=("GET", "POST")),
+    "portal:dashboard": Route(),
+    "portal:agenda": Route(),
+    "portal:case": Route(
+        lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
+    ),
+    "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
@@ -284,6 +301,8 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     }
     world = World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
     world.record, world.adjustment = _policy_record(programme, operator_damai)
+    world.case = _damai_case(operator_damai)
+    secrets["name"].append(world.case.contact_name)
     return world
 
 
@@ -306,6 +325,25 @@ def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:
         proposed_by=proposer,
     )
     return record, adjustment
+
+
+def _damai_case(officer: User) -> Any:
+    """A walk-in complaint about Damai with a (never stored) attachment."""
+    from entas.portal import services as portal
+    from entas.portal.models import CaseAttachment
+
+    case = portal.file_case(
+        category="payment_not_received",
+        kelurahan=officer.areas.get(),
+        description="Bantuan belum diterima bulan ini.",
+        contact_name="Pelapor Damai Sintetis",
+        channel="walk_in",
+        actor=officer,
+    ).case
+    CaseAttachment.objects.create(
+        case=case, file="portal/missing.png", name="lampiran.png", content_type="image/png", size=1
+    )
+    return case
 
 
 def _request(client: Client, name: str, route: Route, world: World, method: str) -> Any:

@@ -584,6 +584,18 @@ def build_city(
     )
     world = World(a, b, manggar, change, programme, cycle, pair, merge, imported)
     world.record, world.adjustment = _policy(programme, a, users["tkpk_analyst"], plant)
+    # A citizen's complaint about Damai, its text and an officer's answer hostile (entas.portal).
+    from entas.portal import services as portal
+
+    world.case = portal.file_case(
+        category="other",
+        kelurahan=regions[DAMAI],
+        description=plant("complaint", 1000, 5),
+        contact_name=plant("complainant", 120, 6),
+        attachments=[SimpleUploadedFile(HOSTILE_FILE_NAME, b"%PDF-1.4 " + SCRIPT.encode())],
+        address="10.0.0.1",
+    ).case
+    portal.add_note(case=world.case, kind="internal", text=plant("complaint note", 1000, 7), actor=dinsos_manager)
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 

@@ -40,13 +40,22 @@ class Capability(models.TextChoices):
     EDIT_POLICY = "policy.edit", _("Edit the policy register; propose and approve adjustments")
     REALISE_POLICY = "policy.realise", _("Enter budget realisation for the activities of one's own OPD")
     VIEW_FUNDED_POLICY = "policy.view_funded", _("See the programmes one's organisation funds (partners)")
+    HANDLE_GRIEVANCES = "grievances.handle", _("Handle citizens' complaints in own areas")
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
     Role.OPERATOR: frozenset(
-        {C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.CHANGE_REGISTRY, C.EXPORT_REGISTRY, C.VIEW_FULL_NIK, C.RUN_JOBS}
+        {
+            C.VIEW_SUMMARY,
+            C.VIEW_REGISTRY,
+            C.CHANGE_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.VIEW_FULL_NIK,
+            C.RUN_JOBS,
+            C.HANDLE_GRIEVANCES,
+        }
     ),
     Role.DINSOS_MANAGER: frozenset(
         {
@@ -61,6 +70,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.RUN_JOBS,
             C.VIEW_POLICY,
             C.REALISE_POLICY,
+            C.HANDLE_GRIEVANCES,
         }
     ),
     Role.TRAINING_OFFICER: frozenset(

@@ -91,6 +91,7 @@ class Command(EntasCommand):
                 if not as_json:
                     self.stdout.write(f"Targeting demo: {line}.")
             from entas.demo.activity import seed_jobs
+            from entas.portal import demo as portal_demo
             from entas.programs.demo import seed_affected
 
             for event, n in seed_affected().items():
@@ -99,6 +100,9 @@ class Command(EntasCommand):
             for line in seed_jobs():
                 if not as_json:
                     self.stdout.write(f"Jobs: {line}.")
+            made = portal_demo.seed()
+            if not as_json and made["cases"]:
+                self.stdout.write(f"Portal demo: {made['cases']} complaints.")
         self._policy(as_json)
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
