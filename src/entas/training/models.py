@@ -17,10 +17,12 @@ from . import choices as c
 
 # Who may read and write training data. Reading people's applications is for the training officer
 # (city-wide or in their areas), the kelurahan operator (their kelurahan's applicants) and the
-# auditor; writing is the training officer's.
+# auditor; writing is the training officer's. Counting them (outcome figures, no names) is also
+# for the TKPK analyst.
 PEOPLE_ACTIONS = {
     "view": (Capability.MANAGE_TRAINING, Capability.VIEW_REGISTRY, Capability.VIEW_AUDIT),
     "change": (Capability.MANAGE_TRAINING,),
+    "aggregate": (Capability.MANAGE_TRAINING, Capability.VIEW_ANALYTICS, Capability.VIEW_AUDIT),
 }
 CITY_ACTIONS = {
     "view": (Capability.MANAGE_TRAINING, Capability.VIEW_ANALYTICS, Capability.VIEW_AUDIT, Capability.VIEW_REGISTRY),
