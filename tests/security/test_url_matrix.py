@@ -55,6 +55,8 @@ class World:
     merge: MemberMerge
     job: Job
     secrets: dict[str, list[str]] = field(default_factory=dict)
+    cohort: Any = None
+    application: Any = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,23 @@ ROUTES: dict[str, Route] = {
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "accounts:user_active": Route(lambda w: {"pk": w.job.created_by_id}, methods=("POST",), damai_object=True),
     "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
+    # Skills training: cohorts belong to the city; an application is of its applicant's kelurahan.
+    "training:cohorts": Route(),
+    "training:cohort_new": Route(methods=("GET", "POST")),
+    "training:cohort": Route(lambda w: {"pk": w.cohort.pk}),
+    "training:apply": Route(lambda w: {"pk": w.cohort.pk}, methods=("POST",), data={"rule": "true"}),
+    "training:select": Route(lambda w: {"pk": w.cohort.pk}, methods=("POST",)),
+    "training:attendance": Route(lambda w: {"pk": w.cohort.pk, "number": 1}, methods=("GET", "POST")),
+    "training:completion": Route(lambda w: {"pk": w.cohort.pk}, methods=("GET", "POST")),
+    "training:decide": Route(
+        lambda w: {"pk": w.application.pk},
+        methods=("POST",),
+        data={"status": "selected", "reason": "probe"},
+        damai_object=True,
+    ),
+    "training:tracer": Route(lambda w: {"pk": w.application.pk}, methods=("GET", "POST"), damai_object=True),
+    "training:tracer_list": Route(),
+    "training:outcomes": Route(),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
@@ -242,7 +261,26 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         "name": [m.name for m in people],
         "NIK": [m.nik for m in people],
     }
-    return World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world = World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world.cohort, world.application = _training(damai, make_user)
+    return world
+
+
+def _training(damai: Household, make_user: Callable[..., User]) -> tuple[Any, Any]:
+    """A cohort with an applicant of Damai (a member of the Damai family)."""
+    from entas.training import services as training
+    from entas.training.models import Course, Provider
+
+    officer = make_user("pelatihan.kota", Role.TRAINING_OFFICER, ["64.71"])
+    provider = Provider.objects.create(code="blki", name="UPTD BLKI", kind="blk")
+    course = Course.objects.create(provider=provider, code="las", name="Las", competency_area="Las", hours=10)
+    cohort, _ = training.save_cohort(
+        course=course, code="las-1", start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 9), seats=2, actor=officer
+    )
+    member = damai.members.order_by("pk").first()
+    assert member is not None
+    training.apply_members(cohort=cohort, members=[member], actor=officer)
+    return cohort, cohort.applications.get()
 
 
 def _request(client: Client, name: str, route: Route, world: World, method: str) -> Any:

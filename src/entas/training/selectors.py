@@ -190,3 +190,38 @@ def _age(birth: dt.date, on: dt.date) -> int:
 
 def age_on(birth: dt.date, on: dt.date) -> int:
     return _age(birth, on)
+
+
+def training_of_members(user: User, member_ids: list[int]) -> list[Application] | None:
+    """The training applications of these members (the household page), with how each ended and the
+    latest follow-up; None for a user who may not see applications."""
+    from .models import PEOPLE_ACTIONS
+
+    if not any(user.can(c) for c in PEOPLE_ACTIONS["view"]):
+        return None
+    rows = list(
+        Application.objects.restrict(user, "view")
+        .filter(member__in=member_ids)
+        .select_related("cohort__course__provider")
+        .order_by("-cohort__start", "name")
+    )
+    if not rows:
+        return rows
+    completions = {c.application_id: c for c in Completion.objects.filter(application__in=rows)}
+    latest: dict[int, TracerResult] = {}
+    for result in TracerResult.objects.filter(application__in=rows).order_by("months"):
+        latest[result.application_id] = result
+    for a in rows:
+        a.completion_row = completions.get(a.pk)  # type: ignore[attr-defined]
+        a.latest_tracer = latest.get(a.pk)  # type: ignore[attr-defined]
+    return rows
+
+
+def home_counts(user: User) -> dict[str, int]:
+    """What waits for a training officer: cohorts open for applications, follow-ups due."""
+    from .choices import CohortStatus
+
+    return {
+        "open": Cohort.objects.restrict(user, "view").filter(status=CohortStatus.PLANNED).count(),
+        "follow_ups": len(tracer_worklist(user)),
+    }

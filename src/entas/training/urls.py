@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "training"
+urlpatterns = [
+    path("", views.cohorts, name="cohorts"),
+    path("cohort/new/", views.cohort_new, name="cohort_new"),
+    path("cohort/<int:pk>/", views.cohort, name="cohort"),
+    path("cohort/<int:pk>/apply/", views.apply, name="apply"),
+    path("cohort/<int:pk>/select/", views.select, name="select"),
+    path("cohort/<int:pk>/session/<int:number>/", views.attendance, name="attendance"),
+    path("cohort/<int:pk>/completion/", views.completion, name="completion"),
+    path("application/<int:pk>/decide/", views.decide, name="decide"),
+    path("application/<int:pk>/tracer/", views.tracer, name="tracer"),
+    path("tracer/", views.tracer_list, name="tracer_list"),
+    path("outcomes/", views.outcomes, name="outcomes"),
+]
