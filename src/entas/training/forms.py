@@ -13,7 +13,7 @@ from . import selectors
 from .choices import ApplicationStatus, Assessment, AttendanceStatus, Contract, Employment, Outcome
 from .models import Course
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CohortForm(forms.Form):

@@ -5,6 +5,7 @@ to it by hand, attendance, completion and certification, and tracer results."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -307,7 +308,7 @@ def apply_members(
     members: list[Member],
     actor: User,
     channel: str | None = None,
-    baseline_income: dict[int, int | None] | None = None,
+    baseline_income: Mapping[int, int | None] | None = None,
 ) -> ApplyResult:
     """Apply registry members to a cohort (each at most once; applying again changes nothing)."""
     if not _may_apply(actor):

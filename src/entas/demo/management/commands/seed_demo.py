@@ -90,6 +90,11 @@ class Command(EntasCommand):
             for line in targeting_demo.seed():
                 if not as_json:
                     self.stdout.write(f"Targeting demo: {line}.")
+            from entas.training import demo as training_demo
+
+            training = training_demo.seed()  # two years of skills training, from the registry
+            if not as_json:
+                self.stdout.write(f"Training demo: {training}.")
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
