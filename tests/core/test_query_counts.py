@@ -58,6 +58,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("training:cohort", lambda w: {"pk": w["cohort"].pk}, "training"),
     ("training:tracer_list", lambda w: {}, "training"),
     ("training:outcomes", lambda w: {}, "training"),
+    ("training:to_register", lambda w: {}, "operator"),
     ("jobs:list", lambda w: {}, "manager"),
     ("audit:list", lambda w: {}, "auditor"),
 ]
@@ -120,6 +121,21 @@ def _add_trainees(world: dict[str, Any], households: list[Any]) -> None:
     ended = dt.date.today() - dt.timedelta(days=100)
     Completion.objects.bulk_create(
         [Completion(application=a, outcome="completed", ended_on=ended) for a in applications]
+    )
+    Application.objects.bulk_create(  # people not in the registry, for the operator to register
+        [
+            Application(
+                cohort=world["cohort"],
+                nik=f"99{h.pk:014d}",
+                name=f"Pendaftar Baru {h.pk}",
+                sex="2",
+                birth_date=dt.date(2000, 1, 1),
+                kelurahan=h.kelurahan,
+                needs_verification=True,
+                channel="file",
+            )
+            for h in households
+        ]
     )
 
 

@@ -176,6 +176,7 @@ ROUTES: dict[str, Route] = {
     ),
     "training:tracer": Route(lambda w: {"pk": w.application.pk}, methods=("GET", "POST"), damai_object=True),
     "training:tracer_list": Route(),
+    "training:to_register": Route(),
     "training:outcomes": Route(),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),

@@ -138,3 +138,22 @@ def test_the_household_page_shows_the_members_training(
 def test_the_home_page_tells_the_officer_what_waits(cohort: Cohort, officer: User, client_for: Any) -> None:
     page = english_client(client_for, officer).get(reverse("home")).content.decode()
     assert "Training cohorts open for applications" in page
+
+
+def test_an_operator_sees_the_applicants_to_register(
+    cohort: Cohort, officer: User, client_for: Any, operator_manggar: User, operator_damai: User, regions: Any
+) -> None:
+    services.apply_person(
+        cohort=cohort,
+        nik="6471014502000017",
+        name="Warga Baru Sintetis",
+        sex="2",
+        birth_date=dt.date(2000, 2, 5),
+        kelurahan=regions[MANGGAR],
+        actor=officer,
+    )
+    client = english_client(client_for, operator_manggar)
+    assert "Training applicants to register in the registry" in client.get(reverse("home")).content.decode()
+    assert "Warga Baru Sintetis" in client.get(reverse("training:to_register")).content.decode()
+    other = english_client(client_for, operator_damai).get(reverse("training:to_register")).content.decode()
+    assert "Warga Baru Sintetis" not in other and "Every applicant is in the registry." in other

@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from entas.accounts.models import User
 from entas.core.errors import Refused
 from entas.core.models import AuditEvent
+from entas.registry.models import Member
 from entas.training import selectors, services
 from entas.training.models import Application, Cohort, Course, Provider, Session
 from tests.conftest import PROJECT_ROOT
@@ -298,3 +299,24 @@ def test_priority_uses_the_household_trained_before(
     ranks = dict(cohort.applications.values_list("nik", "rank"))
     assert ranks[other.nik] < ranks[same_family.nik]
     assert "trained before" in cohort.applications.get(nik=same_family.nik).reason
+
+
+def test_a_person_registered_after_applying_is_linked_at_selection(
+    cohort: Cohort, officer: User, add_person: Any, regions: Any
+) -> None:
+    application, _ = services.apply_person(
+        cohort=cohort,
+        nik="6471014502000017",
+        name="Warga Baru",
+        sex="2",
+        birth_date=dt.date(2000, 2, 5),
+        kelurahan=regions[MANGGAR],
+        actor=officer,
+    )
+    assert application.needs_verification
+    member = add_person(MANGGAR, desil=1)
+    Member.objects.filter(pk=member.pk).update(nik="6471014502000017")  # the operator registered her
+    services.select_cohort(cohort=cohort, actor=officer)
+    application.refresh_from_db()
+    assert application.member_id == member.pk and not application.needs_verification
+    assert application.status == "selected" and "desil 1" in application.reason

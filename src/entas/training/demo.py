@@ -127,7 +127,7 @@ def _cohorts(course: Course, today: dt.date, officer: User) -> list[Cohort]:
 
 def _run(cohort: Cohort, rng: random.Random, pool: list[dict[str, Any]], officer: User, today: dt.date) -> None:
     course = cohort.course
-    women_bias = 1.0 + 2 * float(course.min_women_share)
+    women_bias = 0.4 + 2 * float(course.min_women_share)  # technical courses draw fewer women
     criteria = services.criteria_of(course)
 
     def likely(p: dict[str, Any]) -> bool:  # who hears of a course and applies: mostly those it is for
@@ -215,7 +215,7 @@ def _follow_ups(
 ) -> list[TracerResult]:
     chance = (p.women if t.sex == "2" else p.men) * (1.0 if certified else 0.7)
     finds = rng.random() < chance  # whether they find work within the year, and by which follow-up
-    found_by = rng.choice([3, 3, 6, 12])
+    found_by = rng.choice([3, 3, 3, 6, 12])
     business = rng.random() < p.own_business
     out = []
     for months, due in rules.tracer_due_dates(ended).items():

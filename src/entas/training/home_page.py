@@ -22,3 +22,11 @@ def training_work(user: Any) -> list[home.Item]:
         home.Item(_("Training cohorts open for applications"), counts["open"], reverse("training:cohorts")),
         home.Item(_("Training follow-ups due"), counts["follow_ups"], reverse("training:tracer_list")),
     ]
+
+
+@home.contribute("training.to_register", order=55)
+def to_register(user: Any) -> list[home.Item]:
+    if not user.can("registry.change"):
+        return []
+    count = selectors.to_register(user).count()
+    return [home.Item(_("Training applicants to register in the registry"), count, reverse("training:to_register"))]

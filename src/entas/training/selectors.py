@@ -225,3 +225,14 @@ def home_counts(user: User) -> dict[str, int]:
         "open": Cohort.objects.restrict(user, "view").filter(status=CohortStatus.PLANNED).count(),
         "follow_ups": len(tracer_worklist(user)),
     }
+
+
+def to_register(user: User) -> QuerySet[Application]:
+    """Applicants not (yet) in the registry, of the user's areas: for the kelurahan operator to
+    register and verify (the selection links them once a member has their NIK)."""
+    return (
+        Application.objects.restrict(user, "view")
+        .filter(member__isnull=True, needs_verification=True)
+        .select_related("kelurahan", "cohort__course")
+        .order_by("kelurahan__name", "name", "pk")
+    )

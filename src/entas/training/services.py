@@ -520,6 +520,33 @@ def applicant_facts(cohort: Cohort, applications: list[Application]) -> list[rul
 
 
 @service
+def link_registered(*, cohort: Cohort, actor: User) -> int:
+    """Link the applications of people who were not in the registry to the member registered since
+    with their NIK (their family, desil and work now count in the selection); how many were linked."""
+    waiting = {a.nik: a for a in cohort.applications.filter(member__isnull=True)}
+    if not waiting:
+        return 0
+    found = {
+        m.nik: m
+        for m in Member.objects.filter(nik__in=list(waiting), exited_on__isnull=True).select_related(
+            "household__kelurahan"
+        )
+    }
+    linked = []
+    for nik, member in found.items():
+        application = waiting[nik]
+        application.member = member
+        application.needs_verification = False
+        application.name, application.sex, application.birth_date = member.name, member.sex, member.birth_date
+        application.kelurahan = member.household.kelurahan
+        linked.append(application)
+    Application.objects.bulk_update(linked, ["member", "needs_verification", "name", "sex", "birth_date", "kelurahan"])
+    if linked:
+        audit.record(actor=actor, action="training.link_registered", obj=cohort, after={"linked": len(linked)})
+    return len(linked)
+
+
+@service
 def select_cohort(*, cohort: Cohort, actor: User) -> dict[str, Any]:
     """Run the selection of a cohort (rules.select) over its applicants, except those whose decision
     was changed by hand (they keep it, and a selected one takes a seat), and write each applicant's
@@ -528,6 +555,7 @@ def select_cohort(*, cohort: Cohort, actor: User) -> dict[str, Any]:
     cohort = Cohort.objects.select_for_update().select_related("course").get(pk=cohort.pk)
     if cohort.status == CohortStatus.COMPLETED:
         raise Refused(_("Cohort %(code)s is completed.") % {"code": cohort.code}, code="conflict")
+    link_registered(cohort=cohort, actor=actor)
     applications = list(cohort.applications.select_related("member__household", "kelurahan"))
     by_hand = [a for a in applications if a.override_reason]
     pool = [a for a in applications if not a.override_reason]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("application/<int:pk>/decide/", views.decide, name="decide"),
     path("application/<int:pk>/tracer/", views.tracer, name="tracer"),
     path("tracer/", views.tracer_list, name="tracer_list"),
+    path("to-register/", views.to_register, name="to_register"),
     path("outcomes/", views.outcomes, name="outcomes"),
 ]

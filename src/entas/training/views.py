@@ -310,6 +310,11 @@ def completion(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
 
 
+@require(VIEW)
+def to_register(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "training/to_register.html", {"applications": selectors.to_register(request.user)})
+
+
 @require(MANAGE)
 def tracer_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "training/tracer_list.html", {"due": selectors.tracer_worklist(request.user)})
