@@ -178,6 +178,14 @@ ROUTES: dict[str, Route] = {
     "training:tracer_list": Route(),
     "training:to_register": Route(),
     "training:outcomes": Route(),
+    "api:list_training_cohorts": Route(api=True),
+    "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
+    "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
+    "api:training_apply": Route(
+        lambda w: {"cohort_id": w.cohort.pk}, methods=("POST",), data={"rule": "true"}, api=True
+    ),
+    "api:training_select": Route(lambda w: {"cohort_id": w.cohort.pk}, methods=("POST",), api=True),
+    "api:training_outcomes": Route(api=True),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
