@@ -124,3 +124,36 @@ def test_an_officer_runs_a_cohort_from_creation_to_certificate(
         100,
     )
     assert completion.certificate_scheme == "SKKNI Pengelasan"
+
+
+def test_the_analyst_sees_the_placement_chart(
+    page: Any, live_server: Any, make_user: Any, regions: dict[str, Any]
+) -> None:
+    from entas.training import services
+
+    officer: User = make_user("pelatihan", Role.TRAINING_OFFICER, ["64.71"])
+    make_user("tkpk", Role.TKPK_ANALYST, ["64.71"])
+    provider = Provider.objects.create(code="lpk", name="LPK Cahaya Busana", kind="lpk")
+    course = Course.objects.create(provider=provider, code="jahit", name="Menjahit", competency_area="Garment", hours=8)
+    ended = dt.date.today() - dt.timedelta(days=120)
+    cohort, _ = services.save_cohort(
+        course=course, code="jahit-1", start=ended - dt.timedelta(days=4), end=ended, seats=4, actor=officer
+    )
+    services.apply_members(cohort=cohort, members=_people(regions, 4), actor=officer)
+    services.select_cohort(cohort=cohort, actor=officer)
+    for i, trainee in enumerate(cohort.applications.filter(status="selected")):
+        for session in cohort.sessions.all():
+            services.record_attendance(session=session, marks={trainee.pk: "present"}, actor=officer)
+        services.complete(application=trainee, outcome="completed", ended_on=ended, actor=officer)
+        services.record_tracer(
+            application=trainee,
+            months=3,
+            surveyed_on=ended + dt.timedelta(days=95),
+            employment="self" if i % 2 else "none",
+            actor=officer,
+        )
+    login(page, live_server, "tkpk")
+    page.goto(f"{live_server.url}/training/outcomes/")
+    page.wait_for_selector("#placement-chart svg", timeout=15_000)  # vega-embed drew the bars
+    assert page.get_by_role("heading", name="Tingkat penempatan menurut kursus, perempuan dan laki-laki").is_visible()
+    assert not any(name in page.content() for name in ("Peserta Jalur 0", "Peserta Jalur 1"))

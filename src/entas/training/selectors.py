@@ -181,7 +181,12 @@ def outcomes(user: User | None, course: Course | None = None) -> dict[str, Any]:
     total = rules.figures("total", trainees)
     by = {name: [f.__dict__ for f in rules.outcome_table(trainees, name)] for name in GROUPINGS}
     cohorts = [{"id": cohort_ids[f.group], **f.__dict__} for f in rules.outcome_table(trainees, "cohort")]
-    return {"total": total.__dict__, "by": by, "cohorts": cohorts}
+    course_sex = [
+        {"course": course_name, "sex": sex, **f.__dict__}
+        for f in rules.outcome_table(trainees, lambda t: f"{t.groups['course']}\t{t.groups['sex']}")
+        for course_name, sex in [f.group.split("\t")]
+    ]
+    return {"total": total.__dict__, "by": by, "cohorts": cohorts, "by_course_and_sex": course_sex}
 
 
 def _age(birth: dt.date, on: dt.date) -> int:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from entas.accounts.roles import Capability
 from entas.core import uploads
+from entas.core.charts import VEGA_LITE_SCHEMA
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.core.spreadsheet import Sheet, workbook
@@ -376,6 +377,11 @@ def outcomes(request: AuthenticatedRequest) -> HttpResponse:
     tables = [(str(GROUP_TITLES[name]), result["by"][name]) for name in selectors.GROUPINGS]
     if request.GET.get("format") == "xlsx":
         return _outcomes_xlsx(result, tables, columns)
+    chart = [
+        {"course": row["course"], "sex": str(sex.get(row["sex"], row["sex"])), "rate": row["placement_rate"]}
+        for row in result["by_course_and_sex"]
+        if row["placement_rate"] is not None
+    ]
     return render(
         request,
         "training/outcomes.html",
@@ -385,8 +391,42 @@ def outcomes(request: AuthenticatedRequest) -> HttpResponse:
             "columns": columns,
             "courses": selectors.courses_for(request.user),
             "course": course,
+            "chart_spec": _placement_chart(chart) if chart else None,
         },
     )
+
+
+def _placement_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Placement rate by course, women and men side by side (Vega-Lite, drawn by entas/charts.js)."""
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "width": "container",
+        "height": {"step": 14},
+        "data": {"values": rows},
+        "mark": {"type": "bar"},
+        "encoding": {
+            "y": {"field": "course", "type": "nominal", "title": None, "sort": "ascending"},
+            "yOffset": {"field": "sex"},
+            "x": {
+                "field": "rate",
+                "type": "quantitative",
+                "title": str(_("Placement rate")),
+                "axis": {"format": ".0%"},
+                "scale": {"domain": [0, 1]},
+            },
+            "color": {
+                "field": "sex",
+                "type": "nominal",
+                "title": str(_("Sex")),
+                "scale": {"range": ["#1f5fa8", "#c2571a"]},
+            },
+            "tooltip": [
+                {"field": "course", "title": str(_("Course"))},
+                {"field": "sex", "title": str(_("Sex"))},
+                {"field": "rate", "title": str(_("Placement rate")), "format": ".0%"},
+            ],
+        },
+    }
 
 
 def _outcomes_xlsx(result: dict[str, Any], tables: list[Any], columns: list[tuple[str, str]]) -> HttpResponse:
