@@ -71,6 +71,22 @@ def test_priorities_in_order():
     assert result.decisions["both"].rank == 2
 
 
+def test_a_course_orders_the_priorities_its_own_way():
+    people = [
+        person("poor", desil=1),
+        person("jobless", desil=4, unemployed=True),
+        person("both", desil=4, unemployed=True, disabled=True),
+    ]
+    default = rules.select(people, Criteria(), seats=3, seed="s")
+    assert default.selected == ["poor", "both", "jobless"]
+    jobs_first = Criteria(priorities=("unemployed", "desil", "disability"))
+    result = rules.select(people, jobs_first, seats=3, seed="s")
+    assert result.selected == ["both", "jobless", "poor"]
+    assert result.decisions["both"].reason.startswith("Selected, rank 1 by priority (unemployed, desil 4")
+    assert rules.check_priorities(["desil", "income"]) and rules.check_priorities(["desil", "desil"])
+    assert rules.check_priorities(list(rules.PRIORITIES)) == []
+
+
 def test_waiting_list_and_reasons():
     people = [person(f"p{i}", desil=1 + i % 5) for i in range(10)] + [person("old", age=50)]
     result = rules.select(people, Criteria(), seats=4, seed="c1")
@@ -140,6 +156,7 @@ criteria_st = st.builds(
     max_desil=st.one_of(st.none(), st.integers(1, 10)),
     min_women_share=st.sampled_from([Fraction(0), Fraction(3, 10), Fraction(1, 2), Fraction(1)]),
     max_per_kelurahan=st.one_of(st.none(), st.integers(1, 8)),
+    priorities=st.permutations(rules.PRIORITIES).map(tuple),
 )
 
 
@@ -172,14 +189,15 @@ def test_selection_properties(people, criteria, seats, seed, rnd):
     assert sum(a.female for a in chosen) >= min(target, women_room)
     # without quotas, the selected are exactly the first by priority and tie-break
     if criteria.min_women_share == 0 and cap is None:
-        ranked = sorted(eligible, key=lambda a: rules.order_key(a, seed))
+        ranked = sorted(eligible, key=lambda a: rules.order_key(a, seed, criteria.priorities))
         assert result.selected == [a.key for a in ranked[:seats]]
     # priority respected: a waiting person of the same sex and kelurahan never outranks a selected one
     for w in result.waiting:
         a = by_key[w]
         for s in chosen:
             if s.female == a.female and s.kelurahan == a.kelurahan:
-                assert rules.order_key(s, seed) < rules.order_key(a, seed)
+                order = criteria.priorities
+                assert rules.order_key(s, seed, order) < rules.order_key(a, seed, order)
 
 
 def test_women_target_rounds_up():

@@ -41,6 +41,8 @@ def test_the_example_catalogue_loads_and_loading_again_changes_nothing(regions: 
     again = run("load", path, "--as", officer.username)
     assert again["providers"] == {"inserted": 0, "updated": 0, "unchanged": 6}
     assert again["cohorts"]["inserted"] == again["cohorts"]["updated"] == 0
+    assert Course.objects.get(code="k3-rigger").priorities == ["unemployed", "desil", "never_trained", "disability"]
+    assert Course.objects.get(code="las-smaw").priorities == ["desil", "never_trained", "unemployed", "disability"]
     cohort = Cohort.objects.get(code="oab-2027-1")
     sessions = list(cohort.sessions.values_list("date", flat=True))
     assert len(sessions) == 40 and all(d.weekday() < 5 for d in sessions)  # 8 weeks of working days
@@ -320,3 +322,13 @@ def test_a_person_registered_after_applying_is_linked_at_selection(
     application.refresh_from_db()
     assert application.member_id == member.pk and not application.needs_verification
     assert application.status == "selected" and "desil 1" in application.reason
+
+
+def test_an_unknown_priority_in_a_catalogue_is_refused(tmp_path: Path, regions: Any, officer: User) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "providers:\n  - code: x\n    name: X\n    kind: blk\n    courses:\n      - code: c\n        name: C\n"
+        "        competency_area: A\n        hours: 10\n        priorities: [desil, income]\n"
+    )
+    with pytest.raises(CommandError, match="unknown priority 'income'"):
+        run("load", str(path), "--as", officer.username)

@@ -68,3 +68,12 @@ class Contract(models.TextChoices):
     FIXED = "fixed", _("Fixed-term (PKWT)")
     INFORMAL = "informal", _("No written contract")
     NONE = "none", _("Not applicable")
+
+
+# The criteria of priority a course orders (entas.training.rules.PRIORITIES), in words.
+PRIORITY_LABELS = {
+    "desil": _("lowest desil"),
+    "never_trained": _("no one in the household trained before"),
+    "unemployed": _("unemployed"),
+    "disability": _("with a disability"),
+}

@@ -4,6 +4,7 @@ their attendance, completion and certification, and what became of them (tracer 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -14,6 +15,7 @@ from entas.accounts.scoping import AreaScope, ScopedQuerySet
 from entas.registry.choices import Industry, SchoolLevel
 
 from . import choices as c
+from .rules import PRIORITIES, check_priorities
 
 # Who may read and write training data. Reading people's applications is for the training officer
 # (city-wide or in their areas), the kelurahan operator (their kelurahan's applicants) and the
@@ -28,6 +30,16 @@ CITY_ACTIONS = {
     "view": (Capability.MANAGE_TRAINING, Capability.VIEW_ANALYTICS, Capability.VIEW_AUDIT, Capability.VIEW_REGISTRY),
     "change": (Capability.MANAGE_TRAINING,),
 }
+
+
+def default_priorities() -> list[str]:
+    return list(PRIORITIES)
+
+
+def validate_priorities(value: object) -> None:
+    problems = check_priorities(value) if isinstance(value, list) else [_("a list of criteria")]
+    if problems or not value:
+        raise ValidationError("; ".join(str(p) for p in problems) or _("at least one criterion"))
 
 
 class Provider(models.Model):
@@ -93,6 +105,15 @@ class Course(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     max_per_kelurahan = models.PositiveSmallIntegerField(_("maximum per kelurahan"), null=True, blank=True)
+    priorities = models.JSONField(
+        _("priority order"),
+        default=default_priorities,
+        help_text=_(
+            "Criteria of priority in order, from: desil, never_trained, unemployed, disability "
+            "(default: all four in that order)."
+        ),
+        validators=[validate_priorities],
+    )
     attendance_threshold = models.PositiveSmallIntegerField(
         _("attendance needed to complete (%)"), default=80, validators=[MaxValueValidator(100)]
     )

@@ -3,9 +3,10 @@
 - :func:`ineligibility`: why a person may not take a course (age band, desil ceiling, schooling,
   kelurahan served); an empty list means eligible.
 - :func:`select`: the deterministic, explainable selection of a cohort. Eligible applicants are
-  ordered by priority — the lowest desil first (a person with no desil comes after every desil),
-  then a household where no one was trained before, then an unemployed person, then a person with a
-  disability — and, among equal priorities, by the tie-break: the SHA-256 of the cohort's seed, a
+  ordered by priority — by default the lowest desil first (a person with no desil comes after every
+  desil), then a household where no one was trained before, then an unemployed person, then a
+  person with a disability; a course may order these four criteria otherwise
+  (``Criteria.priorities``) — and, among equal priorities, by the tie-break: the SHA-256 of the cohort's seed, a
   bar and the NIK (:func:`tie_break`), never the order in which people applied. Seats are filled in
   two passes: first women in that order up to the women's quota (``ceil(min_women_share × seats)``),
   then everyone left in that order; no pass takes a person whose kelurahan already has
@@ -26,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -40,6 +42,9 @@ SCHOOL_STAGE = {
 }  # fmt: skip
 
 NO_DESIL = 11  # a person without a desil comes after every desil
+# The criteria of priority a course orders (default order): the lowest desil, a household where no
+# one was trained before, an unemployed person, a person with a disability.
+PRIORITIES = ("desil", "never_trained", "unemployed", "disability")
 TRACER_WAVES = (3, 6, 12)
 POOREST_DESIL = 4  # "from the poorest desil": desil 1–4, the city's poorest 40 %
 
@@ -71,6 +76,7 @@ class Criteria:
     kelurahan: frozenset[str] = frozenset()
     min_women_share: Fraction = Fraction(0)
     max_per_kelurahan: int | None = None
+    priorities: tuple[str, ...] = PRIORITIES
 
 
 def ineligibility(applicant: Applicant, criteria: Criteria) -> list[str]:
@@ -98,14 +104,27 @@ def ineligibility(applicant: Applicant, criteria: Criteria) -> list[str]:
     return reasons
 
 
-def priority(applicant: Applicant) -> tuple[int, int, int, int]:
-    """The priority of an eligible applicant; smaller comes first."""
-    return (
-        applicant.desil if applicant.desil is not None else NO_DESIL,
-        1 if applicant.trained_before else 0,
-        0 if applicant.unemployed else 1,
-        0 if applicant.disabled else 1,
-    )
+def check_priorities(order: Sequence[str]) -> list[str]:
+    """Problems of a course's priority order: each of PRIORITIES at most once, nothing else."""
+    unknown = [p for p in order if p not in PRIORITIES]
+    problems = [
+        _("unknown priority %(name)r (known: %(known)s)") % {"name": p, "known": ", ".join(PRIORITIES)} for p in unknown
+    ]
+    if len(set(order)) != len(order):
+        problems.append(_("a priority is listed twice"))
+    return problems
+
+
+def priority(applicant: Applicant, order: Sequence[str] = PRIORITIES) -> tuple[int, ...]:
+    """The priority of an eligible applicant, smaller first, by the course's order of criteria
+    (default: the lowest desil, a household never trained, unemployed, with a disability)."""
+    values = {
+        "desil": applicant.desil if applicant.desil is not None else NO_DESIL,
+        "never_trained": 1 if applicant.trained_before else 0,
+        "unemployed": 0 if applicant.unemployed else 1,
+        "disability": 0 if applicant.disabled else 1,
+    }
+    return tuple(values[name] for name in order)
 
 
 def tie_break(key: str, seed: str) -> str:
@@ -114,22 +133,21 @@ def tie_break(key: str, seed: str) -> str:
     return hashlib.sha256(f"{seed}|{key}".encode()).hexdigest()
 
 
-def order_key(applicant: Applicant, seed: str) -> tuple[int, int, int, int, str, str]:
-    return (*priority(applicant), tie_break(applicant.key, seed), applicant.key)
+def order_key(applicant: Applicant, seed: str, order: Sequence[str] = PRIORITIES) -> tuple[Any, ...]:
+    return (*priority(applicant, order), tie_break(applicant.key, seed), applicant.key)
 
 
-def priority_words(applicant: Applicant) -> str:
-    parts = [
-        _("desil %(desil)d") % {"desil": applicant.desil} if applicant.desil is not None else _("no desil"),
-        _("someone in the household was trained before")
+def priority_words(applicant: Applicant, order: Sequence[str] = PRIORITIES) -> str:
+    """The applicant's priority in words, in the course's order of criteria."""
+    words = {
+        "desil": _("desil %(desil)d") % {"desil": applicant.desil} if applicant.desil is not None else _("no desil"),
+        "never_trained": _("someone in the household was trained before")
         if applicant.trained_before
         else _("no one in the household trained before"),
-    ]
-    if applicant.unemployed:
-        parts.append(_("unemployed"))
-    if applicant.disabled:
-        parts.append(_("with a disability"))
-    return ", ".join(parts)
+        "unemployed": _("unemployed") if applicant.unemployed else "",
+        "disability": _("with a disability") if applicant.disabled else "",
+    }
+    return ", ".join(words[name] for name in order if words[name])
 
 
 @dataclass(frozen=True)
@@ -187,7 +205,8 @@ def women_target(seats: int, share: Fraction) -> int:
 def select(applicants: Iterable[Applicant], criteria: Criteria, seats: int, seed: str) -> Selection:
     """Select ``seats`` of the applicants (see the module's docstring for the rule). The result does
     not depend on the order of ``applicants``; keys must be unique."""
-    people = sorted(applicants, key=lambda a: order_key(a, seed))
+    order = criteria.priorities
+    people = sorted(applicants, key=lambda a: order_key(a, seed, order))
     if len({a.key for a in people}) != len(people):
         raise ValueError("applicant keys must be unique")
     decisions: dict[str, Decision] = {}
@@ -223,16 +242,16 @@ def select(applicants: Iterable[Applicant], criteria: Criteria, seats: int, seed
     selected = [a for a in eligible if a.key in chosen]
     waiting = [a for a in eligible if a.key not in chosen]
     for rank, a in enumerate(selected, 1):
-        words = priority_words(a)
+        words = priority_words(a, order)
         if chosen[a.key]:
             reason = _("Selected, rank %(rank)d, on a seat of the women's quota (%(priority)s).")
         else:
             reason = _("Selected, rank %(rank)d by priority (%(priority)s).")
         decisions[a.key] = Decision(a.key, SELECTED, rank, reason % {"rank": rank, "priority": words}, chosen[a.key])
-    selected_keys = [order_key(a, seed) for a in selected]
+    selected_keys = [order_key(a, seed, order) for a in selected]
     for place, a in enumerate(waiting, 1):
-        words = priority_words(a)
-        ahead = sum(1 for k in selected_keys if k < order_key(a, seed))
+        words = priority_words(a, order)
+        ahead = sum(1 for k in selected_keys if k < order_key(a, seed, order))
         if cap is not None and per_kelurahan[a.kelurahan] >= cap:
             why = _("the kelurahan already has its maximum of %(cap)d selected") % {"cap": cap}
         elif ahead < seats and len(selected) >= seats:

@@ -75,6 +75,7 @@ COURSE_FIELDS = (
     "min_women_share",
     "max_per_kelurahan",
     "attendance_threshold",
+    "priorities",
 )
 
 
@@ -478,6 +479,7 @@ def criteria_of(course: Course) -> rules.Criteria:
         kelurahan=frozenset(course.kelurahan_codes or ()),
         min_women_share=Fraction(str(course.min_women_share)),
         max_per_kelurahan=course.max_per_kelurahan,
+        priorities=tuple(course.priorities or rules.PRIORITIES),
     )
 
 

@@ -29,7 +29,7 @@ from entas.core.errors import Refused
 from entas.core.spreadsheet import Sheet, workbook
 
 from . import importer, rules, selectors, services
-from .choices import ApplicationStatus, AttendanceStatus
+from .choices import PRIORITY_LABELS, ApplicationStatus, AttendanceStatus
 from .forms import ApplyForm, CohortForm, CompletionForm, DecideForm, TracerForm
 from .models import Application, Cohort, Session
 
@@ -126,6 +126,7 @@ def cohort(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "women_target": round(100 * float(c.course.min_women_share)),
             "largest_kelurahan": max(per_kelurahan.values(), default=0),
             "overrides": sum(1 for a in applications if a.override_reason),
+            "priorities": [PRIORITY_LABELS.get(p, p) for p in c.course.priorities or ()],
             "sessions": list(selectors.sessions_of(c)),
             "manages": manages,
             "apply_form": ApplyForm() if manages and c.status == "planned" else None,
