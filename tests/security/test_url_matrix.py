@@ -163,6 +163,7 @@ ROUTES: dict[str, Route] = {
     # Skills training: cohorts belong to the city; an application is of its applicant's kelurahan.
     "training:cohorts": Route(),
     "training:cohort_new": Route(methods=("GET", "POST")),
+    "training:catalogue": Route(methods=("GET", "POST")),
     "training:cohort": Route(lambda w: {"pk": w.cohort.pk}),
     "training:apply": Route(lambda w: {"pk": w.cohort.pk}, methods=("POST",), data={"rule": "true"}),
     "training:select": Route(lambda w: {"pk": w.cohort.pk}, methods=("POST",)),

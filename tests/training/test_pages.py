@@ -157,3 +157,19 @@ def test_an_operator_sees_the_applicants_to_register(
     assert "Warga Baru Sintetis" in client.get(reverse("training:to_register")).content.decode()
     other = english_client(client_for, operator_damai).get(reverse("training:to_register")).content.decode()
     assert "Warga Baru Sintetis" not in other and "Every applicant is in the registry." in other
+
+
+def test_an_officer_loads_the_catalogue_on_a_page(officer: User, client_for: Any, regions: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import PROJECT_ROOT
+
+    client = english_client(client_for, officer)
+    text = (PROJECT_ROOT / "docs" / "examples" / "training.yaml").read_bytes()
+    response = client.post(
+        reverse("training:catalogue"), {"file": SimpleUploadedFile("katalog.yaml", text)}, follow=True
+    )
+    assert "Providers: 6 added, 0 updated, 0 unchanged." in response.content.decode()
+    assert Course.objects.filter(code="operator-alat-berat").exists()
+    bad = client.post(reverse("training:catalogue"), {"file": SimpleUploadedFile("x.yaml", b"providers: 3")})
+    assert bad.status_code == 200 and "list of providers" in bad.content.decode()

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from entas.programs.models import Programme
+from entas.registry.choices import Industry
 
 from . import selectors
 from .choices import ApplicationStatus, Assessment, AttendanceStatus, Contract, Employment, Outcome
@@ -79,7 +80,15 @@ class TracerForm(forms.Form):
     employment = forms.ChoiceField(label=_("Employment"), choices=Employment.choices)
     monthly_income = forms.IntegerField(label=_("Monthly income (Rp)"), min_value=0, required=False)
     own_business = forms.BooleanField(label=_("Own business"), required=False)
+    sector = forms.ChoiceField(label=_("Sector"), choices=[("", "–"), *Industry.choices], required=False)
     contract = forms.ChoiceField(label=_("Contract"), choices=Contract.choices, initial=Contract.NONE)
 
 
 ATTENDANCE_CHOICES = AttendanceStatus.choices
+
+
+class CatalogueForm(forms.Form):
+    file = forms.FileField(
+        label=_("Catalogue (YAML)"),
+        help_text=_("Providers with their courses and cohorts, as in docs/examples/training.yaml."),
+    )

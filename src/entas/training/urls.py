@@ -6,6 +6,7 @@ app_name = "training"
 urlpatterns = [
     path("", views.cohorts, name="cohorts"),
     path("cohort/new/", views.cohort_new, name="cohort_new"),
+    path("catalogue/", views.load_catalogue, name="catalogue"),
     path("cohort/<int:pk>/", views.cohort, name="cohort"),
     path("cohort/<int:pk>/apply/", views.apply, name="apply"),
     path("cohort/<int:pk>/select/", views.select, name="select"),

@@ -28,9 +28,9 @@ from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.core.spreadsheet import Sheet, workbook
 
-from . import importer, rules, selectors, services
+from . import catalogue, importer, rules, selectors, services
 from .choices import PRIORITY_LABELS, ApplicationStatus, AttendanceStatus
-from .forms import ApplyForm, CohortForm, CompletionForm, DecideForm, TracerForm
+from .forms import ApplyForm, CatalogueForm, CohortForm, CompletionForm, DecideForm, TracerForm
 from .models import Application, Cohort, Session
 
 VIEW = (Capability.MANAGE_TRAINING, Capability.VIEW_REGISTRY, Capability.VIEW_AUDIT)
@@ -71,6 +71,33 @@ def cohorts(request: AuthenticatedRequest) -> HttpResponse:
             "manages": selectors.can_manage(request.user),
         },
     )
+
+
+@require(MANAGE)
+def load_catalogue(request: AuthenticatedRequest) -> HttpResponse:
+    form = CatalogueForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > catalogue.MAX_BYTES:
+                raise Refused(_("The catalogue is larger than %(n)d KB.") % {"n": catalogue.MAX_BYTES // 1024})
+            text = upload.read().decode("utf-8")
+            counts = services.load_catalogue(data=catalogue.parse(text), actor=request.user)
+        except UnicodeDecodeError:
+            form.add_error("file", _("The catalogue is not UTF-8 text."))
+        except Refused as exc:
+            if exc.code == "forbidden":
+                raise
+            form.add_error("file", exc.message)
+        else:
+            for kind, label in (("providers", _("Providers")), ("courses", _("Courses")), ("cohorts", _("Cohorts"))):
+                messages.success(
+                    request,
+                    _("%(what)s: %(inserted)d added, %(updated)d updated, %(unchanged)d unchanged.")
+                    % {"what": label, **counts[kind]},
+                )
+            return redirect("training:cohorts")
+    return render(request, "training/catalogue.html", {"form": form})
 
 
 @require(MANAGE)
