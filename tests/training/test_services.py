@@ -83,6 +83,15 @@ def test_applying_from_a_rule_takes_the_people_for_whom_it_holds(
     assert AuditEvent.objects.filter(action="training.apply_rule").count() == 2
 
 
+def test_a_rule_selecting_too_many_is_refused(cohort: Cohort, officer: User, add_person: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(services, "MAX_RULE_APPLICANTS", 2)
+    for _ in range(3):
+        add_person(MANGGAR)
+    with pytest.raises(CommandError, match="selects 3 people"):
+        run("apply", cohort.code, "--rule", "true", "--as", officer.username)
+    assert not cohort.applications.exists()
+
+
 def test_a_bad_rule_is_refused_with_its_position(cohort: Cohort, officer: User) -> None:
     with pytest.raises(CommandError, match="column"):
         run("apply", cohort.code, "--rule", "desil <=", "--as", officer.username)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from entas.programs.models import Programme
 
 INSERTED, UPDATED, UNCHANGED = "inserted", "updated", "unchanged"
+MAX_RULE_APPLICANTS = 5000  # a class of 16 draws tens or hundreds of applicants, not a city
 
 
 def _require_manager(actor: User) -> None:
@@ -461,6 +462,12 @@ def apply_rule(*, cohort: Cohort, expression: str, actor: User) -> ApplyResult:
     if not _may_apply(actor):
         raise Refused(_("You may not apply people for training."), code="forbidden")
     ids = rule_members(expression, actor, today=cohort.start)
+    if len(ids) > MAX_RULE_APPLICANTS:
+        raise Refused(
+            _("The rule selects %(n)d people; a cohort takes at most %(max)d applications from a rule: narrow it.")
+            % {"n": len(ids), "max": MAX_RULE_APPLICANTS},
+            code="invalid",
+        )
     members = list(Member.objects.filter(pk__in=ids).select_related("household__kelurahan").order_by("pk"))
     result = apply_members(cohort=cohort, members=members, actor=actor, channel=Channel.RULE)
     audit.record(actor=actor, action="training.apply_rule", obj=cohort, after={"rule": expression, **result.as_dict()})

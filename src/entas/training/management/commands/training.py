@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
+from entas.core.money import format_rupiah
 from entas.training import catalogue, importer, selectors, services
 from entas.training.models import Cohort, Course
 
@@ -137,4 +138,4 @@ def _pct(value: float | None) -> str:
 
 
 def _rp(value: float | None) -> str:
-    return "-" if value is None else f"Rp {value:,.0f}"
+    return format_rupiah(None if value is None else round(value))
