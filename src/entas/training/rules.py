@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import hashlib
@@ -206,7 +207,9 @@ def select(applicants: Iterable[Applicant], criteria: Criteria, seats: int, seed
     """Select ``seats`` of the applicants (see the module's docstring for the rule). The result does
     not depend on the order of ``applicants``; keys must be unique."""
     order = criteria.priorities
-    people = sorted(applicants, key=lambda a: order_key(a, seed, order))
+    given = list(applicants)
+    keys = {a.key: order_key(a, seed, order) for a in given}
+    people = sorted(given, key=lambda a: keys[a.key])
     if len({a.key for a in people}) != len(people):
         raise ValueError("applicant keys must be unique")
     decisions: dict[str, Decision] = {}
@@ -248,10 +251,10 @@ def select(applicants: Iterable[Applicant], criteria: Criteria, seats: int, seed
         else:
             reason = _("Selected, rank %(rank)d by priority (%(priority)s).")
         decisions[a.key] = Decision(a.key, SELECTED, rank, reason % {"rank": rank, "priority": words}, chosen[a.key])
-    selected_keys = [order_key(a, seed, order) for a in selected]
+    selected_keys = sorted(keys[a.key] for a in selected)
     for place, a in enumerate(waiting, 1):
         words = priority_words(a, order)
-        ahead = sum(1 for k in selected_keys if k < order_key(a, seed, order))
+        ahead = bisect.bisect_left(selected_keys, keys[a.key])
         if cap is not None and per_kelurahan[a.kelurahan] >= cap:
             why = _("the kelurahan already has its maximum of %(cap)d selected") % {"cap": cap}
         elif ahead < seats and len(selected) >= seats:
