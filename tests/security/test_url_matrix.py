@@ -175,6 +175,7 @@ ROUTES: dict[str, Route] = {
         data={"status": "selected", "reason": "probe"},
         damai_object=True,
     ),
+    "training:apply_member": Route(_household, methods=("POST",), data={"member": 0, "cohort": 0}, damai_object=True),
     "training:tracer": Route(lambda w: {"pk": w.application.pk}, methods=("GET", "POST"), damai_object=True),
     "training:tracer_list": Route(),
     "training:to_register": Route(),

@@ -173,3 +173,26 @@ def test_an_officer_loads_the_catalogue_on_a_page(officer: User, client_for: Any
     assert Course.objects.filter(code="operator-alat-berat").exists()
     bad = client.post(reverse("training:catalogue"), {"file": SimpleUploadedFile("x.yaml", b"providers: 3")})
     assert bad.status_code == 200 and "list of providers" in bad.content.decode()
+
+
+def test_an_operator_applies_a_member_from_the_household_page(
+    cohort: Cohort, add_person: Any, client_for: Any, operator_manggar: User, operator_damai: User
+) -> None:
+    member = add_person(MANGGAR)
+    client = english_client(client_for, operator_manggar)
+    url = reverse("registry:household_detail", args=[member.household_id])
+    page = client.get(url).content.decode()
+    assert "Apply for training" in page and cohort.code in page
+    response = client.post(
+        reverse("training:apply_member", args=[member.household_id]),
+        {"member": member.pk, "cohort": cohort.pk},
+        follow=True,
+    )
+    assert f"{member.name} applied for {cohort.code}." in response.content.decode()
+    application = cohort.applications.get()
+    assert (application.member, application.channel) == (member, "operator")
+    other = english_client(client_for, operator_damai)
+    refused = other.post(
+        reverse("training:apply_member", args=[member.household_id]), {"member": member.pk, "cohort": cohort.pk}
+    )
+    assert refused.status_code == 404

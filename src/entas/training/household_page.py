@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from entas.accounts.scoping import can_act_in
 from entas.registry.household_page import contribute
 
 from . import selectors
@@ -19,4 +20,12 @@ def training(user: User, household: Household, members: list[Member]) -> dict[st
     rows = selectors.training_of_members(user, [m.pk for m in members])
     if rows is None:
         return None
-    return {"training": rows}
+    open_cohorts = None
+    if selectors.can_apply(user) and can_act_in(user, household.kelurahan):
+        open_cohorts = list(selectors.open_cohorts(user))
+    return {
+        "training": rows,
+        "household": household,
+        "open_cohorts": open_cohorts,
+        "current_members": [m for m in members if m.exited_on is None],
+    }

@@ -34,6 +34,23 @@ def can_manage(user: User) -> bool:
     return user.is_authenticated and user.can(Capability.MANAGE_TRAINING)
 
 
+def can_apply(user: User) -> bool:
+    """Training officers, and kelurahan operators for people of their kelurahan."""
+    return user.is_authenticated and (user.can(Capability.MANAGE_TRAINING) or user.can(Capability.CHANGE_REGISTRY))
+
+
+def open_cohorts(user: User) -> QuerySet[Cohort]:
+    """Cohorts still taking applications, soonest first."""
+    from .choices import CohortStatus
+
+    return (
+        Cohort.objects.restrict(user, "view")
+        .filter(status=CohortStatus.PLANNED)
+        .select_related("course")
+        .order_by("start", "code")
+    )
+
+
 def can_see_outcomes(user: User) -> bool:
     return user.is_authenticated and any(
         user.can(c) for c in (Capability.MANAGE_TRAINING, Capability.VIEW_ANALYTICS, Capability.VIEW_AUDIT)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("cohort/<int:pk>/session/<int:number>/", views.attendance, name="attendance"),
     path("cohort/<int:pk>/completion/", views.completion, name="completion"),
     path("application/<int:pk>/decide/", views.decide, name="decide"),
+    path("household/<int:pk>/apply/", views.apply_member, name="apply_member"),
     path("application/<int:pk>/tracer/", views.tracer, name="tracer"),
     path("tracer/", views.tracer_list, name="tracer_list"),
     path("to-register/", views.to_register, name="to_register"),

@@ -222,6 +222,33 @@ def _rejections(path: Path) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows[1:] if len(r) >= 2]
 
 
+@require((MANAGE, Capability.CHANGE_REGISTRY))
+@require_POST
+def apply_member(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Apply a member of a family for an open cohort, from the family's page."""
+    from entas.registry import selectors as registry
+    from entas.registry.models import Household
+
+    try:
+        household = registry.household_for(request.user, pk)
+    except Household.DoesNotExist:
+        raise Http404(_("No such household in your areas.")) from None
+    back = reverse("registry:household_detail", args=[household.pk]) + "#training"
+    member = household.members.filter(pk=request.POST.get("member") or 0, exited_on__isnull=True).first()
+    cohort = selectors.open_cohorts(request.user).filter(pk=request.POST.get("cohort") or 0).first()
+    if member is None or cohort is None:
+        messages.error(request, _("Choose a member of the family and an open cohort."))
+        return redirect(back)
+    result = services.apply_members(cohort=cohort, members=[member], actor=request.user)
+    if result.refused:
+        messages.error(request, f"{member.name}: {result.refused[0][1]}")
+    elif result.already:
+        messages.info(request, _("%(name)s had applied before.") % {"name": member.name})
+    else:
+        messages.success(request, _("%(name)s applied for %(cohort)s.") % {"name": member.name, "cohort": cohort.code})
+    return redirect(back)
+
+
 @require(MANAGE)
 @require_POST
 def select(request: AuthenticatedRequest, pk: int) -> HttpResponse:
