@@ -125,25 +125,31 @@ def _cohorts(course: Course, today: dt.date, officer: User) -> list[Cohort]:
     return out
 
 
-def _run(cohort: Cohort, rng: random.Random, pool: list[dict[str, Any]], officer: User, today: dt.date) -> None:
+def _applicants(rng: random.Random, pool: list[dict[str, Any]], cohort: Cohort, wanted: int) -> list[int]:
+    """Who hears of a course and applies: mostly people it is for (85 %), some it is not for."""
     course = cohort.course
     women_bias = 0.4 + 2 * float(course.min_women_share)  # technical courses draw fewer women
     criteria = services.criteria_of(course)
+    needed = rules.SCHOOL_STAGE.get(criteria.min_school_level, -1)
 
-    def likely(p: dict[str, Any]) -> bool:  # who hears of a course and applies: mostly those it is for
+    def likely(p: dict[str, Any]) -> bool:
         age = selectors.age_on(p["birth_date"], cohort.start)
         desil = p["household__desil_city"]
         return (
             criteria.min_age <= age <= criteria.max_age
             and (criteria.max_desil is None or (desil is not None and desil <= criteria.max_desil))
-            and rules.SCHOOL_STAGE.get(p["school_level"], -1) >= rules.SCHOOL_STAGE.get(criteria.min_school_level, -1)
+            and rules.SCHOOL_STAGE.get(p["school_level"], -1) >= needed
         )
 
-    wanted = int(cohort.seats * rng.uniform(3, 5))
-    ids = sorted(
+    return sorted(
         set(_draw(rng, [p for p in pool if likely(p)], int(wanted * 0.85), women_bias))
         | set(_draw(rng, pool, wanted - int(wanted * 0.85), women_bias))
     )
+
+
+def _run(cohort: Cohort, rng: random.Random, pool: list[dict[str, Any]], officer: User, today: dt.date) -> None:
+    course = cohort.course
+    ids = _applicants(rng, pool, cohort, int(cohort.seats * rng.uniform(3, 5)))
     members = list(Member.objects.filter(pk__in=ids).select_related("household__kelurahan").order_by("pk"))
     worked = {m.pk: m.worked for m in members}
     incomes = {
@@ -262,7 +268,7 @@ def seed(seed: int = 7, today: dt.date | None = None) -> dict[str, Any]:
     # The open heavy-equipment class: far more applicants than its 20 seats, not selected yet.
     open_cohort = Cohort.objects.filter(code="oab-2027-1", status="planned").first()
     if open_cohort is not None:
-        ids = _draw(rng, pool, 90, 0.5)
+        ids = _applicants(rng, pool, open_cohort, 90)
         members = list(Member.objects.filter(pk__in=ids).select_related("household__kelurahan"))
         services.apply_members(cohort=open_cohort, members=members, actor=officer)
     figures = selectors.outcomes(None)["total"]
