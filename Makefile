@@ -84,8 +84,14 @@ test-fast: install-dev
 test-browser: install-dev
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+# Each benchmark works in a scratch folder and database of its own and prints the machine; the figures
+# of the run end in one table (benchmarks/_summary.py). BENCH=name runs one: make bench BENCH=measures
+BENCH ?= *
 bench: install-dev
-	@for script in benchmarks/*.py; do echo "== $$script =="; $(BIN)/python $$script || exit 1; done
+	@results=$$(mktemp); trap 'rm -f $$results' EXIT; \
+	for script in benchmarks/$(BENCH).py; do case $$script in */_*) continue;; esac; \
+	  echo "== $$script =="; ENTAS_BENCH_RESULTS=$$results $(BIN)/python $$script || exit 1; done; \
+	$(BIN)/python benchmarks/_summary.py $$results
 
 messages: install-dev
 	cd src/entas && ../../$(BIN)/entas makemessages -l id --no-obsolete && ../../$(BIN)/entas compilemessages -l id

@@ -180,6 +180,10 @@ def main() -> None:
     if options.case:
         case(*options.case)
         return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _setup import machine
+
+    print(machine())
     with tempfile.TemporaryDirectory(prefix="entas-hostile-") as tmp:
         folder = Path(tmp)
         print(f"{'file':<52}{'size':>10}{'import':>9}{'floor':>8}{'ratio':>7}{'worker':>9}{'sandbox':>9}  outcome")

@@ -21,7 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--members", type=int, default=1_000_000)
     args = parser.parse_args()
-    from _setup import best_of, django_setup, load_city
+    from _setup import best_of, django_setup, load_city, report
 
     django_setup()
     from entas.accounts.models import User
@@ -53,6 +53,7 @@ def main() -> None:
     for label, filters in cases.items():
         t = best_of(lambda f=filters: page(f), repeat=3)
         print(f"{label:<44}{t * 1000:9.1f} ms  ({t / floor:.0f}x floor; target well under 1 s)")
+        report(f"search: {label.split(' (')[0]}", t * 1000, "ms", floor=floor * 1000, target="well under 1 s")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,9 @@ def test_an_operator_corrects_a_member_and_a_supervisor_approves(
     assert f"{child.name} → Warga Terkoreksi" in queue and "01/01/1982 → 06/05/1982" in queue
     assert child.nik not in queue
     supervisor.get_by_role("button", name="Setujui").click()
+    confirmation = supervisor.locator("[role=alertdialog]").inner_text()  # what will change, before it does
+    assert f"{child.name} → Warga Terkoreksi" in confirmation and child.nik not in confirmation
+    supervisor.get_by_role("button", name="Ya: Setujui perubahan").click()
     supervisor.wait_for_url(f"{live_server.url}/registry/changes/")
     supervisor.goto(f"{live_server.url}/registry/{household.pk}/")
     history = supervisor.locator("section", has_text="Riwayat perubahan").last.inner_text()

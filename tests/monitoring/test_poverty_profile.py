@@ -94,8 +94,13 @@ def test_the_page_shows_the_profile_for_the_users_areas(
     own = client_for(operator_manggar).get(reverse("monitoring:poverty_profile"), {"by": "kelurahan"})
     assert [r["code"] for r in own.context["rows"]] in ([], ["64.71.01.1001"])
     assert own.context["total"]["households"] == SurveyHousehold.objects.filter(kelurahan__code="64.71.01.1001").count()
-    by_kecamatan = client_for(operator_manggar).get(reverse("monitoring:poverty_profile"))
+    # A kelurahan operator opens the page on their kelurahan (by kecamatan they would see no row)...
+    opened = client_for(operator_manggar).get(reverse("monitoring:poverty_profile"))
+    assert opened.context["by"] == "kelurahan" and [r["code"] for r in opened.context["rows"]] == ["64.71.01.1001"]
+    # ...and may still ask for the kecamatan level, where no area is wholly theirs.
+    by_kecamatan = client_for(operator_manggar).get(reverse("monitoring:poverty_profile"), {"by": "kecamatan"})
     assert by_kecamatan.context["rows"] == []
+    assert client_for(tkpk_analyst).get(reverse("monitoring:poverty_profile")).context["by"] == "kecamatan"
 
 
 def test_a_partner_without_sampled_households_gets_an_explanation_not_a_server_error(

@@ -4,6 +4,7 @@ is checked against the official XSD; the database side (files.py) is covered by 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 
@@ -30,6 +31,8 @@ def transfer(n: int, **values: object) -> Transfer:
     row: Transfer = {
         "reference": f"ENTAS-7-{n:06d}",
         "amount": 300_000 + 50_000 * n,
+        "bank_code": "014",
+        "bank_name": "Bank Central Asia (BCA)",
         "account_number": f"00123456{n:02d}",
         "account_holder": f"Penerima Sintetis {n}",
         "kk_number": f"64710101012000{n:02d}",
@@ -55,6 +58,21 @@ def test_a_pain001_is_rendered_from_plain_rows_and_valid_against_the_official_sc
     assert find(xml, ".//p:EndToEndId") == [r["reference"] for r in rows]
     assert find(xml, ".//p:Cdtr/p:Nm") == ["Penerima Sintetis 1", "Penerima Sintetis 2", "Budi & <Siti>"]
     assert find(xml, ".//p:RmtInf/p:Ustrd") == ["BLT uji 2026-12"] * 3
+    # Each payee's bank by its sandi bank (a multi-bank file says where each transfer goes); the
+    # paying bank is not known to this envelope: NOTPROVIDED.
+    assert find(xml, ".//p:CdtrAgt/p:FinInstnId/p:Othr/p:Id") == ["014"] * 3
+    assert find(xml, ".//p:CdtrAgt/p:FinInstnId/p:Othr/p:Issr") == ["BI"] * 3
+    assert find(xml, ".//p:CdtrAgt/p:FinInstnId/p:Nm") == ["Bank Central Asia (BCA)"] * 3
+    assert find(xml, ".//p:DbtrAgt/p:FinInstnId/p:Othr/p:Id") == ["NOTPROVIDED"]
+
+
+def test_the_paying_bank_and_each_payees_bank_are_named_when_known() -> None:
+    envelope = dataclasses.replace(ENVELOPE, debtor_bank_code="124", debtor_bank_name="Bank Kaltimtara")
+    xml = rendering.pain001(envelope, [transfer(1), transfer(2, bank_code="002", bank_name="BRI")])
+    rendering.validate_pain001(xml)
+    assert find(xml, ".//p:DbtrAgt/p:FinInstnId/p:Othr/p:Id") == ["124"]
+    assert find(xml, ".//p:DbtrAgt/p:FinInstnId/p:Nm") == ["Bank Kaltimtara"]
+    assert find(xml, ".//p:CdtrAgt/p:FinInstnId/p:Othr/p:Id") == ["014", "002"]
 
 
 def test_a_payee_name_is_made_text_the_file_can_carry() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,27 +14,18 @@ from entas.accounts.models import User
 from entas.core.errors import Refused
 from entas.core.models import AuditEvent
 from entas.registry import services
-from entas.registry.importer import import_registry
 from entas.registry.models import ChangeRequest, Household, KKNumber, Member, Membership
-from tests.registry.helpers import make_nik, standard_family, write_csv
+from tests.conftest import DAMAI, MANGGAR
+from tests.helpers import english_client
+from tests.registry.helpers import make_nik
 
 pytestmark = pytest.mark.django_db
-MANGGAR, DAMAI = "64.71.01.1001", "64.71.06.1005"
-
-
-@pytest.fixture
-def households(regions: Any, tmp_path: Path) -> dict[str, Household]:
-    rows = standard_family(MANGGAR, "6471010101200001")
-    rows += standard_family(DAMAI, "6471060101200003", serial=3000)
-    import_registry(write_csv(tmp_path / "seed.csv", rows), actor=None, rejection_path=tmp_path / "r.csv")
-    return {h.kk_number[-1]: h for h in Household.objects.all()}
 
 
 def test_a_correction_is_applied_only_when_a_second_person_approves(
-    households: dict[str, Household], operator_manggar: User, dinsos_manager: User
+    households: dict[str, Household], child: Member, operator_manggar: User, dinsos_manager: User
 ) -> None:
     household = households["1"]
-    child = household.members.get(relationship="3")
     payload = services.correction_payload(
         child, {"name": "Andy Sintetis", "birth_date": dt.date(2010, 3, 11), "difficulty_seeing": "2"}
     )
@@ -55,56 +45,35 @@ def test_a_correction_is_applied_only_when_a_second_person_approves(
     assert event.after == {"birth_date": "2010-03-11", "difficulty_seeing": "2", "name": "Andy Sintetis"}
 
 
-def test_a_correction_must_pass_the_import_rules(households: dict[str, Household], operator_manggar: User) -> None:
-    household = households["1"]
-    child = household.members.get(relationship="3")
+def test_a_correction_must_pass_the_import_rules(
+    households: dict[str, Household], child: Member, operator_manggar: User
+) -> None:
     future = dt.date.today() + dt.timedelta(days=10)
-    with pytest.raises(Refused, match="in the future"):
-        services.request_change(
-            actor=operator_manggar,
-            household=household,
-            kind="correct_member",
-            payload=services.correction_payload(child, {"birth_date": future}),
-            reason="x",
-        )
-    with pytest.raises(Refused, match="cannot be corrected"):
-        services.request_change(
-            actor=operator_manggar,
-            household=household,
-            kind="correct_member",
-            payload={"member_id": child.pk, "changes": {"nik": "6471010101200009"}},
-            reason="x",
-        )
-    with pytest.raises(Refused, match="Nothing to correct"):
-        services.request_change(
-            actor=operator_manggar,
-            household=household,
-            kind="correct_member",
-            payload=services.correction_payload(child, {"name": child.name}),
-            reason="x",
-        )
-    other = households["3"].members.first()
+    other = households["3"].members.first()  # of a family outside the operator's areas
     assert other is not None
-    with pytest.raises(Refused):
-        services.request_change(
-            actor=operator_manggar,
-            household=household,
-            kind="correct_member",
-            payload={"member_id": other.pk, "changes": {"name": "X"}},
-            reason="x",
-        )
+    refused = [
+        (services.correction_payload(child, {"birth_date": future}), "in the future"),
+        ({"member_id": child.pk, "changes": {"nik": "6471010101200009"}}, "cannot be corrected"),
+        (services.correction_payload(child, {"name": child.name}), "Nothing to correct"),
+        ({"member_id": other.pk, "changes": {"name": "X"}}, "not a current member of this family"),
+    ]
+    for payload, message in refused:
+        with pytest.raises(Refused, match=message):
+            services.request_change(
+                actor=operator_manggar, household=households["1"], kind="correct_member", payload=payload, reason="x"
+            )
+    assert not ChangeRequest.objects.exists()
 
 
 def test_the_correction_page_prefills_the_member_and_asks_only_for_changes(
     households: dict[str, Household],
+    child: Member,
     operator_manggar: User,
-    dinsos_manager: User,
+    approver: Client,
     client_for: Callable[[User], Client],
 ) -> None:
     household = households["1"]
-    child = household.members.get(relationship="3")
-    client = client_for(operator_manggar)
-    client.cookies["django_language"] = "en"
+    client = english_client(client_for, operator_manggar)
     url = reverse("registry:change_request_new", args=[household.pk, "correct_member"])
     chooser = client.get(url).content.decode()  # without a member: whom to correct, each prefilling the form
     assert f'href="?member={child.pk}"' in chooser and child.nik not in chooser
@@ -122,29 +91,22 @@ def test_the_correction_page_prefills_the_member_and_asks_only_for_changes(
     assert response.status_code == 302
     request = ChangeRequest.objects.get()
     assert request.payload["changes"] == {"name": "Andy Sintetis", "school_participation": "2"}
-    page = client_for(dinsos_manager).get(reverse("registry:change_requests")).content.decode()
+    page = approver.get(reverse("registry:change_requests")).content.decode()
     assert "Andi Sintetis → Andy Sintetis" in page
     assert "NIK encodes" not in page  # the name alone does not touch what the NIK encodes
 
 
 def test_the_queue_warns_when_a_corrected_birth_date_disagrees_with_the_nik(
-    households: dict[str, Household],
-    operator_manggar: User,
-    dinsos_manager: User,
-    client_for: Callable[[User], Client],
+    households: dict[str, Household], child: Member, operator_manggar: User, approver: Client
 ) -> None:
-    household = households["1"]
-    child = household.members.get(relationship="3")
     services.request_change(
         actor=operator_manggar,
-        household=household,
+        household=households["1"],
         kind="correct_member",
         payload=services.correction_payload(child, {"birth_date": dt.date(2011, 7, 20)}),
         reason="akta",
     )
-    client = client_for(dinsos_manager)
-    client.cookies["django_language"] = "en"
-    page = client.get(reverse("registry:change_requests")).content.decode()
+    page = approver.get(reverse("registry:change_requests")).content.decode()
     assert "differs from the one the NIK encodes" in page and child.nik not in page
 
 
@@ -207,8 +169,7 @@ def test_one_household_is_registered_on_a_page(
 def test_registration_applies_the_import_rules_and_says_where(
     households: dict[str, Household], operator_manggar: User, client_for: Callable[[User], Client], regions: Any
 ) -> None:
-    client = client_for(operator_manggar)
-    client.cookies["django_language"] = "en"
+    client = english_client(client_for, operator_manggar)
     url = reverse("registry:register_household")
     head = make_nik("647101", dt.date(1975, 6, 1), "1", 7001)
     # two heads
@@ -234,4 +195,70 @@ def test_registration_applies_the_import_rules_and_says_where(
     # a kelurahan outside the user's areas is not offered
     data = register_data(regions[DAMAI].pk, "6471060101207779", [(head, "Joko", "1", dt.date(1975, 6, 1), "1")])
     assert client.post(url, data).status_code == 200
-    assert Household.objects.count() == 2
+    assert Household.objects.count() == len(households)
+
+
+# -- deciding a change request: a confirmation that names what will change ------------------------
+
+
+def test_approving_asks_for_confirmation_naming_the_change_and_applies_it_only_then(
+    correction: ChangeRequest, child: Member, approver: Client, dinsos_manager: User
+) -> None:
+    url = reverse("registry:change_request_decide", args=[correction.pk])
+    response = approver.post(url, {"decision": "approve", "note": "akta diperiksa"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Approving applies “Correct a member&#x27;s details” to the family of KK 6471010101200001 at once" in page
+    assert "Andi Sintetis → Andy Sintetis" in page and "akta lahir" in page  # what changes, and why
+    assert child.nik not in page  # the member is named with a masked NIK
+    assert 'name="confirm" value="1"' in page and 'value="akta diperiksa"' in page  # the note is carried over
+    correction.refresh_from_db()
+    child.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.PENDING and child.name == "Andi Sintetis"  # nothing yet
+    response = approver.post(url, {"decision": "approve", "note": "akta diperiksa", "confirm": "1"})
+    assert response.status_code == 302
+    correction.refresh_from_db()
+    child.refresh_from_db()
+    assert (correction.status, correction.decided_by, correction.decision_note) == (
+        ChangeRequest.Status.APPLIED,
+        dinsos_manager,
+        "akta diperiksa",
+    )
+    assert child.name == "Andy Sintetis"
+
+
+def test_rejecting_asks_for_confirmation_and_changes_nothing_in_the_family(
+    correction: ChangeRequest, child: Member, approver: Client
+) -> None:
+    url = reverse("registry:change_request_decide", args=[correction.pk])
+    page = approver.post(url, {"decision": "reject"}).content.decode()
+    assert (
+        "Rejecting closes the request “Correct a member&#x27;s details” for the family of KK 6471010101200001" in page
+    )
+    assert "Yes: Reject the change" in page and "Andi Sintetis → Andy Sintetis" in page
+    correction.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.PENDING
+    assert approver.post(url, {"decision": "reject", "confirm": "1"}).status_code == 302
+    correction.refresh_from_db()
+    child.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.REJECTED and child.name == "Andi Sintetis"
+
+
+def test_the_confirmation_of_a_decided_request_says_so_and_offers_no_button(
+    correction: ChangeRequest, approver: Client, dinsos_manager: User
+) -> None:
+    services.decide_change(actor=dinsos_manager, request=correction, approve=False)
+    page = approver.post(reverse("registry:change_request_decide", args=[correction.pk]), {"decision": "approve"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "This request was already decided." in text
+    assert 'name="confirm"' not in text
+    correction.refresh_from_db()
+    assert correction.status == ChangeRequest.Status.REJECTED
+
+
+def test_the_confirmation_speaks_indonesian(correction: ChangeRequest, approver: Client) -> None:
+    approver.cookies["django_language"] = "id"
+    page = approver.post(reverse("registry:change_request_decide", args=[correction.pk]), {"decision": "approve"})
+    text = page.content.decode()
+    assert "Ya: Setujui perubahan" in text and "Andi Sintetis → Andy Sintetis" in text
+    assert "Approving" not in text

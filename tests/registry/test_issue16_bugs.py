@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,11 +12,8 @@ from entas.accounts.models import User
 from entas.core.ids import mask_nik
 from entas.core.models import AuditEvent
 from entas.registry import services
-from entas.registry.importer import import_registry
-from entas.registry.models import ChangeRequest, Household
-from tests.registry.helpers import standard_family, write_csv
-
-MANGGAR = "64.71.01.1001"
+from entas.registry.models import ChangeRequest, Household, Member
+from tests.conftest import MANGGAR
 
 
 def test_husband_and_wife_of_the_same_serial_get_different_masks() -> None:
@@ -29,13 +24,6 @@ def test_husband_and_wife_of_the_same_serial_get_different_masks() -> None:
         assert masked.startswith("6471") and masked.endswith("0001") and len(masked) == 16
         assert masked.count("•") == 7  # the kecamatan and the birth date stay hidden
     assert "0101" not in mask_nik(husband)[4:12] and "85" not in mask_nik(wife)[4:12]
-
-
-@pytest.fixture
-def households(regions: Any, tmp_path: Path) -> dict[str, Household]:
-    rows = standard_family(MANGGAR, "6471010101200001", floor_area_m2=36)
-    import_registry(write_csv(tmp_path / "seed.csv", rows), actor=None, rejection_path=tmp_path / "r.csv")
-    return {h.kk_number[-1]: h for h in Household.objects.all()}
 
 
 @pytest.mark.django_db
@@ -52,10 +40,7 @@ def test_the_auditor_cannot_download_the_ratified_list(
 
 @pytest.mark.django_db
 def test_the_change_queue_masks_a_proposed_nik_and_shows_labels(
-    households: dict[str, Household],
-    operator_manggar: User,
-    dinsos_manager: User,
-    client_for: Callable[[User], Client],
+    households: dict[str, Household], operator_manggar: User, dinsos_manager: User, approver: Client
 ) -> None:
     nik = "6471015503150001"
     services.request_change(
@@ -65,7 +50,7 @@ def test_the_change_queue_masks_a_proposed_nik_and_shows_labels(
         payload={"nik": nik, "name": "Bayi Sintetis", "sex": "2", "birth_date": "2015-03-15", "relationship": "3"},
         reason="lahir",
     )
-    client = client_for(dinsos_manager)
+    client = approver
     client.cookies["django_language"] = "id"
     page = client.get(reverse("registry:change_requests")).content.decode()
     assert nik not in page and mask_nik(nik) in page
@@ -81,16 +66,12 @@ def test_the_change_queue_masks_a_proposed_nik_and_shows_labels(
 
 @pytest.mark.django_db
 def test_the_change_history_names_fields_by_label_and_values_readably(
-    households: dict[str, Household],
-    operator_manggar: User,
-    dinsos_manager: User,
-    client_for: Callable[[User], Client],
+    households: dict[str, Household], child: Member, operator_manggar: User, dinsos_manager: User, approver: Client
 ) -> None:
     household = households["1"]
     services.update_household(
         actor=operator_manggar, household=household, values={"floor_material": "1"}, expected_version=1
     )
-    child = household.members.get(relationship="3")
     request = services.request_change(
         actor=operator_manggar,
         household=household,
@@ -99,9 +80,7 @@ def test_the_change_history_names_fields_by_label_and_values_readably(
         reason="pindah",
     )
     services.decide_change(actor=dinsos_manager, request=request, approve=True)
-    client = client_for(dinsos_manager)
-    client.cookies["django_language"] = "en"
-    response = client.get(reverse("registry:household_detail", args=[household.pk]))
+    response = approver.get(reverse("registry:household_detail", args=[household.pk]))
     history = response.content.decode().split("Change history", 1)[1]
     assert "floor_material" not in history and "Floor material" in history
     assert "Marble/granite" in history  # the label of code 1, not "1"
@@ -138,17 +117,13 @@ def test_search_results_show_the_head_and_the_member_that_matched(
 
 @pytest.mark.django_db
 def test_ratifying_asks_for_confirmation_naming_what_will_happen(
-    households: dict[str, Household],
-    operator_manggar: User,
-    dinsos_manager: User,
-    client_for: Callable[[User], Client],
+    households: dict[str, Household], operator_manggar: User, approver: Client
 ) -> None:
     import datetime as dt
 
     household = households["1"]
     services.verify_household(actor=operator_manggar, household=household, visit_date=dt.date.today(), confirmed=True)
-    client = client_for(dinsos_manager)
-    client.cookies["django_language"] = "en"
+    client = approver
     response = client.post(reverse("registry:ratification"), {"kelurahan": household.kelurahan_id})
     assert response.status_code == 200
     text = response.content.decode()

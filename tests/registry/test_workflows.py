@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,22 +14,12 @@ from entas.accounts.roles import Role
 from entas.core.errors import Refused
 from entas.core.models import AuditEvent
 from entas.registry import services
-from entas.registry.importer import import_registry
 from entas.registry.models import ChangeRequest, Household, KKNumber, Member, Membership
 from tests.helpers import pdf_text
-from tests.registry.helpers import make_nik, standard_family, write_csv
+from tests.registry.helpers import make_nik
 
 pytestmark = pytest.mark.django_db
 MANGGAR, DAMAI = "64.71.01.1001", "64.71.06.1005"
-
-
-@pytest.fixture
-def households(regions: Any, tmp_path: Path) -> dict[str, Household]:
-    rows = standard_family(MANGGAR, "6471010101200001", floor_area_m2=36)
-    rows += standard_family(MANGGAR, "6471010101200002", serial=2000)
-    rows += standard_family(DAMAI, "6471060101200003", serial=3000)
-    import_registry(write_csv(tmp_path / "seed.csv", rows), actor=None, rejection_path=tmp_path / "r.csv")
-    return {h.kk_number[-1]: h for h in Household.objects.all()}
 
 
 @pytest.fixture
@@ -266,7 +254,9 @@ def test_the_approval_page_lists_and_decides(
     )
     client = client_for(dinsos_manager)
     assert "6471010101209998" in client.get(reverse("registry:change_requests")).content.decode()
-    client.post(reverse("registry:change_request_decide", args=[request.pk]), {"decision": "reject", "note": "no"})
+    url = reverse("registry:change_request_decide", args=[request.pk])
+    assert "6471010101209998" in client.post(url, {"decision": "reject", "note": "no"}).content.decode()  # confirm
+    client.post(url, {"decision": "reject", "note": "no", "confirm": "1"})
     request.refresh_from_db()
     assert request.status == ChangeRequest.Status.REJECTED
     assert client_for(operator_manggar).get(reverse("registry:change_requests")).status_code == 403

@@ -166,6 +166,8 @@ def bank_csv(user: User, household: Household, tmp_path: Path) -> bytes:
         {
             "reference": r["reference"],
             "amount": r["amount"],
+            "bank_code": "014",
+            "bank_name": "Bank Central Asia (BCA)",
             "account_number": "0012345678",
             "account_holder": r["recipient"],
             "kk_number": r["kk_number"],

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -38,15 +39,51 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def import_through_the_page(client: Any, name: str, content: bytes, language: str = "en") -> Job:
-    """Upload ``content`` on the import page, in ``language``, and run the job it starts as the worker
-    would (a job speaks the language of the person who started it)."""
+@dataclass(frozen=True)
+class ImportPage:
+    """A page whose upload a background job imports (the same reader: entas.registry.fileformats)."""
+
+    url: str
+    user: str  # the fixture of the person who may upload
+    job: str
+    data: dict[str, str]
+    header: bytes | None  # the file's own header, put in place of a registry file's
+    written: Callable[[], bool]
+
+
+def _payees_written() -> bool:
+    from entas.payees.models import Payee
+
+    return Payee.objects.exists()
+
+
+IMPORT_PAGES = {
+    "registry": ImportPage(
+        "registry:import", "operator_manggar", "registry.import", {"source": "operator"}, None, Household.objects.exists
+    ),
+    "accounts": ImportPage(
+        "payees:import",
+        "dinsos_manager",
+        "payees.import",
+        {},
+        b"kk_number,bank_code,account_number,account_holder",
+        _payees_written,
+    ),
+}
+
+
+def import_through_the_page(
+    client: Any, name: str, content: bytes, language: str = "en", page: ImportPage = IMPORT_PAGES["registry"]
+) -> Job:
+    """Upload ``content`` on the import ``page``, in ``language``, and run the job it starts as the
+    worker would (a job speaks the language of the person who started it)."""
+    if page.header is not None:  # a registry file's header: the page's own instead, the rest as built
+        first, newline, rest = content.partition(b"\r\n")
+        if b",kk_number," in first:
+            content = page.header + newline + rest
     client.cookies["django_language"] = language
-    response = client.post(
-        reverse("registry:import"),
-        {"file": SimpleUploadedFile(name, content), "source": "operator"},
-    )
-    job = Job.objects.get(kind="registry.import")
+    response = client.post(reverse(page.url), {"file": SimpleUploadedFile(name, content), **page.data})
+    job = Job.objects.get(kind=page.job)
     assert response["Location"] == reverse("jobs:detail", args=[job.pk])
     assert job.language == language
     with translation.override("en" if language == "id" else "id"):  # whatever the worker's own language
@@ -75,26 +112,30 @@ REFUSED: list[tuple[str, Callable[[], bytes], dict[str, int], str]] = [
 ]
 
 
+@pytest.mark.parametrize("page", IMPORT_PAGES)
 @pytest.mark.parametrize(
     ("name", "build", "limits", "message"), REFUSED, ids=[build.__name__ for _n, build, _l, _m in REFUSED]
 )
-def test_the_registry_import_refuses_a_hostile_file_with_a_clear_message(
+def test_an_import_page_refuses_a_hostile_file_with_a_clear_message(
     regions: Any,
     client_for: Callable[[User], Any],
-    operator_manggar: User,
+    request: pytest.FixtureRequest,
     settings: Any,
+    page: str,
     name: str,
     build: Callable[[], bytes],
     limits: dict[str, int],
     message: str,
 ) -> None:
+    upload = IMPORT_PAGES[page]
     for setting, value in limits.items():
         setattr(settings, setting, value)
-    job = import_through_the_page(client_for(operator_manggar), name, build())
+    client = client_for(request.getfixturevalue(upload.user))
+    job = import_through_the_page(client, name, build(), page=upload)
     assert job.status == "failed"
     assert message in job.error
     assert "Traceback" not in job.error  # a refusal, not a crash
-    assert not Household.objects.exists()
+    assert not upload.written()
 
 
 @pytest.mark.parametrize(
@@ -138,63 +179,35 @@ def test_the_job_page_says_why_a_spreadsheet_was_refused_in_indonesian(
     assert "menyatakan rentang A1:XFD1048576" in page
 
 
+# (the page, who may upload, the form's fields beside the file, the file's field)
+SIZE_LIMITED: dict[str, tuple[str, str, dict[str, Any], str]] = {
+    "registry": ("registry:import", "operator_manggar", {"source": "operator"}, "file"),
+    "accounts": ("payees:import", "dinsos_manager", {}, "file"),
+    "poverty-lines": ("monitoring:reference_data", "tkpk_analyst", {"kind": "lines"}, "lines-file"),
+    "survey": (
+        "monitoring:reference_data",
+        "tkpk_analyst",
+        {"kind": "survey", "survey-name": "S", "survey-year": 2025},
+        "survey-file",
+    ),
+}
+
+
+@pytest.mark.parametrize("upload", SIZE_LIMITED)
 def test_an_upload_over_the_size_limit_is_refused_on_the_form(
-    regions: Any, client_for: Callable[[User], Any], operator_manggar: User, settings: Any
+    regions: Any, client_for: Callable[[User], Any], request: pytest.FixtureRequest, settings: Any, upload: str
 ) -> None:
+    from entas.monitoring.models import PovertyLine, SurveyRound
+
+    url, user, data, field = SIZE_LIMITED[upload]
     settings.ENTAS_IMPORT_MAX_FILE_MB = 1
-    page = english_client(client_for, operator_manggar).post(
-        reverse("registry:import"),
-        {"file": SimpleUploadedFile("besar.csv", b"x" * (1 << 20) + b"x"), "source": "operator"},
+    page = english_client(client_for, request.getfixturevalue(user)).post(
+        reverse(url), {**data, field: SimpleUploadedFile("besar.csv", b"x" * (1 << 20) + b"x")}
     )
     assert page.status_code == 200
     assert "besar.csv is 1.0 MB; files of at most 1.0 MB are accepted" in page.content.decode()
-    assert not Job.objects.exists()
-
-
-# -- the payees' accounts import (the same reader, another page) ----------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "build", "limits", "message"), REFUSED, ids=[build.__name__ for _n, build, _l, _m in REFUSED]
-)
-def test_the_accounts_import_refuses_a_hostile_file_with_a_clear_message(
-    regions: Any,
-    client_for: Callable[[User], Any],
-    dinsos_manager: User,
-    settings: Any,
-    name: str,
-    build: Callable[[], bytes],
-    limits: dict[str, int],
-    message: str,
-) -> None:
-    from entas.payees.models import Payee
-
-    for setting, value in limits.items():
-        setattr(settings, setting, value)
-    content = build()
-    first, newline, rest = content.partition(b"\r\n")
-    if b",kk_number," in first:  # a registry file's header: the accounts file's instead, the rest as built
-        content = b"kk_number,bank_code,account_number,account_holder" + newline + rest
-    client = english_client(client_for, dinsos_manager)
-    response = client.post(reverse("payees:import"), {"file": SimpleUploadedFile(name, content)})
-    job = Job.objects.get(kind="payees.import")
-    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
-    job = jobqueue.execute(job.pk)
-    assert job.status == "failed"
-    assert message in job.error
-    assert "Traceback" not in job.error  # a refusal, not a crash
-    assert not Payee.objects.exists()
-
-
-def test_an_accounts_file_over_the_size_limit_is_refused_on_the_form(
-    regions: Any, client_for: Callable[[User], Any], dinsos_manager: User, settings: Any
-) -> None:
-    settings.ENTAS_IMPORT_MAX_FILE_MB = 1
-    page = english_client(client_for, dinsos_manager).post(
-        reverse("payees:import"), {"file": SimpleUploadedFile("besar.csv", b"x" * (1 << 20) + b"x")}
-    )
-    assert page.status_code == 200 and "files of at most 1.0 MB are accepted" in page.content.decode()
-    assert not Job.objects.exists()
+    assert not Job.objects.exists() and not PovertyLine.objects.exists() and not SurveyRound.objects.exists()
+    assert not list(Path(settings.MEDIA_ROOT).rglob("besar*"))  # no stored copy is left behind
 
 
 # The reading process may die; the process that reads a file for a job (the worker) must not. These
@@ -270,25 +283,6 @@ RESULTS_REFUSED: list[tuple[str, Callable[[], bytes], str]] = [
 
 
 @pytest.mark.parametrize(
-    ("name", "build", "message"), RESULTS_REFUSED, ids=[f"{n}-{i}" for i, (n, _b, _m) in enumerate(RESULTS_REFUSED)]
-)
-def test_the_reconciliation_upload_refuses_a_hostile_file_with_a_clear_message(
-    cycle: Cycle,
-    client_for: Callable[[User], Any],
-    dinsos_manager: User,
-    name: str,
-    build: Callable[[], bytes],
-    message: str,
-) -> None:
-    client = english_client(client_for, dinsos_manager)
-    url = reverse("programs:cycle", args=[cycle.pk])
-    page = client.post(url, {"reconcile": "1", "file": SimpleUploadedFile(name, build())}, follow=True)
-    assert page.status_code == 200
-    assert message in page.content.decode().replace("&lt;", "<").replace("&gt;", ">")
-    assert not Payment.objects.exclude(status="sent").exists()
-
-
-@pytest.mark.parametrize(
     ("encoding", "text"),
     [("cp1252", "reference,status,reason\r\nR-1,failed,Rekening ditutup – É\r\n"), ("utf-16", None)],
 )
@@ -347,26 +341,46 @@ def test_a_command_refuses_an_unreadable_file_with_a_clear_message(
     assert message in str(refused.value) + errors.getvalue()
 
 
-@pytest.mark.parametrize("kind", ["lines", "survey"])
-@pytest.mark.parametrize(("build", "message"), BAD_TEXT, ids=["random", "not-windows-1252", "long-line"])
-def test_the_reference_data_uploads_refuse_a_hostile_file_with_a_clear_message(
-    client_for: Callable[[User], Any], tkpk_analyst: User, kind: str, build: Callable[[], bytes], message: str
+# -- the pages that read an upload at once: reconciliation, reference data -----------------------
+
+# (the page's upload, the file's name, builder, what the page says)
+READ_AT_ONCE: list[tuple[str, str, Callable[[], bytes], str]] = [
+    *(("reconciliation", name, build, message) for name, build, message in RESULTS_REFUSED),
+    *((kind, "f.txt", build, message) for kind in ("lines", "survey") for build, message in BAD_TEXT),
+]
+
+
+@pytest.mark.parametrize(
+    ("upload", "name", "build", "message"),
+    READ_AT_ONCE,
+    ids=[f"{upload}-{name}-{i}" for i, (upload, name, _b, _m) in enumerate(READ_AT_ONCE)],
+)
+def test_a_page_that_reads_an_upload_at_once_refuses_a_hostile_file_with_a_clear_message(
+    regions: Any,
+    client_for: Callable[[User], Any],
+    request: pytest.FixtureRequest,
+    settings: Any,
+    upload: str,
+    name: str,
+    build: Callable[[], bytes],
+    message: str,
 ) -> None:
     from entas.monitoring.models import PovertyLine, SurveyRound
 
-    client = english_client(client_for, tkpk_analyst)
-    data = {"kind": kind, f"{kind}-file": SimpleUploadedFile("f.txt", build()), "survey-name": "S", "survey-year": 2025}
-    page = client.post(reverse("monitoring:reference_data"), data)
+    file = SimpleUploadedFile(name, build())
+    if upload == "reconciliation":
+        cycle = request.getfixturevalue("cycle")
+        user, url = request.getfixturevalue("dinsos_manager"), reverse("programs:cycle", args=[cycle.pk])
+        data: dict[str, Any] = {"reconcile": "1", "file": file}
+    else:  # the reference data page: poverty lines or a survey round
+        user, url = request.getfixturevalue("tkpk_analyst"), reverse("monitoring:reference_data")
+        data = {"kind": upload, f"{upload}-file": file, "survey-name": "S", "survey-year": 2025}
+    page = english_client(client_for, user).post(url, data, follow=True)
     assert page.status_code == 200
     assert message in page.content.decode().replace("&lt;", "<").replace("&gt;", ">")
+    assert not Payment.objects.exclude(status="sent").exists()
     assert not PovertyLine.objects.exists() and not SurveyRound.objects.exists()
-    assert not list(Path(settings_media_root()).rglob("f*.txt"))  # no stored copy is left behind
-
-
-def settings_media_root() -> str:
-    from django.conf import settings
-
-    return str(settings.MEDIA_ROOT)
+    assert not list(Path(settings.MEDIA_ROOT).rglob(f"{Path(name).stem}*"))  # no stored copy is left behind
 
 
 @pytest.mark.parametrize(("build", "message"), BAD_TEXT, ids=["random", "not-windows-1252", "long-line"])

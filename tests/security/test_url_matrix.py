@@ -191,6 +191,14 @@ ROUTES: dict[str, Route] = {
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
+    "api:get_account": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
+    "api:set_account": Route(
+        lambda w: {"household_id": w.damai.pk},
+        methods=("POST",),
+        data={"bank_code": "014", "account_number": "9876543210", "account_holder": "Probe"},
+        api=True,
+        damai_object=True,
+    ),
     "api:get_job": Route(lambda w: {"job_id": w.job.pk}, api=True, damai_object=True),
     "api:list_programmes": Route(api=True),
     "api:get_programme": Route(lambda w: {"programme_id": w.programme.pk}, api=True),
@@ -199,6 +207,7 @@ ROUTES: dict[str, Route] = {
     "api:create_cycle": Route(lambda w: {"programme_id": w.programme.pk}, methods=("GET", "POST"), api=True),
     "api:get_cycle": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
+    "api:failed_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:queue": Route(api=True),
     "api:decide": Route(
         lambda w: {"pair_id": w.pair.pk},

@@ -22,6 +22,7 @@ from entas.core import busy
 from entas.core.api import router as jobs_router
 from entas.core.errors import Refused
 from entas.dedup.api import router as dedup_router
+from entas.payees.api import router as payees_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
@@ -33,6 +34,7 @@ from entas.training.api import router as training_router
 api = NinjaAPI(title="entas API", version="1", urls_namespace="api", auth=django_auth, docs_decorator=login_required)
 api.add_router("/v1/regions", regions_router)
 api.add_router("/v1/households", registry_router)
+api.add_router("/v1/households", payees_router)  # /v1/households/{id}/account
 api.add_router("/v1/jobs", jobs_router)
 api.add_router("/v1/programmes", programmes_router)
 api.add_router("/v1/cycles", cycles_router)

@@ -124,7 +124,7 @@ def sen(y: ArrayLike, z: float, *, weights: ArrayLike | None = None) -> float:
     poor = y_ < z
     if not poor.any():
         return 0.0
-    order = np.argsort(y_[poor], kind="stable")
+    order = np.argsort(y_[poor])  # ties: their block's sum does not depend on their order
     yp, wp = y_[poor][order], w[poor][order]
     q = wp.sum()
     below = np.cumsum(wp) - wp
@@ -148,13 +148,18 @@ def sst(y: ArrayLike, z: float, *, weights: ArrayLike | None = None) -> float:
 
 
 def _gini(y: Float, w: Float) -> float:
-    order = np.argsort(y, kind="stable")
-    ys, ws = y[order], w[order]
-    total_w = ws.sum()
+    # The order among equal values does not change any sum below (a block of ties contributes the same
+    # whatever its order), so the fastest sort will do, not a stable one (measured: 2-3x the time).
+    order = np.argsort(y)
+    ws = w[order]
+    wy = ws * y[order]
     cum = np.cumsum(ws)
-    # Σ_ij w_i w_j |y_i − y_j| = 2 Σ_i w_i y_i (C_{i−1} − (W − C_i)) for y sorted ascending.
-    numerator = (ws * ys * (2 * cum - ws - total_w)).sum()
-    denominator = total_w * (ws * ys).sum()
+    total_w = float(cum[-1])
+    sum_wy = float(wy.sum())
+    # Σ_ij w_i w_j |y_i − y_j| = 2 Σ_i w_i y_i (C_{i−1} − (W − C_i)) for y sorted ascending
+    #                          = 2 (2 Σ w_i y_i C_i − Σ w_i² y_i − W Σ w_i y_i) / 2, with dot products.
+    numerator = 2 * float(np.dot(wy, cum)) - float(np.dot(wy, ws)) - total_w * sum_wy
+    denominator = total_w * sum_wy
     if denominator <= 0:
         raise ValueError("the Gini needs a positive mean")
     return float(numerator / denominator)
@@ -217,7 +222,7 @@ def atkinson(y: ArrayLike, epsilon: float, *, weights: ArrayLike | None = None) 
 
 
 def _sorted(y: Float, w: Float) -> tuple[Float, Float]:
-    order = np.argsort(y, kind="stable")
+    order = np.argsort(y)  # a quantile is a value: equal values in any order give the same one
     return y[order], w[order]
 
 
@@ -251,7 +256,7 @@ def lorenz(y: ArrayLike, p: ArrayLike, *, weights: ArrayLike | None = None) -> F
     points = np.asarray(p, dtype=np.float64)
     if np.any((points < 0) | (points > 1)) or not np.all(np.isfinite(points)):
         raise ValueError("p must lie in [0, 1]")
-    order = np.argsort(y_, kind="stable")
+    order = np.argsort(y_)  # equal values lie on one straight piece of the curve, in any order
     ys, ws = y_[order], w[order]
     total = (ws * ys).sum()
     if total <= 0:

@@ -16,7 +16,7 @@ from entas.core import uploads
 from entas.core.charts import bars_with_intervals, region_map
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
-from entas.regions.models import Region
+from entas.regions.models import Region, RegionLevel
 from entas.registry.selectors import summary_by_kelurahan
 
 from . import selectors, services
@@ -64,10 +64,17 @@ def _number(value: str) -> float | None:
     return number
 
 
+def _default_level(user: Any) -> str:
+    """Kecamatan for whoever holds a whole kecamatan or more; kelurahan for a kelurahan operator (by
+    kecamatan their areas would show as nothing)."""
+    broad = user.areas.filter(level__lt=RegionLevel.KELURAHAN).exists()
+    return "kecamatan" if broad or not user.areas.exists() else "kelurahan"
+
+
 @require(Capability.VIEW_SUMMARY)
 def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     """Profil Kemiskinan: P0, P1, P2, number of poor, Gini and extreme poverty per area, with intervals."""
-    by = request.GET.get("by", "kecamatan")
+    by = request.GET.get("by", "") or _default_level(request.user)
     by = by if by in {"kecamatan", "kelurahan"} else "kecamatan"
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() else None

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from entas.accounts.roles import Capability
-from entas.accounts.scoping import can_act_in
 from entas.registry.household_page import contribute
 
 from . import selectors
@@ -19,9 +17,9 @@ if TYPE_CHECKING:
 
 @contribute("payees.account", order=15, template="payees/_household_account.html")
 def account(user: User, household: Household, members: list[Member]) -> dict[str, Any] | None:
-    manages = user.can(Capability.MANAGE_PROGRAMMES) and can_act_in(user, household.kelurahan)
-    if not (manages or user.can(Capability.VIEW_REGISTRY)):
+    if not selectors.may_see_account(user, household):
         return None
+    manages = selectors.may_set_account(user, household)
     payee = selectors.current_account(household)
     form = None
     if manages:

@@ -9,9 +9,8 @@ each: a crash leaves whole batches, and re-running the file changes nothing more
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
 from entas.core.errors import Refused
-from entas.core.spreadsheet import CsvWriter
+from entas.core.fileimport import RejectionFile, RowCounts
 from entas.registry.fileformats import open_rows
 from entas.registry.models import Household
 
@@ -33,18 +32,8 @@ COLUMNS = ("kk_number", "bank_code", "account_number", "account_holder")
 BATCH = 1000
 
 
-@dataclass
-class PayeeImportSummary:
-    total: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    warnings: int = 0
-    rejection_file: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+class PayeeImportSummary(RowCounts):
+    """The accounting of a payees file (no more than any import's)."""
 
 
 def _batches(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
@@ -74,9 +63,7 @@ class PayeeImporter:
         self.progress = progress or (lambda n: None)
         self.log = log or (lambda m: None)
         self.summary = PayeeImportSummary()
-        self._writer: Any = None
-        self._handle: Any = None
-        self._header: list[str] = []
+        self._rejections: RejectionFile | None = None
         self._escaped = False
         self._seen: set[str] = set()
 
@@ -92,7 +79,9 @@ class PayeeImporter:
                 )
             if on_total is not None and source.total is not None:
                 on_total(source.total)
-            self._header = source.header
+            self._rejections = RejectionFile(
+                self.rejection_path, self.summary, header=source.header, escaped=source.escaped
+            )
             self._escaped = source.escaped
             index = {c: source.header.index(c) for c in COLUMNS}
             for batch in _batches(source.rows):
@@ -101,8 +90,8 @@ class PayeeImporter:
                 self.progress(len(batch))
         finally:
             source.close()
-            if self._handle is not None:
-                self._handle.close()
+            if self._rejections is not None:
+                self._rejections.close()
         return self.summary
 
     def _cell(self, cells: list[str], i: int) -> str:
@@ -187,18 +176,8 @@ class PayeeImporter:
             services.replace_accounts(changes, actor=self.actor, source="import", note="import")
 
     def _reject(self, number: int, cells: list[str], reasons: list[str]) -> None:
-        if self._writer is None:
-            self.rejection_path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.rejection_path.open("w", newline="", encoding="utf-8-sig")
-            self._writer = CsvWriter(self._handle)
-            self._writer.writerow(["row_number", "reasons", *self._header])
-            self.summary.rejection_file = str(self.rejection_path)
-        row = [number, " | ".join(reasons), *cells]
-        if self._escaped:
-            self._writer.write_read_cells(row)
-        else:
-            self._writer.writerow(row)
-        self.summary.rejected += 1
+        assert self._rejections is not None  # opened with the file
+        self._rejections.add(number, reasons, cells)
 
 
 def _names(household_ids: list[int]) -> dict[int, tuple[str, ...]]:

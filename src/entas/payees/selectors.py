@@ -9,11 +9,25 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db.models import QuerySet
 
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import can_act_in
+
 from .models import Payee, PayingAccount
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
     from entas.registry.models import Household, Member
+
+
+def may_set_account(user: User | None, household: Household) -> bool:
+    """Whoever manages programmes in the household's kelurahan sets (and reveals) its account."""
+    return user is not None and user.can(Capability.MANAGE_PROGRAMMES) and can_act_in(user, household.kelurahan)
+
+
+def may_see_account(user: User, household: Household) -> bool:
+    """Who sees a household's account, masked (the household itself already one of ``user``'s): whoever
+    may set it, and whoever views the registry."""
+    return may_set_account(user, household) or user.can(Capability.VIEW_REGISTRY)
 
 
 def current_account(household: Household) -> Payee | None:

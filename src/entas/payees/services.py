@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
-from entas.accounts.scoping import can_act_in
 from entas.core import audit
 from entas.core.context import channel, client_ip, os_user
 from entas.core.errors import Problem, Refused
@@ -32,10 +31,6 @@ class AccountChange:
     payee: Payee
     outcome: str
     warnings: list[Problem] = field(default_factory=list)
-
-
-def _may_change(actor: User | None, household: Household) -> bool:
-    return actor is not None and actor.can(Capability.MANAGE_PROGRAMMES) and can_act_in(actor, household.kelurahan)
 
 
 def _masked(payee: Payee | None) -> dict[str, Any] | None:
@@ -123,7 +118,7 @@ def set_account(
     """Set a household's account (a new one, or a change: the old one is kept as history). Refused
     with every problem when the account fails the bank's rules; a holder's name unlike the payee's is
     a warning the caller shows."""
-    if not _may_change(actor, household):
+    if not selectors.may_set_account(actor, household):
         raise Refused(_("You may not set bank accounts of this kelurahan."), code="forbidden")
     if member is not None and member.household_id != household.pk:
         raise Refused(_("The named payee is not a member of this family."), code="invalid")
@@ -156,7 +151,7 @@ def set_account(
 @service
 def reveal_account(*, actor: User, payee: Payee) -> str:
     """A payee's full account number, and a record of who saw it."""
-    if not actor.can(Capability.MANAGE_PROGRAMMES) or not can_act_in(actor, payee.household.kelurahan):
+    if not selectors.may_set_account(actor, payee.household):
         raise Refused(_("You may not see full account numbers of this kelurahan."), code="forbidden")
     audit.record(
         actor=actor,

@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import ValidationError
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
+from entas.core.errors import Refused
 
 from . import selectors, services
 from .models import Cycle, Programme
@@ -51,6 +54,22 @@ class CycleOut(Schema):
 
 class PeriodIn(Schema):
     period: str
+
+
+class StepIn(Schema):
+    """Optional body of a step: for ``retry``, the failed payments to retry (ids; all when absent)."""
+
+    payments: list[int] | None = None
+
+
+class FailedPaymentOut(Schema):
+    id: int
+    reference: str
+    kk_number: str
+    kelurahan: str
+    amount: int
+    reason: str
+    account: str  # masked
 
 
 def _user(request: HttpRequest) -> User:
@@ -142,11 +161,71 @@ def get_cycle(request: HttpRequest, cycle_id: int) -> CycleOut:
     return _cycle_out(_cycle(_user(request), cycle_id))
 
 
-@cycles_router.post("/{cycle_id}/{step}", response=dict[str, Any])
+class FailedPaymentsOut(Schema):
+    count: int
+    items: list[FailedPaymentOut]
+
+
+@cycles_router.get("/{cycle_id}/failed-payments", response=FailedPaymentsOut)
+def failed_payments(
+    request: HttpRequest, cycle_id: int, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)
+) -> FailedPaymentsOut:
+    """Failed payments of the caller's areas not yet retried, with the bank's reason and the payee's
+    account masked: what a client needs to choose the payments to retry (``count`` in all, ``items``
+    from ``offset``, at most ``limit``)."""
+    user = _user(request)
+    cycle = _cycle(user, cycle_id)
+    rows = selectors.failed_payments(user, cycle)
+    page = list(rows[offset : offset + limit])
+    accounts = selectors.payee_accounts(cycle.programme, {p.entitlement.household_id for p in page})
+    return FailedPaymentsOut(
+        count=rows.count(),
+        items=[
+            FailedPaymentOut(
+                id=p.pk,
+                reference=p.reference,
+                kk_number=p.entitlement.household.kk_number,
+                kelurahan=p.entitlement.household.kelurahan.name,
+                amount=p.amount,
+                reason=p.reason,
+                account=selectors.mask_account(accounts.get(p.entitlement.household_id, ("", ""))[0]),
+            )
+            for p in page
+        ],
+    )
+
+
+def _chosen_payments(request: HttpRequest) -> list[int] | None:
+    """The ``payments`` of a step's optional JSON body (:class:`StepIn`); None without a JSON body."""
+    if request.content_type != "application/json" or not request.body.strip():
+        return None
+    try:
+        return StepIn.model_validate_json(request.body).payments
+    except ValidationError as exc:
+        raise Refused(
+            _('The body of a step is {"payments": [id, …]}: the ids of failed payments.'), code="invalid"
+        ) from exc
+
+
+@cycles_router.post(
+    "/{cycle_id}/{step}",
+    response=dict[str, Any],
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": StepIn.model_json_schema()}},
+        }
+    },
+)
 def cycle_step(request: HttpRequest, cycle_id: int, step: str) -> dict[str, Any]:
-    """prepare, submit, approve, disburse, retry, close or cancel; the result with the new state."""
+    """prepare, submit, approve, disburse, retry, close or cancel; the result with the new state.
+    ``retry`` takes an optional JSON body ``{"payments": [id, …]}`` to retry only those failed
+    payments (listed by ``GET /cycles/{id}/failed-payments``); without it, every failed payment."""
     user = _user(request)
     cycle = _cycle(user, cycle_id)
     if step not in services.STEPS:
         raise HttpError(404, "unknown step")
-    return services.run_step(cycle=cycle, step=step, actor=user)
+    payments = _chosen_payments(request)
+    if payments is not None and step != "retry":
+        raise Refused(_("Only the retry step takes a list of payments."), code="invalid")
+    return services.run_step(cycle=cycle, step=step, actor=user, payments=payments)

@@ -105,3 +105,33 @@ def seed(*, maker: User, checker: User) -> dict[str, Any]:
         cycle.refresh_from_db()
         states[period] = cycle.state
     return {"programme": programme.pk, "cycles": states}
+
+
+# Shocks the demo's kelurahan operators report (event, kind, note): the affected-households page.
+SHOCKS = {
+    "op.manggar": ("Banjir Manggar Januari", "disaster", "rumah terendam banjir rob"),
+    "op.damai": ("Kebakaran Damai", "disaster", "rumah terbakar"),
+    "op.sepinggan": ("PHK massal pemasok tambang", "lost_income", "kepala keluarga kehilangan pekerjaan"),
+}
+SHOCK_HOUSEHOLDS = 8
+
+
+def seed_affected() -> dict[str, int]:
+    """Each demo operator reports a few households of their kelurahan as affected by a shock (through
+    the same service as the page's bulk form); idempotent. Returns the households reported per event."""
+    from entas.accounts.models import User
+    from entas.registry.selectors import households_for
+
+    from .models import ShockFlag
+
+    reported: dict[str, int] = {}
+    for username, (event, kind, note) in SHOCKS.items():
+        operator = User.objects.filter(username=username).first()
+        if operator is None or ShockFlag.objects.filter(event=event).exists():
+            continue
+        kk = list(households_for(operator).order_by("pk").values_list("kk_number", flat=True)[:SHOCK_HOUSEHOLDS])
+        if kk:
+            rows = [{"line": i, "kk_number": k} for i, k in enumerate(kk, start=1)]
+            result = services.flag_affected_rows(rows=rows, event=event, kind=kind, note=note, actor=operator)
+            reported[event] = result["flagged"]
+    return reported

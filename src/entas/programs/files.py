@@ -8,6 +8,7 @@ pure renderers of :mod:`entas.programs.rendering`, which query nothing."""
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -84,9 +85,12 @@ def split_payable(cycle: Cycle) -> Payable:
     out = Payable()
     for reference, amount, household, kk, kelurahan in rows:
         payee = accounts.get(household)
+        bank = banks.bank(payee.bank_code) if payee else None
         row: Transfer = {
             "reference": reference,
             "amount": amount,
+            "bank_code": payee.bank_code if payee else "",
+            "bank_name": bank.name if bank else "",
             "kk_number": kk,
             "kelurahan": kelurahan,
             "account_number": payee.account_number if payee else "",
@@ -146,6 +150,7 @@ def envelope(cycle: Cycle) -> Envelope:
     """The pain.001 envelope of the cycle's file written now, the payer from the settings."""
     now = timezone.now()
     payer = payees.paying_account()
+    payer_bank = banks.bank(payer.bank_code) if payer.bank_code else None
     return Envelope(
         message_id=f"ENTAS-C{cycle.pk}-{now:%Y%m%d%H%M%S}",
         payment_id=f"ENTAS-C{cycle.pk}",
@@ -154,6 +159,8 @@ def envelope(cycle: Cycle) -> Envelope:
         debtor_name=payer.name,
         debtor_account=payer.account_number,
         remittance=_description(cycle),
+        debtor_bank_code=payer.bank_code,
+        debtor_bank_name=payer_bank.name if payer_bank else "",
     )
 
 
@@ -226,10 +233,25 @@ def cash_list_xlsx(cycle: Cycle, out: Path | IO[bytes]) -> int:
     return rendering.cash_list_xlsx(cash_rows(cycle), out, programme=cycle.programme.name, period=cycle.period)
 
 
-def cash_list_pdf(cycle: Cycle, out: Path | IO[bytes]) -> int:
-    """The cash list as PDF to print and sign, a section per kelurahan (always in Indonesian)."""
+def cash_list_pdf(
+    cycle: Cycle,
+    out: Path | IO[bytes],
+    *,
+    on_total: Callable[[int], object] | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """The cash list as PDF to print and sign, a section per kelurahan (always in Indonesian);
+    ``on_total(rows)`` once the rows are read, ``progress(n)`` as they are drawn."""
+    rows = cash_rows(cycle)
+    if on_total is not None:
+        on_total(len(rows))
     return rendering.cash_list_pdf(
-        cash_rows(cycle), out, programme=cycle.programme.name, period=cycle.period, footer=f"entas - siklus {cycle.pk}"
+        rows,
+        out,
+        programme=cycle.programme.name,
+        period=cycle.period,
+        footer=f"entas - siklus {cycle.pk}",
+        progress=progress,
     )
 
 

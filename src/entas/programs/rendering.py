@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -36,6 +36,8 @@ from entas.core.spreadsheet import CsvWriter, Sheet, workbook
 NS = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 CSV_COLUMNS = [
     "reference",
+    "bank_code",
+    "bank_name",
     "account_number",
     "account_holder",
     "amount",
@@ -52,6 +54,8 @@ class Transfer(TypedDict):
 
     reference: str  # the payment's reference: EndToEndId in pain.001, matched again on reconciliation
     amount: int  # whole rupiah
+    bank_code: str  # the payee's bank: its three-digit sandi bank (entas.payees.banks)
+    bank_name: str
     account_number: str
     account_holder: str
     kk_number: str
@@ -82,6 +86,8 @@ class Envelope:
     debtor_name: str  # the paying institution
     debtor_account: str
     remittance: str  # what the payee's statement shows (programme and period)
+    debtor_bank_code: str = ""  # the paying account's bank (sandi bank), when set
+    debtor_bank_name: str = ""
 
 
 # Characters XML 1.0 cannot carry (C0 controls but tab, LF and CR; lone surrogates; U+FFFE/U+FFFF):
@@ -125,18 +131,33 @@ def pain001(envelope: Envelope, transfers: Sequence[Transfer]) -> bytes:
     el(el(info, "ReqdExctnDt"), "Dt", envelope.execution_date.isoformat())
     el(el(info, "Dbtr"), "Nm", payer)
     el(el(el(el(info, "DbtrAcct"), "Id"), "Othr"), "Id", _xml_text(envelope.debtor_account, 34))
-    el(el(el(el(info, "DbtrAgt"), "FinInstnId"), "Othr"), "Id", "NOTPROVIDED")
+    el(info, "DbtrAgt").append(_agent(envelope.debtor_bank_code, envelope.debtor_bank_name))
     remittance = _xml_text(envelope.remittance)
     for transfer in transfers:
         tx = el(info, "CdtTrfTxInf")
         el(el(tx, "PmtId"), "EndToEndId", transfer["reference"])
         el(el(tx, "Amt"), "InstdAmt", str(transfer["amount"]), Ccy="IDR")
+        el(tx, "CdtrAgt").append(_agent(transfer["bank_code"], transfer["bank_name"]))
         el(el(tx, "Cdtr"), "Nm", _xml_text(transfer["account_holder"]) or f"KK {transfer['kk_number']}")
         el(el(el(el(tx, "CdtrAcct"), "Id"), "Othr"), "Id", _xml_text(transfer["account_number"], 34))
         el(el(tx, "RmtInf"), "Ustrd", remittance)
     xml: bytes = etree.tostring(document, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     validate_pain001(xml)
     return xml
+
+
+def _agent(bank_code: str, bank_name: str) -> Any:
+    """A bank as pain.001 names it (FinInstnId): Indonesian banks have no BIC in a bulk file, so the
+    bank is identified by its three-digit sandi bank from Bank Indonesia (Othr/Id, issuer "BI") with
+    its name; ``NOTPROVIDED`` when the code is not known (the paying account set without a bank)."""
+    institution = etree.Element(f"{{{NS}}}FinInstnId")
+    if bank_name:
+        etree.SubElement(institution, f"{{{NS}}}Nm").text = _xml_text(bank_name, 140)
+    other = etree.SubElement(institution, f"{{{NS}}}Othr")
+    etree.SubElement(other, f"{{{NS}}}Id").text = _xml_text(bank_code) or "NOTPROVIDED"
+    if bank_code:
+        etree.SubElement(other, f"{{{NS}}}Issr").text = "BI"
+    return institution
 
 
 def _schema_path() -> Path:
@@ -202,7 +223,15 @@ def cash_list_xlsx(rows: Sequence[CashRow], out: Path | IO[bytes], *, programme:
     return len(rows)
 
 
-def cash_list_pdf(rows: Sequence[CashRow], out: Path | IO[bytes], *, programme: str, period: str, footer: str) -> int:
+def cash_list_pdf(
+    rows: Sequence[CashRow],
+    out: Path | IO[bytes],
+    *,
+    programme: str,
+    period: str,
+    footer: str,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """The cash list as PDF to print and sign: one section per kelurahan starting on a new page, a
     signature and a date column per recipient, the kelurahan's count and total, and signature blocks
     for the paying officer and the lurah. Always in Indonesian: it is a document for the kelurahan.
@@ -242,6 +271,7 @@ def cash_list_pdf(rows: Sequence[CashRow], out: Path | IO[bytes], *, programme: 
         right_aligned=[6],
         row_height_mm=9,
         footer=footer,
+        progress=progress,
     )
     return len(rows)
 

@@ -31,9 +31,9 @@ from entas.core import ratelimit
 from entas.core.audit import diff, record
 from entas.core.bulk import IN_CHUNK, Inserter, allocate_ids, gc_paused, update_rows
 from entas.core.context import channel, client_ip, os_user
+from entas.core.fileimport import RejectionFile, RowCounts
 from entas.core.ids import mask_nik
 from entas.core.models import AuditEvent
-from entas.core.spreadsheet import CsvWriter
 from entas.regions.models import Region, RegionLevel
 
 from . import reading
@@ -94,33 +94,13 @@ class TooManyLookups(Exception):
 
 
 @dataclass
-class ImportSummary:
-    total: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    warnings: int = 0
+class ImportSummary(RowCounts):
+    """The accounting of a registry file: its rows (:class:`RowCounts`), and its families."""
+
     households_inserted: int = 0
     households_updated: int = 0
     unknown_columns: list[str] = field(default_factory=list)
-    rejection_file: str | None = None
     dry_run: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "total": self.total,
-            "inserted": self.inserted,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "warnings": self.warnings,
-            "households_inserted": self.households_inserted,
-            "households_updated": self.households_updated,
-            "unknown_columns": self.unknown_columns,
-            "rejection_file": self.rejection_file,
-            "dry_run": self.dry_run,
-        }
 
 
 class Importer:
@@ -162,10 +142,7 @@ class Importer:
         )
         self.kelurahan_names = {r.pk: r.name for r in kelurahan}
         self.kelurahan_codes = {r.pk: r.code for r in kelurahan}
-        self._rejections: Any = None
-        self._rejection_writer: Any = None
-        self._header: list[str] = []
-        self._cells_escaped = False
+        self._rejections: RejectionFile | None = None
 
     def run(self, path: Path, name: str | None = None, on_total: Callable[[int], None] | None = None) -> ImportSummary:
         """Import ``path``; ``name`` is the file's name as its user knows it (for messages), and
@@ -180,8 +157,9 @@ class Importer:
         self.summary.unknown_columns = parser.unknown_columns
         if parser.unknown_columns:
             self.log(_("Ignored unknown column(s): %(columns)s") % {"columns": ", ".join(parser.unknown_columns)})
-        self._header = source.header
-        self._cells_escaped = source.escaped
+        self._rejections = RejectionFile(
+            self.rejection_path, self.summary, header=source.header, escaped=source.escaped
+        )
         if (source.total or 0) >= reading.PARALLEL_MIN_ROWS:
             source.close()  # the reading process opens the file itself
             batches = read_in_process(path, self.context, name)
@@ -260,7 +238,7 @@ class Importer:
         self._commits += 1
         counts = self.summary.as_dict()
         counts.pop("rejection_file")
-        counts["total"] = self.summary.inserted + self.summary.updated + self.summary.unchanged + self.summary.rejected
+        counts["total"] = self.summary.counted()
         record(
             actor=self.actor,
             action="registry.import",
@@ -495,14 +473,8 @@ class Importer:
         )
 
     def _write_rejection(self, family: Family) -> None:
-        if self._rejection_writer is None:
-            self.rejection_path.parent.mkdir(parents=True, exist_ok=True)
-            self._rejections = self.rejection_path.open("w", newline="", encoding="utf-8-sig")
-            self._rejection_writer = CsvWriter(self._rejections)
-            self._rejection_writer.writerow(["row_number", "reasons", *self._header])
-            self.summary.rejection_file = str(self.rejection_path)
+        assert self._rejections is not None  # opened with the file
         for number, packed in family.rows:
-            cells = unpack(packed)
             reasons = list(family.row_issues.get(number, [])) + family.family_issues
             if not reasons:
                 bad_rows = ", ".join(str(r) for r in sorted(family.row_issues))
@@ -511,12 +483,7 @@ class Importer:
                 ]
             # The rejected cells as sent, made inert: a hostile cell cannot become a formula there, and the
             # file, once fixed, imports as the original would have (core.spreadsheet).
-            row = [number, " | ".join(reasons), *cells]
-            if self._cells_escaped:  # CSV cells: kept as read when already escaped
-                self._rejection_writer.write_read_cells(row)
-            else:  # XLSX cells are values
-                self._rejection_writer.writerow(row)
-        self.summary.rejected += len(family.rows)
+            self._rejections.add(number, reasons, unpack(packed))
 
 
 ANALYZE_AFTER = 10_000  # new members after which the planner's statistics are refreshed
@@ -616,5 +583,5 @@ def import_registry(
         name=name,
     )
     summary = importer.run(path, name or None, on_total)
-    summary.total = summary.inserted + summary.updated + summary.unchanged + summary.rejected
+    summary.total = summary.counted()
     return summary

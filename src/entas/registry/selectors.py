@@ -197,11 +197,25 @@ def pending_changes(user: User) -> list[ChangeRequest]:
     """The change requests waiting for ``user``'s decision: of families in their areas and, for a
     move, into a family in their areas too (a move writes into both, so an approver of both decides
     it). Each carries ``details``: (label, value) pairs naming people and families, not ids."""
-    pending = list(
-        ChangeRequest.objects.filter(
-            status=ChangeRequest.Status.PENDING, household__in=households_for(user)
-        ).select_related("household__kelurahan", "requested_by")
-    )
+    return _described(user, list(_pending(user)))
+
+
+def pending_change(user: User, pk: int) -> ChangeRequest | None:
+    """One change request of :func:`pending_changes`, with its ``details`` (None: not one waiting for
+    ``user``'s decision: decided already, of a family outside their areas, or a move into one)."""
+    change = _pending(user).filter(pk=pk).first()
+    described = _described(user, [change]) if change is not None else []
+    return described[0] if described else None
+
+
+def _pending(user: User) -> QuerySet[ChangeRequest]:
+    return ChangeRequest.objects.filter(
+        status=ChangeRequest.Status.PENDING, household__in=households_for(user)
+    ).select_related("household__kelurahan", "requested_by")
+
+
+def _described(user: User, pending: list[ChangeRequest]) -> list[ChangeRequest]:
+    """``pending`` with their ``details``, less the moves into a family outside ``user``'s areas."""
     Kind = ChangeRequest.Kind
     member_ids = {
         r.payload.get("member_id")

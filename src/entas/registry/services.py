@@ -140,25 +140,7 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
 
 # Fields of a person corrected through a change request (maker-checker): identity, schooling, work,
 # disability and health. The NIK itself is not among them (a wrong NIK is a new record: Dukcapil).
-CORRECTABLE_FIELDS = [
-    "name",
-    "birth_date",
-    "sex",
-    "marital_status",
-    "pregnant",
-    "school_participation",
-    "school_level",
-    "diploma",
-    "worked",
-    "work_hours",
-    "industry",
-    "employment_status",
-    "business_count",
-    *variables.DIFFICULTY,
-    "needs_caregiver",
-    "chronic_illness",
-    "health_insurance",
-]
+CORRECTABLE_FIELDS = ["name", "birth_date", "sex", *variables.PERSON]
 
 
 # -- change requests (maker-checker) ------------------------------------------------------------
@@ -386,23 +368,32 @@ def correction_payload(member: Member, values: dict[str, Any]) -> dict[str, Any]
 
 
 @service
+def decision_refusal(actor: User, request: ChangeRequest) -> Refused | None:
+    """Why ``actor`` (an approver of the family) may not decide ``request``, or None: it was decided
+    already, they asked for it themselves, or it moves a person into a family outside their areas."""
+    if request.status != ChangeRequest.Status.PENDING:
+        return Refused(_("This request was already decided."))
+    if request.requested_by_id == actor.pk:
+        return Refused(_("A second person must approve: you asked for this change yourself."))
+    if request.kind == ChangeRequest.Kind.MOVE_MEMBER:
+        # A move writes into two families: whoever approves it must be able to act in both.
+        target = Household.objects.filter(pk=request.payload.get("target_household_id", 0)).first()
+        if target is not None and not can_act_in(actor, target.kelurahan):
+            return Refused(
+                _("You may not decide a move into a family outside your areas; an approver of both must."),
+                code="forbidden",
+            )
+    return None
+
+
 def decide_change(*, actor: User, request: ChangeRequest, approve: bool, note: str = "") -> ChangeRequest:
     """Approve (and apply) or reject a change request. The requester can never decide their own."""
     request = ChangeRequest.objects.select_for_update().select_related("household__kelurahan").get(pk=request.pk)
     household = request.household
     _require(actor, Capability.APPROVE_REGISTRY, household)
-    if request.status != ChangeRequest.Status.PENDING:
-        raise Refused(_("This request was already decided."))
-    if request.requested_by_id == actor.pk:
-        raise Refused(_("A second person must approve: you asked for this change yourself."))
-    if request.kind == ChangeRequest.Kind.MOVE_MEMBER:
-        # A move writes into two families: whoever approves it must be able to act in both.
-        target = Household.objects.filter(pk=request.payload.get("target_household_id", 0)).first()
-        if target is not None and not can_act_in(actor, target.kelurahan):
-            raise Refused(
-                _("You may not decide a move into a family outside your areas; an approver of both must."),
-                code="forbidden",
-            )
+    refusal = decision_refusal(actor, request)
+    if refusal is not None:
+        raise refusal
     if approve:
         _check_change(actor, household, request.kind, request.payload)  # the family may have changed since
         _apply_change(actor, request)

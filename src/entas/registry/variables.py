@@ -53,3 +53,22 @@ DIFFICULTY = [
     "difficulty_remembering",
     "difficulty_depression",
 ]
+# A person's marital status, schooling, work, disability and health (Regsosek member level), in the
+# order of the import format: the member columns after identity and relationship, and what a change
+# request corrects besides the name, birth date and sex (registry.services.CORRECTABLE_FIELDS).
+PERSON = [
+    "marital_status",
+    "pregnant",
+    "school_participation",
+    "school_level",
+    "diploma",
+    "worked",
+    "work_hours",
+    "industry",
+    "employment_status",
+    "business_count",
+    *DIFFICULTY,
+    "needs_caregiver",
+    "chronic_illness",
+    "health_insurance",
+]

@@ -306,13 +306,12 @@ def change_request_decide(request: AuthenticatedRequest, request_pk: int) -> Htt
     if change is None:
         raise Http404
     approve = request.POST.get("decision") == "approve"
+    note = request.POST.get("note", "")[:500]
+    if request.POST.get("confirm") != "1":
+        # Final either way: say what will change, and decide only on the second, confirmed POST.
+        return _change_request_confirm(request, change, approve=approve, note=note)
     try:
-        services.decide_change(
-            actor=request.user,
-            request=change,
-            approve=approve,
-            note=request.POST.get("note", "")[:500],
-        )
+        services.decide_change(actor=request.user, request=change, approve=approve, note=note)
     except Refused as exc:
         messages.error(request, str(exc))
     else:
@@ -320,6 +319,36 @@ def change_request_decide(request: AuthenticatedRequest, request_pk: int) -> Htt
             request, _("The change was approved and applied.") if approve else _("The change was rejected.")
         )
     return redirect("registry:change_requests")
+
+
+def _change_request_confirm(
+    request: AuthenticatedRequest, change: ChangeRequest, *, approve: bool, note: str
+) -> HttpResponse:
+    """The second step of a decision: the change named in full, and the one button that decides."""
+    # Described as the queue describes it; one already decided is shown with why it cannot be decided.
+    shown = selectors.pending_change(request.user, change.pk)
+    refusal = services.decision_refusal(request.user, change)
+    facts = {"kind": change.get_kind_display(), "kk": change.household.kk_number}
+    if approve:
+        consequence = _(
+            "Approving applies “%(kind)s” to the family of KK %(kk)s at once, as shown below; the family's "
+            "change history will show it with your name."
+        )
+    else:
+        consequence = _(
+            "Rejecting closes the request “%(kind)s” for the family of KK %(kk)s: nothing in the family "
+            "changes, and the request cannot be approved afterwards."
+        )
+    context = {
+        "change": shown or change,
+        "approve": approve,
+        "decision": "approve" if approve else "reject",
+        "note": note,
+        "consequence": consequence % facts,
+        "refusal": refusal.message if refusal is not None else "",
+        "destructive": approve and change.kind in {ChangeRequest.Kind.REMOVE_MEMBER, ChangeRequest.Kind.MOVE_MEMBER},
+    }
+    return render(request, "registry/change_request_confirm.html", context)
 
 
 @require(Capability.APPROVE_REGISTRY)

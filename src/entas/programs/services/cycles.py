@@ -229,13 +229,14 @@ def prepare(*, cycle: Cycle, actor: User) -> dict[str, Any]:
     return result
 
 
-def run_step(*, cycle: Cycle, step: str, actor: User) -> dict[str, Any]:
+def run_step(*, cycle: Cycle, step: str, actor: User, payments: Iterable[int] | None = None) -> dict[str, Any]:
     """One of :data:`STEPS` — the same for the pages, the API and the command line: the step's own
-    result (prepare's counts, retry's number) with the cycle's state and envelope after it."""
+    result (prepare's counts, retry's number) with the cycle's state and envelope after it.
+    ``payments``: for ``retry``, the failed payments to retry (all when None)."""
     if step == "prepare":
         result: dict[str, Any] = prepare(cycle=cycle, actor=actor)
     elif step == "retry":
-        result = {"retried": retry_failed(cycle=cycle, actor=actor)}
+        result = {"retried": retry_failed(cycle=cycle, actor=actor, payments=payments)}
     elif step in STEPS:
         transition(cycle=cycle, action=step, actor=actor)
         result = {}

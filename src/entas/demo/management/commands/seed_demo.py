@@ -90,6 +90,15 @@ class Command(EntasCommand):
             for line in targeting_demo.seed():
                 if not as_json:
                     self.stdout.write(f"Targeting demo: {line}.")
+            from entas.demo.activity import seed_jobs
+            from entas.programs.demo import seed_affected
+
+            for event, n in seed_affected().items():
+                if not as_json:
+                    self.stdout.write(f"Affected households: {n} reported for “{event}”.")
+            for line in seed_jobs():
+                if not as_json:
+                    self.stdout.write(f"Jobs: {line}.")
             from entas.training import demo as training_demo
 
             training = training_demo.seed()  # two years of skills training, from the registry

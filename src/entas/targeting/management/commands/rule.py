@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.core.money import format_rupiah
-from entas.targeting import services
+from entas.targeting import services, words
 from entas.targeting.models import EligibilityRule, PmtModel
 from entas.targeting.rules import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RuleError
 
@@ -22,8 +22,9 @@ class Command(EntasCommand):
         'Eligibility rules. \'entas rule preview "desil <= 4 and any(members, disabled)" --benefit 300000 '
         "[--budget RP] [--quota N] [--model V] [--json]' shows who qualifies per kelurahan and the cost; "
         "'entas rule save NAME EXPRESSION --benefit RP' stores a validated rule; 'entas rule fields' lists what "
-        "a rule may use; 'entas rule list' the saved rules; 'entas rule override RULE --kk KK --add|--remove --reason "
-        "… --berita-acara … --date … --as USER' records a musyawarah kelurahan's decision. See docs/targeting.md."
+        "a rule may use; 'entas rule list [--json]' the saved rules, as written and in words; "
+        "'entas rule override RULE --kk KK --add|--remove --reason … --berita-acara … --date … --as USER' "
+        "records a musyawarah kelurahan's decision. See docs/targeting.md."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -101,17 +102,33 @@ class Command(EntasCommand):
         )
         self.stdout.write(f"Recorded: {decision} KK {kk} on {rule.name!r} ({berita_acara}).")
 
-    def do_list(self, **options: Any) -> None:
+    def do_list(self, *, as_json: bool, **options: Any) -> None:
+        """The saved rules: each as written and in words (entas.targeting.words, in the command's
+        language), its benefit and its community decisions; a rule that cannot run says why."""
+        rules: list[dict[str, Any]] = []
         for rule in EligibilityRule.objects.all():
             try:
                 services.compile_saved(rule)
                 problem = ""
             except Refused as exc:  # saved by older code or written directly: say so, list the others
-                problem = f"\tCANNOT RUN: {exc.issues[0].message if exc.issues else exc}"
-            self.stdout.write(
-                f"{rule.name}\t{rule.expression}\t{format_rupiah(rule.benefit)}\t{rule.overrides.count()} decisions"
-                + problem
+                problem = str(exc.issues[0].message if exc.issues else exc)
+            rules.append(
+                {
+                    "name": rule.name,
+                    "expression": rule.expression,
+                    "words": words.describe(rule.expression),
+                    "benefit": rule.benefit,
+                    "decisions": rule.overrides.count(),
+                    "problem": problem,
+                }
             )
+        text = "\n".join(
+            f"{r['name']}\t{r['expression']}\t{r['words']}\t{format_rupiah(r['benefit'])}\t{r['decisions']} decisions"
+            + (f"\tCANNOT RUN: {r['problem']}" if r["problem"] else "")
+            for r in rules
+        )
+        if rules or as_json:
+            self.emit({"rules": rules}, text, as_json=as_json)
 
     def do_save(
         self,
