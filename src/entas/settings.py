@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "entas.policy",
     "entas.dedup",
     "entas.portal",
+    "entas.training",
     "entas.api",
     "entas.demo",
 ]
