@@ -188,7 +188,10 @@ def test_the_api_documentation_loads_nothing_from_another_host(
     assert page.status_code == 200
     html = page.content.decode()
     assert re.findall(r"""(?:src|href)=["']((?:https?:)?//[^"']*)""", html) == []
-    assert "swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    # Only the page's addresses are searched for "cdn": the whole page holds random tokens (the CSRF
+    # token), which spelled "cdn" now and then.
+    addresses = re.findall(r"""(?:src|href)=["']([^"']*)""", html)
+    assert "swagger-ui-bundle.js" in html and not [a for a in addresses if "cdn" in a.lower()]
     assert client_for(operator_manggar).get("/api/openapi.json").json()["info"]["title"] == "entas API"
 
 
