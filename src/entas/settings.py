@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "entas.targeting",
     "entas.programs",
     "entas.dedup",
+    "entas.enterprise",
     "entas.api",
     "entas.demo",
 ]
