@@ -17,10 +17,12 @@ from . import choices as c
 from . import rules
 
 # Who sees and changes a group and everything about it: the training/UMKM officer (DKUMKMP, Disnaker)
-# of its kelurahan; auditors see.
+# of its kelurahan (training.manage: "training and micro-business groups"); auditors see.
 ACTIONS = {
     "view": (Capability.MANAGE_TRAINING, Capability.VIEW_AUDIT),
     "change": (Capability.MANAGE_TRAINING,),
+    # results: aggregates only, for TKPK analysts too
+    "analyse": (Capability.MANAGE_TRAINING, Capability.VIEW_ANALYTICS, Capability.VIEW_AUDIT),
 }
 
 
