@@ -55,6 +55,7 @@ class World:
     merge: MemberMerge
     job: Job
     secrets: dict[str, list[str]] = field(default_factory=dict)
+    group: Any = None  # a business group of Damai, its chair one of Damai's people
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,22 @@ ROUTES: dict[str, Route] = {
     "payees:paying_account": Route(
         methods=("GET", "POST"), data={"name": "Probe", "bank_code": "014", "account_number": "1234567890"}
     ),
+    "enterprise:groups": Route(),
+    "enterprise:group_new": Route(
+        methods=("GET", "POST"),
+        data={"name": "Probe", "type": "umkm", "kbli": "10792", "kelurahan": 0, "founded": "2025-01-01"},
+    ),
+    "enterprise:group": Route(
+        lambda w: {"pk": w.group.pk}, methods=("GET", "POST"), data={"action": "visit"}, damai_object=True
+    ),
+    "enterprise:unseat": Route(
+        lambda w: {"pk": w.group.pk, "seat": w.group.memberships.get().pk}, methods=("POST",), damai_object=True
+    ),
+    "enterprise:loan": Route(
+        lambda w: {"pk": w.group.loans.get().pk}, methods=("GET", "POST"), data={"action": "repay"}, damai_object=True
+    ),
+    "enterprise:import": Route(methods=("GET", "POST")),
+    "enterprise:results": Route(),
     "programs:create": Route(methods=("GET", "POST")),
     "programs:edit": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST")),
     "programs:confirm": Route(lambda w: {"pk": w.cycle.pk, "step": "cancel"}),
@@ -251,7 +268,29 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         "name": [m.name for m in people],
         "NIK": [m.nik for m in people],
     }
-    return World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world = World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world.group = _damai_group(damai)
+    return world
+
+
+def _damai_group(damai: Household) -> Any:
+    from entas.enterprise.models import Group, Loan, Membership
+
+    group = Group.objects.create(
+        name="KUBE Damai", type="kube", kbli="10792", kelurahan=damai.kelurahan, founded=dt.date(2024, 1, 1)
+    )
+    Membership.objects.create(
+        group=group, member=damai.members.order_by("pk")[0], role="chair", joined_on=group.founded
+    )
+    Loan.objects.create(
+        group=group,
+        reference="DB-DAMAI",
+        principal=1_000_000,
+        term_months=10,
+        disbursed_on=dt.date(2024, 2, 1),
+        first_due=dt.date(2024, 3, 1),
+    )
+    return group
 
 
 def _request(client: Client, name: str, route: Route, world: World, method: str) -> Any:

@@ -230,10 +230,12 @@ def outcome_dict(o: Outcome) -> dict[str, Any]:
     }
 
 
-def assistance_of(household: Household) -> dict[str, Any]:
-    """What the members of a family got through business groups (for the household page)."""
+def assistance_of(user: User, household: Household) -> dict[str, Any]:
+    """What the members of a family got through the business groups of the user's areas (for the
+    household page)."""
     seats = list(
-        Membership.objects.filter(member__household=household)
+        Membership.objects.restrict(user, "view")
+        .filter(member__household=household)
         .select_related("group", "member")
         .order_by("joined_on", "pk")
     )

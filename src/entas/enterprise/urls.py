@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enterprise"
+urlpatterns = [
+    path("", views.group_list, name="groups"),
+    path("new/", views.group_new, name="group_new"),
+    path("<int:pk>/", views.group_detail, name="group"),
+    path("<int:pk>/seat/<int:seat>/end/", views.unseat, name="unseat"),
+    path("loan/<int:pk>/", views.loan_detail, name="loan"),
+    path("import/", views.import_file, name="import"),
+    path("results/", views.results, name="results"),
+]
