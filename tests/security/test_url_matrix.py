@@ -196,6 +196,23 @@ ROUTES: dict[str, Route] = {
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
     "api:failed_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:queue": Route(api=True),
+    "api:list_groups": Route(api=True),
+    "api:get_group": Route(lambda w: {"group_id": w.group.pk}, api=True, damai_object=True),
+    "api:record_report": Route(
+        lambda w: {"group_id": w.group.pk},
+        methods=("POST",),
+        data={"period": "month", "period_start": "2025-01-01", "revenue": 1, "costs": 1},
+        api=True,
+        damai_object=True,
+    ),
+    "api:record_repayment": Route(
+        lambda w: {"loan_id": w.group.loans.get().pk},
+        methods=("POST",),
+        data={"reference": "PROBE", "paid_on": "2024-03-01", "amount": 1},
+        api=True,
+        damai_object=True,
+    ),
+    "api:results": Route(api=True),
     "api:decide": Route(
         lambda w: {"pair_id": w.pair.pk},
         methods=("POST",),

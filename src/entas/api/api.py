@@ -22,6 +22,7 @@ from entas.core import busy
 from entas.core.api import router as jobs_router
 from entas.core.errors import Refused
 from entas.dedup.api import router as dedup_router
+from entas.enterprise.api import router as enterprise_router
 from entas.payees.api import router as payees_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
@@ -37,6 +38,7 @@ api.add_router("/v1/jobs", jobs_router)
 api.add_router("/v1/programmes", programmes_router)
 api.add_router("/v1/cycles", cycles_router)
 api.add_router("/v1/duplicates", dedup_router)
+api.add_router("/v1/enterprise", enterprise_router)
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}

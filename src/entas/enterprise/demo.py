@@ -195,9 +195,12 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
                 method=c.Method.DECLINING if i % 2 else c.Method.FLAT,
                 disbursed_on=disbursed,
             ).obj
+            made["loans"] += 1
             behaviour = "default" if i in (4, 10, 20) else "late" if i % 7 == 2 else "good"
             loans.append((loan, behaviour, i in WRITTEN_OFF))
-        closed = today - dt.timedelta(days=200) if i in (7, 16) else None
+        # A few groups stop trading: before their first year, in their second, later.
+        lifetime = {7: 9, 16: 15, 22: 20}.get(i)
+        closed = min(rules.add_months(start, lifetime), today - dt.timedelta(days=30)) if lifetime else None
         if closed is not None:
             services.save_group(
                 actor=officer,
@@ -215,7 +218,7 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
         if step == 3:  # the quarter the first report falls in
             first = first.replace(month=(first.month - 1) // 3 * 3 + 1)
         base = revenue * (0.8 + rng.random() * 0.4)
-        growth = 1 + rng.uniform(-0.002, 0.03)
+        growth = 1 + rng.uniform(-0.006, 0.02)
         workers = max(1, len(people) // 2)
         for n, month in enumerate(_months(first, report_end, step)):
             if closed is not None and month > closed:
