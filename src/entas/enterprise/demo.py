@@ -164,6 +164,10 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
             taken.add(person.pk)
             made["members"] += 1
         start = rules.add_months(founded, 2 + i % 3)
+        # A few groups (all with a grant, none with a loan) stop trading: before their first year, in
+        # their second, later.
+        lifetime = {6: 9, 13: 15, 22: 20}.get(i)
+        closed = min(rules.add_months(start, lifetime), today - dt.timedelta(days=30)) if lifetime else None
         if i % 4 != 3:
             equipment = i % 2 == 0
             services.record_grant(
@@ -181,7 +185,7 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
                 handover_reference=f"BAST/DKUMKMP/{start.year}/{100 + i:03d}",
             )
             made["grants"] += 1
-        if i % 5 in (0, 2, 4):
+        if i % 5 in (0, 2, 4) and closed is None:
             # Loans of the last year and a half: some still running, so arrears show today.
             disbursed = max(rules.add_months(start, 1), rules.add_months(today.replace(day=5), -(4 + (i * 3) % 16)))
             principal = 5_000_000 * (1 + i % 4)
@@ -198,9 +202,6 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
             made["loans"] += 1
             behaviour = "default" if i in (4, 10, 20) else "late" if i % 7 == 2 else "good"
             loans.append((loan, behaviour, i in WRITTEN_OFF))
-        # A few groups stop trading: before their first year, in their second, later.
-        lifetime = {7: 9, 16: 15, 22: 20}.get(i)
-        closed = min(rules.add_months(start, lifetime), today - dt.timedelta(days=30)) if lifetime else None
         if closed is not None:
             services.save_group(
                 actor=officer,

@@ -17,6 +17,10 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
+def _rupiah(value: int | None) -> str:
+    return "-" if value is None else f"Rp {value:,}"
+
+
 class Command(EntasCommand):
     help = (
         "Economic empowerment. 'load FILE.yaml': groups with their members (by NIK, people of the registry), "
@@ -80,6 +84,6 @@ class Command(EntasCommand):
                 f"{r['label'] or 'all'}: {r['groups']} groups; active after 12 months {a12}/{e12}, "
                 f"after 24 months {a24}/{e24}; revenue growth {_percent(r['revenue_growth'])}, "
                 f"profit growth {_percent(r['profit_growth'])}; jobs created {r['jobs_created']}; "
-                f"cost Rp {r['cost']:,}, per job Rp {r['cost_per_job'] or 0:,}; {r['loans']} loans, "
+                f"cost Rp {r['cost']:,}, per job {_rupiah(r['cost_per_job'])}; {r['loans']} loans, "
                 f"repayment rate {_percent(r['repayment_rate'])}, PAR30 {_percent(r['portfolio_at_risk_30'])}"
             )
