@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_builds_groups_with_two_years_of_activity(regions: Any, make_user: Callable[..., User]) -> None:
     for code, k in ((MANGGAR, 1), (DAMAI, 6)):
         for n in range(60):
-            make_household(regions[code], f"64710{k}0101{3000 + n:04d}{k}", members=2)
+            make_household(regions[code], f"64710{k}0101{k}{n:05d}", members=2)
     Household.objects.update(desil_city=2)
     officer = make_user("pelatihan", Role.TRAINING_OFFICER, ["64.71"])
     admin = make_user("admin", Role.ADMIN, ["64.71"])

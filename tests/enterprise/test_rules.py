@@ -191,3 +191,10 @@ def test_position_accounts_for_every_rupiah(payments: list[int], offset: int) ->
     assert 0 <= p.outstanding_principal <= 12_000
     assert p.arrears == max(0, sum(x.amount for x in lines if x.due < day) - paid)
     assert p.arrears <= p.due
+
+
+def test_welfare_trajectory_by_hand() -> None:
+    out = rules.welfare([(2, 4), (3, 3), (5, 4), (1, 2)])
+    assert (out.households, out.better, out.worse) == (4, 2, 1)
+    assert out.mean_change == (2 + 0 - 1 + 1) / 4
+    assert rules.welfare([]).mean_change is None

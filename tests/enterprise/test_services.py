@@ -235,3 +235,28 @@ def test_results_against_hand_figures(officer: User, group: Group, city_officer:
     assert out["portfolio_at_risk_30"] == 1.0
     by_type = command("results", "--by", "type", "--on", "2026-04-15")["results"]
     assert [r["label"] for r in by_type] == ["", "kube"]
+
+
+def test_welfare_trajectory_of_member_households(officer: User, group: Group, city_officer: User) -> None:
+    from django.utils import timezone
+
+    from entas.targeting.models import HouseholdScore
+
+    services.record_grant(
+        actor=officer, group=group, kind="cash", amount=1_000_000, handed_over_on=D(2025, 1, 1), handover_reference="B"
+    )
+    household = group.memberships.get().member.household
+    # Two scorings of the family (the model rows themselves are not needed: the key has no constraint).
+    for model, desil, when in ((1, 2, dt.datetime(2024, 6, 1)), (2, 4, dt.datetime(2026, 6, 1))):
+        HouseholdScore.objects.create(
+            household=household,
+            model_id=model,
+            predicted_consumption=1,
+            score=1.0,
+            desil=desil,
+            scored_at=timezone.make_aware(when),
+        )
+    out = command("results", "--on", "2026-11-30", "--as", city_officer.username)["welfare"]
+    assert out == {"households": 1, "mean_change": 2.0, "better": 1, "worse": 0}
+    # Before the second scoring, there is no "after".
+    assert command("results", "--on", "2026-01-01", "--as", city_officer.username)["welfare"]["households"] == 0

@@ -344,3 +344,26 @@ def results(groups: Sequence[GroupHistory], day: dt.date) -> Results:
         cost=cost,
         cost_per_job=(cost + jobs // 2) // jobs if jobs > 0 else None,
     )
+
+
+@dataclass(frozen=True)
+class Welfare:
+    """How the member households' PMT desil moved from before the assistance to after it: how many
+    households have both, the mean change (positive: a higher desil, better off), how many moved up
+    and how many down."""
+
+    households: int
+    mean_change: float | None
+    better: int
+    worse: int
+
+
+def welfare(pairs: Iterable[tuple[int, int]]) -> Welfare:
+    """The welfare trajectory of ``(desil before, desil after)`` pairs."""
+    changes = [after - before for before, after in pairs]
+    return Welfare(
+        households=len(changes),
+        mean_change=sum(changes) / len(changes) if changes else None,
+        better=sum(1 for d in changes if d > 0),
+        worse=sum(1 for d in changes if d < 0),
+    )

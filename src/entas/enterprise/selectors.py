@@ -245,3 +245,30 @@ def assistance_of(user: User, household: Household) -> dict[str, Any]:
         "grants": list(Grant.objects.filter(group__in=groups).select_related("group").order_by("handed_over_on")),
         "loans": list(Loan.objects.filter(group__in=groups).select_related("group").order_by("disbursed_on")),
     }
+
+
+def welfare_for(user: User | None, day: dt.date | None = None) -> rules.Welfare:
+    """The welfare trajectory of the member households of the groups of the user's areas: each
+    household's PMT desil from the last scoring before its first group's assistance began, against the
+    last scoring since (up to ``day``). A household scored only once, or only after, is left out."""
+    from entas.targeting.models import HouseholdScore
+
+    day = day or timezone.localdate()
+    groups = Group.objects.restrict(user, "analyse") if user is not None else Group.objects.all()
+    rows = _history_rows(groups, day)
+    started = {r["pk"]: r["history"].started for r in rows}
+    first: dict[int, dt.date] = {}
+    for group_id, household_id in Membership.objects.filter(group__in=list(started)).values_list(
+        "group_id", "member__household_id"
+    ):
+        first[household_id] = min(first.get(household_id, started[group_id]), started[group_id])
+    before: dict[int, int] = {}
+    after: dict[int, int] = {}
+    scores = (
+        HouseholdScore.objects.filter(household_id__in=list(first), scored_at__date__lte=day)
+        .order_by("scored_at", "pk")
+        .values_list("household_id", "desil", "scored_at")
+    )
+    for household_id, desil, scored_at in scores:
+        (before if scored_at.date() < first[household_id] else after)[household_id] = desil
+    return rules.welfare((before[h], after[h]) for h in before if h in after)

@@ -350,7 +350,12 @@ def results(request: AuthenticatedRequest) -> HttpResponseBase:
     return render(
         request,
         "enterprise/results.html",
-        {"outcomes": outcomes, "by": by, "dimensions": DIMENSION_LABELS},
+        {
+            "outcomes": outcomes,
+            "by": by,
+            "dimensions": DIMENSION_LABELS,
+            "welfare": selectors.welfare_for(request.user),
+        },
     )
 
 

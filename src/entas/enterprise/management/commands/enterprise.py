@@ -74,8 +74,9 @@ class Command(EntasCommand):
             raise CommandError("This user may not see the results of business groups.")
         outcomes = selectors.results_for(actor, on, by)
         rows = [selectors.outcome_dict(o) for o in outcomes]
+        welfare = selectors.welfare_for(actor, on)
         if as_json:
-            self.emit({"by": by, "results": rows}, "", as_json=True)
+            self.emit({"by": by, "results": rows, "welfare": welfare.__dict__}, "", as_json=True)
             return
         for r in rows:
             a12, e12 = r["active_12_months"]
@@ -87,3 +88,8 @@ class Command(EntasCommand):
                 f"cost Rp {r['cost']:,}, per job {_rupiah(r['cost_per_job'])}; {r['loans']} loans, "
                 f"repayment rate {_percent(r['repayment_rate'])}, PAR30 {_percent(r['portfolio_at_risk_30'])}"
             )
+        change = "-" if welfare.mean_change is None else f"{welfare.mean_change:+.2f}"
+        self.stdout.write(
+            f"welfare of member households (PMT desil before and after the assistance): {welfare.households} "
+            f"households, mean change {change}, {welfare.better} better off, {welfare.worse} worse off"
+        )
