@@ -43,6 +43,8 @@ def test_the_example_file_loads_once(
     assert grant.amount == 3_500_000 + 2 * 850_000 + 1_200_000
     assert amplang.loans.get().schedule()[0].interest == 50_000  # 10,000,000 × 6 % / 12
     assert Loan.objects.get(reference="DB-2024-0033").first_due == D(2024, 6, 2)
+    assert amplang.participations.get().sales == 4_350_000 and amplang.buyer_links.count() == 1
+    assert Group.objects.get(name__contains="Bina Bahari").credit_links.get().amount == 25_000_000
     again = command("load", str(EXAMPLE), "--as", city_officer.username)
     assert (again["unchanged"], again["inserted"], again["updated"]) == (2, 0, 0)
     assert Group.objects.count() == 2
@@ -260,3 +262,26 @@ def test_welfare_trajectory_of_member_households(officer: User, group: Group, ci
     assert out == {"households": 1, "mean_change": 2.0, "better": 1, "worse": 0}
     # Before the second scoring, there is no "after".
     assert command("results", "--on", "2026-01-01", "--as", city_officer.username)["welfare"]["households"] == 0
+
+
+def test_market_access_is_recorded_once(officer: User, group: Group) -> None:
+    args = {"event": "Balikpapan UMKM Fair 2025", "kind": "bazaar", "held_on": D(2025, 8, 14), "sales": 4_350_000}
+    assert services.record_participation(actor=officer, group=group, **args).outcome == "inserted"
+    assert services.record_participation(actor=officer, group=group, **args).outcome == "unchanged"
+    assert (
+        services.record_participation(actor=officer, group=group, **{**args, "sales": 5_000_000}).outcome == "updated"
+    )
+    with pytest.raises(Refused):
+        services.record_participation(actor=officer, group=group, **{**args, "sales": -1})
+    link = {"buyer": "Hotel Gran Senyiur", "since": D(2025, 1, 1), "product": "Kue"}
+    assert services.link_buyer(actor=officer, group=group, **link).outcome == "inserted"
+    assert services.link_buyer(actor=officer, group=group, **link).outcome == "unchanged"
+    credit = {"scheme": "kur", "lender": "BRI", "amount": 25_000_000, "obtained_on": D(2025, 9, 1)}
+    assert services.record_credit(actor=officer, group=group, **credit).outcome == "inserted"
+    assert services.record_credit(actor=officer, group=group, **credit).outcome == "unchanged"
+    assert (
+        AuditEvent.objects.filter(
+            action__in=["enterprise.participation", "enterprise.buyer", "enterprise.credit"]
+        ).count()
+        == 4
+    )

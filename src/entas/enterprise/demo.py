@@ -19,7 +19,7 @@ from entas.registry.models import Household, Member
 
 from . import choices as c
 from . import rules, services
-from .models import Buyer, BuyerLink, CreditLinkage, Group, MarketEvent, Participation
+from .models import Group
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -248,7 +248,7 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
                 topics=TOPICS[(i + k) % len(TOPICS)],
             )
     made["repayments"], made["written_off"] = _repay(loans, officer, approver, today)
-    _market(created, today)
+    _market(created, officer, today)
     return made
 
 
@@ -279,24 +279,33 @@ def _repay(loans: list[tuple[Any, str, bool]], officer: User, approver: User, to
     return paid, written_off
 
 
-def _market(groups: list[Group], today: dt.date) -> None:
-    """Reference data with no page of its own yet: market events, buyers and credit linkages."""
-    events = [
-        MarketEvent.objects.create(name=name, kind=kind, held_on=held, place=place)
-        for name, kind, held, place in EVENTS
-        if held <= today
-    ]
-    buyers = [Buyer.objects.create(name=name, kind=kind) for name, kind in BUYERS]
+def _market(groups: list[Group], officer: User, today: dt.date) -> None:
+    """Market events with each group's sales, buyers, KUR linkages and PIRT certificates."""
     for i, group in enumerate(groups):
-        for k, event in enumerate(events):
-            if (i + k) % 3 == 0:
-                Participation.objects.create(event=event, group=group, sales=(1 + (i * 7 + k) % 9) * 450_000)
+        for k, (name, kind, held, place) in enumerate(EVENTS):
+            if held <= today and (i + k) % 3 == 0:
+                services.record_participation(
+                    actor=officer,
+                    group=group,
+                    event=name,
+                    kind=kind,
+                    held_on=held,
+                    place=place,
+                    sales=(1 + (i * 7 + k) % 9) * 450_000,
+                )
         if i % 4 == 1:
-            BuyerLink.objects.create(
-                group=group, buyer=buyers[i % len(buyers)], since=dt.date(2025, 1 + i % 12, 1), product=group.product
+            buyer, trade = BUYERS[i % len(BUYERS)]
+            services.link_buyer(
+                actor=officer,
+                group=group,
+                buyer=buyer,
+                kind=trade,
+                since=dt.date(2025, 1 + i % 12, 1),
+                product=group.product,
             )
         if i % 6 == 5:
-            CreditLinkage.objects.create(
+            services.record_credit(
+                actor=officer,
                 group=group,
                 scheme=c.Scheme.KUR,
                 lender="BRI Unit Balikpapan",
@@ -304,8 +313,10 @@ def _market(groups: list[Group], today: dt.date) -> None:
                 obtained_on=dt.date(2025, 9, 1),
             )
         if group.kbli.startswith("10"):
-            from .models import Certification
-
-            Certification.objects.create(
-                group=group, kind=c.Certificate.PIRT, number=f"20664710{i:05d}-27", obtained_on=dt.date(2024, 10, 1)
+            services.record_certification(
+                actor=officer,
+                group=group,
+                kind=c.Certificate.PIRT,
+                number=f"20664710{i:05d}-27",
+                obtained_on=dt.date(2024, 10, 1),
             )

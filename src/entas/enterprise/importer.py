@@ -357,6 +357,40 @@ def _load_group(spec: dict[str, Any], actor: User, programmes: dict[str, Any], w
                 obtained_on=_date(cert["obtained"]),
             ).outcome
         )
+    for ev in spec.get("events", []):
+        outcomes.append(
+            services.record_participation(
+                actor=actor,
+                group=group,
+                event=str(ev["name"]),
+                kind=str(ev["kind"]),
+                held_on=_date(ev["held"]),
+                place=str(ev.get("place", "")),
+                sales=int(ev.get("sales", 0)),
+            ).outcome
+        )
+    for b in spec.get("buyers", []):
+        outcomes.append(
+            services.link_buyer(
+                actor=actor,
+                group=group,
+                buyer=str(b["name"]),
+                kind=str(b.get("kind", "")),
+                since=_date(b["since"]),
+                product=str(b.get("product", "")),
+            ).outcome
+        )
+    for k in spec.get("credit", []):
+        outcomes.append(
+            services.record_credit(
+                actor=actor,
+                group=group,
+                scheme=str(k["scheme"]),
+                lender=str(k["lender"]),
+                amount=int(k["amount"]),
+                obtained_on=_date(k["obtained"]),
+            ).outcome
+        )
     if result.outcome == "inserted":
         return "inserted"
     return "unchanged" if all(o == "unchanged" for o in outcomes) else "updated"

@@ -22,13 +22,18 @@ from . import choices as c
 from . import rules, selectors
 from .models import (
     BusinessReport,
+    Buyer,
+    BuyerLink,
     Certification,
+    CreditLinkage,
     Grant,
     GrantItem,
     Group,
     Loan,
+    MarketEvent,
     Membership,
     MentoringVisit,
+    Participation,
     Repayment,
 )
 
@@ -505,3 +510,79 @@ def record_certification(*, actor: User, group: Group, kind: str, number: str, o
         after={"kind": kind, "number": number},
     )
     return Outcome(cert, "inserted" if created else "updated")
+
+
+@service
+def record_participation(
+    *, actor: User, group: Group, event: str, kind: str, held_on: dt.date, place: str = "", sales: int = 0
+) -> Outcome:
+    """Record a group at a bazaar, an exhibition or a marketplace onboarding (the event by name and
+    day, made on first use), with what it sold there; the same again changes nothing, another figure
+    corrects it."""
+    _check(actor, group)
+    if kind not in c.EventKind.values:
+        raise Refused(_("Unknown kind of event %(kind)r.") % {"kind": kind[:20]}, code="invalid")
+    if sales < 0:
+        raise Refused(_("Sales cannot be negative."), code="invalid")
+    if not event.strip():
+        raise Refused(_("Name the event."), code="invalid")
+    market, _created = MarketEvent.objects.get_or_create(
+        name=event.strip()[:120], held_on=held_on, defaults={"kind": kind, "place": place[:120]}
+    )
+    existing = Participation.objects.filter(event=market, group=group).first()
+    if existing is not None and existing.sales == sales:
+        return Outcome(existing, "unchanged")
+    participation, created = Participation.objects.update_or_create(
+        event=market, group=group, defaults={"sales": sales}
+    )
+    audit.record(
+        actor=actor,
+        action="enterprise.participation",
+        obj=group,
+        region_code=_region(group),
+        after={"event": market.name, "sales": sales},
+    )
+    return Outcome(participation, "inserted" if created else "updated")
+
+
+@service
+def link_buyer(*, actor: User, group: Group, buyer: str, since: dt.date, kind: str = "", product: str = "") -> Outcome:
+    """Record that a group sells to a buyer or off-taker (the buyer by name, made on first use)."""
+    _check(actor, group)
+    if not buyer.strip():
+        raise Refused(_("Name the buyer."), code="invalid")
+    who, _created = Buyer.objects.get_or_create(name=buyer.strip()[:120], defaults={"kind": kind[:60]})
+    existing = BuyerLink.objects.filter(group=group, buyer=who).first()
+    if existing is not None and existing.since == since and existing.product == product[:120]:
+        return Outcome(existing, "unchanged")
+    link, created = BuyerLink.objects.update_or_create(
+        group=group, buyer=who, defaults={"since": since, "product": product[:120]}
+    )
+    audit.record(
+        actor=actor, action="enterprise.buyer", obj=group, region_code=_region(group), after={"buyer": who.name}
+    )
+    return Outcome(link, "inserted" if created else "updated")
+
+
+@service
+def record_credit(*, actor: User, group: Group, scheme: str, lender: str, amount: int, obtained_on: dt.date) -> Outcome:
+    """Record a KUR or UMi credit a group obtained through the city's linkage (the same again changes
+    nothing)."""
+    _check(actor, group)
+    if scheme not in c.Scheme.values:
+        raise Refused(_("A credit linkage is KUR or UMi."), code="invalid")
+    if amount <= 0:
+        raise Refused(_("A credit needs a positive amount."), code="invalid")
+    values = {"scheme": scheme, "lender": lender.strip()[:80], "amount": amount, "obtained_on": obtained_on}
+    existing = CreditLinkage.objects.filter(group=group, **values).first()
+    if existing is not None:
+        return Outcome(existing, "unchanged")
+    credit = CreditLinkage.objects.create(group=group, **values)
+    audit.record(
+        actor=actor,
+        action="enterprise.credit",
+        obj=group,
+        region_code=_region(group),
+        after={"scheme": scheme, "amount": amount},
+    )
+    return Outcome(credit, "inserted")
