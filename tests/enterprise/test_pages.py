@@ -138,3 +138,22 @@ def test_household_page_shows_the_benefit_timeline(
     page = client_for(officer).get(reverse("registry:household_detail", args=[manggar_household.pk]))
     text = page.content.decode()
     assert 'id="enterprise"' in text and "BAST-X" in text and "KUBE Amplang" in text
+
+
+def test_the_handover_record_prints_as_pdf(
+    group: Group, officer: User, officer_damai: User, client_for: Callable[[User], Client]
+) -> None:
+    grant = services.record_grant(
+        actor=officer,
+        group=group,
+        kind="equipment",
+        items=[services.Item("Wajan besar", 2, 450_000)],
+        handed_over_on=D(2025, 3, 1),
+        handover_reference="BAST/2025/9",
+    ).obj
+    url = reverse("enterprise:grant_pdf", args=[grant.pk])
+    response = client_for(officer).get(url)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"%PDF")
+    assert client_for(officer_damai).get(url).status_code == 404

@@ -164,6 +164,7 @@ ROUTES: dict[str, Route] = {
         lambda w: {"pk": w.group.loans.get().pk}, methods=("GET", "POST"), data={"action": "repay"}, damai_object=True
     ),
     "enterprise:import": Route(methods=("GET", "POST")),
+    "enterprise:grant_pdf": Route(lambda w: {"pk": w.group.grants.get().pk}, damai_object=True),
     "enterprise:results": Route(),
     "programs:create": Route(methods=("GET", "POST")),
     "programs:edit": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST")),
@@ -291,13 +292,16 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
 
 
 def _damai_group(damai: Household) -> Any:
-    from entas.enterprise.models import Group, Loan, Membership
+    from entas.enterprise.models import Grant, Group, Loan, Membership
 
     group = Group.objects.create(
         name="KUBE Damai", type="kube", kbli="10792", kelurahan=damai.kelurahan, founded=dt.date(2024, 1, 1)
     )
     Membership.objects.create(
         group=group, member=damai.members.order_by("pk")[0], role="chair", joined_on=group.founded
+    )
+    Grant.objects.create(
+        group=group, kind="cash", amount=1_000_000, handed_over_on=dt.date(2024, 2, 1), handover_reference="BAST-D"
     )
     Loan.objects.create(
         group=group,

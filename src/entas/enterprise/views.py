@@ -39,7 +39,7 @@ from .forms import (
 )
 from .importer import REPAY_COLUMNS, REPORT_COLUMNS, REPORT_OPTIONAL
 from .jobs import IMPORT_DIR
-from .models import Group, Loan
+from .models import Grant, Group, Loan
 
 VIEW = (Capability.MANAGE_TRAINING, Capability.VIEW_AUDIT)
 MANAGE = Capability.MANAGE_TRAINING
@@ -369,3 +369,52 @@ def unseat(request: AuthenticatedRequest, pk: int, seat: int) -> HttpResponse:
     services.unseat(actor=request.user, membership=membership, left_on=timezone.localdate())
     messages.success(request, _("Seat ended; it stays in the group's history."))
     return redirect("enterprise:group", pk=group.pk)
+
+
+@require(VIEW)
+def grant_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """The handover record (berita acara serah terima) of a grant as a PDF to print and sign (always in
+    Indonesian, as an official document is)."""
+    from entas.core.documents import Section, table_pdf
+    from entas.core.money import format_rupiah
+
+    grant = Grant.objects.restrict(request.user, "view").select_related("group__kelurahan").filter(pk=pk).first()
+    if grant is None:
+        raise Http404(_("No such grant in your areas."))
+    group = grant.group
+    chair = group.memberships.filter(role="chair", left_on__isnull=True).select_related("member").first()
+    items = list(grant.items.all())
+    if items:
+        rows = [
+            [n, i.description, i.quantity, format_rupiah(i.unit_value, "id"), format_rupiah(i.value, "id")]
+            for n, i in enumerate(items, start=1)
+        ]
+    else:
+        rows = [[1, "Bantuan uang tunai", 1, format_rupiah(grant.amount, "id"), format_rupiah(grant.amount, "id")]]
+    out = io.BytesIO()
+    table_pdf(
+        out,
+        title=f"Berita Acara Serah Terima Nomor {grant.handover_reference}",
+        columns=["No", "Uraian", "Jumlah", "Nilai satuan", "Nilai"],
+        widths_mm=[12, 120, 20, 50, 50],
+        right_aligned=[2, 3, 4],
+        sections=[
+            Section(
+                heading=(
+                    f"Penerima: {group.name} ({group.get_type_display()}), Kelurahan {group.kelurahan.name}; "
+                    f"diserahkan {grant.handed_over_on:%d-%m-%Y}"
+                ),
+                rows=rows,
+                summary=f"Jumlah nilai bantuan: {format_rupiah(grant.amount, 'id')}",
+                signatures=[
+                    "Yang menyerahkan, DKUMKMP Kota Balikpapan",
+                    "",
+                    f"Yang menerima, Ketua {chair.member.name if chair else group.name}",
+                ],
+            )
+        ],
+        empty="Tidak ada barang.",
+        footer=f"entas - berita acara {grant.handover_reference}",
+    )
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"berita-acara-hibah-{grant.pk}.pdf")
