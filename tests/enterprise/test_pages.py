@@ -83,8 +83,28 @@ def test_an_officer_records_a_group_its_members_grant_loan_and_report(
     # A negative figure is refused beside the form, nothing saved.
     response = client.post(url, {**report, "report-period_start": "2025-07-01", "report-costs": "-1"})
     assert response.status_code == 200 and BusinessReport.objects.count() == 1
+    client.post(
+        url,
+        {
+            "action": "event",
+            "event-event": "Balikpapan UMKM Fair 2025",
+            "event-kind": "bazaar",
+            "event-held_on": "2025-08-14",
+            "event-sales": "4350000",
+        },
+    )
+    client.post(
+        url,
+        {
+            "action": "certification",
+            "certification-kind": "pirt",
+            "certification-number": "2066471010234-29",
+            "certification-obtained_on": "2025-05-01",
+        },
+    )
+    assert group.participations.get().sales == 4_350_000 and group.certifications.get().kind == "pirt"
     page = client.get(url).content.decode()
-    assert "BAST/2025/9" in page and "DB-77" in page and head.name in page
+    assert "BAST/2025/9" in page and "2066471010234-29" in page and "DB-77" in page and head.name in page
     loan_url = reverse("enterprise:loan", args=[loan.pk])
     payment = {"action": "repay", "repay-reference": "TRX-9", "repay-paid_on": "2025-04-01", "repay-amount": "1000000"}
     client.post(loan_url, payment)

@@ -85,6 +85,20 @@ class VisitForm(forms.Form):
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class CertificationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=c.Certificate.choices)
+    number = forms.CharField(label=_("number"), max_length=60)
+    obtained_on = forms.DateField(label=_("obtained"), widget=DATE)
+
+
+class EventForm(forms.Form):
+    event = forms.CharField(label=_("event"), max_length=120)
+    kind = forms.ChoiceField(label=_("kind"), choices=c.EventKind.choices)
+    held_on = forms.DateField(label=_("held"), widget=DATE)
+    place = forms.CharField(label=_("place"), max_length=120, required=False)
+    sales = forms.IntegerField(label=_("sales (Rp)"), min_value=0, initial=0)
+
+
 class RepaymentForm(forms.Form):
     reference = forms.CharField(label=_("payment reference"), max_length=60)
     paid_on = forms.DateField(label=_("paid"), widget=DATE)

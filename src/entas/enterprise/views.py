@@ -27,6 +27,8 @@ from entas.registry.models import Member
 from . import selectors, services
 from .choices import GroupType
 from .forms import (
+    CertificationForm,
+    EventForm,
     GrantForm,
     GroupForm,
     LoanForm,
@@ -130,6 +132,8 @@ FORMS: dict[str, type[forms.Form]] = {
     "loan": LoanForm,
     "report": ReportForm,
     "visit": VisitForm,
+    "certification": CertificationForm,
+    "event": EventForm,
 }
 
 
@@ -179,6 +183,12 @@ def _act(request: AuthenticatedRequest, group: Group, action: str, data: dict[st
         for w in out.warnings:
             messages.warning(request, w)
         return _("Report saved.")
+    if action == "certification":
+        services.record_certification(actor=user, group=group, **data)
+        return _("Certificate recorded.")
+    if action == "event":
+        services.record_participation(actor=user, group=group, **data)
+        return _("Event and sales recorded.")
     services.record_visit(actor=user, group=group, **data)
     return _("Visit recorded.")
 
