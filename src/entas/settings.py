@@ -106,8 +106,10 @@ INSTALLED_APPS = [
     "entas.monitoring",
     "entas.targeting",
     "entas.programs",
+    "entas.policy",
     "entas.dedup",
     "entas.enterprise",
+    "entas.portal",
     "entas.api",
     "entas.demo",
 ]
@@ -241,6 +243,10 @@ AXES_VERBOSE = False
 # limit an operator could test the city's NIKs one by one (docs/security-notes/oracles.md).
 ENTAS_RATE_LIMITS = {
     "registry.lookup_outside_area": os.environ.get("ENTAS_LOOKUP_OUTSIDE_AREA_LIMIT", "20/hour"),
+    # Per network address, for the public portal (entas.portal.services.count_visit).
+    "portal.submit": os.environ.get("ENTAS_PORTAL_SUBMIT_LIMIT", "5/hour"),
+    "portal.track": os.environ.get("ENTAS_PORTAL_TRACK_LIMIT", "30/hour"),
+    "portal.check": os.environ.get("ENTAS_PORTAL_CHECK_LIMIT", "10/hour"),
 }
 
 # Served over HTTPS (by default whenever debug is off): secure cookies, HSTS, a redirect to https.

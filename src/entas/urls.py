@@ -19,6 +19,8 @@ urlpatterns = [
     path("programmes/", include("entas.programs.urls")),
     path("payees/", include("entas.payees.urls")),
     path("enterprise/", include("entas.enterprise.urls")),
+    path("policy/", include("entas.policy.urls")),
+    path("portal/", include("entas.portal.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),

@@ -51,7 +51,8 @@ def test_each_role_has_the_capabilities_its_job_needs() -> None:
     assert Capability.CHANGE_REGISTRY not in ROLE_CAPABILITIES[Role.AUDITOR]
     assert Capability.VIEW_REGISTRY not in ROLE_CAPABILITIES[Role.TKPK_ANALYST]
     assert Capability.APPROVE_PROGRAMMES in ROLE_CAPABILITIES[Role.DINSOS_MANAGER]
-    assert ROLE_CAPABILITIES[Role.PARTNER] == frozenset({Capability.VIEW_SUMMARY})
+    # A partner sees aggregates and the programmes its organisation funds (the policy register), no person.
+    assert ROLE_CAPABILITIES[Role.PARTNER] == frozenset({Capability.VIEW_SUMMARY, Capability.VIEW_FUNDED_POLICY})
     assert set(ROLE_CAPABILITIES) == set(Role)
 
 

@@ -91,7 +91,18 @@ def test_a_person_in_two_groups_of_one_programme_is_flagged(
     from tests.helpers import make_programme
 
     rule = EligibilityRule.objects.create(name="UMKM", expression="desil_city <= 4")
-    programme = make_programme(rule, name="Pemberdayaan UMKM", agency="DKUMKMP")
+    programme = make_programme(rule, name="Pemberdayaan UMKM", agency="DKUMKMP", kind="empowerment")
+    cash = make_programme(rule, name="BLT", agency="Dinas Sosial")
+    with pytest.raises(Refused, match="not an economic-empowerment programme"):
+        services.save_group(
+            actor=officer,
+            name="X",
+            type="umkm",
+            kbli="10792",
+            kelurahan=regions[MANGGAR],
+            founded=D(2025, 1, 1),
+            programme=cash,
+        )
     group.programme = programme
     group.save()
     other = services.save_group(

@@ -381,3 +381,24 @@ def test_a_worker_that_dies_while_writing_a_file_leaves_the_cycle_free(
     services.reconcile(cycle=cycle, results=[], actor=dinsos_manager)  # the cycle is free again
     again = jobqueue.execute(jobqueue.rerun(job=Job.objects.get(pk=job.pk), actor=dinsos_manager, queue=False).pk)
     assert again.status == Job.Status.SUCCEEDED
+
+
+def test_the_cash_list_job_counts_the_rows_as_the_pdf_draws_them(
+    programme: Programme, dinsos_manager: User, approver: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entas.core import documents, jobqueue
+
+    monkeypatch.setattr(documents, "PROGRESS_EVERY", 3)  # a small city: a step every three rows
+    cycle = disbursed(programme, dinsos_manager, approver)
+    seen: list[int] = []
+    original = jobqueue.JobContext.advance
+
+    def advance(self: jobqueue.JobContext, n: int = 1) -> None:
+        seen.append(n)
+        original(self, n)
+
+    monkeypatch.setattr(jobqueue.JobContext, "advance", advance)
+    job = jobqueue.submit(kind="programs.export", params={"cycle": cycle.pk, "format": "pdf"}, actor=dinsos_manager)
+    done = jobqueue.execute(job.pk)
+    assert done.status == "succeeded" and done.total == done.done == done.result["payments"] == cycle.control_count
+    assert len(seen) > 1 and sum(seen) == cycle.control_count and max(seen) == 3  # per kelurahan: 3s, then the rest

@@ -196,6 +196,29 @@ def payees_xlsx(user: User, household: Household, tmp_path: Path) -> bytes:
     return out.getvalue()
 
 
+def policy_register_xlsx(user: User, household: Household, tmp_path: Path) -> bytes:
+    """The policy register's export: a plan, strategy, programme, activity and funding note named like
+    formulas."""
+    from entas.accounts.models import Opd
+    from entas.policy import selectors
+    from entas.policy.export import register_xlsx
+    from entas.policy.models import Activity, BudgetMonth, Plan, ProgrammeRecord, Strategy
+    from entas.programs.models import Programme
+
+    opd = Opd.objects.create(code="DINSOS", name="Dinas Sosial")
+    plan = Plan.objects.create(code="=RPKD()", title=HOSTILE_NAMES[0], start_year=2025, end_year=2029)
+    strategy = Strategy.objects.create(plan=plan, code="S1", name="=1+1", goals="@SUM(A1:A9)")
+    programme = Programme.objects.create(
+        name="=BLT()", kind="training", agency="x", start=dt.date(2025, 1, 1), end=dt.date(2029, 12, 31)
+    )
+    record = ProgrammeRecord.objects.create(
+        programme=programme, strategy=strategy, code="P1", lead_opd=opd, target_group="-2+3"
+    )
+    activity = Activity.objects.create(record=record, code="1.06.04.2.01.0001", name="+62 812", opd=opd, output="=cmd")
+    BudgetMonth.objects.create(activity=activity, month=dt.date(2025, 1, 1), pagu=1000)
+    return register_xlsx(selectors.register(user, plan, dt.date(2029, 12, 31)))
+
+
 ESCAPED_NAMES = {"'" + n for n in HOSTILE_NAMES}
 # export: (writer, cells the file must hold: XLSX the values as they are, CSV their escaped forms)
 EXPORTS: dict[str, tuple[Callable[[User, Household, Path], bytes], set[str]]] = {
@@ -208,6 +231,10 @@ EXPORTS: dict[str, tuple[Callable[[User, Household, Path], bytes], set[str]]] = 
     "cash-list.xlsx": (cash_list_xlsx, {*HOSTILE_NAMES, HOSTILE_ADDRESS, "=BLT() - 2026-12"}),
     "bank.csv": (bank_csv, {*ESCAPED_NAMES, "'=BLT() 2026-12"}),
     "payees.xlsx": (payees_xlsx, {HOSTILE_NAMES[0], "=BLT() 2026-12", "=1+1"}),
+    "policy-register.xlsx": (
+        policy_register_xlsx,
+        {"=RPKD()", HOSTILE_NAMES[0], "=1+1", "@SUM(A1:A9)", "=BLT()", "-2+3", "+62 812", "=cmd"},
+    ),
 }
 
 

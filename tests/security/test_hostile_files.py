@@ -1,7 +1,8 @@
 """Hostile files for every upload: each is refused with a clear message (or read, when it is only
 unusual), nothing is written, and the process reading it lives on (docs/security-notes/uploads.md).
 
-Uploads: the registry import and the payees' accounts import (page → background job), the bank's
+Uploads: the registry import, the payees' accounts import and the policy register's realisation
+import (page → background job), the bank's
 result file on the cycle page (reconciliation), the reference data page (poverty lines, survey
 rounds), and the files of the commands (survey, poverty lines, regions, boundaries, the affected
 households of shock mode). The files are built by tests/security/hostile.py.
@@ -237,6 +238,41 @@ def test_an_upload_over_the_size_limit_is_refused_on_the_form(
     assert "besar.csv is 1.0 MB; files of at most 1.0 MB are accepted" in page.content.decode()
     assert not Job.objects.exists() and not PovertyLine.objects.exists() and not SurveyRound.objects.exists()
     assert not list(Path(settings.MEDIA_ROOT).rglob("besar*"))  # no stored copy is left behind
+
+
+# -- the policy register's realisation import (the same reader, another page) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "limits", "message"), REFUSED, ids=[build.__name__ for _n, build, _l, _m in REFUSED]
+)
+def test_the_realisation_import_refuses_a_hostile_file_with_a_clear_message(
+    regions: Any,
+    client_for: Callable[[User], Any],
+    tkpk_analyst: User,
+    settings: Any,
+    name: str,
+    build: Callable[[], bytes],
+    limits: dict[str, int],
+    message: str,
+) -> None:
+    from entas.core.models import AuditEvent
+
+    for setting, value in limits.items():
+        setattr(settings, setting, value)
+    content = build()
+    first, newline, rest = content.partition(b"\r\n")
+    if b",kk_number," in first:  # a registry file's header: the realisation file's instead
+        content = b"activity_code,month,realised,physical" + newline + rest
+    client = english_client(client_for, tkpk_analyst)
+    response = client.post(reverse("policy:realisation"), {"file": SimpleUploadedFile(name, content)})
+    job = Job.objects.get(kind="policy.realisation")
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    job = jobqueue.execute(job.pk)
+    assert job.status == "failed"
+    assert message in job.error
+    assert "Traceback" not in job.error
+    assert not AuditEvent.objects.filter(action="policy.realisation").exists()
 
 
 # The reading process may die; the process that reads a file for a job (the worker) must not. These

@@ -56,6 +56,9 @@ class World:
     job: Job
     secrets: dict[str, list[str]] = field(default_factory=dict)
     group: Any = None  # a business group of Damai, its chair one of Damai's people
+    record: Any = None  # the programme's record in the policy register
+    adjustment: Any = None
+    case: Any = None  # a citizen's complaint about Damai (entas.portal)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ def _household(w: World) -> dict[str, Any]:
 # Routes anyone may open, signed in or not.
 # /health/ answers states and counts only (no personal data), for a load balancer or a supervisor.
 PUBLIC = {"login", "logout", "set_language", "health", "api:openapi-json", "api:openapi-view", "api:api-root"}
+# The citizen portal: its front page, the complaint form (answers with the new case's tracking code)
+# and the status by code (a POSTed code opens one case: its state and public answers only).
+# Cek bansos (registered or not, verification status, programme names; the same answer for an unknown
+# NIK and a wrong name, every check rate-limited and logged with the NIK hashed).
+PUBLIC |= {"portal:home", "portal:complaint", "portal:track", "portal:check"}
+# Open data: counts with small-cell suppression (k = 10, complementary), their downloads and the DCAT
+# catalogue; no table holds a person (tests/portal/test_public_crawl.py scans every answer).
+PUBLIC |= {"portal:open_data", "portal:open_data_download", "portal:open_data_catalogue"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),
@@ -171,11 +182,36 @@ ROUTES: dict[str, Route] = {
     "programs:confirm": Route(lambda w: {"pk": w.cycle.pk, "step": "cancel"}),
     "programs:payees": Route(lambda w: {"pk": w.cycle.pk}, methods=("GET", "POST")),
     # User administration: administrators only; the accounts of Damai's operator are its objects.
+    # The policy register is the city's: shown by role (policy.view), changed by its editors.
+    "policy:plan": Route(),
+    "policy:export": Route(),
+    "policy:adopt": Route(
+        lambda w: {"pk": w.record.strategy.plan_id},
+        methods=("POST",),
+        data={"legal_basis": "Perwali 1/2026", "adopted_on": "2026-01-01", "confirm": "1"},
+    ),
+    "policy:programme": Route(
+        lambda w: {"pk": w.record.pk},
+        methods=("GET", "POST"),
+        data={"adj-field": "status", "adj-value": "paused", "adj-reason": "probe"},
+    ),
+    "policy:adjustments": Route(),
+    "policy:decide": Route(lambda w: {"pk": w.adjustment.pk}, methods=("POST",), data={"decision": "approve"}),
+    "policy:realisation": Route(methods=("GET", "POST")),
+    "policy:funded": Route(),
     "accounts:user_list": Route(),
     "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "accounts:user_active": Route(lambda w: {"pk": w.job.created_by_id}, methods=("POST",), damai_object=True),
     "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
+    "portal:cases": Route(),
+    "portal:intake": Route(methods=("GET", "POST")),
+    "portal:dashboard": Route(),
+    "portal:agenda": Route(),
+    "portal:case": Route(
+        lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
+    ),
+    "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
@@ -214,6 +250,18 @@ ROUTES: dict[str, Route] = {
         damai_object=True,
     ),
     "api:results": Route(api=True),
+    "api:policy_register": Route(api=True),
+    "api:policy_programme": Route(lambda w: {"record_id": w.record.pk}, api=True),
+    "api:policy_propose": Route(
+        lambda w: {"record_id": w.record.pk},
+        methods=("POST",),
+        data={"field": "status", "value": "stopped", "reason": "probe"},
+        api=True,
+    ),
+    "api:policy_decide": Route(
+        lambda w: {"adjustment_id": w.adjustment.pk}, methods=("POST",), data={"approve": True}, api=True
+    ),
+    "api:household_benefits": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
     "api:decide": Route(
         lambda w: {"pair_id": w.pair.pk},
         methods=("POST",),
@@ -288,7 +336,50 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     }
     world = World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
     world.group = _damai_group(damai)
+    world.record, world.adjustment = _policy_record(programme, operator_damai)
+    world.case = _damai_case(operator_damai)
+    secrets["name"].append(world.case.contact_name)
     return world
+
+
+def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:
+    """The probe programme in a plan of the policy register, with an adjustment waiting."""
+    from entas.accounts.models import Opd
+    from entas.policy.models import Adjustment, Plan, ProgrammeRecord, Strategy
+
+    opd = Opd.objects.create(code="DINSOS", name="Dinas Sosial")
+    plan = Plan.objects.create(code="RPKD-PROBE", title="Probe", start_year=2025, end_year=2029)
+    strategy = Strategy.objects.create(plan=plan, code="S1", name="Probe")
+    record = ProgrammeRecord.objects.create(programme=programme, strategy=strategy, code="P1", lead_opd=opd)
+    adjustment = Adjustment.objects.create(
+        record=record,
+        field="status",
+        before="active",
+        after="paused",
+        reason="probe",
+        effective_on=dt.date(2026, 1, 1),
+        proposed_by=proposer,
+    )
+    return record, adjustment
+
+
+def _damai_case(officer: User) -> Any:
+    """A walk-in complaint about Damai with a (never stored) attachment."""
+    from entas.portal import services as portal
+    from entas.portal.models import CaseAttachment
+
+    case = portal.file_case(
+        category="payment_not_received",
+        kelurahan=officer.areas.get(),
+        description="Bantuan belum diterima bulan ini.",
+        contact_name="Pelapor Damai Sintetis",
+        channel="walk_in",
+        actor=officer,
+    ).case
+    CaseAttachment.objects.create(
+        case=case, file="portal/missing.png", name="lampiran.png", content_type="image/png", size=1
+    )
+    return case
 
 
 def _damai_group(damai: Household) -> Any:

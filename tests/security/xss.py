@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -584,7 +584,68 @@ def build_city(
     )
     world = World(a, b, manggar, change, programme, cycle, pair, merge, imported)
     world.group = _hostile_group(a, members_a[0], plant)
+    world.record, world.adjustment = _policy(programme, a, users["tkpk_analyst"], plant)
+    # A citizen's complaint about Damai, its text and an officer's answer hostile (entas.portal).
+    from entas.portal import services as portal
+
+    world.case = portal.file_case(
+        category="other",
+        kelurahan=regions[DAMAI],
+        description=plant("complaint", 1000, 5),
+        contact_name=plant("complainant", 120, 6),
+        attachments=[SimpleUploadedFile(HOSTILE_FILE_NAME, b"%PDF-1.4 " + SCRIPT.encode())],
+        address="10.0.0.1",
+    ).case
+    portal.add_note(case=world.case, kind="internal", text=plant("complaint note", 1000, 7), actor=dinsos_manager)
     return City(world=world, users=users, planted=planted, failed_job=failed)
+
+
+def _policy(programme: Any, household: Any, editor: Any, plant: Callable[..., str]) -> tuple[Any, Any]:
+    """The policy register with hostile text in every field a page shows: the plan, a strategy, a
+    non-cash programme and its activity, an adjustment's rationale and evidence, and a benefit."""
+    from entas.accounts.models import Opd
+    from entas.policy import services as policy
+    from entas.policy.models import Activity, Adjustment, BudgetMonth, Plan, ProgrammeRecord, Strategy
+    from entas.programs.models import Programme
+
+    opd = Opd.objects.create(code="DINSOS", name="Dinas Sosial")
+    plan = Plan.objects.create(
+        code="RPKD",
+        title=plant("plan title", 300, 0),
+        start_year=2025,
+        end_year=2029,
+        status="adopted",
+        legal_basis=plant("legal basis", 200, 1),
+    )
+    strategy = Strategy.objects.create(plan=plan, code="S1", name=plant("strategy", 300, 2))
+    ProgrammeRecord.objects.create(programme=programme, strategy=strategy, code="P0", lead_opd=opd)
+    training = Programme.objects.create(
+        name=plant("policy programme", 120, 3),
+        kind="training",
+        agency="Disnaker",
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2029, 12, 31),
+    )
+    record = ProgrammeRecord.objects.create(
+        programme=training, strategy=strategy, code="P1", lead_opd=opd, target_group=plant("target group", 300, 4)
+    )
+    activity = Activity.objects.create(record=record, code="1.06.04.2.01.0001", name=plant("activity", 300, 5), opd=opd)
+    BudgetMonth.objects.create(activity=activity, month=dt.date(2025, 1, 1), pagu=1000, realised=10)
+    adjustment = Adjustment.objects.create(
+        record=record,
+        field="status",
+        before="active",
+        after="paused",
+        reason=plant("adjustment reason", 1000, 0),
+        evidence=[plant("adjustment evidence", 400, 1)],
+        effective_on=dt.date(2026, 1, 1),
+        proposed_by=editor,
+    )
+    policy.record_benefits(
+        rows=[policy.BenefitRow(training, household, None, dt.date(2026, 2, 1), plant("benefit", 200, 2))],
+        actor=editor,
+    )
+    return record, adjustment
 
 
 def _hostile_group(household: Any, member: Any, plant: Any) -> Any:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entas.core.admin import ReadOnlyAdminMixin
 
-from .models import User
+from .models import Opd, User
 
 
 @admin.register(User)
@@ -20,9 +20,14 @@ class UserAdmin(ReadOnlyAdminMixin, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("username",)}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("entas role and areas"), {"fields": ("role", "organisation", "areas")}),
+        (_("entas role and areas"), {"fields": ("role", "organisation", "opd", "areas")}),
         (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")}),
     )
+
+
+@admin.register(Opd)
+class OpdAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Opd]):
+    list_display = ["code", "name"]
 
 
 # entas grants by role (accounts.roles), not by Django groups and permissions: nothing to administer.

@@ -23,6 +23,8 @@ DEMO_USERS: list[tuple[str, str, Role, list[str], str]] = [
     ("op.sepinggan", "Operator Sepinggan", Role.OPERATOR, ["64.71.05.1002"], "Kelurahan Sepinggan"),
     ("pelatihan", "Petugas Pelatihan", Role.TRAINING_OFFICER, [CITY], "Disnaker / DKUMKMP"),
     ("tkpk", "Analis TKPK", Role.TKPK_ANALYST, [CITY], "Bappeda Litbang"),
+    # A second editor of the policy register: the checker of the TKPK analyst's adjustments.
+    ("bappeda", "Kepala Bidang Bappeda", Role.TKPK_ANALYST, [CITY], "Bappeda Litbang"),
     ("auditor", "Auditor Inspektorat", Role.AUDITOR, [CITY], "Inspektorat"),
     ("mitra", "Mitra CSR", Role.PARTNER, [], "Forum CSR Kota Balikpapan"),
 ]

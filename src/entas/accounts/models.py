@@ -7,6 +7,25 @@ from django.utils.translation import gettext_lazy as _
 from .roles import Capability, Role, capabilities
 
 
+class Opd(models.Model):
+    """An Organisasi Perangkat Daerah: one of the city's agencies (Dinas Sosial, Disnaker, DKUMKMP,
+    Bappeda Litbang, Dinas Kesehatan, Dinas Pendidikan…). Programmes have a lead OPD and partner OPDs
+    (entas.policy); an officer belongs to one OPD and enters budget realisation for its activities only."""
+
+    code = models.CharField(
+        _("code"), max_length=20, unique=True, help_text=_("The usual short name, e.g. DINSOS, DISNAKER, BAPPEDA.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("OPD (regional agency)")
+        verbose_name_plural = _("OPDs (regional agencies)")
+
+    def __str__(self) -> str:
+        return self.code
+
+
 class User(AbstractUser):
     """A person who works in entas: a kelurahan operator, a Dinas Sosial manager, a TKPK analyst…
 
@@ -24,6 +43,15 @@ class User(AbstractUser):
     )
     organisation = models.CharField(
         _("organisation"), max_length=120, blank=True, help_text=_("OPD, kelurahan office or partner name.")
+    )
+    opd = models.ForeignKey(
+        Opd,
+        verbose_name=_("OPD"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="officers",
+        help_text=_("The agency the user works for: an OPD officer enters realisation for its activities only."),
     )
 
     class Meta:

@@ -36,13 +36,26 @@ class Capability(models.TextChoices):
     MANAGE_REGIONS = "regions.manage", _("Load regions and boundaries")
     MANAGE_USERS = "users.manage", _("Manage user accounts")
     MANAGE_SETTINGS = "settings.manage", _("Set the city's settings (the paying account)")
+    VIEW_POLICY = "policy.view", _("See the policy register: plans, programmes, budgets and realisation")
+    EDIT_POLICY = "policy.edit", _("Edit the policy register; propose and approve adjustments")
+    REALISE_POLICY = "policy.realise", _("Enter budget realisation for the activities of one's own OPD")
+    VIEW_FUNDED_POLICY = "policy.view_funded", _("See the programmes one's organisation funds (partners)")
+    HANDLE_GRIEVANCES = "grievances.handle", _("Handle citizens' complaints in own areas")
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability),
     Role.OPERATOR: frozenset(
-        {C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.CHANGE_REGISTRY, C.EXPORT_REGISTRY, C.VIEW_FULL_NIK, C.RUN_JOBS}
+        {
+            C.VIEW_SUMMARY,
+            C.VIEW_REGISTRY,
+            C.CHANGE_REGISTRY,
+            C.EXPORT_REGISTRY,
+            C.VIEW_FULL_NIK,
+            C.RUN_JOBS,
+            C.HANDLE_GRIEVANCES,
+        }
     ),
     Role.DINSOS_MANAGER: frozenset(
         {
@@ -55,14 +68,22 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.MANAGE_PROGRAMMES,
             C.APPROVE_PROGRAMMES,
             C.RUN_JOBS,
+            C.VIEW_POLICY,
+            C.REALISE_POLICY,
+            C.HANDLE_GRIEVANCES,
         }
     ),
-    Role.TRAINING_OFFICER: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.MANAGE_TRAINING, C.RUN_JOBS}),
-    # TKPK analysts plan with figures, not with names: aggregates only (UU PDP data minimisation).
-    Role.TKPK_ANALYST: frozenset({C.VIEW_SUMMARY, C.VIEW_ANALYTICS, C.RUN_JOBS}),
-    Role.AUDITOR: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.VIEW_AUDIT, C.VIEW_ANALYTICS}),
+    Role.TRAINING_OFFICER: frozenset(
+        {C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.MANAGE_TRAINING, C.RUN_JOBS, C.VIEW_POLICY, C.REALISE_POLICY}
+    ),
+    # TKPK analysts plan with figures, not with names: aggregates only (UU PDP data minimisation). The
+    # TKPK secretariat (Bappeda) keeps the policy register: it edits it and enters any OPD's realisation.
+    Role.TKPK_ANALYST: frozenset(
+        {C.VIEW_SUMMARY, C.VIEW_ANALYTICS, C.RUN_JOBS, C.VIEW_POLICY, C.EDIT_POLICY, C.REALISE_POLICY}
+    ),
+    Role.AUDITOR: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.VIEW_AUDIT, C.VIEW_ANALYTICS, C.VIEW_POLICY}),
     # A partner (NGO, CSR) sees only what its own programmes touch; programmes grant that access.
-    Role.PARTNER: frozenset({C.VIEW_SUMMARY}),
+    Role.PARTNER: frozenset({C.VIEW_SUMMARY, C.VIEW_FUNDED_POLICY}),
 }
 
 

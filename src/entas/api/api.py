@@ -24,6 +24,8 @@ from entas.core.errors import Refused
 from entas.dedup.api import router as dedup_router
 from entas.enterprise.api import router as enterprise_router
 from entas.payees.api import router as payees_router
+from entas.policy.api import benefits_router as policy_benefits_router
+from entas.policy.api import router as policy_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
@@ -39,6 +41,8 @@ api.add_router("/v1/programmes", programmes_router)
 api.add_router("/v1/cycles", cycles_router)
 api.add_router("/v1/duplicates", dedup_router)
 api.add_router("/v1/enterprise", enterprise_router)
+api.add_router("/v1/policy", policy_router)
+api.add_router("/v1/benefits", policy_benefits_router)
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}

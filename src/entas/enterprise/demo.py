@@ -130,6 +130,9 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
     from entas.regions.models import Region
 
     regions = {r.pk: r for r in Region.objects.filter(pk__in=kelurahan)}
+    from . import selectors
+
+    programme = selectors.empowerment_programmes().first()  # the register's, when there is one
     taken: set[int] = set()
     made = {"groups": 0, "members": 0, "grants": 0, "loans": 0, "repayments": 0, "reports": 0, "written_off": 0}
     report_end = rules.add_months(today.replace(day=1), -1)
@@ -155,6 +158,7 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
             founded=founded,
             product=product,
             nib=f"91203{(10**7 + i * 7919) % 10**8:08d}" if i % 3 else "",
+            programme=programme,
         ).obj
         created.append(group)
         made["groups"] += 1
@@ -183,6 +187,7 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
                 else [],
                 handed_over_on=start,
                 handover_reference=f"BAST/DKUMKMP/{start.year}/{100 + i:03d}",
+                programme=programme,
             )
             made["grants"] += 1
         if i % 5 in (0, 2, 4) and closed is None:
@@ -198,6 +203,7 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
                 annual_rate_bp=0 if kind == c.GroupType.FARMERS else 600,
                 method=c.Method.DECLINING if i % 2 else c.Method.FLAT,
                 disbursed_on=disbursed,
+                programme=programme,
             ).obj
             made["loans"] += 1
             behaviour = "default" if i in (4, 10, 20) else "late" if i % 7 == 2 else "good"
@@ -212,6 +218,7 @@ def seed(*, officer: User, approver: User, groups: int = 24, day: dt.date | None
                 founded=founded,
                 product=product,
                 nib=group.nib,
+                programme=programme,
                 closed_on=closed,
             )
         step = 3 if period == c.Period.QUARTER else 1

@@ -24,10 +24,9 @@ if TYPE_CHECKING:
 
 
 def empowerment_programmes() -> QuerySet[Programme]:
-    """The programmes economic-empowerment assistance is given under: the one place that chooses them.
-    (When the policy register gives programmes a kind, this keeps ``kind="empowerment"``; until then
-    every programme may be named.)"""
-    return Programme.objects.order_by("name")
+    """The programmes economic-empowerment assistance is given under (the policy register's
+    ``kind="empowerment"``): the one place that chooses them."""
+    return Programme.objects.filter(kind=Programme.Kind.EMPOWERMENT).order_by("name")
 
 
 def may_manage(user: User | None, group: Group) -> bool:

@@ -8,6 +8,7 @@ pure renderers of :mod:`entas.programs.rendering`, which query nothing."""
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -232,10 +233,25 @@ def cash_list_xlsx(cycle: Cycle, out: Path | IO[bytes]) -> int:
     return rendering.cash_list_xlsx(cash_rows(cycle), out, programme=cycle.programme.name, period=cycle.period)
 
 
-def cash_list_pdf(cycle: Cycle, out: Path | IO[bytes]) -> int:
-    """The cash list as PDF to print and sign, a section per kelurahan (always in Indonesian)."""
+def cash_list_pdf(
+    cycle: Cycle,
+    out: Path | IO[bytes],
+    *,
+    on_total: Callable[[int], object] | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
+    """The cash list as PDF to print and sign, a section per kelurahan (always in Indonesian);
+    ``on_total(rows)`` once the rows are read, ``progress(n)`` as they are drawn."""
+    rows = cash_rows(cycle)
+    if on_total is not None:
+        on_total(len(rows))
     return rendering.cash_list_pdf(
-        cash_rows(cycle), out, programme=cycle.programme.name, period=cycle.period, footer=f"entas - siklus {cycle.pk}"
+        rows,
+        out,
+        programme=cycle.programme.name,
+        period=cycle.period,
+        footer=f"entas - siklus {cycle.pk}",
+        progress=progress,
     )
 
 

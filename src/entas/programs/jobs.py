@@ -22,14 +22,17 @@ from .models import Cycle
 EXPORTS = {"pain001": "xml", "csv": "csv", "xlsx": "xlsx", "pdf": "pdf"}
 
 
-def export_cycle(cycle: Cycle, fmt: str, out: Path) -> dict[str, Any]:
-    """Write one of a cycle's files; the counts and totals it holds (shared by the command and the job).
+def export_cycle(cycle: Cycle, fmt: str, out: Path, ctx: JobContext | None = None) -> dict[str, Any]:
+    """Write one of a cycle's files; the counts and totals it holds (shared by the command and the job,
+    whose progress bar follows the PDF's rows as they are drawn).
     Refused, with everything that is missing, before anything is written when the file cannot be right
     (no payment, no paying account, households without a valid account: :mod:`.readiness`)."""
     files.ensure_ready(cycle, fmt)
+    if fmt == "pdf":
+        files.cash_list_pdf(cycle, out, on_total=ctx.set_total if ctx else None, progress=ctx.advance if ctx else None)
+    if fmt == "xlsx":
+        files.cash_list_xlsx(cycle, out)
     if fmt in {"xlsx", "pdf"}:  # cash lists: every sent payment, no account number needed
-        writer = files.cash_list_xlsx if fmt == "xlsx" else files.cash_list_pdf
-        writer(cycle, out)
         rows = files.cash_rows(cycle)
         return {"cycle": cycle.pk, "file": str(out), "payments": len(rows), "total": sum(r["amount"] for r in rows)}
     content = files.pain001(cycle) if fmt == "pain001" else files.bank_csv(cycle)
@@ -72,15 +75,17 @@ def export_job(ctx: JobContext) -> dict[str, Any]:
     cycle = Cycle.objects.select_related("programme").filter(pk=int(ctx.params.get("cycle") or 0)).first()
     if cycle is None:
         raise Refused(_("No such cycle."))
-    ctx.set_total(1)
+    if fmt != "pdf":  # a PDF counts its rows as it draws them
+        ctx.set_total(1)
     # The job holds the cycle's lock key from submission to its end (see the job kind's locks): no
     # reconciliation or retry changes the payments the file is made of, and a second file waits.
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"cycle.{EXPORTS[fmt]}"
-        result = export_cycle(cycle, fmt, out)
+        result = export_cycle(cycle, fmt, out, ctx)
         name = f"siklus-{cycle.programme.pk}-{cycle.number}-{fmt}.{EXPORTS[fmt]}"
         ctx.save_result_file(name, out.read_bytes())
-    ctx.advance()
+    if fmt != "pdf":
+        ctx.advance()
     ctx.log(_("%(n)d payments, %(total)s.") % {"n": result["payments"], "total": format_rupiah(result["total"])})
     result.pop("file")
     return result

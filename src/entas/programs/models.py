@@ -19,12 +19,20 @@ PROGRAMME_ACTIONS = {
 
 
 class Programme(models.Model):
-    """A social-assistance programme run by the city: for now direct cash transfers (BLT). Its
-    eligibility is a targeting rule; its entitlement is a base amount per household plus amounts per
-    qualifying member, capped, in whole rupiah per month."""
+    """A poverty programme run by the city, of any kind: one table for every kind (its place in the
+    city's plan, its OPDs and money are kept by entas.policy). A cash transfer (BLT) is delivered here:
+    its eligibility is a targeting rule; its entitlement is a base amount per household plus amounts per
+    qualifying member, capped, in whole rupiah per month. Those cash fields stay empty (or zero) for
+    the other kinds, whose delivery details live in their own apps."""
 
     class Kind(models.TextChoices):
         CASH = "cash", _("Cash transfer (BLT)")
+        TRAINING = "training", _("Skills training")
+        EMPOWERMENT = "empowerment", _("Economic empowerment")
+        CAMPAIGN = "campaign", _("Awareness campaign")
+        IN_KIND = "in_kind", _("In-kind aid")
+        SERVICE = "service", _("Service")
+        INFRASTRUCTURE = "infrastructure", _("Infrastructure")
 
     class Funding(models.TextChoices):
         APBD = "apbd", _("City budget (APBD)")
@@ -38,13 +46,20 @@ class Programme(models.Model):
         KELURAHAN = "kelurahan", _("Cash through the kelurahan")
 
     name = models.CharField(_("name"), max_length=120, unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CASH)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CASH)
     agency = models.CharField(_("implementing agency (OPD)"), max_length=120)
-    funding = models.CharField(_("funding source"), max_length=16, choices=Funding.choices)
+    funding = models.CharField(_("funding source"), max_length=16, choices=Funding.choices, blank=True)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
-    rule = models.ForeignKey("targeting.EligibilityRule", verbose_name=_("eligibility rule"), on_delete=models.PROTECT)
-    base_amount = models.PositiveIntegerField(_("base amount per household per month (Rp)"))
+    rule = models.ForeignKey(
+        "targeting.EligibilityRule",
+        verbose_name=_("eligibility rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Required for a cash transfer; empty for the other kinds."),
+    )
+    base_amount = models.PositiveIntegerField(_("base amount per household per month (Rp)"), default=0)
     per_child_in_school = models.PositiveIntegerField(_("per child in school (Rp)"), default=0)
     per_elderly = models.PositiveIntegerField(_("per member aged 60+ (Rp)"), default=0)
     per_disabled = models.PositiveIntegerField(_("per member with a disability (Rp)"), default=0)
@@ -56,8 +71,8 @@ class Programme(models.Model):
         blank=True,
         help_text=_("Empty: one cycle a month over the period. A number: at most that many cycles (tranches)."),
     )
-    budget_ceiling = models.PositiveBigIntegerField(_("budget ceiling (Rp)"))
-    channel = models.CharField(_("payment channel"), max_length=10, choices=Channel.choices)
+    budget_ceiling = models.PositiveBigIntegerField(_("budget ceiling (Rp)"), default=0)
+    channel = models.CharField(_("payment channel"), max_length=10, choices=Channel.choices, blank=True)
     exclusive_with = models.ManyToManyField("self", verbose_name=_("mutually exclusive with"), blank=True)
     # Shock mode: a programme opened quickly for households flagged as affected by one event.
     shock_event = models.CharField(

@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -223,7 +223,15 @@ def cash_list_xlsx(rows: Sequence[CashRow], out: Path | IO[bytes], *, programme:
     return len(rows)
 
 
-def cash_list_pdf(rows: Sequence[CashRow], out: Path | IO[bytes], *, programme: str, period: str, footer: str) -> int:
+def cash_list_pdf(
+    rows: Sequence[CashRow],
+    out: Path | IO[bytes],
+    *,
+    programme: str,
+    period: str,
+    footer: str,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """The cash list as PDF to print and sign: one section per kelurahan starting on a new page, a
     signature and a date column per recipient, the kelurahan's count and total, and signature blocks
     for the paying officer and the lurah. Always in Indonesian: it is a document for the kelurahan.
@@ -263,6 +271,7 @@ def cash_list_pdf(rows: Sequence[CashRow], out: Path | IO[bytes], *, programme: 
         right_aligned=[6],
         row_height_mm=9,
         footer=footer,
+        progress=progress,
     )
     return len(rows)
 

@@ -29,9 +29,11 @@ def budget_remaining(programme: Programme, *, excluding: Cycle | None = None) ->
 
 
 def programmes_for(user: User) -> QuerySet[Programme]:
-    """The programmes the user's role lets them see, with their enrolled households and cycles counted."""
+    """The cash programmes the user's role lets them see, with their enrolled households and cycles
+    counted (the other kinds are the policy register's and their own apps')."""
     return (
         Programme.objects.restrict(user, "view")
+        .filter(kind=Programme.Kind.CASH)
         .annotate(
             enrolled=Count("enrolments", filter=Q(enrolments__state=Enrolment.State.ENROLLED), distinct=True),
             cycle_count=Count("cycles", distinct=True),
@@ -42,7 +44,7 @@ def programmes_for(user: User) -> QuerySet[Programme]:
 
 def programme_for(user: User, pk: int) -> Programme:
     """One programme, or Programme.DoesNotExist when it does not exist or the role does not show it."""
-    return Programme.objects.restrict(user, "view").select_related("rule").get(pk=pk)
+    return Programme.objects.restrict(user, "view").filter(kind=Programme.Kind.CASH).select_related("rule").get(pk=pk)
 
 
 def cycle_for(user: User, pk: int) -> Cycle:

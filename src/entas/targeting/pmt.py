@@ -211,8 +211,12 @@ NUMERIC_THREADS = max(1, int(os.environ.get("ENTAS_NUMERIC_THREADS", "1")))
 
 
 @contextmanager
-def _threads() -> Iterator[None]:
-    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime first: only loaded libraries are limited)
+def _threads(kind: str = "gbm") -> Iterator[None]:
+    """Numeric threads limited to NUMERIC_THREADS: BLAS (numpy's, loaded already) for both kinds,
+    and OpenMP for gradient boosting, whose runtime scikit-learn loads (only loaded libraries are
+    limited; a WLS fit does not pay for importing scikit-learn, 2 s on a busy machine)."""
+    if kind == "gbm":
+        import sklearn.ensemble  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=NUMERIC_THREADS):
@@ -254,7 +258,7 @@ def fit(
     X = design.matrix(data)
     fold = folds_by_psu(psu, folds, seed)
     predicted = np.empty_like(y)
-    with _threads():
+    with _threads(kind):
         return _fit(data, design, X, y, w, fold, folds, line=line, kind=kind, seed=seed, predicted=predicted)
 
 

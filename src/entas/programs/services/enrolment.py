@@ -69,6 +69,8 @@ def selection(programme: Programme) -> tuple[np.ndarray, np.ndarray, dict[str, n
     from entas.targeting.selection import select
 
     rule = programme.rule
+    if rule is None:  # only a cash transfer is enrolled by a rule; the other kinds have none
+        raise Refused(_("%(name)s has no eligibility rule.") % {"name": programme.name}, code="invalid")
     compiled = targeting.compile_saved(rule)
     model = targeting.latest_scored_model()
     if model is None and compiled.fields & SCORE_NAMES:

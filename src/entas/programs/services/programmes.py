@@ -93,6 +93,9 @@ def define_programme(
         if existing is not None and not replace:
             message = _("A programme called “%(name)s” already exists: open it to edit it.") % {"name": name}
             raise Refused(message, code="conflict", issues=[Problem("name", message)])
+    if existing is not None and existing.kind != Programme.Kind.CASH:  # the policy register's other kinds
+        message = _("“%(name)s” is a programme of another kind, not a cash transfer.") % {"name": name}
+        raise Refused(message, code="conflict", issues=[Problem("name", message)])
     programme = existing or Programme(name=name)
     before = {f: getattr(programme, f) for f in ("name", *FIELDS)} if existing else {}
     programme.name = name

@@ -91,6 +91,7 @@ class Command(EntasCommand):
                 if not as_json:
                     self.stdout.write(f"Targeting demo: {line}.")
             from entas.demo.activity import seed_jobs
+            from entas.portal import demo as portal_demo
             from entas.programs.demo import seed_affected
 
             for event, n in seed_affected().items():
@@ -99,7 +100,11 @@ class Command(EntasCommand):
             for line in seed_jobs():
                 if not as_json:
                     self.stdout.write(f"Jobs: {line}.")
-            self._enterprise(as_json)
+            made = portal_demo.seed()
+            if not as_json and made["cases"]:
+                self.stdout.write(f"Portal demo: {made['cases']} complaints.")
+        self._policy(as_json)
+        self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
@@ -130,6 +135,19 @@ class Command(EntasCommand):
         made = demo.seed(officer=User.objects.get(username="pelatihan"), approver=User.objects.get(username="admin"))
         if made and not as_json:
             self.stdout.write("Business groups: " + ", ".join(f"{n} {what}" for what, n in made.items()) + ".")
+
+    def _policy(self, as_json: bool) -> None:
+        """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""
+        from entas.accounts.models import User
+        from entas.policy import demo
+
+        result = demo.seed(editor=User.objects.get(username="tkpk"), checker=User.objects.get(username="bappeda"))
+        if not as_json:
+            self.stdout.write(
+                f"Policy register: {result['plan']} ({result['outcome']}); realisation {result['inserted']} "
+                f"inserted, {result['updated']} updated, {result['unchanged']} unchanged; "
+                f"{result['adjustments']} adjustments, {result['benefits']} benefits of other kinds recorded"
+            )
 
 
 def dump(value: object) -> str:

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "policy"
+urlpatterns = [
+    path("", views.plan, name="plan"),
+    path("export/", views.export, name="export"),
+    path("plan/<int:pk>/adopt/", views.adopt, name="adopt"),
+    path("programme/<int:pk>/", views.programme, name="programme"),
+    path("adjustments/", views.adjustments, name="adjustments"),
+    path("adjustment/<int:pk>/decide/", views.decide, name="decide"),
+    path("realisation/", views.realisation, name="realisation"),
+    path("funded/", views.funded, name="funded"),
+]

@@ -1,0 +1,83 @@
+"""Open data: suppressed tables in every format, and the DCAT catalogue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from entas.portal import opendata
+from tests.conftest import DAMAI, MANGGAR, make_household
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def households(regions: dict[str, Any]) -> None:
+    for i in range(25):
+        make_household(regions[MANGGAR], f"6471010101200{i:03d}", members=1)
+    for i in range(3):
+        make_household(regions[DAMAI], f"6471060101200{i:03d}", members=1)
+    for i in range(15):
+        make_household(regions["64.71.05.1002"], f"6471050101200{i:03d}", members=1)
+
+
+def test_small_cells_are_hidden_in_every_format(households: None, regions: dict[str, Any]) -> None:
+    client = Client()
+    url = reverse("portal:open_data_download")
+    data = json.loads(client.get(url, {"dataset": "registry-kelurahan", "format": "json"}).content)
+    by_place = {row[0]: row for row in data["rows"]}
+    manggar, damai = (by_place[f"{regions[c].code} {regions[c].name}"] for c in (MANGGAR, DAMAI))
+    assert manggar[1] == 25  # proposed (usulan)
+    assert damai[1] is None  # 3 households: hidden
+    assert data["suppression"]["k"] == 10
+    # The city total would give Damai away (43 - 25 - 15): another cell of the column is hidden too.
+    assert sum(r[1] is None for r in data["rows"]) >= 2
+    csv_text = client.get(url, {"dataset": "registry-kelurahan", "format": "csv"}).content.decode("utf-8-sig")
+    assert ",3," not in csv_text and "25" in csv_text
+    xlsx = client.get(url, {"dataset": "registry-kelurahan", "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    assert client.get(url, {"dataset": "nope", "format": "csv"}).status_code == 404
+
+
+def test_the_catalogue_describes_every_dataset(households: None) -> None:
+    catalogue = Client().get(reverse("portal:open_data_catalogue")).json()
+    assert catalogue["@type"] == "dcat:Catalog"
+    datasets = catalogue["dcat:dataset"]
+    assert len(datasets) == len(opendata.DATASETS)
+    for dataset in datasets:
+        assert dataset["dct:license"] and dataset["dct:modified"] and dataset["dct:description"]
+        assert {d["dct:format"] for d in dataset["dcat:distribution"]} == {"CSV", "XLSX", "JSON"}
+        for distribution in dataset["dcat:distribution"]:
+            path = distribution["dcat:downloadURL"].split("testserver", 1)[1]
+            assert Client().get(path).status_code == 200
+
+
+def test_the_page_marks_hidden_numbers(households: None) -> None:
+    page = Client().get(reverse("portal:open_data")).content.decode()
+    assert 'id="registry-kelurahan"' in page and "*" in page
+
+
+def test_poverty_indicators_come_with_their_confidence_intervals_and_source(
+    regions: dict[str, Any], tmp_path: Any
+) -> None:
+    from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
+    from entas.synth import SynthConfig, build, write
+
+    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
+    write(build(SynthConfig(households=3000, seed=2, survey_size=400)), tmp_path)
+    import_survey(path=tmp_path / "survey.csv", name="Susenas sintetis", year=2025, actor=None)
+    data = json.loads(
+        Client().get(reverse("portal:open_data_download"), {"dataset": "poverty-kecamatan", "format": "json"}).content
+    )
+    assert len(data["columns"]) == 8 and "P0 (%)" in data["columns"]
+    assert "Susenas sintetis" in data["note"]
+    city = data["rows"][-1]
+    sampled, p0, se, low, high = city[1:6]
+    assert sampled > 100 and 0 < p0 < 100 and se > 0 and low <= p0 <= high
+    for row in data["rows"]:
+        if row[1] < 10:
+            assert row[2:] == [None] * (len(row) - 2)
