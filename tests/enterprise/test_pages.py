@@ -102,7 +102,20 @@ def test_an_officer_records_a_group_its_members_grant_loan_and_report(
             "certification-obtained_on": "2025-05-01",
         },
     )
+    client.post(url, {"action": "buyer", "buyer-buyer": "Hotel Gran Senyiur", "buyer-since": "2025-06-01"})
+    client.post(
+        url,
+        {
+            "action": "credit",
+            "credit-scheme": "kur",
+            "credit-lender": "BRI Unit Klandasan",
+            "credit-amount": "25000000",
+            "credit-obtained_on": "2025-09-01",
+        },
+    )
     assert group.participations.get().sales == 4_350_000 and group.certifications.get().kind == "pirt"
+    assert group.buyer_links.get().buyer.name == "Hotel Gran Senyiur"
+    assert group.credit_links.get().amount == 25_000_000
     page = client.get(url).content.decode()
     assert "BAST/2025/9" in page and "2066471010234-29" in page and "DB-77" in page and head.name in page
     loan_url = reverse("enterprise:loan", args=[loan.pk])

@@ -99,6 +99,20 @@ class EventForm(forms.Form):
     sales = forms.IntegerField(label=_("sales (Rp)"), min_value=0, initial=0)
 
 
+class BuyerForm(forms.Form):
+    buyer = forms.CharField(label=_("buyer"), max_length=120)
+    kind = forms.CharField(label=_("kind"), max_length=60, required=False)
+    since = forms.DateField(label=_("since"), widget=DATE)
+    product = forms.CharField(label=_("product"), max_length=120, required=False)
+
+
+class CreditForm(forms.Form):
+    scheme = forms.ChoiceField(label=_("scheme"), choices=c.Scheme.choices)
+    lender = forms.CharField(label=_("lender"), max_length=80)
+    amount = forms.IntegerField(label=_("amount (Rp)"), min_value=1)
+    obtained_on = forms.DateField(label=_("obtained"), widget=DATE)
+
+
 class RepaymentForm(forms.Form):
     reference = forms.CharField(label=_("payment reference"), max_length=60)
     paid_on = forms.DateField(label=_("paid"), widget=DATE)

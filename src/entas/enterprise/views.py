@@ -27,7 +27,9 @@ from entas.registry.models import Member
 from . import selectors, services
 from .choices import GroupType
 from .forms import (
+    BuyerForm,
     CertificationForm,
+    CreditForm,
     EventForm,
     GrantForm,
     GroupForm,
@@ -134,6 +136,8 @@ FORMS: dict[str, type[forms.Form]] = {
     "visit": VisitForm,
     "certification": CertificationForm,
     "event": EventForm,
+    "buyer": BuyerForm,
+    "credit": CreditForm,
 }
 
 
@@ -186,6 +190,12 @@ def _act(request: AuthenticatedRequest, group: Group, action: str, data: dict[st
     if action == "certification":
         services.record_certification(actor=user, group=group, **data)
         return _("Certificate recorded.")
+    if action == "buyer":
+        services.link_buyer(actor=user, group=group, **data)
+        return _("Buyer recorded.")
+    if action == "credit":
+        services.record_credit(actor=user, group=group, **data)
+        return _("Credit recorded.")
     if action == "event":
         services.record_participation(actor=user, group=group, **data)
         return _("Event and sales recorded.")
