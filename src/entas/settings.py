@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "entas.dedup",
     "entas.enterprise",
     "entas.portal",
+    "entas.training",
     "entas.api",
     "entas.demo",
 ]

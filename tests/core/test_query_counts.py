@@ -55,6 +55,11 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("programs:payees", lambda w: {"pk": w["cycle"].pk}, "manager"),
     ("programs:affected", lambda w: {}, "operator"),
     ("programs:without_account", lambda w: {"pk": w["cycle"].pk}, "manager"),
+    ("training:cohorts", lambda w: {}, "training"),
+    ("training:cohort", lambda w: {"pk": w["cohort"].pk}, "training"),
+    ("training:tracer_list", lambda w: {}, "training"),
+    ("training:outcomes", lambda w: {}, "training"),
+    ("training:to_register", lambda w: {}, "operator"),
     ("jobs:list", lambda w: {}, "manager"),
     ("audit:list", lambda w: {}, "auditor"),
     ("enterprise:groups", lambda w: {}, "auditor"),
@@ -73,11 +78,19 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
 ]
 
 
-def _programme(manager: User) -> dict[str, Any]:
+def _programme(manager: User, officer: User) -> dict[str, Any]:
+    from entas.training import services as training
+    from entas.training.models import Course, Provider
+
     rule = targeting.save_rule(actor=manager, name="Semua", expression="true", benefit=100_000)
     programme = make_programme(rule, name="BLT", base_amount=100_000)
     cycle = programmes.create_cycle(programme=programme, period="2026-06", actor=manager)
-    return {"rule": rule, "programme": programme, "cycle": cycle}
+    provider = Provider.objects.create(code="blki", name="UPTD BLKI", kind="blk")
+    course = Course.objects.create(provider=provider, code="las", name="Las", competency_area="Las", hours=10)
+    cohort, _ = training.save_cohort(
+        course=course, code="las-1", start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 9), seats=40, actor=officer
+    )
+    return {"rule": rule, "programme": programme, "cycle": cycle, "cohort": cohort, "officer": officer}
 
 
 def _add_families(
@@ -114,6 +127,7 @@ def _add_families(
     world.setdefault("household", households[0])
     for h in households:
         _add_group(h, world)
+    _add_trainees(world, households)
 
 
 def _add_group(household: Any, world: dict[str, Any]) -> None:
@@ -153,6 +167,36 @@ def _add_group(household: Any, world: dict[str, Any]) -> None:
         )
     world.setdefault("group", group)
     world.setdefault("loan", loan)
+
+
+def _add_trainees(world: dict[str, Any], households: list[Any]) -> None:
+    """A member of each family applies to the cohort, is selected, completes and is due a follow-up."""
+    from entas.training import services as training
+    from entas.training.models import Application, Completion
+
+    members = [h.members.order_by("pk")[0] for h in households]
+    training.apply_members(cohort=world["cohort"], members=members, actor=world["officer"])
+    applications = Application.objects.filter(member__in=members)
+    applications.update(status="selected")
+    ended = dt.date.today() - dt.timedelta(days=100)
+    Completion.objects.bulk_create(
+        [Completion(application=a, outcome="completed", ended_on=ended) for a in applications]
+    )
+    Application.objects.bulk_create(  # people not in the registry, for the operator to register
+        [
+            Application(
+                cohort=world["cohort"],
+                nik=f"99{h.pk:014d}",
+                name=f"Pendaftar Baru {h.pk}",
+                sex="2",
+                birth_date=dt.date(2000, 1, 1),
+                kelurahan=h.kelurahan,
+                needs_verification=True,
+                channel="file",
+            )
+            for h in households
+        ]
+    )
 
 
 def _add_policy(world: dict[str, Any], serials: range, manager: User) -> None:
@@ -201,16 +245,25 @@ def _count(client: Client, url: str) -> int:
 
 
 def test_list_pages_cost_the_same_at_any_size_and_match_the_baseline(
-    regions: dict[str, Any], dinsos_manager: User, operator_manggar: User, auditor: User, partner: User
+    regions: dict[str, Any], dinsos_manager: User, operator_manggar: User, auditor: User, partner: User, make_user: Any
 ) -> None:
+    from entas.accounts.roles import Role
+
     partner.organisation = "Forum CSR"
     partner.save(update_fields=["organisation"])
-    users = {"manager": dinsos_manager, "operator": operator_manggar, "auditor": auditor, "partner": partner}
+    officer = make_user("pelatihan", Role.TRAINING_OFFICER, ["64.71"])
+    users = {
+        "manager": dinsos_manager,
+        "operator": operator_manggar,
+        "auditor": auditor,
+        "partner": partner,
+        "training": officer,
+    }
     clients = {}
     for persona, user in users.items():
         clients[persona] = Client()
         clients[persona].force_login(user)
-    world = _programme(dinsos_manager)
+    world = _programme(dinsos_manager, officer)
     counts: dict[str, list[int]] = {}
     for serials in (range(0, 2), range(2, 8)):  # 4 families, then 16: every list grows
         _add_families(regions, world, serials, dinsos_manager, operator_manggar)

@@ -59,6 +59,8 @@ class World:
     record: Any = None  # the programme's record in the policy register
     adjustment: Any = None
     case: Any = None  # a citizen's complaint about Damai (entas.portal)
+    cohort: Any = None
+    application: Any = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,34 @@ ROUTES: dict[str, Route] = {
         lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
     ),
     "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
+    # Skills training: cohorts belong to the city; an application is of its applicant's kelurahan.
+    "training:cohorts": Route(),
+    "training:cohort_new": Route(methods=("GET", "POST")),
+    "training:catalogue": Route(methods=("GET", "POST")),
+    "training:cohort": Route(lambda w: {"pk": w.cohort.pk}),
+    "training:apply": Route(lambda w: {"pk": w.cohort.pk}, methods=("POST",), data={"rule": "true"}),
+    "training:select": Route(lambda w: {"pk": w.cohort.pk}, methods=("POST",)),
+    "training:attendance": Route(lambda w: {"pk": w.cohort.pk, "number": 1}, methods=("GET", "POST")),
+    "training:completion": Route(lambda w: {"pk": w.cohort.pk}, methods=("GET", "POST")),
+    "training:decide": Route(
+        lambda w: {"pk": w.application.pk},
+        methods=("POST",),
+        data={"status": "selected", "reason": "probe"},
+        damai_object=True,
+    ),
+    "training:apply_member": Route(_household, methods=("POST",), data={"member": 0, "cohort": 0}, damai_object=True),
+    "training:tracer": Route(lambda w: {"pk": w.application.pk}, methods=("GET", "POST"), damai_object=True),
+    "training:tracer_list": Route(),
+    "training:to_register": Route(),
+    "training:outcomes": Route(),
+    "api:list_training_cohorts": Route(api=True),
+    "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
+    "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
+    "api:training_apply": Route(
+        lambda w: {"cohort_id": w.cohort.pk}, methods=("POST",), data={"rule": "true"}, api=True
+    ),
+    "api:training_select": Route(lambda w: {"cohort_id": w.cohort.pk}, methods=("POST",), api=True),
+    "api:training_outcomes": Route(api=True),
     "api:list_regions": Route(api=True),
     "api:list_households": Route(api=True),
     "api:get_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
@@ -339,6 +369,7 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     world.record, world.adjustment = _policy_record(programme, operator_damai)
     world.case = _damai_case(operator_damai)
     secrets["name"].append(world.case.contact_name)
+    world.cohort, world.application = _training(damai, make_user)
     return world
 
 
@@ -403,6 +434,23 @@ def _damai_group(damai: Household) -> Any:
         first_due=dt.date(2024, 3, 1),
     )
     return group
+
+
+def _training(damai: Household, make_user: Callable[..., User]) -> tuple[Any, Any]:
+    """A cohort with an applicant of Damai (a member of the Damai family)."""
+    from entas.training import services as training
+    from entas.training.models import Course, Provider
+
+    officer = make_user("pelatihan.kota", Role.TRAINING_OFFICER, ["64.71"])
+    provider = Provider.objects.create(code="blki", name="UPTD BLKI", kind="blk")
+    course = Course.objects.create(provider=provider, code="las", name="Las", competency_area="Las", hours=10)
+    cohort, _ = training.save_cohort(
+        course=course, code="las-1", start=dt.date(2026, 1, 5), end=dt.date(2026, 1, 9), seats=2, actor=officer
+    )
+    member = damai.members.order_by("pk").first()
+    assert member is not None
+    training.apply_members(cohort=cohort, members=[member], actor=officer)
+    return cohort, cohort.applications.get()
 
 
 def _request(client: Client, name: str, route: Route, world: World, method: str) -> Any:

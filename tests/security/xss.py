@@ -582,6 +582,38 @@ def build_city(
     manggar = Household.objects.create(
         kk_number="6471010101200001", kelurahan=regions["64.71.01.1001"], address="Jl. Contoh"
     )
+    # Skills training: a provider, course and cohort whose texts are hostile, two of the family's
+    # members applying, one decision changed by hand with a hostile reason.
+    from entas.training import services as training
+    from entas.training.models import Course, Provider
+
+    provider = Provider.objects.create(
+        code="lpk-x", name=plant("training provider", 160, 5), kind="lpk", accreditation=plant("accreditation", 80, 6)
+    )
+    course = Course.objects.create(
+        provider=provider,
+        code="kursus-x",
+        name=plant("course", 160, 7),
+        competency_area="Garmen",
+        scheme=plant("certification scheme", 160, 8),
+        hours=10,
+    )
+    trainer = users["admin_user"]
+    cohort, _ = training.save_cohort(
+        course=course,
+        code="angkatan-x",
+        start=dt.date(2026, 1, 5),
+        end=dt.date(2026, 1, 9),
+        seats=2,
+        venue=plant("cohort venue", 160, 9),
+        trainer=plant("trainer", 120, 10),
+        actor=trainer,
+    )
+    training.apply_members(cohort=cohort, members=members_a[:2], actor=trainer)
+    application = cohort.applications.order_by("pk").first()
+    assert application is not None
+    training.override(application=application, status="selected", reason=plant("override", 200, 11), actor=trainer)
+
     world = World(a, b, manggar, change, programme, cycle, pair, merge, imported)
     world.group = _hostile_group(a, members_a[0], plant)
     world.record, world.adjustment = _policy(programme, a, users["tkpk_analyst"], plant)
@@ -597,6 +629,7 @@ def build_city(
         address="10.0.0.1",
     ).case
     portal.add_note(case=world.case, kind="internal", text=plant("complaint note", 1000, 7), actor=dinsos_manager)
+    world.cohort, world.application = cohort, application
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 

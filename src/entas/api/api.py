@@ -30,6 +30,8 @@ from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
 from entas.registry.api import router as registry_router
+from entas.training.api import outcomes_router as training_outcomes_router
+from entas.training.api import router as training_router
 
 # The schema and its Swagger UI (served from ninja's own static files) are for logged-in users only.
 api = NinjaAPI(title="entas API", version="1", urls_namespace="api", auth=django_auth, docs_decorator=login_required)
@@ -43,6 +45,8 @@ api.add_router("/v1/duplicates", dedup_router)
 api.add_router("/v1/enterprise", enterprise_router)
 api.add_router("/v1/policy", policy_router)
 api.add_router("/v1/benefits", policy_benefits_router)
+api.add_router("/v1/training/cohorts", training_router)
+api.add_router("/v1/training/outcomes", training_outcomes_router)
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}

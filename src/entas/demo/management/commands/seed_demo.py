@@ -103,6 +103,11 @@ class Command(EntasCommand):
             made = portal_demo.seed()
             if not as_json and made["cases"]:
                 self.stdout.write(f"Portal demo: {made['cases']} complaints.")
+            from entas.training import demo as training_demo
+
+            training = training_demo.seed()  # two years of skills training, from the registry
+            if not as_json:
+                self.stdout.write(f"Training demo: {training}.")
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
         if as_json:

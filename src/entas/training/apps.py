@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrainingConfig(AppConfig):
+    name = "entas.training"
+    verbose_name = _("Skills training")
+
+    def ready(self) -> None:
+        from entas.core import navigation
+
+        navigation.add("training:cohorts", _("Training"), ("training.manage", "registry.view"), order=90)
+        navigation.add("training:outcomes", _("Training outcomes"), ("analytics.view",), order=63)
+        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
