@@ -190,3 +190,22 @@ def test_the_handover_record_prints_as_pdf(
     body = b"".join(response.streaming_content)
     assert body.startswith(b"%PDF")
     assert client_for(officer_damai).get(url).status_code == 404
+
+
+def test_the_group_page_shows_its_members_management_training(
+    group: Group, officer: User, city_officer: User, client_for: Callable[[User], Client]
+) -> None:
+    from entas.training import services as training
+    from entas.training.models import Course, Provider
+
+    provider = Provider.objects.create(code="dkumkmp", name="DKUMKMP", kind="blk")
+    course = Course.objects.create(
+        provider=provider, code="buku", name="Pembukuan usaha mikro", competency_area="Pembukuan", hours=16
+    )
+    cohort, _created = training.save_cohort(
+        course=course, code="buku-1", start=D(2026, 2, 2), end=D(2026, 2, 6), seats=20, actor=city_officer
+    )
+    chair = group.memberships.get().member
+    training.apply_members(cohort=cohort, members=[chair], actor=city_officer)
+    page = client_for(officer).get(reverse("enterprise:group", args=[group.pk])).content.decode()
+    assert 'id="training"' in page and "Pembukuan usaha mikro" in page

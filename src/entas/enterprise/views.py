@@ -227,15 +227,22 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, message)
                 return redirect("enterprise:group", pk=group.pk)
+    memberships = list(selectors.memberships_of(group))
+    # Management training (bookkeeping, marketing, digital selling): the training module's own courses
+    # and cohorts, read through its selector for the group's current members.
+    from entas.training.selectors import training_of_members
+
+    training = training_of_members(request.user, [m.member_id for m in memberships if m.left_on is None])
     return render(
         request,
         "enterprise/group_detail.html",
         {
             "group": group,
+            "training": training,
             "manages": manages,
             "forms": forms_ if manages else {},
             "bound": bound,
-            "memberships": list(selectors.memberships_of(group)),
+            "memberships": memberships,
             "grants": list(group.grants.prefetch_related("items")),
             "loans": selectors.loan_views(group.loans.all(), today),
             "reports": list(selectors.reports_of(group)[:24]),
