@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "entas.programs",
     "entas.policy",
     "entas.dedup",
+    "entas.enterprise",
     "entas.portal",
     "entas.training",
     "entas.api",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("dedup/", include("entas.dedup.urls")),
     path("programmes/", include("entas.programs.urls")),
     path("payees/", include("entas.payees.urls")),
+    path("enterprise/", include("entas.enterprise.urls")),
     path("policy/", include("entas.policy.urls")),
     path("portal/", include("entas.portal.urls")),
     path("training/", include("entas.training.urls")),

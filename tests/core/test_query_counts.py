@@ -62,6 +62,10 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("training:to_register", lambda w: {}, "operator"),
     ("jobs:list", lambda w: {}, "manager"),
     ("audit:list", lambda w: {}, "auditor"),
+    ("enterprise:groups", lambda w: {}, "auditor"),
+    ("enterprise:group", lambda w: {"pk": w["group"].pk}, "auditor"),
+    ("enterprise:loan", lambda w: {"pk": w["loan"].pk}, "auditor"),
+    ("enterprise:results", lambda w: {}, "auditor"),
     ("policy:plan", lambda w: {}, "auditor"),
     ("policy:programme", lambda w: {"pk": w["record"].pk}, "auditor"),
     ("policy:adjustments", lambda w: {}, "auditor"),
@@ -121,7 +125,48 @@ def _add_families(
     for left, right in zip(members[::2], members[1::2], strict=False):
         make_pair(left, right)
     world.setdefault("household", households[0])
+    for h in households:
+        _add_group(h, world)
     _add_trainees(world, households)
+
+
+def _add_group(household: Any, world: dict[str, Any]) -> None:
+    """A business group of the family's kelurahan, with a member, a grant, a loan with a payment and
+    two reports (the first family's group is the one whose pages are counted)."""
+    from entas.enterprise.models import BusinessReport, Grant, Group, Loan, Membership, Repayment
+
+    group = Group.objects.create(
+        name=f"KUBE {household.kk_number}",
+        type="kube",
+        kbli="10792",
+        kelurahan=household.kelurahan,
+        founded=dt.date(2024, 1, 1),
+    )
+    Membership.objects.create(
+        group=group, member=household.members.order_by("pk")[0], role="chair", joined_on=dt.date(2024, 1, 1)
+    )
+    Grant.objects.create(
+        group=group,
+        kind="cash",
+        amount=1_000_000,
+        handed_over_on=dt.date(2024, 2, 1),
+        handover_reference=f"BAST-{group.pk}",
+    )
+    loan = Loan.objects.create(
+        group=group,
+        reference=f"DB-{group.pk}",
+        principal=1_200_000,
+        term_months=12,
+        disbursed_on=dt.date(2024, 2, 1),
+        first_due=dt.date(2024, 3, 1),
+    )
+    Repayment.objects.create(loan=loan, reference=f"TRX-{group.pk}", paid_on=dt.date(2024, 3, 1), amount=100_000)
+    for start in (dt.date(2024, 1, 1), dt.date(2025, 1, 1)):
+        BusinessReport.objects.create(
+            group=group, period="quarter", period_start=start, revenue=3_000_000, costs=2_000_000, workers_family=2
+        )
+    world.setdefault("group", group)
+    world.setdefault("loan", loan)
 
 
 def _add_trainees(world: dict[str, Any], households: list[Any]) -> None:

@@ -58,6 +58,18 @@ def _payees_written() -> bool:
     return Payee.objects.exists()
 
 
+def _reports_written() -> bool:
+    from entas.enterprise.models import BusinessReport
+
+    return BusinessReport.objects.exists()
+
+
+def _repayments_written() -> bool:
+    from entas.enterprise.models import Repayment
+
+    return Repayment.objects.exists()
+
+
 IMPORT_PAGES = {
     "registry": ImportPage(
         "registry:import", "operator_manggar", "registry.import", {"source": "operator"}, None, Household.objects.exists
@@ -69,6 +81,22 @@ IMPORT_PAGES = {
         {},
         b"kk_number,bank_code,account_number,account_holder",
         _payees_written,
+    ),
+    "business-reports": ImportPage(
+        "enterprise:import",
+        "admin_user",
+        "enterprise.reports",
+        {"kind": "enterprise.reports"},
+        b"group_id,period,period_start,revenue,costs",
+        _reports_written,
+    ),
+    "repayments": ImportPage(
+        "enterprise:import",
+        "admin_user",
+        "enterprise.repayments",
+        {"kind": "enterprise.repayments"},
+        b"loan_reference,payment_reference,paid_on,amount",
+        _repayments_written,
     ),
 }
 
@@ -184,6 +212,7 @@ def test_the_job_page_says_why_a_spreadsheet_was_refused_in_indonesian(
 SIZE_LIMITED: dict[str, tuple[str, str, dict[str, Any], str]] = {
     "registry": ("registry:import", "operator_manggar", {"source": "operator"}, "file"),
     "accounts": ("payees:import", "dinsos_manager", {}, "file"),
+    "enterprise": ("enterprise:import", "admin_user", {"kind": "enterprise.reports"}, "file"),
     "poverty-lines": ("monitoring:reference_data", "tkpk_analyst", {"kind": "lines"}, "lines-file"),
     "survey": (
         "monitoring:reference_data",

@@ -55,6 +55,7 @@ class World:
     merge: MemberMerge
     job: Job
     secrets: dict[str, list[str]] = field(default_factory=dict)
+    group: Any = None  # a business group of Damai, its chair one of Damai's people
     record: Any = None  # the programme's record in the policy register
     adjustment: Any = None
     case: Any = None  # a citizen's complaint about Damai (entas.portal)
@@ -161,6 +162,23 @@ ROUTES: dict[str, Route] = {
     "payees:paying_account": Route(
         methods=("GET", "POST"), data={"name": "Probe", "bank_code": "014", "account_number": "1234567890"}
     ),
+    "enterprise:groups": Route(),
+    "enterprise:group_new": Route(
+        methods=("GET", "POST"),
+        data={"name": "Probe", "type": "umkm", "kbli": "10792", "kelurahan": 0, "founded": "2025-01-01"},
+    ),
+    "enterprise:group": Route(
+        lambda w: {"pk": w.group.pk}, methods=("GET", "POST"), data={"action": "visit"}, damai_object=True
+    ),
+    "enterprise:unseat": Route(
+        lambda w: {"pk": w.group.pk, "seat": w.group.memberships.get().pk}, methods=("POST",), damai_object=True
+    ),
+    "enterprise:loan": Route(
+        lambda w: {"pk": w.group.loans.get().pk}, methods=("GET", "POST"), data={"action": "repay"}, damai_object=True
+    ),
+    "enterprise:import": Route(methods=("GET", "POST")),
+    "enterprise:grant_pdf": Route(lambda w: {"pk": w.group.grants.get().pk}, damai_object=True),
+    "enterprise:results": Route(),
     "programs:create": Route(methods=("GET", "POST")),
     "programs:edit": Route(lambda w: {"pk": w.programme.pk}, methods=("GET", "POST")),
     "programs:confirm": Route(lambda w: {"pk": w.cycle.pk, "step": "cancel"}),
@@ -245,6 +263,23 @@ ROUTES: dict[str, Route] = {
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
     "api:failed_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:queue": Route(api=True),
+    "api:list_groups": Route(api=True),
+    "api:get_group": Route(lambda w: {"group_id": w.group.pk}, api=True, damai_object=True),
+    "api:record_report": Route(
+        lambda w: {"group_id": w.group.pk},
+        methods=("POST",),
+        data={"period": "month", "period_start": "2025-01-01", "revenue": 1, "costs": 1},
+        api=True,
+        damai_object=True,
+    ),
+    "api:record_repayment": Route(
+        lambda w: {"loan_id": w.group.loans.get().pk},
+        methods=("POST",),
+        data={"reference": "PROBE", "paid_on": "2024-03-01", "amount": 1},
+        api=True,
+        damai_object=True,
+    ),
+    "api:results": Route(api=True),
     "api:policy_register": Route(api=True),
     "api:policy_programme": Route(lambda w: {"record_id": w.record.pk}, api=True),
     "api:policy_propose": Route(
@@ -330,6 +365,7 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         "NIK": [m.nik for m in people],
     }
     world = World(damai, damai_other, manggar, change, programme, cycle, pair, merge, job, secrets)
+    world.group = _damai_group(damai)
     world.record, world.adjustment = _policy_record(programme, operator_damai)
     world.case = _damai_case(operator_damai)
     secrets["name"].append(world.case.contact_name)
@@ -375,6 +411,29 @@ def _damai_case(officer: User) -> Any:
         case=case, file="portal/missing.png", name="lampiran.png", content_type="image/png", size=1
     )
     return case
+
+
+def _damai_group(damai: Household) -> Any:
+    from entas.enterprise.models import Grant, Group, Loan, Membership
+
+    group = Group.objects.create(
+        name="KUBE Damai", type="kube", kbli="10792", kelurahan=damai.kelurahan, founded=dt.date(2024, 1, 1)
+    )
+    Membership.objects.create(
+        group=group, member=damai.members.order_by("pk")[0], role="chair", joined_on=group.founded
+    )
+    Grant.objects.create(
+        group=group, kind="cash", amount=1_000_000, handed_over_on=dt.date(2024, 2, 1), handover_reference="BAST-D"
+    )
+    Loan.objects.create(
+        group=group,
+        reference="DB-DAMAI",
+        principal=1_000_000,
+        term_months=10,
+        disbursed_on=dt.date(2024, 2, 1),
+        first_due=dt.date(2024, 3, 1),
+    )
+    return group
 
 
 def _training(damai: Household, make_user: Callable[..., User]) -> tuple[Any, Any]:

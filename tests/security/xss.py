@@ -615,6 +615,7 @@ def build_city(
     training.override(application=application, status="selected", reason=plant("override", 200, 11), actor=trainer)
 
     world = World(a, b, manggar, change, programme, cycle, pair, merge, imported)
+    world.group = _hostile_group(a, members_a[0], plant)
     world.record, world.adjustment = _policy(programme, a, users["tkpk_analyst"], plant)
     # A citizen's complaint about Damai, its text and an officer's answer hostile (entas.portal).
     from entas.portal import services as portal
@@ -678,3 +679,38 @@ def _policy(programme: Any, household: Any, editor: Any, plant: Callable[..., st
         actor=editor,
     )
     return record, adjustment
+
+
+def _hostile_group(household: Any, member: Any, plant: Any) -> Any:
+    """A business group of Damai whose name, product, handover record and visit topics are hostile."""
+    from entas.enterprise.models import BusinessReport, Grant, Group, Loan, Membership, MentoringVisit
+
+    group = Group.objects.create(
+        name=plant("group name", 120, 0),
+        type="kube",
+        kbli="10792",
+        product=plant("group product", 120, 1),
+        kelurahan=household.kelurahan,
+        founded=dt.date(2024, 1, 1),
+    )
+    Membership.objects.create(group=group, member=member, role="chair", joined_on=group.founded)
+    Grant.objects.create(
+        group=group,
+        kind="cash",
+        amount=1_000_000,
+        handed_over_on=dt.date(2024, 2, 1),
+        handover_reference=plant("handover record", 60, 2),
+    )
+    Loan.objects.create(
+        group=group,
+        reference="DB-XSS",
+        principal=1_000_000,
+        term_months=10,
+        disbursed_on=dt.date(2024, 2, 1),
+        first_due=dt.date(2024, 3, 1),
+    )
+    BusinessReport.objects.create(
+        group=group, period="month", period_start=dt.date(2024, 3, 1), revenue=1, costs=1, flagged=plant("flag", 300, 3)
+    )
+    MentoringVisit.objects.create(group=group, visited_on=dt.date(2024, 4, 1), topics=plant("visit topics", 200, 4))
+    return group

@@ -22,6 +22,7 @@ from entas.core import busy
 from entas.core.api import router as jobs_router
 from entas.core.errors import Refused
 from entas.dedup.api import router as dedup_router
+from entas.enterprise.api import router as enterprise_router
 from entas.payees.api import router as payees_router
 from entas.policy.api import benefits_router as policy_benefits_router
 from entas.policy.api import router as policy_router
@@ -41,6 +42,7 @@ api.add_router("/v1/jobs", jobs_router)
 api.add_router("/v1/programmes", programmes_router)
 api.add_router("/v1/cycles", cycles_router)
 api.add_router("/v1/duplicates", dedup_router)
+api.add_router("/v1/enterprise", enterprise_router)
 api.add_router("/v1/policy", policy_router)
 api.add_router("/v1/benefits", policy_benefits_router)
 api.add_router("/v1/training/cohorts", training_router)

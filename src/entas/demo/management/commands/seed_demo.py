@@ -109,6 +109,7 @@ class Command(EntasCommand):
             if not as_json:
                 self.stdout.write(f"Training demo: {training}.")
         self._policy(as_json)
+        self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
@@ -130,6 +131,15 @@ class Command(EntasCommand):
         if not as_json:
             cycles = ", ".join(f"{period} {state}" for period, state in result["cycles"].items())
             self.stdout.write(f"Demo programme (id {result['programme']}): {cycles}")
+
+    def _enterprise(self, as_json: bool) -> None:
+        """Business groups with grants, loans and two years of reports (entas.enterprise.demo)."""
+        from entas.accounts.models import User
+        from entas.enterprise import demo
+
+        made = demo.seed(officer=User.objects.get(username="pelatihan"), approver=User.objects.get(username="admin"))
+        if made and not as_json:
+            self.stdout.write("Business groups: " + ", ".join(f"{n} {what}" for what, n in made.items()) + ".")
 
     def _policy(self, as_json: bool) -> None:
         """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""
