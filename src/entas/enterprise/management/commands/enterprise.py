@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 
 from entas.core.cli import EntasCommand
 from entas.core.fileimport import report_counts, run_import_job
+from entas.core.money import format_rupiah
 from entas.enterprise import importer, selectors
 from entas.enterprise.jobs import IMPORT_DIR
 
@@ -18,7 +19,7 @@ def _percent(value: float | None) -> str:
 
 
 def _rupiah(value: int | None) -> str:
-    return "-" if value is None else f"Rp {value:,}"
+    return "-" if value is None else format_rupiah(value)
 
 
 class Command(EntasCommand):
@@ -85,7 +86,7 @@ class Command(EntasCommand):
                 f"{r['label'] or 'all'}: {r['groups']} groups; active after 12 months {a12}/{e12}, "
                 f"after 24 months {a24}/{e24}; revenue growth {_percent(r['revenue_growth'])}, "
                 f"profit growth {_percent(r['profit_growth'])}; jobs created {r['jobs_created']}; "
-                f"cost Rp {r['cost']:,}, per job {_rupiah(r['cost_per_job'])}; {r['loans']} loans, "
+                f"cost {_rupiah(r['cost'])}, per job {_rupiah(r['cost_per_job'])}; {r['loans']} loans, "
                 f"repayment rate {_percent(r['repayment_rate'])}, PAR30 {_percent(r['portfolio_at_risk_30'])}"
             )
         change = "-" if welfare.mean_change is None else f"{welfare.mean_change:+.2f}"
