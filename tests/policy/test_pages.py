@@ -179,3 +179,65 @@ def test_a_draft_version_is_adopted_on_the_plan_page_after_a_confirmation(
     assert english_client(client_for, auditor).post(url, {**data, "confirm": "1"}).status_code == 403
     assert client.post(url, {**data, "confirm": "1"}).status_code == 302
     assert Plan.objects.get(pk=draft.pk).status == "adopted" and Plan.objects.get(pk=plan.pk).status == "superseded"
+
+
+def test_the_benefits_upload_lists_the_officers_programmes_and_records_the_rows(
+    plan: Plan,
+    client_for: Callable[[User], Client],
+    disnaker_officer: User,
+    damai_household: Any,
+    tmp_path: Path,
+    settings: Any,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from entas.core import jobqueue
+    from entas.policy.models import Benefit
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    client = english_client(client_for, disnaker_officer)
+    page = client.get("/policy/benefits/").content.decode()
+    assert "Pelatihan Kerja Berbasis Kompetensi" in page  # the Disnaker leads it
+    assert "Pangan Murah" not in page  # another OPD's programme
+    record = ProgrammeRecord.objects.get(programme__name="Pelatihan Kerja Berbasis Kompetensi")
+    csv = (
+        "programme,kk_number,date,what\n"
+        f"{record.code},{damai_household.kk_number},2026-03-02,Pelatihan las\n"
+        f"{record.code},9999999999999999,2026-03-02,Pelatihan las\n"
+    )
+    response = client.post("/policy/benefits/", {"file": SimpleUploadedFile("b.csv", csv.encode())})
+    assert response.status_code == 302
+    job = Job.objects.get(kind="policy.benefits")
+    job = jobqueue.execute(job.pk)
+    assert job.status == Job.Status.SUCCEEDED, job.error
+    assert (job.result["inserted"], job.result["rejected"]) == (1, 1)
+    assert Benefit.objects.filter(household=damai_household).count() == 1
+    assert job.result_file.name.endswith(".csv")  # the rejected row, with its reason
+    refused = client.post("/policy/benefits/", {"file": SimpleUploadedFile("b.pdf", b"%PDF-1.4")})
+    assert "is not a CSV or XLSX file" in refused.content.decode()
+
+
+def test_a_plan_file_loads_from_its_page_and_a_bad_one_loads_nothing(
+    plan: Plan, client_for: Callable[[User], Client], tkpk_analyst: User, disnaker_officer: User
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.policy.conftest import EXAMPLE
+
+    assert client_for(disnaker_officer).get("/policy/load/").status_code == 403  # realisation only
+    client = english_client(client_for, tkpk_analyst)
+    assert "Load a plan file" in client.get("/policy/").content.decode()
+    plans = Plan.objects.count()
+    bad = SimpleUploadedFile("bad.yaml", b"code: RPKD-X\nversion: one\nstrategies: 3\n")
+    page = client.post("/policy/load/", {"file": bad}).content.decode()
+    assert "Nothing was loaded" in page and "version" in page and "strategies" in page
+    assert Plan.objects.count() == plans
+    same = SimpleUploadedFile(EXAMPLE.name, EXAMPLE.read_bytes())
+    response = client.post("/policy/load/", {"file": same}, follow=True)
+    assert "is unchanged" in response.content.decode()
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "\n  version: 1\n" in text
+    newer = SimpleUploadedFile("v2.yaml", text.replace("\n  version: 1\n", "\n  version: 2\n", 1).encode())
+    response = client.post("/policy/load/", {"file": newer}, follow=True)
+    assert "is loaded as a new version" in response.content.decode()
+    assert Plan.objects.filter(code=plan.code, version=2).exists()

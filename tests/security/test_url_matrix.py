@@ -200,6 +200,8 @@ ROUTES: dict[str, Route] = {
     "policy:adjustments": Route(),
     "policy:decide": Route(lambda w: {"pk": w.adjustment.pk}, methods=("POST",), data={"decision": "approve"}),
     "policy:realisation": Route(methods=("GET", "POST")),
+    "policy:benefits": Route(methods=("GET", "POST")),
+    "policy:load": Route(methods=("GET", "POST")),
     "policy:funded": Route(),
     "accounts:user_list": Route(),
     "accounts:user_new": Route(methods=("GET", "POST"), data={"username": "probe", "role": "admin"}),

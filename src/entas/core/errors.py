@@ -76,3 +76,8 @@ class Refused(Exception):
                 {"field": getattr(i, "field", ""), "message": str(getattr(i, "message", i))} for i in self.issues
             ],
         }
+
+
+class FileFormatError(ValueError):
+    """A file as a whole cannot be read (the message says why and what to do): an import refuses it
+    with that message (:func:`entas.core.fileimport.run_uploaded_import`)."""

@@ -6,6 +6,9 @@
 - :class:`RejectionFile`: that file, a CSV a person opens and fixes: each rejected row with its row
   number and every reason before its cells, written inert (:mod:`entas.core.spreadsheet`), so that
   the fixed file imports as the original would have;
+- :func:`run_uploaded_import`: the body of every job that imports an uploaded file (the file found
+  or a clear message, the importer run with the job's progress, the rejection file kept as the job's
+  result, the upload and the temporary rejection file removed whatever happened);
 - :func:`run_import_job` and :func:`report_counts`: an ``entas`` command that imports a file runs it
   in the foreground, with a progress bar, as the same recorded job an upload on a page starts, and
   prints the counts (or the job's result as JSON).
@@ -15,15 +18,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from . import jobqueue, uploads
-from .errors import Refused
+from .errors import FileFormatError, Refused
 from .models import Job
 from .progress import job_progress
 from .spreadsheet import CsvWriter
@@ -81,6 +85,63 @@ class RejectionFile:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+
+
+def run_uploaded_import(
+    ctx: jobqueue.JobContext,
+    importer: Callable[..., RowCounts],
+    *,
+    stem: str,
+    keep_upload: bool = False,
+    **options: Any,
+) -> dict[str, Any]:
+    """Run ``importer`` on the file a job was given (``params["file"]`` under ``MEDIA_ROOT``, named
+    ``params["name"]`` for messages) as the job's actor, with the job's progress, and return its
+    counts. The rejected rows become the job's result file (``ditolak-<stem>-<job>.csv``); the
+    temporary rejection file and, unless ``keep_upload``, the upload are removed whatever happened
+    (they hold personal data). A file that cannot be read as a whole is refused with the reason.
+    ``options`` go to the importer. The job checks its actor's permission before calling this."""
+    path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
+    name = str(ctx.params.get("name") or path.name)
+    if not path.is_file():
+        raise Refused(
+            _(
+                "The uploaded file %(name)s is no longer kept (uploads are deleted after %(days)d days, "
+                "ENTAS_UPLOAD_RETENTION_DAYS): upload it again."
+            )
+            % {"name": name, "days": settings.ENTAS_UPLOAD_RETENTION_DAYS},
+            code="not_found",
+        )
+    rejection = Path(settings.MEDIA_ROOT) / "tmp" / f"rejected-{stem}-{ctx.job.pk}.csv"
+    try:
+        counts = importer(
+            path,
+            name=name,
+            actor=ctx.actor,
+            rejection_path=rejection,
+            progress=ctx.advance,
+            log=ctx.log,
+            on_total=ctx.set_total,
+            **options,
+        )
+        if counts.rejection_file:
+            ctx.save_result_file(f"ditolak-{stem}-{ctx.job.pk}.csv", rejection.read_bytes())
+            counts.rejection_file = ctx.job.result_file.name
+    except FileFormatError as exc:
+        raise Refused(str(exc)) from exc
+    finally:
+        rejection.unlink(missing_ok=True)
+        if not keep_upload:
+            path.unlink(missing_ok=True)
+    result = counts.as_dict()
+    ctx.log(
+        _(
+            "%(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected "
+            "(%(warnings)d warnings)."
+        )
+        % result
+    )
+    return result
 
 
 def run_import_job(

@@ -65,10 +65,21 @@ class DecisionForm(forms.Form):
 
 
 class UploadForm(forms.Form):
+    """A realisation file (or, with ``benefits=True``, a list of benefits) to import as a job."""
+
     file = forms.FileField(
         label=_("Realisation file (CSV or XLSX)"),
         help_text=_("One row per activity and month: activity_code, month, realised, physical."),
     )
+
+    def __init__(self, *args: Any, benefits: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if benefits:
+            self.fields["file"].label = _("List of benefits (CSV or XLSX)")
+            self.fields["file"].help_text = _(
+                "One row per household (or person) and delivery: programme, kk_number, date, what; "
+                "optionally nik, quantity, unit, value."
+            )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -78,4 +89,26 @@ class UploadForm(forms.Form):
             uploads.check_size(upload.size, upload.name)
         except Refused as exc:
             raise forms.ValidationError(exc.message) from None
+        return upload
+
+
+class PlanFileForm(forms.Form):
+    """A plan file (YAML, the format of docs/examples/rpkd-balikpapan.yaml) to load into the register."""
+
+    file = forms.FileField(
+        label=_("Plan file (YAML)"),
+        help_text=_("A plan with its strategies, programmes and activities; loading it again changes nothing."),
+    )
+
+    def clean_file(self) -> Any:
+        from .planfile import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in {".yaml", ".yml"}:
+            raise forms.ValidationError(gettext("%(name)s is not a YAML file (.yaml).") % {"name": upload.name})
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                gettext("%(name)s is larger than %(n)d MB: a plan file is far smaller.")
+                % {"name": upload.name, "n": MAX_BYTES >> 20}
+            )
         return upload

@@ -204,6 +204,8 @@ class BenefitImporter(RealisationImporter):
                     % {"columns": ", ".join(missing), "expected": ",".join(BENEFIT_COLUMNS + BENEFIT_OPTIONAL)},
                     code="invalid",
                 )
+            if on_total is not None and source.total is not None:
+                on_total(source.total)
             self._escaped = source.escaped
             self._rejections = RejectionFile(
                 self.rejection_path, self.summary, header=source.header, escaped=source.escaped
@@ -309,6 +311,16 @@ class BenefitImporter(RealisationImporter):
             self.summary.unchanged += counts["unchanged"]
 
 
-def import_benefits(path: Path, *, name: str, actor: User, rejection_path: Path) -> RealisationSummary:
+def import_benefits(
+    path: Path,
+    *,
+    name: str,
+    actor: User,
+    rejection_path: Path,
+    progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> RealisationSummary:
     """Import a benefit list as ``actor`` (households of their areas; their OPD's programmes)."""
-    return BenefitImporter(actor=actor, rejection_path=rejection_path).run(path, name)
+    importer = BenefitImporter(actor=actor, rejection_path=rejection_path, progress=progress, log=log)
+    return importer.run(path, name, on_total=on_total)

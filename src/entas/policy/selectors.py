@@ -97,6 +97,23 @@ def activities_to_realise(user: User) -> QuerySet[Activity]:
     return qs.filter(opd_id=opd_id)
 
 
+def records_to_benefit(user: User) -> list[ProgrammeRecord]:
+    """The registered programmes other than cash transfers (whose payments are their benefits) that
+    the user may record benefits of: every one for the register's editors, their own OPD's lead
+    programmes for an OPD officer, none otherwise."""
+    qs = (
+        ProgrammeRecord.objects.restrict(user, "view")
+        .exclude(programme__kind="cash")
+        .select_related("programme", "lead_opd")
+        .order_by("code", "pk")
+    )
+    if not user.can(Capability.EDIT_POLICY):
+        if not user.can(Capability.REALISE_POLICY) or user.opd_id is None:
+            return []
+        qs = qs.filter(lead_opd_id=user.opd_id)
+    return list(qs[:300])
+
+
 # -- the tree --------------------------------------------------------------------------------------
 
 

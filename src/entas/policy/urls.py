@@ -11,5 +11,7 @@ urlpatterns = [
     path("adjustments/", views.adjustments, name="adjustments"),
     path("adjustment/<int:pk>/decide/", views.decide, name="decide"),
     path("realisation/", views.realisation, name="realisation"),
+    path("benefits/", views.benefits, name="benefits"),
+    path("load/", views.load, name="load"),
     path("funded/", views.funded, name="funded"),
 ]

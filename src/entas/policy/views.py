@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -17,11 +18,11 @@ from entas.core import jobqueue, uploads
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 
-from . import selectors, services
+from . import planfile, selectors, services
 from .choices import AdjustmentState
 from .export import register_xlsx
-from .forms import FIELD_LABELS, AdjustmentForm, AdoptForm, DecisionForm, UploadForm
-from .importer import COLUMNS, OPTIONAL
+from .forms import FIELD_LABELS, AdjustmentForm, AdoptForm, DecisionForm, PlanFileForm, UploadForm
+from .importer import BENEFIT_COLUMNS, BENEFIT_OPTIONAL, COLUMNS, OPTIONAL
 from .jobs import IMPORT_DIR
 from .models import Adjustment, Plan, ProgrammeRecord
 
@@ -230,31 +231,72 @@ def decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect(back if back.startswith("/policy/") and "//" not in back else "policy:adjustments")
 
 
-@require(REALISERS)
-def realisation(request: AuthenticatedRequest) -> HttpResponse:
-    """Upload a realisation file (a background job with progress); lists the activities the user may enter."""
-    form = UploadForm(request.POST or None, request.FILES or None)
-    context = {
+def _start_import(request: AuthenticatedRequest, *, kind: str, benefits: bool, template: str) -> HttpResponse:
+    """An upload page: the file is stored and imported by a background job whose page shows the
+    progress and, at the end, the row accounting with the rejection file."""
+    form = UploadForm(request.POST or None, request.FILES or None, benefits=benefits)
+    context: dict[str, Any] = {
         "form": form,
-        "columns": COLUMNS + OPTIONAL,
-        "activities": selectors.activities_to_realise(request.user).order_by("code")[:300],
+        "columns": BENEFIT_COLUMNS + BENEFIT_OPTIONAL if benefits else COLUMNS + OPTIONAL,
         "opd": request.user.opd,
     }
+    if benefits:
+        context["programmes"] = selectors.records_to_benefit(request.user)
+    else:
+        context["activities"] = selectors.activities_to_realise(request.user).order_by("code")[:300]
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             stored = uploads.store_upload(upload, owner=str(request.user.pk), folder=IMPORT_DIR)
         except Refused as exc:
             form.add_error("file", exc.message)
-            return render(request, "policy/realisation.html", context)
+            return render(request, template, context)
         try:
-            job = jobqueue.submit(
-                kind="policy.realisation", params={"file": stored, "name": upload.name}, actor=request.user
-            )
-        except Refused as exc:  # another realisation import is under way
+            job = jobqueue.submit(kind=kind, params={"file": stored, "name": upload.name}, actor=request.user)
+        except Refused as exc:  # another import of the same kind is under way
             uploads.media_path(stored).unlink(missing_ok=True)
             form.add_error("file", exc.message)
-            return render(request, "policy/realisation.html", context, status=exc.status)
+            return render(request, template, context, status=exc.status)
         messages.info(request, _("The import runs in the background; this page shows its progress."))
         return redirect("jobs:detail", pk=job.pk)
-    return render(request, "policy/realisation.html", context)
+    return render(request, template, context)
+
+
+@require(REALISERS)
+def realisation(request: AuthenticatedRequest) -> HttpResponse:
+    """Upload a realisation file (a background job with progress); lists the activities the user may enter."""
+    return _start_import(request, kind="policy.realisation", benefits=False, template="policy/realisation.html")
+
+
+@require(REALISERS)
+def benefits(request: AuthenticatedRequest) -> HttpResponse:
+    """Upload a list of benefits of a non-cash programme (a background job with progress); lists the
+    programmes the user may record benefits of."""
+    return _start_import(request, kind="policy.benefits", benefits=True, template="policy/benefits.html")
+
+
+@require(Capability.EDIT_POLICY)
+def load(request: AuthenticatedRequest) -> HttpResponse:
+    """Load or update a plan from its YAML file (as ``entas policy load`` does): every problem of the
+    file is listed by its place in it, and nothing is loaded until there is none."""
+    form = PlanFileForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            spec = planfile.parse_plan(upload.read(), source=upload.name)
+            result = services.load_plan(spec=spec, actor=request.user, source=upload.name)
+        except Refused as exc:
+            if exc.code == "forbidden":
+                raise
+            problems = [f"{p.field}: {p.message}" if p.field else p.message for p in exc.issues] or [exc.message]
+            form.add_error("file", exc.message.split("\n")[0])
+        else:
+            outcome = {
+                "created": _("%(plan)s is loaded as a new version (%(status)s)."),
+                "updated": _("%(plan)s is updated (%(status)s)."),
+                "unchanged": _("%(plan)s is unchanged: the file holds what the register holds."),
+            }.get(result.outcome, _("%(plan)s is loaded."))
+            messages.success(request, outcome % {"plan": str(result.plan), "status": result.plan.get_status_display()})
+            return redirect(f"{reverse('policy:plan')}?plan={result.plan.pk}")
+    return render(request, "policy/load.html", {"form": form, "problems": problems})

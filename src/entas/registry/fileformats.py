@@ -26,15 +26,13 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 
 from entas.core import uploads
-from entas.core.errors import Refused
+from entas.core.errors import FileFormatError, Refused
+
+__all__ = ["FileFormatError", "RowSource", "open_rows"]
 
 from . import xlsxsandbox
 
 log = logging.getLogger(__name__)
-
-
-class FileFormatError(ValueError):
-    """The file as a whole cannot be read (the message says why and what to do)."""
 
 
 @dataclass

@@ -15,10 +15,10 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import area_codes
 from entas.core import audit
 from entas.core.errors import Refused
+from entas.core.fileimport import run_uploaded_import
 from entas.core.jobqueue import JobContext, job_kind
 
 from .exporter import FORMATS, export_registry
-from .fileformats import FileFormatError
 from .importer import import_registry
 
 if TYPE_CHECKING:
@@ -87,43 +87,14 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     actor = ctx.actor
     if actor is not None and not actor.can(Capability.CHANGE_REGISTRY):
         raise Refused(_("You are not allowed to change the registry."))
-    path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
-    name = str(ctx.params.get("name") or path.name)
-    if not path.is_file():
-        raise Refused(
-            _(
-                "The uploaded file %(name)s is no longer kept (uploads are deleted after %(days)d days, "
-                "ENTAS_UPLOAD_RETENTION_DAYS): upload it again."
-            )
-            % {"name": name, "days": settings.ENTAS_UPLOAD_RETENTION_DAYS},
-            code="not_found",
-        )
-    rejection = Path(settings.MEDIA_ROOT) / "tmp" / f"rejected-{ctx.job.pk}.csv"
-    try:
-        summary = import_registry(
-            path,
-            name=name,
-            actor=actor,
-            source=ctx.params.get("source", "operator"),
-            dry_run=bool(ctx.params.get("dry_run")),
-            rejection_path=rejection,
-            progress=ctx.advance,
-            log=ctx.log,
-            job_id=ctx.job.pk,
-            on_total=ctx.set_total,  # the file is opened once (a spreadsheet is read by a process of its own)
-        )
-        if summary.rejection_file:
-            ctx.save_result_file(f"ditolak-{ctx.job.pk}.csv", rejection.read_bytes())
-            summary.rejection_file = ctx.job.result_file.name
-    except FileFormatError as exc:
-        raise Refused(str(exc)) from exc
-    finally:
-        rejection.unlink(missing_ok=True)  # personal data: never left behind, whatever happened
-    ctx.log(
-        _(
-            "%(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected "
-            "(%(warnings)d warnings)."
-        )
-        % summary.as_dict()
+    # The import records its audit events with each commit; the upload is kept (a dry run first, then
+    # the import of the same file), and purged with the other uploads.
+    return run_uploaded_import(
+        ctx,
+        import_registry,
+        stem="registri",
+        keep_upload=True,
+        source=ctx.params.get("source", "operator"),
+        dry_run=bool(ctx.params.get("dry_run")),
+        job_id=ctx.job.pk,
     )
-    return summary.as_dict()  # the import recorded its audit events with each commit
