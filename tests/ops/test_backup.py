@@ -35,7 +35,12 @@ def test_a_fingerprint_depends_on_every_value_and_on_order_but_not_on_value_type
     base = backup.fingerprint_rows(iter(rows))
     assert base.rows == 2
     assert backup.fingerprint_rows(iter([tuple(r) for r in rows])) == base
-    assert backup.fingerprint_rows(iter([(1, "Siti", None, Decimal("1.50"), dt.date(2026, 1, 2), memoryview(b"\x00\x01")), rows[1]])) == base
+    assert (
+        backup.fingerprint_rows(
+            iter([(1, "Siti", None, Decimal("1.50"), dt.date(2026, 1, 2), memoryview(b"\x00\x01")), rows[1]])
+        )
+        == base
+    )
     assert backup.fingerprint_rows(iter(rows[::-1])).sha256 != base.sha256
     assert backup.fingerprint_rows(iter([rows[0], (2, "Budi", 3.5, None, None, b"")])).sha256 != base.sha256
     # NULL and the text "None" or "" are different content
@@ -55,7 +60,9 @@ def test_compare_names_each_table_that_differs() -> None:
         "d: not in the backup",
     ]
     assert backup.compare(expected, {"a": fp(2, "x"), "b": fp(1, "y"), "c": fp(0, "z")}) == []
-    assert backup.compare({"a": {"rows": 3, "sha256": "x"}}, {"a": fp(2, "x")}) == ["a: 3 rows in the backup, 2 restored"]
+    assert backup.compare({"a": {"rows": 3, "sha256": "x"}}, {"a": fp(2, "x")}) == [
+        "a: 3 rows in the backup, 2 restored"
+    ]
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -135,7 +142,9 @@ def test_the_restore_drill_backs_up_the_demo_city_and_restores_it_identically(
     }
 
     var_dir = tmp_path / "restored"
-    restored = run_entas(["restore", str(tmp_path / "city.tar.gz"), "--json"], database_url=empty_target, var_dir=var_dir)
+    restored = run_entas(
+        ["restore", str(tmp_path / "city.tar.gz"), "--json"], database_url=empty_target, var_dir=var_dir
+    )
     assert restored.returncode == 0, restored.stderr
     report = json.loads(restored.stdout)
     assert report["ok"] and report["mismatches"] == [] and report["files"] == len(media)
@@ -181,7 +190,9 @@ def test_a_damaged_or_altered_backup_is_refused_before_anything_changes(
     (media_root / "exports").mkdir(parents=True)
     (media_root / "exports" / "bank.csv").write_text("rekening;nominal\n1;300000\n")
     call_command("backup", "--out", str(tmp_path / "b.tar.gz"), stdout=StringIO())
-    _tamper(tmp_path / "b.tar.gz", tmp_path / "altered.tar.gz", "media/exports/bank.csv", b"rekening;nominal\n1;900000\n")
+    _tamper(
+        tmp_path / "b.tar.gz", tmp_path / "altered.tar.gz", "media/exports/bank.csv", b"rekening;nominal\n1;900000\n"
+    )
     (tmp_path / "truncated.tar.gz").write_bytes((tmp_path / "b.tar.gz").read_bytes()[:5000])
     (tmp_path / "other.tar.gz").write_bytes(b"not a backup at all")
     var_dir = tmp_path / "restored"

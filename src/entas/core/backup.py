@@ -101,7 +101,9 @@ def _fetch(cursor: Any, sql: str) -> Iterator[Sequence[Any]]:
 
 
 def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
-    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
     return [name for (name,) in rows]
 
 
@@ -444,7 +446,9 @@ def read_archive(path: Path, into: Path) -> Manifest:
                 name = info.name
                 pure = PurePosixPath(name)
                 if not info.isfile() or pure.is_absolute() or ".." in pure.parts:
-                    raise Refused(_("%(file)s holds an unexpected entry %(name)r: not restored.") % {"file": path, "name": name})
+                    raise Refused(
+                        _("%(file)s holds an unexpected entry %(name)r: not restored.") % {"file": path, "name": name}
+                    )
                 source = archive.extractfile(info)
                 assert source is not None
                 if name == MANIFEST:
@@ -478,7 +482,9 @@ def read_archive(path: Path, into: Path) -> Manifest:
     )
     if wrong:
         raise Refused(
-            _("%(file)s is damaged or was altered: the checksum of %(names)s does not match its manifest. Not restored.")
+            _(
+                "%(file)s is damaged or was altered: the checksum of %(names)s does not match its manifest. Not restored."
+            )
             % {"file": path, "names": ", ".join(wrong[:5])}
         )
     return manifest

@@ -32,7 +32,11 @@ class Command(EntasCommand):
     def handle(self, *args: Any, out: str, actor: Any, as_json: bool, **options: Any) -> None:
         from django.conf import settings
 
-        path = Path(out) if out else Path(settings.VAR_DIR) / "backups" / f"entas-{timezone.localtime():%Y%m%d-%H%M%S}.tar.gz"
+        path = (
+            Path(out)
+            if out
+            else Path(settings.VAR_DIR) / "backups" / f"entas-{timezone.localtime():%Y%m%d-%H%M%S}.tar.gz"
+        )
         started = time.monotonic()
         manifest = backup.create_backup(path)
         seconds = time.monotonic() - started
