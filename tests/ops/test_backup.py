@@ -111,7 +111,7 @@ def run_entas(args: list[str], *, database_url: str, var_dir: Path) -> subproces
         "DJANGO_SETTINGS_MODULE": "entas.settings",
         "ENTAS_LANGUAGE": "en",
     }
-    return subprocess.run([*ENTAS, *args], env=env, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
+    return subprocess.run([*ENTAS, *args], env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
 # -- the drill -----------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_the_restore_drill_backs_up_the_demo_city_and_restores_it_identically(
     settings.DEBUG = True  # seed_demo refuses to run on a production setup
     call_command("seed_demo", "--households", "120", "--faults", "0.01", "--json", stdout=StringIO())
     (media_root / "imports").mkdir(parents=True, exist_ok=True)
-    (media_root / "imports" / "keluarga.csv").write_bytes("nik;nama\n6471010101900001;Siti Aminah\n".encode())
+    (media_root / "imports" / "keluarga.csv").write_bytes(b"nik;nama\n6471010101900001;Siti Aminah\n")
     (media_root / "reference").mkdir(parents=True, exist_ok=True)
     (media_root / "reference" / "garis.xlsx").write_bytes(os.urandom(4096))
     source = live_fingerprints()
@@ -166,7 +166,7 @@ def test_the_restore_drill_backs_up_the_demo_city_and_restores_it_identically(
     assert again.returncode == 1
     assert "is not empty" in again.stderr
     env_id = {**os.environ, "ENTAS_DATABASE_URL": empty_target, "ENTAS_VAR_DIR": str(var_dir), "ENTAS_LANGUAGE": "id"}
-    indonesian = subprocess.run(  # noqa: S603
+    indonesian = subprocess.run(
         [*ENTAS, "restore", str(tmp_path / "city.tar.gz")], env=env_id, capture_output=True, text=True, check=False
     )
     assert indonesian.returncode == 1 and "tidak kosong" in indonesian.stderr

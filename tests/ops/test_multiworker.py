@@ -35,7 +35,7 @@ def test_two_workers_take_every_job_exactly_once(tmp_path: Path) -> None:
     workers = [
         subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        )  # noqa: S603
+        )
         for _ in range(2)
     ]
     outputs = [w.communicate(timeout=300)[0] for w in workers]

@@ -109,7 +109,7 @@ def _sqlite_tables(conn: sqlite3.Connection) -> list[str]:
 
 def sqlite_fingerprints(conn: sqlite3.Connection) -> dict[str, TableFingerprint]:
     """Every table of a SQLite database, its rows in primary-key order (rowid for a rowid table)."""
-    out = {}
+    out: dict[str, TableFingerprint] = {}
     for table in _sqlite_tables(conn):
         quoted = '"' + table.replace('"', '""') + '"'
         columns = [row[1] for row in conn.execute(f"PRAGMA table_info({quoted})")]
@@ -135,7 +135,7 @@ def postgres_fingerprints(conn: Any) -> dict[str, TableFingerprint]:
     with conn.cursor() as cursor:
         cursor.execute(POSTGRES_TABLES)
         tables = [name for (name,) in cursor.fetchall()]
-    out = {}
+    out: dict[str, TableFingerprint] = {}
     for table in tables:
         quoted = '"' + table.replace('"', '""') + '"'
         with conn.cursor() as cursor:
@@ -290,7 +290,7 @@ def _add(archive: tarfile.TarFile, source: Path, name: str) -> dict[str, Any]:
     info.mode = 0o600
     with source.open("rb") as raw:
         reader = _HashingReader(raw)
-        archive.addfile(info, reader)  # type: ignore[arg-type]
+        archive.addfile(info, reader)
     return {"size": info.size, "sha256": reader.digest.hexdigest()}
 
 
@@ -435,7 +435,7 @@ def read_archive(path: Path, into: Path) -> Manifest:
 
     Raises Refused when the file is not a backup of entas, is damaged or was altered."""
     try:
-        archive = tarfile.open(path, "r:*")
+        archive = tarfile.open(path, "r:*")  # noqa: SIM115 - closed by the with below
     except (OSError, tarfile.TarError) as exc:
         raise Refused(_("%(file)s is not a backup of entas (%(error)s).") % {"file": path, "error": exc}) from exc
     digests: dict[str, str] = {}
@@ -483,7 +483,8 @@ def read_archive(path: Path, into: Path) -> Manifest:
     if wrong:
         raise Refused(
             _(
-                "%(file)s is damaged or was altered: the checksum of %(names)s does not match its manifest. Not restored."
+                "%(file)s is damaged or was altered: the checksum of %(names)s does not match its manifest. "
+                "Not restored."
             )
             % {"file": path, "names": ", ".join(wrong[:5])}
         )

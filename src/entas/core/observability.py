@@ -157,8 +157,8 @@ def metrics_text(now: dt.datetime | None = None) -> str:
         .annotate(n=Count("pk"))
     )
     metric("entas_jobs", "gauge", "Jobs waiting in the queue or running, by status.")
-    for status in (Job.Status.QUEUED, Job.Status.RUNNING):
-        lines.append(_line("entas_jobs", by_status.get(status, 0), status=status))
+    for waiting in (Job.Status.QUEUED, Job.Status.RUNNING):
+        lines.append(_line("entas_jobs", by_status.get(waiting, 0), status=str(waiting)))
     state = health.check()
     metric("entas_job_oldest_queued_seconds", "gauge", "Age of the oldest queued job (0 when none waits).")
     lines.append(_line("entas_job_oldest_queued_seconds", round(state.oldest_queued_seconds or 0, 1)))
@@ -171,11 +171,13 @@ def metrics_text(now: dt.datetime | None = None) -> str:
     finished = Job.objects.filter(finished_at__gte=since, started_at__isnull=False)
     durations: dict[tuple[str, str], list[float]] = {}
     rows_done: dict[str, tuple[int, float]] = {}
-    for kind, status, started, ended, done in finished.values_list(
+    for kind, job_status, started, ended, done in finished.values_list(
         "kind", "status", "started_at", "finished_at", "done"
     ):
+        if started is None or ended is None:
+            continue
         seconds = max((ended - started).total_seconds(), 0.0)
-        durations.setdefault((kind, status), []).append(seconds)
+        durations.setdefault((kind, str(job_status)), []).append(seconds)
         if "import" in kind:
             rows, spent = rows_done.get(kind, (0, 0.0))
             rows_done[kind] = (rows + (done or 0), spent + seconds)
@@ -184,9 +186,9 @@ def metrics_text(now: dt.datetime | None = None) -> str:
         "summary",
         "Durations of the jobs that finished in the last 24 hours, by kind and outcome.",
     )
-    for (kind, status), values in sorted(durations.items()):
-        lines.append(_line("entas_job_duration_seconds_count", len(values), kind=kind, status=status))
-        lines.append(_line("entas_job_duration_seconds_sum", round(sum(values), 3), kind=kind, status=status))
+    for (kind, outcome), values in sorted(durations.items()):
+        lines.append(_line("entas_job_duration_seconds_count", len(values), kind=kind, status=outcome))
+        lines.append(_line("entas_job_duration_seconds_sum", round(sum(values), 3), kind=kind, status=outcome))
     metric(
         "entas_import_rows_per_second",
         "gauge",
@@ -197,8 +199,8 @@ def metrics_text(now: dt.datetime | None = None) -> str:
 
     with REQUESTS.lock:
         metric("entas_http_requests_total", "counter", "Requests this web process served, by method and status class.")
-        for (method, status), count in sorted(REQUESTS.counts.items()):
-            lines.append(_line("entas_http_requests_total", count, method=method, status=status))
+        for (method, status_class), count in sorted(REQUESTS.counts.items()):
+            lines.append(_line("entas_http_requests_total", count, method=method, status=status_class))
         metric("entas_http_request_duration_seconds", "histogram", "Latency of the requests this web process served.")
         for bound, count in zip(BUCKETS, REQUESTS.buckets, strict=True):
             lines.append(_line("entas_http_request_duration_seconds_bucket", count, le=bound))
