@@ -128,3 +128,10 @@ def test_the_nginx_site_proxies_to_the_web_socket_over_https(tmp_path: Path) -> 
         [nginx, "-t", "-c", str(conf), "-p", str(tmp_path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_admin_wrapper_is_valid_shell_and_runs_entas_as_the_entas_user() -> None:
+    script = DEPLOY / "entas-admin"
+    assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
+    text = script.read_text()
+    assert "runuser -u entas" in text and ". /etc/entas/entas.env" in text and "ENTAS_VAR_DIR=/var/lib/entas" in text
