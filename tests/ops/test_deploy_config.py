@@ -80,10 +80,11 @@ def _units(tmp_path: Path) -> list[Path]:
 
 def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     units = _units(tmp_path)
-    if shutil.which("systemd-analyze") is None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
         pytest.skip("systemd-analyze is not installed (the structural test below still runs)")
     result = subprocess.run(
-        ["systemd-analyze", "verify", *[str(u) for u in units]],
+        [analyze, "verify", *[str(u) for u in units]],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -132,6 +133,6 @@ def test_the_nginx_site_proxies_to_the_web_socket_over_https(tmp_path: Path) -> 
 
 def test_the_admin_wrapper_is_valid_shell_and_runs_entas_as_the_entas_user() -> None:
     script = DEPLOY / "entas-admin"
-    assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
+    assert subprocess.run(["/bin/sh", "-n", str(script)], check=False).returncode == 0
     text = script.read_text()
     assert "runuser -u entas" in text and ". /etc/entas/entas.env" in text and "ENTAS_VAR_DIR=/var/lib/entas" in text
