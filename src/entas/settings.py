@@ -118,6 +118,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so that every response (static files, redirects, error pages) gets CSP and Permissions-Policy.
     "entas.core.middleware.SecurityHeadersMiddleware",
+    # A request id for every request's log lines and its X-Request-ID header (entas.core.observability).
+    "entas.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Writes a session only when it changed or is due a refresh: reading a page writes nothing.
@@ -256,7 +258,7 @@ ENTAS_HTTPS = env_bool("ENTAS_HTTPS", not DEBUG)
 if ENTAS_HTTPS:
     SECURE_SSL_REDIRECT = env_bool("ENTAS_SSL_REDIRECT", True)
     # A load balancer's or monitor's probe may come over plain HTTP on the internal network.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^live/$", r"^ready/$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("ENTAS_HSTS_SECONDS", 31536000))
@@ -382,9 +384,29 @@ ENTAS_PAYER_NAME = os.environ.get("ENTAS_PAYER_NAME", "Pemerintah Kota Balikpapa
 # Kemendagri code of the kabupaten/kota this installation serves (Kota Balikpapan by default).
 ENTAS_CITY_CODE = os.environ.get("ENTAS_CITY_CODE", "64.71")
 
+# --- Operations (docs/operations.md) ----------------------------------------------------------
+# The schedule of recurring jobs `entas scheduler` submits (default: src/entas/schedule.toml).
+ENTAS_SCHEDULE_FILE = os.environ.get("ENTAS_SCHEDULE_FILE", "")
+# The bearer token a Prometheus scraper sends to /metrics; unset, /metrics does not exist (404).
+ENTAS_METRICS_TOKEN = os.environ.get("ENTAS_METRICS_TOKEN", "")
+
+# Logs go to standard error: text by default; ENTAS_LOG_FORMAT=json writes one JSON object per line
+# with the request id, and a line per request (logger entas.request), for a log collector.
+ENTAS_LOG_FORMAT = os.environ.get("ENTAS_LOG_FORMAT", "text")
+if ENTAS_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"ENTAS_LOG_FORMAT must be text or json, not {ENTAS_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "entas.core.observability.RequestIdFilter"}},
+    "formatters": {"json": {"()": "entas.core.observability.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if ENTAS_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ENTAS_LOG_LEVEL", "WARNING")},
+    "loggers": {"entas.request": {"level": "INFO" if ENTAS_LOG_FORMAT == "json" else "WARNING"}},
 }

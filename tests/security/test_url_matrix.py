@@ -91,6 +91,9 @@ PUBLIC |= {"portal:home", "portal:complaint", "portal:track", "portal:check"}
 # Open data: counts with small-cell suppression (k = 10, complementary), their downloads and the DCAT
 # catalogue; no table holds a person (tests/portal/test_public_crawl.py scans every answer).
 PUBLIC |= {"portal:open_data", "portal:open_data_download", "portal:open_data_catalogue"}
+# Probes and the metrics scraper (operations, issue #27): states and counts only; /metrics answers 404
+# unless ENTAS_METRICS_TOKEN is set and 401 without that bearer token (tests/ops/test_observability.py).
+PUBLIC |= {"live", "ready", "metrics"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),

@@ -17,4 +17,7 @@ urlpatterns = [
     path("jobs/", include(job_patterns)),
     path("audit/", include(audit_patterns)),
     path("health/", views.health_check, name="health"),
+    path("live/", views.live_check, name="live"),
+    path("ready/", views.ready_check, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
 ]

@@ -171,3 +171,40 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "actions": sorted(set(actions)),
         },
     )
+
+
+@never_cache
+@require_safe
+def live_check(request: HttpRequest) -> JsonResponse:
+    """Liveness: this web process answers (no database question; a supervisor restarts it when not)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def ready_check(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database answers and a background worker's heartbeat is recent (as /health/)."""
+    result = health.check()
+    return JsonResponse(result.public(), status=200 if result.ok else 503)
+
+
+@never_cache
+@require_safe
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a scraper holding ENTAS_METRICS_TOKEN (``Authorization: Bearer …``).
+    Without the setting the endpoint does not exist (404); with a wrong or no token it answers 401."""
+    import hmac
+
+    from django.conf import settings
+
+    from . import observability
+
+    token = settings.ENTAS_METRICS_TOKEN
+    if not token:
+        raise Http404
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), token.encode()):
+        response = HttpResponse("unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="entas metrics"'
+        return response
+    return HttpResponse(observability.metrics_text(), content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connections
 
+from entas.core import deploy
 from entas.core.cli import EntasCommand
 
 
@@ -78,7 +79,17 @@ class Command(EntasCommand):
 
         if options["workers"] < 1 or options["threads"] < 1:
             raise CommandError("--workers and --threads must be at least 1.")
-        if not settings.DEBUG and not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        reasons = deploy.unsafe_reasons(
+            debug=settings.DEBUG,
+            secret_key=settings.SECRET_KEY,
+            allowed_hosts=list(settings.ALLOWED_HOSTS),
+            bind=options["bind"],
+        )
+        if reasons:
+            raise CommandError(
+                "entas serve refuses to start with unsafe settings:\n" + "\n".join(f"- {r}" for r in reasons)
+            )
+        if not (settings.STATIC_ROOT / "staticfiles.json").exists():
             raise CommandError(
                 f"No collected static files in {settings.STATIC_ROOT}: run `entas collectstatic --noinput` first."
             )
