@@ -69,7 +69,9 @@ def _vector(values: ArrayLike, name: str) -> Float:
     if array.size == 0:
         raise ValueError(f"{name} is empty")
     if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} has a missing or infinite value at position {int(np.flatnonzero(~np.isfinite(array))[0])}")
+        raise ValueError(
+            f"{name} has a missing or infinite value at position {int(np.flatnonzero(~np.isfinite(array))[0])}"
+        )
     return array
 
 

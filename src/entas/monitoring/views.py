@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from itertools import groupby
+from itertools import groupby, pairwise
 from typing import Any
 
 from django.contrib import messages
@@ -248,3 +248,282 @@ def reference_data(request: AuthenticatedRequest) -> HttpResponse:
         "can_load": request.user.can(Capability.RUN_JOBS),
     }
     return render(request, "monitoring/reference_data.html", context)
+
+
+# -- the TKPK dashboard, the results framework and small-area estimates (docs/monitoring.md) ----------
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
+def trend_spec(points: list[dict[str, Any]], *, title: str) -> dict[str, Any]:
+    """Value by period with a 95 % band (value ± 1.96 SE) where there is an SE, and targets as points."""
+    from entas.core.charts import VEGA_LITE_SCHEMA
+
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "width": "container",
+        "height": 260,
+        "data": {"values": points},
+        "encoding": {"x": {"field": "period", "type": "ordinal", "title": _("Period")}},
+        "layer": [
+            {
+                "transform": [{"filter": "datum.low != null"}],
+                "mark": {"type": "area", "opacity": 0.25, "color": "#1f5fa8"},
+                "encoding": {
+                    "y": {"field": "low", "type": "quantitative", "title": title},
+                    "y2": {"field": "high"},
+                },
+            },
+            {
+                "transform": [{"filter": "datum.value != null"}],
+                "mark": {"type": "line", "point": True, "color": "#1f5fa8"},
+                "encoding": {
+                    "y": {"field": "value", "type": "quantitative", "title": title},
+                    "detail": {"field": "version", "type": "nominal"},
+                    "tooltip": [
+                        {"field": "period", "title": _("Period")},
+                        {"field": "value", "title": title, "format": ".2f"},
+                        {"field": "version", "title": _("Definition version")},
+                    ],
+                },
+            },
+            {
+                "transform": [{"filter": "datum.target != null"}],
+                "mark": {"type": "point", "shape": "diamond", "filled": True, "color": "#c0392b", "size": 70},
+                "encoding": {
+                    "y": {"field": "target", "type": "quantitative"},
+                    "tooltip": [{"field": "period", "title": _("Period")}, {"field": "target", "title": _("Target")}],
+                },
+            },
+        ],
+    }
+
+
+def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
+    from . import rules as monitoring_rules
+
+    all_indicators = list(selectors.indicators())
+    code = request.GET.get("indicator") or (all_indicators[0].code if all_indicators else "")
+    area = selectors.area_for(request.user, request.GET.get("area"))
+    context: dict[str, Any] = {"indicators": all_indicators, "area": area, "code": code}
+    if not all_indicators:
+        return context
+    indicator = selectors.indicator(code)
+    facts = list(selectors.facts_for(request.user, indicator.pk, area=area))
+    targets = selectors.targets_of(indicator.pk)
+    higher = indicator.direction == indicator.Direction.UP
+    # The indicator table: latest value of each indicator for the area, against the year's target.
+    from .models import Fact
+
+    latest: dict[int, Any] = {}
+    for fact in Fact.objects.filter(area=area, dimension="").order_by("indicator_id", "period"):
+        latest[fact.indicator_id] = fact
+    all_targets: dict[tuple[int, int], float] = {}
+    from .models import Target
+
+    for ind_id, year, value in Target.objects.values_list("result_indicator__indicator_id", "year", "value"):
+        all_targets.setdefault((ind_id, year), value)
+    table = []
+    for item in all_indicators:
+        fact = latest.get(item.pk)
+        target = all_targets.get((item.pk, int(fact.period[:4]))) if fact else None
+        table.append(
+            {
+                "indicator": item,
+                "fact": fact,
+                "target": target,
+                "light": monitoring_rules.traffic_light(
+                    fact.value if fact else None, target, higher_is_better=item.direction == "up"
+                ),
+            }
+        )
+    periods = [f.period for f in facts]
+    period = request.GET.get("period") or (periods[-1] if periods else "")
+    compare = request.GET.get("compare") or (periods[-2] if len(periods) > 1 else "")
+    points = [
+        {
+            "period": f.period,
+            "value": f.value,
+            "low": None if f.se is None or f.value is None else f.value - 1.96 * f.se,
+            "high": None if f.se is None or f.value is None else f.value + 1.96 * f.se,
+            "target": targets.get(int(f.period[:4])),
+            "version": f.version,
+        }
+        for f in facts
+    ]
+    breaks = [b.period for a, b in pairwise(facts) if a.version != b.version]
+    children = list(selectors.facts_for(request.user, indicator.pk, children_of=area))
+    by_period: dict[str, dict[int, Any]] = {}
+    for f in children:
+        by_period.setdefault(f.period, {})[f.area_id] = f
+    child_rows = []
+    for f in by_period.get(period, {}).values():
+        before = by_period.get(compare, {}).get(f.area_id)
+        target = targets.get(int(period[:4])) if period else None
+        child_rows.append(
+            {
+                "area": f.area,
+                "value": f.value,
+                "se": f.se,
+                "numerator": f.numerator,
+                "denominator": f.denominator,
+                "compare": before.value if before else None,
+                "change": None if before is None or before.value is None or f.value is None else f.value - before.value,
+                "light": monitoring_rules.traffic_light(f.value, target, higher_is_better=higher),
+                "drill": f.area.level < RegionLevel.KELURAHAN,
+            }
+        )
+    child_rows.sort(key=lambda r: r["area"].code)
+    map_rows = [
+        {
+            "code": r["area"].code,
+            "name": r["area"].name,
+            "kecamatan": area.name,
+            "value": r["value"] if r["value"] is not None else 0.0,
+            "boundary": r["area"].boundary,
+            "lat": r["area"].centroid_lat,
+            "lng": r["area"].centroid_lng,
+        }
+        for r in child_rows
+    ]
+    current = next((f for f in facts if f.period == period), None)
+    context.update(
+        {
+            "indicator": indicator,
+            "table": table,
+            "facts": facts,
+            "periods": periods,
+            "period": period,
+            "compare": compare,
+            "current": current,
+            "current_ci": (current.value - 1.96 * current.se, current.value + 1.96 * current.se)
+            if current and current.se is not None and current.value is not None
+            else None,
+            "current_target": targets.get(int(period[:4])) if period else None,
+            "breaks": breaks,
+            "children": child_rows,
+            "breakdown": list(selectors.breakdown_for(request.user, indicator.pk, area, period)) if period else [],
+            "trend_spec": trend_spec(points, title=indicator.name[:60]) if points else None,
+            "map_spec": region_map(
+                map_rows, value="value", value_title=indicator.name[:40], name_title=_("Area"), value_format=".2f"
+            )
+            if map_rows
+            else None,
+            "ancestors": list(Region.objects.filter(pk__in=_ancestor_ids(area)).order_by("level")),
+            "alerts": selectors.open_alerts(request.user),
+        }
+    )
+    return context
+
+
+def _ancestor_ids(area: Region) -> list[int]:
+    ids = []
+    parent = area.parent
+    while parent is not None and parent.level >= RegionLevel.REGENCY_CITY:
+        ids.append(parent.pk)
+        parent = parent.parent
+    return ids
+
+
+@require(Capability.VIEW_SUMMARY)
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    """The TKPK dashboard: every indicator against its target with a traffic light; for the chosen
+    indicator its trend with 95 % bands and targets, a map and table of the areas below (drill-down
+    city → kecamatan → kelurahan), a comparison of two periods, the disaggregations and the alerts."""
+    return render(request, "monitoring/dashboard.html", _dashboard_context(request))
+
+
+@require(Capability.VIEW_SUMMARY)
+def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
+    """The data behind the dashboard's charts: the indicator's facts for the area and the areas below."""
+    import csv
+
+    from entas.core.spreadsheet import csv_cell
+
+    indicator = selectors.indicator(request.GET.get("indicator", ""))
+    area = selectors.area_for(request.user, request.GET.get("area"))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="indikator-{indicator.code}-{area.code}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["indicator", "version", "area_code", "area", "period", "numerator", "denominator", "value", "se"])
+    rows = [
+        *selectors.facts_for(request.user, indicator.pk, area=area),
+        *selectors.facts_for(request.user, indicator.pk, children_of=area),
+    ]
+    for f in rows:
+        writer.writerow(
+            [
+                indicator.code,
+                f.version,
+                f.area.code,
+                csv_cell(f.area.name),
+                f.period,
+                _fmt(f.numerator),
+                _fmt(f.denominator),
+                _fmt(f.value),
+                _fmt(f.se),
+            ]
+        )
+    return response
+
+
+@require(Capability.VIEW_SUMMARY)
+def framework(request: AuthenticatedRequest) -> HttpResponse:
+    """The results framework (logframe): impact → outcome → output with indicators, baselines and targets."""
+    results = selectors.framework(request.GET.get("plan") or None)
+    return render(request, "monitoring/framework.html", {"results": results})
+
+
+@require(Capability.VIEW_ANALYTICS)
+def small_area(request: AuthenticatedRequest) -> HttpResponse:
+    """Kelurahan P0 by the Fay–Herriot model next to the direct survey estimate, with diagnostics."""
+    from entas.core.charts import VEGA_LITE_SCHEMA
+
+    from . import smallarea
+
+    year_text = request.GET.get("year", "")
+    context: dict[str, Any] = {
+        "years": selectors.survey_years(),
+        "year": int(year_text) if year_text.isdigit() else None,
+    }
+    try:
+        result = smallarea.fit_p0(context["year"])
+    except Refused as exc:
+        context["error"] = str(exc)
+        return render(request, "monitoring/small_area.html", context)
+    rows = result.rows
+    context.update(
+        {
+            "result": result,
+            "rows": rows,
+            "unreliable": sum(1 for r in rows if r["unreliable"]),
+            "shrinkage_spec": {
+                "$schema": VEGA_LITE_SCHEMA,
+                "width": "container",
+                "height": 260,
+                "data": {"values": [r for r in rows if r["direct"] is not None]},
+                "mark": {"type": "point", "filled": True},
+                "encoding": {
+                    "x": {"field": "direct", "type": "quantitative", "title": _("Direct estimate (%)")},
+                    "y": {"field": "eblup", "type": "quantitative", "title": _("EBLUP (%)")},
+                    "color": {"field": "gamma", "type": "quantitative", "title": _("Shrinkage factor γ")},
+                    "tooltip": [{"field": "name"}, {"field": "direct"}, {"field": "eblup"}, {"field": "gamma"}],
+                },
+            },
+            "residual_spec": {
+                "$schema": VEGA_LITE_SCHEMA,
+                "width": "container",
+                "height": 220,
+                "data": {"values": [r for r in rows if r["residual"] is not None]},
+                "mark": {"type": "point", "filled": True, "color": "#1f5fa8"},
+                "encoding": {
+                    "x": {"field": "eblup", "type": "quantitative", "title": _("EBLUP (%)")},
+                    "y": {"field": "residual", "type": "quantitative", "title": _("Standardised residual")},
+                    "tooltip": [{"field": "name"}, {"field": "residual"}],
+                },
+            },
+        }
+    )
+    return render(request, "monitoring/small_area.html", context)
