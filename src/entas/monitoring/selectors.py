@@ -156,7 +156,12 @@ def indicator(code: str) -> Any:
 
 
 def area_for(user: User | None, code: str | None) -> Region:
-    """The area a user asked for (default: the city), refused outside the user's areas."""
+    """The area a user asked for (default: the city, or the user's own area when the city is not
+    theirs), refused outside the user's areas."""
+    if not code and user is not None and not user.is_city_wide:
+        own = user.areas.order_by("level", "code").first()
+        if own is not None and own.level >= RegionLevel.REGENCY_CITY:
+            code = own.code
     city = Region.objects.filter(code=code or settings.ENTAS_CITY_CODE).first()
     if city is None:
         raise Refused(_("Unknown area %(code)s.") % {"code": code}, code="not_found")

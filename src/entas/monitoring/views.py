@@ -306,7 +306,12 @@ def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
 
     all_indicators = list(selectors.indicators())
     code = request.GET.get("indicator") or (all_indicators[0].code if all_indicators else "")
-    area = selectors.area_for(request.user, request.GET.get("area"))
+    try:
+        area = selectors.area_for(request.user, request.GET.get("area"))
+    except Refused as exc:
+        if request.GET.get("area"):
+            raise
+        return {"indicators": all_indicators, "code": code, "error": str(exc)}  # a user without areas
     context: dict[str, Any] = {"indicators": all_indicators, "area": area, "code": code}
     if not all_indicators:
         return context
