@@ -99,8 +99,8 @@ def _design(covariates: ArrayLike, areas: int, intercept: bool) -> Float:
 def _gls(y: Float, x: Float, v: Float) -> tuple[Float, Float]:
     """β̂ and (X'V⁻¹X)⁻¹ for a diagonal V."""
     xv = x / v[:, None]
-    q = np.linalg.inv(x.T @ xv)
-    beta = q @ (xv.T @ y)
+    q: Float = np.linalg.inv(x.T @ xv).astype(np.float64)
+    beta: Float = q @ (xv.T @ y)
     return beta, q
 
 

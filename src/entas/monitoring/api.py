@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from entas.accounts.api import RoleAuth
+from entas.accounts.models import User
 from entas.accounts.roles import Capability
 from entas.core import jobqueue
 
@@ -82,6 +83,12 @@ class JobOut(Schema):
     kind: str
 
 
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # RoleAuth let only signed-in users through
+    return user
+
+
 @router.get("/indicators", response=list[IndicatorOut], url_name="monitoring_indicators")
 def list_indicators(request: HttpRequest) -> Any:
     return list(selectors.indicators())
@@ -148,5 +155,5 @@ def framework(request: HttpRequest, plan: str = "") -> Any:
 @router.post("/refresh", response={202: JobOut}, url_name="monitoring_refresh")
 def refresh(request: HttpRequest, body: RefreshIn) -> Any:
     """Queue a refresh of the facts (incremental unless ``full``); the job page shows its progress."""
-    job = jobqueue.submit(kind=REFRESH_KIND, params={"full": body.full}, actor=request.user)
+    job = jobqueue.submit(kind=REFRESH_KIND, params={"full": body.full}, actor=_user(request))
     return 202, {"job": job.pk, "kind": REFRESH_KIND}

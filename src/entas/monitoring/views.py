@@ -332,15 +332,15 @@ def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
         all_targets.setdefault((ind_id, year), value)
     table = []
     for item in all_indicators:
-        fact = latest.get(item.pk)
-        target = all_targets.get((item.pk, int(fact.period[:4]))) if fact else None
+        last = latest.get(item.pk)
+        target = all_targets.get((item.pk, int(last.period[:4]))) if last else None
         table.append(
             {
                 "indicator": item,
-                "fact": fact,
+                "fact": last,
                 "target": target,
                 "light": monitoring_rules.traffic_light(
-                    fact.value if fact else None, target, higher_is_better=item.direction == "up"
+                    last.value if last else None, target, higher_is_better=item.direction == "up"
                 ),
             }
         )
