@@ -24,8 +24,12 @@ from entas.monitoring.models import Fact, Indicator, Result
 from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
 from tests.conftest import MANGGAR
 from tests.helpers import city_files
+from tests.policy import conftest as policy
 
 pytestmark = pytest.mark.django_db
+
+# The policy register's fixtures (the example plan and its cash programme), for this module.
+plan, cash_programme = policy.plan, policy.cash_programme
 
 
 @pytest.fixture
@@ -188,11 +192,11 @@ def test_the_framework_page_and_api(
     data = yaml.safe_load(demo.EXAMPLE.read_text(encoding="utf-8"))
     with pytest.raises(Refused, match="problem"):
         services.load_indicators(data=data, actor=tkpk_analyst)  # the plan is not in the register yet
-    plan = Plan.objects.create(code="RPKD-2025-2029", title="RPKD", start_year=2025, end_year=2029)
+    rpkd = Plan.objects.create(code="RPKD-2025-2029", title="RPKD", start_year=2025, end_year=2029)
     counts = services.load_indicators(data=data, actor=tkpk_analyst)
     assert counts["results"] == 4 and counts["targets"] > 10
     assert Result.objects.get(code="O1").parent.code == "I1"
-    assert Result.objects.get(code="I1").plan == plan
+    assert Result.objects.get(code="I1").plan == rpkd
     client = client_for(tkpk_analyst)
     client.cookies["django_language"] = "en"
     page = client.get(reverse("monitoring:framework"))
@@ -201,3 +205,32 @@ def test_the_framework_page_and_api(
     assert {r["code"] for r in api} == {"I1", "O1", "O2", "P1"}
     values = client.get("/api/v1/monitoring/indicators/school-7-18/values", {"by": "area"}).json()
     assert len(values) == 6
+
+
+def test_a_programme_dashboard_shows_reach_money_and_outcomes(
+    plan: Any, client_for: Callable[[User], Client], tkpk_analyst: User
+) -> None:
+    from entas.monitoring import services
+    from entas.policy.models import ProgrammeRecord
+
+    record = ProgrammeRecord.objects.get(code="P2.1")
+    services.define_indicator(
+        spec={"code": "working", "name": "Bekerja", "kind": "registry", "unit": "members", "numerator": "working",
+              "denominator": "age >= 15"},
+        actor=tkpk_analyst,
+    )  # fmt: skip
+    services.load_indicators(
+        data={"framework": {"programme": "P2.1", "results": [
+            {"code": "P2.1-O", "level": "outcome", "statement": "Lulusan bekerja",
+             "indicators": [{"indicator": "working", "baseline": 40, "targets": {2026: 50}}]}]}},
+        actor=tkpk_analyst,
+    )  # fmt: skip
+    client = client_for(tkpk_analyst)
+    client.cookies["django_language"] = "en"
+    framework = client.get(reverse("monitoring:framework")).content.decode()
+    assert reverse("monitoring:programme", args=[record.pk]) in framework
+    page = client.get(reverse("monitoring:programme", args=[record.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="reach"' in html and 'id="money"' in html
+    assert page.context["money"] and page.context["money"][0]["budget"] > 0
+    assert [o["indicator"].code for o in page.context["outcomes"]] == ["working"]

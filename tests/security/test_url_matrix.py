@@ -129,6 +129,7 @@ ROUTES: dict[str, Route] = {
     "monitoring:dashboard_csv": Route(data={"indicator": "none"}),
     "monitoring:framework": Route(),
     "monitoring:small_area": Route(),
+    "monitoring:programme": Route(lambda w: {"pk": w.record.pk}),
     "targeting:report": Route(),
     "targeting:overrides": Route(methods=("GET", "POST")),
     "targeting:rules": Route(),

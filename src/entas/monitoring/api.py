@@ -101,12 +101,9 @@ def indicator_values(request: HttpRequest, code: str, area: str = "", period: st
     from .models import Fact
 
     indicator = selectors.indicator(code)
-    region = selectors.area_for(request.user, area or None)  # type: ignore[arg-type]
+    region = selectors.area_for(_user(request), area or None)
     qs = Fact.objects.filter(indicator=indicator).select_related("area")
-    if by == "area":
-        qs = qs.filter(area__parent=region, dimension="")
-    else:
-        qs = qs.filter(area=region, dimension=by)
+    qs = qs.filter(area__parent=region, dimension="") if by == "area" else qs.filter(area=region, dimension=by)
     if period:
         qs = qs.filter(period=period)
     return [

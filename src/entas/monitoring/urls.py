@@ -10,4 +10,5 @@ urlpatterns = [
     path("dashboard/data.csv", views.dashboard_csv, name="dashboard_csv"),
     path("framework/", views.framework, name="framework"),
     path("small-area/", views.small_area, name="small_area"),
+    path("programme/<int:pk>/", views.programme_dashboard, name="programme"),
 ]

@@ -477,8 +477,15 @@ def dashboard_csv(request: AuthenticatedRequest) -> HttpResponse:
 @require(Capability.VIEW_SUMMARY)
 def framework(request: AuthenticatedRequest) -> HttpResponse:
     """The results framework (logframe): impact → outcome → output with indicators, baselines and targets."""
+    from entas.policy.models import ProgrammeRecord
+
     results = selectors.framework(request.GET.get("plan") or None)
-    return render(request, "monitoring/framework.html", {"results": results})
+    programmes = (
+        ProgrammeRecord.objects.select_related("programme").order_by("code")
+        if request.user.can(Capability.VIEW_POLICY)
+        else ProgrammeRecord.objects.none()
+    )
+    return render(request, "monitoring/framework.html", {"results": results, "programmes": programmes})
 
 
 @require(Capability.VIEW_ANALYTICS)
@@ -532,3 +539,88 @@ def small_area(request: AuthenticatedRequest) -> HttpResponse:
         }
     )
     return render(request, "monitoring/small_area.html", context)
+
+
+@require(Capability.VIEW_POLICY)
+def programme_dashboard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A programme's dashboard: reach (families and people reached, enrolled and paid), money by year
+    (pagu in force against realisation), and its logframe results (outputs and outcomes) with the
+    latest value of each indicator against the year's target."""
+    from collections import defaultdict
+
+    from django.http import Http404
+    from django.utils import timezone
+
+    from entas.core.charts import VEGA_LITE_SCHEMA
+    from entas.policy import selectors as policy
+    from entas.policy.models import ProgrammeRecord
+
+    from . import rules as monitoring_rules
+    from .models import Fact, Result
+
+    try:
+        record = policy.record_for(request.user, pk)
+    except ProgrammeRecord.DoesNotExist:
+        raise Http404(_("No such programme in the register.")) from None
+    day = timezone.localdate()
+    money: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for rows in policy.years_of(record, day).values():
+        for row in rows:
+            money[row.year][0] += row.money.budget
+            money[row.year][1] += row.money.realised
+    money_rows = [
+        {"year": year, "budget": b, "realised": r, "percent": r * 100 // b if b else 0}
+        for year, (b, r) in sorted(money.items())
+    ]
+    chart_rows = [
+        {"year": str(m["year"]), "what": label, "rupiah": m[key]}
+        for m in money_rows
+        for key, label in (("budget", _("Budget (pagu)")), ("realised", _("Realisation")))
+    ]
+    city = selectors.area_for(None, None)
+    results = list(
+        Result.objects.filter(programme=record).prefetch_related("indicators__indicator", "indicators__targets")
+    )
+    outcome_rows = []
+    for result in results:
+        for link in result.indicators.all():
+            fact = Fact.objects.filter(indicator=link.indicator, area=city, dimension="").order_by("-period").first()
+            target = next((t.value for t in link.targets.all() if fact and t.year == int(fact.period[:4])), None)
+            outcome_rows.append(
+                {
+                    "result": result,
+                    "indicator": link.indicator,
+                    "baseline": link.baseline,
+                    "fact": fact,
+                    "target": target,
+                    "light": monitoring_rules.traffic_light(
+                        fact.value if fact else None, target, higher_is_better=link.indicator.direction == "up"
+                    ),
+                }
+            )
+    return render(
+        request,
+        "monitoring/programme.html",
+        {
+            "record": record,
+            "reached": policy.beneficiaries(record, day),
+            "money": money_rows,
+            "outcomes": outcome_rows,
+            "money_spec": {
+                "$schema": VEGA_LITE_SCHEMA,
+                "width": "container",
+                "height": 220,
+                "data": {"values": chart_rows},
+                "mark": "bar",
+                "encoding": {
+                    "x": {"field": "year", "type": "ordinal", "title": _("Year")},
+                    "xOffset": {"field": "what"},
+                    "y": {"field": "rupiah", "type": "quantitative", "title": _("Rupiah")},
+                    "color": {"field": "what", "type": "nominal", "title": ""},
+                    "tooltip": [{"field": "year"}, {"field": "what"}, {"field": "rupiah", "format": ",d"}],
+                },
+            }
+            if chart_rows
+            else None,
+        },
+    )
