@@ -204,3 +204,17 @@ def test_a_file_with_problems_loads_nothing_and_names_each(regions: Any) -> None
     fields = [p.field for p in caught.value.issues]
     assert any("indicators[1]" in f for f in fields) and any("alerts[1]" in f for f in fields)
     assert not Indicator.objects.exists()
+
+
+def test_the_refresh_runs_as_a_job_kind_with_its_lock(town: dict[str, Household], tkpk_analyst: Any) -> None:
+    from entas.core import jobqueue
+    from entas.core.models import Job
+    from entas.monitoring.jobs import REFRESH_KIND
+
+    services.define_indicator(spec=CARLESS, actor=None)
+    job = jobqueue.submit(kind=REFRESH_KIND, params={"full": True}, actor=tkpk_analyst, queue=False)
+    with pytest.raises(Refused):  # a second refresh while one is queued: the facts are locked
+        jobqueue.submit(kind=REFRESH_KIND, params={}, actor=tkpk_analyst, queue=False)
+    done = jobqueue.execute(job.pk)
+    assert done.status == Job.Status.SUCCEEDED
+    assert done.result["full"] is True and done.result["facts_written"] > 0
