@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
@@ -153,4 +153,4 @@ def framework(request: HttpRequest, plan: str = "") -> Any:
 def refresh(request: HttpRequest, body: RefreshIn) -> Any:
     """Queue a refresh of the facts (incremental unless ``full``); the job page shows its progress."""
     job = jobqueue.submit(kind=REFRESH_KIND, params={"full": body.full}, actor=_user(request))
-    return 202, {"job": job.pk, "kind": REFRESH_KIND}
+    return Status(202, {"job": job.pk, "kind": REFRESH_KIND})
