@@ -154,32 +154,57 @@ def _categories(dimension: str, h: dict[str, np.ndarray], m: dict[str, np.ndarra
     raise ValueError(f"unknown disaggregation {dimension!r}")
 
 
-def registry_counts(
-    indicator: Indicator, h: dict[str, np.ndarray], m: dict[str, np.ndarray], areas: Areas
-) -> list[tuple[int, str, str, float, float]]:
+class Groups:
+    """Integer codes of each unit's kelurahan and category, computed once per refresh for households
+    and for members and shared by every indicator (a bincount per indicator, no string work)."""
+
+    def __init__(self, h: dict[str, np.ndarray], m: dict[str, np.ndarray], areas: Areas):
+        self.h, self.m, self.areas = h, m, areas
+        kel = np.asarray(h["kelurahan"], dtype=object)
+        kel = np.where(kel == None, "", kel).astype(str)  # noqa: E711 (an element-wise comparison)
+        self.kel_codes, kel_index = np.unique(kel, return_inverse=True)
+        self.kel_pk = [areas.by_code.get(c) for c in self.kel_codes.tolist()]
+        self.kel = {"households": kel_index, "members": kel_index[m["household"]]}
+        self._cats: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
+
+    def categories(self, dimension: str, unit: str) -> tuple[np.ndarray, list[str]]:
+        key = (dimension, unit)
+        if key not in self._cats:
+            labels = _categories(dimension, self.h, self.m, unit == "members")
+            names, index = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+            self._cats[key] = (index, names.tolist())
+        return self._cats[key]
+
+
+def registry_counts(indicator: Indicator, groups: Groups) -> list[tuple[int, str, str, float, float]]:
     """(kelurahan id, dimension, category, numerator, denominator) of a registry indicator."""
     numerator, denominator = _compiled(indicator)
-    members = indicator.unit == Indicator.Unit.MEMBERS
+    unit = "members" if indicator.unit == Indicator.Unit.MEMBERS else "households"
+    h, m = groups.h, groups.m
     den = denominator.evaluate(h, m)
-    num = numerator.evaluate(h, m) & den
-    kel = np.asarray(h["kelurahan"], dtype=object)
-    kel = kel[m["household"]] if members else kel
-    kel = np.where(kel == None, "", kel).astype(str)  # noqa: E711 (an element-wise comparison)
+    num = (numerator.evaluate(h, m) & den).astype(float)
+    den_f = den.astype(float)
+    kel = groups.kel[unit]
+    n_kel = len(groups.kel_codes)
     out: list[tuple[int, str, str, float, float]] = []
     for dimension in ["", *[d for d in indicator.disaggregations if d in DIMENSIONS]]:
-        if dimension == "age_band" and not members:
+        if dimension == "age_band" and unit != "members":
             continue
-        cats = np.full(kel.size, "", dtype=object) if not dimension else _categories(dimension, h, m, members)
-        keys = np.char.add(np.char.add(kel, "|"), cats.astype(str))
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        nums = np.bincount(inverse, weights=num.astype(float), minlength=uniq.size)
-        dens = np.bincount(inverse, weights=den.astype(float), minlength=uniq.size)
-        for key, n, d in zip(uniq.tolist(), nums.tolist(), dens.tolist(), strict=True):
-            code, _sep, cat = key.partition("|")
-            pk = areas.by_code.get(code)
-            if pk is None or (dimension and not cat):
+        if dimension:
+            cat, names = groups.categories(dimension, unit)
+        else:
+            cat, names = np.zeros(kel.size, dtype=np.int64), [""]
+        keys = kel * len(names) + cat
+        size = n_kel * len(names)
+        nums = np.bincount(keys, weights=num, minlength=size)
+        dens = np.bincount(keys, weights=den_f, minlength=size)
+        present = np.bincount(keys, minlength=size) > 0
+        for key in np.flatnonzero(present).tolist():
+            pk = groups.kel_pk[key // len(names)]
+            category = names[key % len(names)]
+            if pk is None or (dimension and not category):
                 continue
-            out.append((pk, dimension, cat, n, d))
+            out.append((pk, dimension, category, float(nums[key]), float(dens[key])))
     return out
 
 
@@ -407,12 +432,14 @@ def refresh(
     else:
         old = last.fingerprint or {}
         changed_kel = {int(k) for k in set(prints) | set(old) if prints.get(k) != old.get(k) and int(k) in areas.level}
+    # Every kelurahan changed: one read of the whole registry, as a full refresh (no per-area filters).
+    everywhere_changed = bool(areas.kelurahan) and changed_kel >= set(areas.kelurahan)
     registry = [i for i in indicators if i.kind == Indicator.Kind.REGISTRY]
     plans: list[tuple[Indicator, str, set[int] | None]] = []
     for indicator in registry:
         period = period_of(indicator, today)
         current = Fact.objects.filter(indicator=indicator, period=period, version=indicator.version).exists()
-        if full or not current or (watermark is not None and indicator.changed_at >= watermark):
+        if full or everywhere_changed or not current or (watermark is not None and indicator.changed_at >= watermark):
             plans.append((indicator, period, None))
         elif changed_kel:
             plans.append((indicator, period, changed_kel))
@@ -429,10 +456,11 @@ def refresh(
         say(f"reading the registry for {len(wanted)} kelurahan")
         data = RuleData(households, model_id=None, today=today, names=names)
         h, m = data.arrays(names)
+        groups = Groups(h, m, areas)
         for indicator, period, kelurahan in plans:
             with transaction.atomic():
                 before = summary.facts_written
-                _additive_facts(indicator, period, registry_counts(indicator, h, m, areas), areas, writer, kelurahan)
+                _additive_facts(indicator, period, registry_counts(indicator, groups), areas, writer, kelurahan)
                 summary.by_indicator[indicator.code] = summary.facts_written - before
             say(f"{indicator.code}: {summary.by_indicator[indicator.code]} facts")
     for indicator in indicators:
