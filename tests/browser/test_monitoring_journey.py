@@ -49,7 +49,7 @@ def test_an_analyst_drills_into_a_kelurahan_and_downloads_a_chart(
     page.locator("#area-path").get_by_text("Balikpapan Timur").wait_for()
     page.locator("#children").get_by_role("link", name="Manggar", exact=True).click()
     page.locator("#area-path").get_by_text("Manggar", exact=True).wait_for()
-    assert page.locator("#breakdown").get_by_text("female").first.is_visible()
+    assert page.locator("#breakdown").get_by_text("perempuan").first.is_visible()
     assert page.locator("#area-path").get_by_role("link", name="Balikpapan", exact=True).is_visible()
     page.locator("#trend-chart[data-rendered='1']").wait_for(timeout=15_000)
     with page.expect_download() as png:

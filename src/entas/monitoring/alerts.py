@@ -8,7 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from entas.regions.models import Region
@@ -37,7 +37,13 @@ def target_for(indicator_id: int, year: int) -> float | None:
 
 
 def evaluate(*, now: dt.datetime) -> int:
-    """Evaluate every active rule on the latest period of its indicator; returns the alerts raised."""
+    """Evaluate every active rule on the latest period of its indicator; returns the alerts raised.
+    Messages are written (and e-mailed) in the city's language, whoever started the refresh."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _evaluate(now=now)
+
+
+def _evaluate(*, now: dt.datetime) -> int:
     raised: list[Alert] = []
     for rule in AlertRule.objects.filter(active=True).select_related("indicator"):
         indicator = rule.indicator
@@ -99,7 +105,13 @@ def evaluate(*, now: dt.datetime) -> int:
             )
     if raised:
         ids = [a.pk for a in raised]
-        transaction.on_commit(lambda: _send(ids))
+        language = translation.get_language()
+
+        def send() -> None:
+            with translation.override(language):
+                _send(ids)
+
+        transaction.on_commit(send)
     return len(raised)
 
 

@@ -409,7 +409,9 @@ def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
             "current_target": targets.get(int(period[:4])) if period else None,
             "breaks": breaks,
             "children": child_rows,
-            "breakdown": list(selectors.breakdown_for(request.user, indicator.pk, area, period)) if period else [],
+            "breakdown": _breakdown(list(selectors.breakdown_for(request.user, indicator.pk, area, period)))
+            if period
+            else [],
             "trend_spec": trend_spec(points, title=indicator.name[:60]) if points else None,
             "map_spec": region_map(
                 map_rows, value="value", value_title=indicator.name[:40], name_title=_("Area"), value_format=".2f"
@@ -421,6 +423,28 @@ def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
         }
     )
     return context
+
+
+def _breakdown(facts: list[Any]) -> list[dict[str, Any]]:
+    """Disaggregation rows with readable labels, categories in their natural order (age bands and
+    desil by number)."""
+    labels = {"sex": _("Sex"), "age_band": _("Age band"), "desil": _("Desil"), "disability": _("Disability")}
+    words = {"female": _("female"), "male": _("male"), "yes": _("with a disability"), "no": _("without")}
+
+    def order(fact: Any) -> tuple[str, int, str]:
+        digits = fact.category.split("-")[0].rstrip("+")
+        return (fact.dimension, int(digits) if digits.isdigit() else 0, fact.category)
+
+    return [
+        {
+            "dimension": labels.get(f.dimension, f.dimension),
+            "category": words.get(f.category, f.category),
+            "value": f.value,
+            "numerator": f.numerator,
+            "denominator": f.denominator,
+        }
+        for f in sorted(facts, key=order)
+    ]
 
 
 def _ancestor_ids(area: Region) -> list[int]:
