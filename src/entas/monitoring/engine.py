@@ -226,27 +226,34 @@ def _value(n: float | None, d: float | None, factor: int) -> float | None:
 
 
 class Writer:
+    """Replaces sets of facts: one DELETE and set-based INSERTs (entas.core.bulk), never a save per row."""
+
     def __init__(self, now: dt.datetime, summary: Summary):
+        from entas.core.bulk import Inserter
+
         self.now = now
         self.summary = summary
-        self.rows: list[Fact] = []
+        self.inserter = Inserter(Fact)
 
-    def replace(self, query: Q, facts: list[Fact]) -> None:
+    def replace(self, query: Q, facts: list[dict[str, Any]]) -> None:
         deleted, _detail = Fact.objects.filter(query).delete()
         self.summary.facts_deleted += deleted
-        Fact.objects.bulk_create(facts, batch_size=2000)
+        if facts:
+            self.inserter.insert(facts)
         self.summary.facts_written += len(facts)
 
-    def fact(self, indicator: Indicator, area: int, level: int, period: str, **values: Any) -> Fact:
-        return Fact(
-            indicator=indicator,
-            version=indicator.version,
-            area_id=area,
-            level=level,
-            period=period,
-            computed_at=self.now,
+    def fact(self, indicator: Indicator, area: int, level: int, period: str, **values: Any) -> dict[str, Any]:
+        return {
+            "indicator_id": indicator.pk,
+            "version": indicator.version,
+            "area_id": area,
+            "level": level,
+            "period": period,
+            "computed_at": self.now,
+            "confirmed": True,
+            "se": None,
             **values,
-        )
+        }
 
 
 def _additive_facts(
@@ -319,7 +326,7 @@ def survey_facts(indicator: Indicator, areas: Areas, writer: Writer) -> None:
     from .selectors import poverty_line
 
     measure = indicator.measure
-    facts: list[Fact] = []
+    facts: list[dict[str, Any]] = []
     latest: dict[int, SurveyRound] = {}
     for survey in SurveyRound.objects.order_by("year", "imported_at"):
         latest[survey.year] = survey
