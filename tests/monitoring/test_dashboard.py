@@ -234,3 +234,18 @@ def test_a_programme_dashboard_shows_reach_money_and_outcomes(
     assert page.status_code == 200 and 'id="reach"' in html and 'id="money"' in html
     assert page.context["money"] and page.context["money"][0]["budget"] > 0
     assert [o["indicator"].code for o in page.context["outcomes"]] == ["working"]
+
+
+def test_the_refresh_is_started_from_the_dashboard(
+    city: dict[str, Any], client_for: Callable[[User], Client], tkpk_analyst: User, auditor: User
+) -> None:
+    from entas.core.models import Job
+
+    client = client_for(tkpk_analyst)
+    page = client.get(reverse("monitoring:dashboard"))
+    assert page.context["can_refresh"] and page.context["last_refresh"] is not None
+    response = client.post(reverse("monitoring:dashboard"), {"full": "1"})
+    job = Job.objects.get(kind="monitoring.refresh_indicators")
+    assert response.status_code == 302 and response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.params == {"full": True}
+    assert client_for(auditor).post(reverse("monitoring:dashboard"), {"full": "1"}).status_code == 403

@@ -125,7 +125,7 @@ ROUTES: dict[str, Route] = {
     "registry:ratified_list": Route(lambda w: {"kelurahan_code": DAMAI, "fmt": "xlsx"}, damai_object=True),
     "monitoring:poverty_profile": Route(),
     "monitoring:reference_data": Route(methods=("GET", "POST"), data={"kind": "lines"}),
-    "monitoring:dashboard": Route(),
+    "monitoring:dashboard": Route(methods=("GET", "POST"), data={"full": "0"}),
     "monitoring:dashboard_csv": Route(data={"indicator": "none"}),
     "monitoring:framework": Route(),
     "monitoring:small_area": Route(),

@@ -456,12 +456,27 @@ def _ancestor_ids(area: Region) -> list[int]:
     return ids
 
 
-@require(Capability.VIEW_SUMMARY)
+@require(Capability.VIEW_SUMMARY, post=Capability.RUN_JOBS)
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """The TKPK dashboard: every indicator against its target with a traffic light; for the chosen
     indicator its trend with 95 % bands and targets, a map and table of the areas below (drill-down
-    city → kecamatan → kelurahan), a comparison of two periods, the disaggregations and the alerts."""
-    return render(request, "monitoring/dashboard.html", _dashboard_context(request))
+    city → kecamatan → kelurahan), a comparison of two periods, the disaggregations and the alerts.
+    A POST queues a refresh of the facts (the job kind the scheduler runs), the same as
+    ``entas indicator refresh``."""
+    if request.method == "POST":
+        from entas.core import jobqueue
+
+        from .jobs import REFRESH_KIND
+
+        job = jobqueue.submit(kind=REFRESH_KIND, params={"full": request.POST.get("full") == "1"}, actor=request.user)
+        messages.info(request, _("The indicators are being refreshed in the background; this page shows its progress."))
+        return redirect("jobs:detail", pk=job.pk)
+    context = _dashboard_context(request)
+    context["can_refresh"] = request.user.can(Capability.RUN_JOBS)
+    from .models import RefreshRun
+
+    context["last_refresh"] = RefreshRun.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
+    return render(request, "monitoring/dashboard.html", context)
 
 
 @require(Capability.VIEW_SUMMARY)
