@@ -21,6 +21,7 @@ TOY = {
     "cycle.py": ["--households", "1500"],
     "dedup.py": ["--members", "2000"],
     "import_registry.py": ["--members", "4000"],
+    "indicators.py": ["--members", "4000", "--indicators", "10"],
     "measures.py": ["--n", "20000"],
     "search.py": ["--members", "4000"],
     "summary.py": ["--households", "1500"],

@@ -67,6 +67,8 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("enterprise:loan", lambda w: {"pk": w["loan"].pk}, "auditor"),
     ("enterprise:results", lambda w: {}, "auditor"),
     ("policy:plan", lambda w: {}, "auditor"),
+    ("monitoring:dashboard", lambda w: {}, "manager"),
+    ("monitoring:framework", lambda w: {}, "auditor"),
     ("policy:programme", lambda w: {"pk": w["record"].pk}, "auditor"),
     ("policy:adjustments", lambda w: {}, "auditor"),
     ("policy:realisation", lambda w: {}, "manager"),

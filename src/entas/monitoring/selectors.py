@@ -135,3 +135,99 @@ def registry_profile_for(
         extreme_line=extreme_line,
     )
     return total, areas, model
+
+
+# -- indicators and facts (the dashboards read facts only; docs/monitoring.md) ------------------------
+
+
+def indicators() -> Any:
+    from .models import Indicator
+
+    return Indicator.objects.all().order_by("code")
+
+
+def indicator(code: str) -> Any:
+    from .models import Indicator
+
+    found = Indicator.objects.filter(code=code).first()
+    if found is None:
+        raise Refused(_("No indicator %(code)s.") % {"code": code}, code="not_found")
+    return found
+
+
+def area_for(user: User | None, code: str | None) -> Region:
+    """The area a user asked for (default: the city, or the user's own area when the city is not
+    theirs), refused outside the user's areas."""
+    if not code and user is not None and not user.is_city_wide:
+        own = user.areas.order_by("level", "code").first()
+        if own is not None and own.level >= RegionLevel.REGENCY_CITY:
+            code = own.code
+    city = Region.objects.filter(code=code or settings.ENTAS_CITY_CODE).first()
+    if city is None:
+        raise Refused(_("Unknown area %(code)s.") % {"code": code}, code="not_found")
+    if user is not None and not Region.objects.filter(region_q(user), pk=city.pk).exists():
+        raise Refused(_("The area %(code)s is outside your areas.") % {"code": city.code}, code="forbidden")
+    return city
+
+
+def facts_for(
+    user: User | None, indicator_id: int, *, area: Region | None = None, children_of: Region | None = None
+) -> Any:
+    """Facts of an indicator (no disaggregation) for one area or the children of an area, within the
+    user's areas."""
+    from .models import Fact
+
+    qs = Fact.objects.filter(indicator_id=indicator_id, dimension="")
+    if area is not None:
+        qs = qs.filter(area=area)
+    if children_of is not None:
+        qs = qs.filter(area__parent=children_of)
+    if user is not None:
+        qs = qs.filter(region_q(user, "area"))
+    return qs.select_related("area").order_by("period", "area__code")
+
+
+def breakdown_for(user: User | None, indicator_id: int, area: Region, period: str) -> Any:
+    from .models import Fact
+
+    qs = Fact.objects.filter(indicator_id=indicator_id, area=area, period=period).exclude(dimension="")
+    return qs.order_by("dimension", "category")
+
+
+def periods_of(indicator_id: int) -> list[str]:
+    from .models import Fact
+
+    return sorted(set(Fact.objects.filter(indicator_id=indicator_id, dimension="").values_list("period", flat=True)))
+
+
+def targets_of(indicator_id: int) -> dict[int, float]:
+    from .models import Target
+
+    out: dict[int, float] = {}
+    for year, value in Target.objects.filter(result_indicator__indicator_id=indicator_id).values_list("year", "value"):
+        out.setdefault(year, value)
+    return out
+
+
+def framework(plan_code: str | None = None) -> list[Any]:
+    """The logframe results (with their indicators and targets) of a plan (default: all)."""
+    from django.db.models import Prefetch
+
+    from .models import Result, ResultIndicator
+
+    qs = Result.objects.select_related("plan", "programme", "parent").prefetch_related(
+        Prefetch("indicators", queryset=ResultIndicator.objects.select_related("indicator").prefetch_related("targets"))
+    )
+    if plan_code:
+        qs = qs.filter(plan__code=plan_code)
+    order = {"impact": 0, "outcome": 1, "output": 2}
+    return sorted(qs, key=lambda r: (order.get(r.level, 9), r.code))
+
+
+def open_alerts(user: User | None, limit: int = 20) -> list[Any]:
+    from .models import Alert
+
+    qs = Alert.objects.filter(resolved_at__isnull=True).select_related("rule__indicator", "area")
+    if user is not None:
+        qs = qs.filter(region_q(user, "area"))
+    return list(qs.order_by("-raised_at")[:limit])

@@ -6,13 +6,13 @@ import csv
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from entas.core import audit, uploads
 from entas.core.bulk import Inserter
-from entas.core.errors import Refused
+from entas.core.errors import Problem, Refused
 from entas.core.services import service
 from entas.regions.models import Region, RegionLevel
 
@@ -130,3 +130,291 @@ def import_survey(*, path: Path, name: str, year: int, actor: User | None, file_
     Inserter(SurveyHousehold).insert({**r, "survey_id": survey.pk} for r in records)
     audit.record(actor=actor, action="monitoring.import_survey", obj=survey, after={"households": len(records)})
     return survey
+
+
+# -- indicators, the results framework and alert rules (entas indicator load; docs/monitoring.md) -----
+
+INDICATOR_KEYS = {
+    "code",
+    "name",
+    "definition",
+    "sdg",
+    "kind",
+    "unit",
+    "numerator",
+    "denominator",
+    "measure",
+    "source",
+    "factor",
+    "disaggregations",
+    "period_type",
+    "direction",
+    "values",
+}
+
+
+def _check_indicator(spec: dict[str, Any], where: str, problems: list[Problem]) -> None:
+    from . import engine, sources
+    from .models import Indicator
+
+    unknown = set(spec) - INDICATOR_KEYS
+    if unknown:
+        problems.append(Problem(where, _("unknown keys: %(keys)s") % {"keys": ", ".join(sorted(unknown))}))
+    for key in ("code", "name", "kind"):
+        if not str(spec.get(key) or "").strip():
+            problems.append(Problem(where, _("“%(key)s” is missing") % {"key": key}))
+    kind = spec.get("kind")
+    if kind and kind not in Indicator.Kind.values:
+        problems.append(
+            Problem(where, _("kind must be one of %(kinds)s") % {"kinds": ", ".join(Indicator.Kind.values)})
+        )
+    if kind == "registry":
+        if not str(spec.get("numerator") or "").strip():
+            problems.append(Problem(where, _("a registry indicator needs a numerator condition")))
+        probe = Indicator(
+            unit=spec.get("unit", "households"),
+            numerator=str(spec.get("numerator") or "true"),
+            denominator=str(spec.get("denominator") or ""),
+            kind="registry",
+        )
+        try:
+            engine.validate(probe)
+        except Refused as exc:
+            problems.append(Problem(where, str(exc)))
+    if kind == "survey" and spec.get("measure") not in {*engine.SURVEY_MEASURES, "gini"}:
+        problems.append(Problem(where, _("measure must be one of p0, p1, p2, extreme, gini")))
+    if kind == "source" and spec.get("source") not in sources.names():
+        problems.append(
+            Problem(
+                where,
+                _("unknown source %(s)r (known: %(names)s)")
+                % {"s": spec.get("source"), "names": ", ".join(sources.names())},
+            )
+        )
+    for dim in spec.get("disaggregations") or []:
+        if dim not in engine.DIMENSIONS:
+            problems.append(Problem(where, _("unknown disaggregation %(d)r") % {"d": dim}))
+    if spec.get("unit", "households") not in Indicator.Unit.values:
+        problems.append(Problem(where, _("unit must be households or members")))
+
+
+@service
+def define_indicator(*, spec: dict[str, Any], actor: User | None, note: str = "") -> tuple[Any, str]:
+    """Create an indicator or change its definition: a changed definition raises the version (the old
+    facts keep theirs, so the series shows a break). Returns (indicator, "created"|"changed"|"unchanged")."""
+    from django.utils import timezone
+
+    from .models import Indicator, IndicatorVersion
+
+    problems: list[Problem] = []
+    _check_indicator(spec, spec.get("code", "?"), problems)
+    if problems:
+        raise Refused(_("The indicator definition is not valid."), code="invalid", issues=problems)
+    fields = {
+        "name": spec["name"],
+        "definition": spec.get("definition", ""),
+        "sdg": str(spec.get("sdg", "")),
+        "kind": spec["kind"],
+        "unit": spec.get("unit", "households"),
+        "numerator": str(spec.get("numerator", "")),
+        "denominator": "" if str(spec.get("denominator", "")).strip() in {"", "true"} else str(spec["denominator"]),
+        "measure": spec.get("measure", ""),
+        "source": spec.get("source", ""),
+        "factor": int(spec.get("factor", 100)),
+        "disaggregations": list(spec.get("disaggregations") or []),
+        "period_type": spec.get("period_type", "month"),
+        "direction": spec.get("direction", "up"),
+    }
+    now = timezone.now()
+    indicator = Indicator.objects.select_for_update().filter(code=spec["code"]).first()
+    if indicator is None:
+        indicator = Indicator.objects.create(code=spec["code"], **fields)
+        state = "created"
+    else:
+        before = indicator.definition_dict()
+        for key, value in fields.items():
+            setattr(indicator, key, value)
+        if indicator.definition_dict() != before:
+            indicator.version += 1
+            indicator.changed_at = now
+            state = "changed"
+        else:
+            state = "unchanged"
+        indicator.save()
+    if state != "unchanged":
+        IndicatorVersion.objects.create(
+            indicator=indicator,
+            version=indicator.version,
+            definition=indicator.definition_dict(),
+            valid_from=now,
+            note=note,
+        )
+        audit.record(
+            actor=actor, action=f"monitoring.indicator_{state}", obj=indicator, after=indicator.definition_dict()
+        )
+    return indicator, state
+
+
+@service
+def enter_official_value(
+    *,
+    indicator: Any,
+    area_code: str,
+    period: str,
+    value: float,
+    source: str,
+    confirmed: bool,
+    actor: User | None,
+    se: float | None = None,
+) -> Any:
+    """Enter (or correct) one value of an official series, with its source and whether it is confirmed."""
+    from .models import OfficialValue
+
+    if indicator.kind != "official":
+        raise Refused(_("%(code)s is not an official series.") % {"code": indicator.code}, code="invalid")
+    region = Region.objects.filter(code=area_code).first()
+    if region is None:
+        raise Refused(_("Unknown area %(code)s.") % {"code": area_code}, code="invalid")
+    if not (len(period) in (4, 7) and period[:4].isdigit()):
+        raise Refused(_("The period %(p)r is not a year (YYYY) or month (YYYY-MM).") % {"p": period}, code="invalid")
+    if not source.strip():
+        raise Refused(_("An official value needs its source."), code="invalid")
+    row, _created = OfficialValue.objects.update_or_create(
+        indicator=indicator,
+        area=region,
+        period=period,
+        defaults={"value": float(value), "se": se, "source": source, "confirmed": confirmed},
+    )
+    audit.record(
+        actor=actor,
+        action="monitoring.official_value",
+        obj=row,
+        region_code=area_code,
+        after={"value": value, "source": source, "confirmed": confirmed},
+    )
+    return row
+
+
+@service
+def load_indicators(*, data: dict[str, Any], actor: User | None) -> dict[str, int]:
+    """Load indicators, official values, a results framework and alert rules from a parsed YAML
+    document (docs/examples/indicators-balikpapan.yaml): all or nothing, every problem named."""
+    from entas.policy.models import Plan, ProgrammeRecord
+
+    from .models import AlertRule, Indicator, Result, ResultIndicator, Target
+
+    if not isinstance(data, dict):
+        raise Refused(_("The file must be a YAML mapping with “indicators”, “framework” and “alerts”."), code="invalid")
+    problems: list[Problem] = []
+    specs = data.get("indicators") or []
+    known = set(Indicator.objects.values_list("code", flat=True)) | {
+        s.get("code") for s in specs if isinstance(s, dict)
+    }
+    for index, spec in enumerate(specs, 1):
+        if not isinstance(spec, dict):
+            problems.append(Problem(f"indicators[{index}]", _("not a mapping")))
+            continue
+        _check_indicator(spec, f"indicators[{index}] {spec.get('code', '')}", problems)
+        for value in spec.get("values") or []:
+            if not isinstance(value, dict) or not {"area", "period", "value", "source"} <= set(value):
+                problems.append(Problem(f"indicators[{index}]", _("each value needs area, period, value and source")))
+            elif not Region.objects.filter(code=str(value["area"])).exists():
+                problems.append(Problem(f"indicators[{index}]", _("unknown area %(a)s") % {"a": value["area"]}))
+    framework = data.get("framework") or {}
+    plan = programme = None
+    if framework:
+        if framework.get("plan"):
+            plan = Plan.objects.filter(code=framework["plan"]).order_by("-version").first()
+            if plan is None:
+                problems.append(
+                    Problem(
+                        "framework.plan",
+                        _("no plan %(c)s in the register: load the plan first") % {"c": framework["plan"]},
+                    )
+                )
+        if framework.get("programme"):
+            programme = ProgrammeRecord.objects.filter(code=framework["programme"]).order_by("-pk").first()
+            if programme is None:
+                problems.append(
+                    Problem(
+                        "framework.programme", _("no programme %(c)s in the register") % {"c": framework["programme"]}
+                    )
+                )
+        codes = {r.get("code") for r in framework.get("results") or []}
+        for result in framework.get("results") or []:
+            where = f"framework.results {result.get('code', '?')}"
+            if result.get("level") not in Result.Level.values:
+                problems.append(Problem(where, _("level must be impact, outcome or output")))
+            if result.get("parent") and result["parent"] not in codes:
+                problems.append(Problem(where, _("unknown parent %(p)s") % {"p": result["parent"]}))
+            for item in result.get("indicators") or []:
+                if item.get("indicator") not in known:
+                    problems.append(Problem(where, _("unknown indicator %(c)s") % {"c": item.get("indicator")}))
+    for index, rule in enumerate(data.get("alerts") or [], 1):
+        if rule.get("indicator") not in known:
+            problems.append(Problem(f"alerts[{index}]", _("unknown indicator %(c)s") % {"c": rule.get("indicator")}))
+        if rule.get("kind") not in AlertRule.Kind.values:
+            problems.append(Problem(f"alerts[{index}]", _("kind must be above, below, off_track or data_gap")))
+    if problems:
+        raise Refused(
+            _("The indicator file has %(n)d problem(s); nothing was loaded.") % {"n": len(problems)},
+            code="invalid",
+            issues=problems,
+        )
+    counts = {"created": 0, "changed": 0, "unchanged": 0, "values": 0, "results": 0, "targets": 0, "alerts": 0}
+    for spec in specs:
+        indicator, state = define_indicator(spec=spec, actor=actor, note=_("loaded from a file"))
+        counts[state] += 1
+        for value in spec.get("values") or []:
+            enter_official_value(
+                indicator=indicator,
+                area_code=str(value["area"]),
+                period=str(value["period"]),
+                value=float(value["value"]),
+                source=str(value["source"]),
+                confirmed=bool(value.get("confirmed", True)),
+                se=value.get("se"),
+                actor=actor,
+            )
+            counts["values"] += 1
+    if framework:
+        by_code: dict[str, Result] = {}
+        for spec in framework.get("results") or []:
+            result, _c = Result.objects.update_or_create(
+                plan=plan,
+                programme=programme,
+                code=spec["code"],
+                defaults={
+                    "level": spec["level"],
+                    "statement": spec["statement"],
+                    "assumptions": spec.get("assumptions", ""),
+                    "parent": by_code.get(spec.get("parent", "")),
+                },
+            )
+            by_code[spec["code"]] = result
+            counts["results"] += 1
+            for item in spec.get("indicators") or []:
+                link, _c = ResultIndicator.objects.update_or_create(
+                    result=result,
+                    indicator=Indicator.objects.get(code=item["indicator"]),
+                    defaults={"baseline": item.get("baseline"), "baseline_year": item.get("baseline_year")},
+                )
+                for year, value in (item.get("targets") or {}).items():
+                    Target.objects.update_or_create(
+                        result_indicator=link, year=int(year), defaults={"value": float(value)}
+                    )
+                    counts["targets"] += 1
+    for rule in data.get("alerts") or []:
+        AlertRule.objects.update_or_create(
+            indicator=Indicator.objects.get(code=rule["indicator"]),
+            kind=rule["kind"],
+            level=int(rule.get("level", 2)),
+            defaults={
+                "threshold": float(rule.get("threshold", 0)),
+                "recipients": rule.get("recipients", ""),
+                "active": True,
+            },
+        )
+        counts["alerts"] += 1
+    audit.record(actor=actor, action="monitoring.indicators_loaded", object_type="monitoring.indicator", after=counts)
+    return counts

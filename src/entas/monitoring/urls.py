@@ -6,4 +6,9 @@ app_name = "monitoring"
 urlpatterns = [
     path("poverty-profile/", views.poverty_profile, name="poverty_profile"),
     path("reference-data/", views.reference_data, name="reference_data"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/data.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("framework/", views.framework, name="framework"),
+    path("small-area/", views.small_area, name="small_area"),
+    path("programme/<int:pk>/", views.programme_dashboard, name="programme"),
 ]

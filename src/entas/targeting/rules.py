@@ -130,8 +130,12 @@ class Compiled:
 Value = Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], Any]
 
 
-def compile_rule(source: str) -> Compiled:
+def compile_rule(source: str, *, on: str = "households") -> Compiled:
     """Parse, check and compile a rule, or raise RuleError with the position of the problem.
+
+    ``on="members"`` compiles a condition on each member (member fields, and household fields
+    repeated for each member), evaluating to one true/false per member: the monitoring indicators
+    count people with the same language and evaluator as targeting counts households.
 
     A rule that compiles evaluates, on any columns of the right kinds, to one true/false per
     household without raising: everything that could fail at evaluation (a number beyond float64's
@@ -170,7 +174,8 @@ def compile_rule(source: str) -> Compiled:
             )
     used: set[str] = set()
     compiler = _Compiler(used, line)
-    kind, fn = compiler.compile(tree.body, member=False, depth=0)
+    on_members = on == "members"
+    kind, fn = compiler.compile(tree.body, member=on_members, depth=0)
     if kind != "bool":
         raise RuleError(
             _("a rule must be a condition (true or false), not a %(kind)s") % {"kind": _kind(kind)},
@@ -178,7 +183,10 @@ def compile_rule(source: str) -> Compiled:
         )
 
     def evaluate(households: Mapping[str, np.ndarray], members: Mapping[str, np.ndarray]) -> np.ndarray:
-        n = len(households["size"]) if "size" in households else len(next(iter(households.values())))
+        if on_members:
+            n = len(members["household"])
+        else:
+            n = len(households["size"]) if "size" in households else len(next(iter(households.values())))
         try:
             result = fn(households, members)
             return np.broadcast_to(np.asarray(result, dtype=bool), (n,)).copy()

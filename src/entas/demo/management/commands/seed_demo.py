@@ -110,6 +110,7 @@ class Command(EntasCommand):
                 self.stdout.write(f"Training demo: {training}.")
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
+        self._monitoring(as_json)  # last: its indicators count what every module above has written
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
@@ -140,6 +141,18 @@ class Command(EntasCommand):
         made = demo.seed(officer=User.objects.get(username="pelatihan"), approver=User.objects.get(username="admin"))
         if made and not as_json:
             self.stdout.write("Business groups: " + ", ".join(f"{n} {what}" for what, n in made.items()) + ".")
+
+    def _monitoring(self, as_json: bool) -> None:
+        """The example plan's indicators and results framework, and a first refresh (entas.monitoring.demo)."""
+        from entas.accounts.models import User
+        from entas.monitoring import demo
+
+        made = demo.seed(analyst=User.objects.get(username="tkpk"))
+        if not as_json:
+            self.stdout.write(
+                f"Monitoring: {made['created'] + made['changed'] + made['unchanged']} indicators, {made['results']} "
+                f"results, {made['facts']} facts, {made['alerts_raised']} alerts"
+            )
 
     def _policy(self, as_json: bool) -> None:
         """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""
