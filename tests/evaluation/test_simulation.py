@@ -41,7 +41,9 @@ def test_a_budget_takes_the_poorest_by_ranking_and_stops_at_the_first_that_does_
     chosen = select_within_budget(eligible, score=score, household_ids=np.arange(5), annual=annual, budget=450)
     # Ranked 1, 2, 0, 3: 1 (100) and 2 (300) fit; 0 would pass 450; the list stops there.
     assert chosen.tolist() == [False, True, True, False, False]
-    assert select_within_budget(eligible, score=score, household_ids=np.arange(5), annual=annual, budget=None).sum() == 4
+    assert (
+        select_within_budget(eligible, score=score, household_ids=np.arange(5), annual=annual, budget=None).sum() == 4
+    )
 
 
 @pytest.mark.django_db
@@ -84,8 +86,22 @@ def test_the_command_prints_the_scenario_and_the_status_quo(city: None, cash_pro
     out = StringIO()
     call_command("simulate", "--programme", cash_programme.name, "--base-amount", "400000", "--json", stdout=out)
     result = json.loads(out.getvalue())
-    for key in ("households", "people", "cost", "p0_before", "p0_after", "p1_before", "p1_after", "p2_before",
-                "p2_after", "gini_before", "gini_after", "exclusion_error", "inclusion_error", "by_kecamatan"):
+    for key in (
+        "households",
+        "people",
+        "cost",
+        "p0_before",
+        "p0_after",
+        "p1_before",
+        "p1_after",
+        "p2_before",
+        "p2_after",
+        "gini_before",
+        "gini_after",
+        "exclusion_error",
+        "inclusion_error",
+        "by_kecamatan",
+    ):
         assert key in result, key
     assert result["status_quo"]["households"] == result["households"]
     assert result["cost"] == pytest.approx(result["status_quo"]["cost"] * 4 / 3)

@@ -23,7 +23,13 @@ from . import estimators as est
 METHODS = ("did", "rd", "psm", "before_after")
 # Per method: the columns it reads (text: labels; number: numeric) and whether each is required.
 COLUMNS: dict[str, dict[str, tuple[str, bool]]] = {
-    "did": {"unit": ("text", True), "time": ("number", True), "treat": ("number", True), "outcome": ("number", True), "cluster": ("text", False)},
+    "did": {
+        "unit": ("text", True),
+        "time": ("number", True),
+        "treat": ("number", True),
+        "outcome": ("number", True),
+        "cluster": ("text", False),
+    },
     "rd": {"running": ("number", True), "outcome": ("number", True)},
     "psm": {"treat": ("number", True), "outcome": ("number", True)},
     "before_after": {"before": ("number", True), "after": ("number", True), "group": ("number", True)},

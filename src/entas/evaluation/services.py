@@ -189,7 +189,9 @@ def simulate(
     )
     line = _line(survey.year)
 
-    def run(rule: Any, formula_: Formula, budget_: int | None, targets: list[str] | None, overrides: bool) -> dict[str, Any]:
+    def run(
+        rule: Any, formula_: Formula, budget_: int | None, targets: list[str] | None, overrides: bool
+    ) -> dict[str, Any]:
         eligible = rule.evaluate(households, members) if n else np.zeros(0, dtype=bool)
         if overrides and programme is not None and programme.rule is not None:
             added, removed = targeting.rule_overrides(programme.rule)
@@ -202,7 +204,12 @@ def simulate(
             eligible, score=score, household_ids=households["id"], annual=monthly * 12, budget=budget_
         )
         out = figures(
-            selected=selected, monthly=monthly, registry_size=size, registry_kecamatan=kecamatan, sample=sample, line=line
+            selected=selected,
+            monthly=monthly,
+            registry_size=size,
+            registry_kecamatan=kecamatan,
+            sample=sample,
+            line=line,
         )
         out["eligible_households"] = int(eligible.sum())
         return out
@@ -229,7 +236,12 @@ def simulate(
 
 @service
 def save_scenario(
-    *, actor: User, title: str, result: dict[str, Any], specification: dict[str, Any], programme: Programme | None = None
+    *,
+    actor: User,
+    title: str,
+    result: dict[str, Any],
+    specification: dict[str, Any],
+    programme: Programme | None = None,
 ) -> Scenario:
     """Keep a simulated scenario with its figures and the status quo's."""
     _require_analyst(actor)
@@ -249,7 +261,11 @@ def save_scenario(
         actor=actor,
         action="evaluation.scenario_save",
         obj=scenario,
-        after={"households": result.get("households"), "cost": result.get("cost"), "programme": getattr(programme, "name", "")},
+        after={
+            "households": result.get("households"),
+            "cost": result.get("cost"),
+            "programme": getattr(programme, "name", ""),
+        },
     )
     return scenario
 

@@ -141,7 +141,9 @@ def figures(
     out["sampled_households"] = int(y.size)
     out["linked_households"] = int((sample.registry_index >= 0).sum())
     rows = []
-    kec_codes = sorted(set(np.asarray(registry_kecamatan).astype(str).tolist()) | set(sample.kecamatan.astype(str).tolist()))
+    kec_codes = sorted(
+        set(np.asarray(registry_kecamatan).astype(str).tolist()) | set(sample.kecamatan.astype(str).tolist())
+    )
     reg_kec = np.asarray(registry_kecamatan).astype(str)
     for code in kec_codes:
         at = reg_kec == code

@@ -24,7 +24,7 @@ def before_after(before: ArrayLike, after: ArrayLike, group: ArrayLike) -> Resul
     if not np.all(np.isin(g, (0.0, 1.0))):
         raise ValueError("the group column must be 0 or 1")
     change = a - b
-    rows = {}
+    rows: dict[str, dict[str, float]] = {}
     for value, label in ((1.0, "participants"), (0.0, "comparison")):
         mask = g == value
         if mask.sum() < 2:
@@ -38,7 +38,7 @@ def before_after(before: ArrayLike, after: ArrayLike, group: ArrayLike) -> Resul
         }
     effect = rows["participants"]["change"] - rows["comparison"]["change"]
     se = float(np.hypot(rows["participants"]["se_change"], rows["comparison"]["se_change"]))
-    n = {"units": int(b.size), "participants": rows["participants"]["n"], "comparison": rows["comparison"]["n"]}
+    n = {"units": int(b.size), "participants": int(rows["participants"]["n"]), "comparison": int(rows["comparison"]["n"])}
     result = Result.normal("before_after", effect, se, n, causal=False, warnings=[NOT_CAUSAL])
     result.diagnostics["groups"] = rows
     return result

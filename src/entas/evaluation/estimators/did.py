@@ -128,7 +128,7 @@ def event_study(
     standard errors, and the joint F test that every lead (−2, −3, …) is zero: the pre-trend test. A
     small p-value says treated and comparison units were already drifting apart before the programme.
     The reported effect is the average of the lag coefficients (0, 1, …)."""
-    y_, d, unit_codes, time_codes, time_labels = _panel(y, unit, time, treat)
+    y_, d, unit_codes, time_codes, _time_labels = _panel(y, unit, time, treat)
     groups = _cluster_codes(cluster, unit_codes, y_.size)
     first, switches_off = _cohorts(d, unit_codes, time_codes)
     cohort = first[unit_codes]
@@ -282,10 +282,7 @@ def callaway_santanna(
             base = g - 1 if t >= g else t - 1  # post: the last period before; pre: the period before (varying)
             if base < 0:
                 continue
-            if control == "never":
-                comparison = never
-            else:
-                comparison = never | ((first > max(t, base)) & (first != g))
+            comparison = never if control == "never" else never | ((first > max(t, base)) & (first != g))
             if not comparison.any():
                 continue
             change = matrix[:, t] - matrix[:, base]
@@ -293,13 +290,13 @@ def callaway_santanna(
             psi = np.zeros(n_units)
             psi[in_g] = n_units * (change[in_g] - m_g) / in_g.sum()
             psi[comparison] -= n_units * (change[comparison] - m_c) / comparison.sum()
-            att = float(m_g - m_c)
+            cell_att = float(m_g - m_c)
             cells.append(
                 {
                     "cohort": time_labels[g].item() if hasattr(time_labels[g], "item") else time_labels[g],
                     "period": time_labels[t].item() if hasattr(time_labels[t], "item") else time_labels[t],
                     "relative_period": int(t - g),
-                    "att": att,
+                    "att": cell_att,
                     "se": influence_se(psi, cluster_codes),
                     "treated": int(in_g.sum()),
                     "comparison": int(comparison.sum()),
@@ -309,7 +306,7 @@ def callaway_santanna(
             influences.append(psi)
     if not cells:
         raise ValueError("no cohort has a comparison group")
-    att = np.array([c["att"] for c in cells])
+    att: np.ndarray = np.array([c["att"] for c in cells])
     inf = np.column_stack(influences)
     group_of = np.array([c["_g"] for c in cells])
     relative = np.array([c["relative_period"] for c in cells])
@@ -325,7 +322,13 @@ def callaway_santanna(
         value, psi_e = _aggregate(att[at], inf[:, at], shares[at], indicator[:, at])
         se_e = influence_se(psi_e, cluster_codes)
         dynamic.append(
-            {"relative_period": e, "att": value, "se": se_e, "ci_low": value - Z95 * se_e, "ci_high": value + Z95 * se_e}
+            {
+                "relative_period": e,
+                "att": value,
+                "se": se_e,
+                "ci_low": value - Z95 * se_e,
+                "ci_high": value + Z95 * se_e,
+            }
         )
     for c in cells:
         del c["_g"]

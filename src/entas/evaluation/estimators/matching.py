@@ -195,7 +195,9 @@ def ipw_att(
     _diagnose(result, x_all, d_all, weights, ps_all, keep, beta, names)
     large = w0[d == 0] / w0[d == 0].sum()
     if large.size and large.max() > 0.1:
-        result.warnings.append("One control carries more than a tenth of the weight: the estimate leans on few households.")
+        result.warnings.append(
+            "One control carries more than a tenth of the weight: the estimate leans on few households."
+        )
     return result
 
 
@@ -219,7 +221,9 @@ def _diagnose(
     unbalanced = [row["covariate"] for row in table if not row["balanced"]]
     if unbalanced:
         result.warnings.append(
-            "Still unbalanced after adjustment (|SMD| ≥ 0.1): " + ", ".join(unbalanced) + ". Compare like with like first."
+            "Still unbalanced after adjustment (|SMD| ≥ 0.1): "
+            + ", ".join(unbalanced)
+            + ". Compare like with like first."
         )
     if (~keep).mean() > 0.1:
         result.warnings.append(
@@ -229,7 +233,7 @@ def _diagnose(
 
 def _histogram(ps: np.ndarray, d: np.ndarray, bins: int = 20) -> list[dict[str, Any]]:
     edges = np.linspace(0, 1, bins + 1)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for group, label in ((1, "treated"), (0, "control")):
         counts, _ = np.histogram(ps[d == group], bins=edges)
         rows.extend(

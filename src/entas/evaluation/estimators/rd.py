@@ -153,7 +153,9 @@ def rd_local_linear(y: ArrayLike, x: ArrayLike, cutoff: float, *, bandwidth: flo
     return result
 
 
-def density_test(x: ArrayLike, cutoff: float, *, bin_size: float | None = None, bandwidth: float | None = None) -> dict[str, float]:
+def density_test(
+    x: ArrayLike, cutoff: float, *, bin_size: float | None = None, bandwidth: float | None = None
+) -> dict[str, float]:
     """McCrary's (2008) manipulation test: a histogram with bins that do not straddle the cut-off, a
     local linear (triangular) fit of the bin heights on each side, and the log difference of the two
     density limits θ = ln f₊ − ln f₋ with its standard error √((1/nh)·(24/5)·(1/f₊ + 1/f₋))."""

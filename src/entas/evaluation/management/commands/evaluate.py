@@ -16,7 +16,8 @@ class Command(EntasCommand):
 
     help = (
         "Estimate a programme's effect from a CSV file with a header. "
-        "'entas evaluate did --file F --unit COL --time COL --treat COL --outcome COL [--cluster COL] [--event-study]': "
+        "'entas evaluate did --file F --unit COL --time COL --treat COL --outcome COL [--cluster COL] "
+        "[--event-study]': "
         "two-way fixed-effects difference-in-differences, errors clustered by --cluster (default the unit), with "
         "Callaway–Sant'Anna beside it when adoption is staggered; "
         "'entas evaluate rd --file F --running COL --cutoff C --outcome COL [--bandwidth H]': regression "
@@ -54,15 +55,34 @@ class Command(EntasCommand):
         before_after.add_argument("--after", required=True)
         before_after.add_argument("--group", required=True, help="1 for participants, 0 for the comparison group.")
 
-    def handle(self, *args: Any, method: str, file: str, save: str | None, actor: Any, as_json: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, method: str, file: str, save: str | None, actor: Any, as_json: bool, **options: Any
+    ) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No file {file}.")
         with path.open(encoding="utf-8-sig", newline="") as handle:
             table = runs.read_csv(handle)
-        keys = ("unit", "time", "treat", "outcome", "cluster", "event_study", "running", "cutoff", "bandwidth",
-                "covariates", "psm_method", "before", "after", "group")
-        spec = {"method": method.replace("-", "_"), **{k: options[k] for k in keys if options.get(k) is not None and options.get(k) is not False}}
+        keys = (
+            "unit",
+            "time",
+            "treat",
+            "outcome",
+            "cluster",
+            "event_study",
+            "running",
+            "cutoff",
+            "bandwidth",
+            "covariates",
+            "psm_method",
+            "before",
+            "after",
+            "group",
+        )
+        spec = {
+            "method": method.replace("-", "_"),
+            **{k: options[k] for k in keys if options.get(k) is not None and options.get(k) is not False},
+        }
         result = runs.run(table, spec)
         if save:
             from entas.evaluation import services
@@ -84,7 +104,8 @@ class Command(EntasCommand):
         if "robust" in result:
             r = result["robust"]
             self.stdout.write(
-                f"  Callaway–Sant'Anna: {r['effect']:.4g} (SE {r['se']:.4g}), 95 % CI {r['ci_low']:.4g} to {r['ci_high']:.4g}"
+                f"  Callaway–Sant'Anna: {r['effect']:.4g} (SE {r['se']:.4g}), "
+                f"95 % CI {r['ci_low']:.4g} to {r['ci_high']:.4g}"
             )
         for row in result.get("balance", []):
             self.stdout.write(f"  {row['covariate']}: SMD {row['smd_before']:.3f} → {row['smd_after']:.3f}")

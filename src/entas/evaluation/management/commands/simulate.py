@@ -50,7 +50,7 @@ class Command(EntasCommand):
         formula = None
         parts = ("base_amount", "per_child_in_school", "per_elderly", "per_disabled", "cap")
         if any(o[p] is not None for p in parts):
-            start = {
+            start: dict[str, Any] = {
                 "base": programme.base_amount if programme else 0,
                 "per_child_in_school": programme.per_child_in_school if programme else 0,
                 "per_elderly": programme.per_elderly if programme else 0,
@@ -91,11 +91,14 @@ class Command(EntasCommand):
         if as_json:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
-        self.stdout.write(f"Scenario: {result['rule']}  (survey {result['survey']}, line {format_rupiah(result['line'])})")
+        self.stdout.write(
+            f"Scenario: {result['rule']}  (survey {result['survey']}, line {format_rupiah(result['line'])})"
+        )
         rows = [("scenario", result)] + ([("status quo", result["status_quo"])] if "status_quo" in result else [])
         for label, r in rows:
             self.stdout.write(
-                f"  {label}: {r['households']:,} households, {r['people']:,} people, {format_rupiah(r['cost'])} a year; "
+                f"  {label}: {r['households']:,} households, {r['people']:,} people, "
+                f"{format_rupiah(r['cost'])} a year; "
                 f"P0 {100 * r['p0_before']:.2f} % → {100 * r['p0_after']:.2f} % (SE {100 * r['p0_after_se']:.2f}), "
                 f"Gini {r['gini_before']:.3f} → {r['gini_after']:.3f}; exclusion {100 * r['exclusion_error']:.1f} %, "
                 f"inclusion {100 * r['inclusion_error']:.1f} %"
