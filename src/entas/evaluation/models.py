@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import AreaScope, ScopedQuerySet
 
-# City-wide aggregates, scoped by role alone: analysts run and read them; the policy team reads them
-# (they are cited in adjustments).
+# City-wide aggregates, scoped by role alone: whoever sees city-wide analytics reads them; the TKPK
+# (who edits the policy register, and cites them in adjustments) runs and saves them.
 EVALUATION_ACTIONS = {
     "view": (Capability.VIEW_ANALYTICS, Capability.EDIT_POLICY),
-    "change": (Capability.VIEW_ANALYTICS,),
+    "change": (Capability.EDIT_POLICY,),
 }
 
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def _require_analyst(actor: User) -> None:
-    if not actor.can(Capability.VIEW_ANALYTICS):
+    if not actor.can(Capability.EDIT_POLICY):
         raise Refused(_("Only an analyst may run evaluations and simulations."), code="forbidden")
 
 

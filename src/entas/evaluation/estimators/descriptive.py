@@ -38,7 +38,11 @@ def before_after(before: ArrayLike, after: ArrayLike, group: ArrayLike) -> Resul
         }
     effect = rows["participants"]["change"] - rows["comparison"]["change"]
     se = float(np.hypot(rows["participants"]["se_change"], rows["comparison"]["se_change"]))
-    n = {"units": int(b.size), "participants": int(rows["participants"]["n"]), "comparison": int(rows["comparison"]["n"])}
+    n = {
+        "units": int(b.size),
+        "participants": int(rows["participants"]["n"]),
+        "comparison": int(rows["comparison"]["n"]),
+    }
     result = Result.normal("before_after", effect, se, n, causal=False, warnings=[NOT_CAUSAL])
     result.diagnostics["groups"] = rows
     return result
