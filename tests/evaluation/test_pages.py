@@ -17,7 +17,6 @@ from entas.accounts.models import User
 from entas.evaluation.models import Evaluation, Scenario
 
 from .synthetic import panel
-from .test_simulation import city  # noqa: F401  (the synthetic city fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,21 +16,8 @@ from entas.accounts.models import User
 from entas.core.errors import Refused
 from entas.evaluation import services
 from entas.evaluation.simulation import Formula, select_within_budget
-from entas.registry.importer import import_registry
-from entas.synth import SynthConfig, build, write
 
 LINE_YEAR = 2025
-
-
-@pytest.fixture
-def city(regions: Any, tmp_path: Path) -> None:
-    from entas.monitoring.services import DEFAULT_LINES_FILE, import_survey, load_poverty_lines
-
-    files = tmp_path / "city"
-    write(build(SynthConfig(households=1200, seed=8, survey_size=600)), files)
-    import_registry(files / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
-    import_survey(path=files / "survey.csv", name="Susenas sintetis", year=LINE_YEAR, actor=None)
-    load_poverty_lines(text=DEFAULT_LINES_FILE.read_text(), actor=None)
 
 
 def test_a_budget_takes_the_poorest_by_ranking_and_stops_at_the_first_that_does_not_fit() -> None:
