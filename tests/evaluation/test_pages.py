@@ -102,3 +102,19 @@ def test_the_analyst_simulates_saves_compares_and_proposes_a_scenario(
     assert scenario.adjustment is not None and scenario.adjustment.after == 350000
     index = client.get(reverse("evaluation:index"))
     assert index.status_code == 200 and len(index.context["scenarios"]) == 2
+
+
+def test_the_api_lists_evaluations_and_simulates(
+    city: None, client_for: Any, tkpk_analyst: User, auditor: User
+) -> None:
+    client = client_for(tkpk_analyst)
+    answer = client.post(
+        reverse("api:simulate"),
+        {"rule": "dtsen_desil <= 3", "base_amount": 300000, "save_as": "API"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200 and answer.json()["households"] > 0 and "saved" in answer.json()
+    listed = client_for(auditor).get(reverse("api:list_scenarios"))
+    assert listed.status_code == 200 and listed.json()[0]["title"] == "API"
+    assert client_for(auditor).post(reverse("api:simulate"), {}, content_type="application/json").status_code == 403
+    assert client.get(reverse("api:list_evaluations")).json() == []

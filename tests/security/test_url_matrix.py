@@ -243,6 +243,10 @@ ROUTES: dict[str, Route] = {
     "evaluation:simulate": Route(methods=("GET", "POST"), data={"run": "1", "rule": "desil <= 1", "base_amount": "1"}),
     "evaluation:scenario": Route(lambda w: {"pk": w.scenario.pk}, methods=("GET", "POST")),
     "evaluation:compare": Route(),  # no id: 404
+    "api:list_evaluations": Route(api=True),
+    "api:get_evaluation": Route(lambda w: {"evaluation_id": w.evaluation.pk}, api=True),
+    "api:list_scenarios": Route(api=True),
+    "api:simulate": Route(methods=("POST",), api=True, data={"rule": "desil <= 1", "base_amount": 1}),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
