@@ -95,10 +95,13 @@ def demean_two_way(
     unit_count = np.bincount(unit, minlength=n_unit).astype(float)
     time_count = np.bincount(time, minlength=n_time).astype(float)
     scale = np.maximum(np.abs(x).max(axis=0), 1.0)
-    for _ in range(max_iter):
+    balanced = x.shape[0] == n_unit * n_time and bool((unit_count == unit_count[0]).all())
+    for _ in range(1 if balanced else max_iter):
         for j in range(x.shape[1]):
             x[:, j] -= (np.bincount(unit, weights=x[:, j], minlength=n_unit) / unit_count)[unit]
             x[:, j] -= (np.bincount(time, weights=x[:, j], minlength=n_time) / time_count)[time]
+        if balanced:
+            break  # one sweep is exact: the time means of unit-demeaned data are the only ones left
         residual_unit_means = np.stack(
             [np.bincount(unit, weights=x[:, j], minlength=n_unit) / unit_count for j in range(x.shape[1])], axis=1
         )

@@ -39,8 +39,9 @@ def _panel(
 
 def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
     """True when every value of ``inner`` lies in one value of ``outer`` (units within clusters)."""
-    pairs = np.unique(np.stack([inner, outer], axis=1), axis=0)
-    return np.unique(pairs[:, 0]).size == pairs.shape[0]
+    outer_of = np.zeros(int(inner.max()) + 1, dtype=np.int64)
+    outer_of[inner] = outer  # any one row's outer value per inner value; nested iff every row agrees
+    return bool(np.all(outer_of[inner] == outer))
 
 
 def _cluster_codes(cluster: ArrayLike | None, unit: np.ndarray, n: int) -> np.ndarray:
