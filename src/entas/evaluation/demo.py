@@ -85,7 +85,7 @@ def seed(*, analyst: User, checker: User | None = None) -> dict[str, int]:
     made = {"evaluations": 0, "scenarios": 0}
     rng = np.random.default_rng(2026)
     if not Evaluation.objects.exists():
-        runs = [
+        runs: list[tuple[str, str, dict[str, Any], str]] = [
             (
                 "BLT dan konsumsi rumah tangga (panel 2022–2025)",
                 _panel(rng),
@@ -134,7 +134,7 @@ def _scenarios(analyst: User) -> int:
     programme = Programme.objects.filter(name=CASH_DEMO).select_related("rule").first()
     if programme is None or programme.rule is None:
         return 0
-    choices = [
+    choices: list[tuple[str, dict[str, Any]]] = [
         ("Nominal dasar naik Rp 100.000", {"formula": Formula(base=programme.base_amount + 100_000)}),
         (
             "Tambahan per anak sekolah Rp 50.000",

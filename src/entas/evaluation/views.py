@@ -75,20 +75,23 @@ def new(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         spec = {
-            k: v.strip() for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "title"} and v.strip()
+            k: str(v).strip()
+            for k, v in request.POST.items()
+            if k not in {"csrfmiddlewaretoken", "title"} and str(v).strip()
         }
         spec["event_study"] = "event_study" in request.POST
         try:
             if upload is None:
                 raise Refused(_("Choose a CSV file."), code="invalid")
-            uploads.check_size(upload.size, upload.name)
-            text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", errors="replace").read()
+            name = upload.name or "upload.csv"
+            uploads.check_size(upload.size or 0, name)
+            text = upload.read().decode("utf-8-sig", errors="replace")
             evaluation = services.run_and_save(
                 actor=request.user,
                 title=request.POST.get("title", ""),
                 text=text,
                 spec=spec,
-                source=upload.name[:300],
+                source=name[:300],
             )
         except Refused as exc:
             return render(request, "evaluation/new.html", {"error": exc.message, "spec": spec}, status=400)
@@ -173,7 +176,8 @@ def simulate(request: AuthenticatedRequest) -> HttpResponse:
     if "run" not in data:
         return render(request, "evaluation/simulate.html", context)
     try:
-        programme = programmes.filter(pk=data.get("programme")).first() if data.get("programme") else None
+        chosen = data.get("programme") or ""
+        programme = programmes.filter(pk=int(chosen)).first() if chosen.isdigit() else None
         base = _int(data.get("base_amount"))
         formula = None
         if base is not None or (programme is None and data.get("rule")):
