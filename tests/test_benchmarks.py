@@ -20,6 +20,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 TOY = {
     "cycle.py": ["--households", "1500"],
     "dedup.py": ["--members", "2000"],
+    "evaluation.py": ["--households", "2000", "--seeds", "10"],
     "import_registry.py": ["--members", "4000"],
     "indicators.py": ["--members", "4000", "--indicators", "10"],
     "measures.py": ["--n", "20000"],

@@ -71,6 +71,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("monitoring:framework", lambda w: {}, "auditor"),
     ("policy:programme", lambda w: {"pk": w["record"].pk}, "auditor"),
     ("policy:adjustments", lambda w: {}, "auditor"),
+    ("evaluation:index", lambda w: {}, "auditor"),
     ("policy:realisation", lambda w: {}, "manager"),
     ("policy:funded", lambda w: {}, "partner"),
     ("portal:cases", lambda w: {}, "operator"),
@@ -239,6 +240,33 @@ def _add_policy(world: dict[str, Any], serials: range, manager: User) -> None:
         world.setdefault("record", record)
 
 
+def _add_evaluations(serials: range, manager: User) -> None:
+    """A saved evaluation and a scenario (of a programme, proposed as an adjustment) per serial."""
+    from entas.evaluation.models import Evaluation, Scenario
+    from entas.policy.models import Adjustment
+
+    for i in serials:
+        Evaluation.objects.create(
+            title=f"Evaluasi {i}",
+            method="did",
+            specification={"method": "did"},
+            source="panel.csv",
+            snapshot_date=dt.date(2026, 1, 1),
+            result={"effect": 1.0, "se": 0.5, "ci_low": 0.0, "ci_high": 2.0, "n": 10},
+            created_by=manager,
+        )
+        adjustment = Adjustment.objects.filter(record__programme__name=f"Program {i}").first()
+        Scenario.objects.create(
+            title=f"Skenario {i}",
+            programme=adjustment.record.programme if adjustment else None,
+            specification={"rule": "desil <= 1"},
+            result={"households": i, "cost": 1000 * i},
+            survey="Susenas",
+            created_by=manager,
+            adjustment=adjustment,
+        )
+
+
 def _count(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -270,6 +298,7 @@ def test_list_pages_cost_the_same_at_any_size_and_match_the_baseline(
     for serials in (range(0, 2), range(2, 8)):  # 4 families, then 16: every list grows
         _add_families(regions, world, serials, dinsos_manager, operator_manggar)
         _add_policy(world, serials, dinsos_manager)
+        _add_evaluations(serials, dinsos_manager)
         for name, kwargs, persona in PAGES:
             counts.setdefault(name, []).append(_count(clients[persona], reverse(name, kwargs=kwargs(world))))
     growing = {name: c for name, c in counts.items() if c[0] != c[1]}

@@ -61,6 +61,8 @@ class World:
     case: Any = None  # a citizen's complaint about Damai (entas.portal)
     cohort: Any = None
     application: Any = None
+    evaluation: Any = None  # a saved impact evaluation and a simulated scenario (city-wide aggregates)
+    scenario: Any = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,17 @@ ROUTES: dict[str, Route] = {
     "training:tracer_list": Route(),
     "training:to_register": Route(),
     "training:outcomes": Route(),
+    # Impact evaluation and simulation: city-wide aggregates; the TKPK analyst runs, saves and proposes.
+    "evaluation:index": Route(),
+    "evaluation:new": Route(methods=("GET", "POST")),
+    "evaluation:evaluation": Route(lambda w: {"pk": w.evaluation.pk}),
+    "evaluation:simulate": Route(methods=("GET", "POST"), data={"run": "1", "rule": "desil <= 1", "base_amount": "1"}),
+    "evaluation:scenario": Route(lambda w: {"pk": w.scenario.pk}, methods=("GET", "POST")),
+    "evaluation:compare": Route(),  # no id: 404
+    "api:list_evaluations": Route(api=True),
+    "api:get_evaluation": Route(lambda w: {"evaluation_id": w.evaluation.pk}, api=True),
+    "api:list_scenarios": Route(api=True),
+    "api:simulate": Route(methods=("POST",), api=True, data={"rule": "desil <= 1", "base_amount": 1}),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
@@ -384,7 +397,45 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     world.case = _damai_case(operator_damai)
     secrets["name"].append(world.case.contact_name)
     world.cohort, world.application = _training(damai, make_user)
+    world.evaluation, world.scenario = _evaluation(programme, make_user)
     return world
+
+
+def _evaluation(programme: Programme, make_user: Callable[..., User]) -> tuple[Any, Any]:
+    """A saved evaluation and a saved scenario of the probe programme (aggregates only)."""
+    from entas.evaluation.models import Evaluation, Scenario
+
+    analyst = make_user("tkpk.evaluasi", Role.TKPK_ANALYST, ["64.71"])
+    result = {
+        "method": "did_twfe",
+        "effect": 1.0,
+        "se": 0.5,
+        "ci_low": 0.02,
+        "ci_high": 1.98,
+        "n": 40,
+        "causal": True,
+        "warnings": [],
+        "diagnostics": {},
+    }
+    evaluation = Evaluation.objects.create(
+        title="Uji",
+        method="did",
+        specification={"method": "did"},
+        source="uji.csv",
+        snapshot_date=dt.date(2026, 1, 1),
+        result=result,
+        created_by=analyst,
+    )
+    figures = {"households": 1, "people": 4, "cost": 3_600_000, "by_kecamatan": [], "incidence_by_desil": []}
+    scenario = Scenario.objects.create(
+        title="Uji",
+        programme=programme,
+        specification={"rule": "desil <= 1"},
+        result=figures,
+        survey="Susenas",
+        created_by=analyst,
+    )
+    return evaluation, scenario
 
 
 def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:

@@ -110,6 +110,7 @@ class Command(EntasCommand):
                 self.stdout.write(f"Training demo: {training}.")
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
+        self._evaluation(as_json)  # after the register: a scenario is proposed as an adjustment of its programme
         self._monitoring(as_json)  # last: its indicators count what every module above has written
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
@@ -153,6 +154,15 @@ class Command(EntasCommand):
                 f"Monitoring: {made['created'] + made['changed'] + made['unchanged']} indicators, {made['results']} "
                 f"results, {made['facts']} facts, {made['alerts_raised']} alerts"
             )
+
+    def _evaluation(self, as_json: bool) -> None:
+        """Saved evaluations and simulated scenarios (entas.evaluation.demo), by the TKPK analyst."""
+        from entas.accounts.models import User
+        from entas.evaluation import demo
+
+        made = demo.seed(analyst=User.objects.get(username="tkpk"))
+        if not as_json and any(made.values()):
+            self.stdout.write(f"Evaluation: {made['evaluations']} evaluations, {made['scenarios']} scenarios.")
 
     def _policy(self, as_json: bool) -> None:
         """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""

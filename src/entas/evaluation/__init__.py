@@ -1,0 +1,1 @@
+"""Impact evaluation and policy simulation: what a programme caused, and what a change would do."""

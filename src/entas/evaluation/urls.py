@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "evaluation"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.new, name="new"),
+    path("<int:pk>/", views.evaluation, name="evaluation"),
+    path("simulate/", views.simulate, name="simulate"),
+    path("scenarios/<int:pk>/", views.scenario, name="scenario"),
+    path("scenarios/compare/", views.compare, name="compare"),
+]
