@@ -29,7 +29,6 @@ from entas.portal import services as portal
 from entas.programs import services as programmes
 from entas.programs.models import Entitlement, ShockFlag
 from entas.targeting import services as targeting
-from entas.targeting.models import CommunityOverride
 from tests.conftest import DAMAI, MANGGAR, make_household
 from tests.helpers import make_pair, make_programme
 
@@ -93,6 +92,23 @@ def _programme(manager: User, officer: User) -> dict[str, Any]:
     return {"rule": rule, "programme": programme, "cycle": cycle, "cohort": cohort, "officer": officer}
 
 
+def _add_decision(household: Any, rule: Any, operator: User) -> None:
+    """A musyawarah of the household's kelurahan deciding on it (the forum list and its page grow too)."""
+    from entas.participation.models import Forum, ForumDecision
+
+    forum = Forum.objects.create(
+        kind="musyawarah",
+        area=household.kelurahan,
+        held_on=dt.date(2026, 1, 5),
+        berita_acara=f"BA-{household.kk_number}",
+        recorded_by=operator,
+    )
+    ForumDecision.objects.create(
+        forum=forum, household=household, rule=rule, action="add", reason="musyawarah", recorded_by=operator
+    )
+    ForumDecision.objects.create(forum=forum, household=household, action="keep", recorded_by=operator)
+
+
 def _add_families(
     regions: dict[str, Any], world: dict[str, Any], serials: range, manager: User, operator: User
 ) -> None:
@@ -106,15 +122,7 @@ def _add_families(
         Entitlement.objects.create(cycle=world["cycle"], household=h, amount=100_000, flags="ganda")
         world["programme"].enrolments.create(household=h, state="paused", reason="uji")
         ShockFlag.objects.create(household=h, event="Banjir", kind="disaster", reported_by=operator)
-        CommunityOverride.objects.create(
-            rule=world["rule"],
-            household=h,
-            action="add",
-            reason="musyawarah",
-            berita_acara="BA",
-            decided_on=dt.date(2026, 1, 5),
-            recorded_by=operator,
-        )
+        _add_decision(h, world["rule"], operator)
         Job.objects.create(kind="registry.export", created_by=manager)
         case = portal.file_case(
             category="usul", kelurahan=h.kelurahan, description=f"Keluhan nomor {h.kk_number}", actor=manager

@@ -34,7 +34,7 @@ from entas.programs.models import Cycle, Entitlement, Programme, ShockFlag
 from entas.registry import services as registry
 from entas.registry.models import ChangeRequest, Household
 from entas.targeting import services as targeting
-from entas.targeting.models import CommunityOverride
+from entas.participation.models import Forum, ForumDecision
 from tests.conftest import DAMAI, MANGGAR, make_household
 from tests.helpers import make_pair, make_programme
 
@@ -61,6 +61,7 @@ class World:
     case: Any = None  # a citizen's complaint about Damai (entas.portal)
     cohort: Any = None
     application: Any = None
+    forum: Any = None  # Damai's musyawarah, deciding on a household of Damai
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,13 @@ ROUTES: dict[str, Route] = {
     "training:tracer_list": Route(),
     "training:to_register": Route(),
     "training:outcomes": Route(),
+    # Participation: a forum is of its area; a musyawarah's decisions and its berita acara name households.
+    "participation:forums": Route(),
+    "participation:forum_new": Route(methods=("GET", "POST")),
+    "participation:forum": Route(lambda w: {"pk": w.forum.pk}, methods=("GET", "POST"), damai_object=True),
+    "participation:minutes": Route(lambda w: {"pk": w.forum.pk}, damai_object=True),
+    "participation:scan": Route(lambda w: {"pk": w.forum.pk}, methods=("POST",), damai_object=True),
+    "participation:scan_download": Route(lambda w: {"pk": w.forum.pk}, damai_object=True),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
@@ -340,14 +348,16 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     for household, flags in ((damai, "kemungkinan ganda"), (manggar, "")):
         Entitlement.objects.create(cycle=cycle, household=household, amount=100_000, flags=flags)
     ShockFlag.objects.create(household=damai, event="Banjir", kind="disaster", reported_by=operator_damai)
-    CommunityOverride.objects.create(
-        rule=rule,
-        household=damai,
-        action="add",
-        reason="musyawarah",
+    forum = Forum.objects.create(
+        kind="musyawarah",
+        area=damai.kelurahan,
+        held_on=dt.date(2026, 1, 5),
         berita_acara="BA-1",
-        decided_on=dt.date(2026, 1, 5),
+        chair="Ketua Damai",
         recorded_by=operator_damai,
+    )
+    ForumDecision.objects.create(
+        forum=forum, household=damai, rule=rule, action="add", reason="musyawarah", recorded_by=operator_damai
     )
     left, right = damai.members.order_by("pk")[0], damai_other.members.order_by("pk")[0]
     pair = make_pair(left, right)
@@ -370,6 +380,7 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     world.case = _damai_case(operator_damai)
     secrets["name"].append(world.case.contact_name)
     world.cohort, world.application = _training(damai, make_user)
+    world.forum = forum
     return world
 
 

@@ -1,0 +1,39 @@
+"""Categorical values of community participation, with translated labels."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ForumKind(models.TextChoices):
+    """The forums the city holds with its residents: the musyawarah kelurahan on the registry's list,
+    and the stages of the Musrenbang (development planning deliberation), lowest first."""
+
+    MUSYAWARAH = "musyawarah", _("Musyawarah kelurahan (registry list)")
+    REMBUG_WARGA = "rembug_warga", _("Rembug warga / pra-musrenbang RT/RW")
+    MUSRENBANG_KELURAHAN = "musrenbang_kelurahan", _("Musrenbang kelurahan")
+    MUSRENBANG_KECAMATAN = "musrenbang_kecamatan", _("Musrenbang kecamatan")
+    FORUM_PD = "forum_pd", _("Forum perangkat daerah")
+    MUSRENBANG_KOTA = "musrenbang_kota", _("Musrenbang kota")
+
+
+class AttendeeGroup(models.TextChoices):
+    OFFICIALS = "officials", _("Officials")
+    RT_RW = "rt_rw", _("RT/RW heads")
+    FIGURES = "figures", _("Community figures")
+    RESIDENTS = "residents", _("Residents")
+
+
+class Decision(models.TextChoices):
+    """A musyawarah's decision on one household of a list."""
+
+    ADD = "add", _("Add to the list")
+    REMOVE = "remove", _("Remove from the list")
+    KEEP = "keep", _("Keep on the list")
+
+
+class Verification(models.TextChoices):
+    """What a decision on the registry list did to the household's verification."""
+
+    APPLIED = "applied", _("Applied to the verification")
+    RATIFIED = "ratified", _("Already ratified: for the next update")
+    RULE = "rule", _("A rule's list only")

@@ -1,0 +1,161 @@
+"""Community participation (entas.participation): the forums the city holds with its residents and what
+they decide. A musyawarah kelurahan decides, household by household, on the registry's list and on a
+rule's list; each decision is recorded once here and read by the registry's verification and by
+targeting (:mod:`entas.participation.overrides`). The stages of the Musrenbang are recorded as
+forums too (the forum calendar). See docs/participation.md."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from entas.accounts.roles import Capability
+from entas.accounts.scoping import AreaScope, ScopedQuerySet
+
+from . import choices as c
+
+# A forum (its date, agenda, attendance by sex) holds no personal data: the registry's people, the
+# TKPK analysts and the register's keepers see the calendar; recording one is the kelurahan
+# operator's (a musyawarah, a kelurahan Musrenbang) or Bappeda's (the higher Musrenbang stages).
+FORUM_ACTIONS = {
+    "view": (Capability.VIEW_REGISTRY, Capability.VIEW_ANALYTICS, Capability.VIEW_POLICY),
+    "change": (Capability.CHANGE_REGISTRY, Capability.EDIT_POLICY),
+}
+# A decision names a household: the registry's people only.
+DECISION_ACTIONS = {
+    "view": (Capability.VIEW_REGISTRY,),
+    "change": (Capability.CHANGE_REGISTRY,),
+}
+
+
+class Forum(models.Model):
+    """A forum held with residents: a musyawarah kelurahan on the registry's list, or one stage of the
+    Musrenbang (rembug warga → kelurahan → kecamatan → forum perangkat daerah → kota). Held in an area
+    (the kelurahan, the kecamatan, or the city for the last two stages) on a date, with its agenda, its
+    chair and the attendance by group and sex; its berita acara (minutes) is printed from what is
+    recorded here, and the signed scan is attached once the participants have signed it."""
+
+    kind = models.CharField(_("kind"), max_length=24, choices=c.ForumKind.choices)
+    area = models.ForeignKey("regions.Region", verbose_name=_("area"), on_delete=models.PROTECT, related_name="forums")
+    rt = models.CharField(_("RT/RW"), max_length=20, blank=True)
+    held_on = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    chair = models.CharField(_("chair"), max_length=120, blank=True)
+    secretary = models.CharField(_("secretary"), max_length=120, blank=True)
+    berita_acara = models.CharField(_("berita acara number"), max_length=120, unique=True)
+    scan = models.CharField(_("signed scan"), max_length=300, blank=True)
+    scan_name = models.CharField(_("signed scan file name"), max_length=200, blank=True)
+    scan_uploaded_at = models.DateTimeField(_("scan uploaded at"), null=True, blank=True)
+    scan_uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    area_scope = AreaScope(paths=("area",), actions=FORUM_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("forum")
+        verbose_name_plural = _("forums")
+        indexes = [models.Index(fields=["kind", "held_on"], name="participation_forum_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.area.name} {self.held_on} ({self.berita_acara})"
+
+    @property
+    def is_musyawarah(self) -> bool:
+        return self.kind == c.ForumKind.MUSYAWARAH
+
+
+class Attendance(models.Model):
+    """How many of a group attended a forum, counted by sex (the berita acara's attendance)."""
+
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="attendance")
+    group = models.CharField(_("group"), max_length=12, choices=c.AttendeeGroup.choices)
+    men = models.PositiveIntegerField(_("men"), default=0)
+    women = models.PositiveIntegerField(_("women"), default=0)
+
+    class Meta:
+        ordering = ["forum", "group"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["forum", "group"], name="one_attendance_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.forum_id} {self.group}: {self.men}+{self.women}"
+
+    @property
+    def total(self) -> int:
+        return self.men + self.women
+
+
+class ForumDecision(models.Model):
+    """A musyawarah's decision on one household: add it to the list, remove it (with the reason) or
+    keep it. The one record of that decision: on the registry's list (``rule`` empty) it sets the
+    household's verification; on a rule's list it adds to or removes from the rule's selection (the
+    targeting overrides read these rows: :mod:`entas.participation.overrides`). A household is decided
+    on once per forum and list; a later forum's decision supersedes an earlier one."""
+
+    forum = models.ForeignKey(Forum, on_delete=models.CASCADE, related_name="decisions")
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="forum_decisions"
+    )
+    rule = models.ForeignKey(
+        "targeting.EligibilityRule",
+        verbose_name=_("rule"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        help_text=_("Empty: the registry's list itself."),
+    )
+    action = models.CharField(_("decision"), max_length=6, choices=c.Decision.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    verification = models.CharField(
+        _("effect on the verification"), max_length=10, choices=c.Verification.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    area_scope = AreaScope(paths=("household__kelurahan",), actions=DECISION_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["forum", "pk"]
+        verbose_name = _("musyawarah decision")
+        verbose_name_plural = _("musyawarah decisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["forum", "household", "rule"],
+                name="one_decision_per_forum_rule",
+                condition=Q(rule__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["forum", "household"], name="one_decision_per_forum_registry", condition=Q(rule__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.household_id} ({self.forum_id})"
+
+    # What the targeting pages read of a decision (they knew it as a "community override").
+    @property
+    def berita_acara(self) -> str:
+        return self.forum.berita_acara
+
+    @property
+    def decided_on(self) -> object:
+        return self.forum.held_on
+
+    def get_action_display(self) -> str:  # type: ignore[no-redef]
+        return str(c.Decision(self.action).label)

@@ -1,0 +1,91 @@
+"""Every read of community participation, scoped through ``Model.objects.restrict(user, action)``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+
+from . import choices as c
+from . import rules
+from .models import Attendance, Forum, ForumDecision
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+
+def forums_for(user: User, *, kind: str = "", year: int | None = None) -> QuerySet[Forum]:
+    """The forums held in the user's areas (the calendar), newest first, with their counts."""
+    qs = Forum.objects.restrict(user, "view").select_related("area")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if year:
+        qs = qs.filter(held_on__year=year)
+    return qs.annotate(
+        decision_count=Count("decisions", distinct=True),
+        attended=Sum("attendance__men", default=0) + Sum("attendance__women", default=0),
+    ).order_by("-held_on", "-pk")
+
+
+def forum_for(user: User, pk: int) -> Forum:
+    """One forum of the user's areas (Forum.DoesNotExist otherwise)."""
+    return (
+        Forum.objects.restrict(user, "view")
+        .select_related("area", "recorded_by", "scan_uploaded_by")
+        .prefetch_related(Prefetch("attendance", queryset=Attendance.objects.order_by("group")))
+        .get(pk=pk)
+    )
+
+
+def decisions_of(user: User, forum: Forum) -> QuerySet[ForumDecision]:
+    """A musyawarah's decisions on the households the user may see, in the order they were recorded."""
+    return (
+        ForumDecision.objects.restrict(user, "view")
+        .filter(forum=forum)
+        .select_related("household__kelurahan", "rule", "recorded_by")
+        .order_by("pk")
+    )
+
+
+def decisions_of_household(user: User, household_id: int) -> QuerySet[ForumDecision]:
+    """The musyawarah decisions on a household (its page), newest forum first."""
+    return (
+        ForumDecision.objects.restrict(user, "view")
+        .filter(household_id=household_id)
+        .select_related("forum", "rule")
+        .order_by("-forum__held_on", "-pk")
+    )
+
+
+@dataclass
+class AttendanceTable:
+    rows: list[tuple[Any, int, int, int]]  # (group label, men, women, total)
+    men: int
+    women: int
+    total: int
+
+
+def attendance_of(forum: Forum) -> AttendanceTable:
+    counts = {a.group: (a.men, a.women) for a in forum.attendance.all()}
+    rows = [
+        (label, *counts.get(value, (0, 0)), sum(counts.get(value, (0, 0)))) for value, label in c.AttendeeGroup.choices
+    ]
+    men, women, total = rules.attendance_total(counts)
+    return AttendanceTable(rows, men, women, total)
+
+
+def decision_counts(forum: Forum) -> dict[str, int]:
+    """How many households the forum added, removed and kept (all of them: a count, no person)."""
+    counted = Counter(forum.decisions.values_list("action", flat=True))
+    return {value: counted.get(value, 0) for value in c.Decision.values}
+
+
+def calendar(user: User, year: int) -> list[tuple[dt.date, list[Forum]]]:
+    """The forums of a year by month (the first day of each month that has one)."""
+    months: dict[dt.date, list[Forum]] = {}
+    for forum in forums_for(user, year=year).order_by("held_on", "pk"):
+        months.setdefault(forum.held_on.replace(day=1), []).append(forum)
+    return sorted(months.items())

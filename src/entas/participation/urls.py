@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "participation"
+urlpatterns = [
+    path("", views.forums, name="forums"),
+    path("forum/new/", views.forum_new, name="forum_new"),
+    path("forum/<int:pk>/", views.forum, name="forum"),
+    path("forum/<int:pk>/minutes.pdf", views.minutes, name="minutes"),
+    path("forum/<int:pk>/scan/", views.scan, name="scan"),
+    path("forum/<int:pk>/scan/download/", views.scan_download, name="scan_download"),
+]

@@ -1,0 +1,176 @@
+"""Pages of community participation: thin: read through :mod:`.selectors`, write through
+:mod:`.services`. The kelurahan operator records a musyawarah, its attendance and its decision on
+each household, prints the berita acara and attaches the signed scan; the forum calendar is for the
+registry's people, the TKPK analysts and the register's keepers."""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from entas.accounts.roles import Capability
+from entas.core import uploads
+from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
+
+from . import choices as c
+from . import selectors, services
+from .forms import DecisionForm, ForumForm, ScanForm
+from .minutes import minutes_pdf
+from .models import FORUM_ACTIONS, Forum
+
+VIEW = FORUM_ACTIONS["view"]
+RECORD = FORUM_ACTIONS["change"]
+
+
+def _forum(request: AuthenticatedRequest, pk: int) -> Forum:
+    try:
+        return selectors.forum_for(request.user, pk)
+    except Forum.DoesNotExist:
+        raise Http404(_("No such forum in your areas.")) from None
+
+
+@require(VIEW)
+def forums(request: AuthenticatedRequest) -> HttpResponse:
+    """The forums held in the user's areas, newest first (filter by kind and year), and the year's
+    calendar by month."""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in c.ForumKind.values else ""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", "") or today.year)
+    except ValueError:
+        year = today.year
+    page = Paginator(selectors.forums_for(request.user, kind=kind, year=year), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "participation/forums.html",
+        {
+            "page": page,
+            "kind": kind,
+            "kinds": c.ForumKind.choices,
+            "year": year,
+            "years": range(today.year - 3, today.year + 2),
+            "calendar": selectors.calendar(request.user, year),
+            "can_record": any(request.user.can(cap) for cap in RECORD),
+        },
+    )
+
+
+@require(RECORD)
+def forum_new(request: AuthenticatedRequest) -> HttpResponse:
+    """Record a forum that was held: kind, area, date, berita acara number, agenda, chair and the
+    attendance by group and sex."""
+    form = ForumForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            forum = services.save_forum(
+                actor=request.user,
+                kind=data["kind"],
+                area=data["area"],
+                held_on=data["held_on"],
+                berita_acara=data["berita_acara"],
+                agenda=data["agenda"],
+                place=data["place"],
+                chair=data["chair"],
+                secretary=data["secretary"],
+                rt=data["rt"],
+                attendance=form.attendance(),
+            )
+        except Refused as exc:
+            for issue in exc.issues or []:
+                form.add_error(issue.field if issue.field in form.fields else None, str(issue.message))
+            if not exc.issues:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The forum %(ba)s is recorded.") % {"ba": forum.berita_acara})
+            return redirect("participation:forum", pk=forum.pk)
+    return render(request, "participation/forum_new.html", {"form": form})
+
+
+@require(VIEW, post=Capability.CHANGE_REGISTRY)
+def forum(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A forum: its attendance and, for a musyawarah, its decision on each household (recorded here:
+    the registry's verification and the rules' lists take them at once), its berita acara and scan."""
+    forum = _forum(request, pk)
+    sees_people = request.user.can(Capability.VIEW_REGISTRY)
+    form = DecisionForm(request.POST or None, user=request.user) if forum.is_musyawarah and sees_people else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        assert form.household is not None
+        try:
+            services.record_decision(
+                actor=request.user,
+                forum=forum,
+                household=form.household,
+                action=data["action"],
+                reason=data["reason"],
+                rule=data["rule"],
+            )
+        except Refused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The decision on KK %(kk)s is recorded.") % {"kk": data["kk_number"]})
+            return redirect("participation:forum", pk=forum.pk)
+    decisions = list(selectors.decisions_of(request.user, forum)) if sees_people else []
+    return render(
+        request,
+        "participation/forum.html",
+        {
+            "forum": forum,
+            "attendance": selectors.attendance_of(forum),
+            "counts": selectors.decision_counts(forum) if forum.is_musyawarah else None,
+            "decisions": decisions,
+            "form": form,
+            "scan_form": ScanForm(),
+            "sees_people": sees_people,
+            "can_record": any(request.user.can(cap) for cap in RECORD),
+        },
+    )
+
+
+@require(Capability.VIEW_REGISTRY)
+def minutes(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    """The berita acara of a musyawarah as PDF, to print and sign."""
+    forum = _forum(request, pk)
+    if not forum.is_musyawarah:
+        raise Http404(_("Only a musyawarah kelurahan has a berita acara of decisions."))
+    out = io.BytesIO()
+    minutes_pdf(request.user, forum, out)
+    out.seek(0)
+    name = "".join(ch if ch.isalnum() else "-" for ch in forum.berita_acara)
+    return FileResponse(out, as_attachment=True, filename=f"berita-acara-{name}.pdf", content_type="application/pdf")
+
+
+@require(VIEW, post=RECORD)
+@require_POST
+def scan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Attach the signed scan of a forum's berita acara."""
+    forum = _forum(request, pk)
+    form = ScanForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the signed scan to upload."))
+        return redirect("participation:forum", pk=forum.pk)
+    services.attach_scan(actor=request.user, forum=forum, upload=form.cleaned_data["scan"])
+    messages.success(request, _("The signed scan of %(ba)s is attached.") % {"ba": forum.berita_acara})
+    return redirect("participation:forum", pk=forum.pk)
+
+
+@require(Capability.VIEW_REGISTRY)
+def scan_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    """The signed scan of a forum's berita acara (it names households: the registry's people only)."""
+    forum = _forum(request, pk)
+    path = uploads.media_path(forum.scan) if forum.scan else None
+    if path is None or not path.is_file():
+        raise Http404(_("No signed scan is attached to this forum."))
+    kind = mimetypes.guess_type(forum.scan_name)[0] or "application/octet-stream"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=forum.scan_name, content_type=kind)
