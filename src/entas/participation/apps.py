@@ -17,4 +17,4 @@ class ParticipationConfig(AppConfig):
         navigation.add(
             "participation:forums", _("Forums"), ("registry.view", "analytics.view", "policy.view"), order=58
         )
-        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
+        from . import home_page, household_page, jobs  # noqa: F401  (register their pages' parts, job kinds)

@@ -16,6 +16,7 @@ from entas.core.errors import Problem, Refused
 from entas.core.services import service
 from entas.regions.models import Region, RegionLevel
 from entas.registry import services as registry
+from entas.registry.models import Household
 
 from . import choices as c
 from . import rules
@@ -23,7 +24,6 @@ from .models import Attendance, Forum, ForumDecision
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
-    from entas.registry.models import Household
     from entas.targeting.models import EligibilityRule
 
 SCAN_DIR = "participation/minutes"
@@ -133,6 +133,8 @@ def record_decision(
     problems = rules.decision_problems(action=action, reason=reason, held_on=forum.held_on, today=timezone.localdate())
     if problems:
         raise Refused(problems[0], code="invalid", issues=[Problem("action", p) for p in problems])
+    # The household as it stands now (another operator may have verified or Dinsos ratified it since).
+    household = Household.objects.select_for_update().select_related("kelurahan").get(pk=household.pk)
     if rule is None:
         confirm, effect = rules.verification_effect(action, household.verification_status)
         if confirm is not None:

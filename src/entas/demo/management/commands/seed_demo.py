@@ -108,6 +108,11 @@ class Command(EntasCommand):
             training = training_demo.seed()  # two years of skills training, from the registry
             if not as_json:
                 self.stdout.write(f"Training demo: {training}.")
+            from entas.participation import demo as participation_demo
+
+            forums = participation_demo.seed()  # a year of musyawarah and the Musrenbang season
+            if not as_json:
+                self.stdout.write(f"Participation demo: {forums}.")
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
         if as_json:

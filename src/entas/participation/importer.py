@@ -1,0 +1,184 @@
+"""Importing forums and musyawarah decisions from a file (CSV or XLSX, read like a registry file:
+within the upload limits, hostile cells made inert).
+
+- forums: ``kind`` (musyawarah, rembug_warga, musrenbang_kelurahan…), ``area_code``, ``held_on``
+  (YYYY-MM-DD), ``berita_acara``; optional ``place``, ``rt``, ``chair``, ``secretary``, ``agenda`` and
+  the attendance ``officials_men``, ``officials_women``, ``rt_rw_men``… ``residents_women``;
+- decisions: ``berita_acara`` (a musyawarah already recorded), ``kk_number``, ``decision`` (add,
+  remove, keep); optional ``rule`` (a rule's name; empty: the registry's list) and ``reason``.
+
+Every row is counted once as inserted, updated, unchanged or rejected; a rejected row goes to the
+rejection file with its row number and every reason. Each row is written through the same service as
+the page (its own transaction, audited): a file is a sitting's worth of rows, not a city's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+
+from entas.accounts.scoping import visible_regions
+from entas.core.errors import Refused
+from entas.core.fileimport import RejectionFile, RowCounts
+from entas.core.spreadsheet import unescape_cell
+from entas.registry.fileformats import open_rows
+from entas.registry.selectors import households_for
+from entas.targeting.models import EligibilityRule
+
+from . import choices as c
+from . import services
+from .models import Attendance, Forum, ForumDecision
+
+if TYPE_CHECKING:
+    from entas.accounts.models import User
+
+FORUM_COLUMNS = ("kind", "area_code", "held_on", "berita_acara")
+FORUM_OPTIONAL = (
+    "place",
+    "rt",
+    "chair",
+    "secretary",
+    "agenda",
+    *(f"{g}_{s}" for g in c.AttendeeGroup.values for s in ("men", "women")),
+)
+DECISION_COLUMNS = ("berita_acara", "kk_number", "decision")
+DECISION_OPTIONAL = ("rule", "reason")
+
+
+class _Importer:
+    columns: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    def __init__(self, *, actor: User, rejection_path: Path, progress: Callable[[int], None] | None = None) -> None:
+        self.actor = actor
+        self.rejection_path = rejection_path
+        self.progress = progress or (lambda n: None)
+        self.summary = RowCounts()
+        self._escaped = False
+
+    def run(self, path: Path, name: str, on_total: Callable[[int], None] | None = None) -> RowCounts:
+        source = open_rows(path, name)
+        rejections: RejectionFile | None = None
+        try:
+            header = [h.strip().lower() for h in source.header]
+            missing = [col for col in self.columns if col not in header]
+            if missing:
+                raise Refused(
+                    _("The file lacks the column(s) %(columns)s (expected %(expected)s).")
+                    % {"columns": ", ".join(missing), "expected": ",".join(self.columns + self.optional)},
+                    code="invalid",
+                )
+            if on_total is not None and source.total is not None:
+                on_total(source.total)
+            self._escaped = source.escaped
+            rejections = RejectionFile(self.rejection_path, self.summary, header=source.header, escaped=source.escaped)
+            index = {col: header.index(col) for col in self.columns + self.optional if col in header}
+            for number, cells in source.rows:
+                self.summary.total += 1
+                row = {col: self._cell(cells, i) for col, i in index.items()}
+                try:
+                    outcome = self.one(row)
+                    setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
+                except Refused as exc:
+                    reasons = [str(i.message) for i in exc.issues] if exc.issues else [exc.message]
+                    rejections.add(number, reasons, cells)
+                self.progress(1)
+        finally:
+            source.close()
+            if rejections is not None:
+                rejections.close()
+        return self.summary
+
+    def _cell(self, cells: list[str], i: int) -> str:
+        value = cells[i].strip() if i < len(cells) else ""
+        if self._escaped and value[:1] == "'":
+            value = unescape_cell(value)
+        return value
+
+    def one(self, row: dict[str, str]) -> str:  # "inserted", "updated" or "unchanged"; Refused to reject
+        raise NotImplementedError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Refused(_("%(value)s is not a date (write it as 2026-03-14).") % {"value": text[:20] or "-"}) from None
+
+
+def _count(text: str, column: str) -> int:
+    if not text:
+        return 0
+    if not text.isdigit():
+        raise Refused(_("%(column)s is not a whole number of people.") % {"column": column})
+    return int(text)
+
+
+class ForumImporter(_Importer):
+    columns, optional = FORUM_COLUMNS, FORUM_OPTIONAL
+
+    def one(self, row: dict[str, str]) -> str:
+        if row["kind"] not in c.ForumKind.values:
+            raise Refused(_("Unknown kind of forum %(value)s.") % {"value": row["kind"][:30] or "-"})
+        area = visible_regions(self.actor).filter(code=row["area_code"]).first()
+        if area is None:
+            raise Refused(_("No area %(code)s among yours.") % {"code": row["area_code"][:20] or "-"})
+        attendance = {
+            g: (_count(row.get(f"{g}_men", ""), f"{g}_men"), _count(row.get(f"{g}_women", ""), f"{g}_women"))
+            for g in c.AttendeeGroup.values
+        }
+        values = {
+            "kind": row["kind"],
+            "area": area,
+            "held_on": _date(row["held_on"]),
+            "berita_acara": row["berita_acara"],
+            **{k: row.get(k, "") for k in ("place", "rt", "chair", "secretary", "agenda")},
+        }
+        forum = Forum.objects.filter(berita_acara=row["berita_acara"]).first()
+        if forum is not None:
+            stored = {a.group: (a.men, a.women) for a in Attendance.objects.filter(forum=forum)}
+            if stored == attendance and all(getattr(forum, k) == v for k, v in values.items()):
+                return "unchanged"
+        services.save_forum(actor=self.actor, forum=forum, attendance=attendance, **values)
+        return "inserted" if forum is None else "updated"
+
+
+class DecisionImporter(_Importer):
+    columns, optional = DECISION_COLUMNS, DECISION_OPTIONAL
+
+    def one(self, row: dict[str, str]) -> str:
+        forum = Forum.objects.restrict(self.actor, "view").filter(berita_acara=row["berita_acara"]).first()
+        if forum is None:
+            raise Refused(
+                _("No forum with berita acara %(ba)s in your areas.") % {"ba": row["berita_acara"][:60] or "-"}
+            )
+        household = households_for(self.actor).filter(kk_number=row["kk_number"]).select_related("kelurahan").first()
+        if household is None:
+            raise Refused(_("No household with this KK number in your area."))
+        rule = None
+        if row.get("rule"):
+            rule = EligibilityRule.objects.filter(name=row["rule"]).first()
+            if rule is None:
+                raise Refused(_("No rule named %(name)s.") % {"name": row["rule"][:60]})
+        before = ForumDecision.objects.filter(forum=forum, household=household, rule=rule).first()
+        if before is not None and (before.action, before.reason) == (row["decision"], row.get("reason", "").strip()):
+            return "unchanged"
+        services.record_decision(
+            actor=self.actor,
+            forum=forum,
+            household=household,
+            action=row["decision"],
+            reason=row.get("reason", ""),
+            rule=rule,
+        )
+        return "inserted" if before is None else "updated"
+
+
+def import_file(kind: str, path: Path, *, name: str, actor: User, rejection_path: Path, **kwargs: Any) -> RowCounts:
+    importer = (ForumImporter if kind == "forums" else DecisionImporter)(
+        actor=actor, rejection_path=rejection_path, progress=kwargs.get("progress")
+    )
+    return importer.run(path, name, on_total=kwargs.get("on_total"))
