@@ -74,6 +74,8 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("portal:case", lambda w: {"pk": w["case"].pk}, "manager"),
     ("portal:dashboard", lambda w: {}, "manager"),
     ("portal:agenda", lambda w: {}, "operator"),
+    ("participation:forums", lambda w: {}, "operator"),
+    ("participation:forum", lambda w: {"pk": w["forum"].pk}, "operator"),
 ]
 
 
@@ -92,14 +94,28 @@ def _programme(manager: User, officer: User) -> dict[str, Any]:
     return {"rule": rule, "programme": programme, "cycle": cycle, "cohort": cohort, "officer": officer}
 
 
-def _add_decision(household: Any, rule: Any, operator: User) -> None:
-    """A musyawarah of the household's kelurahan deciding on it (the forum list and its page grow too)."""
-    from entas.participation.models import Forum, ForumDecision
+def _add_decision(household: Any, world: dict[str, Any], operator: User) -> None:
+    """A musyawarah of the household's kelurahan deciding on it, and a decision at the one musyawarah
+    of Manggar whose page is counted (the forum list and that page grow)."""
+    from entas.participation.models import Attendance, Forum, ForumDecision
+
+    rule = world["rule"]
+    if household.kelurahan.code == MANGGAR:
+        if "forum" not in world:
+            world["forum"] = Forum.objects.create(
+                kind="musyawarah",
+                area=household.kelurahan,
+                held_on=dt.date(2026, 2, 1),
+                berita_acara="BA-M",
+                recorded_by=operator,
+            )
+            Attendance.objects.create(forum=world["forum"], group="residents", men=10, women=12)
+        ForumDecision.objects.create(forum=world["forum"], household=household, action="keep", recorded_by=operator)
 
     forum = Forum.objects.create(
         kind="musyawarah",
         area=household.kelurahan,
-        held_on=dt.date(2026, 1, 5),
+        held_on=dt.date.today(),  # on this year's calendar
         berita_acara=f"BA-{household.kk_number}",
         recorded_by=operator,
     )
@@ -122,7 +138,7 @@ def _add_families(
         Entitlement.objects.create(cycle=world["cycle"], household=h, amount=100_000, flags="ganda")
         world["programme"].enrolments.create(household=h, state="paused", reason="uji")
         ShockFlag.objects.create(household=h, event="Banjir", kind="disaster", reported_by=operator)
-        _add_decision(h, world["rule"], operator)
+        _add_decision(h, world, operator)
         Job.objects.create(kind="registry.export", created_by=manager)
         case = portal.file_case(
             category="usul", kelurahan=h.kelurahan, description=f"Keluhan nomor {h.kk_number}", actor=manager

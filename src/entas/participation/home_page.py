@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +20,13 @@ from .models import FORUM_ACTIONS, Forum
 def forums(user: Any) -> list[home.Item]:
     if not any(user.can(cap) for cap in FORUM_ACTIONS["view"]):
         return []
-    mine = Forum.objects.restrict(user, "view")
-    items = [
-        home.Item(
-            _("Forums held this year"),
-            mine.filter(held_on__year=timezone.localdate().year).count(),
-            reverse("participation:forums"),
-        )
-    ]
+    counts = Forum.objects.restrict(user, "view").aggregate(
+        this_year=Count("pk", filter=Q(held_on__year=timezone.localdate().year)),
+        unsigned=Count("pk", filter=Q(kind=c.ForumKind.MUSYAWARAH, scan="")),
+    )
+    items = [home.Item(_("Forums held this year"), counts["this_year"], reverse("participation:forums"))]
     if user.can("registry.change"):
-        unsigned = mine.filter(kind=c.ForumKind.MUSYAWARAH, scan="").count()
+        unsigned = counts["unsigned"]
         items.append(
             home.Item(
                 _("Musyawarah without the signed berita acara"),

@@ -30,6 +30,20 @@ def forums_for(user: User, *, kind: str = "", year: int | None = None) -> QueryS
     ).order_by("-held_on", "-pk")
 
 
+def latest_forum_day(user: User) -> dt.date | None:
+    """The day of the newest forum of the user's areas held so far (the calendar opens on its year
+    when none is held yet this year)."""
+    from django.utils import timezone
+
+    return (
+        Forum.objects.restrict(user, "view")
+        .filter(held_on__lte=timezone.localdate())
+        .order_by("-held_on")
+        .values_list("held_on", flat=True)
+        .first()
+    )
+
+
 def forum_for(user: User, pk: int) -> Forum:
     """One forum of the user's areas (Forum.DoesNotExist otherwise)."""
     return (

@@ -45,10 +45,12 @@ def forums(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in c.ForumKind.values else ""
     today = timezone.localdate()
+    latest = selectors.latest_forum_day(request.user)
+    default = latest.year if latest and latest.year < today.year and not request.GET.get("year") else today.year
     try:
-        year = int(request.GET.get("year", "") or today.year)
+        year = int(request.GET.get("year", "") or default)
     except ValueError:
-        year = today.year
+        year = default
     page = Paginator(selectors.forums_for(request.user, kind=kind, year=year), 50).get_page(request.GET.get("page"))
     return render(
         request,
