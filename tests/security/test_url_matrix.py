@@ -28,13 +28,13 @@ from entas.accounts.models import User
 from entas.accounts.roles import Role
 from entas.core.models import Job
 from entas.dedup.models import MemberMerge
+from entas.participation.models import Forum, ForumDecision
 from entas.payees.models import Payee
 from entas.programs import services as programmes
 from entas.programs.models import Cycle, Entitlement, Programme, ShockFlag
 from entas.registry import services as registry
 from entas.registry.models import ChangeRequest, Household
 from entas.targeting import services as targeting
-from entas.participation.models import Forum, ForumDecision
 from tests.conftest import DAMAI, MANGGAR, make_household
 from tests.helpers import make_pair, make_programme
 

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from entas.accounts.models import User
 from entas.core.models import AuditEvent
-from entas.registry.models import Household
 from entas.participation.models import ForumDecision
+from entas.registry.models import Household
 from entas.targeting import services
 from entas.targeting.models import EligibilityRule
 

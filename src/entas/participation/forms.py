@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.scoping import visible_regions
-from entas.regions.models import RegionLevel
+from entas.regions.models import Region, RegionLevel
 from entas.registry.forms import HouseholdByKKForm
 from entas.targeting.models import EligibilityRule
 
@@ -24,7 +24,9 @@ class ForumForm(forms.Form):
     """A forum held with residents: what, where, when, who chaired, who attended."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=c.ForumKind.choices, initial=c.ForumKind.MUSYAWARAH)
-    area = forms.ModelChoiceField(queryset=None, label=_("Area"), empty_label=None)
+    area: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
+        queryset=Region.objects.none(), label=_("Area"), empty_label=None
+    )
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     berita_acara = forms.CharField(label=_("Berita acara number"), max_length=120)
     place = forms.CharField(label=_("Place"), max_length=200, required=False)

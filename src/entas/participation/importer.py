@@ -130,7 +130,7 @@ class ForumImporter(_Importer):
             g: (_count(row.get(f"{g}_men", ""), f"{g}_men"), _count(row.get(f"{g}_women", ""), f"{g}_women"))
             for g in c.AttendeeGroup.values
         }
-        values = {
+        values: dict[str, Any] = {
             "kind": row["kind"],
             "area": area,
             "held_on": _date(row["held_on"]),

@@ -65,7 +65,9 @@ def save_forum(
         problems.append(Problem("area", _("A %(kind)s is held in a kelurahan.") % {"kind": c.ForumKind(kind).label}))
     if not berita_acara.strip():
         problems.append(Problem("berita_acara", _("Give the number of the berita acara.")))
-    clash = Forum.objects.filter(berita_acara=berita_acara.strip()).exclude(pk=forum.pk if forum else None)
+    clash = Forum.objects.filter(berita_acara=berita_acara.strip())
+    if forum is not None:
+        clash = clash.exclude(pk=forum.pk)
     if berita_acara.strip() and clash.exists():
         problems.append(Problem("berita_acara", _("Another forum already has this berita acara number.")))
     for group, (men, women) in (attendance or {}).items():
