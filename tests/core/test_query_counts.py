@@ -76,6 +76,8 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("portal:agenda", lambda w: {}, "operator"),
     ("participation:forums", lambda w: {}, "operator"),
     ("participation:forum", lambda w: {"pk": w["forum"].pk}, "operator"),
+    ("participation:proposals", lambda w: {}, "operator"),
+    ("participation:proposal", lambda w: {"pk": w["proposal"].pk}, "operator"),
 ]
 
 
@@ -111,6 +113,7 @@ def _add_decision(household: Any, world: dict[str, Any], operator: User) -> None
             )
             Attendance.objects.create(forum=world["forum"], group="residents", men=10, women=12)
         ForumDecision.objects.create(forum=world["forum"], household=household, action="keep", recorded_by=operator)
+        _add_proposal(household, world, operator)
 
     forum = Forum.objects.create(
         kind="musyawarah",
@@ -123,6 +126,24 @@ def _add_decision(household: Any, world: dict[str, Any], operator: User) -> None
         forum=forum, household=household, rule=rule, action="add", reason="musyawarah", recorded_by=operator
     )
     ForumDecision.objects.create(forum=forum, household=household, action="keep", recorded_by=operator)
+
+
+def _add_proposal(household: Any, world: dict[str, Any], operator: User) -> None:
+    """A Musrenbang proposal of the household's kelurahan, reviewed at the counted proposal's forum too."""
+    from entas.participation.models import Proposal, Review
+
+    proposal = Proposal.objects.create(
+        code=f"USL-{household.kk_number}",
+        title="Bedah rumah",
+        kelurahan=household.kelurahan,
+        category="housing",
+        proposer="RT 01",
+        stage="musrenbang_kelurahan",
+        status="accepted",
+        recorded_by=operator,
+    )
+    world.setdefault("proposal", proposal)
+    Review.objects.create(proposal=proposal, forum=world["forum"], score=70, outcome="accepted", recorded_by=operator)
 
 
 def _add_families(

@@ -82,7 +82,7 @@ def test_the_example_files_load(regions: dict[str, Any], operator_manggar: User)
     result = run("load", str(EXAMPLES / "forums.csv"), "--as", operator_manggar.username, "--no-progress")
     assert result["rejected"] == 0 and result["inserted"] >= 2
     for i in range(1, 4):
-        make_household(regions[MANGGAR], f"647101010120010{i}")
+        make_household(regions[MANGGAR], f"647101010120007{i}")
     result = run(
         "decisions", str(EXAMPLES / "musyawarah-decisions.csv"), "--as", operator_manggar.username, "--no-progress"
     )

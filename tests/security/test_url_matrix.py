@@ -28,7 +28,7 @@ from entas.accounts.models import User
 from entas.accounts.roles import Role
 from entas.core.models import Job
 from entas.dedup.models import MemberMerge
-from entas.participation.models import Forum, ForumDecision
+from entas.participation.models import Forum, ForumDecision, Proposal
 from entas.payees.models import Payee
 from entas.programs import services as programmes
 from entas.programs.models import Cycle, Entitlement, Programme, ShockFlag
@@ -62,6 +62,7 @@ class World:
     cohort: Any = None
     application: Any = None
     forum: Any = None  # Damai's musyawarah, deciding on a household of Damai
+    proposal: Any = None  # a Musrenbang proposal of Damai
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,12 @@ ROUTES: dict[str, Route] = {
     "participation:minutes": Route(lambda w: {"pk": w.forum.pk}, damai_object=True),
     "participation:scan": Route(lambda w: {"pk": w.forum.pk}, methods=("POST",), damai_object=True),
     "participation:scan_download": Route(lambda w: {"pk": w.forum.pk}, damai_object=True),
+    "participation:proposals": Route(),
+    "participation:proposal_new": Route(methods=("GET", "POST")),
+    "participation:proposal": Route(lambda w: {"pk": w.proposal.pk}, methods=("GET", "POST"), damai_object=True),
+    "participation:proposal_fund": Route(
+        lambda w: {"pk": w.proposal.pk}, methods=("POST",), data={"programme": "P1"}, damai_object=True
+    ),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
@@ -381,6 +388,15 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     secrets["name"].append(world.case.contact_name)
     world.cohort, world.application = _training(damai, make_user)
     world.forum = forum
+    world.proposal = Proposal.objects.create(
+        code="USL-DAMAI-1",
+        title="Bedah rumah RT 01",
+        kelurahan=damai.kelurahan,
+        category="housing",
+        proposer="RT 01",
+        stage="rembug_warga",
+        recorded_by=operator_damai,
+    )
     return world
 
 

@@ -17,4 +17,10 @@ class ParticipationConfig(AppConfig):
         navigation.add(
             "participation:forums", _("Forums"), ("registry.view", "analytics.view", "policy.view"), order=58
         )
+        navigation.add(
+            "participation:proposals",
+            _("Musrenbang proposals"),
+            ("registry.view", "analytics.view", "policy.view"),
+            order=59,
+        )
         from . import home_page, household_page, jobs  # noqa: F401  (register their pages' parts, job kinds)

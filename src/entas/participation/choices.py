@@ -37,3 +37,39 @@ class Verification(models.TextChoices):
     APPLIED = "applied", _("Applied to the verification")
     RATIFIED = "ratified", _("Already ratified: for the next update")
     RULE = "rule", _("A rule's list only")
+
+
+# The stages of the Musrenbang, lowest first (a proposal moves up them).
+STAGES = (
+    ForumKind.REMBUG_WARGA,
+    ForumKind.MUSRENBANG_KELURAHAN,
+    ForumKind.MUSRENBANG_KECAMATAN,
+    ForumKind.FORUM_PD,
+    ForumKind.MUSRENBANG_KOTA,
+)
+
+
+class ProposalCategory(models.TextChoices):
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure (roads, drains, water)")
+    HOUSING = "housing", _("Housing (RTLH)")
+    ECONOMY = "economy", _("Economy and livelihoods")
+    EDUCATION = "education", _("Education")
+    HEALTH = "health", _("Health and nutrition")
+    SOCIAL = "social", _("Social protection")
+    ENVIRONMENT = "environment", _("Environment and sanitation")
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    MERGED = "merged", _("Merged into another proposal")
+    REJECTED = "rejected", _("Rejected")
+    FUNDED = "funded", _("Funded")
+
+
+class Outcome(models.TextChoices):
+    """What a Musrenbang forum decided on a proposal."""
+
+    ACCEPTED = "accepted", _("Accepted: goes up")
+    MERGED = "merged", _("Merged into another proposal")
+    REJECTED = "rejected", _("Rejected")

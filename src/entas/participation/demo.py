@@ -8,7 +8,9 @@ rejected are removed with the reason it gave, and a few proposed households are 
 verifies them, as the page does). Each musyawarah's berita acara is recorded; the older ones have
 their signed scan attached. The Musrenbang season of the year is on the calendar: a rembug warga and
 a musrenbang kelurahan in January, the kecamatan's in February, the forum perangkat daerah in March
-and the musrenbang kota in April. Deterministic; a second run adds nothing."""
+and the musrenbang kota in April, with twenty proposals per kelurahan moving up them (scores, votes,
+merges, rejections with reasons) and the accepted ones the policy register carries funded by their
+programme. Deterministic; a second run adds nothing."""
 
 from __future__ import annotations
 
@@ -162,4 +164,155 @@ def seed(today: dt.date | None = None) -> dict[str, int]:
             attendance=_attendance(random.Random(number), big=True),
         )
         made["forums"] += 1
+    made.update(_proposals(year))
+    return made
+
+
+# (category, title, poverty problem or "", cost in millions, the register's programme and activity that fund it)
+PROPOSALS = (
+    (
+        "housing",
+        "Bedah rumah tidak layak huni",
+        "rumah warga miskin rusak berat, lantai tanah",
+        45,
+        "P3.1",
+        "1.04.02.2.01.0014",
+    ),
+    (
+        "infrastructure",
+        "Perluasan pipa air bersih",
+        "keluarga miskin membeli air jeriken setiap hari",
+        180,
+        "P3.2",
+        "1.03.03.2.01.0007",
+    ),
+    ("environment", "Tangki septik komunal", "buang air besar ke laut dan parit", 120, "P3.2", "1.03.04.2.01.0011"),
+    (
+        "economy",
+        "Modal dan pelatihan usaha ibu-ibu PKK",
+        "ibu rumah tangga keluarga miskin tanpa penghasilan",
+        60,
+        "P2.3",
+        "2.17.07.2.01.0004",
+    ),
+    (
+        "education",
+        "Seragam dan perlengkapan sekolah anak keluarga miskin",
+        "anak putus sekolah karena biaya",
+        35,
+        "P1.3",
+        "1.01.02.2.01.0021",
+    ),
+    (
+        "health",
+        "Kelas pengasuhan posyandu cegah stunting",
+        "balita gizi kurang di keluarga miskin",
+        25,
+        "P4.1",
+        "2.14.02.2.01.0005",
+    ),
+    ("infrastructure", "Semenisasi jalan lingkungan", "", 150, "", ""),
+    ("infrastructure", "Lampu penerangan jalan gang", "", 40, "", ""),
+    ("environment", "Drainase lingkungan anti banjir", "", 220, "", ""),
+    ("social", "Gapura dan papan nama RT", "", 15, "", ""),
+)
+REJECTIONS = ("bukan kewenangan kelurahan", "sudah dianggarkan tahun lalu", "lahan belum tersedia")
+
+
+def _proposals(year: int) -> dict[str, int]:
+    """The Musrenbang season's proposals of each demo kelurahan: gathered at the rembug warga, decided
+    on at the musrenbang kelurahan, the kecamatan's, the forum perangkat daerah and the musrenbang
+    kota (scores and votes; some merged, some rejected with the reason), and the accepted ones that
+    match a programme of the policy register funded by it."""
+    from entas.policy.models import Activity, ProgrammeRecord
+
+    from .models import Proposal
+
+    made = {"proposals": 0, "reviews": 0, "funded": 0}
+    bappeda = User.objects.filter(username="bappeda").first()
+    city_forums = {
+        f.kind: f for f in Forum.objects.filter(berita_acara__in=[f"BA/FORUM-PD/{year}", f"BA/MUSRENBANG-KOTA/{year}"])
+    }
+    for username, tag in OPERATORS.items():
+        operator = User.objects.filter(username=username).first()
+        kelurahan = operator.areas.first() if operator else None
+        if operator is None or kelurahan is None or bappeda is None:
+            continue
+        prefix = f"USL-{tag[:3]}-{year}-"
+        if Proposal.objects.filter(code__startswith=prefix).exists():
+            continue
+        rnd = random.Random(f"musrenbang-{tag}-{year}")
+        forums = {
+            f.kind: f
+            for f in Forum.objects.filter(
+                berita_acara__in=[
+                    f"BA/{c.ForumKind.MUSRENBANG_KELURAHAN.upper()}-{tag}/{year}",
+                    f"BA/MUSRENBANG-KEC-{tag}/{year}",
+                ]
+            )
+        } | city_forums
+        proposals = []
+        for n in range(20):
+            category, title, problem, cost, _p, _a = PROPOSALS[n % len(PROPOSALS)]
+            rt = f"RT {rnd.randint(1, 45):02d}"
+            proposal, _created = services.save_proposal(
+                actor=operator,
+                code=f"{prefix}{n + 1:03d}",
+                title=f"{title} {rt}",
+                kelurahan=kelurahan,
+                category=category,
+                proposer=rnd.choice((rt, "PKK " + rt, "Karang Taruna", "LPM Kelurahan")),
+                rt=rt,
+                problem=problem,
+                estimated_cost=cost * 1_000_000 + rnd.randint(0, 9) * 500_000,
+            )
+            proposals.append((proposal, n % len(PROPOSALS)))
+            made["proposals"] += 1
+        in_play = proposals
+        for kind, accept in (
+            (c.ForumKind.MUSRENBANG_KELURAHAN, 0.85),
+            (c.ForumKind.MUSRENBANG_KECAMATAN, 0.7),
+            (c.ForumKind.FORUM_PD, 0.75),
+            (c.ForumKind.MUSRENBANG_KOTA, 0.9),
+        ):
+            forum = forums.get(kind)
+            if forum is None:
+                break
+            actor = operator if kind == c.ForumKind.MUSRENBANG_KELURAHAN else bappeda
+            kept = []
+            for proposal, template in in_play:
+                poverty = bool(PROPOSALS[template][2])
+                score = min(100, rnd.randint(40, 80) + (15 if poverty else 0))
+                roll = rnd.random() - (0.1 if poverty else -0.05)
+                if roll < accept:
+                    outcome, note, into = "accepted", "", None
+                elif kept and kind == c.ForumKind.MUSRENBANG_KELURAHAN and rnd.random() < 0.5:
+                    outcome, note, into = "merged", "digabung dengan usulan serupa", kept[0][0]
+                else:
+                    outcome, note, into = "rejected", rnd.choice(REJECTIONS), None
+                voters = forum.attendance.count() and sum(a.total for a in forum.attendance.all())
+                votes_for = int(voters * (0.55 + rnd.random() * 0.4)) if outcome == "accepted" else int(voters * 0.3)
+                services.review_proposal(
+                    actor=actor,
+                    proposal=proposal,
+                    forum=forum,
+                    outcome=outcome,
+                    score=score,
+                    votes_for=votes_for,
+                    votes_against=max(0, voters - votes_for - rnd.randint(0, 5)),
+                    note=note,
+                    merged_into=into,
+                )
+                made["reviews"] += 1
+                if outcome == "accepted":
+                    kept.append((proposal, template))
+            in_play = kept
+        for proposal, template in in_play:
+            code, activity_code = PROPOSALS[template][4:]
+            record = ProgrammeRecord.objects.filter(code=code).order_by("-pk").first() if code else None
+            if record is None:
+                continue
+            activity = Activity.objects.filter(record=record, code=activity_code).first()
+            services.fund_proposal(actor=bappeda, proposal=proposal, record=record, activity=activity)
+            made["funded"] += 1
     return made

@@ -14,6 +14,7 @@ from entas.registry.forms import HouseholdByKKForm
 from entas.targeting.models import EligibilityRule
 
 from . import choices as c
+from .models import Forum
 
 
 def _count(label: Any) -> forms.IntegerField:
@@ -74,3 +75,57 @@ class DecisionForm(HouseholdByKKForm):
 
 class ScanForm(forms.Form):
     scan = forms.FileField(label=_("Signed scan (PDF, JPEG or PNG)"))
+
+
+class ProposalForm(forms.Form):
+    """A residents' proposal as gathered at its first forum."""
+
+    code = forms.CharField(label=_("Code"), max_length=40)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kelurahan: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
+        queryset=Region.objects.none(), label=_("Kelurahan"), empty_label=None
+    )
+    rt = forms.CharField(label=_("RT/RW"), max_length=20, required=False)
+    category = forms.ChoiceField(label=_("Category"), choices=c.ProposalCategory.choices)
+    problem = forms.CharField(
+        label=_("Poverty problem addressed"),
+        max_length=300,
+        required=False,
+        help_text=_("Empty when the proposal addresses no poverty problem."),
+    )
+    estimated_cost = forms.IntegerField(label=_("Estimated cost (Rp)"), min_value=0, max_value=10**13)
+    proposer = forms.CharField(label=_("Proposed by"), max_length=120, help_text=_("A group or office, e.g. RT 12"))
+    stage = forms.ChoiceField(
+        label=_("Gathered at"),
+        choices=[(k.value, k.label) for k in (c.ForumKind.REMBUG_WARGA, c.ForumKind.MUSRENBANG_KELURAHAN)],
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kelurahan"].queryset = visible_regions(user).filter(level=RegionLevel.KELURAHAN).order_by("code")  # type: ignore[attr-defined]
+
+
+class ReviewForm(forms.Form):
+    """A Musrenbang forum's decision on a proposal."""
+
+    forum: forms.ModelChoiceField[Forum] = forms.ModelChoiceField(
+        queryset=Forum.objects.none(), label=_("Forum"), empty_label=None
+    )
+    score = forms.IntegerField(label=_("Priority score (0–100)"), min_value=0, max_value=100, initial=50)
+    votes_for = forms.IntegerField(label=_("Votes for"), min_value=0, initial=0)
+    votes_against = forms.IntegerField(label=_("Votes against"), min_value=0, initial=0)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=c.Outcome.choices)
+    merged_into = forms.CharField(label=_("Merged into (code)"), max_length=40, required=False)
+    note = forms.CharField(label=_("Reason or note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, forums: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["forum"].queryset = forums  # type: ignore[attr-defined]
+
+
+class FundForm(forms.Form):
+    """What funds an accepted proposal: a programme of the policy register and, optionally, one of its
+    activities (by register code and kode rekening)."""
+
+    programme = forms.CharField(label=_("Programme (register code)"), max_length=20)
+    activity = forms.CharField(label=_("Activity (kode rekening)"), max_length=30, required=False)

@@ -30,7 +30,7 @@ from entas.targeting.models import EligibilityRule
 
 from . import choices as c
 from . import services
-from .models import Attendance, Forum, ForumDecision
+from .models import Attendance, Forum, ForumDecision, Proposal, Review
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -177,8 +177,84 @@ class DecisionImporter(_Importer):
         return "inserted" if before is None else "updated"
 
 
+PROPOSAL_COLUMNS = ("code", "title", "kelurahan_code", "category", "proposer")
+PROPOSAL_OPTIONAL = ("rt", "problem", "estimated_cost", "stage")
+REVIEW_COLUMNS = ("code", "berita_acara", "outcome")
+REVIEW_OPTIONAL = ("score", "votes_for", "votes_against", "note", "merged_into")
+
+
+def _number(text: str, column: str) -> int:
+    cleaned = text.replace(".", "").strip()
+    if not cleaned:
+        return 0
+    if not cleaned.isdigit():
+        raise Refused(_("%(column)s is not a whole number.") % {"column": column})
+    return int(cleaned)
+
+
+class ProposalImporter(_Importer):
+    columns, optional = PROPOSAL_COLUMNS, PROPOSAL_OPTIONAL
+
+    def one(self, row: dict[str, str]) -> str:
+        kelurahan = visible_regions(self.actor).filter(code=row["kelurahan_code"]).first()
+        if kelurahan is None:
+            raise Refused(_("No area %(code)s among yours.") % {"code": row["kelurahan_code"][:20] or "-"})
+        values: dict[str, Any] = {
+            "title": row["title"],
+            "kelurahan": kelurahan,
+            "category": row["category"],
+            "proposer": row["proposer"],
+            "stage": row.get("stage") or c.ForumKind.REMBUG_WARGA,
+            "rt": row.get("rt", ""),
+            "problem": row.get("problem", ""),
+            "estimated_cost": _number(row.get("estimated_cost", ""), "estimated_cost"),
+        }
+        existing = Proposal.objects.filter(code=row["code"]).first()
+        if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
+            return "unchanged"
+        _proposal, created = services.save_proposal(actor=self.actor, code=row["code"], **values)
+        return "inserted" if created else "updated"
+
+
+class ReviewImporter(_Importer):
+    columns, optional = REVIEW_COLUMNS, REVIEW_OPTIONAL
+
+    def one(self, row: dict[str, str]) -> str:
+        proposal = Proposal.objects.restrict(self.actor, "view").filter(code=row["code"]).first()
+        if proposal is None:
+            raise Refused(_("No proposal %(code)s in your areas.") % {"code": row["code"][:40] or "-"})
+        forum = Forum.objects.restrict(self.actor, "view").filter(berita_acara=row["berita_acara"]).first()
+        if forum is None:
+            raise Refused(
+                _("No forum with berita acara %(ba)s in your areas.") % {"ba": row["berita_acara"][:60] or "-"}
+            )
+        merged_into = None
+        if row.get("merged_into"):
+            merged_into = Proposal.objects.restrict(self.actor, "view").filter(code=row["merged_into"]).first()
+            if merged_into is None:
+                raise Refused(_("No proposal %(code)s in your areas.") % {"code": row["merged_into"][:40]})
+        values: dict[str, Any] = {
+            "score": _number(row.get("score", ""), "score"),
+            "votes_for": _number(row.get("votes_for", ""), "votes_for"),
+            "votes_against": _number(row.get("votes_against", ""), "votes_against"),
+            "outcome": row["outcome"],
+            "note": row.get("note", "").strip(),
+        }
+        before = Review.objects.filter(proposal=proposal, forum=forum).first()
+        if before is not None and all(getattr(before, k) == v for k, v in values.items()):
+            return "unchanged"
+        services.review_proposal(actor=self.actor, proposal=proposal, forum=forum, merged_into=merged_into, **values)
+        return "inserted" if before is None else "updated"
+
+
+IMPORTERS: dict[str, type[_Importer]] = {
+    "forums": ForumImporter,
+    "decisions": DecisionImporter,
+    "proposals": ProposalImporter,
+    "reviews": ReviewImporter,
+}
+
+
 def import_file(kind: str, path: Path, *, name: str, actor: User, rejection_path: Path, **kwargs: Any) -> RowCounts:
-    importer = (ForumImporter if kind == "forums" else DecisionImporter)(
-        actor=actor, rejection_path=rejection_path, progress=kwargs.get("progress")
-    )
+    importer = IMPORTERS[kind](actor=actor, rejection_path=rejection_path, progress=kwargs.get("progress"))
     return importer.run(path, name, on_total=kwargs.get("on_total"))

@@ -65,3 +65,15 @@ def forums_job(ctx: JobContext) -> dict[str, Any]:
 def decisions_job(ctx: JobContext) -> dict[str, Any]:
     """Import musyawarah decisions on households from a file saved under MEDIA_ROOT/imports."""
     return _run(ctx, "decisions")
+
+
+@job_kind("participation.proposals", gettext_lazy("Import Musrenbang proposals"), locks=_locks)
+def proposals_job(ctx: JobContext) -> dict[str, Any]:
+    """Import residents' proposals from a file saved under MEDIA_ROOT/imports."""
+    return _run(ctx, "proposals")
+
+
+@job_kind("participation.reviews", gettext_lazy("Import Musrenbang decisions on proposals"), locks=_locks)
+def reviews_job(ctx: JobContext) -> dict[str, Any]:
+    """Import the Musrenbang forums' decisions on proposals from a file saved under MEDIA_ROOT/imports."""
+    return _run(ctx, "reviews")

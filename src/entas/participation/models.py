@@ -159,3 +159,89 @@ class ForumDecision(models.Model):
 
     def get_action_display(self) -> str:  # type: ignore[no-redef]
         return str(c.Decision(self.action).label)
+
+
+class Proposal(models.Model):
+    """A residents' proposal (usulan) of the Musrenbang: where (kelurahan and RT), what kind, the
+    poverty problem it addresses, its estimated cost and who proposed it (a group or office, e.g.
+    "RT 12", not a person's data). It moves up the stages — ``stage`` is the highest forum that has
+    taken it — with a priority score and votes at each (:class:`Review`); its status says whether it
+    is still in play, merged into another, rejected with the reason, or funded, and then by which
+    programme or activity of the policy register: the trace from a citizen's proposal to the budget
+    line."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    kelurahan = models.ForeignKey(
+        "regions.Region", verbose_name=_("kelurahan"), on_delete=models.PROTECT, related_name="proposals"
+    )
+    rt = models.CharField(_("RT/RW"), max_length=20, blank=True)
+    category = models.CharField(_("category"), max_length=16, choices=c.ProposalCategory.choices)
+    problem = models.CharField(_("poverty problem addressed"), max_length=300, blank=True)
+    estimated_cost = models.PositiveBigIntegerField(_("estimated cost (Rp)"), default=0)
+    proposer = models.CharField(_("proposed by"), max_length=120, help_text=_("A group or office, e.g. RT 12"))
+    stage = models.CharField(_("stage"), max_length=24, choices=c.ForumKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=c.ProposalStatus.choices, default=c.ProposalStatus.PROPOSED
+    )
+    status_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    funded_record = models.ForeignKey(
+        "policy.ProgrammeRecord",
+        verbose_name=_("funded by programme"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    funded_activity = models.ForeignKey(
+        "policy.Activity",
+        verbose_name=_("funded by activity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    area_scope = AreaScope(paths=("kelurahan",), actions=FORUM_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("proposal (usulan)")
+        verbose_name_plural = _("proposals (usulan)")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def addresses_poverty(self) -> bool:
+        return bool(self.problem.strip())
+
+
+class Review(models.Model):
+    """A proposal taken at one forum of the Musrenbang: its priority score there (0–100), the votes
+    for and against, and what the forum decided (accepted to go up, merged, rejected)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="reviews")
+    forum = models.ForeignKey(Forum, on_delete=models.PROTECT, related_name="reviews")
+    score = models.PositiveSmallIntegerField(_("priority score"), default=0)
+    votes_for = models.PositiveIntegerField(_("votes for"), default=0)
+    votes_against = models.PositiveIntegerField(_("votes against"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=c.Outcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["proposal", "pk"]
+        verbose_name = _("review at a forum")
+        verbose_name_plural = _("reviews at forums")
+        constraints = [models.UniqueConstraint(fields=["proposal", "forum"], name="one_review_per_forum")]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} @ {self.forum_id}: {self.outcome}"

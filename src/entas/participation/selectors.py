@@ -7,11 +7,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 
 from . import choices as c
 from . import rules
-from .models import Attendance, Forum, ForumDecision
+from .models import Attendance, Forum, ForumDecision, Proposal, Review
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -103,3 +103,60 @@ def calendar(user: User, year: int) -> list[tuple[dt.date, list[Forum]]]:
     for forum in forums_for(user, year=year).order_by("held_on", "pk"):
         months.setdefault(forum.held_on.replace(day=1), []).append(forum)
     return sorted(months.items())
+
+
+# -- the Musrenbang ---------------------------------------------------------------------------------
+
+
+def proposals_for(
+    user: User, *, stage: str = "", status: str = "", category: str = "", kelurahan: str = ""
+) -> QuerySet[Proposal]:
+    """The proposals of the user's areas, filtered; the highest-scored first within their stage."""
+    qs = Proposal.objects.restrict(user, "view").select_related("kelurahan", "funded_record__programme")
+    if stage:
+        qs = qs.filter(stage=stage)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(category=category)
+    if kelurahan:
+        qs = qs.filter(kelurahan__code=kelurahan)
+    return qs.annotate(best=Max("reviews__score")).order_by("kelurahan__code", "-best", "code")
+
+
+def proposal_for(user: User, pk: int) -> Proposal:
+    return (
+        Proposal.objects.restrict(user, "view")
+        .select_related("kelurahan", "merged_into", "funded_record__programme", "funded_activity", "recorded_by")
+        .get(pk=pk)
+    )
+
+
+def reviews_of(proposal: Proposal) -> QuerySet[Review]:
+    return proposal.reviews.select_related("forum__area", "recorded_by").order_by("forum__held_on", "pk")
+
+
+def forums_for_review(user: User, proposal: Proposal) -> QuerySet[Forum]:
+    """The Musrenbang forums that may decide on the proposal: of its kelurahan, kecamatan or the city,
+    at its stage or the next one up."""
+    stages = rules.STAGES
+    at = stages.index(proposal.stage) if proposal.stage in stages else 0
+    kinds = stages[at : at + 2]
+    codes = [proposal.kelurahan.code]
+    parent = proposal.kelurahan.parent
+    while parent is not None:
+        codes.append(parent.code)
+        parent = parent.parent
+    return Forum.objects.restrict(user, "view").filter(kind__in=kinds, area__code__in=codes).order_by("-held_on")
+
+
+def proposal_report(user: User, year: int | None = None) -> rules.ProposalReport:
+    """The proposals of the user's areas as counts (no person)."""
+    qs = Proposal.objects.restrict(user, "view")
+    if year:
+        qs = qs.filter(created_at__year=year)
+    rows = qs.values_list("stage", "status", "kelurahan__name", "category", "problem", "estimated_cost")
+    return rules.proposal_report(
+        rules.ProposalFacts(stage, status, kel, cat, bool(problem.strip()), cost)
+        for stage, status, kel, cat, problem, cost in rows
+    )

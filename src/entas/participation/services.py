@@ -20,10 +20,11 @@ from entas.registry.models import Household
 
 from . import choices as c
 from . import rules
-from .models import Attendance, Forum, ForumDecision
+from .models import Attendance, Forum, ForumDecision, Proposal, Review
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
+    from entas.policy.models import Activity, ProgrammeRecord
     from entas.targeting.models import EligibilityRule
 
 SCAN_DIR = "participation/minutes"
@@ -236,3 +237,169 @@ def attach_scan(*, actor: User, forum: Forum, upload: Any) -> Forum:
         actor=actor, action="participation.scan", obj=forum, region_code=forum.area.code, after={"file": name[:200]}
     )
     return forum
+
+
+# -- the Musrenbang: proposals, their review at each stage, funding ---------------------------------
+
+
+def _may_propose(actor: User, kelurahan: Region) -> bool:
+    return actor.can(Capability.EDIT_POLICY) or (actor.can(Capability.CHANGE_REGISTRY) and can_act_in(actor, kelurahan))
+
+
+@service
+def save_proposal(
+    *,
+    actor: User,
+    code: str,
+    title: str,
+    kelurahan: Region,
+    category: str,
+    proposer: str,
+    stage: str = c.ForumKind.REMBUG_WARGA,
+    rt: str = "",
+    problem: str = "",
+    estimated_cost: int = 0,
+) -> tuple[Proposal, bool]:
+    """Record a residents' proposal as gathered at its first forum (rembug warga or musrenbang
+    kelurahan), or correct one still proposed. Returns it and whether it is new."""
+    if not _may_propose(actor, kelurahan):
+        raise Refused(_("You may not record proposals of %(area)s.") % {"area": kelurahan.name}, code="forbidden")
+    problems: list[Problem] = []
+    if kelurahan.level != RegionLevel.KELURAHAN:
+        problems.append(Problem("kelurahan", _("A proposal comes from a kelurahan.")))
+    if category not in c.ProposalCategory.values:
+        problems.append(Problem("category", _("Unknown category of proposal.")))
+    if stage not in (c.ForumKind.REMBUG_WARGA, c.ForumKind.MUSRENBANG_KELURAHAN):
+        problems.append(Problem("stage", _("A proposal starts at a rembug warga or the musrenbang kelurahan.")))
+    if not code.strip() or not title.strip() or not proposer.strip():
+        problems.append(Problem("title", _("Give the proposal's code, title and proposer.")))
+    if estimated_cost < 0:
+        problems.append(Problem("estimated_cost", _("The estimated cost is whole rupiah.")))
+    if problems:
+        raise Refused(problems[0].message, code="invalid", issues=problems)
+    existing = Proposal.objects.filter(code=code.strip()).first()
+    values = {
+        "title": title.strip(),
+        "kelurahan": kelurahan,
+        "category": category,
+        "proposer": proposer.strip(),
+        "stage": stage,
+        "rt": rt.strip(),
+        "problem": problem.strip(),
+        "estimated_cost": estimated_cost,
+    }
+    if existing is not None:
+        if existing.status != c.ProposalStatus.PROPOSED or existing.reviews.exists():
+            raise Refused(
+                _("Proposal %(code)s has been decided on: it is not changed.") % {"code": code}, code="conflict"
+            )
+        for key, value in values.items():
+            setattr(existing, key, value)
+        existing.save()
+        proposal, created = existing, False
+    else:
+        proposal, created = Proposal.objects.create(code=code.strip(), recorded_by=actor, **values), True
+    audit.record(
+        actor=actor,
+        action="participation.proposal_add" if created else "participation.proposal_change",
+        obj=proposal,
+        region_code=kelurahan.code,
+        after={"title": proposal.title, "category": category, "cost": estimated_cost},
+    )
+    return proposal, created
+
+
+@service
+def review_proposal(
+    *,
+    actor: User,
+    proposal: Proposal,
+    forum: Forum,
+    outcome: str,
+    score: int = 0,
+    votes_for: int = 0,
+    votes_against: int = 0,
+    note: str = "",
+    merged_into: Proposal | None = None,
+) -> Review:
+    """Record a Musrenbang forum's decision on a proposal: its priority score and votes there, and
+    whether it goes up (accepted: its stage becomes the forum's), is merged into another open
+    proposal, or is rejected with the reason."""
+    if not _may_record(actor, forum.kind, forum.area):
+        raise Refused(_("You may not record forums of %(area)s.") % {"area": forum.area.name}, code="forbidden")
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not (forum.area_id == proposal.kelurahan_id or proposal.kelurahan.code.startswith(forum.area.code + ".")):
+        raise Refused(_("This forum does not cover the proposal's kelurahan."), code="invalid")
+    if merged_into is not None and merged_into.pk == proposal.pk:
+        merged_into = None
+    problems = rules.review_problems(
+        rules.ReviewFacts(
+            status=proposal.status,
+            stage=proposal.stage,
+            forum_kind=forum.kind,
+            outcome=outcome,
+            score=score,
+            votes_for=votes_for,
+            votes_against=votes_against,
+            note=note,
+            merged_into_open=None if merged_into is None else merged_into.status in rules.OPEN,
+        )
+    )
+    if problems:
+        raise Refused(problems[0], code="invalid", issues=[Problem("outcome", p) for p in problems])
+    review, _created = Review.objects.update_or_create(
+        proposal=proposal,
+        forum=forum,
+        defaults={
+            "score": score,
+            "votes_for": votes_for,
+            "votes_against": votes_against,
+            "outcome": outcome,
+            "note": note.strip(),
+            "recorded_by": actor,
+            "recorded_at": timezone.now(),
+        },
+    )
+    before = {"stage": proposal.stage, "status": proposal.status}
+    proposal.status = outcome
+    proposal.stage = forum.kind
+    proposal.status_reason = note.strip() if outcome != c.Outcome.ACCEPTED else ""
+    proposal.merged_into = merged_into if outcome == c.Outcome.MERGED else None
+    proposal.save(update_fields=["status", "stage", "status_reason", "merged_into"])
+    audit.record(
+        actor=actor,
+        action=f"participation.proposal_{outcome}",
+        obj=proposal,
+        region_code=proposal.kelurahan.code,
+        before=before,
+        after={"stage": forum.kind, "status": outcome, "forum": forum.berita_acara, "score": score},
+    )
+    return review
+
+
+@service
+def fund_proposal(
+    *, actor: User, proposal: Proposal, record: ProgrammeRecord, activity: Activity | None = None
+) -> Proposal:
+    """Record that an accepted proposal is funded by a programme (and activity) of the policy
+    register: the trace from the citizen's proposal to its budget line."""
+    if not actor.can(Capability.EDIT_POLICY):
+        raise Refused(_("Only the policy register's editors record what funds a proposal."), code="forbidden")
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    problems = rules.fund_problems(status=proposal.status, stage=proposal.stage)
+    if activity is not None and activity.record_id != record.pk:
+        problems.append(_("The activity is not of that programme."))
+    if problems:
+        raise Refused(problems[0], code="invalid")
+    proposal.status = c.ProposalStatus.FUNDED
+    proposal.funded_record = record
+    proposal.funded_activity = activity
+    proposal.save(update_fields=["status", "funded_record", "funded_activity"])
+    audit.record(
+        actor=actor,
+        action="participation.proposal_funded",
+        obj=proposal,
+        region_code=proposal.kelurahan.code,
+        after={"programme": record.code, "activity": activity.code if activity else ""},
+    )
+    return proposal

@@ -10,4 +10,8 @@ urlpatterns = [
     path("forum/<int:pk>/minutes.pdf", views.minutes, name="minutes"),
     path("forum/<int:pk>/scan/", views.scan, name="scan"),
     path("forum/<int:pk>/scan/download/", views.scan_download, name="scan_download"),
+    path("proposals/", views.proposals, name="proposals"),
+    path("proposal/new/", views.proposal_new, name="proposal_new"),
+    path("proposal/<int:pk>/", views.proposal, name="proposal"),
+    path("proposal/<int:pk>/fund/", views.proposal_fund, name="proposal_fund"),
 ]

@@ -22,10 +22,10 @@ from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 
 from . import choices as c
-from . import selectors, services
-from .forms import DecisionForm, ForumForm, ScanForm
+from . import rules, selectors, services
+from .forms import DecisionForm, ForumForm, FundForm, ProposalForm, ReviewForm, ScanForm
 from .minutes import minutes_pdf
-from .models import FORUM_ACTIONS, Forum
+from .models import FORUM_ACTIONS, Forum, Proposal
 
 VIEW = FORUM_ACTIONS["view"]
 RECORD = FORUM_ACTIONS["change"]
@@ -176,3 +176,133 @@ def scan_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
         raise Http404(_("No signed scan is attached to this forum."))
     kind = mimetypes.guess_type(forum.scan_name)[0] or "application/octet-stream"
     return FileResponse(path.open("rb"), as_attachment=True, filename=forum.scan_name, content_type=kind)
+
+
+# -- the Musrenbang: proposals, their review at each stage, funding ---------------------------------
+
+
+def _proposal(request: AuthenticatedRequest, pk: int) -> Proposal:
+    try:
+        return selectors.proposal_for(request.user, pk)
+    except Proposal.DoesNotExist:
+        raise Http404(_("No such proposal in your areas.")) from None
+
+
+@require(VIEW)
+def proposals(request: AuthenticatedRequest) -> HttpResponse:
+    """The Musrenbang's proposals of the user's areas (filter by stage, status, category, kelurahan)
+    and the report: by stage, kelurahan and category, the share funded and the share addressing
+    poverty."""
+    filters = {
+        "stage": request.GET.get("stage", "") if request.GET.get("stage", "") in c.ForumKind.values else "",
+        "status": request.GET.get("status", "") if request.GET.get("status", "") in c.ProposalStatus.values else "",
+        "category": request.GET.get("category", "")
+        if request.GET.get("category", "") in c.ProposalCategory.values
+        else "",
+        "kelurahan": request.GET.get("kelurahan", "")[:20],
+    }
+    page = Paginator(selectors.proposals_for(request.user, **filters), 50).get_page(request.GET.get("page"))
+    report = selectors.proposal_report(request.user)
+    labels = {**dict(c.ForumKind.choices), **dict(c.ProposalStatus.choices), **dict(c.ProposalCategory.choices)}
+    return render(
+        request,
+        "participation/proposals.html",
+        {
+            "page": page,
+            "filters": filters,
+            "report": report,
+            "by_stage": [(labels[s], report.by_stage.get(s, 0)) for s in rules.STAGES if report.by_stage.get(s)],
+            "by_status": [(labels[s], n) for s, n in sorted(report.by_status.items())],
+            "by_category": [(labels[k], n) for k, n in sorted(report.by_category.items(), key=lambda i: -i[1])],
+            "by_kelurahan": sorted(report.by_kelurahan.items()),
+            "stages": [(s, labels[s]) for s in rules.STAGES],
+            "statuses": c.ProposalStatus.choices,
+            "categories": c.ProposalCategory.choices,
+            "can_record": any(request.user.can(cap) for cap in RECORD),
+        },
+    )
+
+
+@require(RECORD)
+def proposal_new(request: AuthenticatedRequest) -> HttpResponse:
+    form = ProposalForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            proposal, _created = services.save_proposal(actor=request.user, **data)
+        except Refused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Proposal %(code)s is recorded.") % {"code": proposal.code})
+            return redirect("participation:proposal", pk=proposal.pk)
+    return render(request, "participation/proposal_new.html", {"form": form})
+
+
+@require(VIEW, post=RECORD)
+def proposal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A proposal: where it came from, its review at each forum (score, votes, outcome), its status and,
+    once funded, the programme and activity of the policy register that carry it."""
+    proposal = _proposal(request, pk)
+    forums = selectors.forums_for_review(request.user, proposal)
+    form = ReviewForm(request.POST or None, forums=forums)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = None
+        if data["merged_into"]:
+            target = selectors.proposals_for(request.user).filter(code=data["merged_into"].strip()).first()
+        try:
+            services.review_proposal(
+                actor=request.user,
+                proposal=proposal,
+                forum=data["forum"],
+                outcome=data["outcome"],
+                score=data["score"],
+                votes_for=data["votes_for"],
+                votes_against=data["votes_against"],
+                note=data["note"],
+                merged_into=target,
+            )
+        except Refused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The forum's decision on %(code)s is recorded.") % {"code": proposal.code})
+            return redirect("participation:proposal", pk=proposal.pk)
+    open_ = proposal.status in rules.OPEN
+    return render(
+        request,
+        "participation/proposal.html",
+        {
+            "proposal": proposal,
+            "reviews": list(selectors.reviews_of(proposal)),
+            "form": form if open_ and any(request.user.can(cap) for cap in RECORD) else None,
+            "fund_form": FundForm()
+            if proposal.status == "accepted" and request.user.can(Capability.EDIT_POLICY)
+            else None,
+        },
+    )
+
+
+@require(VIEW, post=Capability.EDIT_POLICY)
+@require_POST
+def proposal_fund(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Record the programme (and activity) of the policy register that funds an accepted proposal."""
+    from entas.policy.models import Activity, ProgrammeRecord
+
+    proposal = _proposal(request, pk)
+    form = FundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the programme's register code."))
+        return redirect("participation:proposal", pk=proposal.pk)
+    record = ProgrammeRecord.objects.filter(code=form.cleaned_data["programme"].strip()).order_by("-pk").first()
+    if record is None:
+        raise Refused(_("No programme with register code %(code)s.") % {"code": form.cleaned_data["programme"][:20]})
+    activity = None
+    if form.cleaned_data["activity"]:
+        activity = Activity.objects.filter(record=record, code=form.cleaned_data["activity"].strip()).first()
+        if activity is None:
+            raise Refused(_("The programme has no activity %(code)s.") % {"code": form.cleaned_data["activity"][:30]})
+    services.fund_proposal(actor=request.user, proposal=proposal, record=record, activity=activity)
+    messages.success(
+        request, _("Proposal %(code)s is funded by %(programme)s.") % {"code": proposal.code, "programme": record.code}
+    )
+    return redirect("participation:proposal", pk=proposal.pk)

@@ -108,13 +108,15 @@ class Command(EntasCommand):
             training = training_demo.seed()  # two years of skills training, from the registry
             if not as_json:
                 self.stdout.write(f"Training demo: {training}.")
-            from entas.participation import demo as participation_demo
-
-            forums = participation_demo.seed()  # a year of musyawarah and the Musrenbang season
-            if not as_json:
-                self.stdout.write(f"Participation demo: {forums}.")
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
+        if _Household.objects.exists():
+            from entas.participation import demo as participation_demo
+
+            # a year of musyawarah, the Musrenbang season with its proposals (funded from the register)
+            forums = participation_demo.seed()
+            if not as_json:
+                self.stdout.write(f"Participation demo: {forums}.")
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
