@@ -159,7 +159,7 @@ def test_a_proposal_moves_up_and_is_traced_to_its_budget_line(
 
     client = client_for(bappeda)
     page = client.get(reverse("participation:proposal", args=[proposal.pk])).content.decode()
-    assert "P3.1" in page and "1.04.02.2.01.0014" in page and "BA-KEC" not in page or "Musrenbang" in page
+    assert "P3.1" in page and "1.04.02.2.01.0014" in page and "Musrenbang kecamatan" in page
     listing = client.get(reverse("participation:proposals")).content.decode()
     assert "USL-1" in listing and "USL-2" in listing and "50 %" in listing  # half funded, half on poverty
 
