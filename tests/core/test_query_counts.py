@@ -78,6 +78,8 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("participation:forum", lambda w: {"pk": w["forum"].pk}, "operator"),
     ("participation:proposals", lambda w: {}, "operator"),
     ("participation:proposal", lambda w: {"pk": w["proposal"].pk}, "operator"),
+    ("participation:partners", lambda w: {}, "auditor"),
+    ("participation:portal", lambda w: {}, "partner"),
 ]
 
 
@@ -280,6 +282,27 @@ def _add_policy(world: dict[str, Any], serials: range, manager: User) -> None:
             proposed_by=manager,
         )
         world.setdefault("record", record)
+        _add_contribution(record, manager)
+
+
+def _add_contribution(record: Any, manager: User) -> None:
+    """A contribution of the partner persona's organisation to the programme (the portal and the
+    coordination view grow)."""
+    from entas.participation.models import Contribution, Partner
+
+    partner, created = Partner.objects.get_or_create(code="forum-csr", defaults={"name": "Forum CSR", "kind": "csr"})
+    if created:
+        partner.users.set(User.objects.filter(role="partner"))
+    Contribution.objects.create(
+        partner=partner,
+        kind="cash",
+        description="Dana",
+        record=record,
+        year=dt.date.today().year,
+        pledged_value=1_000,
+        delivered_value=500,
+        recorded_by=manager,
+    )
 
 
 def _count(client: Client, url: str) -> int:

@@ -63,6 +63,7 @@ class World:
     application: Any = None
     forum: Any = None  # Damai's musyawarah, deciding on a household of Damai
     proposal: Any = None  # a Musrenbang proposal of Damai
+    contribution: Any = None  # a partner's contribution to the probe programme, in Damai
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,11 @@ ROUTES: dict[str, Route] = {
     "participation:proposals": Route(),
     "participation:proposal_new": Route(methods=("GET", "POST")),
     "participation:proposal": Route(lambda w: {"pk": w.proposal.pk}, methods=("GET", "POST"), damai_object=True),
+    # Partners are the city's (the register's readers); a contribution's report is its partner's.
+    "participation:partners": Route(),
+    "participation:portal": Route(),
+    "participation:report_upload": Route(lambda w: {"pk": w.contribution.pk}, methods=("POST",)),
+    "participation:report_download": Route(lambda w: {"pk": w.contribution.pk}),
     "participation:proposal_fund": Route(
         lambda w: {"pk": w.proposal.pk}, methods=("POST",), data={"programme": "P1"}, damai_object=True
     ),
@@ -337,7 +343,7 @@ def test_every_route_has_an_expectation() -> None:
 
 
 @pytest.fixture
-def world(regions: dict[str, Any], make_user: Callable[..., User], operator_damai: User) -> World:
+def world(regions: dict[str, Any], make_user: Callable[..., User], operator_damai: User, partner: User) -> World:
     damai = make_household(regions[DAMAI], "6471060101200002", members=4)
     damai_other = make_household(regions[DAMAI], "6471060101200003", members=2)
     manggar = make_household(regions[MANGGAR], "6471010101200001")
@@ -397,7 +403,27 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         stage="rembug_warga",
         recorded_by=operator_damai,
     )
+    world.contribution = _contribution(world.record, damai, make_user, partner)
     return world
+
+
+def _contribution(record: Any, damai: Household, make_user: Callable[..., User], partner_user: User) -> Any:
+    """A partner (the matrix's partner persona signs in for it) funding the probe programme in Damai."""
+    from entas.participation.models import Contribution, Partner
+
+    partner = Partner.objects.create(code="probe", name="Mitra Probe", kind="csr")
+    partner.users.set([partner_user])
+    return Contribution.objects.create(
+        partner=partner,
+        kind="cash",
+        description="Dana probe",
+        record=record,
+        kelurahan=damai.kelurahan,
+        year=2026,
+        pledged_value=1_000,
+        delivered_value=500,
+        recorded_by=make_user("bappeda.probe", Role.TKPK_ANALYST, ["64.71"]),
+    )
 
 
 def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:

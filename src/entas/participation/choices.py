@@ -73,3 +73,23 @@ class Outcome(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted: goes up")
     MERGED = "merged", _("Merged into another proposal")
     REJECTED = "rejected", _("Rejected")
+
+
+class PartnerKind(models.TextChoices):
+    NGO = "ngo", _("NGO")
+    CSR = "csr", _("Company (CSR/TJSL)")
+    UNIVERSITY = "university", _("University")
+    FAITH = "faith", _("Faith-based organisation")
+    BANK = "bank", _("Bank")
+
+
+class AgreementKind(models.TextChoices):
+    MOU = "mou", _("MoU (memorandum of understanding)")
+    PKS = "pks", _("PKS (cooperation agreement)")
+
+
+class ContributionKind(models.TextChoices):
+    CASH = "cash", _("Cash")
+    IN_KIND = "in_kind", _("In kind (items with value)")
+    VOLUNTEER_HOURS = "volunteer_hours", _("Volunteer hours")
+    TRAINING_PLACES = "training_places", _("Trainers or training places")

@@ -165,6 +165,31 @@ def seed(today: dt.date | None = None) -> dict[str, int]:
         )
         made["forums"] += 1
     made.update(_proposals(year))
+    made.update(_partners())
+    return made
+
+
+def _partners() -> dict[str, int]:
+    """The example partners (docs/examples/partners.csv, the demo's partner account ``mitra`` signing in
+    for the Forum CSR) and their contributions (partner-contributions.csv), loaded as
+    ``entas partner load|contribution`` loads them; needs the policy register's demo plan."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from .importer import import_file
+    from .models import Partner
+
+    bappeda = User.objects.filter(username="bappeda").first()
+    if bappeda is None or Partner.objects.exists():
+        return {}
+    examples = Path(settings.PROJECT_ROOT) / "docs" / "examples"
+    made = {}
+    for kind, name in (("partners", "partners.csv"), ("contributions", "partner-contributions.csv")):
+        rejected = Path(settings.MEDIA_ROOT) / "tmp" / f"demo-rejected-{kind}.csv"
+        counts = import_file(kind, examples / name, name=name, actor=bappeda, rejection_path=rejected)
+        rejected.unlink(missing_ok=True)
+        made[kind] = counts.inserted
     return made
 
 
@@ -279,7 +304,7 @@ def _proposals(year: int) -> dict[str, int]:
             if forum is None:
                 break
             actor = operator if kind == c.ForumKind.MUSRENBANG_KELURAHAN else bappeda
-            kept = []
+            kept: list[tuple[Proposal, int]] = []
             for proposal, template in in_play:
                 poverty = bool(PROPOSALS[template][2])
                 score = min(100, rnd.randint(40, 80) + (15 if poverty else 0))

@@ -24,13 +24,14 @@ from entas.accounts.scoping import visible_regions
 from entas.core.errors import Refused
 from entas.core.fileimport import RejectionFile, RowCounts
 from entas.core.spreadsheet import unescape_cell
+from entas.regions.models import Region
 from entas.registry.fileformats import open_rows
 from entas.registry.selectors import households_for
 from entas.targeting.models import EligibilityRule
 
 from . import choices as c
 from . import services
-from .models import Attendance, Forum, ForumDecision, Proposal, Review
+from .models import Agreement, Attendance, Contribution, Forum, ForumDecision, Partner, Proposal, Review
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -247,7 +248,169 @@ class ReviewImporter(_Importer):
         return "inserted" if before is None else "updated"
 
 
+PARTNER_COLUMNS = ("code", "name", "kind")
+PARTNER_OPTIONAL = (
+    "contact_person",
+    "contact",
+    "users",
+    "agreement_kind",
+    "agreement_number",
+    "signed_on",
+    "start",
+    "end",
+    "scope",
+    "kelurahan_codes",
+)
+CONTRIBUTION_COLUMNS = ("partner", "kind", "description", "programme", "year")
+CONTRIBUTION_OPTIONAL = (
+    "activity",
+    "kelurahan_code",
+    "pledged_value",
+    "delivered_value",
+    "pledged_quantity",
+    "delivered_quantity",
+    "unit",
+    "delivered_on",
+)
+
+
+class PartnerImporter(_Importer):
+    """One row per partner (and, optionally, one of its MoU/PKS)."""
+
+    columns, optional = PARTNER_COLUMNS, PARTNER_OPTIONAL
+
+    def one(self, row: dict[str, str]) -> str:
+        from entas.accounts.models import User
+
+        names = row.get("users", "").split()
+        users = list(User.objects.filter(username__in=names))
+        if len(users) != len(set(names)):
+            missing = sorted(set(names) - {u.username for u in users})
+            raise Refused(_("No user %(name)s.") % {"name": ", ".join(missing)[:60]})
+        before = Partner.objects.filter(code=row["code"]).first()
+        same = (
+            before is not None
+            and (before.name, before.kind, before.contact_person, before.contact)
+            == (
+                row["name"],
+                row["kind"],
+                row.get("contact_person", ""),
+                row.get("contact", ""),
+            )
+            and {u.pk for u in before.users.all()} == {u.pk for u in users}
+        )
+        agreement_same = True
+        partner = before
+        if not same:
+            partner, _created = services.save_partner(
+                actor=self.actor,
+                code=row["code"],
+                name=row["name"],
+                kind=row["kind"],
+                contact_person=row.get("contact_person", ""),
+                contact=row.get("contact", ""),
+                users=users,
+            )
+        assert partner is not None
+        if row.get("agreement_number"):
+            codes = row.get("kelurahan_codes", "").split()
+            kelurahan = list(Region.objects.filter(code__in=codes))
+            if len(kelurahan) != len(set(codes)):
+                raise Refused(_("Unknown kelurahan among %(codes)s.") % {"codes": " ".join(codes)[:60]})
+            dates = (_date(row.get("signed_on", "")), _date(row.get("start", "")), _date(row.get("end", "")))
+            old = Agreement.objects.filter(partner=partner, number=row["agreement_number"]).first()
+            agreement_same = (
+                old is not None
+                and (old.kind, old.signed_on, old.start, old.end, old.scope)
+                == (
+                    row.get("agreement_kind", ""),
+                    *dates,
+                    row.get("scope", ""),
+                )
+                and {k.pk for k in old.kelurahan.all()} == {k.pk for k in kelurahan}
+            )
+            if not agreement_same:
+                services.save_agreement(
+                    actor=self.actor,
+                    partner=partner,
+                    kind=row.get("agreement_kind", ""),
+                    number=row["agreement_number"],
+                    signed_on=dates[0],
+                    start=dates[1],
+                    end=dates[2],
+                    scope=row.get("scope", ""),
+                    kelurahan=kelurahan,
+                )
+        if before is None:
+            return "inserted"
+        return "unchanged" if same and agreement_same else "updated"
+
+
+class ContributionImporter(_Importer):
+    """One row per contribution: a partner, a programme (and activity) of the register, a kelurahan or
+    the city, a year, a kind and what it is; pledged and delivered."""
+
+    columns, optional = CONTRIBUTION_COLUMNS, CONTRIBUTION_OPTIONAL
+
+    def one(self, row: dict[str, str]) -> str:
+        from entas.policy.models import Activity, ProgrammeRecord
+
+        partner = Partner.objects.filter(code=row["partner"]).first()
+        if partner is None:
+            raise Refused(_("No partner %(code)s.") % {"code": row["partner"][:40] or "-"})
+        record = ProgrammeRecord.objects.filter(code=row["programme"]).order_by("-pk").first()
+        if record is None:
+            raise Refused(_("No programme with register code %(code)s.") % {"code": row["programme"][:20] or "-"})
+        activity = None
+        if row.get("activity"):
+            activity = Activity.objects.filter(record=record, code=row["activity"]).first()
+            if activity is None:
+                raise Refused(_("The programme has no activity %(code)s.") % {"code": row["activity"][:30]})
+        kelurahan = None
+        if row.get("kelurahan_code"):
+            kelurahan = Region.objects.filter(code=row["kelurahan_code"]).first()
+            if kelurahan is None:
+                raise Refused(_("Unknown kelurahan among %(codes)s.") % {"codes": row["kelurahan_code"][:20]})
+        year = _number(row["year"], "year")
+        if not 2000 <= year <= 2100:
+            raise Refused(_("%(column)s is not a whole number.") % {"column": "year"})
+        values: dict[str, Any] = {
+            "pledged_value": _number(row.get("pledged_value", ""), "pledged_value"),
+            "delivered_value": _number(row.get("delivered_value", ""), "delivered_value"),
+            "pledged_quantity": _number(row.get("pledged_quantity", ""), "pledged_quantity"),
+            "delivered_quantity": _number(row.get("delivered_quantity", ""), "delivered_quantity"),
+            "unit": row.get("unit", ""),
+            "delivered_on": _date(row["delivered_on"]) if row.get("delivered_on") else None,
+        }
+        before = Contribution.objects.filter(
+            partner=partner,
+            record=record,
+            activity=activity,
+            kelurahan=kelurahan,
+            year=year,
+            kind=row["kind"],
+            description=row["description"],
+        ).first()
+        if before is not None and all(getattr(before, k) == v for k, v in values.items()):
+            return "unchanged"
+        services.record_contribution(
+            actor=self.actor,
+            partner=partner,
+            kind=row["kind"],
+            description=row["description"],
+            record=record,
+            year=year,
+            activity=activity,
+            kelurahan=kelurahan,
+            contribution=before,
+            **values,
+        )
+        return "inserted" if before is None else "updated"
+
+
 IMPORTERS: dict[str, type[_Importer]] = {
+    "partners": PartnerImporter,
+    "contributions": ContributionImporter,
     "forums": ForumImporter,
     "decisions": DecisionImporter,
     "proposals": ProposalImporter,

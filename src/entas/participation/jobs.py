@@ -31,6 +31,8 @@ def _run(ctx: JobContext, kind: str) -> dict[str, Any]:
     actor = ctx.actor
     if actor is None or not (actor.can(Capability.CHANGE_REGISTRY) or actor.can(Capability.EDIT_POLICY)):
         raise Refused(_("You may not record forums."), code="forbidden")
+    if kind in ("partners", "contributions") and not actor.can(Capability.EDIT_POLICY):
+        raise Refused(_("Only the policy register's editors keep the partners."), code="forbidden")
     path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
     name = str(ctx.params.get("name") or path.name)
     if not path.is_file():
@@ -77,3 +79,15 @@ def proposals_job(ctx: JobContext) -> dict[str, Any]:
 def reviews_job(ctx: JobContext) -> dict[str, Any]:
     """Import the Musrenbang forums' decisions on proposals from a file saved under MEDIA_ROOT/imports."""
     return _run(ctx, "reviews")
+
+
+@job_kind("participation.partners", gettext_lazy("Import partners and their MoU/PKS"), locks=_locks)
+def partners_job(ctx: JobContext) -> dict[str, Any]:
+    """Import partners (and their agreements) from a file saved under MEDIA_ROOT/imports."""
+    return _run(ctx, "partners")
+
+
+@job_kind("participation.contributions", gettext_lazy("Import partners' contributions"), locks=_locks)
+def contributions_job(ctx: JobContext) -> dict[str, Any]:
+    """Import partners' contributions (pledged and delivered) from a file saved under MEDIA_ROOT/imports."""
+    return _run(ctx, "contributions")

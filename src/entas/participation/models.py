@@ -245,3 +245,110 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id} @ {self.forum_id}: {self.outcome}"
+
+
+# Partners are the city's, not an area's: the register's readers see them; Bappeda keeps them.
+PARTNER_ACTIONS = {
+    "view": (Capability.VIEW_POLICY,),
+    "change": (Capability.EDIT_POLICY,),
+}
+
+
+class Partner(models.Model):
+    """An organisation that works with the city against poverty: an NGO, a company's CSR/TJSL
+    programme (e.g. an oil refinery's), a university, a faith-based organisation or a bank; its contact
+    person, and the partner users who sign in for it (the partner portal: its own contributions and the
+    programmes it funds, as figures only)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=12, choices=c.PartnerKind.choices)
+    contact_person = models.CharField(_("contact person"), max_length=120, blank=True)
+    contact = models.CharField(_("contact (phone or e-mail)"), max_length=120, blank=True)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("partner users"), blank=True, related_name="partner_organisations"
+    )
+
+    area_scope = AreaScope(paths=(), actions=PARTNER_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agreement(models.Model):
+    """A partner's MoU or PKS with the city: its number, dates, scope and the kelurahan it covers."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="agreements")
+    kind = models.CharField(_("kind"), max_length=4, choices=c.AgreementKind.choices)
+    number = models.CharField(_("number"), max_length=80)
+    signed_on = models.DateField(_("signed on"))
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    scope = models.TextField(_("scope"), blank=True)
+    kelurahan = models.ManyToManyField("regions.Region", verbose_name=_("kelurahan"), blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["partner", "-start"]
+        verbose_name = _("agreement (MoU/PKS)")
+        verbose_name_plural = _("agreements (MoU/PKS)")
+        constraints = [models.UniqueConstraint(fields=["partner", "number"], name="one_agreement_number")]
+
+    def __str__(self) -> str:
+        return f"{self.kind.upper()} {self.number}"
+
+
+class Contribution(models.Model):
+    """What a partner gives a programme (or one of its activities) of the policy register in a year,
+    in a kelurahan or city-wide: cash, items with their value, volunteer hours, or trainers and
+    training places; pledged, then delivered. Delivered cash and goods count in the register's
+    funding roll-ups (source "partner contributions")."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="contributions")
+    kind = models.CharField(_("kind"), max_length=16, choices=c.ContributionKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    record = models.ForeignKey(
+        "policy.ProgrammeRecord", verbose_name=_("programme"), on_delete=models.PROTECT, related_name="contributions"
+    )
+    activity = models.ForeignKey(
+        "policy.Activity",
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+    )
+    kelurahan = models.ForeignKey(
+        "regions.Region", verbose_name=_("kelurahan"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    pledged_value = models.PositiveBigIntegerField(_("pledged value (Rp)"), default=0)
+    delivered_value = models.PositiveBigIntegerField(_("delivered value (Rp)"), default=0)
+    pledged_quantity = models.PositiveIntegerField(_("pledged quantity"), default=0)
+    delivered_quantity = models.PositiveIntegerField(_("delivered quantity"), default=0)
+    unit = models.CharField(_("unit"), max_length=40, blank=True, help_text=_("hours, places, packages…"))
+    delivered_on = models.DateField(_("last delivered on"), null=True, blank=True)
+    report = models.CharField(_("delivery report"), max_length=300, blank=True)
+    report_name = models.CharField(_("delivery report file name"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    area_scope = AreaScope(paths=(), actions=PARTNER_ACTIONS)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["partner", "-year", "pk"]
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.kind} {self.year}"
+
+    @property
+    def counts_as_money(self) -> bool:
+        return self.kind in (c.ContributionKind.CASH, c.ContributionKind.IN_KIND)

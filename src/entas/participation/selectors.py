@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 
 from . import choices as c
 from . import rules
-from .models import Attendance, Forum, ForumDecision, Proposal, Review
+from .models import Agreement, Attendance, Contribution, Forum, ForumDecision, Partner, Proposal, Review
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -160,3 +160,100 @@ def proposal_report(user: User, year: int | None = None) -> rules.ProposalReport
         rules.ProposalFacts(stage, status, kel, cat, bool(problem.strip()), cost)
         for stage, status, kel, cat, problem, cost in rows
     )
+
+
+# -- partners ---------------------------------------------------------------------------------------
+
+
+def partners_of(user: User) -> list[Partner]:
+    """The partner organisations a partner user signs in for."""
+    return list(Partner.objects.filter(users=user).order_by("name"))
+
+
+def own_contributions(user: User) -> QuerySet[Contribution]:
+    """A partner user's view of contributions: its own organisations' only."""
+    return (
+        Contribution.objects.filter(partner__users=user)
+        .select_related("partner", "record__programme", "activity", "kelurahan")
+        .order_by("-year", "record__code", "pk")
+    )
+
+
+def contributions_for(user: User) -> QuerySet[Contribution]:
+    """Every partner's contributions, for the register's readers (Bappeda's coordination view)."""
+    return (
+        Contribution.objects.restrict(user, "view")
+        .select_related("partner", "record__programme", "activity", "kelurahan")
+        .order_by("partner__name", "-year", "pk")
+    )
+
+
+@dataclass
+class KelurahanCoverage:
+    code: str
+    name: str
+    poor: int  # households of desil 1–2 (the city's PMT desil, else DTSEN)
+    partners: list[str]
+    delivered: int
+    gap: bool = False
+
+
+def coordination(user: User, year: int) -> dict[str, Any]:
+    """Who funds what where in a year: each partner's pledged and delivered money by programme; by
+    kelurahan the poorest households and the partners present (gaps: many poor, no partner); overlaps:
+    programmes in one kelurahan with more than one partner. Counts and sums only, no household."""
+    from django.db.models import Q
+
+    from entas.regions.models import Region, RegionLevel
+    from entas.registry.models import Household
+
+    rows = list(contributions_for(user).filter(year=year))
+    by_kelurahan: dict[int | None, list[Contribution]] = {}
+    for row in rows:
+        by_kelurahan.setdefault(row.kelurahan_id, []).append(row)
+    agreements: dict[int, set[str]] = {}
+    for kel_id, partner_name in Agreement.objects.filter(start__year__lte=year, end__year__gte=year).values_list(
+        "kelurahan", "partner__name"
+    ):
+        if kel_id:
+            agreements.setdefault(kel_id, set()).add(partner_name)
+    poor = dict(
+        Household.objects.filter(Q(desil_city__lte=2) | Q(desil_city__isnull=True, desil_national__lte=2))
+        .values("kelurahan")
+        .annotate(n=Count("pk"))
+        .values_list("kelurahan", "n")
+        .order_by()
+    )
+    kelurahan = list(Region.objects.filter(level=RegionLevel.KELURAHAN).order_by("code"))
+    coverage = []
+    for k in kelurahan:
+        present = sorted({r.partner.name for r in by_kelurahan.get(k.pk, [])} | agreements.get(k.pk, set()))
+        delivered = sum(r.delivered_value for r in by_kelurahan.get(k.pk, []))
+        coverage.append(KelurahanCoverage(k.code, k.name, poor.get(k.pk, 0), present, delivered))
+    counts = sorted(cov.poor for cov in coverage)
+    median = counts[len(counts) // 2] if counts else 0
+    for cov in coverage:
+        cov.gap = not cov.partners and cov.poor > 0 and cov.poor >= median
+    overlaps: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        if row.kelurahan is not None:
+            overlaps.setdefault((row.kelurahan.name, f"{row.record.code} {row.record.programme.name}"), set()).add(
+                row.partner.name
+            )
+    totals: dict[str, dict[str, int]] = {}
+    for row in rows:
+        t = totals.setdefault(row.partner.name, {"pledged": 0, "delivered": 0, "hours": 0, "places": 0})
+        t["pledged"] += row.pledged_value
+        t["delivered"] += row.delivered_value
+        if row.kind == "volunteer_hours":
+            t["hours"] += row.delivered_quantity
+        elif row.kind == "training_places":
+            t["places"] += row.delivered_quantity
+    return {
+        "rows": rows,
+        "totals": sorted(totals.items()),
+        "coverage": coverage,
+        "gaps": [cov for cov in coverage if cov.gap],
+        "overlaps": sorted((k, sorted(v)) for k, v in overlaps.items() if len(v) > 1),
+        "citywide": by_kelurahan.get(None, []),
+    }

@@ -20,7 +20,7 @@ from entas.registry.models import Household
 
 from . import choices as c
 from . import rules
-from .models import Attendance, Forum, ForumDecision, Proposal, Review
+from .models import Agreement, Attendance, Contribution, Forum, ForumDecision, Partner, Proposal, Review
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -403,3 +403,181 @@ def fund_proposal(
         after={"programme": record.code, "activity": activity.code if activity else ""},
     )
     return proposal
+
+
+# -- partners: organisations, their MoU/PKS, their contributions -------------------------------------
+
+
+def _edits_register(actor: User) -> None:
+    if not actor.can(Capability.EDIT_POLICY):
+        raise Refused(_("Only the policy register's editors keep the partners."), code="forbidden")
+
+
+@service
+def save_partner(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    kind: str,
+    contact_person: str = "",
+    contact: str = "",
+    users: list[User] | None = None,
+) -> tuple[Partner, bool]:
+    """Record a partner organisation (or correct it) with the partner users who sign in for it."""
+    _edits_register(actor)
+    if kind not in c.PartnerKind.values:
+        raise Refused(_("Unknown kind of partner %(value)s.") % {"value": kind[:20] or "-"}, code="invalid")
+    if not code.strip() or not name.strip():
+        raise Refused(_("Give the partner's code and name."), code="invalid")
+    for user in users or []:
+        if user.role != "partner":
+            raise Refused(_("%(user)s is not a partner's account.") % {"user": user.username}, code="invalid")
+    partner, created = Partner.objects.update_or_create(
+        code=code.strip(),
+        defaults={
+            "name": name.strip(),
+            "kind": kind,
+            "contact_person": contact_person.strip(),
+            "contact": contact.strip(),
+        },
+    )
+    if users is not None:
+        partner.users.set(users)
+    audit.record(
+        actor=actor,
+        action="participation.partner_add" if created else "participation.partner_change",
+        obj=partner,
+        after={"name": partner.name, "kind": kind, "users": sorted(u.username for u in users or [])},
+    )
+    return partner, created
+
+
+@service
+def save_agreement(
+    *,
+    actor: User,
+    partner: Partner,
+    kind: str,
+    number: str,
+    signed_on: dt.date,
+    start: dt.date,
+    end: dt.date,
+    scope: str = "",
+    kelurahan: list[Region] | None = None,
+) -> Agreement:
+    """Record a partner's MoU or PKS with the city (by its number)."""
+    _edits_register(actor)
+    if kind not in c.AgreementKind.values:
+        raise Refused(_("An agreement is an MoU or a PKS."), code="invalid")
+    if not number.strip() or end < start:
+        raise Refused(_("Give the agreement's number, and an end after its start."), code="invalid")
+    agreement, _created = Agreement.objects.update_or_create(
+        partner=partner,
+        number=number.strip(),
+        defaults={"kind": kind, "signed_on": signed_on, "start": start, "end": end, "scope": scope.strip()},
+    )
+    agreement.kelurahan.set(kelurahan or [])
+    audit.record(actor=actor, action="participation.agreement", obj=agreement, after={"partner": partner.code})
+    return agreement
+
+
+@service
+def record_contribution(
+    *,
+    actor: User,
+    partner: Partner,
+    kind: str,
+    description: str,
+    record: ProgrammeRecord,
+    year: int,
+    pledged_value: int = 0,
+    delivered_value: int = 0,
+    pledged_quantity: int = 0,
+    delivered_quantity: int = 0,
+    unit: str = "",
+    activity: Activity | None = None,
+    kelurahan: Region | None = None,
+    delivered_on: dt.date | None = None,
+    contribution: Contribution | None = None,
+) -> Contribution:
+    """Record what a partner pledged to a programme (or activity) of the register in a year, and what it
+    has delivered so far (a correction or a delivery updates the same row, audited)."""
+    _edits_register(actor)
+    problems: list[str] = []
+    if kind not in c.ContributionKind.values:
+        problems.append(_("Unknown kind of contribution."))
+    if min(pledged_value, delivered_value, pledged_quantity, delivered_quantity) < 0:
+        problems.append(_("Amounts and quantities are whole numbers."))
+    if kind in (c.ContributionKind.VOLUNTEER_HOURS, c.ContributionKind.TRAINING_PLACES) and not (
+        pledged_quantity or delivered_quantity
+    ):
+        problems.append(_("Give the hours or places pledged."))
+    if kind in (c.ContributionKind.CASH, c.ContributionKind.IN_KIND) and not (pledged_value or delivered_value):
+        problems.append(_("Give the value pledged in rupiah."))
+    if activity is not None and activity.record_id != record.pk:
+        problems.append(_("The activity is not of that programme."))
+    if kelurahan is not None and kelurahan.level != RegionLevel.KELURAHAN:
+        problems.append(_("A contribution is for a kelurahan or the whole city."))
+    if delivered_on is not None and delivered_on > timezone.localdate():
+        problems.append(_("A delivery cannot be in the future."))
+    if problems:
+        raise Refused(problems[0], code="invalid", issues=[Problem("kind", p) for p in problems])
+    values = {
+        "partner": partner,
+        "kind": kind,
+        "description": description.strip(),
+        "record": record,
+        "activity": activity,
+        "kelurahan": kelurahan,
+        "year": year,
+        "pledged_value": pledged_value,
+        "delivered_value": delivered_value,
+        "pledged_quantity": pledged_quantity,
+        "delivered_quantity": delivered_quantity,
+        "unit": unit.strip(),
+        "delivered_on": delivered_on,
+    }
+    before = None
+    if contribution is None:
+        contribution = Contribution.objects.create(recorded_by=actor, **values)
+    else:
+        before = {"pledged": contribution.pledged_value, "delivered": contribution.delivered_value}
+        for key, value in values.items():
+            setattr(contribution, key, value)
+        contribution.save()
+    audit.record(
+        actor=actor,
+        action="participation.contribution",
+        obj=contribution,
+        region_code=kelurahan.code if kelurahan else "",
+        before=before,
+        after={
+            "partner": partner.code,
+            "programme": record.code,
+            "pledged": pledged_value,
+            "delivered": delivered_value,
+        },
+    )
+    return contribution
+
+
+@service
+def attach_delivery_report(*, actor: User, contribution: Contribution, upload: Any) -> Contribution:
+    """A partner's delivery report on its contribution (PDF, JPEG or PNG), uploaded by the partner's own
+    users on the portal or by the register's editors."""
+    own = contribution.partner.users.filter(pk=actor.pk).exists()
+    if not (own or actor.can(Capability.EDIT_POLICY)):
+        raise Refused(_("Only the partner itself or the register's editors attach its reports."), code="forbidden")
+    name = str(upload.name)
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    if suffix not in SCAN_TYPES:
+        raise Refused(_("The report is a PDF, JPEG or PNG file."), code="invalid")
+    old = contribution.report
+    contribution.report = uploads.store_upload(upload, owner=str(actor.pk), folder="participation/reports")
+    contribution.report_name = name[:200]
+    contribution.save(update_fields=["report", "report_name"])
+    if old:
+        uploads.media_path(old).unlink(missing_ok=True)
+    audit.record(actor=actor, action="participation.delivery_report", obj=contribution, after={"file": name[:200]})
+    return contribution

@@ -14,4 +14,8 @@ urlpatterns = [
     path("proposal/new/", views.proposal_new, name="proposal_new"),
     path("proposal/<int:pk>/", views.proposal, name="proposal"),
     path("proposal/<int:pk>/fund/", views.proposal_fund, name="proposal_fund"),
+    path("partners/", views.partners, name="partners"),
+    path("portal/", views.portal, name="portal"),
+    path("contribution/<int:pk>/report/", views.report_upload, name="report_upload"),
+    path("contribution/<int:pk>/report/download/", views.report_download, name="report_download"),
 ]

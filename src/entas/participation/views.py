@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import mimetypes
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -25,7 +26,7 @@ from . import choices as c
 from . import rules, selectors, services
 from .forms import DecisionForm, ForumForm, FundForm, ProposalForm, ReviewForm, ScanForm
 from .minutes import minutes_pdf
-from .models import FORUM_ACTIONS, Forum, Proposal
+from .models import FORUM_ACTIONS, Forum, Partner, Proposal
 
 VIEW = FORUM_ACTIONS["view"]
 RECORD = FORUM_ACTIONS["change"]
@@ -306,3 +307,89 @@ def proposal_fund(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request, _("Proposal %(code)s is funded by %(programme)s.") % {"code": proposal.code, "programme": record.code}
     )
     return redirect("participation:proposal", pk=proposal.pk)
+
+
+# -- partners: the CSR coordination view (Bappeda) and the partner portal --------------------------
+
+
+@require((Capability.VIEW_POLICY,))
+def partners(request: AuthenticatedRequest) -> HttpResponse:
+    """Who funds what where (Bappeda's CSR coordination): each partner's money pledged and delivered,
+    its contributions by programme and kelurahan; the kelurahan with many poor households and no
+    partner (gaps) and the programmes one kelurahan gets from several partners (overlaps)."""
+    today = timezone.localdate()
+    newest = selectors.contributions_for(request.user).order_by("-year").values_list("year", flat=True).first()
+    default = newest if newest and newest < today.year else today.year
+    try:
+        year = int(request.GET.get("year", "") or default)
+    except ValueError:
+        year = default
+    return render(
+        request,
+        "participation/partners.html",
+        {
+            "year": year,
+            "years": range(today.year - 3, today.year + 2),
+            "partners": Partner.objects.restrict(request.user, "view").prefetch_related("agreements"),
+            **selectors.coordination(request.user, year),
+        },
+    )
+
+
+@require(Capability.VIEW_FUNDED_POLICY)
+def portal(request: AuthenticatedRequest) -> HttpResponse:
+    """The partner portal: the partner's own contributions (pledged and delivered, its delivery
+    reports) and the programmes it funds with their results as counts — never a person."""
+    from entas.policy.selectors import beneficiaries_of
+
+    contributions = list(selectors.own_contributions(request.user))
+    records = list({c.record_id: c.record for c in contributions}.values())
+    reached = beneficiaries_of(records, timezone.localdate()) if records else {}
+    return render(
+        request,
+        "participation/portal.html",
+        {
+            "organisations": selectors.partners_of(request.user),
+            "contributions": contributions,
+            "programmes": [(r, reached.get(r.pk, {})) for r in records],
+            "report_form": ScanForm(),
+        },
+    )
+
+
+def _contribution(request: AuthenticatedRequest, pk: int) -> Any:
+    from .models import Contribution
+
+    own = selectors.own_contributions(request.user).filter(pk=pk).first()
+    if own is None and request.user.can(Capability.VIEW_POLICY):
+        own = selectors.contributions_for(request.user).filter(pk=pk).first()
+    if own is None:
+        raise Http404(_("No such contribution of yours."))
+    assert isinstance(own, Contribution)
+    return own
+
+
+@require((Capability.VIEW_FUNDED_POLICY, Capability.EDIT_POLICY))
+@require_POST
+def report_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A partner uploads the delivery report of one of its contributions."""
+    contribution = _contribution(request, pk)
+    form = ScanForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the report to upload."))
+    else:
+        services.attach_delivery_report(actor=request.user, contribution=contribution, upload=form.cleaned_data["scan"])
+        messages.success(request, _("The delivery report is attached."))
+    return redirect(
+        "participation:portal" if request.user.can(Capability.VIEW_FUNDED_POLICY) else "participation:partners"
+    )
+
+
+@require((Capability.VIEW_FUNDED_POLICY, Capability.VIEW_POLICY))
+def report_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    contribution = _contribution(request, pk)
+    path = uploads.media_path(contribution.report) if contribution.report else None
+    if path is None or not path.is_file():
+        raise Http404(_("No delivery report is attached."))
+    kind = mimetypes.guess_type(contribution.report_name)[0] or "application/octet-stream"
+    return FileResponse(path.open("rb"), as_attachment=True, filename=contribution.report_name, content_type=kind)
