@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "entas.portal",
     "entas.training",
     "entas.evaluation",
+    "entas.participation",
     "entas.api",
     "entas.demo",
 ]

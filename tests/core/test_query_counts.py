@@ -29,7 +29,6 @@ from entas.portal import services as portal
 from entas.programs import services as programmes
 from entas.programs.models import Entitlement, ShockFlag
 from entas.targeting import services as targeting
-from entas.targeting.models import CommunityOverride
 from tests.conftest import DAMAI, MANGGAR, make_household
 from tests.helpers import make_pair, make_programme
 
@@ -78,6 +77,12 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("portal:case", lambda w: {"pk": w["case"].pk}, "manager"),
     ("portal:dashboard", lambda w: {}, "manager"),
     ("portal:agenda", lambda w: {}, "operator"),
+    ("participation:forums", lambda w: {}, "operator"),
+    ("participation:forum", lambda w: {"pk": w["forum"].pk}, "operator"),
+    ("participation:proposals", lambda w: {}, "operator"),
+    ("participation:proposal", lambda w: {"pk": w["proposal"].pk}, "operator"),
+    ("participation:partners", lambda w: {}, "auditor"),
+    ("participation:portal", lambda w: {}, "partner"),
 ]
 
 
@@ -96,6 +101,56 @@ def _programme(manager: User, officer: User) -> dict[str, Any]:
     return {"rule": rule, "programme": programme, "cycle": cycle, "cohort": cohort, "officer": officer}
 
 
+def _add_decision(household: Any, world: dict[str, Any], operator: User) -> None:
+    """A musyawarah of the household's kelurahan deciding on it, and a decision at the one musyawarah
+    of Manggar whose page is counted (the forum list and that page grow)."""
+    from entas.participation.models import Attendance, Forum, ForumDecision
+
+    rule = world["rule"]
+    if household.kelurahan.code == MANGGAR:
+        if "forum" not in world:
+            world["forum"] = Forum.objects.create(
+                kind="musyawarah",
+                area=household.kelurahan,
+                held_on=dt.date(2026, 2, 1),
+                berita_acara="BA-M",
+                recorded_by=operator,
+            )
+            Attendance.objects.create(forum=world["forum"], group="residents", men=10, women=12)
+        ForumDecision.objects.create(forum=world["forum"], household=household, action="keep", recorded_by=operator)
+        _add_proposal(household, world, operator)
+
+    forum = Forum.objects.create(
+        kind="musyawarah",
+        area=household.kelurahan,
+        held_on=dt.date.today(),  # on this year's calendar
+        berita_acara=f"BA-{household.kk_number}",
+        recorded_by=operator,
+    )
+    ForumDecision.objects.create(
+        forum=forum, household=household, rule=rule, action="add", reason="musyawarah", recorded_by=operator
+    )
+    ForumDecision.objects.create(forum=forum, household=household, action="keep", recorded_by=operator)
+
+
+def _add_proposal(household: Any, world: dict[str, Any], operator: User) -> None:
+    """A Musrenbang proposal of the household's kelurahan, reviewed at the counted proposal's forum too."""
+    from entas.participation.models import Proposal, Review
+
+    proposal = Proposal.objects.create(
+        code=f"USL-{household.kk_number}",
+        title="Bedah rumah",
+        kelurahan=household.kelurahan,
+        category="housing",
+        proposer="RT 01",
+        stage="musrenbang_kelurahan",
+        status="accepted",
+        recorded_by=operator,
+    )
+    world.setdefault("proposal", proposal)
+    Review.objects.create(proposal=proposal, forum=world["forum"], score=70, outcome="accepted", recorded_by=operator)
+
+
 def _add_families(
     regions: dict[str, Any], world: dict[str, Any], serials: range, manager: User, operator: User
 ) -> None:
@@ -109,15 +164,7 @@ def _add_families(
         Entitlement.objects.create(cycle=world["cycle"], household=h, amount=100_000, flags="ganda")
         world["programme"].enrolments.create(household=h, state="paused", reason="uji")
         ShockFlag.objects.create(household=h, event="Banjir", kind="disaster", reported_by=operator)
-        CommunityOverride.objects.create(
-            rule=world["rule"],
-            household=h,
-            action="add",
-            reason="musyawarah",
-            berita_acara="BA",
-            decided_on=dt.date(2026, 1, 5),
-            recorded_by=operator,
-        )
+        _add_decision(h, world, operator)
         Job.objects.create(kind="registry.export", created_by=manager)
         case = portal.file_case(
             category="usul", kelurahan=h.kelurahan, description=f"Keluhan nomor {h.kk_number}", actor=manager
@@ -238,6 +285,27 @@ def _add_policy(world: dict[str, Any], serials: range, manager: User) -> None:
             proposed_by=manager,
         )
         world.setdefault("record", record)
+        _add_contribution(record, manager)
+
+
+def _add_contribution(record: Any, manager: User) -> None:
+    """A contribution of the partner persona's organisation to the programme (the portal and the
+    coordination view grow)."""
+    from entas.participation.models import Contribution, Partner
+
+    partner, created = Partner.objects.get_or_create(code="forum-csr", defaults={"name": "Forum CSR", "kind": "csr"})
+    if created:
+        partner.users.set(User.objects.filter(role="partner"))
+    Contribution.objects.create(
+        partner=partner,
+        kind="cash",
+        description="Dana",
+        record=record,
+        year=dt.date.today().year,
+        pledged_value=1_000,
+        delivered_value=500,
+        recorded_by=manager,
+    )
 
 
 def _add_evaluations(serials: range, manager: User) -> None:

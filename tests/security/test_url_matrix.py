@@ -28,13 +28,13 @@ from entas.accounts.models import User
 from entas.accounts.roles import Role
 from entas.core.models import Job
 from entas.dedup.models import MemberMerge
+from entas.participation.models import Forum, ForumDecision, Proposal
 from entas.payees.models import Payee
 from entas.programs import services as programmes
 from entas.programs.models import Cycle, Entitlement, Programme, ShockFlag
 from entas.registry import services as registry
 from entas.registry.models import ChangeRequest, Household
 from entas.targeting import services as targeting
-from entas.targeting.models import CommunityOverride
 from tests.conftest import DAMAI, MANGGAR, make_household
 from tests.helpers import make_pair, make_programme
 
@@ -63,6 +63,9 @@ class World:
     application: Any = None
     evaluation: Any = None  # a saved impact evaluation and a simulated scenario (city-wide aggregates)
     scenario: Any = None
+    forum: Any = None  # Damai's musyawarah, deciding on a household of Damai
+    proposal: Any = None  # a Musrenbang proposal of Damai
+    contribution: Any = None  # a partner's contribution to the probe programme, in Damai
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,24 @@ ROUTES: dict[str, Route] = {
     "api:get_evaluation": Route(lambda w: {"evaluation_id": w.evaluation.pk}, api=True),
     "api:list_scenarios": Route(api=True),
     "api:simulate": Route(methods=("POST",), api=True, data={"rule": "desil <= 1", "base_amount": 1}),
+    # Participation: a forum is of its area; a musyawarah's decisions and its berita acara name households.
+    "participation:forums": Route(),
+    "participation:forum_new": Route(methods=("GET", "POST")),
+    "participation:forum": Route(lambda w: {"pk": w.forum.pk}, methods=("GET", "POST"), damai_object=True),
+    "participation:minutes": Route(lambda w: {"pk": w.forum.pk}, damai_object=True),
+    "participation:scan": Route(lambda w: {"pk": w.forum.pk}, methods=("POST",), damai_object=True),
+    "participation:scan_download": Route(lambda w: {"pk": w.forum.pk}, damai_object=True),
+    "participation:proposals": Route(),
+    "participation:proposal_new": Route(methods=("GET", "POST")),
+    "participation:proposal": Route(lambda w: {"pk": w.proposal.pk}, methods=("GET", "POST"), damai_object=True),
+    # Partners are the city's (the register's readers); a contribution's report is its partner's.
+    "participation:partners": Route(),
+    "participation:portal": Route(),
+    "participation:report_upload": Route(lambda w: {"pk": w.contribution.pk}, methods=("POST",)),
+    "participation:report_download": Route(lambda w: {"pk": w.contribution.pk}),
+    "participation:proposal_fund": Route(
+        lambda w: {"pk": w.proposal.pk}, methods=("POST",), data={"programme": "P1"}, damai_object=True
+    ),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
@@ -349,7 +370,7 @@ def test_every_route_has_an_expectation() -> None:
 
 
 @pytest.fixture
-def world(regions: dict[str, Any], make_user: Callable[..., User], operator_damai: User) -> World:
+def world(regions: dict[str, Any], make_user: Callable[..., User], operator_damai: User, partner: User) -> World:
     damai = make_household(regions[DAMAI], "6471060101200002", members=4)
     damai_other = make_household(regions[DAMAI], "6471060101200003", members=2)
     manggar = make_household(regions[MANGGAR], "6471010101200001")
@@ -367,14 +388,16 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     for household, flags in ((damai, "kemungkinan ganda"), (manggar, "")):
         Entitlement.objects.create(cycle=cycle, household=household, amount=100_000, flags=flags)
     ShockFlag.objects.create(household=damai, event="Banjir", kind="disaster", reported_by=operator_damai)
-    CommunityOverride.objects.create(
-        rule=rule,
-        household=damai,
-        action="add",
-        reason="musyawarah",
+    forum = Forum.objects.create(
+        kind="musyawarah",
+        area=damai.kelurahan,
+        held_on=dt.date(2026, 1, 5),
         berita_acara="BA-1",
-        decided_on=dt.date(2026, 1, 5),
+        chair="Ketua Damai",
         recorded_by=operator_damai,
+    )
+    ForumDecision.objects.create(
+        forum=forum, household=damai, rule=rule, action="add", reason="musyawarah", recorded_by=operator_damai
     )
     left, right = damai.members.order_by("pk")[0], damai_other.members.order_by("pk")[0]
     pair = make_pair(left, right)
@@ -398,7 +421,37 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     secrets["name"].append(world.case.contact_name)
     world.cohort, world.application = _training(damai, make_user)
     world.evaluation, world.scenario = _evaluation(programme, make_user)
+    world.forum = forum
+    world.proposal = Proposal.objects.create(
+        code="USL-DAMAI-1",
+        title="Bedah rumah RT 01",
+        kelurahan=damai.kelurahan,
+        category="housing",
+        proposer="RT 01",
+        stage="rembug_warga",
+        recorded_by=operator_damai,
+    )
+    world.contribution = _contribution(world.record, damai, make_user, partner)
     return world
+
+
+def _contribution(record: Any, damai: Household, make_user: Callable[..., User], partner_user: User) -> Any:
+    """A partner (the matrix's partner persona signs in for it) funding the probe programme in Damai."""
+    from entas.participation.models import Contribution, Partner
+
+    partner = Partner.objects.create(code="probe", name="Mitra Probe", kind="csr")
+    partner.users.set([partner_user])
+    return Contribution.objects.create(
+        partner=partner,
+        kind="cash",
+        description="Dana probe",
+        record=record,
+        kelurahan=damai.kelurahan,
+        year=2026,
+        pledged_value=1_000,
+        delivered_value=500,
+        recorded_by=make_user("bappeda.probe", Role.TKPK_ANALYST, ["64.71"]),
+    )
 
 
 def _evaluation(programme: Programme, make_user: Callable[..., User]) -> tuple[Any, Any]:

@@ -85,6 +85,11 @@ def _sweep(city: City, seen: Seen) -> set[str]:
             read_answer(f"{persona} GET {url}", response, seen)
             if response.status_code == 200:
                 answered.add(name)
+        # The audit trail pages by 50 newest first: its older events (the regions file's load) are on
+        # the following pages.
+        for number in (2, 3):
+            url = reverse("audit:list") + f"?page={number}"
+            read_answer(f"{persona} GET {url}", client.get(url), seen)
     return answered
 
 

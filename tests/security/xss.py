@@ -630,7 +630,62 @@ def build_city(
     ).case
     portal.add_note(case=world.case, kind="internal", text=plant("complaint note", 1000, 7), actor=dinsos_manager)
     world.cohort, world.application = cohort, application
+    world.forum, world.proposal, world.contribution = _participation(a, world.record, users, plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)
+
+
+def _participation(household: Any, record: Any, users: dict[str, Any], plant: Callable[..., str]) -> tuple[Any, ...]:
+    """A musyawarah of Damai with hostile agenda, chair, place and decision reason; a Musrenbang proposal
+    with hostile title, problem and proposer; a partner (the partner persona's) with a hostile name
+    and contribution."""
+    from entas.participation import services as participation
+
+    operator, editor = users["operator_damai"], users["tkpk_analyst"]
+    forum = participation.save_forum(
+        actor=operator,
+        kind="musyawarah",
+        area=household.kelurahan,
+        held_on=dt.date(2026, 1, 20),
+        berita_acara=plant("berita acara number", 120, 12),
+        agenda=plant("forum agenda", 1000, 13),
+        place=plant("forum place", 200, 14),
+        chair=plant("forum chair", 120, 15),
+        attendance={"residents": (3, 4)},
+    )
+    participation.record_decision(
+        actor=operator, forum=forum, household=household, action="remove", reason=plant("decision reason", 300, 16)
+    )
+    proposal, _ = participation.save_proposal(
+        actor=operator,
+        code="USL-X",
+        title=plant("proposal title", 200, 17),
+        kelurahan=household.kelurahan,
+        category="housing",
+        proposer=plant("proposer", 120, 18),
+        problem=plant("proposal problem", 300, 19),
+    )
+    partner, _ = participation.save_partner(
+        actor=editor, code="mitra-x", name=plant("partner name", 160, 20), kind="ngo", users=[users["partner"]]
+    )
+    contribution = participation.record_contribution(
+        actor=editor,
+        partner=partner,
+        kind="cash",
+        description=plant("contribution", 200, 21),
+        record=record,
+        year=2026,
+        pledged_value=1_000,
+        delivered_value=500,
+        kelurahan=household.kelurahan,
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    hostile_pdf = HOSTILE_FILE_NAME.removesuffix(".csv") + ".pdf"  # a scan is a PDF, JPEG or PNG
+    scan = SimpleUploadedFile(hostile_pdf, b"%PDF-1.4 " + SCRIPT.encode())
+    participation.attach_scan(actor=operator, forum=forum, upload=scan)
+    report = SimpleUploadedFile(hostile_pdf, b"%PDF-1.4 " + SCRIPT.encode())
+    participation.attach_delivery_report(actor=users["partner"], contribution=contribution, upload=report)
+    return forum, proposal, contribution
 
 
 def _policy(programme: Any, household: Any, editor: Any, plant: Callable[..., str]) -> tuple[Any, Any]:

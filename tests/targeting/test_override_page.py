@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from entas.accounts.models import User
 from entas.core.models import AuditEvent
+from entas.participation.models import ForumDecision
 from entas.registry.models import Household
 from entas.targeting import services
-from entas.targeting.models import CommunityOverride, EligibilityRule
+from entas.targeting.models import EligibilityRule
 
 pytestmark = pytest.mark.django_db
 URL = reverse("targeting:overrides")
@@ -59,15 +60,23 @@ def test_an_operator_records_a_decision_and_sees_it_listed(
     assert "No decision has been recorded" in client.get(URL).content.decode()
     response = client.post(URL, decision(rule, manggar_household.kk_number))
     assert response.status_code == 302
-    saved = CommunityOverride.objects.get()
+    saved = ForumDecision.objects.get()  # the one record: the musyawarah's decision
     assert (saved.household, saved.action, saved.recorded_by) == (manggar_household, "add", operator_manggar)
-    assert saved.decided_on == dt.date(2026, 11, 20)
+    assert saved.decided_on == dt.date(2026, 11, 20) and saved.forum.kind == "musyawarah"
     assert AuditEvent.objects.filter(action="targeting.community_add").exists()
     page = client.get(URL).content.decode()
     assert "BA-07/MK/2026" in page and manggar_household.kk_number in page
-    # a new decision on the same household and rule replaces the earlier one
-    client.post(URL, decision(rule, manggar_household.kk_number, action="remove", berita_acara="BA-09"))
-    assert list(CommunityOverride.objects.values_list("action", "berita_acara")) == [("remove", "BA-09")]
+    assert services.rule_overrides(rule) == ({manggar_household.pk}, set())
+    # a later musyawarah's decision on the same household and rule replaces the earlier one in the
+    # rule's selection; the earlier forum keeps its own decision (its berita acara stands)
+    client.post(
+        URL, decision(rule, manggar_household.kk_number, action="remove", berita_acara="BA-09", decided_on="2026-11-27")
+    )
+    assert list(ForumDecision.objects.order_by("pk").values_list("action", "forum__berita_acara")) == [
+        ("add", "BA-07/MK/2026"),
+        ("remove", "BA-09"),
+    ]
+    assert services.rule_overrides(rule) == (set(), {manggar_household.pk})
 
 
 def test_bad_input_is_refused_with_the_reason_and_nothing_is_recorded(
@@ -89,7 +98,7 @@ def test_bad_input_is_refused_with_the_reason_and_nothing_is_recorded(
     for data, message in cases:
         response = client.post(URL, data)
         assert response.status_code == 200 and message in response.content.decode(), message
-    assert not CommunityOverride.objects.exists()
+    assert not ForumDecision.objects.exists()
     client.cookies["django_language"] = "id"
     page = client.post(URL, decision(rule, damai_household.kk_number)).content.decode()
     assert "Tidak ada keluarga dengan nomor KK ini di wilayah Anda." in page

@@ -39,6 +39,9 @@ class FundingKind(models.TextChoices):
     APBN = "apbn", _("National budget (APBN)")
     CSR = "csr", _("CSR partner")
     OTHER = "other", _("Other")
+    # Not a planned amount: what partners delivered (cash and the value of goods), recorded as their
+    # contributions (entas.participation) and added to the roll-ups (selectors.add_funding_source).
+    PARTNER = "partner", _("Partner contributions (delivered)")
 
 
 class ActivityLevel(models.TextChoices):

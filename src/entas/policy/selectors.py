@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -202,6 +203,17 @@ def funded_records(user: User) -> QuerySet[ProgrammeRecord]:
     return ProgrammeRecord.objects.restrict(user, "funded").filter(funding__note__iexact=organisation).distinct()
 
 
+# Funding a higher module records, added to the register's roll-ups under its own source: the partners'
+# delivered contributions (entas.participation registers itself here). A provider answers, for the
+# programmes of a register and a day, the amount each received up to that day.
+FundingProvider = Callable[[list[int], dt.date], dict[int, int]]
+_FUNDING_SOURCES: dict[str, FundingProvider] = {}
+
+
+def add_funding_source(source: str, provider: FundingProvider) -> None:
+    _FUNDING_SOURCES[source] = provider
+
+
 def register(
     user: User,
     plan: Plan,
@@ -280,12 +292,19 @@ def register(
         funding_by_record[f.record_id][f.source] = f.amount
     fields = {r.pk: rules.as_of(_fields(r, funding_by_record[r.pk]), changes[r.pk], day) for r in records}
     # Funding as it stood on the day (adjustments of funding undone like any other field).
-    funded = rules.funding_roll_up(
+    planned = [
         rules.FundingFacts(plan.pk, strategy_of[pk], pk, key.split(".", 1)[1], int(value or 0))
         for pk, values in fields.items()
         for key, value in values.items()
         if key.startswith("funding.") and value
-    )
+    ]
+    delivered = [
+        rules.FundingFacts(plan.pk, strategy_of[pk], pk, source, amount)
+        for source, provider in _FUNDING_SOURCES.items()
+        for pk, amount in (provider(record_ids, day) if record_ids else {}).items()
+        if amount and pk in strategy_of
+    ]
+    funded = rules.funding_roll_up(planned + delivered)
     out = Register(
         plan=plan,
         day=day,

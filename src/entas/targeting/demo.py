@@ -80,7 +80,7 @@ def _musyawarah() -> list[str]:
 
     from entas.registry.selectors import households_for
 
-    from .models import CommunityOverride
+    from . import overrides
 
     rule = EligibilityRule.objects.filter(name=RULES[0][0]).first()
     done: list[str] = []
@@ -88,7 +88,7 @@ def _musyawarah() -> list[str]:
         return done
     for username, berita_acara in MUSYAWARAH.items():
         operator = User.objects.filter(username=username).first()
-        if operator is None or CommunityOverride.objects.filter(berita_acara=berita_acara).exists():
+        if operator is None or overrides.source().recorded(berita_acara):
             continue
         households = list(households_for(operator).order_by("-pk")[:3])
         decisions = [

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entas.registry.forms import HouseholdByKKForm
 
-from .models import CommunityOverride, EligibilityRule
+from .models import OVERRIDE_ACTIONS, EligibilityRule
 
 
 class OverrideForm(HouseholdByKKForm):
@@ -16,7 +16,7 @@ class OverrideForm(HouseholdByKKForm):
 
     field_order = ["rule", "kk_number", "action", "reason", "berita_acara", "decided_on"]
     rule = forms.ModelChoiceField(EligibilityRule.objects.all(), label=_("Rule"), empty_label=None)
-    action = forms.ChoiceField(label=_("Decision"), choices=CommunityOverride.Action.choices)
+    action = forms.ChoiceField(label=_("Decision"), choices=OVERRIDE_ACTIONS)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
     berita_acara = forms.CharField(label=_("Berita acara reference"), max_length=120)
     decided_on = forms.DateField(label=_("Date of the musyawarah"), widget=forms.DateInput(attrs={"type": "date"}))

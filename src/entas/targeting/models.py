@@ -145,30 +145,7 @@ class RuleVersion(models.Model):
         return f"{self.rule_id} v{self.number}"
 
 
-class CommunityOverride(models.Model):
-    """A musyawarah kelurahan's decision to add a household to, or remove it from, a rule's list,
-    with the reason and the berita acara reference. Shown apart in every figure."""
-
-    class Action(models.TextChoices):
-        ADD = "add", _("Add")
-        REMOVE = "remove", _("Remove")
-
-    rule = models.ForeignKey(EligibilityRule, on_delete=models.CASCADE, related_name="overrides")
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="overrides")
-    action = models.CharField(_("action"), max_length=6, choices=Action.choices)
-    reason = models.TextField(_("reason"))
-    berita_acara = models.CharField(_("berita acara reference"), max_length=120)
-    decided_on = models.DateField(_("date of the musyawarah"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-
-    class Meta:
-        ordering = ["rule", "household"]
-        verbose_name = _("community override")
-        verbose_name_plural = _("community overrides")
-        constraints = [models.UniqueConstraint(fields=["rule", "household"], name="one_override_per_household")]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.household_id} ({self.berita_acara})"
+# A musyawarah's decisions on a rule's list (once the "community overrides" of this module) are
+# recorded by the forum that took them: entas.participation.models.ForumDecision, read through
+# entas.targeting.overrides.
+OVERRIDE_ACTIONS = [("add", _("Add")), ("remove", _("Remove"))]

@@ -23,7 +23,7 @@ from entas.registry.models import Household
 
 from . import pmt
 from .data import cached_rule_arrays, registry_arrays
-from .models import CommunityOverride, EligibilityRule, HouseholdScore, PmtModel, RuleVersion
+from .models import EligibilityRule, HouseholdScore, PmtModel, RuleVersion
 from .rules import Compiled, RuleError, compile_rule
 from .selection import select, summary_by_area
 
@@ -142,12 +142,11 @@ def ranking_field(model: PmtModel | None) -> str:
 
 
 def rule_overrides(rule: EligibilityRule) -> tuple[set[int], set[int]]:
-    """The households a musyawarah added to and removed from ``rule``'s selection."""
-    added: set[int] = set()
-    removed: set[int] = set()
-    for household_id, action in rule.overrides.values_list("household_id", "action"):
-        (added if action == CommunityOverride.Action.ADD else removed).add(household_id)
-    return added, removed
+    """The households a musyawarah added to and removed from ``rule``'s selection (the forums'
+    decisions, read where they are recorded: :mod:`entas.targeting.overrides`)."""
+    from . import overrides
+
+    return overrides.source().overrides(rule)
 
 
 def latest_scored_model() -> PmtModel | None:
@@ -267,7 +266,6 @@ def save_rule(
     return rule
 
 
-@service
 def record_override(
     *,
     actor: User,
@@ -277,35 +275,27 @@ def record_override(
     reason: str,
     berita_acara: str,
     decided_on: Any,
-) -> CommunityOverride:
-    """Record a musyawarah kelurahan's addition or removal (audited; one decision per household and rule)."""
+) -> Any:
+    """Record a musyawarah kelurahan's addition or removal (audited; one decision per household and
+    rule at each forum, the forum named by its berita acara; a later forum's decision supersedes)."""
     from entas.accounts.roles import Capability
     from entas.accounts.scoping import can_act_in
+
+    from . import overrides
 
     if not actor.can(Capability.CHANGE_REGISTRY) or not can_act_in(actor, household.kelurahan):
         raise Refused(_("You may not record decisions for this household."))
     if not reason.strip() or not berita_acara.strip():
         raise Refused(_("Give the reason and the berita acara reference of the musyawarah."), code="invalid")
-    override, _created = CommunityOverride.objects.update_or_create(
+    return overrides.source().record(
+        actor=actor,
         rule=rule,
         household=household,
-        defaults={
-            "action": action,
-            "reason": reason.strip(),
-            "berita_acara": berita_acara.strip(),
-            "decided_on": decided_on,
-            "recorded_by": actor,
-            "recorded_at": timezone.now(),
-        },
+        action=action,
+        reason=reason.strip(),
+        berita_acara=berita_acara.strip(),
+        decided_on=decided_on,
     )
-    audit.record(
-        actor=actor,
-        action=f"targeting.community_{action}",
-        obj=override,
-        region_code=household.kelurahan.code,
-        after={"rule": rule.name, "household": household.kk_number, "reason": reason, "berita_acara": berita_acara},
-    )
-    return override
 
 
 def preview(

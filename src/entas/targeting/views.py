@@ -18,12 +18,11 @@ from entas.core.errors import Refused
 from entas.core.money import format_rupiah
 from entas.monitoring import selectors as monitoring
 from entas.regions.models import Region
-from entas.registry.selectors import households_for
 
 from . import rules as rule_language
 from . import selectors, services, words
 from .forms import FitForm, OverrideForm, RuleForm
-from .models import CommunityOverride, EligibilityRule
+from .models import EligibilityRule
 from .rules import RuleError
 
 
@@ -108,11 +107,9 @@ def overrides(request: AuthenticatedRequest) -> HttpResponse:
                 % {"kk": data["kk_number"], "rule": data["rule"].name},
             )
             return redirect("targeting:overrides")
-    decisions = (
-        CommunityOverride.objects.filter(household__in=households_for(request.user))
-        .select_related("rule", "household__kelurahan", "recorded_by")
-        .order_by("-recorded_at", "-pk")
-    )
+    from . import overrides as decided
+
+    decisions = decided.source().listing(request.user)
     page = Paginator(decisions, 50).get_page(request.GET.get("page"))
     has_rules = EligibilityRule.objects.exists()
     return render(request, "targeting/overrides.html", {"form": form, "page": page, "has_rules": has_rules})

@@ -112,6 +112,13 @@ class Command(EntasCommand):
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
         self._evaluation(as_json)  # after the register: a scenario is proposed as an adjustment of its programme
         self._monitoring(as_json)  # last: its indicators count what every module above has written
+        if _Household.objects.exists():
+            from entas.participation import demo as participation_demo
+
+            # a year of musyawarah, the Musrenbang season with its proposals (funded from the register)
+            forums = participation_demo.seed()
+            if not as_json:
+                self.stdout.write(f"Participation demo: {forums}.")
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from entas.core.cli import EntasCommand
 from entas.core.errors import Refused
 from entas.core.money import format_rupiah
-from entas.targeting import services, words
+from entas.targeting import overrides, services, words
 from entas.targeting.models import EligibilityRule, PmtModel
 from entas.targeting.rules import HOUSEHOLD_FIELDS, MEMBER_FIELDS, RuleError
 
@@ -118,7 +118,7 @@ class Command(EntasCommand):
                     "expression": rule.expression,
                     "words": words.describe(rule.expression),
                     "benefit": rule.benefit,
-                    "decisions": rule.overrides.count(),
+                    "decisions": overrides.source().count(rule),
                     "problem": problem,
                 }
             )
