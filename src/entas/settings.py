@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "entas.enterprise",
     "entas.portal",
     "entas.training",
+    "entas.outreach",
     "entas.api",
     "entas.demo",
 ]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutreachConfig(AppConfig):
+    name = "entas.outreach"
+    verbose_name = _("Awareness campaigns")
+
+    def ready(self) -> None:
+        from . import household_page  # noqa: F401  (registers its part of the household page)
