@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,15 @@ def _date(value: Any) -> dt.date:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise Refused(_("%(value)r is not a date (YYYY-MM-DD).") % {"value": str(value)[:20]}) from None
+
+
+def _coordinate(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.000001"))
+    except InvalidOperation:
+        raise Refused(_("%(value)r is not a coordinate.") % {"value": str(value)[:20]}) from None
 
 
 def _rows(
@@ -264,8 +274,8 @@ def _load_one(entry: dict[str, Any], programmes: dict[str, Any], actor: User, re
             venue=str(e["venue"]),
             facilitators=str(e.get("facilitators", "")),
             budget=int(e.get("budget", 0)),
-            latitude=e.get("latitude"),
-            longitude=e.get("longitude"),
+            latitude=_coordinate(e.get("latitude")),
+            longitude=_coordinate(e.get("longitude")),
             actor=actor,
         )
         result["events"][o] = result["events"].get(o, 0) + 1
