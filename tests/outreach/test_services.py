@@ -197,7 +197,9 @@ def test_commands(world: dict[str, Any], officer: User, tmp_path: Path) -> None:
     member = world["manggar"][0].members.order_by("pk")[0]
     sheet = _csv(tmp_path, "hadir.csv", f"nik\n{member.nik}\n123\n")
     out = StringIO()
-    call_command("outreach", "attendance", "jkn-manggar-1", "--file", str(sheet), "--as", "kampanye", "--json", stdout=out)
+    call_command(
+        "outreach", "attendance", "jkn-manggar-1", "--file", str(sheet), "--as", "kampanye", "--json", stdout=out
+    )
     result = json.loads(out.getvalue())
     assert (result["total"], result["inserted"], result["rejected"]) == (2, 1, 1)
     assert Path(result["rejection_file"]).is_file()

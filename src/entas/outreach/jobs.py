@@ -48,7 +48,12 @@ def _run(ctx: JobContext, importer: Callable[..., Any], stem: str) -> dict[str, 
     rejection = Path(settings.MEDIA_ROOT) / "tmp" / f"rejected-{stem}-{ctx.job.pk}.csv"
     try:
         counts = importer(
-            path, event=event, name=name, actor=actor, rejection_path=rejection, progress=ctx.advance,
+            path,
+            event=event,
+            name=name,
+            actor=actor,
+            rejection_path=rejection,
+            progress=ctx.advance,
             on_total=ctx.set_total,
         )
         if counts.rejection_file:

@@ -128,7 +128,9 @@ class Event(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="events")
     code = models.SlugField(_("code"), max_length=40, unique=True)
     date = models.DateField(_("date"))
-    kelurahan = models.ForeignKey("regions.Region", verbose_name=_("kelurahan"), on_delete=models.PROTECT, related_name="+")
+    kelurahan = models.ForeignKey(
+        "regions.Region", verbose_name=_("kelurahan"), on_delete=models.PROTECT, related_name="+"
+    )
     venue = models.CharField(_("venue"), max_length=160)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -221,9 +223,7 @@ class Answer(models.Model):
     class Meta:
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
-        constraints = [
-            models.UniqueConstraint(fields=["attendance", "question", "phase"], name="one_answer_per_test")
-        ]
+        constraints = [models.UniqueConstraint(fields=["attendance", "question", "phase"], name="one_answer_per_test")]
 
     def __str__(self) -> str:
         return f"{self.attendance_id} Q{self.question_id} {self.phase}: {self.choice}"
@@ -234,7 +234,8 @@ class FollowUp(models.Model):
     campaign's follow-up (0: the baseline at its first attendance; 3 and 12 months after): its members
     of school age (7–18) and those in school, its members and those with JKN (PBI or paid), and the
     training applications its members had made. ``since`` is the first attendance of the household
-    (for a comparison household: of the attending household it was matched to). Descriptive: the comparison is not a causal estimate."""
+    (for a comparison household: of the attending household it was matched to). Descriptive: the
+    comparison is not a causal estimate."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="follow_ups")
     household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="+")

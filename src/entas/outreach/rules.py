@@ -60,7 +60,8 @@ def check_question(text: str, options: Sequence[str], key: str) -> list[str]:
         problems.append(_("A question has 2 to 6 options, none empty."))
     elif key not in LETTERS[: len(options)]:
         problems.append(
-            _("The key must be the letter of an option (%(letters)s).") % {"letters": ", ".join(LETTERS[: len(options)])}
+            _("The key must be the letter of an option (%(letters)s).")
+            % {"letters": ", ".join(LETTERS[: len(options)])}
         )
     return problems
 

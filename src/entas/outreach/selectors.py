@@ -185,9 +185,7 @@ class Knowledge:
         return {
             "overall": self.overall.as_dict(),
             "groups": [{"label": label, **p.as_dict()} for label, p in self.groups],
-            "questions": [
-                {"number": q.number, "text": q.text, **m.__dict__} for q, m in self.questions
-            ],
+            "questions": [{"number": q.number, "text": q.text, **m.__dict__} for q, m in self.questions],
         }
 
 
@@ -318,7 +316,9 @@ def suggestions(theme: str, n: int = 5, on: dt.date | None = None) -> list[tuple
     figures: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     members = Member.objects.filter(exited_on__isnull=True, merged_into__isnull=True)
     if theme == Theme.EDUCATION:
-        young = members.filter(birth_date__gt=rules.add_months(on, -19 * 12), birth_date__lte=rules.add_months(on, -7 * 12))
+        young = members.filter(
+            birth_date__gt=rules.add_months(on, -19 * 12), birth_date__lte=rules.add_months(on, -7 * 12)
+        )
         for kelurahan, school, n_ in young.values_list("household__kelurahan_id", "school_participation").annotate(
             n=Count("pk")
         ):

@@ -211,6 +211,7 @@ def record_attendee(
         .filter(nik=nik, exited_on__isnull=True, merged_into__isnull=True)
         .first()
     )
+    values: dict[str, Any]
     if member is not None:
         values = {
             "member": member,

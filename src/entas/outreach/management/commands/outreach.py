@@ -93,7 +93,7 @@ class Command(EntasCommand):
         if actor is not None and not selectors.can_see_results(actor):
             raise CommandError("This user may not see the results of campaigns.")
         campaign = self._campaign(actor, key)
-        reader = actor if actor is not None else _CityReader()
+        reader: Any = actor if actor is not None else _CityReader()
         reach = selectors.reach_for(reader, campaign)
         knowledge = selectors.knowledge_for(reader, campaign, by)
         waves = selectors.follow_ups_for(reader, campaign)
