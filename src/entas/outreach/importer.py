@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from entas.core.errors import Refused
 from entas.core.fileimport import RejectionFile, RowCounts
 from entas.core.services import service
-from entas.regions.models import Region
+from entas.regions.models import Region, RegionLevel
 from entas.registry.fileformats import open_rows
 
 from . import services
@@ -129,7 +129,7 @@ def import_attendance(
     def handle(row: dict[str, str]) -> str:
         kelurahan = None
         if row.get("kelurahan"):
-            kelurahan = Region.objects.filter(code=row["kelurahan"], level="kelurahan").first()
+            kelurahan = Region.objects.filter(code=row["kelurahan"], level=RegionLevel.KELURAHAN).first()
             if kelurahan is None:
                 raise Refused(_("Unknown kelurahan code %(code)r.") % {"code": row["kelurahan"][:20]})
         _attendance, outcome = services.record_attendee(

@@ -110,6 +110,7 @@ class Command(EntasCommand):
                 self.stdout.write(f"Training demo: {training}.")
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
+        self._outreach(as_json)  # after the register: campaigns run under its campaign programme
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
@@ -140,6 +141,15 @@ class Command(EntasCommand):
         made = demo.seed(officer=User.objects.get(username="pelatihan"), approver=User.objects.get(username="admin"))
         if made and not as_json:
             self.stdout.write("Business groups: " + ", ".join(f"{n} {what}" for what, n in made.items()) + ".")
+
+    def _outreach(self, as_json: bool) -> None:
+        """Awareness campaigns with events, attendance, knowledge tests and follow-ups (entas.outreach.demo)."""
+        from entas.accounts.models import User
+        from entas.outreach import demo
+
+        made = demo.seed(officer=User.objects.get(username="pelatihan"))
+        if made and not as_json:
+            self.stdout.write("Awareness campaigns: " + ", ".join(f"{n} {what}" for what, n in made.items()) + ".")
 
     def _policy(self, as_json: bool) -> None:
         """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""
