@@ -22,6 +22,7 @@ urlpatterns = [
     path("policy/", include("entas.policy.urls")),
     path("portal/", include("entas.portal.urls")),
     path("training/", include("entas.training.urls")),
+    path("campaigns/", include("entas.outreach.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),

@@ -61,6 +61,8 @@ class World:
     case: Any = None  # a citizen's complaint about Damai (entas.portal)
     cohort: Any = None
     application: Any = None
+    campaign: Any = None  # an awareness campaign (the city's), with an event in Damai attended by Damai's people
+    event: Any = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,16 @@ ROUTES: dict[str, Route] = {
     ),
     "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
     # Skills training: cohorts belong to the city; an application is of its applicant's kelurahan.
+    # Awareness campaigns belong to the city; an event lies in its kelurahan, an attendee in theirs.
+    "outreach:campaigns": Route(methods=("GET", "POST")),
+    "outreach:campaign": Route(lambda w: {"pk": w.campaign.pk}, methods=("GET", "POST"), data={"action": "follow_up"}),
+    "outreach:results": Route(lambda w: {"pk": w.campaign.pk}),
+    "outreach:event": Route(
+        lambda w: {"pk": w.event.pk},
+        methods=("GET", "POST"),
+        data={"action": "count", "c-sex": "1", "c-age_band": "60+", "c-count": "1"},
+        damai_object=True,
+    ),
     "training:cohorts": Route(),
     "training:cohort_new": Route(methods=("GET", "POST")),
     "training:catalogue": Route(methods=("GET", "POST")),
@@ -370,7 +382,35 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     world.case = _damai_case(operator_damai)
     secrets["name"].append(world.case.contact_name)
     world.cohort, world.application = _training(damai, make_user)
+    world.campaign, world.event = _outreach(damai, make_user)
     return world
+
+
+def _outreach(damai: Household, make_user: Callable[..., User]) -> tuple[Any, Any]:
+    """A campaign with an event in Damai that two of Damai's people attended."""
+    from entas.outreach import services as outreach
+
+    officer = make_user("kampanye.kota", Role.TRAINING_OFFICER, ["64.71"])
+    campaign, _ = outreach.save_campaign(
+        code="probe",
+        name="Kampanye Probe",
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        actor=officer,
+    )
+    event, _ = outreach.save_event(
+        campaign=campaign,
+        code="probe-1",
+        date=dt.date(2026, 2, 1),
+        kelurahan=damai.kelurahan,
+        venue="Aula",
+        actor=officer,
+    )
+    for member in damai.members.order_by("pk")[:2]:
+        outreach.record_attendee(event=event, nik=member.nik, actor=officer)
+    return campaign, event
 
 
 def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:
