@@ -222,3 +222,17 @@ def test_load_the_example_file(regions: dict[str, Any], officer: User) -> None:
     out = StringIO()
     call_command("outreach", "load", str(example), "--as", "kampanye", "--json", stdout=out)
     assert json.loads(out.getvalue())["unchanged"] == result["inserted"]
+
+
+def test_api(world: dict[str, Any], officer: User, client_for: Any, partner: User) -> None:
+    member = world["manggar"][0].members.order_by("pk")[0]
+    services.record_attendee(event=world["event"], nik=member.nik, actor=officer)
+    client = client_for(officer)
+    campaigns = client.get("/api/v1/outreach/campaigns").json()
+    assert [c["code"] for c in campaigns] == ["jkn-2025"] and campaigns[0]["target_kelurahan"] == [MANGGAR]
+    pk = campaigns[0]["id"]
+    events = client.get(f"/api/v1/outreach/campaigns/{pk}/events").json()
+    assert events[0]["attendees"] == 1
+    results = client.get(f"/api/v1/outreach/results/{pk}?by=sex").json()
+    assert results["reach"]["people"] == 1
+    assert client_for(partner).get(f"/api/v1/outreach/results/{pk}").status_code == 403

@@ -147,6 +147,7 @@ def _follow_ups(campaigns: list[Campaign], officer: User, today: dt.date) -> int
             )
             for household, group in groups.items():
                 p = 0.10 if group == "attended" else 0.02
+                values: tuple[str, ...]
                 if campaign.theme == "jkn":
                     field, values, new = "health_insurance", ("0", ""), "1"
                 else:

@@ -21,7 +21,9 @@ class CampaignForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=160)
     theme = forms.ChoiceField(label=_("theme"), choices=c.Theme.choices)
     channel = forms.ChoiceField(label=_("channel"), choices=c.Channel.choices)
-    programme = forms.ModelChoiceField(label=_("campaign programme"), queryset=None, required=False)
+    programme: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("campaign programme"), queryset=Region.objects.none(), required=False
+    )
     target_group = forms.CharField(label=_("target group"), max_length=200, required=False)
     partners = forms.CharField(label=_("partners"), max_length=200, required=False)
     start = forms.DateField(label=_("start"), widget=forms.DateInput(attrs={"type": "date"}))
