@@ -34,8 +34,8 @@ def officer(make_user: Callable[..., User]) -> User:
 
 @pytest.fixture
 def world(regions: dict[str, Any], officer: User) -> dict[str, Any]:
-    manggar = [make_household(regions[MANGGAR], f"647101010120{100 + i}", members=3) for i in range(4)]
-    damai = make_household(regions[DAMAI], "6471060101200900", members=2)
+    manggar = [make_household(regions[MANGGAR], f"6471010101200{10 + i:02d}", members=3) for i in range(4)]
+    damai = make_household(regions[DAMAI], "6471060101200090", members=2)
     for h, desil in zip(manggar, (1, 2, 2, 6), strict=True):
         Household.objects.filter(pk=h.pk).update(desil_city=desil)
     campaign, _ = services.save_campaign(
