@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "entas.training",
     "entas.evaluation",
     "entas.participation",
+    "entas.outreach",
     "entas.api",
     "entas.demo",
 ]

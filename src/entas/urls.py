@@ -24,6 +24,7 @@ urlpatterns = [
     path("training/", include("entas.training.urls")),
     path("evaluation/", include("entas.evaluation.urls")),
     path("participation/", include("entas.participation.urls")),
+    path("campaigns/", include("entas.outreach.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),

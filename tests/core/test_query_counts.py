@@ -83,6 +83,10 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("participation:proposal", lambda w: {"pk": w["proposal"].pk}, "operator"),
     ("participation:partners", lambda w: {}, "auditor"),
     ("participation:portal", lambda w: {}, "partner"),
+    ("outreach:campaigns", lambda w: {}, "training"),
+    ("outreach:campaign", lambda w: {"pk": w["campaign"].pk}, "training"),
+    ("outreach:event", lambda w: {"pk": w["event"].pk}, "training"),
+    ("outreach:results", lambda w: {"pk": w["campaign"].pk}, "training"),
 ]
 
 
@@ -178,6 +182,52 @@ def _add_families(
     for h in households:
         _add_group(h, world)
     _add_trainees(world, households)
+    _add_outreach(world, households)
+
+
+def _add_outreach(world: dict[str, Any], households: list[Any]) -> None:
+    """A campaign (and one more per call) with an event per family's kelurahan and call, attended by a
+    member of each family who answered both tests, and a head count."""
+    from entas.outreach import services as outreach
+    from entas.outreach.models import Event
+
+    officer = world["officer"]
+    n = Event.objects.count()
+    campaign, _ = outreach.save_campaign(
+        code=f"kampanye-{n}",
+        name="Kampanye",
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 12, 31),
+        target_kelurahan=list({h.kelurahan for h in households}),
+        actor=officer,
+    )
+    world.setdefault("campaign", campaign)
+    first = world["campaign"]
+    for number in (1, 2):
+        outreach.save_question(
+            campaign=first, number=number, text="Soal", options=["Ya", "Tidak"], key="a", actor=officer
+        )
+    for i, h in enumerate(households):
+        event, _ = outreach.save_event(
+            campaign=first,
+            code=f"acara-{n}-{i}",
+            date=dt.date(2025, 3, 1),
+            kelurahan=h.kelurahan,
+            venue="Aula",
+            actor=officer,
+        )
+        world.setdefault("event", event)
+        attendance, _ = outreach.record_attendee(
+            event=world["event"] if h.kelurahan == world["event"].kelurahan else event,
+            nik=h.members.order_by("pk")[0].nik,
+            actor=officer,
+        )
+        outreach.record_answers(attendance=attendance, phase="before", choices={1: "b", 2: "a"}, actor=officer)
+        outreach.record_answers(attendance=attendance, phase="after", choices={1: "a", 2: "a"}, actor=officer)
+        outreach.set_head_count(event=event, sex="2", age_band="25-44", count=i + 1, actor=officer)
+    outreach.measure_follow_ups(campaign=first, actor=officer, on=dt.date(2026, 1, 1))
 
 
 def _add_group(household: Any, world: dict[str, Any]) -> None:

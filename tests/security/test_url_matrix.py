@@ -66,6 +66,8 @@ class World:
     forum: Any = None  # Damai's musyawarah, deciding on a household of Damai
     proposal: Any = None  # a Musrenbang proposal of Damai
     contribution: Any = None  # a partner's contribution to the probe programme, in Damai
+    campaign: Any = None  # an awareness campaign (the city's), with an event in Damai attended by Damai's people
+    event: Any = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,16 @@ ROUTES: dict[str, Route] = {
     ),
     "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
     # Skills training: cohorts belong to the city; an application is of its applicant's kelurahan.
+    # Awareness campaigns belong to the city; an event lies in its kelurahan, an attendee in theirs.
+    "outreach:campaigns": Route(methods=("GET", "POST")),
+    "outreach:campaign": Route(lambda w: {"pk": w.campaign.pk}, methods=("GET", "POST"), data={"action": "follow_up"}),
+    "outreach:results": Route(lambda w: {"pk": w.campaign.pk}),
+    "outreach:event": Route(
+        lambda w: {"pk": w.event.pk},
+        methods=("GET", "POST"),
+        data={"action": "count", "c-sex": "1", "c-age_band": "60+", "c-count": "1"},
+        damai_object=True,
+    ),
     "training:cohorts": Route(),
     "training:cohort_new": Route(methods=("GET", "POST")),
     "training:catalogue": Route(methods=("GET", "POST")),
@@ -278,6 +290,10 @@ ROUTES: dict[str, Route] = {
     "participation:proposal_fund": Route(
         lambda w: {"pk": w.proposal.pk}, methods=("POST",), data={"programme": "P1"}, damai_object=True
     ),
+    "api:list_outreach_campaigns": Route(api=True),
+    "api:get_outreach_campaign": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
+    "api:outreach_events": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
+    "api:outreach_results": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
@@ -432,6 +448,7 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
         recorded_by=operator_damai,
     )
     world.contribution = _contribution(world.record, damai, make_user, partner)
+    world.campaign, world.event = _outreach(damai, make_user)
     return world
 
 
@@ -489,6 +506,33 @@ def _evaluation(programme: Programme, make_user: Callable[..., User]) -> tuple[A
         created_by=analyst,
     )
     return evaluation, scenario
+
+
+def _outreach(damai: Household, make_user: Callable[..., User]) -> tuple[Any, Any]:
+    """A campaign with an event in Damai that two of Damai's people attended."""
+    from entas.outreach import services as outreach
+
+    officer = make_user("kampanye.kota", Role.TRAINING_OFFICER, ["64.71"])
+    campaign, _ = outreach.save_campaign(
+        code="probe",
+        name="Kampanye Probe",
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        actor=officer,
+    )
+    event, _ = outreach.save_event(
+        campaign=campaign,
+        code="probe-1",
+        date=dt.date(2026, 2, 1),
+        kelurahan=damai.kelurahan,
+        venue="Aula",
+        actor=officer,
+    )
+    for member in damai.members.order_by("pk")[:2]:
+        outreach.record_attendee(event=event, nik=member.nik, actor=officer)
+    return campaign, event
 
 
 def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:

@@ -41,6 +41,7 @@ class Capability(models.TextChoices):
     REALISE_POLICY = "policy.realise", _("Enter budget realisation for the activities of one's own OPD")
     VIEW_FUNDED_POLICY = "policy.view_funded", _("See the programmes one's organisation funds (partners)")
     HANDLE_GRIEVANCES = "grievances.handle", _("Handle citizens' complaints in own areas")
+    MANAGE_OUTREACH = "outreach.manage", _("Run awareness campaigns: events, attendance and knowledge tests")
 
 
 C = Capability
@@ -71,10 +72,19 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.VIEW_POLICY,
             C.REALISE_POLICY,
             C.HANDLE_GRIEVANCES,
+            C.MANAGE_OUTREACH,
         }
     ),
     Role.TRAINING_OFFICER: frozenset(
-        {C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.MANAGE_TRAINING, C.RUN_JOBS, C.VIEW_POLICY, C.REALISE_POLICY}
+        {
+            C.VIEW_SUMMARY,
+            C.VIEW_REGISTRY,
+            C.MANAGE_TRAINING,
+            C.MANAGE_OUTREACH,
+            C.RUN_JOBS,
+            C.VIEW_POLICY,
+            C.REALISE_POLICY,
+        }
     ),
     # TKPK analysts plan with figures, not with names: aggregates only (UU PDP data minimisation). The
     # TKPK secretariat (Bappeda) keeps the policy register: it edits it and enters any OPD's realisation.

@@ -23,8 +23,10 @@ from entas.core.api import router as jobs_router
 from entas.core.errors import Refused
 from entas.dedup.api import router as dedup_router
 from entas.enterprise.api import router as enterprise_router
-from entas.monitoring.api import router as monitoring_router
 from entas.evaluation.api import router as evaluation_router
+from entas.monitoring.api import router as monitoring_router
+from entas.outreach.api import results_router as outreach_results_router
+from entas.outreach.api import router as outreach_router
 from entas.payees.api import router as payees_router
 from entas.policy.api import benefits_router as policy_benefits_router
 from entas.policy.api import router as policy_router
@@ -51,6 +53,8 @@ api.add_router("/v1/training/cohorts", training_router)
 api.add_router("/v1/training/outcomes", training_outcomes_router)
 api.add_router("/v1/monitoring", monitoring_router)
 api.add_router("/v1/evaluation", evaluation_router)
+api.add_router("/v1/outreach/campaigns", outreach_router)
+api.add_router("/v1/outreach/results", outreach_results_router)
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}

@@ -111,7 +111,6 @@ class Command(EntasCommand):
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
         self._evaluation(as_json)  # after the register: a scenario is proposed as an adjustment of its programme
-        self._monitoring(as_json)  # last: its indicators count what every module above has written
         if _Household.objects.exists():
             from entas.participation import demo as participation_demo
 
@@ -119,6 +118,8 @@ class Command(EntasCommand):
             forums = participation_demo.seed()
             if not as_json:
                 self.stdout.write(f"Participation demo: {forums}.")
+        self._outreach(as_json)  # after the register: campaigns run under its campaign programme
+        self._monitoring(as_json)  # last: its indicators count what every module above has written
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
@@ -170,6 +171,15 @@ class Command(EntasCommand):
         made = demo.seed(analyst=User.objects.get(username="tkpk"))
         if not as_json and any(made.values()):
             self.stdout.write(f"Evaluation: {made['evaluations']} evaluations, {made['scenarios']} scenarios.")
+
+    def _outreach(self, as_json: bool) -> None:
+        """Awareness campaigns with events, attendance, knowledge tests and follow-ups (entas.outreach.demo)."""
+        from entas.accounts.models import User
+        from entas.outreach import demo
+
+        made = demo.seed(officer=User.objects.get(username="pelatihan"))
+        if made and not as_json:
+            self.stdout.write("Awareness campaigns: " + ", ".join(f"{n} {what}" for what, n in made.items()) + ".")
 
     def _policy(self, as_json: bool) -> None:
         """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""

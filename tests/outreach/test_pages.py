@@ -1,0 +1,90 @@
+"""The officer's pages: create a campaign and an event, record attendance, import a sign-in sheet and
+answers (as a job), read the results; viewers read, and may not write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from entas.accounts.models import User
+from entas.accounts.roles import Role
+from entas.core import jobqueue
+from entas.core.models import Job
+from entas.outreach.models import Answer, Attendance, Campaign, Event
+from tests.conftest import CITY, MANGGAR, make_household
+
+pytestmark = pytest.mark.django_db
+
+
+def test_officer_runs_a_campaign_from_the_pages(
+    regions: dict[str, Any], make_user: Callable[..., User], client_for: Any, auditor: User
+) -> None:
+    officer = make_user("kampanye", Role.TRAINING_OFFICER, [CITY])
+    household = make_household(regions[MANGGAR], "6471010101200001", members=2)
+    client = client_for(officer)
+    page = client.post(
+        reverse("outreach:campaigns"),
+        {
+            "code": "jkn-uji",
+            "name": "Ayo Daftar JKN",
+            "theme": "jkn",
+            "channel": "seminar",
+            "start": "2025-01-01",
+            "end": "2025-12-31",
+            "target_kelurahan": [regions[MANGGAR].pk],
+        },
+    )
+    campaign = Campaign.objects.get(code="jkn-uji")
+    assert page.status_code == 302
+    url = reverse("outreach:campaign", kwargs={"pk": campaign.pk})
+    for n, key in ((1, "a"), (2, "b")):
+        client.post(
+            url, {"action": "question", "q-number": n, "q-text": f"Soal {n}", "q-options": "Ya\nTidak", "q-key": key}
+        )
+    assert campaign.questions.count() == 2
+    bad = client.post(url, {"action": "question", "q-number": 3, "q-text": "Soal", "q-options": "Ya", "q-key": "a"})
+    assert bad.status_code == 200 and campaign.questions.count() == 2
+    page = client.post(
+        url,
+        {
+            "action": "event",
+            "e-code": "jkn-uji-1",
+            "e-date": "2025-03-01",
+            "e-kelurahan": regions[MANGGAR].pk,
+            "e-venue": "Aula",
+            "e-budget": 1000000,
+        },
+    )
+    event = Event.objects.get(code="jkn-uji-1")
+    event_url = reverse("outreach:event", kwargs={"pk": event.pk})
+    assert page.status_code == 302 and page["Location"] == event_url
+    first, second = household.members.order_by("pk")
+    refused = client.post(event_url, {"action": "attendee", "a-nik": "123"})
+    assert refused.status_code == 200 and 'class="error" role="alert"' in refused.content.decode()
+    assert not Attendance.objects.exists()
+    client.post(event_url, {"action": "attendee", "a-nik": first.nik})
+    client.post(event_url, {"action": "count", "c-sex": "2", "c-age_band": "25-44", "c-count": 7})
+    sheet = SimpleUploadedFile("hadir.csv", f"nik\n{second.nik}\n{first.nik}\n".encode())
+    page = client.post(event_url, {"action": "upload", "u-kind": "outreach.attendance", "u-file": sheet})
+    assert page.status_code == 302
+    job = jobqueue.execute(Job.objects.latest("pk").pk)  # what the worker does
+    assert job.status == Job.Status.SUCCEEDED and (job.result["inserted"], job.result["unchanged"]) == (1, 1)
+    assert Attendance.objects.filter(event=event).count() == 2
+    answers = SimpleUploadedFile(
+        "jawaban.csv", f"nik,phase,q1,q2\n{first.nik},before,b,a\n{first.nik},after,a,b\n".encode()
+    )
+    client.post(event_url, {"action": "upload", "u-kind": "outreach.answers", "u-file": answers})
+    job = jobqueue.execute(Job.objects.latest("pk").pk)
+    assert job.status == Job.Status.SUCCEEDED and job.result["inserted"] == 2
+    assert Answer.objects.count() == 4
+    results = client.get(reverse("outreach:results", kwargs={"pk": campaign.pk}))
+    text = results.content.decode()
+    assert "95 %" in text and "Ayo Daftar JKN" in text
+    assert campaign.events.get().head_counts.get().count == 7
+    viewer = client_for(auditor)
+    assert viewer.get(event_url).status_code == 200
+    assert viewer.post(event_url, {"action": "attendee", "a-nik": second.nik}).status_code == 403
