@@ -631,6 +631,8 @@ def build_city(
     portal.add_note(case=world.case, kind="internal", text=plant("complaint note", 1000, 7), actor=dinsos_manager)
     world.cohort, world.application = cohort, application
     world.forum, world.proposal, world.contribution = _participation(a, world.record, users, plant)
+    world.campaign, world.event = _outreach(a, users, plant)
+    world.evaluation, world.scenario = _evaluation(programme, users["tkpk_analyst"], plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 
@@ -686,6 +688,76 @@ def _participation(household: Any, record: Any, users: dict[str, Any], plant: Ca
     report = SimpleUploadedFile(hostile_pdf, b"%PDF-1.4 " + SCRIPT.encode())
     participation.attach_delivery_report(actor=users["partner"], contribution=contribution, upload=report)
     return forum, proposal, contribution
+
+
+def _outreach(household: Any, users: dict[str, Any], plant: Callable[..., str]) -> tuple[Any, Any]:
+    """An awareness campaign with hostile name, target group and partners, and an event in Damai with a
+    hostile venue and facilitators that two of Damai's people attended."""
+    from entas.outreach import services as outreach
+
+    officer = users["admin_user"]
+    campaign, _ = outreach.save_campaign(
+        code="kampanye-x",
+        name=plant("campaign name", 160, 22),
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+        target_group=plant("campaign target group", 200, 23),
+        partners=plant("campaign partners", 200, 24),
+        actor=officer,
+    )
+    event, _ = outreach.save_event(
+        campaign=campaign,
+        code="acara-x",
+        date=dt.date(2026, 2, 1),
+        kelurahan=household.kelurahan,
+        venue=plant("event venue", 160, 25),
+        facilitators=plant("event facilitators", 200, 26),
+        actor=officer,
+    )
+    for member in household.members.order_by("pk")[:2]:
+        outreach.record_attendee(event=event, nik=member.nik, actor=officer)
+    return campaign, event
+
+
+def _evaluation(programme: Any, analyst: Any, plant: Callable[..., str]) -> tuple[Any, Any]:
+    """A saved evaluation and a simulated scenario whose titles are hostile (aggregates only)."""
+    from entas.evaluation.models import Evaluation, Scenario
+
+    result = {
+        "method": "did_twfe",
+        "effect": 1.0,
+        "se": 0.5,
+        "ci_low": 0.02,
+        "ci_high": 1.98,
+        "n": 40,
+        "causal": True,
+        "warnings": [],
+        "diagnostics": {},
+    }
+    evaluation = Evaluation.objects.create(
+        title=plant("evaluation title", 200, 27),
+        method="did",
+        specification={"method": "did"},
+        source="uji.csv",
+        snapshot_date=dt.date(2026, 1, 1),
+        result=result,
+        created_by=analyst,
+    )
+    measures = ("p0", "p1", "p2", "gini")
+    figures: dict[str, Any] = {f"{m}_{when}": 0.1 for m in measures for when in ("before", "after")}
+    figures |= {"households": 1, "people": 4, "cost": 3_600_000, "exclusion_error": 0.2, "inclusion_error": 0.1}
+    figures |= {"by_kecamatan": [], "incidence_by_desil": []}
+    scenario = Scenario.objects.create(
+        title=plant("scenario title", 200, 28),
+        programme=programme,
+        specification={"rule": "desil <= 1"},
+        result=figures,
+        survey="Susenas",
+        created_by=analyst,
+    )
+    return evaluation, scenario
 
 
 def _policy(programme: Any, household: Any, editor: Any, plant: Callable[..., str]) -> tuple[Any, Any]:
