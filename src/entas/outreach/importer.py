@@ -120,6 +120,7 @@ def import_attendance(
     actor: User,
     rejection_path: Path,
     progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> RowCounts:
     """Import an event's sign-in sheet as ``actor``."""
@@ -157,6 +158,7 @@ def import_answers(
     actor: User,
     rejection_path: Path,
     progress: Callable[[int], None] | None = None,
+    log: Callable[[str], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> RowCounts:
     """Import an event's answer sheet (before or after) as ``actor``: the attendee must have signed in."""

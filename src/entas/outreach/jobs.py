@@ -4,16 +4,14 @@ taking the follow-up measurements of a campaign that are due."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from entas.core.errors import Refused
+from entas.core.fileimport import run_uploaded_import
 from entas.core.jobqueue import JobContext, job_kind
-from entas.registry.fileformats import FileFormatError
 
 from . import services
 from .importer import import_answers, import_attendance
@@ -41,35 +39,7 @@ def _run(ctx: JobContext, importer: Callable[..., Any], stem: str) -> dict[str, 
     event = Event.objects.restrict(actor, "change").select_related("kelurahan").filter(pk=ctx.params["event"]).first()
     if event is None:
         raise Refused(_("No such event in your areas."), code="not_found")
-    path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
-    name = str(ctx.params.get("name") or path.name)
-    if not path.is_file():
-        raise Refused(_("The uploaded file %(name)s is no longer kept: upload it again.") % {"name": name})
-    rejection = Path(settings.MEDIA_ROOT) / "tmp" / f"rejected-{stem}-{ctx.job.pk}.csv"
-    try:
-        counts = importer(
-            path,
-            event=event,
-            name=name,
-            actor=actor,
-            rejection_path=rejection,
-            progress=ctx.advance,
-            on_total=ctx.set_total,
-        )
-        if counts.rejection_file:
-            ctx.save_result_file(f"ditolak-{stem}-{ctx.job.pk}.csv", rejection.read_bytes())
-            counts.rejection_file = ctx.job.result_file.name
-    except FileFormatError as exc:
-        raise Refused(str(exc)) from exc
-    finally:
-        rejection.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
-    ctx.log(
-        _("%(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.")
-        % counts.as_dict()
-    )
-    result: dict[str, Any] = counts.as_dict()
-    return result
+    return run_uploaded_import(ctx, importer, stem=stem, event=event)
 
 
 @job_kind("outreach.attendance", gettext_lazy("Import a sign-in sheet"), locks=event_lock)

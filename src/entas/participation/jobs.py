@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
 from entas.core.errors import Refused
+from entas.core.fileimport import run_uploaded_import
 from entas.core.jobqueue import JobContext, job_kind
-from entas.registry.fileformats import FileFormatError
 
 from .importer import import_file
 
@@ -33,28 +32,8 @@ def _run(ctx: JobContext, kind: str) -> dict[str, Any]:
         raise Refused(_("You may not record forums."), code="forbidden")
     if kind in ("partners", "contributions") and not actor.can(Capability.EDIT_POLICY):
         raise Refused(_("Only the policy register's editors keep the partners."), code="forbidden")
-    path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
-    name = str(ctx.params.get("name") or path.name)
-    if not path.is_file():
-        raise Refused(_("The uploaded file %(name)s is no longer kept: upload it again.") % {"name": name})
-    rejection = Path(settings.MEDIA_ROOT) / "tmp" / f"rejected-{kind}-{ctx.job.pk}.csv"
-    try:
-        summary = import_file(
-            kind, path, name=name, actor=actor, rejection_path=rejection, progress=ctx.advance, on_total=ctx.set_total
-        )
-        if summary.rejection_file:
-            ctx.save_result_file(f"ditolak-{kind}-{ctx.job.pk}.csv", rejection.read_bytes())
-            summary.rejection_file = ctx.job.result_file.name
-    except FileFormatError as exc:
-        raise Refused(str(exc)) from exc
-    finally:
-        rejection.unlink(missing_ok=True)  # KK numbers: never left behind
-        path.unlink(missing_ok=True)
-    ctx.log(
-        _("%(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.")
-        % summary.as_dict()
-    )
-    return summary.as_dict()
+    # KK numbers are in the rejection file: the runner removes it and the upload whatever happened.
+    return run_uploaded_import(ctx, functools.partial(import_file, kind), stem=kind)
 
 
 @job_kind("participation.forums", gettext_lazy("Import forums"), locks=_locks)
