@@ -1,6 +1,6 @@
 # entas: two commands set everything up.
 #   make demo   virtualenv, install, migrate, regions, demo users, synthetic city, server on 127.0.0.1:8000
-#   make test   lint, types, Django checks, the test suite on SQLite and then on PostgreSQL
+#   make test   lint, types, Django checks, the test suite on SQLite and on PostgreSQL (side by side)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -75,7 +75,12 @@ test-postgres: install-dev
 	  echo "== PostgreSQL is NOT reachable at $(TEST_POSTGRES_URL): the PostgreSQL run is SKIPPED (set TEST_POSTGRES_URL) =="; \
 	fi
 
-test: lint typecheck checks test-sqlite test-postgres
+# The two database runs are independent (SQLite in memory, PostgreSQL in its own test database): on a
+# machine with two cores they run side by side, each one's output printed whole when it ends (TEST_JOBS=1:
+# one after the other, output as it comes). Either failing fails `make test`.
+TEST_JOBS ?= 2
+test: lint typecheck checks
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) $(if $(filter-out 1,$(TEST_JOBS)),--output-sync=target,) test-sqlite test-postgres
 
 # The unit tier: pure functions, no database, in seconds (make test runs every tier).
 test-fast: install-dev
