@@ -25,6 +25,7 @@ TOY = {
     "indicators.py": ["--members", "4000", "--indicators", "10"],
     "measures.py": ["--n", "20000"],
     "search.py": ["--members", "4000"],
+    "startup.py": ["--repeat", "1"],
     "summary.py": ["--households", "1500"],
     "synth.py": ["--members", "4000"],
     "targeting.py": ["--members", "4000"],

@@ -242,3 +242,16 @@ def test_matching_and_weighting_intervals_cover_the_effect(estimator) -> None:  
         return bool(r.ci_low <= 1.0 <= r.ci_high)
 
     assert 0.92 <= _coverage(covered, COVERAGE_SEEDS) <= 0.99
+
+
+def test_the_written_out_normal_quantile_and_tail_equal_scipy() -> None:
+    """The estimators avoid importing scipy.stats at start-up: the constants they write out are scipy's."""
+    import math
+
+    from scipy import stats
+
+    from entas.evaluation.estimators.common import Z95
+
+    assert pytest.approx(float(stats.norm.ppf(0.975)), abs=1e-15) == Z95
+    for z in (0.0, 0.5, 1.96, 3.3, -2.4):
+        assert math.erfc(abs(z) / math.sqrt(2)) == pytest.approx(float(2 * stats.norm.sf(abs(z))), rel=1e-12)

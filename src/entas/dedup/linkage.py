@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from entas.registry.names import name_key, sound_key
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ def member_frame(records: Iterable[Mapping[str, Any]]) -> pa.Table:
     for mid, hid in zip(out["unique_id"], out["household_id"], strict=True):
         others = sorted({f for other, f in first_names[hid] if other != mid and f})
         out["co_members"].append(others)
+    import pyarrow as pa  # here, not at the top: the URL configuration reaches this module (start-up)
+
     schema = pa.schema(
         [(c, pa.int64()) for c in ("unique_id",)]
         + [(c, pa.string()) for c in COLUMNS[1:15]]

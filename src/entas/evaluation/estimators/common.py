@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
-Z95 = float(stats.norm.ppf(0.975))
+# scipy.stats.norm.ppf(0.975), written out: scipy.stats takes a second to import, and the URL
+# configuration reaches this module (tests/evaluation check the constant against scipy).
+Z95 = 1.959963984540054
 
 
 @dataclass

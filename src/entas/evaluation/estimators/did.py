@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from .common import Z95, Result, clustered_vcov, codes, demean_two_way, influence_se, vector
 
@@ -176,6 +175,8 @@ def event_study(
         wald = float(b @ np.linalg.pinv(v) @ b)
         q = len(lead_index)
         f = wald / q
+        from scipy import stats  # here: a second to import, and only this test needs it
+
         pre_trend.update(f=f, p=float(stats.f.sf(f, q, max(g - 1, 1))), df=[q, max(g - 1, 1)])
         if pre_trend["p"] < 0.05:
             warnings.append(
