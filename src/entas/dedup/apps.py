@@ -11,3 +11,4 @@ class DedupConfig(AppConfig):
 
         navigation.add("dedup:queue", _("Duplicates"), "registry.change", order=80)
         from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)
+        from . import personal_data  # noqa: F401  (registers what it holds about a person: docs/privacy.md)

@@ -17,3 +17,4 @@ class EnterpriseConfig(AppConfig):
             order=77,
         )
         from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
+        from . import personal_data  # noqa: F401  (registers what it holds about a person: docs/privacy.md)

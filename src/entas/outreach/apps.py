@@ -16,3 +16,4 @@ class OutreachConfig(AppConfig):
             order=78,
         )
         from . import household_page  # noqa: F401  (registers its part of the household page)
+        from . import personal_data  # noqa: F401  (registers what it holds about a person: docs/privacy.md)

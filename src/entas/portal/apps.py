@@ -17,3 +17,4 @@ class PortalConfig(AppConfig):
             order=61,
         )
         from . import home_page, jobs  # noqa: F401  (register the home-page items and the job kinds)
+        from . import personal_data  # noqa: F401  (registers what it holds about a person: docs/privacy.md)

@@ -14,3 +14,4 @@ class ProgramsConfig(AppConfig):
         )
         navigation.add("programs:affected", _("Affected households"), "registry.change", order=100)
         from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)
+        from . import personal_data  # noqa: F401  (registers what it holds about a person: docs/privacy.md)
