@@ -175,7 +175,10 @@ def test_old_audit_detail_loses_its_values_but_the_row_stays(settings: Any, dins
     assert personaldata.purge(dry_run=True) == {"audit_events_redacted": 1}
     assert personaldata.purge(dry_run=False)["audit_events_redacted"] == 1
     old.refresh_from_db()
-    assert old.before == {"_redacted": True, "fields": ["name"]} and old.after == {"_redacted": True, "fields": ["name"]}
+    assert old.before == {"_redacted": True, "fields": ["name"]} and old.after == {
+        "_redacted": True,
+        "fields": ["name"],
+    }
     assert old.object_repr == "" and old.actor == dinsos_manager and old.action == "member.correct"
     assert old.object_id == "7"
     new.refresh_from_db()

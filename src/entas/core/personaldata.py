@@ -160,7 +160,7 @@ def rows_of(queryset: models.QuerySet[Any], fields: Sequence[str]) -> list[dict[
     related = [f.name for f in meta_fields if isinstance(f, models.ForeignKey)]
     out = []
     for obj in queryset.select_related(*related) if related else queryset:
-        out.append({str(f.verbose_name): _display(obj, f) for f in meta_fields})  # type: ignore[union-attr]
+        out.append({str(f.verbose_name): _display(obj, f) for f in meta_fields})
     return out
 
 
@@ -365,7 +365,7 @@ def purge_audit_detail(before: dt.date, *, dry_run: bool) -> int:
     if dry_run:
         return pending.count()
     changed = 0
-    raw = models.QuerySet(model=AuditEvent)
+    raw: models.QuerySet[AuditEvent] = models.QuerySet(model=AuditEvent)
     while True:
         batch = list(pending.order_by("pk").values("pk", "before", "after")[:AUDIT_BATCH])
         if not batch:

@@ -101,7 +101,11 @@ def _person(subject: Subject) -> list[Section]:
             _("Registry: family membership history"),
             personaldata.rows_of(memberships, ["household", "relationship", "start_date", "end_date"]),
         ),
-        Section("registry.kk_number", _("Registry: KK number history"), personaldata.rows_of(kk, ["kk_number", "valid_from", "valid_to"])),
+        Section(
+            "registry.kk_number",
+            _("Registry: KK number history"),
+            personaldata.rows_of(kk, ["kk_number", "valid_from", "valid_to"]),
+        ),
         Section(
             "registry.change_request",
             _("Registry: change requests for the family"),
@@ -164,11 +168,16 @@ def purge_exited(before: dt.date, dry_run: bool) -> dict[str, int]:
             updated_at=timezone.now(),
         )
     # Families with no member left who is not anonymised (or about to be).
-    gone = Household.objects.exclude(kk_number__startswith=ANONYMISED_NIK_PREFIX).exclude(
-        members__in=Member.objects.exclude(nik__startswith=ANONYMISED_NIK_PREFIX).exclude(
-            Q(nik__in=niks) if dry_run else Q(pk__in=[])
+    gone = (
+        Household.objects.exclude(kk_number__startswith=ANONYMISED_NIK_PREFIX)
+        .exclude(
+            members__in=Member.objects.exclude(nik__startswith=ANONYMISED_NIK_PREFIX).exclude(
+                Q(nik__in=niks) if dry_run else Q(pk__in=[])
+            )
         )
-    ).filter(members__isnull=False).distinct()
+        .filter(members__isnull=False)
+        .distinct()
+    )
     gone_ids = list(gone.values_list("pk", flat=True))
     if not dry_run and gone_ids:
         KKNumber.objects.filter(household_id__in=gone_ids).update(kk_number=personaldata.nik_expression("household_id"))
@@ -181,5 +190,8 @@ def purge_exited(before: dt.date, dry_run: bool) -> dict[str, int]:
             longitude=None,
             updated_at=timezone.now(),
         )
-    return {"members_anonymised": n_members, "households_anonymised": len(gone_ids), "change_requests_redacted": n_changes}
-
+    return {
+        "members_anonymised": n_members,
+        "households_anonymised": len(gone_ids),
+        "change_requests_redacted": n_changes,
+    }

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -443,7 +444,7 @@ def ratified_list(request: AuthenticatedRequest, kelurahan_code: str, fmt: str) 
 
 
 @require(Capability.REPORT_PERSONAL_DATA)
-def privacy_report(request: AuthenticatedRequest) -> HttpResponse:
+def privacy_report(request: AuthenticatedRequest) -> HttpResponseBase:
     """The data-subject access report (UU 27/2022): find a person by NIK, then produce everything
     entas holds about them as PDF or JSON (built in memory, audited by the service)."""
     from . import privacy

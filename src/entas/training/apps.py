@@ -11,5 +11,8 @@ class TrainingConfig(AppConfig):
 
         navigation.add("training:cohorts", _("Training"), ("training.manage", "registry.view"), order=90)
         navigation.add("training:outcomes", _("Training outcomes"), ("analytics.view",), order=63)
-        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
-        from . import personal_data  # noqa: F401  (registers what it holds about a person: docs/privacy.md)
+        from . import (  # noqa: F401  (register their parts of those pages)
+            home_page,
+            household_page,
+            personal_data,
+        )

@@ -10,7 +10,18 @@ model_provider(
     "training.Application",
     member="member",
     nik="nik",
-    fields=["cohort", "nik", "name", "birth_date", "channel", "baseline_income", "status", "rank", "reason", "created_at"],
+    fields=[
+        "cohort",
+        "nik",
+        "name",
+        "birth_date",
+        "channel",
+        "baseline_income",
+        "status",
+        "rank",
+        "reason",
+        "created_at",
+    ],
     order=40,
 )
 copy_purger("training.application", "training.Application")
