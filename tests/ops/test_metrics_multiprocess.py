@@ -31,7 +31,10 @@ def test_a_scrape_sums_every_worker_and_keeps_the_counts_of_exited_ones(tmp_path
     release, ready = fork.Event(), fork.Event()
     live = fork.Process(target=_serve, args=(directory, 3, 200, release, ready))
     live.start()
-    exited = [fork.Process(target=_serve, args=(directory, 5, 200)), fork.Process(target=_serve, args=(directory, 2, 500))]
+    exited = [
+        fork.Process(target=_serve, args=(directory, 5, 200)),
+        fork.Process(target=_serve, args=(directory, 2, 500)),
+    ]
     for p in exited:
         p.start()
     for p in exited:
@@ -42,7 +45,7 @@ def test_a_scrape_sums_every_worker_and_keeps_the_counts_of_exited_ones(tmp_path
     scraper.share(directory)
     first = scraper.snapshot()
     assert first["total"] == 10
-    assert dict(((m, c), n) for m, c, n in first["counts"]) == {("GET", "2xx"): 8, ("GET", "5xx"): 2}
+    assert {(m, c): n for m, c, n in first["counts"]} == {("GET", "2xx"): 8, ("GET", "5xx"): 2}
     assert first["buckets"][BUCKETS.index(0.1)] == 10 and first["buckets"][0] == 0
     # The exited workers' files were folded into one; the live worker's stays its own.
     names = sorted(p.name for p in directory.glob("requests-*.json"))

@@ -90,7 +90,7 @@ def _has_check(field: models.Field[Any, Any]) -> bool:
 
 
 def _indexed(field: models.Field[Any, Any]) -> bool:
-    return bool(field.db_index or field.unique) and not field.primary_key
+    return bool(getattr(field, "db_index", False) or field.unique) and not field.primary_key
 
 
 def judge_add_field(field: models.Field[Any, Any]) -> str:
