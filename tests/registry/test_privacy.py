@@ -170,10 +170,13 @@ def test_old_audit_detail_loses_its_values_but_the_row_stays(settings: Any, dins
     AuditEvent.objects.filter(pk=old.pk)  # the immutable queryset refuses updates: age it the raw way
     from django.db import models
 
-    models.QuerySet(model=AuditEvent).filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=40))
+    seen = audit.record(actor=dinsos_manager, action="household.view", object_repr="KK 6471010101200001")
+    models.QuerySet(model=AuditEvent).filter(pk__in=[old.pk, seen.pk]).update(at=timezone.now() - dt.timedelta(days=40))
     new = audit.record(actor=dinsos_manager, action="member.correct", object_repr="Budi", before={"name": "B"})
-    assert personaldata.purge(dry_run=True) == {"audit_events_redacted": 1}
-    assert personaldata.purge(dry_run=False)["audit_events_redacted"] == 1
+    assert personaldata.purge(dry_run=True) == {"audit_events_redacted": 2}
+    assert personaldata.purge(dry_run=False)["audit_events_redacted"] == 2
+    seen.refresh_from_db()
+    assert seen.object_repr == "" and seen.after is None and seen.action == "household.view"
     old.refresh_from_db()
     assert old.before == {"_redacted": True, "fields": ["name"]} and old.after == {
         "_redacted": True,

@@ -370,13 +370,17 @@ def purge_audit_detail(before: dt.date, *, dry_run: bool) -> int:
         batch = list(pending.order_by("pk").values("pk", "before", "after")[:AUDIT_BATCH])
         if not batch:
             return changed
+        # One UPDATE per distinct pair of redacted payloads (events of one action change the same
+        # fields), not one per event. A missing ``before`` becomes the marker: the event is done.
+        groups: dict[str, tuple[Any, Any, list[int]]] = {}
+        for row in batch:
+            before_r = _redacted(row["before"]) if row["before"] is not None else {REDACTED_KEY: True}
+            after_r = _redacted(row["after"])
+            key = json.dumps([before_r, after_r], sort_keys=True)
+            groups.setdefault(key, (before_r, after_r, []))[2].append(row["pk"])
         with transaction.atomic():
-            for row in batch:
-                raw.filter(pk=row["pk"]).update(
-                    before=_redacted(row["before"]) if row["before"] is not None else {REDACTED_KEY: True},
-                    after=_redacted(row["after"]),
-                    object_repr="",
-                )
+            for before_r, after_r, pks in groups.values():
+                raw.filter(pk__in=pks).update(before=before_r, after=after_r, object_repr="")
         changed += len(batch)
 
 
