@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
 from django.db.models.functions import TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -152,36 +151,27 @@ def purge_exited(before: dt.date, dry_run: bool) -> dict[str, int]:
     RT/RW and coordinates (the kelurahan and the housing answers stay). Change requests naming them
     lose their details."""
     members = Member.objects.filter(exited_on__lt=before).exclude(nik__startswith=ANONYMISED_NIK_PREFIX)
-    niks = list(members.values_list("nik", flat=True))
-    changes = ChangeRequest.objects.filter(payload__nik__in=niks) if niks else ChangeRequest.objects.none()
-    if dry_run:
-        n_members, n_changes = len(niks), changes.count()
-    else:
-        n_changes = changes.update(payload={"_redacted": True})
-        n_members = members.update(
-            nik=personaldata.nik_expression(),
-            name=ANONYMISED_NAME,
-            name_key="",
-            name_key_rev="",
-            exit_reason="",
-            birth_date=TruncYear("birth_date"),
-            updated_at=timezone.now(),
-        )
-    # Families with no member left who is not anonymised (or about to be).
+    # Families with no member left who stays identifiable: every member anonymised already, or due now.
+    # Set-based (subqueries), so the first run over years of exits is a few statements, not a loop.
+    identifiable = Member.objects.exclude(nik__startswith=ANONYMISED_NIK_PREFIX).exclude(exited_on__lt=before)
     gone = (
         Household.objects.exclude(kk_number__startswith=ANONYMISED_NIK_PREFIX)
-        .exclude(
-            members__in=Member.objects.exclude(nik__startswith=ANONYMISED_NIK_PREFIX).exclude(
-                Q(nik__in=niks) if dry_run else Q(pk__in=[])
-            )
-        )
         .filter(members__isnull=False)
+        .exclude(members__in=identifiable)
         .distinct()
     )
+    niks = list(members.values_list("nik", flat=True))
+    counts = {"members_anonymised": len(niks), "households_anonymised": gone.count(), "change_requests_redacted": 0}
+    for start in range(0, len(niks), 5000):
+        chunk = ChangeRequest.objects.filter(payload__nik__in=niks[start : start + 5000])
+        counts["change_requests_redacted"] += chunk.count() if dry_run else chunk.update(payload={"_redacted": True})
+    if dry_run:
+        return counts
     gone_ids = list(gone.values_list("pk", flat=True))
-    if not dry_run and gone_ids:
-        KKNumber.objects.filter(household_id__in=gone_ids).update(kk_number=personaldata.nik_expression("household_id"))
-        Household.objects.filter(pk__in=gone_ids).update(
+    for start in range(0, len(gone_ids), 5000):
+        ids = gone_ids[start : start + 5000]
+        KKNumber.objects.filter(household_id__in=ids).update(kk_number=personaldata.nik_expression("household_id"))
+        Household.objects.filter(pk__in=ids).update(
             kk_number=personaldata.nik_expression(),
             address="",
             rt="",
@@ -190,8 +180,13 @@ def purge_exited(before: dt.date, dry_run: bool) -> dict[str, int]:
             longitude=None,
             updated_at=timezone.now(),
         )
-    return {
-        "members_anonymised": n_members,
-        "households_anonymised": len(gone_ids),
-        "change_requests_redacted": n_changes,
-    }
+    counts["members_anonymised"] = members.update(
+        nik=personaldata.nik_expression(),
+        name=ANONYMISED_NAME,
+        name_key="",
+        name_key_rev="",
+        exit_reason="",
+        birth_date=TruncYear("birth_date"),
+        updated_at=timezone.now(),
+    )
+    return counts
