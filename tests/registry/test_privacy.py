@@ -42,6 +42,7 @@ def test_every_app_registers_a_provider_and_the_copies_of_niks_a_purger() -> Non
         "portal.case",
         "payees.payee",
     } <= names
+    assert {"payees.payee", "portal.case"} <= set(personaldata.purgers())
     # The copies of a NIK run before the registry replaces the member's own (they find people by it).
     assert personaldata.purgers()[-1] == "registry.members"
     assert {"training.application", "outreach.attendance"} <= set(personaldata.purgers())
@@ -132,8 +133,18 @@ def test_the_purge_anonymises_members_who_left_before_the_retention_and_keeps_th
     _exit(recent, dt.date(2026, 1, 1))  # within the year: kept
     staying_nik = manggar_household.members.order_by("pk")[1].nik
 
+    from entas.payees.models import Payee
+
+    gone_account = Payee.objects.create(
+        household=gone_family, bank_code="014", account_number="0123456789", account_holder="Warga Sintetis"
+    )
+    kept_account = Payee.objects.create(
+        household=manggar_household, bank_code="014", account_number="9876543210", account_holder="Warga Lain"
+    )
+
     dry = personaldata.purge(dry_run=True, today=today)
     assert dry["members_anonymised"] == 2 and dry["households_anonymised"] == 1
+    assert dry["payees.payee_anonymised"] == 1 and dry["portal.case_contacts_cleared"] == 0
     assert not Member.objects.filter(nik__startswith="00").exists()
     assert not AuditEvent.objects.filter(action="privacy.purge").exists()
 
@@ -150,6 +161,10 @@ def test_the_purge_anonymises_members_who_left_before_the_retention_and_keeps_th
     assert Member.objects.filter(nik=staying_nik).exists()
     manggar_household.refresh_from_db()
     assert not manggar_household.kk_number.startswith("00")
+    gone_account.refresh_from_db()
+    kept_account.refresh_from_db()
+    assert gone_account.account_number == "" and gone_account.account_holder == "(anonim)"
+    assert kept_account.account_number == "9876543210"
     # Idempotent: a second run finds nothing more; the run that changed something is audited.
     assert personaldata.purge(dry_run=False, today=today)["members_anonymised"] == 0
     assert AuditEvent.objects.filter(action="privacy.purge").count() == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from django.db.models import QuerySet
 from django.db.models.functions import TruncYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -143,6 +144,19 @@ def access_report(*, actor: User, nik: str) -> Report:
     )
 
 
+def households_leaving(before: dt.date) -> QuerySet[Household]:
+    """Families not yet anonymised with no member who stays identifiable: each member anonymised
+    already or due now (left before ``before``). What modules above the registry anonymise of a family
+    (its bank account, a complaint's contact) is theirs to purge, before the registry's own purger."""
+    identifiable = Member.objects.exclude(nik__startswith=ANONYMISED_NIK_PREFIX).exclude(exited_on__lt=before)
+    return (
+        Household.objects.exclude(kk_number__startswith=ANONYMISED_NIK_PREFIX)
+        .filter(members__isnull=False)
+        .exclude(members__in=identifiable)
+        .distinct()
+    )
+
+
 @personaldata.purger("registry.members", order=90)
 def purge_exited(before: dt.date, dry_run: bool) -> dict[str, int]:
     """Members who left (died, moved away) before ``before``: name, NIK, the reason for leaving and
@@ -151,15 +165,7 @@ def purge_exited(before: dt.date, dry_run: bool) -> dict[str, int]:
     RT/RW and coordinates (the kelurahan and the housing answers stay). Change requests naming them
     lose their details."""
     members = Member.objects.filter(exited_on__lt=before).exclude(nik__startswith=ANONYMISED_NIK_PREFIX)
-    # Families with no member left who stays identifiable: every member anonymised already, or due now.
-    # Set-based (subqueries), so the first run over years of exits is a few statements, not a loop.
-    identifiable = Member.objects.exclude(nik__startswith=ANONYMISED_NIK_PREFIX).exclude(exited_on__lt=before)
-    gone = (
-        Household.objects.exclude(kk_number__startswith=ANONYMISED_NIK_PREFIX)
-        .filter(members__isnull=False)
-        .exclude(members__in=identifiable)
-        .distinct()
-    )
+    gone = households_leaving(before)
     niks = list(members.values_list("nik", flat=True))
     counts = {"members_anonymised": len(niks), "households_anonymised": gone.count(), "change_requests_redacted": 0}
     for start in range(0, len(niks), 5000):
