@@ -378,6 +378,14 @@ ENTAS_IMPORT_COMMIT_SECONDS = float(os.environ.get("ENTAS_IMPORT_COMMIT_SECONDS"
 # re-run until then. The worker purges them hourly; `entas purge_uploads` does it from cron.
 ENTAS_UPLOAD_RETENTION_DAYS = int(os.environ.get("ENTAS_UPLOAD_RETENTION_DAYS", 7))
 
+# Personal data retention (UU 27/2022; docs/privacy.md). core.purge_personal_data (scheduled daily)
+# anonymises members who left the registry (died, moved away) this many days ago, and removes the
+# personal detail (before/after values, the object's name) from audit events older than the second
+# period; the audit rows themselves stay. 0 keeps for ever. Defaults: 5 years after leaving, 5 years
+# of audit detail (the archive period of social-assistance records).
+ENTAS_RETENTION_EXITED_MEMBER_DAYS = int(os.environ.get("ENTAS_RETENTION_EXITED_MEMBER_DAYS", 1826))
+ENTAS_RETENTION_AUDIT_DETAIL_DAYS = int(os.environ.get("ENTAS_RETENTION_AUDIT_DETAIL_DAYS", 1826))
+
 # --- Payments ------------------------------------------------------------------------------------
 # The city's paying account and name, written as the debtor of ISO 20022 payment files.
 ENTAS_PAYER_ACCOUNT = os.environ.get("ENTAS_PAYER_ACCOUNT", "")

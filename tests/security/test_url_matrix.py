@@ -132,6 +132,8 @@ ROUTES: dict[str, Route] = {
     ),
     "registry:change_request_nik": Route(lambda w: {"request_pk": w.change.pk}, methods=("POST",), damai_object=True),
     "registry:ratification": Route(methods=("GET", "POST"), data={"kelurahan": 0}),
+    # The data-subject access report, asked for the head of the Damai family (make_household's NIK).
+    "registry:privacy_report": Route(methods=("GET", "POST"), data={"nik": "6471060101809020", "format": "json"}),
     "registry:ratified_list": Route(lambda w: {"kelurahan_code": DAMAI, "fmt": "xlsx"}, damai_object=True),
     "monitoring:poverty_profile": Route(),
     "monitoring:reference_data": Route(methods=("GET", "POST"), data={"kind": "lines"}),

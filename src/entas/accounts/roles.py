@@ -42,6 +42,7 @@ class Capability(models.TextChoices):
     VIEW_FUNDED_POLICY = "policy.view_funded", _("See the programmes one's organisation funds (partners)")
     HANDLE_GRIEVANCES = "grievances.handle", _("Handle citizens' complaints in own areas")
     MANAGE_OUTREACH = "outreach.manage", _("Run awareness campaigns: events, attendance and knowledge tests")
+    REPORT_PERSONAL_DATA = "privacy.report", _("Produce a person's personal data report (UU PDP; logged)")
 
 
 C = Capability
@@ -73,6 +74,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REALISE_POLICY,
             C.HANDLE_GRIEVANCES,
             C.MANAGE_OUTREACH,
+            C.REPORT_PERSONAL_DATA,
         }
     ),
     Role.TRAINING_OFFICER: frozenset(

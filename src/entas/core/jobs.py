@@ -45,3 +45,21 @@ def purge_uploads_job(ctx: JobContext) -> dict[str, Any]:
     report = purge_uploads()
     ctx.log(f"{report.uploads} uploads and {report.temporary} temporary files deleted")
     return report.as_dict()
+
+
+@job_kind(
+    "core.purge_personal_data",
+    gettext_lazy("Anonymise personal data past its retention period"),
+    locks=_lock("purge_personal_data"),
+)
+def purge_personal_data_job(ctx: JobContext) -> dict[str, Any]:
+    """Members who left more than ENTAS_RETENTION_EXITED_MEMBER_DAYS ago are anonymised in every
+    module that registered a purger, and audit events older than ENTAS_RETENTION_AUDIT_DETAIL_DAYS
+    lose their personal detail (the rows stay). ``dry_run`` (true/false) only counts (docs/privacy.md)."""
+    from .personaldata import purge
+
+    dry_run = str(ctx.params.get("dry_run", "")).lower() in {"1", "true", "yes"}
+    counts = purge(dry_run=dry_run, actor=ctx.actor)
+    for key, n in sorted(counts.items()):
+        ctx.log(f"{key}: {n}" + (" (dry run)" if dry_run else ""))
+    return {"dry_run": dry_run, **counts}

@@ -8,7 +8,8 @@
   request id, exception), for a log collector (ENTAS_LOG_FORMAT=json; the default stays text).
 - :func:`metrics_text` renders the Prometheus exposition of what the database knows, the same from
   every web process: jobs queued and running, the oldest waiting, live workers, job durations by kind
-  and import throughput (rows per second) over the last day, and the requests this process served.
+  and import throughput (rows per second) over the last day, and the requests the web processes
+  served (summed over the processes of ``entas serve`` through a shared directory).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import traceback
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -107,7 +109,16 @@ BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 class RequestMetrics:
-    """Requests this process served, by method and status class, and a latency histogram."""
+    """Requests served, by method and status class, and a latency histogram.
+
+    Under ``entas serve`` several worker processes answer requests, and a scrape reaches one of them:
+    counters of that process alone would jump between the workers' values. So each process also
+    writes its counters to a file of its own in a directory the server's processes share
+    (:meth:`share`; ``entas serve`` sets it up, ENTAS_METRICS_DIR or a fresh temporary directory), and
+    a scrape sums every file, those of recycled workers included (counters never go down — the
+    prometheus_client multiprocess mode's rule). Files of workers that have exited are folded into one
+    ``requests-exited.json`` at the scrape, so recycling (``--max-requests``) does not pile up files.
+    Without a directory (the development server, tests) the counters are the process's own."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -115,6 +126,12 @@ class RequestMetrics:
         self.buckets = [0] * len(BUCKETS)
         self.total = 0
         self.seconds = 0.0
+        self.directory: Path | None = None
+        self._owner = (0, "")  # (pid, token) of the file this process writes
+
+    def share(self, directory: Path | None) -> None:
+        """Write and read the counters in ``directory`` (None: this process only)."""
+        self.directory = directory
 
     def observe(self, method: str, status: int, seconds: float) -> None:
         with self.lock:
@@ -125,6 +142,106 @@ class RequestMetrics:
             for i, bound in enumerate(BUCKETS):
                 if seconds <= bound:
                     self.buckets[i] += 1
+            if self.directory is not None:
+                self._write()
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "counts": [[m, c, n] for (m, c), n in sorted(self.counts.items())],
+            "buckets": self.buckets,
+            "total": self.total,
+            "seconds": self.seconds,
+        }
+
+    def _write(self) -> None:
+        import os
+
+        assert self.directory is not None
+        pid = os.getpid()
+        if self._owner[0] != pid:
+            # A forked worker starts from nothing (the master serves no request) under a name of its own:
+            # the token keeps a reused pid from overwriting an exited worker's counters.
+            if self._owner[0]:
+                self.counts, self.buckets, self.total, self.seconds = {}, [0] * len(BUCKETS), 0, 0.0
+            self._owner = (pid, uuid.uuid4().hex[:8])
+        path = self.directory / f"requests-{pid}-{self._owner[1]}.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._state()), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The counters to expose: every process's of the shared directory, or this process's."""
+        with self.lock:
+            if self.directory is None:
+                return self._state()
+            directory = self.directory
+        return _sum_directory(directory)
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _add(total: dict[str, Any], part: dict[str, Any]) -> None:
+    counts = {(m, c): n for m, c, n in total["counts"]}
+    for m, c, n in part.get("counts", []):
+        counts[(m, c)] = counts.get((m, c), 0) + n
+    total["counts"] = [[m, c, n] for (m, c), n in sorted(counts.items())]
+    total["buckets"] = [a + b for a, b in zip(total["buckets"], part.get("buckets", [0] * len(BUCKETS)), strict=True)]
+    total["total"] += part.get("total", 0)
+    total["seconds"] += part.get("seconds", 0.0)
+
+
+def _empty() -> dict[str, Any]:
+    return {"counts": [], "buckets": [0] * len(BUCKETS), "total": 0, "seconds": 0.0}
+
+
+def _sum_directory(directory: Path) -> dict[str, Any]:
+    import fcntl
+    import os
+
+    total = _empty()
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one scrape folds exited workers' files at a time
+        exited_path = directory / "requests-exited.json"
+        exited = json.loads(exited_path.read_text(encoding="utf-8")) if exited_path.exists() else _empty()
+        folded = []
+        for path in sorted(directory.glob("requests-*-*.json")):
+            try:
+                part = json.loads(path.read_text(encoding="utf-8"))
+                pid = int(path.name.split("-")[1])
+            except (OSError, ValueError):
+                continue
+            if _alive(pid):
+                _add(total, part)
+            else:
+                _add(exited, part)
+                folded.append(path)
+        if folded:
+            tmp = exited_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(exited), encoding="utf-8")
+            os.replace(tmp, exited_path)
+            for path in folded:
+                path.unlink(missing_ok=True)
+        _add(total, exited)
+    return total
+
+
+def prepare_directory(directory: Path) -> Path:
+    """Create the shared directory and empty it (a new server starts its counters from zero, as a
+    restarted Prometheus target does)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.glob("requests-*"):
+        path.unlink(missing_ok=True)
+    return directory
 
 
 REQUESTS = RequestMetrics()
@@ -197,14 +314,15 @@ def metrics_text(now: dt.datetime | None = None) -> str:
     for kind, (rows, spent) in sorted(rows_done.items()):
         lines.append(_line("entas_import_rows_per_second", round(rows / spent, 1) if spent else 0, kind=kind))
 
-    with REQUESTS.lock:
-        metric("entas_http_requests_total", "counter", "Requests this web process served, by method and status class.")
-        for (method, status_class), count in sorted(REQUESTS.counts.items()):
-            lines.append(_line("entas_http_requests_total", count, method=method, status=status_class))
-        metric("entas_http_request_duration_seconds", "histogram", "Latency of the requests this web process served.")
-        for bound, count in zip(BUCKETS, REQUESTS.buckets, strict=True):
-            lines.append(_line("entas_http_request_duration_seconds_bucket", count, le=bound))
-        lines.append(_line("entas_http_request_duration_seconds_bucket", REQUESTS.total, le="+Inf"))
-        lines.append(_line("entas_http_request_duration_seconds_count", REQUESTS.total))
-        lines.append(_line("entas_http_request_duration_seconds_sum", round(REQUESTS.seconds, 3)))
+    served = REQUESTS.snapshot()
+    scope = "every web process of this server" if REQUESTS.directory is not None else "this web process"
+    metric("entas_http_requests_total", "counter", f"Requests {scope} served, by method and status class.")
+    for method, status_class, count in served["counts"]:
+        lines.append(_line("entas_http_requests_total", count, method=method, status=status_class))
+    metric("entas_http_request_duration_seconds", "histogram", f"Latency of the requests {scope} served.")
+    for bound, count in zip(BUCKETS, served["buckets"], strict=True):
+        lines.append(_line("entas_http_request_duration_seconds_bucket", count, le=bound))
+    lines.append(_line("entas_http_request_duration_seconds_bucket", served["total"], le="+Inf"))
+    lines.append(_line("entas_http_request_duration_seconds_count", served["total"]))
+    lines.append(_line("entas_http_request_duration_seconds_sum", round(served["seconds"], 3)))
     return "\n".join(lines) + "\n"

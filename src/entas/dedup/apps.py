@@ -10,4 +10,8 @@ class DedupConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("dedup:queue", _("Duplicates"), "registry.change", order=80)
-        from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)
+        from . import (  # noqa: F401  (register their parts of the home and household pages)
+            home_page,
+            household_page,
+            personal_data,
+        )

@@ -16,4 +16,8 @@ class EnterpriseConfig(AppConfig):
             ("training.manage", "analytics.view", "audit.view"),
             order=77,
         )
-        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
+        from . import (  # noqa: F401  (register their parts of those pages)
+            home_page,
+            household_page,
+            personal_data,
+        )

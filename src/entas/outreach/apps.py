@@ -15,4 +15,7 @@ class OutreachConfig(AppConfig):
             ("outreach.manage", "analytics.view", "audit.view"),
             order=78,
         )
-        from . import household_page  # noqa: F401  (registers its part of the household page)
+        from . import (
+            household_page,  # noqa: F401  (registers its part of the household page)
+            personal_data,  # noqa: F401  (registers what it holds about a person: docs/privacy.md)
+        )

@@ -31,4 +31,9 @@ class ParticipationConfig(AppConfig):
         )
         navigation.add("participation:partners", _("Partners"), ("policy.view",), order=60)
         navigation.add("participation:portal", _("Our contributions"), ("policy.view_funded",), order=58)
-        from . import home_page, household_page, jobs  # noqa: F401  (register their pages' parts, job kinds)
+        from . import (  # noqa: F401  (register their pages' parts, job kinds)
+            home_page,
+            household_page,
+            jobs,
+            personal_data,
+        )

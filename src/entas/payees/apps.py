@@ -11,4 +11,7 @@ class PayeesConfig(AppConfig):
 
         navigation.add("payees:import", _("Import bank accounts"), "programmes.manage", order=95)
         navigation.add("payees:paying_account", _("Paying account"), "settings.manage", order=200)
-        from . import household_page  # noqa: F401  (registers its part of the household page)
+        from . import (
+            household_page,  # noqa: F401  (registers its part of the household page)
+            personal_data,  # noqa: F401  (registers what it holds about a person: docs/privacy.md)
+        )

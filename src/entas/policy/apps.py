@@ -11,4 +11,8 @@ class PolicyConfig(AppConfig):
 
         navigation.add("policy:plan", _("Policy register"), "policy.view", order=58)
         navigation.add("policy:funded", _("Programmes we fund"), "policy.view_funded", order=59)
-        from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)
+        from . import (  # noqa: F401  (register their parts of the home and household pages)
+            home_page,
+            household_page,
+            personal_data,
+        )

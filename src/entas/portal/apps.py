@@ -16,4 +16,8 @@ class PortalConfig(AppConfig):
             ("analytics.view", "grievances.handle", "audit.view"),
             order=61,
         )
-        from . import home_page, jobs  # noqa: F401  (register the home-page items and the job kinds)
+        from . import (  # noqa: F401  (register the home-page items and the job kinds)
+            home_page,
+            jobs,
+            personal_data,
+        )

@@ -13,4 +13,8 @@ class ProgramsConfig(AppConfig):
             "programs:list", _("Programmes"), ("programmes.manage", "programmes.approve", "audit.view"), order=90
         )
         navigation.add("programs:affected", _("Affected households"), "registry.change", order=100)
-        from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)
+        from . import (  # noqa: F401  (register their parts of the home and household pages)
+            home_page,
+            household_page,
+            personal_data,
+        )

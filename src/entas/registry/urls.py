@@ -17,6 +17,7 @@ urlpatterns = [
     path("changes/", views.change_request_list, name="change_requests"),
     path("changes/<int:request_pk>/decide/", views.change_request_decide, name="change_request_decide"),
     path("changes/<int:request_pk>/nik/", views.change_request_nik, name="change_request_nik"),
+    path("privacy/", views.privacy_report, name="privacy_report"),
     path("ratification/", views.ratification, name="ratification"),
     path("ratification/<str:kelurahan_code>/list.<str:fmt>", views.ratified_list, name="ratified_list"),
 ]

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
-from entas.core import jobqueue, uploads
+from entas.core import jobqueue, personaldata, uploads
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 from entas.regions.models import RegionLevel
@@ -440,3 +441,25 @@ def ratified_list(request: AuthenticatedRequest, kelurahan_code: str, fmt: str) 
     services.record_list_download(actor=request.user, kelurahan=kelurahan, rows=count)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=f"daftar-disahkan-{kelurahan.code}.{fmt}")
+
+
+@require(Capability.REPORT_PERSONAL_DATA)
+def privacy_report(request: AuthenticatedRequest) -> HttpResponseBase:
+    """The data-subject access report (UU 27/2022): find a person by NIK, then produce everything
+    entas holds about them as PDF or JSON (built in memory, audited by the service)."""
+    from . import privacy
+
+    if request.method == "POST":
+        report = privacy.access_report(actor=request.user, nik=request.POST.get("nik", ""))
+        stem = f"data-pribadi-{report.nik[-4:]}"
+        if request.POST.get("format") == "json":
+            response = HttpResponse(report.to_json(), content_type="application/json; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="{stem}.json"'
+            return response
+        out = io.BytesIO()
+        personaldata.report_pdf(report, out)
+        out.seek(0)
+        return FileResponse(out, as_attachment=True, filename=f"{stem}.pdf", content_type="application/pdf")
+    nik = request.GET.get("nik", "").strip()
+    member = privacy.find_person(request.user, nik) if nik else None
+    return render(request, "registry/privacy_report.html", {"nik": nik, "member": member})

@@ -13,3 +13,4 @@ class TargetingConfig(AppConfig):
         navigation.add("targeting:rules", _("Eligibility rules"), ("analytics.view", "programmes.manage"), order=61)
         navigation.add("targeting:pmt", _("PMT models"), "analytics.view", order=62)
         navigation.add("targeting:overrides", _("Musyawarah decisions"), "registry.change", order=70)
+        from . import personal_data  # noqa: F401  (registers what it holds about a person: docs/privacy.md)

@@ -11,4 +11,8 @@ class TrainingConfig(AppConfig):
 
         navigation.add("training:cohorts", _("Training"), ("training.manage", "registry.view"), order=90)
         navigation.add("training:outcomes", _("Training outcomes"), ("analytics.view",), order=63)
-        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
+        from . import (  # noqa: F401  (register their parts of those pages)
+            home_page,
+            household_page,
+            personal_data,
+        )

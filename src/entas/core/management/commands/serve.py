@@ -12,7 +12,9 @@ Static files are served by whitenoise from ``STATIC_ROOT`` (run ``entas collects
 from __future__ import annotations
 
 import os
+import tempfile
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -121,6 +123,11 @@ class Command(EntasCommand):
 
                 return get_wsgi_application()
 
+        # Request counters of every worker process, summed at each scrape (observability.RequestMetrics).
+        from entas.core import observability
+
+        shared = os.environ.get("ENTAS_METRICS_DIR", "") or tempfile.mkdtemp(prefix="entas-metrics-")
+        observability.REQUESTS.share(observability.prepare_directory(Path(shared)))
         # The worker processes are forked from this one: none may inherit its database connection.
         connections.close_all()
         Server().run()
