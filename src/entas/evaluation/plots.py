@@ -99,6 +99,7 @@ def for_evaluation(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     if study:
         out.append(
             (
+                # xgettext:no-python-format
                 _("Event-study coefficients with 95 % intervals"),
                 coefficients(
                     study["diagnostics"]["coefficients"], "relative_period", "coef", _("Event study (leads and lags)")

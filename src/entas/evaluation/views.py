@@ -121,6 +121,7 @@ def _pdf(e: Evaluation) -> HttpResponse:
         [_("Data"), f"{e.source} ({e.snapshot_date.isoformat()})"],
         [_("Effect"), f"{r['effect']:.4g}"],
         [_("Standard error"), f"{r['se']:.4g}"],
+        # xgettext:no-python-format
         [_("95 % confidence interval"), f"{r['ci_low']:.4g} – {r['ci_high']:.4g}"],
         [_("Observations"), r["n"]],
     ]
