@@ -174,13 +174,17 @@ def test_token_reads_of_personal_data_are_audited(operator_manggar: User, region
 # -- who may create and revoke -----------------------------------------------------------------------
 
 
-def test_who_may_create_and_revoke(operator_manggar: User, operator_damai: User, admin_user: User, regions: Any) -> None:
+def test_who_may_create_and_revoke(
+    operator_manggar: User, operator_damai: User, admin_user: User, regions: Any
+) -> None:
     with pytest.raises(Refused):
         tokens.create_token(actor=operator_manggar, user=operator_damai, name="x", scopes="registry:read")
     with pytest.raises(Refused) as bad:
         tokens.create_token(actor=operator_manggar, user=operator_manggar, name="x", scopes="nope")
     assert bad.value.issues[0].field == "scopes"
-    service = tokens.create_service_account(actor=admin_user, username="svc.bank", role="auditor", areas=[regions[MANGGAR]])
+    service = tokens.create_service_account(
+        actor=admin_user, username="svc.bank", role="auditor", areas=[regions[MANGGAR]]
+    )
     assert not service.has_usable_password()
     with pytest.raises(Refused):
         tokens.create_service_account(actor=operator_manggar, username="svc.x", role="admin")
@@ -198,7 +202,17 @@ def test_who_may_create_and_revoke(operator_manggar: User, operator_damai: User,
 
 def test_cli_create_list_revoke(operator_manggar: User, admin_user: User) -> None:
     out = io.StringIO()
-    call_command("token", "create", operator_manggar.username, "--scopes", "regions:read", "--expires", "30", "--json", stdout=out)
+    call_command(
+        "token",
+        "create",
+        operator_manggar.username,
+        "--scopes",
+        "regions:read",
+        "--expires",
+        "30",
+        "--json",
+        stdout=out,
+    )
     created = json.loads(out.getvalue())
     assert created["token"].startswith("entas_") and created["scopes"] == ["regions:read"]
     assert Client().get("/api/v1/regions", **bearer(created["token"])).status_code == 200
@@ -219,9 +233,7 @@ def test_cli_create_list_revoke(operator_manggar: User, admin_user: User) -> Non
 def test_page_creates_shows_once_and_revokes(client_for: Any, operator_manggar: User) -> None:
     client = client_for(operator_manggar)
     assert client.get("/accounts/tokens/").status_code == 200
-    answer = client.post(
-        "/accounts/tokens/", {"name": "my script", "scopes": ["registry:read"], "expires_days": "30"}
-    )
+    answer = client.post("/accounts/tokens/", {"name": "my script", "scopes": ["registry:read"], "expires_days": "30"})
     assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
     token = ApiToken.objects.get()
     secret = answer.context["new"].secret
@@ -232,7 +244,9 @@ def test_page_creates_shows_once_and_revokes(client_for: Any, operator_manggar: 
     assert token.revoked_at is not None
 
 
-def test_page_admin_makes_a_service_account_and_its_token(client_for: Any, admin_user: User, operator_damai: User) -> None:
+def test_page_admin_makes_a_service_account_and_its_token(
+    client_for: Any, admin_user: User, operator_damai: User
+) -> None:
     client = client_for(admin_user)
     client.post("/accounts/tokens/service-accounts/new/", {"username": "svc.dukcapil", "role": "operator"})
     service = User.objects.get(username="svc.dukcapil")

@@ -223,6 +223,10 @@ ROUTES: dict[str, Route] = {
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "accounts:user_active": Route(lambda w: {"pk": w.job.created_by_id}, methods=("POST",), damai_object=True),
     "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
+    # API tokens: everyone's own (creating one is a write to one's own account); service accounts: admins.
+    "accounts:token_list": Route(methods=("GET", "POST"), own_account=True),
+    "accounts:token_revoke": Route(lambda w: {"pk": 999999}, methods=("POST",), own_account=True),
+    "accounts:service_account_new": Route(methods=("POST",), data={"username": "probe", "role": "admin"}),
     "portal:cases": Route(),
     "portal:intake": Route(methods=("GET", "POST")),
     "portal:dashboard": Route(),

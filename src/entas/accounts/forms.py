@@ -81,14 +81,20 @@ class PasswordForm(forms.Form):
 class TokenForm(forms.Form):
     """A new API token: its name, scopes, lifetime and (for administrators) whose it is."""
 
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. the system that uses it."))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. the system that uses it.")
+    )
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"),
         widget=forms.CheckboxSelectMultiple,
         help_text=_("What the token may reach; write includes read. It never exceeds the account's own rights."),
     )
     expires_days = forms.IntegerField(
-        label=_("Expires after (days)"), min_value=1, max_value=3650, initial=90, required=False,
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=3650,
+        initial=90,
+        required=False,
         help_text=_("Empty: never (not recommended)."),
     )
     owner = forms.TypedChoiceField(label=_("Account"), coerce=int, required=False)
@@ -97,12 +103,10 @@ class TokenForm(forms.Form):
         from .scopes import ALL, FAMILIES
 
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [
-            (s, f"{s} — {FAMILIES[s.split(':')[0]]}") for s in ALL
-        ]
+        self.fields["scopes"].choices = [(s, f"{s} — {FAMILIES[s.split(':')[0]]}") for s in ALL]  # type: ignore[attr-defined]
         choices = [(actor.pk, _("Myself (%(name)s)") % {"name": actor.username})]
         choices += [(u.pk, _("Service account %(name)s") % {"name": u.username}) for u in owners]
-        self.fields["owner"].choices = choices
+        self.fields["owner"].choices = choices  # type: ignore[attr-defined]
         if len(choices) == 1:
             del self.fields["owner"]
 

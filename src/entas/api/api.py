@@ -39,6 +39,7 @@ from entas.policy.api import router as policy_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
+from entas.registry.api import changes_router as registry_changes_router
 from entas.registry.api import router as registry_router
 from entas.training.api import outcomes_router as training_outcomes_router
 from entas.training.api import router as training_router
@@ -106,6 +107,7 @@ def mount(prefix: str, router: Router, family: str) -> None:
 mount("/v1/regions", regions_router, "regions")
 mount("/v1/households", registry_router, "registry")
 mount("/v1/households", payees_router, "registry")  # /v1/households/{id}/account
+mount("/v1/change-requests", registry_changes_router, "registry")
 mount("/v1/jobs", jobs_router, "jobs")
 mount("/v1/programmes", programmes_router, "programmes")
 mount("/v1/cycles", cycles_router, "programmes")

@@ -84,9 +84,11 @@ class Command(EntasCommand):
             self.emit(result, text, as_json=as_json)
         elif action == "revoke":
             ident = options["id"]
-            token = ApiToken.objects.select_related("user").filter(
-                **({"pk": int(ident)} if ident.isdigit() else {"prefix": ident})
-            ).first()
+            token = (
+                ApiToken.objects.select_related("user")
+                .filter(**({"pk": int(ident)} if ident.isdigit() else {"prefix": ident}))
+                .first()
+            )
             if token is None:
                 raise CommandError(f"No token {ident!r}.")
             tokens.revoke_token(actor=actor, token=token)
@@ -116,4 +118,6 @@ class Command(EntasCommand):
                 areas=areas,
                 organisation=options["organisation"],
             )
-            self.emit({"id": user.pk, "username": user.username}, f"Service account {user.username} created.", as_json=as_json)
+            self.emit(
+                {"id": user.pk, "username": user.username}, f"Service account {user.username} created.", as_json=as_json
+            )
