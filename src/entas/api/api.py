@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from entas.accounts import scopes
 from entas.accounts.api import signed_in
@@ -45,6 +46,17 @@ from entas.training.api import outcomes_router as training_outcomes_router
 from entas.training.api import router as training_router
 
 
+class ObjectBodyParser(Parser):
+    """JSON bodies are objects: a list, a string or a number is refused (400) instead of being read
+    as if the object's fields were all left out."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("The request body must be a JSON object.")
+        return data
+
+
 class EntasAPI(NinjaAPI):
     """The API, whose schema documents the error object on every operation (so that a client, and
     schemathesis, know every status an operation may answer)."""
@@ -62,7 +74,6 @@ class EntasAPI(NinjaAPI):
                 if operation.get("security"):
                     responses.setdefault("401", {"description": ERROR_RESPONSES[401], **reference})
                 if "requestBody" in operation:
-                    responses.setdefault("400", {"description": "Refused", **reference})
                     responses.setdefault("409", {"description": "Conflict", **reference})
         return schema
 
@@ -86,6 +97,7 @@ ERROR_SCHEMA = {
     "required": ["code", "message", "field", "issues"],
 }
 ERROR_RESPONSES = {
+    400: "Refused by a rule (a service's refusal), or a value that cannot be used (an unknown cursor)",
     401: "Not signed in, or the token is unknown, expired or revoked",
     403: "The role, the areas or the token's scopes do not allow this",
     404: "Not found (or outside the caller's areas)",
@@ -95,7 +107,14 @@ ERROR_RESPONSES = {
 }
 
 # The schema and its Swagger UI (served from ninja's own static files) are for logged-in users only.
-api = EntasAPI(title="entas API", version="1", urls_namespace="api", auth=signed_in(), docs_decorator=login_required)
+api = EntasAPI(
+    title="entas API",
+    version="1",
+    urls_namespace="api",
+    auth=signed_in(),
+    docs_decorator=login_required,
+    parser=ObjectBodyParser(),
+)
 
 
 def mount(prefix: str, router: Router, family: str) -> None:
@@ -170,6 +189,11 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Input that does not match the schema: 422 with an issue per field. A value that matches the
+    schema but cannot be used (an unknown pagination cursor: ``{"cursor": "…"}``) answers 400."""
+    if exc.errors and all(isinstance(e, dict) and "loc" not in e for e in exc.errors):
+        issues = [{"field": str(k), "message": str(v)} for e in exc.errors for k, v in e.items()]
+        return _error(request, 400, "invalid", _("The request is not valid."), issues)
     issues = [
         {
             "field": ".".join(str(p) for p in error.get("loc", ()) if p not in {"body", "query", "path"}),

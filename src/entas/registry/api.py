@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import CursorPagination, paginate
+from pydantic import StrictBool
 
 from . import selectors, services
 from .choices import VerificationStatus
@@ -76,7 +77,7 @@ def _household(request: HttpRequest, household_id: int) -> Household:
 
 class VerifyIn(Schema):
     visit_date: dt.date
-    confirmed: bool
+    confirmed: StrictBool
     reason: str = Field("", description="Why the household is rejected (needed when not confirmed).")
 
 
@@ -171,13 +172,13 @@ def list_changes(request: HttpRequest, after: int = 0, limit: int = Query(50, ge
     return ChangePage(results=[_change_out(c) for c in rows], next_after=following)
 
 
-class DecisionIn(Schema):
-    approve: bool
+class ChangeDecisionIn(Schema):
+    approve: StrictBool
     note: str = ""
 
 
 @changes_router.post("/{change_id}/decision", response=ChangeOut)
-def decide_change(request: HttpRequest, change_id: int, body: DecisionIn) -> ChangeOut:
+def decide_change(request: HttpRequest, change_id: int, body: ChangeDecisionIn) -> ChangeOut:
     """Approve (and apply) or reject a change request (checker): never one's own request."""
     change = ChangeRequest.objects.filter(
         pk=change_id,
