@@ -42,6 +42,7 @@ from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
 from entas.registry.api import changes_router as registry_changes_router
 from entas.registry.api import router as registry_router
+from entas.targeting.api import router as targeting_router
 from entas.training.api import outcomes_router as training_outcomes_router
 from entas.training.api import router as training_router
 
@@ -128,6 +129,7 @@ mount("/v1/households", registry_router, "registry")
 mount("/v1/households", payees_router, "registry")  # /v1/households/{id}/account
 mount("/v1/change-requests", registry_changes_router, "registry")
 mount("/v1/jobs", jobs_router, "jobs")
+mount("/v1/targeting", targeting_router, "targeting")
 mount("/v1/programmes", programmes_router, "programmes")
 mount("/v1/cycles", cycles_router, "programmes")
 mount("/v1/duplicates", dedup_router, "dedup")
