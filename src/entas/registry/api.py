@@ -9,11 +9,16 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import CursorPagination, paginate
 from pydantic import StrictBool
 
+from entas.accounts.api import RoleAuth
+from entas.accounts.roles import Capability
+
 from . import selectors, services
 from .choices import VerificationStatus
 from .models import ChangeRequest, Household
 
 router = Router(tags=["registry"])
+# Writes need the role before the body is read (the services check again, with the areas).
+CHANGE = RoleAuth((Capability.CHANGE_REGISTRY,))
 
 
 class HouseholdOut(Schema):
@@ -87,7 +92,7 @@ class VerifyOut(Schema):
     version: int
 
 
-@router.post("/{household_id}/verification", response=VerifyOut)
+@router.post("/{household_id}/verification", response=VerifyOut, auth=CHANGE)
 def verify_household(request: HttpRequest, household_id: int, body: VerifyIn) -> Household:
     """An operator's field check of a household: confirmed → ``diverifikasi``, not → ``ditolak`` with
     the reason (the same service and rules as the household's verification page)."""
@@ -146,7 +151,7 @@ def _change_out(change: ChangeRequest) -> ChangeOut:
     )
 
 
-@router.post("/{household_id}/change-requests", response={201: ChangeOut})
+@router.post("/{household_id}/change-requests", response={201: ChangeOut}, auth=CHANGE)
 def request_change(request: HttpRequest, household_id: int, body: ChangeIn) -> tuple[int, ChangeOut]:
     """Ask for a change to a family (maker): checked now, applied when another person approves."""
     household = _household(request, household_id)
@@ -161,7 +166,8 @@ def request_change(request: HttpRequest, household_id: int, body: ChangeIn) -> t
     return 201, _change_out(change)
 
 
-changes_router = Router(tags=["registry"])
+# Change requests waiting for a decision are the approvers' (maker-checker: a second person decides).
+changes_router = Router(tags=["registry"], auth=RoleAuth((Capability.APPROVE_REGISTRY,)))
 
 
 @changes_router.get("", response=ChangePage)
