@@ -17,6 +17,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from entas.core import audit
+from entas.core.context import client_ip
 from entas.core.errors import Problem, Refused
 
 from . import scopes, tokens
@@ -41,8 +42,6 @@ class TokenAuth(HttpBearer):
         self.write = write
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from entas.core.context import client_ip
-
         found = tokens.authenticate(token.strip(), client_ip=client_ip.get())
         if found is None:
             # A wrong token is an answer, not a reason to try the session.

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import StrictBool
 
@@ -152,7 +152,7 @@ def _change_out(change: ChangeRequest) -> ChangeOut:
 
 
 @router.post("/{household_id}/change-requests", response={201: ChangeOut}, auth=CHANGE)
-def request_change(request: HttpRequest, household_id: int, body: ChangeIn) -> tuple[int, ChangeOut]:
+def request_change(request: HttpRequest, household_id: int, body: ChangeIn) -> Status[ChangeOut]:
     """Ask for a change to a family (maker): checked now, applied when another person approves."""
     household = _household(request, household_id)
     change = services.request_change(
@@ -163,7 +163,7 @@ def request_change(request: HttpRequest, household_id: int, body: ChangeIn) -> t
         reason=body.reason,
     )
     change = ChangeRequest.objects.select_related("household__kelurahan", "requested_by").get(pk=change.pk)
-    return 201, _change_out(change)
+    return Status(201, _change_out(change))
 
 
 # Change requests waiting for a decision are the approvers' (maker-checker: a second person decides).
