@@ -72,8 +72,8 @@ def test_token_format_and_hash() -> None:
 
 
 def test_token_is_stored_hashed_and_reads_within_scope_and_areas(operator_manggar: User, regions: Any) -> None:
-    mine = make_household(regions[MANGGAR], "6471010101000101")
-    make_household(regions[DAMAI], "6471020101000102")
+    mine = make_household(regions[MANGGAR], "6471010101200001")
+    make_household(regions[DAMAI], "6471060101200002")
     secret = new_token(operator_manggar, "registry:read")
     row = ApiToken.objects.get()
     assert secret not in json.dumps(tokens.snapshot(row), default=str) and row.secret_hash == tokens.digest(secret)
@@ -161,7 +161,7 @@ def test_throttle_window_turns_over() -> None:
 
 
 def test_token_reads_of_personal_data_are_audited(operator_manggar: User, regions: Any) -> None:
-    make_household(regions[MANGGAR], "6471010101000101")
+    make_household(regions[MANGGAR], "6471010101200001")
     secret = new_token(operator_manggar, "registry:read,regions:read")
     client = Client()
     client.get("/api/v1/households?q=Warga", **bearer(secret))
