@@ -18,6 +18,7 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 TOY = {
+    "api_pages.py": ["--members", "4000"],
     "cycle.py": ["--households", "1500"],
     "dedup.py": ["--members", "2000"],
     "evaluation.py": ["--households", "2000", "--seeds", "10"],

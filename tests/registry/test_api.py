@@ -40,6 +40,6 @@ def test_the_api_answers_one_error_object(client_for: Any, operator_manggar: Use
     client = client_for(operator_manggar)
     missing = client.get("/api/v1/households/999999")
     assert missing.status_code == 404
-    assert missing.json()["code"] == "not_found" and set(missing.json()) == {"code", "message", "issues"}
+    assert missing.json()["code"] == "not_found" and set(missing.json()) == {"code", "message", "field", "issues"}
     forbidden = client.get("/api/v1/programmes")
     assert forbidden.status_code == 403 and forbidden.json()["code"] == "forbidden"

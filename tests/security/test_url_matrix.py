@@ -225,6 +225,10 @@ ROUTES: dict[str, Route] = {
     "accounts:user_edit": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
     "accounts:user_active": Route(lambda w: {"pk": w.job.created_by_id}, methods=("POST",), damai_object=True),
     "accounts:user_password": Route(lambda w: {"pk": w.job.created_by_id}, methods=("GET", "POST"), damai_object=True),
+    # API tokens: everyone's own (creating one is a write to one's own account); service accounts: admins.
+    "accounts:token_list": Route(methods=("GET", "POST"), own_account=True),
+    "accounts:token_revoke": Route(lambda w: {"pk": 999999}, methods=("POST",), own_account=True),
+    "accounts:service_account_new": Route(methods=("POST",), data={"username": "probe", "role": "admin"}),
     "portal:cases": Route(),
     "portal:intake": Route(methods=("GET", "POST")),
     "portal:dashboard": Route(),
@@ -320,6 +324,27 @@ ROUTES: dict[str, Route] = {
         damai_object=True,
     ),
     "api:get_job": Route(lambda w: {"job_id": w.job.pk}, api=True, damai_object=True),
+    "api:verify_household": Route(
+        lambda w: {"household_id": w.damai.pk},
+        methods=("POST",),
+        data={"visit_date": "2026-01-05", "confirmed": True},
+        api=True,
+        damai_object=True,
+    ),
+    "api:request_change": Route(
+        lambda w: {"household_id": w.damai.pk},
+        methods=("POST",),
+        data={"kind": "new_kk", "payload": {"kk_number": "6471060101299999"}, "reason": "probe"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:list_changes": Route(api=True),
+    "api:decide_change": Route(
+        lambda w: {"change_id": w.change.pk}, methods=("POST",), data={"approve": True}, api=True, damai_object=True
+    ),
+    "api:list_rules": Route(methods=("GET", "POST"), data={"name": "probe", "expression": "desil <= 1"}, api=True),
+    "api:save_rule": Route(methods=("GET", "POST"), data={"name": "probe", "expression": "desil <= 1"}, api=True),
+    "api:preview": Route(api=True),
     "api:list_programmes": Route(api=True),
     "api:get_programme": Route(lambda w: {"programme_id": w.programme.pk}, api=True),
     "api:enrol": Route(lambda w: {"programme_id": w.programme.pk}, methods=("POST",), api=True),

@@ -633,6 +633,11 @@ def build_city(
     world.forum, world.proposal, world.contribution = _participation(a, world.record, users, plant)
     world.campaign, world.event = _outreach(a, users, plant)
     world.evaluation, world.scenario = _evaluation(programme, users["tkpk_analyst"], plant)
+    # An API token whose name is hostile, on the administrator's token page (entas.accounts.tokens).
+    from entas.accounts import tokens
+
+    admin = users["admin_user"]
+    tokens.create_token(actor=admin, user=admin, name=plant("token name", 100, 12), scopes="regions:read")
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 

@@ -13,6 +13,7 @@ from .models import User
 from .roles import Role
 
 CITY = "64.71"
+SERVICE_ACCOUNT = "svc.bank"
 # (username, first name, role, area codes, organisation)
 DEMO_USERS: list[tuple[str, str, Role, list[str], str]] = [
     ("admin", "Admin Sistem", Role.ADMIN, [CITY], "Diskominfo"),
@@ -59,7 +60,28 @@ def create_demo_users() -> list[DemoLogin]:
         user.areas.set(areas)
         audit.record(actor=None, action="user.demo_reset", obj=user, after={"role": role, "areas": codes})
         logins.append(DemoLogin(username, password, role.value, codes))
+    _demo_service_account()
     return logins
+
+
+def _demo_service_account() -> None:
+    """A service account for the city's paying bank with one read-only token (its secret is not kept:
+    the demo shows the token page, not a working secret), so the administrator's token page is not empty."""
+    from . import tokens
+
+    if User.objects.filter(username=SERVICE_ACCOUNT).exists():
+        return
+    admin = User.objects.get(username="admin")
+    bank = tokens.create_service_account(
+        actor=admin,
+        username=SERVICE_ACCOUNT,
+        role=Role.DINSOS_MANAGER,
+        areas=Region.objects.filter(code=CITY),
+        organisation="Bank Kaltimtara (demo)",
+    )
+    tokens.create_token(
+        actor=admin, user=bank, name="Rekonsiliasi pembayaran", scopes="programmes:read,registry:read", expires_days=90
+    )
 
 
 def as_dicts(logins: list[DemoLogin]) -> list[dict[str, object]]:

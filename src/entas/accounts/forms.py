@@ -76,3 +76,48 @@ class PasswordForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
+
+
+class TokenForm(forms.Form):
+    """A new API token: its name, scopes, lifetime and (for administrators) whose it is."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. the system that uses it.")
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What the token may reach; write includes read. It never exceeds the account's own rights."),
+    )
+    expires_days = forms.IntegerField(
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=3650,
+        initial=90,
+        required=False,
+        help_text=_("Empty: never (not recommended)."),
+    )
+    owner = forms.TypedChoiceField(label=_("Account"), coerce=int, required=False)
+
+    def __init__(self, *args: Any, actor: Any, owners: Any = (), **kwargs: Any) -> None:
+        from .scopes import ALL, FAMILIES
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(s, f"{s} — {FAMILIES[s.split(':')[0]]}") for s in ALL]  # type: ignore[attr-defined]
+        choices = [(actor.pk, _("Myself (%(name)s)") % {"name": actor.username})]
+        choices += [(u.pk, _("Service account %(name)s") % {"name": u.username}) for u in owners]
+        self.fields["owner"].choices = choices  # type: ignore[attr-defined]
+        if len(choices) == 1:
+            del self.fields["owner"]
+
+
+class ServiceAccountForm(forms.Form):
+    """A new service account: an account for another system, with a role and areas, and no password."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    organisation = forms.CharField(label=_("Organisation"), max_length=120, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["areas"] = _areas()

@@ -53,6 +53,11 @@ class User(AbstractUser):
         related_name="officers",
         help_text=_("The agency the user works for: an OPD officer enters realisation for its activities only."),
     )
+    is_service_account = models.BooleanField(
+        _("service account"),
+        default=False,
+        help_text=_("An account for another system, not a person: it cannot log in and uses the API with tokens."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -77,3 +82,44 @@ class User(AbstractUser):
     def is_city_wide(self) -> bool:
         """Administrators see the whole installation regardless of assigned areas."""
         return self.is_superuser or self.role == Role.ADMIN
+
+
+class ApiToken(models.Model):
+    """A secret a machine client (another system, a script) sends as ``Authorization: Bearer …`` to
+    use the API as its user: a person's own token, or a service account's.
+
+    The token acts with its user's role and areas and never more: its scopes can only narrow what
+    the user may do. Only a hash of the secret is stored (the token is shown once, when created);
+    ``prefix`` finds the row without the secret. A token stops working when it expires, when it is
+    revoked, or when its user is deactivated. See :mod:`entas.accounts.tokens` and docs/api.md.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. the system that uses it.")
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(_("secret hash"), max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    rate_limit = models.PositiveIntegerField(
+        _("requests per minute"), null=True, blank=True, help_text=_("Empty: the installation's default.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("revoked by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(_("last used from"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix} ({self.name})"

@@ -9,4 +9,7 @@ urlpatterns = [
     path("users/<int:pk>/", views.user_edit, name="user_edit"),
     path("users/<int:pk>/active/", views.user_active, name="user_active"),
     path("users/<int:pk>/password/", views.user_password, name="user_password"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("tokens/service-accounts/new/", views.service_account_new, name="service_account_new"),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
 from django.http import Http404, HttpResponse
@@ -19,8 +20,8 @@ from django.views.decorators.http import require_POST
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 
-from . import services
-from .forms import NewUserForm, PasswordForm, UserForm
+from . import services, tokens
+from .forms import NewUserForm, PasswordForm, ServiceAccountForm, TokenForm, UserForm
 from .models import User
 from .roles import Capability
 
@@ -142,3 +143,85 @@ class PasswordChange(PasswordChangeView):
         update_session_auth_hash(self.request, user)
         messages.success(self.request, _("Your password was changed. Your other sessions have ended."))
         return redirect(self.get_success_url())
+
+
+# -- API tokens --------------------------------------------------------------------------------------
+
+
+def _token_page(request: AuthenticatedRequest, form: TokenForm, account_form: Any, new: Any = None) -> HttpResponse:
+    listed = tokens.tokens_for(request.user).order_by("-created_at", "-pk")
+    rows = [(t, tokens.status(t)) for t in listed]
+    return render(
+        request,
+        "accounts/token_list.html",
+        {"form": form, "account_form": account_form, "rows": rows, "new": new},
+    )
+
+
+def _owners(actor: User) -> Any:
+    return tokens.service_accounts() if actor.can(Capability.MANAGE_USERS) else User.objects.none()
+
+
+@login_required
+def token_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Everybody's own API tokens (an administrator's also the service accounts'): create one (shown
+    once, on the answer to the POST) or revoke one."""
+    actor = request.user
+    owners = list(_owners(actor))
+    form = TokenForm(request.POST or None, actor=actor, owners=owners)
+    account_form = ServiceAccountForm() if actor.can(Capability.MANAGE_USERS) else None
+    new = None
+    if request.method == "POST" and form.is_valid():
+        owner_pk = form.cleaned_data.get("owner") or actor.pk
+        owner = actor if owner_pk == actor.pk else next((u for u in owners if u.pk == owner_pk), None)
+        if owner is None:
+            form.add_error("owner", _("Choose an account from the list."))
+        else:
+            try:
+                new = tokens.create_token(
+                    actor=actor,
+                    user=owner,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    expires_days=form.cleaned_data["expires_days"],
+                )
+            except Refused as exc:
+                _show(form, exc)
+            else:
+                form = TokenForm(actor=actor, owners=owners)
+    response = _token_page(request, form, account_form, new)
+    response["Cache-Control"] = "no-store"  # the page may hold a secret shown once
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    token = tokens.tokens_for(request.user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    tokens.revoke_token(actor=request.user, token=token)
+    messages.success(request, _("The token %(prefix)s was revoked.") % {"prefix": token.prefix})
+    return redirect("accounts:token_list")
+
+
+@require(Capability.MANAGE_USERS)
+@require_POST
+def service_account_new(request: AuthenticatedRequest) -> HttpResponse:
+    account_form = ServiceAccountForm(request.POST)
+    if account_form.is_valid():
+        try:
+            user = tokens.create_service_account(
+                actor=request.user,
+                username=account_form.cleaned_data["username"],
+                role=account_form.cleaned_data["role"],
+                areas=account_form.cleaned_data["areas"],
+                organisation=account_form.cleaned_data["organisation"],
+            )
+        except Refused as exc:
+            _show(account_form, exc)
+        else:
+            messages.success(request, _("The service account %(name)s was created.") % {"name": user.username})
+            return redirect("accounts:token_list")
+    form = TokenForm(actor=request.user, owners=list(_owners(request.user)))
+    return _token_page(request, form, account_form)

@@ -84,7 +84,7 @@ def busy_response(request: HttpRequest) -> HttpResponse:
     )
     response: HttpResponse
     if request.path.startswith("/api/"):
-        response = JsonResponse({"code": "busy", "message": message, "issues": []}, status=503)
+        response = JsonResponse({"code": "busy", "message": message, "field": None, "issues": []}, status=503)
     else:
         response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import StrictBool
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
@@ -75,7 +76,7 @@ class ResultOut(Schema):
 
 
 class RefreshIn(Schema):
-    full: bool = False
+    full: StrictBool = False
 
 
 class JobOut(Schema):

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
@@ -33,8 +34,8 @@ class AdjustmentIn(Schema):
     activity: str | None = None  # a kode rekening, for a pagu revision (field pagu.YYYY)
 
 
-class DecisionIn(Schema):
-    approve: bool
+class AdjustmentDecisionIn(Schema):
+    approve: StrictBool
     note: str = ""
 
 
@@ -144,7 +145,7 @@ def propose(request: HttpRequest, record_id: int, payload: AdjustmentIn) -> Stat
 
 
 @router.post("/adjustments/{adjustment_id}/decision", response=AdjustmentOut, url_name="policy_decide")
-def decide(request: HttpRequest, adjustment_id: int, payload: DecisionIn) -> AdjustmentOut:
+def decide(request: HttpRequest, adjustment_id: int, payload: AdjustmentDecisionIn) -> AdjustmentOut:
     """Approve (the change is applied) or reject an adjustment; refused (403) for its proposer."""
     user = _user(request)
     try:

@@ -5,13 +5,20 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
+from pydantic import StrictBool
+
+from entas.accounts.api import RoleAuth
+from entas.accounts.roles import Capability
 
 from . import selectors, services
-from .models import Household
+from .choices import VerificationStatus
+from .models import ChangeRequest, Household
 
 router = Router(tags=["registry"])
+# Writes need the role before the body is read (the services check again, with the areas).
+CHANGE = RoleAuth((Capability.CHANGE_REGISTRY,))
 
 
 class HouseholdOut(Schema):
@@ -40,10 +47,17 @@ class HouseholdDetailOut(HouseholdOut):
 
 @router.get("", response=list[HouseholdOut])
 @paginate(CursorPagination, ordering=("pk",), page_size=100)
-def list_households(request: HttpRequest, q: str = "") -> QuerySet[Any]:
+def list_households(
+    request: HttpRequest,
+    q: str = Query("", description="A NIK, a KK number (or its start, from 8 digits), a name or an address."),
+    kelurahan: str = Query("", description="A kelurahan's Kemendagri code, e.g. 64.71.01.1001."),
+    status: str = Query("", description="The verification status: " + ", ".join(VerificationStatus.values)),
+    max_desil: int | None = Query(None, ge=1, le=10, description="Households of this city desil or below."),
+) -> QuerySet[Any]:
     """Households in the caller's areas (none outside them, whatever the query), by id, a page at a
     time: follow ``next`` (a cursor), so a page costs the same at the start or the end of a city."""
-    return selectors.search_households(request.user, q)  # type: ignore[arg-type]
+    wanted = selectors.SearchFilters(query=q, kelurahan=kelurahan, status=status, max_desil=max_desil)
+    return selectors.search_households(request.user, wanted).select_related("kelurahan")  # type: ignore[arg-type]
 
 
 @router.get("/{household_id}", response=HouseholdDetailOut)
@@ -57,3 +71,127 @@ def get_household(request: HttpRequest, household_id: int) -> Household:
     household.current_members = list(selectors.members_of(household))  # type: ignore[attr-defined]
     household.size = len(household.current_members)  # type: ignore[attr-defined]
     return household
+
+
+def _household(request: HttpRequest, household_id: int) -> Household:
+    try:
+        return selectors.household_for(request.user, household_id)  # type: ignore[arg-type]
+    except Household.DoesNotExist:
+        raise Http404 from None
+
+
+class VerifyIn(Schema):
+    visit_date: dt.date
+    confirmed: StrictBool
+    reason: str = Field("", description="Why the household is rejected (needed when not confirmed).")
+
+
+class VerifyOut(Schema):
+    id: int
+    verification_status: str
+    version: int
+
+
+@router.post("/{household_id}/verification", response=VerifyOut, auth=CHANGE)
+def verify_household(request: HttpRequest, household_id: int, body: VerifyIn) -> Household:
+    """An operator's field check of a household: confirmed → ``diverifikasi``, not → ``ditolak`` with
+    the reason (the same service and rules as the household's verification page)."""
+    household = _household(request, household_id)
+    return services.verify_household(
+        actor=request.user,  # type: ignore[arg-type]
+        household=household,
+        visit_date=body.visit_date,
+        confirmed=body.confirmed,
+        reason=body.reason,
+    )
+
+
+class ChangeIn(Schema):
+    kind: ChangeRequest.Kind
+    payload: dict[str, Any] = Field(
+        default_factory=dict,
+        description="add_member: nik, name, sex, birth_date, relationship; remove_member: member_id; "
+        "move_member: member_id, target_household_id, relationship; correct_member: member_id and the fields; "
+        "new_kk: kk_number.",
+    )
+    reason: str
+
+
+class ChangeOut(Schema):
+    id: int
+    household_id: int
+    kk_number: str
+    kelurahan_code: str
+    kind: str
+    status: str
+    reason: str
+    requested_by: str
+    requested_at: dt.datetime
+    details: list[list[str]] = Field(default_factory=list, description="(label, value) pairs, NIKs masked.")
+
+
+class ChangePage(Schema):
+    results: list[ChangeOut]
+    next_after: int | None = Field(None, description="Pass as ``after`` for the next page; null on the last.")
+
+
+def _change_out(change: ChangeRequest) -> ChangeOut:
+    details = [[str(label), str(value)] for label, value in getattr(change, "details", [])]
+    return ChangeOut(
+        id=change.pk,
+        household_id=change.household_id,
+        kk_number=change.household.kk_number,
+        kelurahan_code=change.household.kelurahan.code,
+        kind=change.kind,
+        status=change.status,
+        reason=change.reason,
+        requested_by=change.requested_by.username,
+        requested_at=change.requested_at,
+        details=details,
+    )
+
+
+@router.post("/{household_id}/change-requests", response={201: ChangeOut}, auth=CHANGE)
+def request_change(request: HttpRequest, household_id: int, body: ChangeIn) -> Status[ChangeOut]:
+    """Ask for a change to a family (maker): checked now, applied when another person approves."""
+    household = _household(request, household_id)
+    change = services.request_change(
+        actor=request.user,  # type: ignore[arg-type]
+        household=household,
+        kind=body.kind,
+        payload=body.payload,
+        reason=body.reason,
+    )
+    change = ChangeRequest.objects.select_related("household__kelurahan", "requested_by").get(pk=change.pk)
+    return Status(201, _change_out(change))
+
+
+# Change requests waiting for a decision are the approvers' (maker-checker: a second person decides).
+changes_router = Router(tags=["registry"], auth=RoleAuth((Capability.APPROVE_REGISTRY,)))
+
+
+@changes_router.get("", response=ChangePage)
+def list_changes(request: HttpRequest, after: int = 0, limit: int = Query(50, ge=1, le=200)) -> ChangePage:
+    """The change requests waiting for the caller's decision (families in their areas), by id, a page
+    at a time: pass ``next_after`` as ``after``."""
+    rows, following = selectors.pending_changes_page(request.user, after=after, limit=limit)  # type: ignore[arg-type]
+    return ChangePage(results=[_change_out(c) for c in rows], next_after=following)
+
+
+class ChangeDecisionIn(Schema):
+    approve: StrictBool
+    note: str = ""
+
+
+@changes_router.post("/{change_id}/decision", response=ChangeOut)
+def decide_change(request: HttpRequest, change_id: int, body: ChangeDecisionIn) -> ChangeOut:
+    """Approve (and apply) or reject a change request (checker): never one's own request."""
+    change = ChangeRequest.objects.filter(
+        pk=change_id,
+        household__in=selectors.households_for(request.user),  # type: ignore[arg-type]
+    ).first()
+    if change is None:
+        raise Http404
+    decided = services.decide_change(actor=request.user, request=change, approve=body.approve, note=body.note)  # type: ignore[arg-type]
+    decided = ChangeRequest.objects.select_related("household__kelurahan", "requested_by").get(pk=decided.pk)
+    return _change_out(decided)

@@ -208,6 +208,15 @@ def pending_change(user: User, pk: int) -> ChangeRequest | None:
     return described[0] if described else None
 
 
+def pending_changes_page(user: User, *, after: int = 0, limit: int = 100) -> tuple[list[ChangeRequest], int | None]:
+    """One page of :func:`pending_changes`, by id after ``after`` (a keyset: each page costs the same),
+    and the id to continue after (None on the last page). A page may hold fewer than ``limit`` when
+    moves into families outside ``user``'s areas are left out."""
+    rows = list(_pending(user).filter(pk__gt=after).order_by("pk")[: limit + 1])
+    following = rows[limit - 1].pk if len(rows) > limit else None
+    return _described(user, rows[:limit]), following
+
+
 def _pending(user: User) -> QuerySet[ChangeRequest]:
     return ChangeRequest.objects.filter(
         status=ChangeRequest.Status.PENDING, household__in=households_for(user)
