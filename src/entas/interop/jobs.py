@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from entas.core.jobqueue import JobContext, job_kind
+from entas.registry.jobs import import_locks
 
 from . import dci
 from .models import Subscription
@@ -38,3 +39,42 @@ def dci_notify(ctx: JobContext) -> dict[str, Any]:
         ctx.advance()
     ctx.log(f"{len(subscriptions)} subscriptions, {sent} records sent")
     return {"subscriptions": len(subscriptions), "records": sent}
+
+
+def _exchange_subject(params: dict[str, Any]) -> tuple[str, str] | None:
+    from django.urls import reverse
+
+    return reverse("interop:index"), str(params.get("name") or params.get("period") or "")
+
+
+@job_kind(
+    "interop.dtsen_import",
+    gettext_lazy("Import a DTSEN file (national desil and status)"),
+    locks=import_locks,  # the registry import's: no two imports into the same areas at once
+    subject=_exchange_subject,
+)
+def dtsen_import(ctx: JobContext) -> dict[str, Any]:
+    from entas.core.fileimport import run_uploaded_import
+
+    from .exchange import import_dtsen
+
+    return run_uploaded_import(ctx, import_dtsen, stem="dtsen")
+
+
+@job_kind(
+    "interop.siks_export",
+    gettext_lazy("SIKS-NG export (BNBA) of a period"),
+    locks=lambda params, actor: [f"interop.siks.{params.get('period', '')}"],
+    subject=_exchange_subject,
+)
+def siks_export(ctx: JobContext) -> dict[str, Any]:
+    from entas.core.errors import Refused
+
+    from .exchange import export_siks
+
+    if ctx.actor is None:
+        raise Refused("An export is made by a person.", code="forbidden")
+    exchange, content = export_siks(actor=ctx.actor, period=ctx.params["period"], berita_acara=ctx.params["berita_acara"])
+    ctx.save_result_file(exchange.file_name, content)
+    ctx.log(f"{exchange.counts['households']} families, {exchange.counts['people']} people")
+    return {"exchange": exchange.pk, **exchange.counts, "file": ctx.job.result_file.name}
