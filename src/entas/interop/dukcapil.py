@@ -17,12 +17,15 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
+from entas.accounts.roles import Capability
 from entas.core import audit
+from entas.core.errors import Refused
 from entas.core.ids import check_nik
 from entas.core.spreadsheet import CsvWriter
 from entas.core.uploads import csv_dict_rows
@@ -111,10 +114,12 @@ def read_answers(path: Path) -> list[NikAnswer]:
     return answers
 
 
-def run_batch(path: Path, out: Path, *, actor: User) -> dict[str, int]:
+def run_batch(path: Path, out: Path, *, actor: User, job: Any = None) -> dict[str, int]:
     """Answer a file of NIKs with the configured adapter and write ``nik,status,keterangan``."""
     from .models import Exchange
 
+    if actor is None or not actor.can(Capability.APPROVE_REGISTRY):
+        raise Refused(_("Only Dinas Sosial's approvers check NIKs in batches."), code="forbidden")
     queries = read_queries(path)
     answers = verifier().verify(queries)
     buffer = io.StringIO()
@@ -124,7 +129,7 @@ def run_batch(path: Path, out: Path, *, actor: User) -> dict[str, int]:
         writer.writerow([answer.nik, answer.status, answer.detail])
     out.write_bytes(buffer.getvalue().encode("utf-8"))
     counts = {"total": len(answers), **{s: sum(1 for a in answers if a.status == s) for s in STATUSES}}
-    exchange = Exchange.objects.create(kind=Exchange.Kind.NIK_BATCH, file_name=path.name, counts=counts, actor=actor)
+    exchange = Exchange.objects.create(kind=Exchange.Kind.NIK_BATCH, file_name=path.name, counts=counts, actor=actor, job=job)
     audit.record(actor=actor, action="interop.nik_batch", obj=exchange, after=counts)
     return counts
 

@@ -178,6 +178,9 @@ class Exchange(models.Model):
     counts = models.JSONField(_("counts"), default=dict)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    job = models.ForeignKey(
+        "core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text=_("Holds the file.")
+    )
 
     area_scope = AreaScope(paths=(), actions=EXCHANGE_ACTIONS)
     objects = ScopedQuerySet.as_manager()
