@@ -395,6 +395,10 @@ ENTAS_DCI_ID = os.environ.get("ENTAS_DCI_ID", "entas.balikpapan.go.id")
 # ENTAS_DCI_KEY_PASSPHRASE, else with the secret key): outside the database and outside git.
 ENTAS_DCI_KEY_DIR = Path(os.environ.get("ENTAS_DCI_KEY_DIR", VAR_DIR / "dci-keys"))
 ENTAS_DCI_KEY_PASSPHRASE = os.environ.get("ENTAS_DCI_KEY_PASSPHRASE", "")
+# The Dukcapil NIK verification adapter (a dotted path); empty: the local stub (entas.interop.dukcapil).
+ENTAS_DUKCAPIL_ADAPTER = os.environ.get("ENTAS_DUKCAPIL_ADAPTER", "")
+# The official ISO 20022 camt.053.001.02 XSD, when installed: bank statements are validated against it too.
+ENTAS_CAMT053_XSD = os.environ.get("ENTAS_CAMT053_XSD", "")
 
 # --- Operations (docs/operations.md) ----------------------------------------------------------
 # The schedule of recurring jobs `entas scheduler` submits (default: src/entas/schedule.toml).

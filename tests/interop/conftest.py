@@ -102,8 +102,15 @@ class Dci:
         value = jws.serialize_compact({"alg": "ES256", "kid": key.kid}, keys.canonical(header, message), key)
         return jws.detach_content(value)
 
-    def body(self, action: str, message: dict[str, Any], *, signed: bool = True, total: int | None = None, **extra: Any) -> dict[str, Any]:
-        items = message.get({"search": "search_request", "subscribe": "subscribe_request", "unsubscribe": "subscription_codes"}.get(action, ""), [None])
+    def body(
+        self, action: str, message: dict[str, Any], *, signed: bool = True, total: int | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        items = message.get(
+            {"search": "search_request", "subscribe": "subscribe_request", "unsubscribe": "subscription_codes"}.get(
+                action, ""
+            ),
+            [None],
+        )
         header = self.header(action, total if total is not None else len(items), **extra)
         body: dict[str, Any] = {"header": header, "message": message}
         if signed:
@@ -120,14 +127,29 @@ def dci_client(caller: tuple[CallerSystem, str], caller_key: ECKey) -> Dci:
     return Dci(caller[0], caller[1], caller_key)
 
 
-def search_message(query_type: str, query: Any, *, entity: str = "Group", reference: str = "ref-1", transaction_id: str | None = None, **criteria: Any) -> dict[str, Any]:
+def search_message(
+    query_type: str,
+    query: Any,
+    *,
+    entity: str = "Group",
+    reference: str = "ref-1",
+    transaction_id: str | None = None,
+    **criteria: Any,
+) -> dict[str, Any]:
     return {
         "transaction_id": transaction_id or uuid.uuid4().hex,
         "search_request": [
             {
                 "reference_id": reference,
                 "timestamp": timezone.now().isoformat(),
-                "search_criteria": {"version": "1.0.0", "reg_event_type": "REGISTER", "query_type": query_type, "response_entity": entity, "query": query, **criteria},
+                "search_criteria": {
+                    "version": "1.0.0",
+                    "reg_event_type": "REGISTER",
+                    "query_type": query_type,
+                    "response_entity": entity,
+                    "query": query,
+                    **criteria,
+                },
             }
         ],
     }

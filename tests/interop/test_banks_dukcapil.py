@@ -28,7 +28,8 @@ def statement(entries: list[str]) -> bytes:
         "<GrpHdr><MsgId>STMT-2026-12-01</MsgId><CreDtTm>2026-12-01T06:00:00</CreDtTm></GrpHdr>"
         "<Stmt><Id>S1</Id><ElctrncSeqNb>1</ElctrncSeqNb><CreDtTm>2026-12-01T06:00:00</CreDtTm>"
         "<Acct><Id><Othr><Id>9876543210</Id></Othr></Id><Ccy>IDR</Ccy></Acct>"
-        "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"IDR\">1000000000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-01</Dt></Dt></Bal>"
+        '<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="IDR">1000000000</Amt>'
+        "<CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-01</Dt></Dt></Bal>"
         + "".join(entries)
         + "</Stmt></BkToCstmrStmt></Document>"
     ).encode()
@@ -38,7 +39,8 @@ def entry(reference: str, amount: int, *, reversal: bool = False, reason: str = 
     rvsl = "<RvslInd>true</RvslInd>" if reversal else ""
     rtr = f"<RtrInf><Rsn><Cd>{reason}</Cd></Rsn></RtrInf>" if reason else ""
     return (
-        f'<Ntry><NtryRef>{reference}</NtryRef><Amt Ccy="IDR">{amount}.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>{rvsl}<Sts>BOOK</Sts>'
+        f'<Ntry><NtryRef>{reference}</NtryRef><Amt Ccy="IDR">{amount}.00</Amt>'
+        f"<CdtDbtInd>DBIT</CdtDbtInd>{rvsl}<Sts>BOOK</Sts>"
         "<BookgDt><Dt>2026-12-01</Dt></BookgDt><ValDt><Dt>2026-12-01</Dt></ValDt><BkTxCd/>"
         f"<NtryDtls><TxDtls><Refs><EndToEndId>{reference}</EndToEndId></Refs>{rtr}</TxDtls></NtryDtls></Ntry>"
     )
@@ -61,7 +63,10 @@ def test_camt053_reconciles_a_cycle(tmp_path: Path, programme: Any, dinsos_manag
     assert [u["reference"] for u in result["unknown"]] == ["NOT-OURS-1"]
     assert [m["reference"] for m in result["amount_mismatch"]] == [payments[1].reference]
     assert not result["reconciled"]  # one payment still waits for its result
-    assert Payment.objects.get(pk=payments[0].pk).status == "failed" and "AC04" in Payment.objects.get(pk=payments[0].pk).reason
+    assert (
+        Payment.objects.get(pk=payments[0].pk).status == "failed"
+        and "AC04" in Payment.objects.get(pk=payments[0].pk).reason
+    )
     assert Exchange.objects.get(kind="bank_statement").counts["paid"] == len(payments) - 2
     # the last payment's correct entry completes the reconciliation
     file.write_bytes(statement([entry(payments[1].reference, payments[1].amount)]))
@@ -85,7 +90,9 @@ def test_camt053_is_validated(tmp_path: Path, content: bytes, message: str) -> N
         banks.validate(file, "s.xml")
 
 
-def test_dukcapil_local_adapter_and_offline_batch(tmp_path: Path, dinsos_manager: Any, manggar_household: Household) -> None:
+def test_dukcapil_local_adapter_and_offline_batch(
+    tmp_path: Path, dinsos_manager: Any, manggar_household: Household
+) -> None:
     member = manggar_household.members.order_by("pk").first()
     queries = [
         dukcapil.NikQuery(member.nik, member.name, member.birth_date),
@@ -95,7 +102,9 @@ def test_dukcapil_local_adapter_and_offline_batch(tmp_path: Path, dinsos_manager
     ]
     assert [a.status for a in dukcapil.verifier().verify(queries)] == ["valid", "mismatch", "not_found", "invalid"]
     request = tmp_path / "nik.csv"
-    request.write_text(f"nik,nama,tanggal_lahir\n{member.nik},{member.name},{member.birth_date}\n12345,X,\n", encoding="utf-8")
+    request.write_text(
+        f"nik,nama,tanggal_lahir\n{member.nik},{member.name},{member.birth_date}\n12345,X,\n", encoding="utf-8"
+    )
     out = tmp_path / "answers.csv"
     stdout = StringIO()
     call_command("exchange", "nik-batch", str(request), "--out", str(out), "--as", "dinsos1", "--json", stdout=stdout)

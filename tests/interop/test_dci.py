@@ -3,7 +3,6 @@ identifier, expression, predicate), idempotency, transaction status, subscriptio
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from entas.core.models import AuditEvent, Job
 from entas.interop import dci, keys
 from entas.interop.models import Subscription, Transaction
 from entas.registry.models import Household
-
 from tests.conftest import DAMAI, MANGGAR
 
 from .conftest import Dci, search_message
@@ -39,11 +37,21 @@ def check_signed(body: dict[str, Any]) -> dict[str, Any]:
 
 def test_token_requires_the_right_secret(dci_client: Dci) -> None:
     c = dci_client.client
-    bad = c.post("/dci/oauth2/client/token", {"grant_type": "client_credentials", "client_id": dci_client.caller.client_id, "client_secret": "wrong"})
+    bad = c.post(
+        "/dci/oauth2/client/token",
+        {"grant_type": "client_credentials", "client_id": dci_client.caller.client_id, "client_secret": "wrong"},
+    )
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
     grant = c.post("/dci/oauth2/client/token", {"grant_type": "password", "client_id": "x", "client_secret": "y"})
     assert grant.status_code == 400 and grant.json()["error"] == "unsupported_grant_type"
-    good = c.post("/dci/oauth2/client/token", {"grant_type": "client_credentials", "client_id": dci_client.caller.client_id, "client_secret": dci_client.secret})
+    good = c.post(
+        "/dci/oauth2/client/token",
+        {
+            "grant_type": "client_credentials",
+            "client_id": dci_client.caller.client_id,
+            "client_secret": dci_client.secret,
+        },
+    )
     assert good.status_code == 200
     assert good.json()["token_type"] == "bearer" and good.json()["expires_in"] == "3600"
     assert keys.check_token(good.json()["access_token"])["sub"] == dci_client.caller.client_id
@@ -80,35 +88,65 @@ def test_sync_search_by_identifier(dci_client: Dci, manggar_household: Household
     assert group["group_head_info"]["relationship_head"] == "head"
     # the auditor service user may not see full NIKs: masked
     nik = group["member_list"][0]["member_identifier"][0]["identifier_value"]
-    assert not nik.isdigit() and nik.endswith(manggar_household.members.order_by("relationship", "birth_date").first().nik[-4:])
+    assert not nik.isdigit() and nik.endswith(
+        manggar_household.members.order_by("relationship", "birth_date").first().nik[-4:]
+    )
     event = AuditEvent.objects.get(action="dci.search")
     assert event.actor == dci_client.caller.service_user and event.after["households"] == [manggar_household.pk]
 
 
-def test_search_by_expression_and_predicate(dci_client: Dci, manggar_household: Household, damai_household: Household) -> None:
+def test_search_by_expression_and_predicate(
+    dci_client: Dci, manggar_household: Household, damai_household: Household
+) -> None:
     Household.objects.filter(pk=damai_household.pk).update(desil_national=2)
     Household.objects.filter(pk=manggar_household.pk).update(desil_national=6)
-    expression = {"type": "ns:entas:QueryType:NoSql", "value": {"expression": {"collection": "Group", "query": {"$and": [{"desil_national": {"$lte": 4}}, {"group_size": {"$gte": 4}}]}}}}
-    body = dci_client.post("/dci/registry/sync/search", dci_client.body("search", search_message("expression", expression))).json()
-    found = [g["group_identifier"][0]["identifier_value"] for g in body["message"]["search_response"][0]["data"]["reg_records"]]
+    expression = {
+        "type": "ns:entas:QueryType:NoSql",
+        "value": {
+            "expression": {
+                "collection": "Group",
+                "query": {"$and": [{"desil_national": {"$lte": 4}}, {"group_size": {"$gte": 4}}]},
+            }
+        },
+    }
+    body = dci_client.post(
+        "/dci/registry/sync/search", dci_client.body("search", search_message("expression", expression))
+    ).json()
+    found = [
+        g["group_identifier"][0]["identifier_value"]
+        for g in body["message"]["search_response"][0]["data"]["reg_records"]
+    ]
     assert found == [damai_household.kk_number]
     predicate = [
         {"seq_num": 1, "expression1": {"attribute_name": "location", "operator": "eq", "attribute_value": "64.71.01"}},
         {"seq_num": 2, "expression1": {"attribute_name": "sex", "operator": "eq", "attribute_value": "female"}},
     ]
-    body = dci_client.post("/dci/registry/sync/search", dci_client.body("search", search_message("predicate", predicate, entity="Member"))).json()
+    body = dci_client.post(
+        "/dci/registry/sync/search", dci_client.body("search", search_message("predicate", predicate, entity="Member"))
+    ).json()
     members = body["message"]["search_response"][0]["data"]["reg_records"]
     assert len(members) == 1 and members[0]["demographic_info"]["sex"] == "female"
     assert members[0]["@type"] == "spdci:Member"
 
 
 def test_rejected_items_carry_the_reason_code(dci_client: Dci, manggar_household: Household) -> None:
-    message = search_message("expression", {"value": {"expression": {"collection": "Group", "query": {"income": {"$lt": 5}}}}})
+    message = search_message(
+        "expression", {"value": {"expression": {"collection": "Group", "query": {"income": {"$lt": 5}}}}}
+    )
     message["search_request"].append({**message["search_request"][0], "reference_id": "ref-1"})
-    message["search_request"].append({**message["search_request"][0], "reference_id": "ref-3", "timestamp": "yesterday"})
-    bad_page = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR}, reference="ref-4", pagination={"page_size": 0})
+    message["search_request"].append(
+        {**message["search_request"][0], "reference_id": "ref-3", "timestamp": "yesterday"}
+    )
+    bad_page = search_message(
+        "idtype-value", {"type": "KK", "value": KK_MANGGAR}, reference="ref-4", pagination={"page_size": 0}
+    )
     message["search_request"].append(bad_page["search_request"][0])
-    bad_sort = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR}, reference="ref-5", sort=[{"attribute_name": "income", "sort_order": "asc"}])
+    bad_sort = search_message(
+        "idtype-value",
+        {"type": "KK", "value": KK_MANGGAR},
+        reference="ref-5",
+        sort=[{"attribute_name": "income", "sort_order": "asc"}],
+    )
     message["search_request"].append(bad_sort["search_request"][0])
     body = dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).json()
     codes = [(i["reference_id"], i["status"], i.get("status_reason_code")) for i in body["message"]["search_response"]]
@@ -122,17 +160,23 @@ def test_rejected_items_carry_the_reason_code(dci_client: Dci, manggar_household
     assert body["header"]["status"] == "rjct"
 
 
-def test_area_scoping_of_the_service_user(dci_client: Dci, make_user: Any, manggar_household: Household, damai_household: Household) -> None:
+def test_area_scoping_of_the_service_user(
+    dci_client: Dci, make_user: Any, manggar_household: Household, damai_household: Household
+) -> None:
     from entas.accounts.roles import Role
 
     caller = dci_client.caller
     caller.service_user = make_user("svc.manggar", Role.OPERATOR, [manggar_household.kelurahan.code])
     caller.save()
     message = search_message("idtype-value", {"type": "KK", "value": damai_household.kk_number})
-    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).json()["message"]["search_response"][0]
+    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).json()["message"][
+        "search_response"
+    ][0]
     assert item["status"] == "succ" and item["data"]["reg_records"] == []
     message = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR})
-    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).json()["message"]["search_response"][0]
+    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).json()["message"][
+        "search_response"
+    ][0]
     # an operator may see full NIKs (logged): the NIK in full
     assert item["data"]["reg_records"][0]["member_list"][0]["member_identifier"][0]["identifier_value"].isdigit()
 
@@ -172,7 +216,9 @@ def test_signature_checks(dci_client: Dci, manggar_household: Household) -> None
     assert response.status_code == 401 and response.json()["errors"][0]["code"] == "err.signature.invalid"
     # an attached (non-detached) JWS over the same header and message is accepted
     good = dci_client.body("search", message, signed=False)
-    good["signature"] = jws.serialize_compact({"alg": "ES256", "kid": dci_client.key.kid}, keys.canonical(good["header"], good["message"]), dci_client.key)
+    good["signature"] = jws.serialize_compact(
+        {"alg": "ES256", "kid": dci_client.key.kid}, keys.canonical(good["header"], good["message"]), dci_client.key
+    )
     assert dci_client.post("/dci/registry/search", good).json()["message"]["ack_status"] == "ACK"
     assert not Transaction.objects.exclude(transaction_id=message["transaction_id"]).exists()
 
@@ -216,12 +262,21 @@ def test_sync_header_rejection_reason(dci_client: Dci) -> None:
     assert response.status_code == 400
     header = check_signed(response.json())["header"]
     assert header["status"] == "rjct" and header["status_reason_code"] == "rjct.total_count.invalid"
-    bad = dci_client.client.post("/dci/registry/sync/search", "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {dci_client.token()}")
+    bad = dci_client.client.post(
+        "/dci/registry/sync/search",
+        "{not json",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {dci_client.token()}",
+    )
     assert bad.status_code == 400 and bad.json()["header"]["status"] == "rjct"
 
 
-def test_async_search_callback_and_idempotency(dci_client: Dci, manggar_household: Household, callbacks: list[Any]) -> None:
-    message = search_message("idtype-value", {"type": "NIK", "value": manggar_household.members.order_by("pk").first().nik})
+def test_async_search_callback_and_idempotency(
+    dci_client: Dci, manggar_household: Household, callbacks: list[Any]
+) -> None:
+    message = search_message(
+        "idtype-value", {"type": "NIK", "value": manggar_household.members.order_by("pk").first().nik}
+    )
     body = dci_client.body("search", message, sender_uri="https://spmis.kemensos.example/dci/registry/on-search")
     first = dci_client.post("/dci/registry/search", body)
     assert first.status_code == 200
@@ -232,11 +287,22 @@ def test_async_search_callback_and_idempotency(dci_client: Dci, manggar_househol
     assert dci_client.post("/dci/registry/search", again).json() == first.json()
     assert Job.objects.filter(kind="interop.dci_process").count() == 1
     # the same transaction id with another message: refused
-    other = dict(message, search_request=search_message("idtype-value", {"type": "KK", "value": "6471060101200002"})["search_request"])
+    other = dict(
+        message,
+        search_request=search_message("idtype-value", {"type": "KK", "value": "6471060101200002"})["search_request"],
+    )
     conflict = dci_client.post("/dci/registry/search", dci_client.body("search", other))
     assert conflict.status_code == 409 and conflict.json()["message"]["error"]["code"] == "err.request.bad"
     # status while pending
-    status = {"transaction_id": "st-1", "txnstatus_request": {"reference_id": "s1", "txn_type": "search", "attribute_type": "transaction_id", "attribute_value": message["transaction_id"]}}
+    status = {
+        "transaction_id": "st-1",
+        "txnstatus_request": {
+            "reference_id": "s1",
+            "txn_type": "search",
+            "attribute_type": "transaction_id",
+            "attribute_value": message["transaction_id"],
+        },
+    }
     pending = dci_client.post("/dci/registry/sync/txn/status", dci_client.body("txn-status", status)).json()
     assert pending["header"]["action"] == "txn-on-status"
     assert pending["message"]["txnstatus_response"]["txn_status"]["search_response"][0]["status"] == "pdng"
@@ -252,10 +318,28 @@ def test_async_search_callback_and_idempotency(dci_client: Dci, manggar_househol
     assert txn.status == "succ" and txn.callback_status == "200"
     # status once done, by correlation id and by reference id
     for attribute, value in (("correlation_id", txn.correlation_id), ("reference_id_list", ["ref-1"])):
-        status = {"transaction_id": f"st-{attribute}", "txnstatus_request": {"reference_id": "s2", "txn_type": "search", "attribute_type": attribute, "attribute_value": value}}
-        done = check_signed(dci_client.post("/dci/registry/sync/txn/status", dci_client.body("txn-status", status)).json())
+        status = {
+            "transaction_id": f"st-{attribute}",
+            "txnstatus_request": {
+                "reference_id": "s2",
+                "txn_type": "search",
+                "attribute_type": attribute,
+                "attribute_value": value,
+            },
+        }
+        done = check_signed(
+            dci_client.post("/dci/registry/sync/txn/status", dci_client.body("txn-status", status)).json()
+        )
         assert done["message"]["txnstatus_response"]["txn_status"]["search_response"][0]["status"] == "succ"
-    missing = {"transaction_id": "st-x", "txnstatus_request": {"reference_id": "s3", "txn_type": "search", "attribute_type": "transaction_id", "attribute_value": "nope"}}
+    missing = {
+        "transaction_id": "st-x",
+        "txnstatus_request": {
+            "reference_id": "s3",
+            "txn_type": "search",
+            "attribute_type": "transaction_id",
+            "attribute_value": "nope",
+        },
+    }
     response = dci_client.post("/dci/registry/sync/txn/status", dci_client.body("txn-status", missing))
     assert response.status_code == 404 and response.json()["header"]["status"] == "rjct"
 
@@ -264,8 +348,21 @@ def test_async_status_goes_to_on_status(dci_client: Dci, manggar_household: Hous
     message = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR})
     dci_client.post("/dci/registry/search", dci_client.body("search", message))
     run_jobs()
-    status = {"transaction_id": "st-a", "txnstatus_request": {"reference_id": "s1", "txn_type": "search", "attribute_type": "transaction_id", "attribute_value": message["transaction_id"]}}
-    assert dci_client.post("/dci/registry/txn/status", dci_client.body("txn-status", status)).json()["message"]["ack_status"] == "ACK"
+    status = {
+        "transaction_id": "st-a",
+        "txnstatus_request": {
+            "reference_id": "s1",
+            "txn_type": "search",
+            "attribute_type": "transaction_id",
+            "attribute_value": message["transaction_id"],
+        },
+    }
+    assert (
+        dci_client.post("/dci/registry/txn/status", dci_client.body("txn-status", status)).json()["message"][
+            "ack_status"
+        ]
+        == "ACK"
+    )
     run_jobs()
     url, sent = callbacks[-1]
     assert url == "https://spmis.kemensos.example/dci/registry/txn/on-status"
@@ -275,11 +372,21 @@ def test_async_status_goes_to_on_status(dci_client: Dci, manggar_household: Hous
 
 def test_too_many_records_without_pagination(dci_client: Dci, manggar_household: Household, monkeypatch: Any) -> None:
     monkeypatch.setattr("entas.interop.rules.MAX_UNPAGED", 0)
-    message = search_message("predicate", [{"expression1": {"attribute_name": "location", "operator": "eq", "attribute_value": "64.71"}}])
-    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).json()["message"]["search_response"][0]
+    message = search_message(
+        "predicate", [{"expression1": {"attribute_name": "location", "operator": "eq", "attribute_value": "64.71"}}]
+    )
+    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).json()["message"][
+        "search_response"
+    ][0]
     assert item["status_reason_code"] == "rjct.search.too_many_records_found"
-    paged = search_message("predicate", [{"expression1": {"attribute_name": "location", "operator": "eq", "attribute_value": "64.71"}}], pagination={"page_size": 1, "page_number": 1})
-    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", paged)).json()["message"]["search_response"][0]
+    paged = search_message(
+        "predicate",
+        [{"expression1": {"attribute_name": "location", "operator": "eq", "attribute_value": "64.71"}}],
+        pagination={"page_size": 1, "page_number": 1},
+    )
+    item = dci_client.post("/dci/registry/sync/search", dci_client.body("search", paged)).json()["message"][
+        "search_response"
+    ][0]
     assert item["status"] == "succ" and item["pagination"]["total_count"] == 1
 
 
@@ -295,14 +402,25 @@ def test_subscribe_notify_unsubscribe(dci_client: Dci, regions: Any, callbacks: 
                 "subscribe_criteria": {
                     "reg_event_type": "REGISTER",
                     "filter_type": "predicate",
-                    "filter": [{"expression1": {"attribute_name": "location", "operator": "eq", "attribute_value": "64.71.01"}}],
+                    "filter": [
+                        {"expression1": {"attribute_name": "location", "operator": "eq", "attribute_value": "64.71.01"}}
+                    ],
                     "notify_record_type": "Group",
                 },
             },
-            {"reference_id": "r2", "timestamp": "2026-12-01T04:00:00+00:00", "subscribe_criteria": {"reg_event_type": "BIRTH", "filter": {}, "notify_record_type": "Group"}},
+            {
+                "reference_id": "r2",
+                "timestamp": "2026-12-01T04:00:00+00:00",
+                "subscribe_criteria": {"reg_event_type": "BIRTH", "filter": {}, "notify_record_type": "Group"},
+            },
         ],
     }
-    assert dci_client.post("/dci/registry/subscribe", dci_client.body("subscribe", subscribe)).json()["message"]["ack_status"] == "ACK"
+    assert (
+        dci_client.post("/dci/registry/subscribe", dci_client.body("subscribe", subscribe)).json()["message"][
+            "ack_status"
+        ]
+        == "ACK"
+    )
     run_jobs()
     url, sent = callbacks[-1]
     assert url.endswith("/registry/on-subscribe") and sent["header"]["action"] == "on-subscribe"
@@ -323,7 +441,10 @@ def test_subscribe_notify_unsubscribe(dci_client: Dci, regions: Any, callbacks: 
     url, note = callbacks[-1]
     assert url.endswith("/registry/notify") and note["header"]["action"] == "notify"
     check_signed(note)
-    assert note["message"]["notify_event"][0]["data"]["reg_records"][0]["group_identifier"][0]["identifier_value"] == "6471010101200009"
+    assert (
+        note["message"]["notify_event"][0]["data"]["reg_records"][0]["group_identifier"][0]["identifier_value"]
+        == "6471010101200009"
+    )
     assert dci.notify(Subscription.objects.get(code=code)) == 0  # nothing new since
     unsubscribe = {"transaction_id": "uns-1", "timestamp": "2026-12-01T04:10:00+00:00", "subscription_codes": [code]}
     dci_client.post("/dci/registry/unsubscribe", dci_client.body("unsubscribe", unsubscribe))
@@ -338,7 +459,9 @@ def test_subscribe_notify_unsubscribe(dci_client: Dci, regions: Any, callbacks: 
     assert callbacks[-1][1]["message"]["status_reason_code"] == "rjct.event.already_unsubscribed"
 
 
-def test_caller_jwks_fetched_from_url(dci_client: Dci, manggar_household: Household, monkeypatch: Any, caller_key: ECKey) -> None:
+def test_caller_jwks_fetched_from_url(
+    dci_client: Dci, manggar_household: Household, monkeypatch: Any, caller_key: ECKey
+) -> None:
     public = {**caller_key.as_dict(private=False), "use": "sig", "alg": "ES256"}
     fetched: list[str] = []
 
@@ -347,7 +470,9 @@ def test_caller_jwks_fetched_from_url(dci_client: Dci, manggar_household: Househ
         return {"keys": [public]}
 
     monkeypatch.setattr("entas.interop.transport.fetch_json", fetch)
-    type(dci_client.caller).objects.filter(pk=dci_client.caller.pk).update(jwks={}, jwks_url="https://spmis.kemensos.example/.well-known/jwks.json")
+    type(dci_client.caller).objects.filter(pk=dci_client.caller.pk).update(
+        jwks={}, jwks_url="https://spmis.kemensos.example/.well-known/jwks.json"
+    )
     message = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR})
     assert dci_client.post("/dci/registry/sync/search", dci_client.body("search", message)).status_code == 200
     assert fetched == ["https://spmis.kemensos.example/.well-known/jwks.json"]

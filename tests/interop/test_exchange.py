@@ -24,12 +24,27 @@ def ratify(household: Household, when: dt.datetime) -> None:
     Household.objects.filter(pk=household.pk).update(verification_status="disahkan", ratified_at=when)
 
 
-def test_siks_export_round_trip(tmp_path: Path, dinsos_manager: Any, manggar_household: Household, damai_household: Household) -> None:
+def test_siks_export_round_trip(
+    tmp_path: Path, dinsos_manager: Any, manggar_household: Household, damai_household: Household
+) -> None:
     ratify(manggar_household, timezone.make_aware(dt.datetime(2026, 11, 20, 10)))
     ratify(damai_household, timezone.make_aware(dt.datetime(2026, 10, 20, 10)))  # another period
     out = tmp_path / "bnba.csv"
     stdout = StringIO()
-    call_command("exchange", "siks-ng", "--period", "2026-11", "--berita-acara", "BA/DINSOS/11/2026", "--out", str(out), "--as", "dinsos1", "--json", stdout=stdout)
+    call_command(
+        "exchange",
+        "siks-ng",
+        "--period",
+        "2026-11",
+        "--berita-acara",
+        "BA/DINSOS/11/2026",
+        "--out",
+        str(out),
+        "--as",
+        "dinsos1",
+        "--json",
+        stdout=stdout,
+    )
     result = json.loads(stdout.getvalue())
     assert result["households"] == 1 and result["people"] == 3
     rows = exchange.read_bnba(out)
@@ -52,7 +67,9 @@ def test_operator_may_not_exchange(operator_manggar: Any) -> None:
         exchange.export_siks(actor=operator_manggar, period="2026-11", berita_acara="BA")
 
 
-def test_dtsen_import_accounts_for_every_row(tmp_path: Path, dinsos_manager: Any, manggar_household: Household, damai_household: Household) -> None:
+def test_dtsen_import_accounts_for_every_row(
+    tmp_path: Path, dinsos_manager: Any, manggar_household: Household, damai_household: Household
+) -> None:
     Household.objects.filter(pk=damai_household.pk).update(desil_national=3, desil_date=dt.date(2026, 6, 1))
     head = manggar_household.members.get(relationship="1")
     file = tmp_path / "dtsen.csv"
@@ -73,7 +90,11 @@ def test_dtsen_import_accounts_for_every_row(tmp_path: Path, dinsos_manager: Any
     rejected = Path(result["rejection_file"]).read_text(encoding="utf-8-sig")
     assert "not in the city's registry" in rejected and "16 digits" in rejected and "1 to 10" in rejected
     manggar_household.refresh_from_db()
-    assert (manggar_household.desil_national, manggar_household.desil_city, manggar_household.desil_date) == (2, 1, dt.date(2026, 11, 1))
+    assert (manggar_household.desil_national, manggar_household.desil_city, manggar_household.desil_date) == (
+        2,
+        1,
+        dt.date(2026, 11, 1),
+    )
     assert NationalRecord.objects.count() == 3
     record = Exchange.objects.get(kind="dtsen_import")
     differences = {(d.kind, d.kk_number) for d in exchange.differences(dinsos_manager, record)}
@@ -82,7 +103,9 @@ def test_dtsen_import_accounts_for_every_row(tmp_path: Path, dinsos_manager: Any
     assert not any(k == "members" and kk == manggar_household.kk_number for k, kk in differences)
 
 
-def test_comparison_lists_ratified_families_missing_nationally(tmp_path: Path, dinsos_manager: Any, manggar_household: Household, damai_household: Household) -> None:
+def test_comparison_lists_ratified_families_missing_nationally(
+    tmp_path: Path, dinsos_manager: Any, manggar_household: Household, damai_household: Household
+) -> None:
     ratify(damai_household, timezone.now())
     file = tmp_path / "dtsen.csv"
     file.write_text(f"no_kk,desil_nasional,status_dtsen\n{manggar_household.kk_number},5,AKTIF\n", encoding="utf-8")

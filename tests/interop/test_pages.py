@@ -17,10 +17,14 @@ from entas.registry.models import Household
 pytestmark = pytest.mark.django_db
 
 
-def test_exchange_page_starts_each_exchange(client_for: Any, dinsos_manager: Any, manggar_household: Household, key_dir: Any) -> None:
+def test_exchange_page_starts_each_exchange(
+    client_for: Any, dinsos_manager: Any, manggar_household: Household, key_dir: Any
+) -> None:
     client = client_for(dinsos_manager)
     assert client.get("/interop/").status_code == 200
-    Household.objects.filter(pk=manggar_household.pk).update(verification_status="disahkan", ratified_at=timezone.make_aware(dt.datetime(2026, 11, 3, 9)))
+    Household.objects.filter(pk=manggar_household.pk).update(
+        verification_status="disahkan", ratified_at=timezone.make_aware(dt.datetime(2026, 11, 3, 9))
+    )
     response = client.post("/interop/", {"action": "siks", "siks-period": "2026-11", "siks-berita_acara": "BA/11"})
     assert response.status_code == 302
     job = Job.objects.get(kind="interop.siks_export")
@@ -28,7 +32,10 @@ def test_exchange_page_starts_each_exchange(client_for: Any, dinsos_manager: Any
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED and job.result_file.name.endswith(".csv")
     assert Exchange.objects.get(kind="siks_export").job_id == job.pk
-    csv = f"no_kk,desil_nasional,status_dtsen,jumlah_art\n{manggar_household.kk_number},2,AKTIF,5\n6471019999999998,3,AKTIF,2\n".encode()
+    csv = (
+        "no_kk,desil_nasional,status_dtsen,jumlah_art\n"
+        f"{manggar_household.kk_number},2,AKTIF,5\n6471019999999998,3,AKTIF,2\n"
+    ).encode()
     response = client.post("/interop/", {"action": "dtsen", "dtsen-file": SimpleUploadedFile("dtsen.csv", csv)})
     assert response.status_code == 302
     jobqueue.execute(Job.objects.get(kind="interop.dtsen_import").pk)
@@ -48,14 +55,23 @@ def test_operator_and_partner_are_kept_out(client_for: Any, operator_manggar: An
     assert client_for(auditor).get("/interop/systems/").status_code == 403
 
 
-def test_admin_registers_a_system_and_sees_its_secret_once(client_for: Any, admin_user: Any, make_user: Any, key_dir: Any) -> None:
+def test_admin_registers_a_system_and_sees_its_secret_once(
+    client_for: Any, admin_user: Any, make_user: Any, key_dir: Any
+) -> None:
     from entas.accounts.roles import Role
 
     service = make_user("svc.page", Role.AUDITOR, ["64.71"])
     client = client_for(admin_user)
     response = client.post(
         "/interop/systems/",
-        {"sender_id": "spmis.example", "name": "SPMIS", "service_user": service.pk, "jwks_url": "https://spmis.example/jwks.json", "callback_url": "https://spmis.example/dci", "require_signature": "on"},
+        {
+            "sender_id": "spmis.example",
+            "name": "SPMIS",
+            "service_user": service.pk,
+            "jwks_url": "https://spmis.example/jwks.json",
+            "callback_url": "https://spmis.example/dci",
+            "require_signature": "on",
+        },
     )
     assert response.status_code == 200
     caller = CallerSystem.objects.get(sender_id="spmis.example")

@@ -279,7 +279,9 @@ ROUTES: dict[str, Route] = {
     "api:list_scenarios": Route(api=True),
     "api:simulate": Route(methods=("POST",), api=True, data={"rule": "desil <= 1", "base_amount": 1}),
     # Participation: a forum is of its area; a musyawarah's decisions and its berita acara name households.
-    "interop:index": Route(methods=("GET", "POST"), data={"action": "siks", "siks-period": "2026-06", "siks-berita_acara": "BA"}),
+    "interop:index": Route(
+        methods=("GET", "POST"), data={"action": "siks", "siks-period": "2026-06", "siks-berita_acara": "BA"}
+    ),
     "interop:comparison": Route(lambda w: {"pk": w.exchange.pk}),
     "interop:callers": Route(methods=("GET", "POST")),
     "interop:caller_active": Route(lambda w: {"pk": w.exchange.pk}, methods=("POST",)),
@@ -469,7 +471,9 @@ def _dtsen_import(damai: Household, manager: User) -> Any:
     from entas.interop.models import Exchange, NationalRecord
 
     exchange = Exchange.objects.create(kind="dtsen_import", file_name="dtsen.csv", actor=manager)
-    NationalRecord.objects.create(exchange=exchange, row=2, kk_number=damai.kk_number, desil=1, members=9, household=damai)
+    NationalRecord.objects.create(
+        exchange=exchange, row=2, kk_number=damai.kk_number, desil=1, members=9, household=damai
+    )
     return exchange
 
 

@@ -95,7 +95,15 @@ def read_entries(root: Any) -> list[dict[str, Any]]:
             except InvalidOperation:
                 amount = Decimal(-1)
             returned = detail.find("c:RtrInf", {"c": NS}) is not None
-            reason = " ".join(filter(None, [_text(detail, "c:RtrInf/c:Rsn/c:Cd") or _text(detail, "c:RtrInf/c:Rsn/c:Prtry"), _text(detail, "c:RtrInf/c:AddtlInf")]))
+            reason = " ".join(
+                filter(
+                    None,
+                    [
+                        _text(detail, "c:RtrInf/c:Rsn/c:Cd") or _text(detail, "c:RtrInf/c:Rsn/c:Prtry"),
+                        _text(detail, "c:RtrInf/c:AddtlInf"),
+                    ],
+                )
+            )
             status = "failed" if reversed_ or returned else "paid" if booked == "BOOK" else "pending"
             rows.append(
                 {
@@ -119,12 +127,23 @@ def reconcile_statement(path: Path, *, cycle_id: int, actor: User, name: str | N
     except Cycle.DoesNotExist:
         raise Refused(_("No such payment cycle."), code="not_found") from None
     entries = read_entries(root)
-    amounts = dict(Payment.objects.filter(entitlement__cycle=cycle, reference__in=[e["reference"] for e in entries]).values_list("reference", "amount"))
+    amounts = dict(
+        Payment.objects.filter(entitlement__cycle=cycle, reference__in=[e["reference"] for e in entries]).values_list(
+            "reference", "amount"
+        )
+    )
     results, mismatched = [], []
     for entry in entries:
         expected = amounts.get(entry["reference"])
         if expected is not None and entry["status"] == "paid" and entry["amount"] != Decimal(expected):
-            mismatched.append({"line": entry["line"], "reference": entry["reference"], "amount": str(entry["amount"]), "expected": expected})
+            mismatched.append(
+                {
+                    "line": entry["line"],
+                    "reference": entry["reference"],
+                    "amount": str(entry["amount"]),
+                    "expected": expected,
+                }
+            )
             continue
         results.append({k: entry[k] for k in ("line", "reference", "status", "reason")})
     result = reconcile(cycle=cycle, results=results, actor=actor)
@@ -132,7 +151,8 @@ def reconcile_statement(path: Path, *, cycle_id: int, actor: User, name: str | N
     Exchange.objects.create(
         kind=Exchange.Kind.BANK_STATEMENT,
         file_name=name,
-        counts={k: result[k] for k in ("entries", "paid", "failed", "pending", "reconciled")} | {"cycle": cycle.pk, "unknown": len(result["unknown"]), "amount_mismatch": len(mismatched)},
+        counts={k: result[k] for k in ("entries", "paid", "failed", "pending", "reconciled")}
+        | {"cycle": cycle.pk, "unknown": len(result["unknown"]), "amount_mismatch": len(mismatched)},
         actor=actor,
     )
     return result

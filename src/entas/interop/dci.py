@@ -136,11 +136,20 @@ def receive(*, authorization: str, raw: bytes, action: str, synchronous: bool) -
     header, message = body["header"], body["message"]
     transaction_id = message.get("transaction_id")
     if not isinstance(transaction_id, str) or not transaction_id or len(transaction_id) > 99:
-        raise Failure(400, "err.request.bad", "message.transaction_id must be a string of 1 to 99 characters.", "rjct.action.invalid")
+        raise Failure(
+            400,
+            "err.request.bad",
+            "message.transaction_id must be a string of 1 to 99 characters.",
+            "rjct.action.invalid",
+        )
     sender_uri = header.get("sender_uri") or ""
     if not synchronous and not rules.check_sender_uri(sender_uri, caller.callback_url):
-        raise Failure(400, "err.sender_uri.invalid", "sender_uri must lie under the callback URL registered for this system.")
-    return _record(caller=caller, header=header, message=message, action=action, synchronous=synchronous, sender_uri=sender_uri)
+        raise Failure(
+            400, "err.sender_uri.invalid", "sender_uri must lie under the callback URL registered for this system."
+        )
+    return _record(
+        caller=caller, header=header, message=message, action=action, synchronous=synchronous, sender_uri=sender_uri
+    )
 
 
 def _references(action: str, message: dict[str, Any]) -> list[str]:
@@ -151,13 +160,21 @@ def _references(action: str, message: dict[str, Any]) -> list[str]:
 
 
 def _record(
-    *, caller: CallerSystem, header: dict[str, Any], message: dict[str, Any], action: str, synchronous: bool, sender_uri: str
+    *,
+    caller: CallerSystem,
+    header: dict[str, Any],
+    message: dict[str, Any],
+    action: str,
+    synchronous: bool,
+    sender_uri: str,
 ) -> tuple[Transaction, bool]:
     fingerprint = digest({"action": action, "message": message})
     existing = Transaction.objects.filter(caller=caller, transaction_id=message["transaction_id"]).first()
     if existing is not None:
         if existing.digest != fingerprint:
-            raise Failure(409, "err.request.bad", "This transaction_id was used for another message.", "rjct.message_id.duplicate")
+            raise Failure(
+                409, "err.request.bad", "This transaction_id was used for another message.", "rjct.message_id.duplicate"
+            )
         return existing, False
     if Transaction.objects.filter(caller=caller, message_id=header["message_id"]).exists():
         raise Failure(409, "err.request.bad", "This message_id was already used.", "rjct.message_id.duplicate")
@@ -201,7 +218,9 @@ def error_ack(failure: Failure) -> dict[str, Any]:
     }
 
 
-def callback_header(action: str, *, receiver: str, status: str, total: int, completed: int, reason: str = "", reason_message: str = "") -> dict[str, Any]:
+def callback_header(
+    action: str, *, receiver: str, status: str, total: int, completed: int, reason: str = "", reason_message: str = ""
+) -> dict[str, Any]:
     header: dict[str, Any] = {
         "version": rules.VERSION,
         "message_id": uuid.uuid4().hex,
@@ -232,7 +251,13 @@ def signed(header: dict[str, Any], message: dict[str, Any] | None) -> dict[str, 
 def rejected(failure: Failure, action: str, receiver: str) -> dict[str, Any]:
     """A synchronous answer refusing a message: a signed header with status rjct."""
     header = callback_header(
-        CALLBACKS[action], receiver=receiver, status="rjct", total=0, completed=0, reason=failure.reason, reason_message=f"{failure.code}: {failure.message}"
+        CALLBACKS[action],
+        receiver=receiver,
+        status="rjct",
+        total=0,
+        completed=0,
+        reason=failure.reason,
+        reason_message=f"{failure.code}: {failure.message}",
     )
     return signed(header, None)
 
@@ -241,8 +266,14 @@ def rejected(failure: Failure, action: str, receiver: str) -> dict[str, Any]:
 
 
 def _household_query(user: Any) -> Any:
-    current = Member.objects.filter(exited_on__isnull=True, merged_into__isnull=True).order_by("relationship", "birth_date", "pk")
-    return Household.objects.restrict(user, "view").select_related("kelurahan").prefetch_related(Prefetch("members", queryset=current, to_attr="current_members"))
+    current = Member.objects.filter(exited_on__isnull=True, merged_into__isnull=True).order_by(
+        "relationship", "birth_date", "pk"
+    )
+    return (
+        Household.objects.restrict(user, "view")
+        .select_related("kelurahan")
+        .prefetch_related(Prefetch("members", queryset=current, to_attr="current_members"))
+    )
 
 
 def run_search(search: rules.Search, caller: CallerSystem) -> tuple[list[dict[str, Any]], int, list[int]]:
@@ -254,15 +285,21 @@ def run_search(search: rules.Search, caller: CallerSystem) -> tuple[list[dict[st
         qs = mapping.filter_households(_household_query(user), search.condition, search.sort)
         total = qs.count()
         if not search.paginated and total > rules.MAX_UNPAGED:
-            raise rules.Rejection("rjct.search.too_many_records_found", f"{total} records found: ask for them a page at a time.")
+            raise rules.Rejection(
+                "rjct.search.too_many_records_found", f"{total} records found: ask for them a page at a time."
+            )
         page = list(qs[start : start + search.page_size])
         records = [mapping.group_record(h, h.current_members, full_nik=full_nik) for h in page]  # type: ignore[attr-defined]
         return records, total, [h.pk for h in page]
-    members = Member.objects.restrict(user, "view").filter(merged_into__isnull=True).select_related("household__kelurahan")
+    members = (
+        Member.objects.restrict(user, "view").filter(merged_into__isnull=True).select_related("household__kelurahan")
+    )
     mqs = mapping.filter_members(members, search.condition, search.sort)
     total = mqs.count()
     if not search.paginated and total > rules.MAX_UNPAGED:
-        raise rules.Rejection("rjct.search.too_many_records_found", f"{total} records found: ask for them a page at a time.")
+        raise rules.Rejection(
+            "rjct.search.too_many_records_found", f"{total} records found: ask for them a page at a time."
+        )
     page_members = list(mqs[start : start + search.page_size])
     records = [mapping.member_record(m, full_nik=full_nik, address=mapping._address(m.household)) for m in page_members]
     return records, total, sorted({m.household_id for m in page_members})
@@ -276,7 +313,9 @@ def answer_search(txn: Transaction) -> dict[str, Any]:
     seen: set[str] = set()
     responses: list[dict[str, Any]] = []
     for item in txn.request.get("search_request") or []:
-        reference = item.get("reference_id") if isinstance(item, dict) and isinstance(item.get("reference_id"), str) else ""
+        reference = (
+            item.get("reference_id") if isinstance(item, dict) and isinstance(item.get("reference_id"), str) else ""
+        )
         entry: dict[str, Any] = {"reference_id": reference, "timestamp": now_iso()}
         try:
             search = rules.parse_search(item, seen)
@@ -306,7 +345,11 @@ def answer_search(txn: Transaction) -> dict[str, Any]:
                 "households": households[:200],
             },
         )
-    response = {"transaction_id": txn.transaction_id, "correlation_id": txn.correlation_id, "search_response": responses}
+    response = {
+        "transaction_id": txn.transaction_id,
+        "correlation_id": txn.correlation_id,
+        "search_response": responses,
+    }
     _complete(txn, response, "succ" if any(r["status"] == "succ" for r in responses) or not responses else "rjct")
     return response
 
@@ -362,7 +405,9 @@ def _status_of(found: Transaction) -> dict[str, Any]:
 def answer_status(txn: Transaction) -> tuple[dict[str, Any] | None, str]:
     """The TxnStatusResponse of a status request, or None and why (nothing of this caller found)."""
     request = txn.request.get("txnstatus_request")
-    if not isinstance(request, dict) or not {"reference_id", "txn_type", "attribute_type", "attribute_value"} <= set(request):
+    if not isinstance(request, dict) or not {"reference_id", "txn_type", "attribute_type", "attribute_value"} <= set(
+        request
+    ):
         _complete(txn, {}, "rjct")
         return None, "txnstatus_request needs reference_id, txn_type, attribute_type and attribute_value."
     txn_type = request["txn_type"]
@@ -385,7 +430,11 @@ def answer_status(txn: Transaction) -> tuple[dict[str, Any] | None, str]:
                 found = candidate
                 break
     elif kind == "subscription_code_list" and isinstance(value, list) and value:
-        subscription = Subscription.objects.filter(caller=txn.caller, code__in=[str(v) for v in value]).select_related("transaction").first()
+        subscription = (
+            Subscription.objects.filter(caller=txn.caller, code__in=[str(v) for v in value])
+            .select_related("transaction")
+            .first()
+        )
         found = subscription.transaction if subscription else None
     else:
         _complete(txn, {}, "rjct")
@@ -440,7 +489,11 @@ def _parse_subscription(item: Any, seen: set[str], caller: CallerSystem) -> dict
         rules.parse_query(criteria.get("filter_type", "expression"), criteria.get("filter"), entity)
     except rules.Rejection as exc:
         raise rules.Rejection("rjct.notify_details.invalid", exc.message) from None
-    clean = {k: criteria[k] for k in ("reg_event_type", "frequency", "filter_type", "filter", "notify_record_type", "reg_type") if k in criteria}
+    clean = {
+        k: criteria[k]
+        for k in ("reg_event_type", "frequency", "filter_type", "filter", "notify_record_type", "reg_type")
+        if k in criteria
+    }
     clean.setdefault("filter_type", "expression")
     if Subscription.objects.filter(caller=caller, status=Subscription.Status.SUBSCRIBED, criteria=clean).exists():
         raise rules.Rejection("rjct.event.already_subscribed", "This system already has this subscription.")
@@ -464,10 +517,19 @@ def answer_subscribe(txn: Transaction) -> dict[str, Any]:
         subscription = Subscription.objects.create(
             caller=txn.caller, code=uuid.uuid4().hex, transaction=txn, reference_id=str(reference), criteria=criteria
         )
-        audit.record(actor=txn.caller.service_user, action="dci.subscribe", obj=subscription, after={"caller": txn.caller.sender_id, **criteria})
+        audit.record(
+            actor=txn.caller.service_user,
+            action="dci.subscribe",
+            obj=subscription,
+            after={"caller": txn.caller.sender_id, **criteria},
+        )
         entry.update(status="succ", subscriptions=[subscription_info(subscription)])
         responses.append(entry)
-    response = {"transaction_id": txn.transaction_id, "correlation_id": txn.correlation_id, "subscribe_response": responses}
+    response = {
+        "transaction_id": txn.transaction_id,
+        "correlation_id": txn.correlation_id,
+        "subscribe_response": responses,
+    }
     _complete(txn, response, "succ" if any(r["status"] == "succ" for r in responses) else "rjct")
     return response
 
@@ -487,11 +549,23 @@ def answer_unsubscribe(txn: Transaction) -> dict[str, Any]:
     """End the caller's subscriptions named in an unsubscribe message; the UnSubscribeResponse."""
     codes = txn.request.get("subscription_codes")
     stamp = txn.request.get("timestamp", txn.request.get("timesstamp"))
-    response: dict[str, Any] = {"transaction_id": txn.transaction_id, "correlation_id": txn.correlation_id, "timestamp": now_iso()}
+    response: dict[str, Any] = {
+        "transaction_id": txn.transaction_id,
+        "correlation_id": txn.correlation_id,
+        "timestamp": now_iso(),
+    }
     if rules.parse_timestamp(stamp) is None:
-        response.update(status="rjct", status_reason_code="rjct.timestamp.invalid", status_reason_message="timestamp must be an ISO 8601 timestamp with a time zone.")
+        response.update(
+            status="rjct",
+            status_reason_code="rjct.timestamp.invalid",
+            status_reason_message="timestamp must be an ISO 8601 timestamp with a time zone.",
+        )
     elif not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
-        response.update(status="rjct", status_reason_code="rjct.subscription_code.invalid", status_reason_message="subscription_codes is a list of codes.")
+        response.update(
+            status="rjct",
+            status_reason_code="rjct.subscription_code.invalid",
+            status_reason_message="subscription_codes is a list of codes.",
+        )
     else:
         found = {s.code: s for s in Subscription.objects.filter(code__in=codes)}
         statuses, problem = [], ""
@@ -507,7 +581,12 @@ def answer_unsubscribe(txn: Transaction) -> dict[str, Any]:
             else:
                 subscription.status = Subscription.Status.UNSUBSCRIBED
                 subscription.save(update_fields=["status"])
-                audit.record(actor=txn.caller.service_user, action="dci.unsubscribe", obj=subscription, after={"caller": txn.caller.sender_id})
+                audit.record(
+                    actor=txn.caller.service_user,
+                    action="dci.unsubscribe",
+                    obj=subscription,
+                    after={"caller": txn.caller.sender_id},
+                )
                 statuses.append({"code": code, "status": "unsubscribe"})
         response.update(status="rjct" if problem and not statuses else "succ", subscription_status=statuses)
         if problem:
@@ -529,7 +608,11 @@ def deliver(txn: Transaction) -> str:
     items = search_items(txn.response)
     status = header_status(txn) if txn.action != "unsubscribe" else str((txn.response or {}).get("status", "succ"))
     header = callback_header(
-        CALLBACKS[txn.action], receiver=txn.caller.sender_id, status=status, total=len(items) or 1, completed=len(items) or 1
+        CALLBACKS[txn.action],
+        receiver=txn.caller.sender_id,
+        status=status,
+        total=len(items) or 1,
+        completed=len(items) or 1,
     )
     outcome = transport.post_json(callback_url(txn), signed(header, txn.response or {}))
     Transaction.objects.filter(pk=txn.pk).update(callback_status=outcome[:200])
@@ -547,7 +630,11 @@ def process(txn_pk: int) -> Transaction:
         elif txn.action == "txn-status":
             response, why = answer_status(txn)
             if response is None:
-                txn.response = {"transaction_id": txn.transaction_id, "correlation_id": txn.correlation_id, "status_reason_message": why}
+                txn.response = {
+                    "transaction_id": txn.transaction_id,
+                    "correlation_id": txn.correlation_id,
+                    "status_reason_message": why,
+                }
         elif txn.action == "subscribe":
             answer_subscribe(txn)
         else:
@@ -592,7 +679,13 @@ def notify(subscription: Subscription, *, limit: int = 500) -> int:
     else:
         members_changed = Q(household__in=changed_households)
         members = list(
-            mapping.filter_members(Member.objects.restrict(user, "view").filter(members_changed, merged_into__isnull=True).select_related("household__kelurahan"), condition, [])[:limit]
+            mapping.filter_members(
+                Member.objects.restrict(user, "view")
+                .filter(members_changed, merged_into__isnull=True)
+                .select_related("household__kelurahan"),
+                condition,
+                [],
+            )[:limit]
         )
         records = [mapping.member_record(m, full_nik=full_nik, address=mapping._address(m.household)) for m in members]
         read = sorted({m.household_id for m in members})

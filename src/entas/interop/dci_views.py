@@ -43,7 +43,10 @@ def _asynchronous(action: str) -> Callable[[HttpRequest], HttpResponse]:
         try:
             _json_only(request)
             txn, new = dci.receive(
-                authorization=request.headers.get("Authorization", ""), raw=request.body, action=action, synchronous=False
+                authorization=request.headers.get("Authorization", ""),
+                raw=request.body,
+                action=action,
+                synchronous=False,
             )
         except Failure as failure:
             if failure.status in (401, 403):
@@ -67,7 +70,10 @@ def _synchronous(action: str, answer: Callable[[Any], Any]) -> Callable[[HttpReq
         try:
             _json_only(request)
             txn, new = dci.receive(
-                authorization=request.headers.get("Authorization", ""), raw=request.body, action=action, synchronous=True
+                authorization=request.headers.get("Authorization", ""),
+                raw=request.body,
+                action=action,
+                synchronous=True,
             )
         except Failure as failure:
             if failure.status in (401, 403) or failure.code.startswith("err.signature"):
@@ -77,12 +83,24 @@ def _synchronous(action: str, answer: Callable[[Any], Any]) -> Callable[[HttpReq
             result = answer(txn)
             if isinstance(result, tuple) and result[0] is None:
                 header = dci.callback_header(
-                    dci.CALLBACKS[action], receiver=txn.caller.sender_id, status="rjct", total=1, completed=1, reason_message=result[1]
+                    dci.CALLBACKS[action],
+                    receiver=txn.caller.sender_id,
+                    status="rjct",
+                    total=1,
+                    completed=1,
+                    reason_message=result[1],
                 )
                 return JsonResponse(dci.signed(header, None), status=404)
             txn.refresh_from_db()
         if action == "txn-status" and not txn.response:
-            header = dci.callback_header(dci.CALLBACKS[action], receiver=txn.caller.sender_id, status="rjct", total=1, completed=1, reason_message="No transaction of this system matches.")
+            header = dci.callback_header(
+                dci.CALLBACKS[action],
+                receiver=txn.caller.sender_id,
+                status="rjct",
+                total=1,
+                completed=1,
+                reason_message="No transaction of this system matches.",
+            )
             return JsonResponse(dci.signed(header, None), status=404)
         return JsonResponse(dci.sync_answer(txn), status=200)
 

@@ -65,7 +65,10 @@ class LocalVerifier:
 
     def verify(self, queries: list[NikQuery]) -> list[NikAnswer]:
         known = {
-            m.nik: m for m in Member.objects.filter(nik__in=[q.nik for q in queries], merged_into__isnull=True).only("nik", "name", "birth_date", "sex")
+            m.nik: m
+            for m in Member.objects.filter(nik__in=[q.nik for q in queries], merged_into__isnull=True).only(
+                "nik", "name", "birth_date", "sex"
+            )
         }
         answers = []
         for query in queries:
@@ -110,7 +113,9 @@ def read_answers(path: Path) -> list[NikAnswer]:
         for _number, row in rows:
             row = {k.strip().lower(): (v or "").strip() for k, v in row.items()}
             status = row.get("status", "").lower()
-            answers.append(NikAnswer(row.get("nik", ""), status if status in STATUSES else "invalid", row.get("keterangan", "")))
+            answers.append(
+                NikAnswer(row.get("nik", ""), status if status in STATUSES else "invalid", row.get("keterangan", ""))
+            )
     return answers
 
 
@@ -129,8 +134,8 @@ def run_batch(path: Path, out: Path, *, actor: User, job: Any = None) -> dict[st
         writer.writerow([answer.nik, answer.status, answer.detail])
     out.write_bytes(buffer.getvalue().encode("utf-8"))
     counts = {"total": len(answers), **{s: sum(1 for a in answers if a.status == s) for s in STATUSES}}
-    exchange = Exchange.objects.create(kind=Exchange.Kind.NIK_BATCH, file_name=path.name, counts=counts, actor=actor, job=job)
+    exchange = Exchange.objects.create(
+        kind=Exchange.Kind.NIK_BATCH, file_name=path.name, counts=counts, actor=actor, job=job
+    )
     audit.record(actor=actor, action="interop.nik_batch", obj=exchange, after=counts)
     return counts
-
-

@@ -219,7 +219,9 @@ class DtsenImporter:
     """Applies a DTSEN file: each row updates its family's desil (or is unchanged), or is rejected
     with its reasons; every row is kept as a national record for the comparison."""
 
-    def __init__(self, *, actor: User, exchange: Exchange, rejection_path: Path, progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, *, actor: User, exchange: Exchange, rejection_path: Path, progress: Callable[[int], None] | None = None
+    ) -> None:
         self.actor = actor
         self.exchange = exchange
         self.rejection_path = rejection_path
@@ -248,7 +250,12 @@ class DtsenImporter:
             mine = Household.objects.restrict(self.actor, "change")
             for number, cells in source.rows:
                 self.counts.total += 1
-                row = {c: (unescape_cell(cells[i]) if source.escaped and cells[i][:1] == "'" else cells[i]).strip() if i < len(cells) else "" for c, i in index.items()}
+                row = {
+                    c: (unescape_cell(cells[i]) if source.escaped and cells[i][:1] == "'" else cells[i]).strip()
+                    if i < len(cells)
+                    else ""
+                    for c, i in index.items()
+                }
                 try:
                     kk = _digits(row["no_kk"], 16, "no_kk")
                     head = _digits(row["nik_kepala"], 16, "nik_kepala") if row.get("nik_kepala") else ""
@@ -268,8 +275,14 @@ class DtsenImporter:
                 household = mine.filter(kk_number=kk).only("pk", "desil_national", "desil_city", "desil_date").first()
                 records.append(
                     NationalRecord(
-                        exchange=self.exchange, row=number, kk_number=kk, head_nik=head, desil=desil,
-                        dtsen_status=status, members=size, household=household,
+                        exchange=self.exchange,
+                        row=number,
+                        kk_number=kk,
+                        head_nik=head,
+                        desil=desil,
+                        dtsen_status=status,
+                        members=size,
+                        household=household,
                     )
                 )
                 if household is None:
@@ -279,7 +292,11 @@ class DtsenImporter:
                         else _("The KK number is not in the city's registry (see the comparison).")
                     )
                     rejections.add(number, [reason], cells)
-                elif (household.desil_national, household.desil_city or None, household.desil_date) == (desil, city_desil or household.desil_city or None, date):
+                elif (household.desil_national, household.desil_city or None, household.desil_date) == (
+                    desil,
+                    city_desil or household.desil_city or None,
+                    date,
+                ):
                     self.counts.unchanged += 1
                 else:
                     updates.append(
@@ -310,7 +327,9 @@ def import_dtsen(path: Path, *, name: str, actor: User, rejection_path: Path, **
     with transaction.atomic():  # the file applies as a whole, with its audit event
         exchange = Exchange.objects.create(kind=Exchange.Kind.DTSEN_IMPORT, file_name=name, actor=actor)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        importer = DtsenImporter(actor=actor, exchange=exchange, rejection_path=rejection_path, progress=options.get("progress"))
+        importer = DtsenImporter(
+            actor=actor, exchange=exchange, rejection_path=rejection_path, progress=options.get("progress")
+        )
         counts = importer.run(path, name, on_total=options.get("on_total"))
         exchange.sha256 = digest
         exchange.counts = {k: v for k, v in counts.as_dict().items() if k != "rejection_file"}
@@ -350,19 +369,55 @@ def differences(actor: User, exchange: Exchange, limit: int = 500) -> list[Diffe
         .annotate(size=Count("members", filter=current))
     }
     heads = dict(
-        Member.objects.filter(household_id__in=households, relationship=rc.Relationship.HEAD, exited_on__isnull=True, merged_into__isnull=True).values_list("household_id", "nik")
+        Member.objects.filter(
+            household_id__in=households,
+            relationship=rc.Relationship.HEAD,
+            exited_on__isnull=True,
+            merged_into__isnull=True,
+        ).values_list("household_id", "nik")
     )
     for record in records.order_by("row")[: limit * 2]:
         household = households.get(record.household_id) if record.household_id else None
         if household is None:
-            out.append(Difference("missing_city", _("Not in the city's registry"), record.kk_number, "–", record.dtsen_status, None))
+            out.append(
+                Difference(
+                    "missing_city", _("Not in the city's registry"), record.kk_number, "–", record.dtsen_status, None
+                )
+            )
             continue
         if record.desil is not None and household.desil_national != record.desil:
-            out.append(Difference("desil", _("Desil differs"), record.kk_number, str(household.desil_national or "–"), str(record.desil), household.pk))
+            out.append(
+                Difference(
+                    "desil",
+                    _("Desil differs"),
+                    record.kk_number,
+                    str(household.desil_national or "–"),
+                    str(record.desil),
+                    household.pk,
+                )
+            )
         if record.members is not None and household.size != record.members:  # type: ignore[attr-defined]
-            out.append(Difference("members", _("Number of members differs"), record.kk_number, str(household.size), str(record.members), household.pk))  # type: ignore[attr-defined]
+            out.append(
+                Difference(
+                    "members",
+                    _("Number of members differs"),
+                    record.kk_number,
+                    str(household.size),
+                    str(record.members),
+                    household.pk,
+                )
+            )  # type: ignore[attr-defined]
         if record.head_nik and heads.get(household.pk) and heads[household.pk] != record.head_nik:
-            out.append(Difference("head", _("Head of family differs"), record.kk_number, heads[household.pk][-4:], record.head_nik[-4:], household.pk))
+            out.append(
+                Difference(
+                    "head",
+                    _("Head of family differs"),
+                    record.kk_number,
+                    heads[household.pk][-4:],
+                    record.head_nik[-4:],
+                    household.pk,
+                )
+            )
     in_file = records.values("kk_number")
     missing = (
         Household.objects.restrict(actor, "view")
@@ -371,5 +426,14 @@ def differences(actor: User, exchange: Exchange, limit: int = 500) -> list[Diffe
         .order_by("kk_number")[:limit]
     )
     for household in missing:
-        out.append(Difference("missing_national", _("Ratified here, not in the national file"), household.kk_number, household.get_verification_status_display(), "–", household.pk))
+        out.append(
+            Difference(
+                "missing_national",
+                _("Ratified here, not in the national file"),
+                household.kk_number,
+                household.get_verification_status_display(),
+                "–",
+                household.pk,
+            )
+        )
     return out[:limit]

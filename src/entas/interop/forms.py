@@ -22,7 +22,9 @@ class UploadForm(forms.Form):
 
 
 class CamtForm(forms.Form):
-    cycle: forms.ModelChoiceField[Cycle] = forms.ModelChoiceField(queryset=Cycle.objects.none(), label=_("Payment cycle"))
+    cycle: forms.ModelChoiceField[Cycle] = forms.ModelChoiceField(
+        queryset=Cycle.objects.none(), label=_("Payment cycle")
+    )
     file = forms.FileField(label=_("Bank statement (camt.053 XML)"))
 
     def __init__(self, *args: Any, cycles: Any = None, **kwargs: Any) -> None:
@@ -50,5 +52,5 @@ class CallerForm(forms.Form):
         except ValueError:
             raise forms.ValidationError(_("The public keys are not JSON.")) from None
         if not isinstance(value, dict):
-            raise forms.ValidationError(_("The public keys must be a JWKS: {\"keys\": [...]}."))
+            raise forms.ValidationError(_('The public keys must be a JWKS: {"keys": [...]}.'))
         return value

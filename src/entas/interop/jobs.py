@@ -74,14 +74,18 @@ def siks_export(ctx: JobContext) -> dict[str, Any]:
 
     if ctx.actor is None:
         raise Refused("An export is made by a person.", code="forbidden")
-    exchange, content = export_siks(actor=ctx.actor, period=ctx.params["period"], berita_acara=ctx.params["berita_acara"])
+    exchange, content = export_siks(
+        actor=ctx.actor, period=ctx.params["period"], berita_acara=ctx.params["berita_acara"]
+    )
     ctx.save_result_file(exchange.file_name, content)
     type(exchange).objects.filter(pk=exchange.pk).update(job=ctx.job)
     ctx.log(f"{exchange.counts['households']} families, {exchange.counts['people']} people")
     return {"exchange": exchange.pk, **exchange.counts, "file": ctx.job.result_file.name}
 
 
-@job_kind("interop.camt053", gettext_lazy("Reconcile a cycle with a bank statement (camt.053)"), subject=_exchange_subject)
+@job_kind(
+    "interop.camt053", gettext_lazy("Reconcile a cycle with a bank statement (camt.053)"), subject=_exchange_subject
+)
 def camt053(ctx: JobContext) -> dict[str, Any]:
     from pathlib import Path
 
@@ -91,11 +95,15 @@ def camt053(ctx: JobContext) -> dict[str, Any]:
 
     path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
     try:
-        result = reconcile_statement(path, cycle_id=int(ctx.params["cycle"]), actor=ctx.actor, name=ctx.params.get("name"))  # type: ignore[arg-type]
+        result = reconcile_statement(
+            path, cycle_id=int(ctx.params["cycle"]), actor=ctx.actor, name=ctx.params.get("name")
+        )  # type: ignore[arg-type]
     finally:
         path.unlink(missing_ok=True)
     ctx.log(f"{result['entries']} entries: {result['paid']} paid, {result['failed']} failed")
-    return {k: v for k, v in result.items() if k not in ("unknown", "bad_status", "not_final")} | {"unknown": len(result["unknown"])}
+    return {k: v for k, v in result.items() if k not in ("unknown", "bad_status", "not_final")} | {
+        "unknown": len(result["unknown"])
+    }
 
 
 @job_kind("interop.nik_batch", gettext_lazy("Check a batch of NIKs (Dukcapil adapter)"), subject=_exchange_subject)

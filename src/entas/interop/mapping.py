@@ -37,7 +37,15 @@ RELATIONSHIP = {
     rc.Relationship.OTHER: "other",
 }
 RELATIONSHIP_CODES = {v: k for k, v in RELATIONSHIP.items()}
-EDUCATION = {"0": "none", "1": "primary", "2": "lower_secondary", "3": "upper_secondary", "4": "post_secondary", "5": "bachelor", "6": "postgraduate"}
+EDUCATION = {
+    "0": "none",
+    "1": "primary",
+    "2": "lower_secondary",
+    "3": "upper_secondary",
+    "4": "post_secondary",
+    "5": "bachelor",
+    "6": "postgraduate",
+}
 DIFFICULTY_FIELDS = [f"difficulty_{name}" for name, _letter in rc.DIFFICULTY_DOMAINS]
 
 # attribute -> the field it reads, per entity
@@ -106,10 +114,14 @@ def uses(condition: Condition, attribute: str) -> bool:
     return condition.attribute == attribute or any(uses(c, attribute) for c in condition.children)
 
 
-def filter_households(base: QuerySet[Household], condition: Condition, sort: list[tuple[str, bool]]) -> QuerySet[Household]:
+def filter_households(
+    base: QuerySet[Household], condition: Condition, sort: list[tuple[str, bool]]
+) -> QuerySet[Household]:
     qs = base
     if uses(condition, "group_size") or any(name == "group_size" for name, _d in sort):
-        qs = qs.annotate(group_size=Count("members", filter=Q(members__exited_on__isnull=True, members__merged_into__isnull=True)))
+        qs = qs.annotate(
+            group_size=Count("members", filter=Q(members__exited_on__isnull=True, members__merged_into__isnull=True))
+        )
     qs = qs.filter(to_q(condition, GROUP_FIELDS))
     order = [("-" if desc else "") + GROUP_FIELDS[name].replace("__date", "") for name, desc in sort]
     return qs.order_by(*order, "pk")
@@ -178,7 +190,11 @@ def group_record(household: Household, members: list[Member], *, full_nik: bool)
     head = next((r for m, r in zip(members, listed, strict=True) if m.relationship == rc.Relationship.HEAD), None)
     place: dict[str, Any] = {"@type": "Place", "address": address}
     if household.latitude is not None and household.longitude is not None:
-        place["geo"] = {"@type": "GeoCoordinates", "latitude": str(household.latitude), "longitude": str(household.longitude)}
+        place["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": str(household.latitude),
+            "longitude": str(household.longitude),
+        }
     return {
         "@context": CONTEXT,
         "@id": f"https://{settings.ENTAS_DCI_ID}/group/{household.pk}",

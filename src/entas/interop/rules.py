@@ -53,7 +53,13 @@ MEMBER_ATTRIBUTES: dict[str, str] = {
     "last_updated": "date",
 }
 # Identifier types accepted by idtype-value: what each names.
-ID_TYPES: dict[str, str] = {"NIK": "nik", "NationalID": "nik", "UIN": "nik", "KK": "kk_number", "FamilyCard": "kk_number"}
+ID_TYPES: dict[str, str] = {
+    "NIK": "nik",
+    "NationalID": "nik",
+    "UIN": "nik",
+    "KK": "kk_number",
+    "FamilyCard": "kk_number",
+}
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,9 @@ def parse_timestamp(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else None
 
 
-def check_envelope(body: Any, *, action: str, receiver_id: str, sender_id: str, batch_key: str = "") -> EnvelopeProblem | None:
+def check_envelope(
+    body: Any, *, action: str, receiver_id: str, sender_id: str, batch_key: str = ""
+) -> EnvelopeProblem | None:
     """The first problem of a message's envelope, or None. ``sender_id`` is the caller the access
     token names; ``batch_key`` the message's list whose length ``header.total_count`` gives."""
     if not isinstance(body, dict) or not isinstance(body.get("header"), dict):
@@ -120,31 +128,63 @@ def check_envelope(body: Any, *, action: str, receiver_id: str, sender_id: str, 
     if missing:
         return EnvelopeProblem(400, "err.request.bad", "rjct.action.invalid", f"The header lacks {', '.join(missing)}.")
     if str(header.get("version", VERSION)) != VERSION:
-        return EnvelopeProblem(400, "err.version.not_supported", "rjct.version.invalid", f"Only version {VERSION} is supported.")
+        return EnvelopeProblem(
+            400, "err.version.not_supported", "rjct.version.invalid", f"Only version {VERSION} is supported."
+        )
     if header["action"] != action:
-        return EnvelopeProblem(400, "err.request.bad", "rjct.action.invalid", f"The action of this endpoint is {action!r}.")
+        return EnvelopeProblem(
+            400, "err.request.bad", "rjct.action.invalid", f"The action of this endpoint is {action!r}."
+        )
     if not isinstance(header["message_id"], str) or not header["message_id"] or len(header["message_id"]) > 99:
-        return EnvelopeProblem(400, "err.request.bad", "rjct.action.invalid", "message_id must be a string of 1 to 99 characters.")
+        return EnvelopeProblem(
+            400, "err.request.bad", "rjct.action.invalid", "message_id must be a string of 1 to 99 characters."
+        )
     if parse_timestamp(header["message_ts"]) is None:
-        return EnvelopeProblem(400, "err.request.bad", "rjct.message_ts.invalid", "message_ts must be an ISO 8601 timestamp with a time zone.")
+        return EnvelopeProblem(
+            400,
+            "err.request.bad",
+            "rjct.message_ts.invalid",
+            "message_ts must be an ISO 8601 timestamp with a time zone.",
+        )
     if header["sender_id"] != sender_id:
-        return EnvelopeProblem(403, "err.sender_id.invalid", "rjct.action.invalid", "sender_id is not the system the access token was issued to.")
+        return EnvelopeProblem(
+            403,
+            "err.sender_id.invalid",
+            "rjct.action.invalid",
+            "sender_id is not the system the access token was issued to.",
+        )
     if header.get("receiver_id") not in (None, "", receiver_id):
-        return EnvelopeProblem(400, "err.receiver_id.invalid", "rjct.action.invalid", f"receiver_id must be {receiver_id!r}.")
+        return EnvelopeProblem(
+            400, "err.receiver_id.invalid", "rjct.action.invalid", f"receiver_id must be {receiver_id!r}."
+        )
     if "message" not in body or not isinstance(body["message"], dict):
         return EnvelopeProblem(400, "err.request.bad", "rjct.action.invalid", "The message is missing.")
     if header.get("is_msg_encrypted") is True:
-        return EnvelopeProblem(400, "err.encryption.invalid", "rjct.action.not_supported", "Encrypted messages are not accepted: send it signed, over TLS.")
+        return EnvelopeProblem(
+            400,
+            "err.encryption.invalid",
+            "rjct.action.not_supported",
+            "Encrypted messages are not accepted: send it signed, over TLS.",
+        )
     total = header["total_count"]
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:
-        return EnvelopeProblem(400, "err.request.bad", "rjct.total_count.invalid", "total_count must be a whole number.")
+        return EnvelopeProblem(
+            400, "err.request.bad", "rjct.total_count.invalid", "total_count must be a whole number."
+        )
     if batch_key:
         items = body["message"].get(batch_key)
         count = len(items) if isinstance(items, list) else 1
         if total > MAX_BATCH:
-            return EnvelopeProblem(400, "err.request.bad", "rjct.total_count.limit_exceeded", f"At most {MAX_BATCH} requests per message.")
+            return EnvelopeProblem(
+                400, "err.request.bad", "rjct.total_count.limit_exceeded", f"At most {MAX_BATCH} requests per message."
+            )
         if total != count:
-            return EnvelopeProblem(400, "err.request.bad", "rjct.total_count.invalid", f"total_count is {total} but the message holds {count}.")
+            return EnvelopeProblem(
+                400,
+                "err.request.bad",
+                "rjct.total_count.invalid",
+                f"total_count is {total} but the message holds {count}.",
+            )
     return None
 
 
@@ -175,7 +215,9 @@ def _coerce(kind: str, value: Any, attribute: str) -> Any:
 def comparison(attributes: dict[str, str], name: Any, operator: str, value: Any) -> Condition:
     """A checked comparison: a known attribute, a known operator, values of the attribute's type."""
     if not isinstance(name, str) or name not in attributes:
-        raise Rejection("rjct.search_criteria.invalid", f"Unknown attribute {name!r}; known: {', '.join(sorted(attributes))}.")
+        raise Rejection(
+            "rjct.search_criteria.invalid", f"Unknown attribute {name!r}; known: {', '.join(sorted(attributes))}."
+        )
     if operator not in OPERATORS:
         raise Rejection("rjct.search_criteria.invalid", f"Unknown operator {operator!r}.")
     kind = attributes[name]
@@ -222,7 +264,9 @@ def _predicate(items: Any, attributes: dict[str, str]) -> Condition:
             raise Rejection("rjct.search_criteria.invalid", "Each predicate has an expression1.")
 
         def read(expr: dict[str, Any]) -> Condition:
-            return comparison(attributes, expr.get("attribute_name"), str(expr.get("operator", "")), expr.get("attribute_value"))
+            return comparison(
+                attributes, expr.get("attribute_name"), str(expr.get("operator", "")), expr.get("attribute_value")
+            )
 
         first = read(item["expression1"])
         condition = item.get("condition")
@@ -239,7 +283,9 @@ def _predicate(items: Any, attributes: dict[str, str]) -> Condition:
                 else Condition(condition, children=(first, other))
             )
         else:
-            raise Rejection("rjct.search_criteria.invalid", "A predicate's condition is and, or or not, with an expression2.")
+            raise Rejection(
+                "rjct.search_criteria.invalid", "A predicate's condition is and, or or not, with an expression2."
+            )
         seq = item.get("seq_num", len(parts))
         if isinstance(seq, bool) or not isinstance(seq, (int, float)):
             raise Rejection("rjct.search_criteria.invalid", "seq_num is a number.")
@@ -254,14 +300,22 @@ def parse_query(query_type: Any, query: Any, entity: str) -> Condition:
         if not isinstance(query, dict) or query.get("type") not in ID_TYPES:
             raise Rejection("rjct.search_criteria.invalid", f"idtype-value takes a type among {', '.join(ID_TYPES)}.")
         value = query.get("value")
-        if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).isdigit() or len(str(value)) != 16:
+        if (
+            not isinstance(value, (str, int))
+            or isinstance(value, bool)
+            or not str(value).isdigit()
+            or len(str(value)) != 16
+        ):
             raise Rejection("rjct.search_criteria.invalid", "An NIK or KK number has 16 digits.")
         return Condition("eq", ID_TYPES[query["type"]], str(value))
     if query_type == "expression":
         value = query.get("value") if isinstance(query, dict) else None
         expression = value.get("expression") if isinstance(value, dict) else None
         if not isinstance(expression, dict) or "query" not in expression:
-            raise Rejection("rjct.search_criteria.invalid", "An expression query is {type, value: {expression: {collection, query}}}.")
+            raise Rejection(
+                "rjct.search_criteria.invalid",
+                "An expression query is {type, value: {expression: {collection, query}}}.",
+            )
         collection = expression.get("collection", entity)
         if collection != entity:
             raise Rejection("rjct.search_criteria.invalid", f"The collection must be the response entity {entity!r}.")

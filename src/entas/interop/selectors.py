@@ -36,4 +36,9 @@ def subscriptions_for(user: User) -> QuerySet[Subscription]:
 
 def reconcilable_cycles(user: User) -> Any:
     """The cycles a bank statement can reconcile: disbursed (or reconciled, for a late statement)."""
-    return Cycle.objects.restrict(user, "view").filter(state__in=["disbursed", "reconciled"]).select_related("programme").order_by("-pk")
+    return (
+        Cycle.objects.restrict(user, "view")
+        .filter(state__in=["disbursed", "reconciled"])
+        .select_related("programme")
+        .order_by("-pk")
+    )

@@ -64,7 +64,7 @@ def register_caller(
     if not jwks_url and not (jwks or {}).get("keys"):
         problems.append(Problem("jwks_url", _("Give the system's JWKS URL or its public keys.")))
     if jwks is not None and not isinstance(jwks.get("keys", []), list):
-        problems.append(Problem("jwks", _("The public keys must be a JWKS: {\"keys\": [...]}.")))
+        problems.append(Problem("jwks", _('The public keys must be a JWKS: {"keys": [...]}.')))
     if not service_user.can(Capability.VIEW_REGISTRY):
         problems.append(Problem("service_user", _("The service user must be allowed to see the registry.")))
     if problems:
@@ -98,5 +98,7 @@ def set_caller_active(*, actor: User, caller: CallerSystem, active: bool) -> Cal
     before = caller.active
     caller.active = active
     caller.save(update_fields=["active"])
-    audit.record(actor=actor, action="interop.caller_active", obj=caller, before={"active": before}, after={"active": active})
+    audit.record(
+        actor=actor, action="interop.caller_active", obj=caller, before={"active": before}, after={"active": active}
+    )
     return caller

@@ -40,7 +40,9 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
                 siks_form = SiksExportForm(request.POST, prefix="siks")
                 if siks_form.is_valid():
                     exchange.parse_period(siks_form.cleaned_data["period"])
-                    job = jobqueue.submit(kind="interop.siks_export", params=dict(siks_form.cleaned_data), actor=request.user)
+                    job = jobqueue.submit(
+                        kind="interop.siks_export", params=dict(siks_form.cleaned_data), actor=request.user
+                    )
             elif action in ("dtsen", "nik"):
                 form = UploadForm(request.POST, request.FILES, prefix=action)
                 if action == "dtsen":
@@ -88,7 +90,11 @@ def comparison(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     counts: dict[str, int] = {}
     for difference in differences:
         counts[str(difference.label)] = counts.get(str(difference.label), 0) + 1
-    return render(request, "interop/comparison.html", {"exchange": found, "differences": differences, "counts": sorted(counts.items())})
+    return render(
+        request,
+        "interop/comparison.html",
+        {"exchange": found, "differences": differences, "counts": sorted(counts.items())},
+    )
 
 
 @require(Capability.MANAGE_SETTINGS)
@@ -123,7 +129,9 @@ def callers(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "interop/callers.html", _callers_context(request, form, None, None))
 
 
-def _callers_context(request: AuthenticatedRequest, form: CallerForm, new: CallerSystem | None, secret: str | None) -> dict[str, object]:
+def _callers_context(
+    request: AuthenticatedRequest, form: CallerForm, new: CallerSystem | None, secret: str | None
+) -> dict[str, object]:
     return {
         "form": form,
         "new": new,
@@ -152,5 +160,3 @@ def rotate_keys(request: AuthenticatedRequest) -> HttpResponse:
     key = services.rotate_keys(actor=request.user)
     messages.success(request, _("New signing key %(kid)s; the previous one stays published.") % {"kid": key.kid[:12]})
     return redirect("interop:callers")
-
-

@@ -61,15 +61,32 @@ class Command(EntasCommand):
             if job.status != Job.Status.SUCCEEDED:
                 raise CommandError(job.error.split("\n\n")[0])
             result = job.result or {}
-            self.emit(result, f"{result['subscriptions']} subscriptions, {result['records']} records sent.", as_json=as_json)
+            self.emit(
+                result, f"{result['subscriptions']} subscriptions, {result['records']} records sent.", as_json=as_json
+            )
 
     def _caller(self, actor: Any, as_json: bool, *, caller_action: str, **options: Any) -> None:
         if caller_action == "list":
             rows = [
-                {"sender_id": c.sender_id, "name": c.name, "client_id": c.client_id, "service_user": c.service_user.username, "active": c.active}
+                {
+                    "sender_id": c.sender_id,
+                    "name": c.name,
+                    "client_id": c.client_id,
+                    "service_user": c.service_user.username,
+                    "active": c.active,
+                }
                 for c in CallerSystem.objects.select_related("service_user")
             ]
-            self.emit(rows, "\n".join(f"{r['sender_id']}\t{r['client_id']}\t{r['service_user']}\t{'active' if r['active'] else 'suspended'}" for r in rows), as_json=as_json)
+            self.emit(
+                rows,
+                "\n".join(
+                    "\t".join(
+                        [r["sender_id"], r["client_id"], r["service_user"], "active" if r["active"] else "suspended"]
+                    )
+                    for r in rows
+                ),
+                as_json=as_json,
+            )
             return
         actor = self.require_actor(actor)
         try:
@@ -88,4 +105,8 @@ class Command(EntasCommand):
             require_signature=not options["unsigned"],
         )
         result = {"sender_id": caller.sender_id, "client_id": caller.client_id, "client_secret": secret}
-        self.emit(result, f"Registered {caller.sender_id}: client_id {caller.client_id}, client_secret {secret} (shown once).", as_json=as_json)
+        self.emit(
+            result,
+            f"Registered {caller.sender_id}: client_id {caller.client_id}, client_secret {secret} (shown once).",
+            as_json=as_json,
+        )

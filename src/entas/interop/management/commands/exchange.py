@@ -61,17 +61,37 @@ class Command(EntasCommand):
             result = dict(job.result or {})
             shutil.copyfile(Path(settings.MEDIA_ROOT) / result.pop("file"), options["out"])
             result["out"] = str(options["out"])
-            self.emit(result, f"{result['households']} families, {result['people']} people -> {options['out']}", as_json=as_json)
+            self.emit(
+                result,
+                f"{result['households']} families, {result['people']} people -> {options['out']}",
+                as_json=as_json,
+            )
         elif action == "dtsen-import":
-            result = run_import_job(options["file"], kind="interop.dtsen_import", actor=actor, folder=IMPORT_DIR, progress=not options["no_progress"])
+            result = run_import_job(
+                options["file"],
+                kind="interop.dtsen_import",
+                actor=actor,
+                folder=IMPORT_DIR,
+                progress=not options["no_progress"],
+            )
             report_counts(self, result, as_json=as_json)
         elif action == "nik-batch":
             from entas.interop import dukcapil
 
             counts = dukcapil.run_batch(options["file"], options["out"], actor=actor)
-            self.emit(counts, f"{counts['total']} NIKs: {counts['valid']} valid, {counts['invalid']} invalid, {counts['not_found']} not found -> {options['out']}", as_json=as_json)
+            self.emit(
+                counts,
+                f"{counts['total']} NIKs: {counts['valid']} valid, {counts['mismatch']} mismatch, "
+                f"{counts['invalid']} invalid, {counts['not_found']} not found -> {options['out']}",
+                as_json=as_json,
+            )
         else:
             from entas.interop import banks
 
             result = banks.reconcile_statement(options["file"], cycle_id=options["cycle"], actor=actor)
-            self.emit(result, f"{result['entries']} entries: {result['paid']} paid, {result['failed']} failed, {len(result['unknown'])} unknown; reconciled: {result['reconciled']}", as_json=as_json)
+            self.emit(
+                result,
+                f"{result['entries']} entries: {result['paid']} paid, {result['failed']} failed, "
+                f"{len(result['unknown'])} unknown; reconciled: {result['reconciled']}",
+                as_json=as_json,
+            )
