@@ -90,7 +90,8 @@ class LocalVerifier:
 
 def verifier() -> NikVerifier:
     path = getattr(settings, "ENTAS_DUKCAPIL_ADAPTER", "") or "entas.interop.dukcapil.LocalVerifier"
-    return import_string(path)()  # type: ignore[no-any-return]
+    verifier: NikVerifier = import_string(path)()
+    return verifier
 
 
 def read_queries(path: Path) -> list[NikQuery]:

@@ -396,7 +396,7 @@ def differences(actor: User, exchange: Exchange, limit: int = 500) -> list[Diffe
                     household.pk,
                 )
             )
-        if record.members is not None and household.size != record.members:  # type: ignore[attr-defined]
+        if record.members is not None and household.size != record.members:
             out.append(
                 Difference(
                     "members",
@@ -406,7 +406,7 @@ def differences(actor: User, exchange: Exchange, limit: int = 500) -> list[Diffe
                     str(record.members),
                     household.pk,
                 )
-            )  # type: ignore[attr-defined]
+            )
         if record.head_nik and heads.get(household.pk) and heads[household.pk] != record.head_nik:
             out.append(
                 Difference(
@@ -425,15 +425,15 @@ def differences(actor: User, exchange: Exchange, limit: int = 500) -> list[Diffe
         .exclude(kk_number__in=in_file)
         .order_by("kk_number")[:limit]
     )
-    for household in missing:
+    for absent in missing:
         out.append(
             Difference(
                 "missing_national",
                 _("Ratified here, not in the national file"),
-                household.kk_number,
-                household.get_verification_status_display(),
+                absent.kk_number,
+                absent.get_verification_status_display(),
                 "–",
-                household.pk,
+                absent.pk,
             )
         )
     return out[:limit]

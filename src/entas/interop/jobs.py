@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from entas.core.errors import Refused
 from entas.core.jobqueue import JobContext, job_kind
 from entas.registry.jobs import import_locks
 
@@ -68,8 +69,6 @@ def dtsen_import(ctx: JobContext) -> dict[str, Any]:
     subject=_exchange_subject,
 )
 def siks_export(ctx: JobContext) -> dict[str, Any]:
-    from entas.core.errors import Refused
-
     from .exchange import export_siks
 
     if ctx.actor is None:
@@ -95,9 +94,11 @@ def camt053(ctx: JobContext) -> dict[str, Any]:
 
     path = Path(settings.MEDIA_ROOT) / ctx.params["file"]
     try:
+        if ctx.actor is None:
+            raise Refused("A statement is reconciled by a person.", code="forbidden")
         result = reconcile_statement(
             path, cycle_id=int(ctx.params["cycle"]), actor=ctx.actor, name=ctx.params.get("name")
-        )  # type: ignore[arg-type]
+        )
     finally:
         path.unlink(missing_ok=True)
     ctx.log(f"{result['entries']} entries: {result['paid']} paid, {result['failed']} failed")

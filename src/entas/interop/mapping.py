@@ -17,16 +17,23 @@ CONTEXT = {
     "spdci": "https://schema.spdci.org/extensions/social/v1/",
     "common": "https://schema.spdci.org/common/v1/",
 }
-SEX = {rc.Sex.MALE: "male", rc.Sex.FEMALE: "female"}
-SEX_CODES = {"male": rc.Sex.MALE, "female": rc.Sex.FEMALE, "m": rc.Sex.MALE, "f": rc.Sex.FEMALE, "1": "1", "2": "2"}
-MARITAL = {
+SEX: dict[str, str] = {rc.Sex.MALE: "male", rc.Sex.FEMALE: "female"}
+SEX_CODES: dict[str, str] = {
+    "male": rc.Sex.MALE,
+    "female": rc.Sex.FEMALE,
+    "m": rc.Sex.MALE,
+    "f": rc.Sex.FEMALE,
+    "1": "1",
+    "2": "2",
+}
+MARITAL: dict[str, str] = {
     rc.MaritalStatus.SINGLE: "single",
     rc.MaritalStatus.MARRIED: "married",
     rc.MaritalStatus.DIVORCED: "divorced",
     rc.MaritalStatus.WIDOWED: "widowed",
 }
 MARITAL_CODES = {v: k for k, v in MARITAL.items()}
-RELATIONSHIP = {
+RELATIONSHIP: dict[str, str] = {
     rc.Relationship.HEAD: "head",
     rc.Relationship.SPOUSE: "spouse",
     rc.Relationship.CHILD: "child",
@@ -79,7 +86,12 @@ _LOOKUPS = {"eq": "exact", "lt": "lt", "le": "lte", "gt": "gt", "ge": "gte", "in
 
 def _translate(attribute: str, value: Any) -> Any:
     """A DCI value as stored (male -> 1)."""
-    table = {"sex": SEX_CODES, "marital_status": MARITAL_CODES, "relationship_head": RELATIONSHIP_CODES}.get(attribute)
+    tables: dict[str, dict[str, str]] = {
+        "sex": SEX_CODES,
+        "marital_status": MARITAL_CODES,
+        "relationship_head": RELATIONSHIP_CODES,
+    }
+    table = tables.get(attribute)
     if table is None:
         return value
     if isinstance(value, tuple):

@@ -81,7 +81,12 @@ class Command(EntasCommand):
                 rows,
                 "\n".join(
                     "\t".join(
-                        [r["sender_id"], r["client_id"], r["service_user"], "active" if r["active"] else "suspended"]
+                        [
+                            str(r["sender_id"]),
+                            str(r["client_id"]),
+                            str(r["service_user"]),
+                            "active" if r["active"] else "suspended",
+                        ]
                     )
                     for r in rows
                 ),
