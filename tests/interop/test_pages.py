@@ -83,4 +83,4 @@ def test_admin_registers_a_system_and_sees_its_secret_once(
     assert client.post("/interop/systems/keys/rotate/").status_code == 302
     assert SigningKey.objects.filter(status="active").count() == 1
     bad = client.post("/interop/systems/", {"sender_id": "x", "name": "x", "service_user": service.pk})
-    assert "JWKS URL" in bad.content.decode()
+    assert "Isikan URL JWKS" in bad.content.decode()  # the refusal, beside its field (in Indonesian)

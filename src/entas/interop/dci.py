@@ -535,12 +535,17 @@ def answer_subscribe(txn: Transaction) -> dict[str, Any]:
 
 
 def subscription_info(subscription: Subscription) -> dict[str, Any]:
+    """A SubscriptionInfo: the registry core names the code both ``code`` (its properties) and
+    ``subscription_code`` (its required list), and the criteria both flat and as ``subscribe_criteria``:
+    both are given."""
     return {
         "version": rules.VERSION,
         "code": subscription.code,
+        "subscription_code": subscription.code,
         "status": subscription.status,
         "timestamp": subscription.created_at.isoformat(timespec="seconds"),
         **subscription.criteria,
+        "subscribe_criteria": subscription.criteria,
     }
 
 
