@@ -84,3 +84,39 @@ def test_admin_registers_a_system_and_sees_its_secret_once(
     assert SigningKey.objects.filter(status="active").count() == 1
     bad = client.post("/interop/systems/", {"sender_id": "x", "name": "x", "service_user": service.pk})
     assert "Isikan URL JWKS" in bad.content.decode()  # the refusal, beside its field (in Indonesian)
+
+
+def test_dci_commands(admin_user: Any, service_user: Any, tmp_path: Any, caller_key: Any) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("dci", "keys", "--json", stdout=out)
+    first = json.loads(out.getvalue())["keys"]
+    out = StringIO()
+    call_command("dci", "keys", "--rotate", "--json", "--as", "admin", stdout=out)
+    assert len(json.loads(out.getvalue().splitlines()[-1])["keys"]) == 2 and first[0]["kid"]
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [{**caller_key.as_dict(private=False), "use": "sig", "alg": "ES256"}]}))
+    out = StringIO()
+    call_command(
+        "dci",
+        "caller",
+        "add",
+        "bank.example",
+        "--service-user",
+        service_user.username,
+        "--jwks-file",
+        str(jwks),
+        "--as",
+        "admin",
+        "--json",
+        stdout=out,
+    )
+    added = json.loads(out.getvalue())
+    assert added["client_secret"] and CallerSystem.objects.get(sender_id="bank.example").client_id == added["client_id"]
+    out = StringIO()
+    call_command("dci", "notify", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {"subscriptions": 0, "records": 0}

@@ -17,7 +17,7 @@ from entas.core.errors import Problem, Refused
 from entas.core.services import service
 
 from . import keys
-from .models import CallerSystem, SigningKey
+from .models import CallerSystem, Exchange, SigningKey
 
 
 def _may_manage(actor: User) -> None:
@@ -102,3 +102,9 @@ def set_caller_active(*, actor: User, caller: CallerSystem, active: bool) -> Cal
         actor=actor, action="interop.caller_active", obj=caller, before={"active": before}, after={"active": active}
     )
     return caller
+
+
+@service
+def record_comparison_view(*, actor: User, exchange: Exchange, shown: int) -> None:
+    """A comparison names families (KK numbers): its reading is audited like a household page's."""
+    audit.record(actor=actor, action="interop.comparison_view", obj=exchange, after={"differences": shown})

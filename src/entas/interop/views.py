@@ -76,6 +76,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
             "nik_form": nik_form,
             "camt_form": camt_form,
             "may_exchange": request.user.can(Capability.APPROVE_REGISTRY),
+            "may_manage": request.user.can(Capability.MANAGE_SETTINGS),
         },
     )
 
@@ -87,6 +88,7 @@ def comparison(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404(_("No such DTSEN import."))
     differences = exchange.differences(request.user, found)
+    services.record_comparison_view(actor=request.user, exchange=found, shown=len(differences))
     counts: dict[str, int] = {}
     for difference in differences:
         counts[str(difference.label)] = counts.get(str(difference.label), 0) + 1

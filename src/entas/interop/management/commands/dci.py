@@ -41,7 +41,9 @@ class Command(EntasCommand):
         add.add_argument("--callback-url", default="")
         add.add_argument("--unsigned", action="store_true", help="Accept unsigned messages from it.")
         add.add_argument("--as", "--user", dest="username", default="", metavar="USER")
-        csub.add_parser("list")
+        add.add_argument("--json", action="store_true", dest="as_json")
+        listing = csub.add_parser("list")
+        listing.add_argument("--json", action="store_true", dest="as_json")
         sub.add_parser("notify", help="Send the subscribers the registry's changes since their last notification.")
 
     def handle(self, *args: Any, action: str, actor: Any, as_json: bool, **options: Any) -> None:
