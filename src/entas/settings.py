@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "entas.evaluation",
     "entas.participation",
     "entas.outreach",
+    "entas.interop",
     "entas.api",
     "entas.demo",
 ]
@@ -394,6 +395,18 @@ ENTAS_PAYER_NAME = os.environ.get("ENTAS_PAYER_NAME", "Pemerintah Kota Balikpapa
 # --- The city ------------------------------------------------------------------------------
 # Kemendagri code of the kabupaten/kota this installation serves (Kota Balikpapan by default).
 ENTAS_CITY_CODE = os.environ.get("ENTAS_CITY_CODE", "64.71")
+
+# --- Interoperability (docs/interop.md) -----------------------------------------------------
+# This registry's id in DCI messages (sender_id of its answers, receiver_id of requests to it).
+ENTAS_DCI_ID = os.environ.get("ENTAS_DCI_ID", "entas.balikpapan.go.id")
+# Where `entas dci keys` keeps the private signing keys (PEM files, mode 0600, encrypted with
+# ENTAS_DCI_KEY_PASSPHRASE, else with the secret key): outside the database and outside git.
+ENTAS_DCI_KEY_DIR = Path(os.environ.get("ENTAS_DCI_KEY_DIR", VAR_DIR / "dci-keys"))
+ENTAS_DCI_KEY_PASSPHRASE = os.environ.get("ENTAS_DCI_KEY_PASSPHRASE", "")
+# The Dukcapil NIK verification adapter (a dotted path); empty: the local stub (entas.interop.dukcapil).
+ENTAS_DUKCAPIL_ADAPTER = os.environ.get("ENTAS_DUKCAPIL_ADAPTER", "")
+# The official ISO 20022 camt.053.001.02 XSD, when installed: bank statements are validated against it too.
+ENTAS_CAMT053_XSD = os.environ.get("ENTAS_CAMT053_XSD", "")
 
 # --- Operations (docs/operations.md) ----------------------------------------------------------
 # The schedule of recurring jobs `entas scheduler` submits (default: src/entas/schedule.toml).

@@ -68,6 +68,7 @@ class World:
     contribution: Any = None  # a partner's contribution to the probe programme, in Damai
     campaign: Any = None  # an awareness campaign (the city's), with an event in Damai attended by Damai's people
     event: Any = None
+    exchange: Any = None  # a DTSEN import naming a family of Damai (entas.interop)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,11 @@ PUBLIC |= {"portal:open_data", "portal:open_data_download", "portal:open_data_ca
 # Probes and the metrics scraper (operations, issue #27): states and counts only; /metrics answers 404
 # unless ENTAS_METRICS_TOKEN is set and 401 without that bearer token (tests/ops/test_observability.py).
 PUBLIC |= {"live", "ready", "metrics"}
+# The DCI social-registry interface (machine to machine, docs/interop.md): its own OAuth2 client
+# credentials and bearer JWTs, answering 401 to anyone without one (a signed-in session included), and
+# our public keys; tests/interop/test_dci.py checks each.
+PUBLIC |= {"dci:jwks", "dci:token", "dci:search", "dci:sync_search", "dci:txn_status", "dci:sync_txn_status"}
+PUBLIC |= {"dci:subscribe", "dci:unsubscribe"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),
@@ -279,6 +285,13 @@ ROUTES: dict[str, Route] = {
     "api:list_scenarios": Route(api=True),
     "api:simulate": Route(methods=("POST",), api=True, data={"rule": "desil <= 1", "base_amount": 1}),
     # Participation: a forum is of its area; a musyawarah's decisions and its berita acara name households.
+    "interop:index": Route(
+        methods=("GET", "POST"), data={"action": "siks", "siks-period": "2026-06", "siks-berita_acara": "BA"}
+    ),
+    "interop:comparison": Route(lambda w: {"pk": w.exchange.pk}),
+    "interop:callers": Route(methods=("GET", "POST")),
+    "interop:caller_active": Route(lambda w: {"pk": w.exchange.pk}, methods=("POST",)),
+    "interop:rotate_keys": Route(methods=("POST",)),
     "participation:forums": Route(),
     "participation:forum_new": Route(methods=("GET", "POST")),
     "participation:forum": Route(lambda w: {"pk": w.forum.pk}, methods=("GET", "POST"), damai_object=True),
@@ -476,7 +489,19 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     )
     world.contribution = _contribution(world.record, damai, make_user, partner)
     world.campaign, world.event = _outreach(damai, make_user)
+    world.exchange = _dtsen_import(damai, manager)
     return world
+
+
+def _dtsen_import(damai: Household, manager: User) -> Any:
+    """A DTSEN file imported by the city, one of its records Damai's family."""
+    from entas.interop.models import Exchange, NationalRecord
+
+    exchange = Exchange.objects.create(kind="dtsen_import", file_name="dtsen.csv", actor=manager)
+    NationalRecord.objects.create(
+        exchange=exchange, row=2, kk_number=damai.kk_number, desil=1, members=9, household=damai
+    )
+    return exchange
 
 
 def _contribution(record: Any, damai: Household, make_user: Callable[..., User], partner_user: User) -> Any:

@@ -638,7 +638,43 @@ def build_city(
 
     admin = users["admin_user"]
     tokens.create_token(actor=admin, user=admin, name=plant("token name", 100, 12), scopes="regions:read")
+    world.exchange = _interop(a, users, plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)
+
+
+def _interop(household: Any, users: dict[str, Any], plant: Callable[..., str]) -> Any:
+    """A DCI caller system with a hostile name and sender id; a SIKS-NG export with a hostile berita
+    acara and a DTSEN import under a hostile file name with one national record, Damai's family
+    (entas.interop)."""
+    from entas.interop import services as interop
+    from entas.interop.models import Exchange, NationalRecord
+
+    interop.register_caller(
+        actor=users["admin_user"],
+        sender_id=plant("dci sender id", 120, 29),
+        name=plant("dci caller name", 200, 30),
+        service_user=users["auditor"],
+        jwks_url="https://spmis.example/jwks.json",
+    )
+    manager = users["dinsos_manager"]
+    Exchange.objects.create(
+        kind="siks_export",
+        period="2026-01",
+        berita_acara=plant("siks berita acara", 120, 31),
+        file_name="bnba.csv",
+        actor=manager,
+    )
+    exchange = Exchange.objects.create(kind="dtsen_import", file_name=plant("dtsen file name", 200, 32), actor=manager)
+    NationalRecord.objects.create(
+        exchange=exchange,
+        row=2,
+        kk_number=household.kk_number,
+        dtsen_status="AKTIF",
+        desil=1,
+        members=1,
+        household=household,
+    )
+    return exchange
 
 
 def _participation(household: Any, record: Any, users: dict[str, Any], plant: Callable[..., str]) -> tuple[Any, ...]:

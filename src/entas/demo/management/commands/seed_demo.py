@@ -119,6 +119,8 @@ class Command(EntasCommand):
             if not as_json:
                 self.stdout.write(f"Participation demo: {forums}.")
         self._outreach(as_json)  # after the register: campaigns run under its campaign programme
+        if _Household.objects.exists():
+            self._interop(as_json)  # a DCI caller system, a SIKS-NG export, a DTSEN import
         self._monitoring(as_json)  # last: its indicators count what every module above has written
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
@@ -180,6 +182,19 @@ class Command(EntasCommand):
         made = demo.seed(officer=User.objects.get(username="pelatihan"))
         if made and not as_json:
             self.stdout.write("Awareness campaigns: " + ", ".join(f"{n} {what}" for what, n in made.items()) + ".")
+
+    def _interop(self, as_json: bool) -> None:
+        """A registered DCI caller system with a search, a SIKS-NG export and a DTSEN import (entas.interop.demo)."""
+        from entas.accounts.models import User
+        from entas.interop import demo
+
+        made = demo.seed(
+            admin=User.objects.get(username="admin"),
+            manager=User.objects.get(username="dinsos1"),
+            service_user=User.objects.get(username="auditor"),
+        )
+        if made and not as_json:
+            self.stdout.write(f"Interoperability: {made}.")
 
     def _policy(self, as_json: bool) -> None:
         """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""
