@@ -75,9 +75,22 @@ class Command(EntasCommand):
             raise CommandError("This user may not see the results of business groups.")
         outcomes = selectors.results_for(actor, on, by)
         rows = [selectors.outcome_dict(o) for o in outcomes]
-        welfare = selectors.welfare_for(actor, on)
+        welfare_rows = selectors.welfare_rows(actor, on, by)
+        welfare = welfare_rows[0].pmt
         if as_json:
-            self.emit({"by": by, "results": rows, "welfare": welfare.__dict__}, "", as_json=True)
+            self.emit(
+                {
+                    "by": by,
+                    "results": rows,
+                    "welfare": welfare.__dict__,
+                    "welfare_dtsen": welfare_rows[0].dtsen.__dict__,
+                    "welfare_by": [
+                        {"label": w.label, "pmt": w.pmt.__dict__, "dtsen": w.dtsen.__dict__} for w in welfare_rows[1:]
+                    ],
+                },
+                "",
+                as_json=True,
+            )
             return
         for r in rows:
             a12, e12 = r["active_12_months"]
@@ -94,3 +107,10 @@ class Command(EntasCommand):
             f"welfare of member households (PMT desil before and after the assistance): {welfare.households} "
             f"households, mean change {change}, {welfare.better} better off, {welfare.worse} worse off"
         )
+        for w in welfare_rows:
+            d = w.dtsen
+            change = "-" if d.mean_change is None else f"{d.mean_change:+.2f}"
+            self.stdout.write(
+                f"welfare {w.label or 'all'} (DTSEN desil before and after): {d.households} households, "
+                f"mean change {change}, {d.better} better off, {d.worse} worse off"
+            )
