@@ -277,7 +277,9 @@ def test_an_activitys_volume_is_adjusted_and_its_page_shows_its_realisation_hist
     }
     # As of a day before it took effect, the register shows the volume it had.
     earlier = selectors.register(auditor, plan, dt.date(2026, 6, 30))
-    row = next(a for s in earlier.strategies for p in s.programmes for a in p.activities if a.activity.pk == activity.pk)
+    row = next(
+        a for s in earlier.strategies for p in s.programmes for a in p.activities if a.activity.pk == activity.pk
+    )
     assert row.fields["volume_target"] == old_volume
     assert selectors.activity_on(activity, dt.date(2026, 7, 1))["volume_target"] == old_volume + 40
     # A realisation entered twice: the activity's page shows both changes, before and after, by whom.

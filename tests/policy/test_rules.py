@@ -4,7 +4,6 @@ and the register as of a date. No database."""
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 
 import pytest

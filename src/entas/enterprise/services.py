@@ -39,11 +39,11 @@ from .models import (
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
-    from entas.training.models import Cohort
-    from entas.training.services import ApplyResult
     from entas.programs.models import Programme
     from entas.regions.models import Region
     from entas.registry.models import Member
+    from entas.training.models import Cohort
+    from entas.training.services import ApplyResult
 
 
 @dataclass

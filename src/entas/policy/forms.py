@@ -40,7 +40,10 @@ class AdjustmentForm(forms.Form):
         label=_("What changes"), choices=[(f, FIELD_LABELS[f]) for f in (*rules.FIELDS, *rules.ACTIVITY_FIELDS)]
     )
     activity = forms.CharField(
-        label=_("Activity (kode rekening)"), required=False, max_length=30, help_text=_("For an activity's output, unit, volume target, location or pagu.")
+        label=_("Activity (kode rekening)"),
+        required=False,
+        max_length=30,
+        help_text=_("For an activity's output, unit, volume target, location or pagu."),
     )
     value = forms.CharField(label=_("New value"), max_length=2000)
     reason = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

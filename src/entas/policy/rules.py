@@ -294,7 +294,9 @@ def parse_adjustment(name: str, text: str, facts: AdjustFacts) -> Any:
             )
         return value
     if name in ACTIVITY_FIELDS:
-        raise Refused(_("An activity's %(field)s is adjusted: name its kode rekening.") % {"field": name}, code="invalid")
+        raise Refused(
+            _("An activity's %(field)s is adjusted: name its kode rekening.") % {"field": name}, code="invalid"
+        )
     if name not in FIELDS:
         raise Refused(
             _("%(field)s cannot be adjusted; the fields are %(fields)s.")

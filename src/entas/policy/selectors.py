@@ -139,7 +139,9 @@ def realisation_history(activity: Activity, limit: int = 500) -> QuerySet[AuditE
     """Every change of the activity's realisation, newest first: the month, the realisation and
     physical progress before and after, who entered it (a page, a file, the command line) and when."""
     return (
-        AuditEvent.objects.filter(action="policy.realisation", object_type="policy.activity", object_id=str(activity.pk))
+        AuditEvent.objects.filter(
+            action="policy.realisation", object_type="policy.activity", object_id=str(activity.pk)
+        )
         .select_related("actor")
         .order_by("-at", "-pk")[:limit]
     )
@@ -390,7 +392,9 @@ def register(
                 r, fields[r.pk], rolled.programme.get(r.pk, rules.Amounts()), funded.programme.get(r.pk, {})
             )
             p.activities = [
-                ActivityRow(a, rolled.activity[a.pk], physical.get(a.pk), activity_fields(a, activity_changes[a.pk], day))
+                ActivityRow(
+                    a, rolled.activity[a.pk], physical.get(a.pk), activity_fields(a, activity_changes[a.pk], day)
+                )
                 for a in activities
                 if a.record_id == r.pk
             ]

@@ -472,9 +472,9 @@ def propose_adjustment(
     activity: Activity | None = None,
 ) -> Adjustment:
     """Propose a change of one field of a programme, or of one of its activities (its pagu for a year,
-    ``pagu.2026``, or its output, unit, volume target or location), with its rationale and evidence (links or references: an evaluation, an
-    indicator, a forum decision, a grievance trend). It changes nothing until another person
-    approves it."""
+    ``pagu.2026``, or its output, unit, volume target or location), with its rationale and evidence
+    (links or references: an evaluation, an indicator, a forum decision, a grievance trend). It
+    changes nothing until another person approves it."""
     _require(actor, Capability.EDIT_POLICY, _("You may not propose adjustments."))
     if not reason.strip():
         raise Refused(
@@ -538,7 +538,7 @@ def decide_adjustment(*, adjustment: Adjustment, approve: bool, actor: User, not
                 code="conflict",
             )
         if adjustment.activity is not None and adjustment.field in rules.ACTIVITY_FIELDS:
-            Activity.objects.filter(pk=adjustment.activity_id).update(**{adjustment.field: adjustment.after})
+            Activity.objects.filter(pk=adjustment.activity.pk).update(**{adjustment.field: adjustment.after})
         elif adjustment.activity is not None:
             months = _revise(record, adjustment.activity, adjustment.field, int(adjustment.after or 0), actor)
         else:

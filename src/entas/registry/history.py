@@ -201,7 +201,8 @@ def desil_states(desil: int | None, data_date: Any, changes: list[DesilChange]) 
     ordered = sorted(changes, key=lambda c: c.at, reverse=True)
     out: list[tuple[dt.date, int]] = []
     for i in range(len(ordered) + 1):
-        since = ordered[i - 1].at if i else None  # the state holds since the newer change was recorded
+        # The state holds since the change undone next was recorded (the oldest: since unknown).
+        since = ordered[i].at if i < len(ordered) else None
         day = _as_date(state["desil_date"]) or since
         if day is not None and state["desil_city"] is not None:
             out.append((day, int(state["desil_city"])))
