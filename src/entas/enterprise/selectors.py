@@ -199,12 +199,21 @@ def buckets_of(rows: list[dict[str, Any]], by: str) -> dict[str, list[dict[str, 
     return {key: buckets[key] for key in sorted(buckets)}
 
 
-def results_for(user: User, day: dt.date | None = None, by: str = "") -> list[Outcome]:
-    """The results of the groups of the user's areas on ``day`` (today): the whole first, then one line
-    per value of ``by`` (type, sector, kelurahan, chair_sex, assistance). A fixed number of queries."""
-    day = day or timezone.localdate()
+def group_rows(user: User | None, day: dt.date) -> list[dict[str, Any]]:
+    """The groups of the user's areas (all without a user) as the results read them on ``day``: one
+    read for :func:`results_for` and :func:`welfare_rows` together."""
     groups = Group.objects.restrict(user, "analyse") if user is not None else Group.objects.all()
-    rows = _history_rows(groups, day)
+    return _history_rows(groups, day)
+
+
+def results_for(
+    user: User, day: dt.date | None = None, by: str = "", rows: list[dict[str, Any]] | None = None
+) -> list[Outcome]:
+    """The results of the groups of the user's areas on ``day`` (today): the whole first, then one line
+    per value of ``by`` (type, sector, kelurahan, chair_sex, assistance, training). A fixed number of
+    queries; ``rows`` from :func:`group_rows` for the same user and day, when already read."""
+    day = day or timezone.localdate()
+    rows = group_rows(user, day) if rows is None else rows
     loans = list(Loan.objects.filter(group__in=[r["pk"] for r in rows]))
     views = loan_views(loans, day)
     positions: dict[int, list[rules.LoanPosition]] = defaultdict(list)
@@ -273,19 +282,20 @@ class WelfareRow:
     dtsen: rules.Welfare
 
 
-def welfare_rows(user: User | None, day: dt.date | None = None, by: str = "") -> list[WelfareRow]:
+def welfare_rows(
+    user: User | None, day: dt.date | None = None, by: str = "", rows: list[dict[str, Any]] | None = None
+) -> list[WelfareRow]:
     """The welfare trajectory of the member households of the groups of the user's areas: for each
     household, its desil observed last before its first group's assistance began, against the last
     observed since (up to ``day``): the PMT scorings (``targeting.HouseholdScore``) and the DTSEN desil
     over time (the registry's current desil and the audit trail of its changes:
     :func:`entas.registry.history.desil_history`). A household observed only once, or only after, is
-    left out. The whole first, then one row per value of ``by``."""
+    left out. The whole first, then one row per value of ``by`` (``rows`` as for :func:`results_for`)."""
     from entas.registry.history import desil_history
     from entas.targeting.models import HouseholdScore
 
     day = day or timezone.localdate()
-    groups = Group.objects.restrict(user, "analyse") if user is not None else Group.objects.all()
-    rows = _history_rows(groups, day)
+    rows = group_rows(user, day) if rows is None else rows
     started = {r["pk"]: r["history"].started for r in rows}
     households: dict[int, set[int]] = defaultdict(set)
     for group_id, household_id in Membership.objects.filter(group__in=list(started)).values_list(

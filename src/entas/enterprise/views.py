@@ -377,7 +377,9 @@ def results(request: AuthenticatedRequest) -> HttpResponseBase:
     by = request.GET.get("by", "type")
     if by not in selectors.DIMENSIONS:
         by = "type"
-    outcomes = [selectors.outcome_dict(o) for o in selectors.results_for(request.user, None, by)]
+    today = timezone.localdate()
+    rows = selectors.group_rows(request.user, today)
+    outcomes = [selectors.outcome_dict(o) for o in selectors.results_for(request.user, today, by, rows)]
     if request.GET.get("format") == "xlsx":
         out = io.BytesIO()
         book = workbook(out)
@@ -401,7 +403,7 @@ def results(request: AuthenticatedRequest) -> HttpResponseBase:
     labels = every.get(by, {})
     for o in outcomes[1:]:
         o["label"] = labels.get(o["label"], o["label"])
-    welfare = selectors.welfare_rows(request.user, None, by)
+    welfare = selectors.welfare_rows(request.user, today, by, rows)
     welfare_labels = [_("All groups"), *(labels.get(w.label, w.label) for w in welfare[1:])]
     return render(
         request,

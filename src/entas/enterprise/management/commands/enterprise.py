@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from entas.core.cli import EntasCommand
 from entas.core.fileimport import report_counts, run_import_job
@@ -73,9 +74,11 @@ class Command(EntasCommand):
     def _results(self, actor: Any, as_json: bool, by: str, on: dt.date | None) -> None:
         if actor is not None and not selectors.may_see_results(actor):
             raise CommandError("This user may not see the results of business groups.")
-        outcomes = selectors.results_for(actor, on, by)
+        day = on or timezone.localdate()
+        groups = selectors.group_rows(actor, day)
+        outcomes = selectors.results_for(actor, day, by, groups)
         rows = [selectors.outcome_dict(o) for o in outcomes]
-        welfare_rows = selectors.welfare_rows(actor, on, by)
+        welfare_rows = selectors.welfare_rows(actor, day, by, groups)
         welfare = welfare_rows[0].pmt
         if as_json:
             self.emit(
