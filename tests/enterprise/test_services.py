@@ -360,3 +360,17 @@ def test_results_by_management_training_completed(
     assert trained["groups"] == 1 and trained["revenue_growth"] == pytest.approx(0.5)
     assert rows["-"]["groups"] == 1 and rows["-"]["revenue_growth"] == 0.0
     assert rows[""]["groups"] == 2
+
+
+def test_group_assistance_is_in_the_policy_registers_benefit_timeline(officer: User, group: Group) -> None:
+    from entas.policy.selectors import benefit_timeline
+
+    services.record_grant(
+        actor=officer, group=group, kind="cash", amount=2_500_000, handed_over_on=D(2025, 3, 1), handover_reference="B9"
+    )
+    chair = group.memberships.get().member
+    entries = [e for e in benefit_timeline(chair.household) if e.kind == "empowerment"]
+    assert [(e.day, e.amount, e.person_id) for e in entries] == [(D(2025, 3, 1), 2_500_000, chair.pk)]
+    assert "KUBE Amplang" in entries[0].what
+    other = chair.household.members.exclude(pk=chair.pk).first()
+    assert other is not None and benefit_timeline(chair.household, other) == []  # not in the group

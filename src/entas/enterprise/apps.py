@@ -8,6 +8,12 @@ class EnterpriseConfig(AppConfig):
 
     def ready(self) -> None:
         from entas.core import navigation
+        from entas.policy.selectors import add_benefit_source
+
+        from .benefits import assistance
+
+        # What it delivers shows in the policy register's one benefit timeline, read where it is kept.
+        add_benefit_source("enterprise", assistance)
 
         navigation.add("enterprise:groups", _("Business groups"), ("training.manage", "audit.view"), order=76)
         navigation.add(

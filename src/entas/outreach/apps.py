@@ -8,6 +8,12 @@ class OutreachConfig(AppConfig):
 
     def ready(self) -> None:
         from entas.core import navigation
+        from entas.policy.selectors import add_benefit_source
+
+        from .benefits import sessions
+
+        # What it delivers shows in the policy register's one benefit timeline, read where it is kept.
+        add_benefit_source("outreach", sessions)
 
         navigation.add(
             "outreach:campaigns",

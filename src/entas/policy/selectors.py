@@ -545,10 +545,24 @@ class TimelineEntry:
     person_id: int | None
 
 
+# Benefits a higher module delivers and keeps in its own tables (a training place, a business group's
+# grant or loan, a campaign session attended), read into the one timeline where they are, never
+# copied: each delivery app registers a provider when it starts (as participation registers its
+# funding). A provider answers, for a household and optionally one of its members, its entries.
+BenefitProvider = Callable[[Any, Any], list[TimelineEntry]]
+_BENEFIT_SOURCES: dict[str, BenefitProvider] = {}
+
+
+def add_benefit_source(name: str, provider: BenefitProvider) -> None:
+    _BENEFIT_SOURCES[name] = provider
+
+
 def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
     """Everything the household (or one member) received, newest first, across every programme kind:
-    the cash transfers' paid payments (household-wide: not listed for one person) and the benefits
-    recorded by the other kinds. The household was found through the user's areas by the caller."""
+    the cash transfers' paid payments (household-wide: not listed for one person), the benefits
+    recorded here (an OPD's list, in-kind aid, services) and those the delivery apps keep (training
+    places, group assistance, campaign sessions: :func:`add_benefit_source`). The household was found
+    through the user's areas by the caller."""
     from zoneinfo import ZoneInfo
 
     from django.conf import settings
@@ -593,6 +607,8 @@ def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
                     None,
                 )
             )
+    for provider in _BENEFIT_SOURCES.values():
+        entries.extend(provider(household, member))
     return sorted(entries, key=lambda e: (e.day, e.programme), reverse=True)
 
 

@@ -8,6 +8,12 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         from entas.core import navigation
+        from entas.policy.selectors import add_benefit_source
+
+        from .benefits import places
+
+        # What it delivers shows in the policy register's one benefit timeline, read where it is kept.
+        add_benefit_source("training", places)
 
         navigation.add("training:cohorts", _("Training"), ("training.manage", "registry.view"), order=90)
         navigation.add("training:outcomes", _("Training outcomes"), ("analytics.view",), order=63)
