@@ -363,11 +363,27 @@ def test_results_by_management_training_completed(
 
 
 def test_group_assistance_is_in_the_policy_registers_benefit_timeline(officer: User, group: Group) -> None:
+    from entas.enterprise.benefits import reach
     from entas.policy.selectors import benefit_timeline
+    from entas.targeting.models import EligibilityRule
+    from tests.helpers import make_programme
 
+    rule = EligibilityRule.objects.create(name="UMKM", expression="desil_city <= 4")
+    programme = make_programme(rule, name="Pemberdayaan UMKM", agency="DKUMKMP", kind="empowerment")
     services.record_grant(
-        actor=officer, group=group, kind="cash", amount=2_500_000, handed_over_on=D(2025, 3, 1), handover_reference="B9"
+        actor=officer,
+        group=group,
+        kind="cash",
+        amount=2_500_000,
+        handed_over_on=D(2025, 3, 1),
+        handover_reference="B9",
+        programme=programme,
     )
+    chair_seat = group.memberships.get()
+    assert reach([programme.pk], D(2025, 3, 1)) == [
+        (programme.pk, chair_seat.member.household_id, chair_seat.member_id)
+    ]
+    assert reach([programme.pk], D(2025, 2, 28)) == []  # not yet given
     chair = group.memberships.get().member
     entries = [e for e in benefit_timeline(chair.household) if e.kind == "empowerment"]
     assert [(e.day, e.amount, e.person_id) for e in entries] == [(D(2025, 3, 1), 2_500_000, chair.pk)]

@@ -71,3 +71,27 @@ def assistance(household: Any, member: Any = None) -> list[TimelineEntry]:
                     )
                 )
     return out
+
+
+def reach(programme_ids: list[int], day: Any) -> list[tuple[int, int, int | None]]:
+    """The members (and their households) of the groups given a grant or a loan under the programmes
+    by ``day``, seated on the day it was given."""
+    given = [
+        *Grant.objects.filter(programme_id__in=programme_ids, handed_over_on__lte=day).values_list(
+            "programme_id", "group_id", "handed_over_on"
+        ),
+        *Loan.objects.filter(programme_id__in=programme_ids, disbursed_on__lte=day).values_list(
+            "programme_id", "group_id", "disbursed_on"
+        ),
+    ]
+    seats: dict[int, list[tuple[int, int, Any, Any]]] = {}
+    for group_id, member_id, household_id, joined, left in Membership.objects.filter(
+        group__in={g for _p, g, _d in given}
+    ).values_list("group_id", "member_id", "member__household_id", "joined_on", "left_on"):
+        seats.setdefault(group_id, []).append((member_id, household_id, joined, left))
+    return [
+        (programme_id, household_id, member_id)
+        for programme_id, group_id, on in given
+        for member_id, household_id, joined, left in seats.get(group_id, ())
+        if joined <= on and (left is None or on <= left)
+    ]

@@ -32,3 +32,12 @@ def sessions(household: Any, member: Any = None) -> list[TimelineEntry]:
             )
         )
     return out
+
+
+def reach(programme_ids: list[int], day: Any) -> list[tuple[int, int, int | None]]:
+    """The registry people who attended the programmes' campaign events held by ``day``."""
+    return list(
+        Attendance.objects.filter(
+            event__campaign__programme_id__in=programme_ids, event__date__lte=day, household__isnull=False
+        ).values_list("event__campaign__programme_id", "household_id", "member_id")
+    )

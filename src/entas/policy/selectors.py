@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -612,9 +612,20 @@ def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
     return sorted(entries, key=lambda e: (e.day, e.programme), reverse=True)
 
 
+# Who a delivery app's programmes reached, for the counts: a provider answers, for programmes and a
+# day, ``(programme id, household id, member id or None)`` of everything delivered up to that day.
+ReachProvider = Callable[[list[int], dt.date], Iterable[tuple[int, int, int | None]]]
+_REACH_SOURCES: dict[str, ReachProvider] = {}
+
+
+def add_reach_source(name: str, provider: ReachProvider) -> None:
+    _REACH_SOURCES[name] = provider
+
+
 def beneficiaries(record: ProgrammeRecord, day: dt.date) -> dict[str, int]:
     """How many the programme reached by ``day`` (city-wide counts, no names): households and people
-    with a recorded benefit, and for a cash transfer the households enrolled and those paid."""
+    with a benefit (recorded here or delivered by the training, enterprise and campaign apps:
+    :func:`add_reach_source`), and for a cash transfer the households enrolled and those paid."""
     return beneficiaries_of([record], day)[record.pk]
 
 
@@ -628,14 +639,22 @@ def beneficiaries_of(records: list[ProgrammeRecord], day: dt.date) -> dict[int, 
 
     by_programme = {r.programme_id: r.pk for r in records}
     out = {r.pk: {"households": 0, "people": 0} for r in records}
-    counts = (
-        Benefit.objects.filter(programme_id__in=by_programme, received_on__lte=day)
-        .values("programme_id")
-        .annotate(households=Count("household", distinct=True), people=Count("member", distinct=True))
-        .order_by()
-    )
-    for row in counts:
-        out[by_programme[row["programme_id"]]].update(households=row["households"], people=row["people"])
+    households: dict[int, set[int]] = defaultdict(set)
+    people: dict[int, set[int]] = defaultdict(set)
+    ids = list(by_programme)
+    rows: list[Iterable[tuple[int, int, int | None]]] = [
+        Benefit.objects.filter(programme_id__in=ids, received_on__lte=day).values_list(
+            "programme_id", "household_id", "member_id"
+        )
+    ]
+    rows += [provider(ids, day) for provider in _REACH_SOURCES.values()] if ids else []
+    for source in rows:
+        for programme_id, household_id, member_id in source:
+            households[programme_id].add(household_id)
+            if member_id is not None:
+                people[programme_id].add(member_id)
+    for programme_id, pk in by_programme.items():
+        out[pk].update(households=len(households[programme_id]), people=len(people[programme_id]))
     cash = [r.programme_id for r in records if r.programme.kind == "cash"]
     if cash:
         for r in records:

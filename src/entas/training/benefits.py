@@ -39,3 +39,15 @@ def places(household: Any, member: Any = None) -> list[TimelineEntry]:
             )
         )
     return out
+
+
+def reach(programme_ids: list[int], day: Any) -> list[tuple[int, int, int | None]]:
+    """The people given a place in the programmes' cohorts that started by ``day``."""
+    return list(
+        Application.objects.filter(
+            cohort__programme_id__in=programme_ids,
+            cohort__start__lte=day,
+            status=ApplicationStatus.SELECTED,
+            member__isnull=False,
+        ).values_list("cohort__programme_id", "member__household_id", "member_id")
+    )
