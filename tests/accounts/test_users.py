@@ -165,3 +165,22 @@ def test_the_pages_list_accounts_and_show_their_forms(admin_client: Client, oper
     assert "Deactivate the account" in page and "Give a new password" in page
     assert admin_client.get("/accounts/users/999999/").status_code == 404
     assert 'href="/accounts/users/"' in admin_client.get("/").content.decode()  # in the navigation
+
+
+def test_an_officers_opd_is_set_on_the_account_page_and_audited(
+    admin_client: Client, operator_manggar: User, regions: dict[str, Region]
+) -> None:
+    from entas.accounts.models import Opd
+
+    disnaker = Opd.objects.create(code="DISNAKER", name="Dinas Tenaga Kerja")
+    url = f"/accounts/users/{operator_manggar.pk}/"
+    assert "OPD" in admin_client.get(url).content.decode()
+    data = {"role": "training_officer", "areas": [regions[MANGGAR].pk], "opd": disnaker.pk}
+    assert admin_client.post(url, data).status_code == 302
+    operator_manggar.refresh_from_db()
+    assert operator_manggar.opd == disnaker
+    event = AuditEvent.objects.get(action="user.update")
+    assert (event.before["opd"], event.after["opd"]) == ("", "DISNAKER")
+    admin_client.post(url, {**data, "opd": ""})
+    operator_manggar.refresh_from_db()
+    assert operator_manggar.opd is None

@@ -1,4 +1,5 @@
-"""A facilitator records a business group, seats its chair, records its grant and a quarterly report."""
+"""A facilitator records a business group, seats its chair, enrols its members in a management course
+of the training module, records its grant and a quarterly report."""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ def officer(make_user: Callable[..., User]) -> User:
 def test_a_facilitator_records_a_group_its_grant_and_a_quarterly_report(
     page: Any, live_server: Any, officer: User, manggar_household: Household
 ) -> None:
+    import datetime as dt
+
+    from entas.training import services as training
+    from entas.training.models import Application, Course, Provider
+
+    course = Course.objects.create(
+        provider=Provider.objects.create(code="dkumkmp", name="DKUMKMP", kind="blk"),
+        code="buku",
+        name="Pembukuan usaha mikro",
+        competency_area="Pembukuan",
+        hours=16,
+    )
+    training.save_cohort(
+        course=course, code="buku-1", start=dt.date(2027, 3, 1), end=dt.date(2027, 3, 5), seats=20, actor=officer
+    )
     login(page, live_server, officer.username)
     page.get_by_role("link", name="Kelompok usaha").first.click()
     page.get_by_role("link", name="Kelompok baru").click()
@@ -49,6 +65,13 @@ def test_a_facilitator_records_a_group_its_grant_and_a_quarterly_report(
     members.get_by_label("Bergabung").fill("2025-02-01")
     members.get_by_role("button", name="Simpan").click()
     page.locator("#members").get_by_text(head.name).wait_for(timeout=5_000)
+
+    enrol = page.locator("#training")
+    enrol.get_by_text("Daftarkan anggota saat ini ke suatu pelatihan").click()
+    enrol.get_by_label("Angkatan").select_option(label="Pembukuan usaha mikro · buku-1 (01-03-2027)")
+    enrol.get_by_role("button", name="Daftarkan").click()
+    page.get_by_text("Didaftarkan ke buku-1: 1 baru").wait_for(timeout=5_000)
+    assert Application.objects.get().member == head
 
     grants = page.locator("#grants")
     grants.get_by_text("Catat hibah").click()
@@ -75,4 +98,6 @@ def test_a_facilitator_records_a_group_its_grant_and_a_quarterly_report(
     report = BusinessReport.objects.get(group=group)
     assert (report.period, report.profit, report.workers_family) == ("quarter", 3_000_000, 3)
     actions = set(AuditEvent.objects.filter(actor=officer).values_list("action", flat=True))
-    assert {"enterprise.group_add", "enterprise.seat", "enterprise.grant", "enterprise.report"} <= actions
+    assert {"enterprise.group_add", "enterprise.seat", "enterprise.enrol", "enterprise.grant", "enterprise.report"} <= (
+        actions
+    )

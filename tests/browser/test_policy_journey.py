@@ -1,6 +1,7 @@
 """The policy register's main workflow in a browser: the TKPK analyst opens the register from the
 menu, reads the plan's tree, proposes to pause a programme with its rationale; a second Bappeda
-editor approves it; the register as of the day before shows the programme still active; the
+editor approves it; the register as of the day before shows the programme still active, with its
+logframe linked and an activity's page with its realisation history; the
 Disnaker officer sees only the Disnaker's activities and the XLSX export downloads."""
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ def test_a_programme_is_paused_by_one_editor_and_approved_by_another(
     assert checker.locator("dl.facts").first.get_by_text("Ditunda").is_visible()
     checker.goto(f"{live_server.url}/policy/programme/{record.pk}/?as_of=2026-06-30")
     assert checker.locator("dl.facts").first.get_by_text("Aktif").is_visible()
+    assert checker.get_by_role("link", name="Kerangka logis dan dasbor program").is_visible()
+    checker.get_by_role("link", name="2.07.03.2.01.0001").click()  # the activity, its months and history
+    checker.get_by_role("heading", name="Riwayat realisasi").wait_for()
     with checker.expect_download() as download:
         checker.goto(f"{live_server.url}/policy/")
         checker.get_by_role("link", name="Unduh register (XLSX)").click()

@@ -209,3 +209,44 @@ def test_the_group_page_shows_its_members_management_training(
     training.apply_members(cohort=cohort, members=[chair], actor=city_officer)
     page = client_for(officer).get(reverse("enterprise:group", args=[group.pk])).content.decode()
     assert 'id="training"' in page and "Pembukuan usaha mikro" in page
+
+
+def test_the_officer_enrols_the_groups_members_in_a_course_from_its_page(
+    group: Group, officer: User, city_officer: User, client_for: Callable[[User], Client]
+) -> None:
+    from entas.core.models import AuditEvent
+    from entas.training import services as training
+    from entas.training.models import Application, Course, Provider
+
+    provider = Provider.objects.create(code="dkumkmp", name="DKUMKMP", kind="blk")
+    course = Course.objects.create(
+        provider=provider, code="jual", name="Jualan daring", competency_area="Pemasaran digital", hours=16
+    )
+    cohort, _created = training.save_cohort(
+        course=course, code="jual-1", start=D(2027, 3, 1), end=D(2027, 3, 5), seats=20, actor=city_officer
+    )
+    household = group.memberships.get().member.household
+    second = household.members.order_by("nik").last()
+    assert second is not None
+    services.seat(actor=officer, group=group, member=second, role="member", joined_on=D(2024, 5, 1))
+    client = client_for(officer)
+    url = reverse("enterprise:group", args=[group.pk])
+    assert "Jualan daring" in client.get(url).content.decode()  # the open cohorts are offered
+    assert client.post(url, {"action": "enrol", "enrol-cohort": str(cohort.pk)}).status_code == 302
+    assert Application.objects.filter(cohort=cohort).count() == 2
+    again = client.post(url, {"action": "enrol", "enrol-cohort": str(cohort.pk)}, follow=True).content.decode()
+    assert Application.objects.filter(cohort=cohort).count() == 2  # applied once each
+    assert "Jualan daring" in again
+    assert AuditEvent.objects.filter(action="enterprise.enrol", object_id=str(group.pk)).count() == 2
+    assert AuditEvent.objects.filter(action="training.apply").count() == 1  # the training module's own write
+    bad = client.post(url, {"action": "enrol", "enrol-cohort": "999999"})
+    assert bad.status_code == 200 and Application.objects.count() == 2
+
+
+def test_results_break_down_by_training_and_show_both_desil_trajectories(
+    group: Group, tkpk_analyst: User, client_for: Callable[[User], Client]
+) -> None:
+    page = client_for(tkpk_analyst).get(reverse("enterprise:results") + "?by=training")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "DTSEN" in text and "PMT" in text and 'value="training" selected' in text

@@ -198,3 +198,28 @@ def test_welfare_trajectory_by_hand() -> None:
     assert (out.households, out.better, out.worse) == (4, 2, 1)
     assert out.mean_change == (2 + 0 - 1 + 1) / 4
     assert rules.welfare([]).mean_change is None
+
+
+def test_a_desil_before_and_after_the_assistance() -> None:
+    seen = [(dt.date(2026, 3, 1), 5), (dt.date(2023, 1, 1), 1), (dt.date(2024, 6, 1), 2)]
+    assert rules.before_after(seen, dt.date(2025, 1, 1), dt.date(2026, 11, 30)) == (2, 5)
+    assert rules.before_after(seen, dt.date(2025, 1, 1), dt.date(2026, 1, 1)) is None  # nothing since
+    assert rules.before_after(seen, dt.date(2022, 1, 1), dt.date(2026, 11, 30)) is None  # nothing before
+    assert rules.before_after([], dt.date(2022, 1, 1), dt.date(2026, 11, 30)) is None
+
+
+def test_the_registrys_desil_over_time_is_today_with_each_recorded_change_undone() -> None:
+    from entas.registry.history import DesilChange, desil_states
+
+    changes = [
+        DesilChange(dt.date(2026, 4, 2), {"desil_city": 2, "desil_date": "2024-06-01"}),
+        DesilChange(dt.date(2024, 7, 1), {"desil_city": 1, "desil_date": None}),  # first set then
+        DesilChange(dt.date(2026, 9, 9), {"desil_date": "2026-03-01"}),  # re-measured, same desil
+    ]
+    assert desil_states(5, dt.date(2026, 8, 1), changes) == [
+        (dt.date(2024, 6, 1), 2),
+        (dt.date(2026, 3, 1), 5),
+        (dt.date(2026, 8, 1), 5),
+    ]
+    assert desil_states(None, None, []) == []
+    assert desil_states(3, None, [DesilChange(dt.date(2025, 5, 5), {"desil_city": None})]) == [(dt.date(2025, 5, 5), 3)]

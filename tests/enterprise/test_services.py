@@ -296,3 +296,97 @@ def test_market_access_is_recorded_once(officer: User, group: Group) -> None:
         ).count()
         == 4
     )
+
+
+def test_welfare_trajectory_from_the_registrys_dtsen_desil_history(
+    officer: User, group: Group, city_officer: User
+) -> None:
+    from django.utils import timezone
+
+    services.record_grant(
+        actor=officer, group=group, kind="cash", amount=1_000_000, handed_over_on=D(2025, 1, 1), handover_reference="B"
+    )
+    household = group.memberships.get().member.household
+    # The DTSEN update of 2026 raised the family from desil 2 (data of 2024) to desil 5: the registry
+    # keeps today's desil; the import recorded the change with the values before it.
+    Household.objects.filter(pk=household.pk).update(desil_city=5, desil_date=D(2026, 3, 1))
+    AuditEvent.objects.create(
+        action="household.import_update",
+        object_type="registry.household",
+        object_id=str(household.pk),
+        at=timezone.make_aware(dt.datetime(2026, 4, 2, 9)),
+        before={"desil_city": 2, "desil_date": "2024-06-01"},
+        after={"desil_city": 5, "desil_date": "2026-03-01"},
+    )
+    out = command("results", "--on", "2026-11-30", "--by", "chair_sex", "--as", city_officer.username)
+    assert out["welfare_dtsen"] == {"households": 1, "mean_change": 3.0, "better": 1, "worse": 0}
+    assert out["welfare"]["households"] == 0  # never scored by the PMT
+    by_sex = {w["label"]: w["dtsen"]["households"] for w in out["welfare_by"]}
+    chair_sex = group.memberships.get().member.sex
+    assert by_sex == {chair_sex: 1}
+    # Before the update's data date, there is no "after".
+    early = command("results", "--on", "2026-01-01", "--as", city_officer.username)
+    assert early["welfare_dtsen"]["households"] == 0
+
+
+def test_results_by_management_training_completed(
+    officer: User, group: Group, city_officer: User, regions: dict[str, Region]
+) -> None:
+    from entas.training import services as training
+    from entas.training.models import Completion, Course, Provider
+
+    other = services.save_group(
+        actor=officer, name="KUBE Kerupuk", type="kube", kbli="10792", kelurahan=regions[MANGGAR], founded=D(2024, 1, 1)
+    ).obj
+    provider = Provider.objects.create(code="dkumkmp", name="DKUMKMP", kind="blk")
+    course = Course.objects.create(
+        provider=provider, code="buku", name="Pembukuan usaha mikro", competency_area="Pembukuan", hours=16
+    )
+    cohort, _created = training.save_cohort(
+        course=course, code="buku-1", start=D(2025, 2, 3), end=D(2025, 2, 7), seats=20, actor=city_officer
+    )
+    out = services.enrol_members(actor=officer, group=group, cohort=cohort)
+    assert (out.accepted, out.already) == (1, 0)
+    application = cohort.applications.get()
+    Completion.objects.create(application=application, outcome="completed", ended_on=D(2025, 2, 7))
+    for g, first, last in ((group, 1_000_000, 1_500_000), (other, 2_000_000, 2_000_000)):
+        for start, revenue in ((D(2025, 1, 1), first), (D(2025, 4, 1), last)):
+            services.record_report(
+                actor=officer, group=g, period="quarter", period_start=start, revenue=revenue, costs=100_000
+            )
+    rows = {r["label"]: r for r in command("results", "--by", "training", "--as", city_officer.username)["results"]}
+    assert set(rows) == {"", "-", "Pembukuan usaha mikro"}
+    trained = rows["Pembukuan usaha mikro"]
+    assert trained["groups"] == 1 and trained["revenue_growth"] == pytest.approx(0.5)
+    assert rows["-"]["groups"] == 1 and rows["-"]["revenue_growth"] == 0.0
+    assert rows[""]["groups"] == 2
+
+
+def test_group_assistance_is_in_the_policy_registers_benefit_timeline(officer: User, group: Group) -> None:
+    from entas.enterprise.benefits import reach
+    from entas.policy.selectors import benefit_timeline
+    from entas.targeting.models import EligibilityRule
+    from tests.helpers import make_programme
+
+    rule = EligibilityRule.objects.create(name="UMKM", expression="desil_city <= 4")
+    programme = make_programme(rule, name="Pemberdayaan UMKM", agency="DKUMKMP", kind="empowerment")
+    services.record_grant(
+        actor=officer,
+        group=group,
+        kind="cash",
+        amount=2_500_000,
+        handed_over_on=D(2025, 3, 1),
+        handover_reference="B9",
+        programme=programme,
+    )
+    chair_seat = group.memberships.get()
+    assert reach([programme.pk], D(2025, 3, 1)) == [
+        (programme.pk, chair_seat.member.household_id, chair_seat.member_id)
+    ]
+    assert reach([programme.pk], D(2025, 2, 28)) == []  # not yet given
+    chair = group.memberships.get().member
+    entries = [e for e in benefit_timeline(chair.household) if e.kind == "empowerment"]
+    assert [(e.day, e.amount, e.person_id) for e in entries] == [(D(2025, 3, 1), 2_500_000, chair.pk)]
+    assert "KUBE Amplang" in entries[0].what
+    other = chair.household.members.exclude(pk=chair.pk).first()
+    assert other is not None and benefit_timeline(chair.household, other) == []  # not in the group

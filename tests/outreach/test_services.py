@@ -236,3 +236,15 @@ def test_api(world: dict[str, Any], officer: User, client_for: Any, partner: Use
     results = client.get(f"/api/v1/outreach/results/{pk}?by=sex").json()
     assert results["reach"]["people"] == 1
     assert client_for(partner).get(f"/api/v1/outreach/results/{pk}").status_code == 403
+
+
+def test_a_session_attended_is_in_the_policy_registers_benefit_timeline(world: dict[str, Any], officer: User) -> None:
+    from entas.policy.selectors import benefit_timeline
+
+    household = world["manggar"][0]
+    first, second = household.members.order_by("pk")[:2]
+    services.record_attendee(event=world["event"], nik=first.nik, actor=officer)
+    [entry] = [e for e in benefit_timeline(household) if e.kind == "campaign"]
+    assert (entry.day, entry.what, entry.person_id) == (EVENT_DAY, "Ayo Daftar JKN: Aula", first.pk)
+    assert [e.kind for e in benefit_timeline(household, second)] == []  # per person
+    assert benefit_timeline(world["manggar"][1]) == []

@@ -190,3 +190,22 @@ def test_a_list_of_benefits_is_imported_with_row_level_accounting(
     assert Benefit.objects.get(household=damai_household).member.nik == nik  # type: ignore[union-attr]
     again = run()
     assert (again["inserted"], again["unchanged"], again["rejected"]) == (0, 2, 6)
+
+
+def test_the_reach_of_a_programme_counts_what_the_delivery_apps_keep_once(
+    plan: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from entas.policy import selectors
+    from entas.policy.models import ProgrammeRecord
+
+    record = ProgrammeRecord.objects.select_related("programme").get(code="P2.1")
+    pid = record.programme_id
+    delivered = [(pid, 1, 10), (pid, 1, 11), (pid, 2, None), (pid + 10_000, 3, 30)]  # two people of one family
+
+    def provider(ids: list[int], day: dt.date) -> list[tuple[int, int, int | None]]:
+        return [row for row in delivered if row[0] in ids]
+
+    monkeypatch.setattr(selectors, "_REACH_SOURCES", {"probe": provider, "again": provider})
+    assert selectors.beneficiaries(record, dt.date(2026, 1, 1)) == {"households": 2, "people": 2}

@@ -241,3 +241,60 @@ def test_a_plan_file_loads_from_its_page_and_a_bad_one_loads_nothing(
     response = client.post("/policy/load/", {"file": newer}, follow=True)
     assert "is loaded as a new version" in response.content.decode()
     assert Plan.objects.filter(code=plan.code, version=2).exists()
+
+
+def test_an_activitys_volume_is_adjusted_and_its_page_shows_its_realisation_history(
+    plan: Plan, client_for: Callable[[User], Client], tkpk_analyst: User, bappeda: User, auditor: User
+) -> None:
+    from entas.core.models import AuditEvent
+    from entas.policy import selectors, services
+    from entas.policy.models import Activity
+
+    activity = Activity.objects.get(code="2.07.03.2.01.0001")
+    record = activity.record
+    old_volume = activity.volume_target
+    maker = english_client(client_for, tkpk_analyst)
+    url = f"/policy/programme/{record.pk}/"
+    data = {
+        "adj-field": "volume_target",
+        "adj-value": str(old_volume + 40),
+        "adj-reason": "Musrenbang 2026: dua kelas tambahan",
+        "adj-evidence": "https://example.invalid/berita-acara-musrenbang-2026",
+        "adj-activity": activity.code,
+        "adj-effective_on": "2026-07-01",
+    }
+    assert "name its kode rekening" in maker.post(url, {**data, "adj-activity": ""}).content.decode()
+    assert maker.post(url, data).status_code == 302
+    adjustment = Adjustment.objects.get()
+    checker = english_client(client_for, bappeda)
+    checker.post(f"/policy/adjustment/{adjustment.pk}/decide/", {"decision": "approve"})
+    activity.refresh_from_db()
+    assert activity.volume_target == old_volume + 40
+    events = AuditEvent.objects.filter(object_type="policy.adjustment", object_id=str(adjustment.pk))
+    assert set(events.values_list("action", flat=True)) == {
+        "policy.adjustment_propose",
+        "policy.adjustment_approve",
+    }
+    # As of a day before it took effect, the register shows the volume it had.
+    earlier = selectors.register(auditor, plan, dt.date(2026, 6, 30))
+    row = next(
+        a for s in earlier.strategies for p in s.programmes for a in p.activities if a.activity.pk == activity.pk
+    )
+    assert row.fields["volume_target"] == old_volume
+    assert selectors.activity_on(activity, dt.date(2026, 7, 1))["volume_target"] == old_volume + 40
+    # A realisation entered twice: the activity's page shows both changes, before and after, by whom.
+    month = dt.date(2025, 3, 1)
+    for amount in (1_000_000, 1_250_000):
+        services.record_realisation(
+            [services.RealisationRow(activity, month, amount, 50)], actor=tkpk_analyst, note="test"
+        )
+    reader = english_client(client_for, auditor)
+    programme_page = reader.get(url).content.decode()
+    assert f"/policy/activity/{activity.pk}/" in programme_page
+    assert f"/monitoring/programme/{record.pk}/" in programme_page  # the logframe and its indicators
+    page = reader.get(f"/policy/activity/{activity.pk}/?as_of=2026-06-30").content.decode()
+    assert "History of the realisation" in page and "2025-03" in page
+    assert "1,000,000" in page and "1,250,000" in page
+    assert "Musrenbang 2026: dua kelas tambahan" in page
+    assert f">{old_volume:,} " in page  # as of 30 June: the old volume
+    assert reader.get("/policy/activity/999999/").status_code == 404

@@ -3,6 +3,7 @@ and the register as of a date. No database."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -162,6 +163,18 @@ def test_it_reads_the_value_an_adjustment_proposes() -> None:
 def test_it_refuses_an_adjustment_it_cannot_apply(field: str, value: str) -> None:
     with pytest.raises(Refused):
         rules.parse_adjustment(field, value, FACTS)
+
+
+def test_an_activitys_output_volume_and_location_are_adjusted_for_that_activity_only() -> None:
+    activity = dataclasses.replace(FACTS, activity=True)
+    assert rules.parse_adjustment("volume_target", "240", activity) == 240
+    assert rules.parse_adjustment("location", " Kel. Manggar ", activity) == "Kel. Manggar"
+    assert rules.parse_adjustment("output", "Peserta pelatihan las", activity) == "Peserta pelatihan las"
+    for field, value in [("volume_target", "2,5"), ("output", ""), ("location", "x" * 201), ("status", "paused")]:
+        with pytest.raises(Refused):
+            rules.parse_adjustment(field, value, activity)
+    with pytest.raises(Refused):  # an activity's field names its activity
+        rules.parse_adjustment("volume_target", "240", FACTS)
 
 
 def test_a_stopped_programme_stays_stopped() -> None:

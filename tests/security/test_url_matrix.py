@@ -220,6 +220,7 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         data={"adj-field": "status", "adj-value": "paused", "adj-reason": "probe"},
     ),
+    "policy:activity": Route(lambda w: {"pk": w.record.activities.get().pk}),
     "policy:adjustments": Route(),
     "policy:decide": Route(lambda w: {"pk": w.adjustment.pk}, methods=("POST",), data={"decision": "approve"}),
     "policy:realisation": Route(methods=("GET", "POST")),
@@ -590,12 +591,13 @@ def _outreach(damai: Household, make_user: Callable[..., User]) -> tuple[Any, An
 def _policy_record(programme: Programme, proposer: User) -> tuple[Any, Any]:
     """The probe programme in a plan of the policy register, with an adjustment waiting."""
     from entas.accounts.models import Opd
-    from entas.policy.models import Adjustment, Plan, ProgrammeRecord, Strategy
+    from entas.policy.models import Activity, Adjustment, Plan, ProgrammeRecord, Strategy
 
     opd = Opd.objects.create(code="DINSOS", name="Dinas Sosial")
     plan = Plan.objects.create(code="RPKD-PROBE", title="Probe", start_year=2025, end_year=2029)
     strategy = Strategy.objects.create(plan=plan, code="S1", name="Probe")
     record = ProgrammeRecord.objects.create(programme=programme, strategy=strategy, code="P1", lead_opd=opd)
+    Activity.objects.create(record=record, code="1.06.04.2.01.0001", name="Probe", opd=opd)
     adjustment = Adjustment.objects.create(
         record=record,
         field="status",

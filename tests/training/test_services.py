@@ -341,3 +341,17 @@ def test_an_unknown_priority_in_a_catalogue_is_refused(tmp_path: Path, regions: 
     )
     with pytest.raises(CommandError, match="unknown priority 'income'"):
         run("load", str(path), "--as", officer.username)
+
+
+def test_a_training_place_is_in_the_policy_registers_benefit_timeline(
+    cohort: Cohort, officer: User, add_person: Any
+) -> None:
+    from entas.policy.selectors import benefit_timeline
+
+    person = add_person(MANGGAR)
+    services.apply_members(cohort=cohort, members=[person], actor=officer)
+    assert benefit_timeline(person.household) == []  # an application is not a place
+    services.select_cohort(cohort=cohort, actor=officer)
+    [entry] = benefit_timeline(person.household, person)
+    assert (entry.kind, entry.day, entry.amount, entry.person_id) == ("training", START, 6_000_000, person.pk)
+    assert entry.what.startswith("Juru Las (las-1)")

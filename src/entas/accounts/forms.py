@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from entas.regions.models import Region, RegionLevel
 
+from .models import Opd
 from .roles import Role
 
 
@@ -37,6 +38,12 @@ class UserForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     organisation = forms.CharField(label=_("Organisation"), max_length=120, required=False)
+    opd = forms.ModelChoiceField(
+        label=_("OPD"),
+        queryset=Opd.objects.order_by("code"),
+        required=False,
+        help_text=_("The regional agency of an officer, who enters budget realisation for its activities only."),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -25,6 +25,8 @@ from .roles import Capability, Role
 if TYPE_CHECKING:
     from entas.regions.models import Region
 
+    from .models import Opd
+
 
 def snapshot(user: User) -> dict[str, Any]:
     """The account's audited state: what it may do, where, and whether it can log in (never the password)."""
@@ -35,6 +37,7 @@ def snapshot(user: User) -> dict[str, Any]:
         "is_staff": user.is_staff,
         "is_superuser": user.is_superuser,
         "organisation": user.organisation,
+        "opd": user.opd.code if user.opd_id is not None and user.opd is not None else "",
         "first_name": user.first_name,
         "last_name": user.last_name,
         "email": user.email,
@@ -81,8 +84,10 @@ def create_user(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    opd: Opd | None = None,
 ) -> User:
-    """Open an account with its role, its areas and a first password."""
+    """Open an account with its role, its areas and a first password (and the OPD an officer enters
+    budget realisation for: entas.policy)."""
     _require_manager(actor)
     _check_role(role)
     username = username.strip()
@@ -95,6 +100,7 @@ def create_user(
         message = _("The user name %(name)r is taken.") % {"name": username}
         raise Refused(message, code="conflict", issues=[Problem("username", message)])
     user = User(username=username, organisation=organisation, first_name=first_name, last_name=last_name, email=email)
+    user.opd = opd
     _apply_role(user, role, changed=True)
     _check_password(password, user, "password1")
     user.set_password(password)
@@ -115,8 +121,9 @@ def update_user(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    opd: Opd | None = None,
 ) -> User:
-    """Change an account's role, areas and details. An administrator cannot change their own role (a
+    """Change an account's role, areas, OPD and details. An administrator cannot change their own role (a
     second administrator does: nobody locks the city out of its own user management by mistake)."""
     _require_manager(actor)
     _check_role(role)
@@ -126,6 +133,7 @@ def update_user(
         raise Refused(_("You cannot change your own role; ask another administrator."), code="forbidden")
     _apply_role(user, role, changed=role != user.role)
     user.organisation, user.first_name, user.last_name, user.email = organisation, first_name, last_name, email
+    user.opd = opd
     user.save()
     user.areas.set(list(areas))
     b, a = diff(before, snapshot(user))

@@ -42,8 +42,8 @@ def _show(form: forms.BaseForm, exc: Refused) -> None:
         form.add_error(None, str(exc))
 
 
-def _details(form: forms.Form) -> dict[str, str]:
-    return {k: form.cleaned_data[k] for k in ("organisation", "first_name", "last_name", "email")}
+def _details(form: forms.Form) -> dict[str, Any]:
+    return {k: form.cleaned_data[k] for k in ("organisation", "first_name", "last_name", "email", "opd")}
 
 
 @require(Capability.MANAGE_USERS)
@@ -76,7 +76,7 @@ def user_new(request: AuthenticatedRequest) -> HttpResponse:
 @require(Capability.MANAGE_USERS)
 def user_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     account = _user_or_404(pk)
-    initial = {**services.snapshot(account), "areas": list(account.areas.all())}
+    initial = {**services.snapshot(account), "areas": list(account.areas.all()), "opd": account.opd_id}
     form = UserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,6 +8,14 @@ class EnterpriseConfig(AppConfig):
 
     def ready(self) -> None:
         from entas.core import navigation
+        from entas.policy.selectors import add_benefit_source, add_reach_source
+
+        from .benefits import assistance, reach
+
+        # What it delivers shows in the policy register's one benefit timeline and in its programmes'
+        # reach, read where it is kept.
+        add_benefit_source("enterprise", assistance)
+        add_reach_source("enterprise", reach)
 
         navigation.add("enterprise:groups", _("Business groups"), ("training.manage", "audit.view"), order=76)
         navigation.add(

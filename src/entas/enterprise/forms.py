@@ -139,3 +139,10 @@ class UploadForm(forms.Form):
         except Refused as exc:
             raise forms.ValidationError(exc.message) from None
         return upload
+
+
+class EnrolForm(forms.Form):
+    """Enrol the group's current members in a cohort of the training module (its open cohorts are
+    the choices, set by the page)."""
+
+    cohort = forms.TypedChoiceField(label=_("Cohort"), coerce=int, choices=())

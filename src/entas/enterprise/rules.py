@@ -367,3 +367,13 @@ def welfare(pairs: Iterable[tuple[int, int]]) -> Welfare:
         better=sum(1 for d in changes if d > 0),
         worse=sum(1 for d in changes if d < 0),
     )
+
+
+def before_after(observations: Sequence[tuple[dt.date, int]], start: dt.date, day: dt.date) -> tuple[int, int] | None:
+    """A household's desil before its group's assistance began (the latest observed before ``start``)
+    and after (the latest observed from ``start`` up to ``day``); None without both. ``observations``
+    are ``(date, desil)``, in any order."""
+    ordered = sorted(observations)
+    before = [d for when, d in ordered if when < start]
+    after = [d for when, d in ordered if start <= when <= day]
+    return (before[-1], after[-1]) if before and after else None

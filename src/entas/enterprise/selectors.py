@@ -14,6 +14,7 @@ from django.utils import timezone
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import can_act_in
 from entas.programs.models import Programme
+from entas.training.selectors import completed_courses
 
 from . import rules
 from .models import BusinessReport, Grant, Group, Loan, Membership, Repayment
@@ -150,6 +151,11 @@ def _history_rows(groups: QuerySet[Group], day: dt.date) -> list[dict[str, Any]]
     reports: dict[int, list[rules.ReportFacts]] = defaultdict(list)
     for report in BusinessReport.objects.filter(group__in=ids, period_start__lte=day).order_by("period_start", "pk"):
         reports[report.group_id].append(report.facts())
+    # Management training taken: the courses that people ever seated in the group completed.
+    seated: dict[int, set[int]] = defaultdict(set)
+    for group_id, member_id in Membership.objects.filter(group__in=ids).values_list("group_id", "member_id"):
+        seated[group_id].add(member_id)
+    courses = completed_courses([m for members in seated.values() for m in members])
     chairs = dict(
         Membership.objects.filter(group__in=ids, role="chair", left_on__isnull=True).values_list(
             "group_id", "member__sex"
@@ -167,24 +173,47 @@ def _history_rows(groups: QuerySet[Group], day: dt.date) -> list[dict[str, Any]]
         r["assistance"] = "both" if g and ln else "grant" if g else "loan" if ln else "none"
         r["chair_sex"] = chairs.get(r["pk"], "")
         r["sector"] = r["kbli"][:2]
+        r["training"] = sorted({c for m in seated[r["pk"]] for c in courses.get(m, ())})
     return rows
 
 
-DIMENSIONS: dict[str, Callable[[dict[str, Any]], str]] = {
+# A group's value of each breakdown; "training" gives a list (a group whose members completed two
+# courses counts under each; "-" none).
+DIMENSIONS: dict[str, Callable[[dict[str, Any]], str | list[str]]] = {
     "type": lambda r: r["type"],
     "sector": lambda r: r["sector"],
     "kelurahan": lambda r: r["kelurahan__name"],
     "chair_sex": lambda r: r["chair_sex"] or "-",
     "assistance": lambda r: r["assistance"],
+    "training": lambda r: r["training"] or ["-"],
 }
 
 
-def results_for(user: User, day: dt.date | None = None, by: str = "") -> list[Outcome]:
-    """The results of the groups of the user's areas on ``day`` (today): the whole first, then one line
-    per value of ``by`` (type, sector, kelurahan, chair_sex, assistance). A fixed number of queries."""
-    day = day or timezone.localdate()
+def buckets_of(rows: list[dict[str, Any]], by: str) -> dict[str, list[dict[str, Any]]]:
+    """The groups' rows by their value of the breakdown ``by``, in the order of the values."""
+    buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        value = DIMENSIONS[by](r)
+        for key in [value] if isinstance(value, str) else value:
+            buckets[key].append(r)
+    return {key: buckets[key] for key in sorted(buckets)}
+
+
+def group_rows(user: User | None, day: dt.date) -> list[dict[str, Any]]:
+    """The groups of the user's areas (all without a user) as the results read them on ``day``: one
+    read for :func:`results_for` and :func:`welfare_rows` together."""
     groups = Group.objects.restrict(user, "analyse") if user is not None else Group.objects.all()
-    rows = _history_rows(groups, day)
+    return _history_rows(groups, day)
+
+
+def results_for(
+    user: User, day: dt.date | None = None, by: str = "", rows: list[dict[str, Any]] | None = None
+) -> list[Outcome]:
+    """The results of the groups of the user's areas on ``day`` (today): the whole first, then one line
+    per value of ``by`` (type, sector, kelurahan, chair_sex, assistance, training). A fixed number of
+    queries; ``rows`` from :func:`group_rows` for the same user and day, when already read."""
+    day = day or timezone.localdate()
+    rows = group_rows(user, day) if rows is None else rows
     loans = list(Loan.objects.filter(group__in=[r["pk"] for r in rows]))
     views = loan_views(loans, day)
     positions: dict[int, list[rules.LoanPosition]] = defaultdict(list)
@@ -204,10 +233,7 @@ def results_for(user: User, day: dt.date | None = None, by: str = "") -> list[Ou
 
     out = [outcome("", rows)]
     if by in DIMENSIONS:
-        buckets: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
-            buckets[DIMENSIONS[by](r)].append(r)
-        out += [outcome(key, buckets[key]) for key in sorted(buckets)]
+        out += [outcome(key, members) for key, members in buckets_of(rows, by).items()]
     return out
 
 
@@ -246,28 +272,68 @@ def assistance_of(user: User, household: Household) -> dict[str, Any]:
     }
 
 
-def welfare_for(user: User | None, day: dt.date | None = None) -> rules.Welfare:
-    """The welfare trajectory of the member households of the groups of the user's areas: each
-    household's PMT desil from the last scoring before its first group's assistance began, against the
-    last scoring since (up to ``day``). A household scored only once, or only after, is left out."""
+@dataclass(frozen=True)
+class WelfareRow:
+    """The welfare trajectory of the member households of a set of groups: by their PMT desil and by
+    their DTSEN desil (kab/kota), each before the assistance and since."""
+
+    label: str
+    pmt: rules.Welfare
+    dtsen: rules.Welfare
+
+
+def welfare_rows(
+    user: User | None, day: dt.date | None = None, by: str = "", rows: list[dict[str, Any]] | None = None
+) -> list[WelfareRow]:
+    """The welfare trajectory of the member households of the groups of the user's areas: for each
+    household, its desil observed last before its first group's assistance began, against the last
+    observed since (up to ``day``): the PMT scorings (``targeting.HouseholdScore``) and the DTSEN desil
+    over time (the registry's current desil and the audit trail of its changes:
+    :func:`entas.registry.history.desil_history`). A household observed only once, or only after, is
+    left out. The whole first, then one row per value of ``by`` (``rows`` as for :func:`results_for`)."""
+    from entas.registry.history import desil_history
     from entas.targeting.models import HouseholdScore
 
     day = day or timezone.localdate()
-    groups = Group.objects.restrict(user, "analyse") if user is not None else Group.objects.all()
-    rows = _history_rows(groups, day)
+    rows = group_rows(user, day) if rows is None else rows
     started = {r["pk"]: r["history"].started for r in rows}
-    first: dict[int, dt.date] = {}
+    households: dict[int, set[int]] = defaultdict(set)
     for group_id, household_id in Membership.objects.filter(group__in=list(started)).values_list(
         "group_id", "member__household_id"
     ):
-        first[household_id] = min(first.get(household_id, started[group_id]), started[group_id])
-    before: dict[int, int] = {}
-    after: dict[int, int] = {}
+        households[group_id].add(household_id)
+    every = sorted({h for hs in households.values() for h in hs})
+    pmt: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     scores = (
-        HouseholdScore.objects.filter(household_id__in=list(first), scored_at__date__lte=day)
+        HouseholdScore.objects.filter(household_id__in=every, scored_at__date__lte=day)
         .order_by("scored_at", "pk")
         .values_list("household_id", "desil", "scored_at")
     )
     for household_id, desil, scored_at in scores:
-        (before if scored_at.date() < first[household_id] else after)[household_id] = desil
-    return rules.welfare((before[h], after[h]) for h in before if h in after)
+        pmt[household_id].append((timezone.localtime(scored_at).date(), desil))
+    dtsen = desil_history(every)
+
+    def row(label: str, members: list[dict[str, Any]]) -> WelfareRow:
+        first: dict[int, dt.date] = {}
+        for r in members:
+            for h in households[r["pk"]]:
+                first[h] = min(first.get(h, started[r["pk"]]), started[r["pk"]])
+        pairs = {
+            "pmt": [rules.before_after(pmt[h], start, day) for h, start in first.items()],
+            "dtsen": [rules.before_after(dtsen.get(h, []), start, day) for h, start in first.items()],
+        }
+        return WelfareRow(
+            label,
+            rules.welfare(p for p in pairs["pmt"] if p is not None),
+            rules.welfare(p for p in pairs["dtsen"] if p is not None),
+        )
+
+    out = [row("", rows)]
+    if by in DIMENSIONS:
+        out += [row(key, members) for key, members in buckets_of(rows, by).items()]
+    return out
+
+
+def welfare_for(user: User | None, day: dt.date | None = None) -> rules.Welfare:
+    """The PMT welfare trajectory of the member households of all the user's groups (:func:`welfare_rows`)."""
+    return welfare_rows(user, day)[0].pmt

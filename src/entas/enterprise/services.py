@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from entas.programs.models import Programme
     from entas.regions.models import Region
     from entas.registry.models import Member
+    from entas.training.models import Cohort
+    from entas.training.services import ApplyResult
 
 
 @dataclass
@@ -586,3 +588,31 @@ def record_credit(*, actor: User, group: Group, scheme: str, lender: str, amount
         after={"scheme": scheme, "amount": amount},
     )
     return Outcome(credit, "inserted")
+
+
+@service
+def enrol_members(*, actor: User, group: Group, cohort: Cohort) -> ApplyResult:
+    """Apply the group's current members to a training cohort (management training: bookkeeping,
+    marketing, digital selling) through the training module's own service: its courses, cohorts,
+    selection and completion, not a copy. A member who applied before is counted ``already``; one the
+    training module refuses (left the registry, outside the actor's areas) is listed with the reason."""
+    from entas.training.services import apply_members
+
+    _check(actor, group)
+    members = [
+        m.member
+        for m in Membership.objects.filter(group=group, left_on__isnull=True).select_related(
+            "member__household__kelurahan"
+        )
+    ]
+    if not members:
+        raise Refused(_("The group has no current member to enrol."), code="invalid")
+    result = apply_members(cohort=cohort, members=members, actor=actor)
+    audit.record(
+        actor=actor,
+        action="enterprise.enrol",
+        obj=group,
+        region_code=_region(group),
+        after={"cohort": cohort.code, **result.as_dict()},
+    )
+    return result

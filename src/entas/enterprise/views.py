@@ -21,6 +21,7 @@ from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue, uploads
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
+from entas.core.ids import mask_nik
 from entas.core.spreadsheet import Sheet, workbook
 from entas.registry.models import Member
 
@@ -30,6 +31,7 @@ from .forms import (
     BuyerForm,
     CertificationForm,
     CreditForm,
+    EnrolForm,
     EventForm,
     GrantForm,
     GroupForm,
@@ -138,6 +140,7 @@ FORMS: dict[str, type[forms.Form]] = {
     "event": EventForm,
     "buyer": BuyerForm,
     "credit": CreditForm,
+    "enrol": EnrolForm,
 }
 
 
@@ -199,6 +202,21 @@ def _act(request: AuthenticatedRequest, group: Group, action: str, data: dict[st
     if action == "event":
         services.record_participation(actor=user, group=group, **data)
         return _("Event and sales recorded.")
+    if action == "enrol":
+        from entas.training.selectors import open_cohorts
+
+        cohort = open_cohorts(user).filter(pk=data["cohort"]).first()
+        if cohort is None:
+            raise Refused(_("This cohort takes no more applications."), code="invalid", issues=[])
+        result = services.enrol_members(actor=user, group=group, cohort=cohort)
+        for nik, reason in result.refused:
+            messages.warning(request, _("%(nik)s not enrolled: %(reason)s") % {"nik": mask_nik(nik), "reason": reason})
+        return _("Enrolled in %(cohort)s: %(accepted)d new, %(already)d had applied before, %(refused)d refused.") % {
+            "cohort": cohort.code,
+            "accepted": result.accepted,
+            "already": result.already,
+            "refused": len(result.refused),
+        }
     services.record_visit(actor=user, group=group, **data)
     return _("Visit recorded.")
 
@@ -217,6 +235,13 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         name: cls(request.POST if name == bound else None, prefix=name, initial={"joined_on": today})
         for name, cls in FORMS.items()
     }
+    if "enrol" in forms_:
+        from entas.training.selectors import open_cohorts
+
+        field = forms_["enrol"].fields["cohort"]
+        field.choices = [  # type: ignore[attr-defined]
+            (c.pk, f"{c.course.name} · {c.code} ({c.start:%d-%m-%Y})") for c in open_cohorts(request.user)[:100]
+        ]
     if bound:
         form = forms_[bound]
         if form.is_valid():
@@ -343,6 +368,7 @@ DIMENSION_LABELS = {
     "kelurahan": gettext_lazy("kelurahan"),
     "chair_sex": gettext_lazy("sex of the chair"),
     "assistance": gettext_lazy("assistance"),
+    "training": gettext_lazy("management training completed"),
 }
 
 
@@ -351,7 +377,9 @@ def results(request: AuthenticatedRequest) -> HttpResponseBase:
     by = request.GET.get("by", "type")
     if by not in selectors.DIMENSIONS:
         by = "type"
-    outcomes = [selectors.outcome_dict(o) for o in selectors.results_for(request.user, None, by)]
+    today = timezone.localdate()
+    rows = selectors.group_rows(request.user, today)
+    outcomes = [selectors.outcome_dict(o) for o in selectors.results_for(request.user, today, by, rows)]
     if request.GET.get("format") == "xlsx":
         out = io.BytesIO()
         book = workbook(out)
@@ -370,10 +398,13 @@ def results(request: AuthenticatedRequest) -> HttpResponseBase:
         "type": dict(GroupType.choices),
         "chair_sex": {"1": _("Male"), "2": _("Female"), "-": _("no chair")},
         "assistance": {"grant": _("grant"), "loan": _("loan"), "both": _("grant and loan"), "none": _("none")},
+        "training": {"-": _("no course completed")},
     }
     labels = every.get(by, {})
     for o in outcomes[1:]:
         o["label"] = labels.get(o["label"], o["label"])
+    welfare = selectors.welfare_rows(request.user, today, by, rows)
+    welfare_labels = [_("All groups"), *(labels.get(w.label, w.label) for w in welfare[1:])]
     return render(
         request,
         "enterprise/results.html",
@@ -381,7 +412,8 @@ def results(request: AuthenticatedRequest) -> HttpResponseBase:
             "outcomes": outcomes,
             "by": by,
             "dimensions": DIMENSION_LABELS,
-            "welfare": selectors.welfare_for(request.user),
+            "welfare": welfare[0].pmt,
+            "welfare_rows": list(zip(welfare_labels, welfare, strict=True)),
         },
     )
 

@@ -8,6 +8,14 @@ class OutreachConfig(AppConfig):
 
     def ready(self) -> None:
         from entas.core import navigation
+        from entas.policy.selectors import add_benefit_source, add_reach_source
+
+        from .benefits import reach, sessions
+
+        # What it delivers shows in the policy register's one benefit timeline and in its programmes'
+        # reach, read where it is kept.
+        add_benefit_source("outreach", sessions)
+        add_reach_source("outreach", reach)
 
         navigation.add(
             "outreach:campaigns",

@@ -31,7 +31,7 @@ class AdjustmentIn(Schema):
     reason: str
     evidence: list[str] = []
     effective_on: dt.date | None = None
-    activity: str | None = None  # a kode rekening, for a pagu revision (field pagu.YYYY)
+    activity: str | None = None  # a kode rekening: pagu.YYYY, output, unit, volume_target or location
 
 
 class AdjustmentDecisionIn(Schema):

@@ -26,15 +26,24 @@ FIELD_LABELS = {
     "funding.apbn": _("Funding: APBN (Rp)"),
     "funding.csr": _("Funding: CSR (Rp)"),
     "funding.other": _("Funding: other (Rp)"),
+    "output": _("Output of the activity below"),
+    "unit": _("Unit of the activity below"),
+    "volume_target": _("Volume target of the activity below"),
+    "location": _("Location of the activity below"),
 }
 
 
 class AdjustmentForm(forms.Form):
     """An adjustment proposed on a programme's page."""
 
-    field = forms.ChoiceField(label=_("What changes"), choices=[(f, FIELD_LABELS[f]) for f in rules.FIELDS])
+    field = forms.ChoiceField(
+        label=_("What changes"), choices=[(f, FIELD_LABELS[f]) for f in (*rules.FIELDS, *rules.ACTIVITY_FIELDS)]
+    )
     activity = forms.CharField(
-        label=_("Activity (kode rekening)"), required=False, max_length=30, help_text=_("Only for a pagu revision.")
+        label=_("Activity (kode rekening)"),
+        required=False,
+        max_length=30,
+        help_text=_("For an activity's output, unit, volume target, location or pagu."),
     )
     value = forms.CharField(label=_("New value"), max_length=2000)
     reason = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)

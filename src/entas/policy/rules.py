@@ -242,6 +242,9 @@ STATUS_STEPS = {"active": ("paused", "stopped"), "paused": ("active", "stopped")
 
 
 PAGU_FIELD = re.compile(r"pagu\.([0-9]{4})")
+# What an activity's adjustment may change besides its pagu: the output it delivers, its unit, its volume
+# target and where (the longest text each holds).
+ACTIVITY_FIELDS = {"output": 300, "unit": 60, "volume_target": 0, "location": 200}
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,26 @@ def parse_adjustment(name: str, text: str, facts: AdjustFacts) -> Any:
             raise Refused(amount, code="invalid")
         return amount
     if facts.activity:
-        raise Refused(_("Only a pagu (pagu.YYYY) is adjusted for an activity."), code="invalid")
+        if name not in ACTIVITY_FIELDS:
+            raise Refused(
+                _("An activity's %(fields)s or pagu (pagu.YYYY) is adjusted, not %(field)s.")
+                % {"fields": ", ".join(ACTIVITY_FIELDS), "field": name[:40]},
+                code="invalid",
+            )
+        if name == "volume_target":
+            if not value.isdigit() or not value.isascii() or int(value) > 100_000_000:
+                raise Refused(_("A volume target is a whole number."), code="invalid")
+            return int(value)
+        if len(value) > ACTIVITY_FIELDS[name] or (name == "output" and not value):
+            raise Refused(
+                _("%(field)s is a text of at most %(n)d characters.") % {"field": name, "n": ACTIVITY_FIELDS[name]},
+                code="invalid",
+            )
+        return value
+    if name in ACTIVITY_FIELDS:
+        raise Refused(
+            _("An activity's %(field)s is adjusted: name its kode rekening.") % {"field": name}, code="invalid"
+        )
     if name not in FIELDS:
         raise Refused(
             _("%(field)s cannot be adjusted; the fields are %(fields)s.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from entas.accounts.roles import Capability
+from entas.core.models import AuditEvent
 from entas.programs.models import Payment
 
 from . import rules
@@ -86,6 +87,66 @@ def pending_adjustments(user: User) -> QuerySet[Adjustment]:
     return adjustments_for(user).filter(state=AdjustmentState.PROPOSED).exclude(proposed_by=user)
 
 
+def activity_for(user: User, pk: int) -> Activity:
+    """One activity of the register, with its programme and OPD (raises DoesNotExist)."""
+    return (
+        Activity.objects.restrict(user, "view")
+        .select_related("record__programme", "record__strategy__plan", "opd")
+        .get(pk=pk)
+    )
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One month of an activity: the pagu and its revision, the realisation and physical progress,
+    and who last changed it."""
+
+    month: dt.date
+    pagu: int
+    revised: int | None
+    in_force: int
+    realised: int
+    physical: int | None
+    updated_at: dt.datetime | None
+    updated_by: str
+
+
+def activity_months(activity: Activity) -> list[MonthRow]:
+    """Every month of an activity, oldest first (a cash transfer's paid activity: its payments)."""
+    paid: dict[dt.date, int] = {}
+    if activity.realised_from_payments:
+        far = dt.date(9999, 12, 31)
+        paid = {month: amount for (_p, month), amount in paid_by_month([activity.record.programme_id], far).items()}
+    out = []
+    for m in BudgetMonth.objects.filter(activity=activity).select_related("updated_by").order_by("month"):
+        who = (m.updated_by.get_full_name() or m.updated_by.username) if m.updated_by is not None else ""
+        out.append(
+            MonthRow(
+                m.month,
+                m.pagu,
+                m.revised,
+                rules.effective_pagu(m.pagu, m.revised),
+                paid.get(m.month, 0) if activity.realised_from_payments else m.realised,
+                m.physical,
+                m.updated_at,
+                who,
+            )
+        )
+    return out
+
+
+def realisation_history(activity: Activity, limit: int = 500) -> QuerySet[AuditEvent]:
+    """Every change of the activity's realisation, newest first: the month, the realisation and
+    physical progress before and after, who entered it (a page, a file, the command line) and when."""
+    return (
+        AuditEvent.objects.filter(
+            action="policy.realisation", object_type="policy.activity", object_id=str(activity.pk)
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+
+
 def activities_to_realise(user: User) -> QuerySet[Activity]:
     """The activities whose realisation the user may enter: every one for the register's editors,
     their own OPD's for an OPD officer, none otherwise."""
@@ -123,6 +184,8 @@ class ActivityRow:
     activity: Activity
     money: rules.Amounts
     physical: int | None
+    # Its output, unit, volume target and location as they stood on the day (adjustments after it undone).
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -264,9 +327,14 @@ def register(
     funding_rows = list(Funding.objects.filter(record_id__in=record_ids))
     changes: dict[int, list[rules.Change]] = defaultdict(list)
     shift: dict[int, int] = defaultdict(int)  # pagu revisions effective after the day, undone
+    activity_changes: dict[int, list[rules.Change]] = defaultdict(list)
     for adj in Adjustment.objects.filter(record_id__in=record_ids, state=AdjustmentState.APPROVED):
         if adj.activity_id is None:
             changes[adj.record_id].append(rules.Change(adj.pk, adj.field, adj.before, adj.after, adj.effective_on))
+        elif adj.field in rules.ACTIVITY_FIELDS:
+            activity_changes[adj.activity_id].append(
+                rules.Change(adj.pk, adj.field, adj.before, adj.after, adj.effective_on)
+            )
         elif adj.effective_on > day and adj.months:
             shift[adj.activity_id] += rules.revision_shift(adj.months, last_month)
 
@@ -324,11 +392,27 @@ def register(
                 r, fields[r.pk], rolled.programme.get(r.pk, rules.Amounts()), funded.programme.get(r.pk, {})
             )
             p.activities = [
-                ActivityRow(a, rolled.activity[a.pk], physical.get(a.pk)) for a in activities if a.record_id == r.pk
+                ActivityRow(
+                    a, rolled.activity[a.pk], physical.get(a.pk), activity_fields(a, activity_changes[a.pk], day)
+                )
+                for a in activities
+                if a.record_id == r.pk
             ]
             row.programmes.append(p)
         out.strategies.append(row)
     return out
+
+
+def activity_fields(activity: Activity, changes: list[rules.Change], day: dt.date) -> dict[str, Any]:
+    """An activity's output, unit, volume target and location as they stood on ``day``."""
+    return rules.as_of({name: getattr(activity, name) for name in rules.ACTIVITY_FIELDS}, changes, day)
+
+
+def activity_on(activity: Activity, day: dt.date) -> dict[str, Any]:
+    """One activity's output, unit, volume target and location as they stood on ``day``."""
+    adjustments = activity.adjustments.filter(state=AdjustmentState.APPROVED, field__in=list(rules.ACTIVITY_FIELDS))
+    changes = [rules.Change(a.pk, a.field, a.before, a.after, a.effective_on) for a in adjustments]
+    return activity_fields(activity, changes, day)
 
 
 def _latest_physical(activities: list[Activity], last_month: dt.date) -> dict[int, int]:
@@ -389,9 +473,10 @@ def register_json(reg: Register) -> dict[str, Any]:
                                 "code": a.activity.code,
                                 "name": a.activity.name,
                                 "opd": a.activity.opd.code,
-                                "output": a.activity.output,
-                                "unit": a.activity.unit,
-                                "volume_target": a.activity.volume_target,
+                                "output": a.fields["output"],
+                                "unit": a.fields["unit"],
+                                "volume_target": a.fields["volume_target"],
+                                "location": a.fields["location"],
                                 "physical": a.physical,
                                 "money": money(a.money),
                             }
@@ -460,10 +545,24 @@ class TimelineEntry:
     person_id: int | None
 
 
+# Benefits a higher module delivers and keeps in its own tables (a training place, a business group's
+# grant or loan, a campaign session attended), read into the one timeline where they are, never
+# copied: each delivery app registers a provider when it starts (as participation registers its
+# funding). A provider answers, for a household and optionally one of its members, its entries.
+BenefitProvider = Callable[[Any, Any], list[TimelineEntry]]
+_BENEFIT_SOURCES: dict[str, BenefitProvider] = {}
+
+
+def add_benefit_source(name: str, provider: BenefitProvider) -> None:
+    _BENEFIT_SOURCES[name] = provider
+
+
 def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
     """Everything the household (or one member) received, newest first, across every programme kind:
-    the cash transfers' paid payments (household-wide: not listed for one person) and the benefits
-    recorded by the other kinds. The household was found through the user's areas by the caller."""
+    the cash transfers' paid payments (household-wide: not listed for one person), the benefits
+    recorded here (an OPD's list, in-kind aid, services) and those the delivery apps keep (training
+    places, group assistance, campaign sessions: :func:`add_benefit_source`). The household was found
+    through the user's areas by the caller."""
     from zoneinfo import ZoneInfo
 
     from django.conf import settings
@@ -508,12 +607,25 @@ def benefit_timeline(household: Any, member: Any = None) -> list[TimelineEntry]:
                     None,
                 )
             )
+    for provider in _BENEFIT_SOURCES.values():
+        entries.extend(provider(household, member))
     return sorted(entries, key=lambda e: (e.day, e.programme), reverse=True)
+
+
+# Who a delivery app's programmes reached, for the counts: a provider answers, for programmes and a
+# day, ``(programme id, household id, member id or None)`` of everything delivered up to that day.
+ReachProvider = Callable[[list[int], dt.date], Iterable[tuple[int, int, int | None]]]
+_REACH_SOURCES: dict[str, ReachProvider] = {}
+
+
+def add_reach_source(name: str, provider: ReachProvider) -> None:
+    _REACH_SOURCES[name] = provider
 
 
 def beneficiaries(record: ProgrammeRecord, day: dt.date) -> dict[str, int]:
     """How many the programme reached by ``day`` (city-wide counts, no names): households and people
-    with a recorded benefit, and for a cash transfer the households enrolled and those paid."""
+    with a benefit (recorded here or delivered by the training, enterprise and campaign apps:
+    :func:`add_reach_source`), and for a cash transfer the households enrolled and those paid."""
     return beneficiaries_of([record], day)[record.pk]
 
 
@@ -527,14 +639,22 @@ def beneficiaries_of(records: list[ProgrammeRecord], day: dt.date) -> dict[int, 
 
     by_programme = {r.programme_id: r.pk for r in records}
     out = {r.pk: {"households": 0, "people": 0} for r in records}
-    counts = (
-        Benefit.objects.filter(programme_id__in=by_programme, received_on__lte=day)
-        .values("programme_id")
-        .annotate(households=Count("household", distinct=True), people=Count("member", distinct=True))
-        .order_by()
-    )
-    for row in counts:
-        out[by_programme[row["programme_id"]]].update(households=row["households"], people=row["people"])
+    households: dict[int, set[int]] = defaultdict(set)
+    people: dict[int, set[int]] = defaultdict(set)
+    ids = list(by_programme)
+    rows: list[Iterable[tuple[int, int, int | None]]] = [
+        Benefit.objects.filter(programme_id__in=ids, received_on__lte=day).values_list(
+            "programme_id", "household_id", "member_id"
+        )
+    ]
+    rows += [provider(ids, day) for provider in _REACH_SOURCES.values()] if ids else []
+    for source in rows:
+        for programme_id, household_id, member_id in source:
+            households[programme_id].add(household_id)
+            if member_id is not None:
+                people[programme_id].add(member_id)
+    for programme_id, pk in by_programme.items():
+        out[pk].update(households=len(households[programme_id]), people=len(people[programme_id]))
     cash = [r.programme_id for r in records if r.programme.kind == "cash"]
     if cash:
         for r in records:

@@ -377,6 +377,8 @@ def _year_months(record: ProgrammeRecord, year: int) -> list[dt.date]:
 def current_value(record: ProgrammeRecord, name: str, activity: Activity | None = None) -> Any:
     """A programme's present value of an adjustable field (or an activity's pagu in force for a year:
     ``pagu.2026``), as plain JSON."""
+    if activity is not None and name in rules.ACTIVITY_FIELDS:
+        return getattr(activity, name)
     if activity is not None:
         year = int(name.split(".", 1)[1])
         rows = BudgetMonth.objects.filter(activity=activity, month__in=_year_months(record, year))
@@ -469,10 +471,10 @@ def propose_adjustment(
     effective_on: dt.date | None = None,
     activity: Activity | None = None,
 ) -> Adjustment:
-    """Propose a change of one field of a programme, or of one activity's pagu for a year
-    (``pagu.2026``), with its rationale and evidence (links or references: an evaluation, an
-    indicator, a forum decision, a grievance trend). It changes nothing until another person
-    approves it."""
+    """Propose a change of one field of a programme, or of one of its activities (its pagu for a year,
+    ``pagu.2026``, or its output, unit, volume target or location), with its rationale and evidence
+    (links or references: an evaluation, an indicator, a forum decision, a grievance trend). It
+    changes nothing until another person approves it."""
     _require(actor, Capability.EDIT_POLICY, _("You may not propose adjustments."))
     if not reason.strip():
         raise Refused(
@@ -535,7 +537,9 @@ def decide_adjustment(*, adjustment: Adjustment, approve: bool, actor: User, not
                 % {"field": adjustment.field, "value": now},
                 code="conflict",
             )
-        if adjustment.activity is not None:
+        if adjustment.activity is not None and adjustment.field in rules.ACTIVITY_FIELDS:
+            Activity.objects.filter(pk=adjustment.activity.pk).update(**{adjustment.field: adjustment.after})
+        elif adjustment.activity is not None:
             months = _revise(record, adjustment.activity, adjustment.field, int(adjustment.after or 0), actor)
         else:
             _apply(record, adjustment.field, adjustment.after)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("plan/<int:pk>/adopt/", views.adopt, name="adopt"),
     path("programme/<int:pk>/", views.programme, name="programme"),
+    path("activity/<int:pk>/", views.activity, name="activity"),
     path("adjustments/", views.adjustments, name="adjustments"),
     path("adjustment/<int:pk>/decide/", views.decide, name="decide"),
     path("realisation/", views.realisation, name="realisation"),

@@ -24,7 +24,7 @@ from .export import register_xlsx
 from .forms import FIELD_LABELS, AdjustmentForm, AdoptForm, DecisionForm, PlanFileForm, UploadForm
 from .importer import BENEFIT_COLUMNS, BENEFIT_OPTIONAL, COLUMNS, OPTIONAL
 from .jobs import IMPORT_DIR
-from .models import Adjustment, Plan, ProgrammeRecord
+from .models import Activity, Adjustment, Plan, ProgrammeRecord
 
 REALISERS = (Capability.REALISE_POLICY, Capability.EDIT_POLICY)
 
@@ -126,7 +126,8 @@ def programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except ProgrammeRecord.DoesNotExist:
         raise Http404(_("No such programme in the register.")) from None
     years = range(record.programme.start.year, record.programme.end.year + 1)
-    form = AdjustmentForm(request.POST or None, prefix="adj", years=years)
+    initial = {"activity": request.GET.get("activity", "")[:30]}
+    form = AdjustmentForm(request.POST or None, prefix="adj", years=years, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         activity = record.activities.filter(code=data["activity"]).first() if data["activity"] else None
@@ -170,6 +171,33 @@ def programme(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "reached": selectors.beneficiaries(record, day),
             "adjustments": selectors.adjustments_for(request.user, record),
             "form": form,
+            "labels": FIELD_LABELS,
+            "can_edit": request.user.can(Capability.EDIT_POLICY),
+        },
+    )
+
+
+@require(Capability.VIEW_POLICY)
+def activity(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """An activity's page: its output, volume and location (as of a date), every month's pagu and
+    realisation with who entered it, the history of its realisation (each change, before and after)
+    and its adjustments."""
+    try:
+        found = selectors.activity_for(request.user, pk)
+    except Activity.DoesNotExist:
+        raise Http404(_("No such activity in the register.")) from None
+    day = _day(request)
+    return render(
+        request,
+        "policy/activity.html",
+        {
+            "activity": found,
+            "record": found.record,
+            "day": day,
+            "fields": selectors.activity_on(found, day),
+            "months": selectors.activity_months(found),
+            "history": selectors.realisation_history(found),
+            "adjustments": selectors.adjustments_for(request.user, found.record).filter(activity=found),
             "labels": FIELD_LABELS,
             "can_edit": request.user.can(Capability.EDIT_POLICY),
         },

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from entas.core.ids import mask_nik
@@ -166,3 +167,64 @@ def _label_of_member(request: ChangeRequest | None, members: dict[str, Member]) 
         return ""
     member = members.get(str(request.payload.get("member_id", "")))
     return f": {member.name} ({member.masked_nik})" if member is not None else ""
+
+
+# -- the DTSEN desil over time ---------------------------------------------------------------------
+
+DESIL_KEYS = ("desil_city", "desil_date")
+
+
+@dataclass(frozen=True)
+class DesilChange:
+    """A recorded change of a family's desil or of its DTSEN data date: when it was recorded and the
+    two values before it (only the keys that changed are kept by the audit trail)."""
+
+    at: dt.date
+    before: dict[str, Any]
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def desil_states(desil: int | None, data_date: Any, changes: list[DesilChange]) -> list[tuple[dt.date, int]]:
+    """A family's DTSEN desil (kab/kota) over time, oldest first, as ``(date, desil)``: today's values,
+    then each recorded change undone, newest first. A state is dated by its DTSEN data date, else by
+    the day it was recorded (the oldest state without a data date is dropped: its date is unknown).
+    Pure: the changes are read by :func:`desil_history`."""
+    state: dict[str, Any] = {"desil_city": desil, "desil_date": data_date}
+    ordered = sorted(changes, key=lambda c: c.at, reverse=True)
+    out: list[tuple[dt.date, int]] = []
+    for i in range(len(ordered) + 1):
+        # The state holds since the change undone next was recorded (the oldest: since unknown).
+        since = ordered[i].at if i < len(ordered) else None
+        day = _as_date(state["desil_date"]) or since
+        if day is not None and state["desil_city"] is not None:
+            out.append((day, int(state["desil_city"])))
+        if i < len(ordered):
+            state = {**state, **{k: v for k, v in ordered[i].before.items() if k in DESIL_KEYS}}
+    return sorted(set(out))
+
+
+def desil_history(household_ids: list[int]) -> dict[int, list[tuple[dt.date, int]]]:
+    """Each family's DTSEN desil over time (:func:`desil_states`), from its current values and the
+    audit trail of the imports and edits that changed them. The registry keeps today's desil only;
+    its history is the audit trail's before/after of every change."""
+    if not household_ids:
+        return {}
+    changes: dict[int, list[DesilChange]] = {h: [] for h in household_ids}
+    events = (
+        AuditEvent.objects.filter(object_type="registry.household", object_id__in=[str(h) for h in household_ids])
+        .exclude(action__endswith=".view")
+        .values_list("object_id", "at", "before")
+    )
+    for object_id, at, before in events.iterator(chunk_size=2000):
+        if isinstance(before, dict) and any(k in before for k in DESIL_KEYS):
+            changes[int(object_id)].append(DesilChange(timezone.localtime(at).date(), before))
+    current = Household.objects.filter(pk__in=household_ids).values_list("pk", "desil_city", "desil_date")
+    return {pk: desil_states(desil, day, changes[pk]) for pk, desil, day in current}

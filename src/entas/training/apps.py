@@ -8,6 +8,14 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         from entas.core import navigation
+        from entas.policy.selectors import add_benefit_source, add_reach_source
+
+        from .benefits import places, reach
+
+        # What it delivers shows in the policy register's one benefit timeline and in its programmes'
+        # reach, read where it is kept.
+        add_benefit_source("training", places)
+        add_reach_source("training", reach)
 
         navigation.add("training:cohorts", _("Training"), ("training.manage", "registry.view"), order=90)
         navigation.add("training:outcomes", _("Training outcomes"), ("analytics.view",), order=63)

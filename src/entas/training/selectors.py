@@ -239,6 +239,19 @@ def training_of_members(user: User, member_ids: list[int]) -> list[Application] 
     return rows
 
 
+def completed_courses(member_ids: list[int]) -> dict[int, set[str]]:
+    """The names of the courses each of these registry persons completed. For aggregate results only
+    (economic empowerment's results by training taken): the caller has chosen the people through its
+    own area scoping, and shows no person."""
+    out: dict[int, set[str]] = {}
+    rows = Completion.objects.filter(application__member__in=member_ids, outcome=Outcome.COMPLETED).values_list(
+        "application__member_id", "application__cohort__course__name"
+    )
+    for member_id, name in rows:
+        out.setdefault(member_id, set()).add(name)
+    return out
+
+
 def home_counts(user: User) -> dict[str, int]:
     """What waits for a training officer: cohorts open for applications, follow-ups due."""
     from .choices import CohortStatus

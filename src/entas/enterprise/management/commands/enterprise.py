@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from entas.core.cli import EntasCommand
 from entas.core.fileimport import report_counts, run_import_job
@@ -73,11 +74,26 @@ class Command(EntasCommand):
     def _results(self, actor: Any, as_json: bool, by: str, on: dt.date | None) -> None:
         if actor is not None and not selectors.may_see_results(actor):
             raise CommandError("This user may not see the results of business groups.")
-        outcomes = selectors.results_for(actor, on, by)
+        day = on or timezone.localdate()
+        groups = selectors.group_rows(actor, day)
+        outcomes = selectors.results_for(actor, day, by, groups)
         rows = [selectors.outcome_dict(o) for o in outcomes]
-        welfare = selectors.welfare_for(actor, on)
+        welfare_rows = selectors.welfare_rows(actor, day, by, groups)
+        welfare = welfare_rows[0].pmt
         if as_json:
-            self.emit({"by": by, "results": rows, "welfare": welfare.__dict__}, "", as_json=True)
+            self.emit(
+                {
+                    "by": by,
+                    "results": rows,
+                    "welfare": welfare.__dict__,
+                    "welfare_dtsen": welfare_rows[0].dtsen.__dict__,
+                    "welfare_by": [
+                        {"label": w.label, "pmt": w.pmt.__dict__, "dtsen": w.dtsen.__dict__} for w in welfare_rows[1:]
+                    ],
+                },
+                "",
+                as_json=True,
+            )
             return
         for r in rows:
             a12, e12 = r["active_12_months"]
@@ -94,3 +110,10 @@ class Command(EntasCommand):
             f"welfare of member households (PMT desil before and after the assistance): {welfare.households} "
             f"households, mean change {change}, {welfare.better} better off, {welfare.worse} worse off"
         )
+        for w in welfare_rows:
+            d = w.dtsen
+            change = "-" if d.mean_change is None else f"{d.mean_change:+.2f}"
+            self.stdout.write(
+                f"welfare {w.label or 'all'} (DTSEN desil before and after): {d.households} households, "
+                f"mean change {change}, {d.better} better off, {d.worse} worse off"
+            )

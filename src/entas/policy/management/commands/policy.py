@@ -29,7 +29,8 @@ class Command(EntasCommand):
         "show [--plan CODE] [--as-of DATE] [--json]' prints the tree with budgets; 'entas policy realisation FILE "
         "--as USER' imports realisation (columns activity_code, month, realised, physical); 'entas policy adjust "
         "PROGRAMME --field F --value V --reason TEXT [--evidence LINK]... [--effective DATE] [--activity CODE] --as "
-        "USER' proposes an adjustment (--field pagu.2026 --activity CODE revises an activity's pagu for a year); "
+        "USER' proposes an adjustment (--activity CODE with --field pagu.2026, output, unit, volume_target or "
+        "location adjusts an activity); "
         "'entas policy approve|reject ADJUSTMENT --as USER' decides it (never by its proposer); "
         "'entas policy adopt PLAN --legal-basis TEXT [--on DATE] --as USER' adopts a draft plan; 'entas policy "
         "benefits FILE --as USER' records a list of benefits of a non-cash programme (columns programme, kk_number, "
@@ -55,7 +56,11 @@ class Command(EntasCommand):
         adjust.add_argument("--reason", required=True)
         adjust.add_argument("--evidence", action="append", default=[])
         adjust.add_argument("--effective", default="")
-        adjust.add_argument("--activity", default="", help="An activity's kode rekening, for --field pagu.YYYY.")
+        adjust.add_argument(
+            "--activity",
+            default="",
+            help="An activity's kode rekening, for --field pagu.YYYY, output, unit, volume_target or location.",
+        )
         for name in ("approve", "reject"):
             decide = sub.add_parser(name, help=f"{name.title()} a proposed adjustment.")
             decide.add_argument("adjustment", type=int)
