@@ -284,6 +284,10 @@ ROUTES: dict[str, Route] = {
     "participation:proposal": Route(lambda w: {"pk": w.proposal.pk}, methods=("GET", "POST"), damai_object=True),
     # Partners are the city's (the register's readers); a contribution's report is its partner's.
     "participation:partners": Route(),
+    "participation:partner_new": Route(methods=("GET", "POST")),
+    "participation:partner_edit": Route(lambda w: {"pk": w.contribution.partner_id}, methods=("GET", "POST")),
+    "participation:contribution_new": Route(methods=("GET", "POST")),
+    "participation:contribution_edit": Route(lambda w: {"pk": w.contribution.pk}, methods=("GET", "POST")),
     "participation:portal": Route(),
     "participation:report_upload": Route(lambda w: {"pk": w.contribution.pk}, methods=("POST",)),
     "participation:report_download": Route(lambda w: {"pk": w.contribution.pk}),

@@ -27,6 +27,10 @@ from entas.evaluation.api import router as evaluation_router
 from entas.monitoring.api import router as monitoring_router
 from entas.outreach.api import results_router as outreach_results_router
 from entas.outreach.api import router as outreach_router
+from entas.participation.api import forums_router as participation_forums_router
+from entas.participation.api import own_router as participation_own_router
+from entas.participation.api import partners_router as participation_partners_router
+from entas.participation.api import proposals_router as participation_proposals_router
 from entas.payees.api import router as payees_router
 from entas.policy.api import benefits_router as policy_benefits_router
 from entas.policy.api import router as policy_router
@@ -55,6 +59,10 @@ api.add_router("/v1/monitoring", monitoring_router)
 api.add_router("/v1/evaluation", evaluation_router)
 api.add_router("/v1/outreach/campaigns", outreach_router)
 api.add_router("/v1/outreach/results", outreach_results_router)
+api.add_router("/v1/participation/forums", participation_forums_router)
+api.add_router("/v1/participation/proposals", participation_proposals_router)
+api.add_router("/v1/participation/partners", participation_partners_router)
+api.add_router("/v1/participation/own-contributions", participation_own_router)
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}
