@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from entas.accounts.models import User
@@ -236,6 +237,8 @@ ROUTES: dict[str, Route] = {
     "outreach:campaigns": Route(methods=("GET", "POST")),
     "outreach:campaign": Route(lambda w: {"pk": w.campaign.pk}, methods=("GET", "POST"), data={"action": "follow_up"}),
     "outreach:results": Route(lambda w: {"pk": w.campaign.pk}),
+    "outreach:materials": Route(lambda w: {"pk": w.campaign.pk}, methods=("GET", "POST")),
+    "outreach:material_download": Route(lambda w: {"pk": w.campaign.materials.get().pk}),
     "outreach:event": Route(
         lambda w: {"pk": w.event.pk},
         methods=("GET", "POST"),
@@ -298,6 +301,42 @@ ROUTES: dict[str, Route] = {
     "api:get_outreach_campaign": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
     "api:outreach_events": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
     "api:outreach_results": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
+    "api:list_forums": Route(methods=("GET", "POST"), api=True),
+    "api:create_forum": Route(methods=("GET", "POST"), api=True),
+    "api:get_forum": Route(lambda w: {"forum_id": w.forum.pk}, api=True, damai_object=True),
+    "api:forum_decisions": Route(
+        lambda w: {"forum_id": w.forum.pk}, methods=("GET", "POST"), api=True, damai_object=True
+    ),
+    "api:record_forum_decision": Route(
+        lambda w: {"forum_id": w.forum.pk},
+        methods=("GET", "POST"),
+        data={"kk_number": "0", "action": "keep"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:list_proposals": Route(methods=("GET", "POST"), api=True),
+    "api:create_proposal": Route(methods=("GET", "POST"), api=True),
+    "api:proposals_report": Route(api=True),
+    "api:get_proposal": Route(lambda w: {"proposal_id": w.proposal.pk}, api=True, damai_object=True),
+    "api:review_proposal": Route(
+        lambda w: {"proposal_id": w.proposal.pk},
+        methods=("POST",),
+        data={"forum_id": 0, "outcome": "accepted"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:fund_proposal": Route(
+        lambda w: {"proposal_id": w.proposal.pk},
+        methods=("POST",),
+        data={"programme": "P1"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:list_partners": Route(methods=("GET", "POST"), api=True),
+    "api:save_partner": Route(methods=("GET", "POST"), api=True),
+    "api:list_contributions": Route(methods=("GET", "POST"), api=True),
+    "api:record_contribution": Route(methods=("GET", "POST"), api=True),
+    "api:own_contributions": Route(api=True),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
@@ -536,6 +575,8 @@ def _outreach(damai: Household, make_user: Callable[..., User]) -> tuple[Any, An
     )
     for member in damai.members.order_by("pk")[:2]:
         outreach.record_attendee(event=event, nik=member.nik, actor=officer)
+    leaflet = SimpleUploadedFile("leaflet.pdf", b"%PDF-1.4 leaflet")
+    outreach.upload_material(campaign=campaign, title="Leaflet JKN", upload=leaflet, actor=officer)
     return campaign, event
 
 

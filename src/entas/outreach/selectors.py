@@ -45,6 +45,22 @@ def campaign_for(user: User, key: int | str) -> Campaign:
     return qs.get(pk=key) if isinstance(key, int) or str(key).isdigit() else qs.get(code=key)
 
 
+def materials_for(user: User, campaign: Campaign) -> list[tuple[str, list[Any]]]:
+    """A campaign's materials by title, each with its versions, newest first."""
+    from .models import Material
+
+    titles: dict[str, list[Any]] = {}
+    for m in Material.objects.restrict(user, "view").filter(campaign=campaign).select_related("uploaded_by"):
+        titles.setdefault(m.title, []).append(m)
+    return sorted(titles.items())
+
+
+def material_for(user: User, pk: int) -> Any:
+    from .models import Material
+
+    return Material.objects.restrict(user, "view").select_related("campaign").get(pk=pk)
+
+
 def events_for(user: User, campaign: Campaign | None = None) -> QuerySet[Event]:
     qs = Event.objects.restrict(user, "view").select_related("kelurahan", "campaign")
     if campaign is not None:
