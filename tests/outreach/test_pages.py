@@ -132,3 +132,43 @@ def test_materials_are_kept_in_every_version_and_checked(
     download = client_for(auditor).get(reverse("outreach:material_download", kwargs={"pk": newest.pk}))
     assert download["Content-Disposition"].startswith("attachment") and b"".join(download.streaming_content) == b"%PDF-1.4 second"
     assert client_for(auditor).post(url, {"title": "x", "file": SimpleUploadedFile("a.pdf", b"%PDF-1")}).status_code == 403
+
+
+def test_the_reach_is_drawn_on_a_map_of_the_kelurahan(regions: dict[str, Any]) -> None:
+    from entas.outreach import selectors
+
+    square = {"type": "Polygon", "coordinates": [[[116.9, -1.2], [117.0, -1.2], [117.0, -1.1], [116.9, -1.1], [116.9, -1.2]]]}
+    regions[MANGGAR].boundary = square
+    regions[MANGGAR].save(update_fields=["boundary"])
+    reach = selectors.Reach(rows=[selectors.ReachRow(MANGGAR, "Manggar", target_households=8, target_reached=2)])
+    spec = selectors.reach_map(reach)
+    assert spec is not None and spec["mark"]["type"] == "geoshape"
+    [feature] = spec["data"]["values"]["features"]
+    assert feature["properties"]["reach"] == 25.0 and feature["properties"]["kecamatan"]
+    regions[MANGGAR].boundary = None
+    regions[MANGGAR].save(update_fields=["boundary"])
+    circles = selectors.reach_map(reach)  # no boundary: circles on the centre, or no map without one
+    assert circles is None or circles["mark"]["type"] == "circle"
+
+
+def test_the_home_page_tells_the_officer_which_events_await_their_attendance(
+    regions: dict[str, Any], make_user: Callable[..., User], client_for: Any
+) -> None:
+    from django.utils import timezone
+
+    from entas.outreach import services
+    from entas.outreach.home_page import outreach_work
+
+    officer = make_user("kampanye", Role.TRAINING_OFFICER, [CITY])
+    today = timezone.localdate()
+    campaign, _o = services.save_campaign(
+        code="jkn-h", name="JKN", theme="jkn", channel="seminar", start=today.replace(day=1), end=today.replace(day=28) if today.day <= 28 else today, actor=officer
+    )
+    held, _o = services.save_event(campaign=campaign, code="h-1", date=today, kelurahan=regions[MANGGAR], venue="Aula", actor=officer)
+    services.save_event(campaign=campaign, code="h-2", date=today, kelurahan=regions[MANGGAR], venue="Aula", actor=officer)
+    running, unrecorded = outreach_work(officer)
+    assert (running.count, unrecorded.count) == (1, 2)
+    services.set_head_count(event=held, sex="1", age_band="60+", count=4, actor=officer)
+    assert outreach_work(officer)[1].count == 1
+    assert outreach_work(make_user("analis", Role.TKPK_ANALYST, [CITY])) == []
+    assert client_for(officer).get(reverse("home")).status_code == 200

@@ -15,4 +15,4 @@ class OutreachConfig(AppConfig):
             ("outreach.manage", "analytics.view", "audit.view"),
             order=78,
         )
-        from . import household_page  # noqa: F401  (registers its part of the household page)
+        from . import home_page, household_page  # noqa: F401  (register their parts of the home and household pages)

@@ -183,6 +183,31 @@ def reach_for(user: User, campaign: Campaign) -> Reach:
     return result
 
 
+def reach_map(reach: Reach) -> dict[str, Any] | None:
+    """The reach as a map of the kelurahan: shaded by the share of target households reached (a
+    choropleth on the boundaries of ../shared/data, loaded with ``entas regions boundaries``), or
+    circles on the kelurahan centres where a boundary is missing; None when nothing can be placed."""
+    from entas.core.charts import region_map
+
+    regions = {
+        r.code: r for r in Region.objects.filter(code__in=[row.code for row in reach.rows]).select_related("parent")
+    }
+    rows = [
+        {
+            "code": row.code,
+            "name": row.name,
+            "kecamatan": regions[row.code].parent.name if regions[row.code].parent else "",
+            "reach": round(100 * row.reach, 1) if row.reach is not None else 0.0,
+            "boundary": regions[row.code].boundary,
+            "lat": regions[row.code].centroid_lat,
+            "lng": regions[row.code].centroid_lng,
+        }
+        for row in reach.rows
+        if row.code in regions
+    ]
+    return region_map(rows, value="reach", value_title=_("Target households reached (%)"), name_title=_("Kelurahan"), value_format=".1f")
+
+
 # -- knowledge -------------------------------------------------------------------------------------------
 
 DIMENSIONS = ("", "event", "sex", "age_band")

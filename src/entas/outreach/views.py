@@ -188,10 +188,12 @@ def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     by = request.GET.get("by", "sex")
     if by not in selectors.DIMENSIONS:
         by = "sex"
+    reach = selectors.reach_for(request.user, found)
     context: dict[str, Any] = {
         "campaign": found,
         "by": by,
-        "reach": selectors.reach_for(request.user, found),
+        "reach": reach,
+        "map_spec": selectors.reach_map(reach),
         "knowledge": selectors.knowledge_for(request.user, found, by),
         "waves": selectors.follow_ups_for(request.user, found),
     }
