@@ -32,6 +32,7 @@ from entas.participation.api import own_router as participation_own_router
 from entas.participation.api import partners_router as participation_partners_router
 from entas.participation.api import proposals_router as participation_proposals_router
 from entas.payees.api import router as payees_router
+from entas.portal.api import router as portal_router
 from entas.policy.api import benefits_router as policy_benefits_router
 from entas.policy.api import router as policy_router
 from entas.programs.api import cycles_router
@@ -63,6 +64,7 @@ api.add_router("/v1/participation/forums", participation_forums_router)
 api.add_router("/v1/participation/proposals", participation_proposals_router)
 api.add_router("/v1/participation/partners", participation_partners_router)
 api.add_router("/v1/participation/own-contributions", participation_own_router)
+api.add_router("/v1/portal/cases", portal_router)
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}
