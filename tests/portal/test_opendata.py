@@ -81,3 +81,30 @@ def test_poverty_indicators_come_with_their_confidence_intervals_and_source(
     for row in data["rows"]:
         if row[1] < 10:
             assert row[2:] == [None] * (len(row) - 2)
+
+
+def test_open_data_is_cached_and_mapped_without_hidden_numbers(
+    households: None, regions: dict[str, Any], settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    settings.ENTAS_OPEN_DATA_CACHE_SECONDS = 600
+    cache.clear()
+    square = {"type": "Polygon", "coordinates": [[[116.9, -1.2], [117.0, -1.2], [117.0, -1.1], [116.9, -1.1], [116.9, -1.2]]]}
+    from entas.regions.models import Region, RegionLevel
+
+    Region.objects.filter(level=RegionLevel.KELURAHAN).update(boundary=square)
+    dataset = opendata.DATASETS["registry-kelurahan"]
+    first = opendata.cached_table(dataset)
+    make_household(regions[MANGGAR], "6471010101269999")
+    assert opendata.cached_table(dataset) == first  # the same table until the cache expires
+    spec = opendata.map_spec(dataset, first)
+    assert spec is not None and spec["mark"]["type"] == "geoshape"
+    mapped = {f["properties"]["code"]: f["properties"]["value"] for f in spec["data"]["values"]["features"]}
+    published = {label.split(" ", 1)[0]: total for label, total in zip(first.rows, first.published.row_totals, strict=True)}
+    assert mapped and all(published[code] == value and value is not None for code, value in mapped.items())
+    assert all(code not in mapped for code, total in published.items() if total is None)  # hidden: left blank
+    page = Client().get(reverse("portal:open_data")).content.decode()
+    assert 'id="map-spec-registry-kelurahan"' in page
+    assert opendata.map_spec(opendata.DATASETS["programmes"], first) is None
+    cache.clear()

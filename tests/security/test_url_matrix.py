@@ -232,6 +232,8 @@ ROUTES: dict[str, Route] = {
         lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
     ),
     "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
+    "portal:usul_register": Route(lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), damai_object=True),
+    "portal:verification_tasks": Route(),
     # Skills training: cohorts belong to the city; an application is of its applicant's kelurahan.
     # Awareness campaigns belong to the city; an event lies in its kelurahan, an attendee in theirs.
     "outreach:campaigns": Route(methods=("GET", "POST")),
@@ -305,7 +307,11 @@ ROUTES: dict[str, Route] = {
     "api:create_forum": Route(methods=("GET", "POST"), api=True),
     "api:get_forum": Route(lambda w: {"forum_id": w.forum.pk}, api=True, damai_object=True),
     "api:forum_decisions": Route(
-        lambda w: {"forum_id": w.forum.pk}, methods=("GET", "POST"), api=True, damai_object=True
+        lambda w: {"forum_id": w.forum.pk},
+        methods=("GET", "POST"),
+        data={"kk_number": "0", "action": "keep"},
+        api=True,
+        damai_object=True,
     ),
     "api:record_forum_decision": Route(
         lambda w: {"forum_id": w.forum.pk},
@@ -337,6 +343,14 @@ ROUTES: dict[str, Route] = {
     "api:list_contributions": Route(methods=("GET", "POST"), api=True),
     "api:record_contribution": Route(methods=("GET", "POST"), api=True),
     "api:own_contributions": Route(api=True),
+    "api:list_cases": Route(api=True),
+    "api:get_case": Route(lambda w: {"case_id": w.case.pk}, api=True, damai_object=True),
+    "api:add_case_note": Route(
+        lambda w: {"case_id": w.case.pk}, methods=("POST",), data={"kind": "internal", "text": "x"}, api=True, damai_object=True
+    ),
+    "api:take_case_step": Route(
+        lambda w: {"case_id": w.case.pk}, methods=("POST",), data={"action": "start"}, api=True, damai_object=True
+    ),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),

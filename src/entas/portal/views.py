@@ -129,12 +129,17 @@ def check(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def open_data(request: HttpRequest) -> HttpResponse:
     """Every open dataset as a table on one page, with its downloads and the catalogue."""
-    tables = [(dataset, opendata.rows_of(table), opendata.header(table), table.note) for dataset, table in _tables()]
-    return render(request, "portal/open_data.html", {"tables": tables, "k": opendata.k()})
+    tables = [
+        (dataset, opendata.rows_of(table), opendata.header(table), table.note, opendata.map_spec(dataset, table))
+        for dataset, table in _tables()
+    ]
+    return render(
+        request, "portal/open_data.html", {"tables": tables, "k": opendata.k(), "maps": any(t[4] for t in tables)}
+    )
 
 
 def _tables() -> list[tuple[opendata.Dataset, opendata.Table]]:
-    return [(dataset, dataset.build()) for dataset in opendata.DATASETS.values()]
+    return [(dataset, opendata.cached_table(dataset)) for dataset in opendata.DATASETS.values()]
 
 
 @require_http_methods(["GET"])
@@ -144,7 +149,7 @@ def open_data_download(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "csv")
     if dataset is None or fmt not in opendata.FORMATS:
         raise Http404(_("No such dataset."))
-    table = dataset.build()
+    table = opendata.cached_table(dataset)
     body = {
         "csv": lambda: opendata.as_csv(table),
         "xlsx": lambda: opendata.as_xlsx(table),
