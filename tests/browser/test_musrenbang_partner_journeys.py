@@ -40,7 +40,9 @@ def test_a_proposal_goes_up_the_musrenbang_and_is_funded(
         actor=operator_manggar, kind="musrenbang_kelurahan", area=kel, held_on=day, berita_acara="BA/MUSRENBANG/UJI"
     )
     higher = [
-        services.save_forum(actor=bappeda, kind="musrenbang_kecamatan", area=kel.parent, held_on=day, berita_acara="BA-KEC"),
+        services.save_forum(
+            actor=bappeda, kind="musrenbang_kecamatan", area=kel.parent, held_on=day, berita_acara="BA-KEC"
+        ),
         services.save_forum(actor=bappeda, kind="forum_pd", area=regions["64.71"], held_on=day, berita_acara="BA-PD"),
     ]
     _register()

@@ -65,10 +65,15 @@ def test_forums_and_decisions_are_area_scoped_and_role_checked(
     )
     assert no_reason.status_code == 400 and no_reason.json()["code"] == "invalid"
     outside = {"kk_number": other.kk_number, "action": "keep"}
-    assert manggar.post(f"{API}/forums/{forum['id']}/decisions", outside, content_type="application/json").status_code == 404
+    assert (
+        manggar.post(f"{API}/forums/{forum['id']}/decisions", outside, content_type="application/json").status_code
+        == 404
+    )
     detail = manggar.get(f"{API}/forums/{forum['id']}").json()
     assert detail["decision_counts"]["remove"] == 1
-    assert [d["kk_number"] for d in manggar.get(f"{API}/forums/{forum['id']}/decisions").json()] == [household.kk_number]
+    assert [d["kk_number"] for d in manggar.get(f"{API}/forums/{forum['id']}/decisions").json()] == [
+        household.kk_number
+    ]
     # The TKPK analyst sees the calendar, not the households.
     analyst = client_for(tkpk_analyst)
     assert analyst.get(f"{API}/forums/{forum['id']}").status_code == 200
@@ -108,7 +113,9 @@ def test_a_proposal_moves_up_and_is_funded_over_the_api(
         )
         assert r.status_code == 201, r.content
     _register()
-    assert op.post(f"{API}/proposals/{pk}/fund", {"programme": "P3.1"}, content_type="application/json").status_code == 403
+    assert (
+        op.post(f"{API}/proposals/{pk}/fund", {"programme": "P3.1"}, content_type="application/json").status_code == 403
+    )
     funded = bp.post(
         f"{API}/proposals/{pk}/fund",
         {"programme": "P3.1", "activity": "1.04.02.2.01.0014"},
@@ -157,7 +164,12 @@ def test_partners_and_contributions_and_the_partner_sees_only_its_own(
     )
     assert len(editor.get(f"{API}/partners/contributions?year=2026").json()) == 2
     # The operator keeps no partners; the partner reaches only its own figures, never the city's lists.
-    assert client_for(operator_manggar).post(f"{API}/partners", {"code": "x", "name": "x", "kind": "ngo"}, content_type="application/json").status_code == 403
+    assert (
+        client_for(operator_manggar)
+        .post(f"{API}/partners", {"code": "x", "name": "x", "kind": "ngo"}, content_type="application/json")
+        .status_code
+        == 403
+    )
     mine = client_for(partner)
     own = mine.get(f"{API}/own-contributions").json()
     assert [(c["partner"], c["delivered_value"]) for c in own] == [("csr-api", 20_000_000)]

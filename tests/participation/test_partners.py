@@ -166,7 +166,9 @@ def test_partners_and_contributions_are_recorded_on_pages(
     assert response.status_code == 302, response.content.decode()[:2000]
     kilang = Partner.objects.get(code="kilang")
     assert list(kilang.users.all()) == [partner] and kilang.agreements.get().number == "PKS/01/2026"
-    half = client.post(reverse("participation:partner_new"), {"code": "x", "name": "X", "kind": "ngo", "agreement_number": "1"})
+    half = client.post(
+        reverse("participation:partner_new"), {"code": "x", "name": "X", "kind": "ngo", "agreement_number": "1"}
+    )
     assert half.status_code == 200 and "An agreement needs its kind" in half.content.decode()
     body = {"partner": kilang.pk, "kind": "cash", "description": "Modal usaha", "programme": "P3.1", "year": 2026}
     response = client.post(reverse("participation:contribution_new"), {**body, "pledged_value": 40_000_000})
@@ -179,7 +181,9 @@ def test_partners_and_contributions_are_recorded_on_pages(
     # A delivery recorded on the same contribution: pledged versus delivered.
     edit = reverse("participation:contribution_edit", args=[contribution.pk])
     assert "Modal usaha" in client.get(edit).content.decode()
-    client.post(edit, {**body, "pledged_value": 40_000_000, "delivered_value": 15_000_000, "delivered_on": "2026-03-01"})
+    client.post(
+        edit, {**body, "pledged_value": 40_000_000, "delivered_value": 15_000_000, "delivered_on": "2026-03-01"}
+    )
     contribution.refresh_from_db()
     assert (contribution.pledged_value, contribution.delivered_value) == (40_000_000, 15_000_000)
     assert Contribution.objects.count() == 1

@@ -46,12 +46,16 @@ def test_a_resolved_sanggah_sends_its_household_back_to_verification(
     client = client_for(operator_manggar)
     queue = client.get(reverse("portal:verification_tasks")).content.decode()
     assert household.kk_number in queue and reverse("registry:household_verify", args=[household.pk]) in queue
-    assert household.kk_number not in client_for(operator_damai).get(reverse("portal:verification_tasks")).content.decode()
+    assert (
+        household.kk_number not in client_for(operator_damai).get(reverse("portal:verification_tasks")).content.decode()
+    )
     from entas.portal.home_page import verification_waiting
 
     assert verification_waiting(operator_manggar)[0].count == 1
     # The operator's field check closes the task.
-    registry.verify_household(actor=operator_manggar, household=household, visit_date=timezone.localdate(), confirmed=False, reason="pindah")
+    registry.verify_household(
+        actor=operator_manggar, household=household, visit_date=timezone.localdate(), confirmed=False, reason="pindah"
+    )
     task.refresh_from_db()
     assert task.done and verification_waiting(operator_manggar)[0].count == 0
 
@@ -67,7 +71,10 @@ def test_a_resolved_usul_registers_the_family_as_a_proposal(
     client = client_for(operator_manggar)
     client.cookies["django_language"] = "en"
     url = reverse("portal:usul_register", args=[case.pk])
-    assert reverse("portal:usul_register", args=[case.pk]) in client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    assert (
+        reverse("portal:usul_register", args=[case.pk])
+        in client.get(reverse("portal:case", args=[case.pk])).content.decode()
+    )
     form = {
         "kelurahan": regions[MANGGAR].pk,
         "kk_number": "6471010101260202",
@@ -120,7 +127,12 @@ def test_a_failed_sender_is_recorded_and_the_step_stands_and_anonymous_cases_get
 
 
 def test_cases_over_the_api_are_area_scoped_and_role_checked(
-    regions: dict[str, Any], operator_manggar: User, operator_damai: User, tkpk_analyst: User, auditor: User, client_for: Any
+    regions: dict[str, Any],
+    operator_manggar: User,
+    operator_damai: User,
+    tkpk_analyst: User,
+    auditor: User,
+    client_for: Any,
 ) -> None:
     case = _filed(regions, "other").case
     manggar = client_for(operator_manggar)
@@ -130,7 +142,9 @@ def test_cases_over_the_api_are_area_scoped_and_role_checked(
     assert client_for(operator_damai).get(f"/api/v1/portal/cases/{case.pk}").status_code == 404
     assert client_for(tkpk_analyst).get("/api/v1/portal/cases").status_code == 403
     note = manggar.post(
-        f"/api/v1/portal/cases/{case.pk}/notes", {"kind": "public", "text": "Sudah dicek."}, content_type="application/json"
+        f"/api/v1/portal/cases/{case.pk}/notes",
+        {"kind": "public", "text": "Sudah dicek."},
+        content_type="application/json",
     )
     assert note.status_code == 201
     step = manggar.post(f"/api/v1/portal/cases/{case.pk}/steps", {"action": "resolve"}, content_type="application/json")
@@ -139,8 +153,11 @@ def test_cases_over_the_api_are_area_scoped_and_role_checked(
     assert bad.status_code == 409
     detail = client_for(auditor).get(f"/api/v1/portal/cases/{case.pk}").json()
     assert [n["text"] for n in detail["notes"]] == ["Sudah dicek."]
-    assert client_for(auditor).post(
-        f"/api/v1/portal/cases/{case.pk}/steps", {"action": "close"}, content_type="application/json"
-    ).status_code == 403
+    assert (
+        client_for(auditor)
+        .post(f"/api/v1/portal/cases/{case.pk}/steps", {"action": "close"}, content_type="application/json")
+        .status_code
+        == 403
+    )
     assert dt.date.fromisoformat(detail["resolution_due"]) >= dt.date.fromisoformat(detail["submitted_at"][:10])
     assert DAMAI != MANGGAR

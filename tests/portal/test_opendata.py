@@ -90,7 +90,10 @@ def test_open_data_is_cached_and_mapped_without_hidden_numbers(
 
     settings.ENTAS_OPEN_DATA_CACHE_SECONDS = 600
     cache.clear()
-    square = {"type": "Polygon", "coordinates": [[[116.9, -1.2], [117.0, -1.2], [117.0, -1.1], [116.9, -1.1], [116.9, -1.2]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[116.9, -1.2], [117.0, -1.2], [117.0, -1.1], [116.9, -1.1], [116.9, -1.2]]],
+    }
     from entas.regions.models import Region, RegionLevel
 
     Region.objects.filter(level=RegionLevel.KELURAHAN).update(boundary=square)
@@ -101,7 +104,9 @@ def test_open_data_is_cached_and_mapped_without_hidden_numbers(
     spec = opendata.map_spec(dataset, first)
     assert spec is not None and spec["mark"]["type"] == "geoshape"
     mapped = {f["properties"]["code"]: f["properties"]["value"] for f in spec["data"]["values"]["features"]}
-    published = {label.split(" ", 1)[0]: total for label, total in zip(first.rows, first.published.row_totals, strict=True)}
+    published = {
+        label.split(" ", 1)[0]: total for label, total in zip(first.rows, first.published.row_totals, strict=True)
+    }
     assert mapped and all(published[code] == value and value is not None for code, value in mapped.items())
     assert all(code not in mapped for code, total in published.items() if total is None)  # hidden: left blank
     page = Client().get(reverse("portal:open_data")).content.decode()

@@ -84,10 +84,17 @@ def _outreach_event() -> list[Any]:
     from entas.regions.models import Region
 
     campaign = Campaign.objects.create(
-        code="hostile", name="Hostile", theme="jkn", channel="seminar", start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
+        code="hostile",
+        name="Hostile",
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
     )
     kelurahan = Region.objects.get(code="64.71.01.1001")
-    event = Event.objects.create(campaign=campaign, code="hostile-1", date=dt.date(2026, 2, 1), kelurahan=kelurahan, venue="Aula")
+    event = Event.objects.create(
+        campaign=campaign, code="hostile-1", date=dt.date(2026, 2, 1), kelurahan=kelurahan, venue="Aula"
+    )
     return [event.pk]
 
 
@@ -142,7 +149,9 @@ def import_through_the_page(
         if b",kk_number," in first:
             content = page.header + newline + rest
     client.cookies["django_language"] = language
-    response = client.post(reverse(page.url, args=page.args()), {page.field: SimpleUploadedFile(name, content), **page.data})
+    response = client.post(
+        reverse(page.url, args=page.args()), {page.field: SimpleUploadedFile(name, content), **page.data}
+    )
     job = Job.objects.get(kind=page.job)
     assert response["Location"] == reverse("jobs:detail", args=[job.pk])
     assert job.language == language
@@ -543,5 +552,10 @@ def _outreach_campaign() -> int:
     from entas.outreach.models import Campaign
 
     return Campaign.objects.create(
-        code="hostile-m", name="Hostile", theme="jkn", channel="seminar", start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
+        code="hostile-m",
+        name="Hostile",
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
     ).pk

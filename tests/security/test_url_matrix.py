@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from django.test import Client
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from entas.accounts.models import User
@@ -346,7 +346,11 @@ ROUTES: dict[str, Route] = {
     "api:list_cases": Route(api=True),
     "api:get_case": Route(lambda w: {"case_id": w.case.pk}, api=True, damai_object=True),
     "api:add_case_note": Route(
-        lambda w: {"case_id": w.case.pk}, methods=("POST",), data={"kind": "internal", "text": "x"}, api=True, damai_object=True
+        lambda w: {"case_id": w.case.pk},
+        methods=("POST",),
+        data={"kind": "internal", "text": "x"},
+        api=True,
+        damai_object=True,
     ),
     "api:take_case_step": Route(
         lambda w: {"case_id": w.case.pk}, methods=("POST",), data={"action": "start"}, api=True, damai_object=True

@@ -32,9 +32,9 @@ from entas.participation.api import own_router as participation_own_router
 from entas.participation.api import partners_router as participation_partners_router
 from entas.participation.api import proposals_router as participation_proposals_router
 from entas.payees.api import router as payees_router
-from entas.portal.api import router as portal_router
 from entas.policy.api import benefits_router as policy_benefits_router
 from entas.policy.api import router as policy_router
+from entas.portal.api import router as portal_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router

@@ -28,6 +28,8 @@ def outreach_work(user: Any) -> list[home.Item]:
         .count()
     )
     return [
-        home.Item(_("Awareness campaigns running"), running, reverse("outreach:campaigns"), kind="figure", value=str(running)),
+        home.Item(
+            _("Awareness campaigns running"), running, reverse("outreach:campaigns"), kind="figure", value=str(running)
+        ),
         home.Item(_("Campaign events held without attendance recorded"), unrecorded, reverse("outreach:campaigns")),
     ]

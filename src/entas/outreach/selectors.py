@@ -196,7 +196,7 @@ def reach_map(reach: Reach) -> dict[str, Any] | None:
         {
             "code": row.code,
             "name": row.name,
-            "kecamatan": regions[row.code].parent.name if regions[row.code].parent else "",
+            "kecamatan": getattr(regions[row.code].parent, "name", ""),
             "reach": round(100 * row.reach, 1) if row.reach is not None else 0.0,
             "boundary": regions[row.code].boundary,
             "lat": regions[row.code].centroid_lat,
@@ -205,7 +205,13 @@ def reach_map(reach: Reach) -> dict[str, Any] | None:
         for row in reach.rows
         if row.code in regions
     ]
-    return region_map(rows, value="reach", value_title=_("Target households reached (%)"), name_title=_("Kelurahan"), value_format=".1f")
+    return region_map(
+        rows,
+        value="reach",
+        value_title=_("Target households reached (%)"),
+        name_title=_("Kelurahan"),
+        value_format=".1f",
+    )
 
 
 # -- knowledge -------------------------------------------------------------------------------------------

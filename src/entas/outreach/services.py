@@ -433,7 +433,9 @@ def material_problem(name: str, head: bytes, members: list[str] | None) -> str |
     if not head.startswith(MATERIAL_TYPES[suffix]):
         return _("%(name)s is not the kind of file its name says.") % {"name": name[:80]}
     if suffix in OFFICE and (
-        members is None or "[Content_Types].xml" not in members or not any(m.startswith(OFFICE[suffix]) for m in members)
+        members is None
+        or "[Content_Types].xml" not in members
+        or not any(m.startswith(OFFICE[suffix]) for m in members)
     ):
         return _("%(name)s is not the kind of file its name says.") % {"name": name[:80]}
     return None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ObjectDoesNotExist
 from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -216,7 +216,8 @@ def materials(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(title)s version %(version)s is uploaded.") % {"title": material.title, "version": material.version},
+                _("%(title)s version %(version)s is uploaded.")
+                % {"title": material.title, "version": material.version},
             )
             return redirect("outreach:materials", pk=found.pk)
     return render(

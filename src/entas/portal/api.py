@@ -100,7 +100,12 @@ def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
     out = _out(case).dict()
     out["description"] = case.description
     out["notes"] = [
-        {"kind": n.kind, "text": n.text, "author": n.author.username if n.author else "", "at": n.written_at.isoformat()}
+        {
+            "kind": n.kind,
+            "text": n.text,
+            "author": n.author.username if n.author else "",
+            "at": n.written_at.isoformat(),
+        }
         for n in case.notes.select_related("author").order_by("written_at", "pk")
     ]
     out["notifications"] = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import cast
 
 from django.utils import timezone
 
@@ -129,7 +130,7 @@ def _history(case: Case, rng: random.Random, now: dt.datetime, days: frozenset[d
         # A resolved sanggah sent its household back to the field check (services.take_step does so).
         VerificationTask.objects.create(
             case=case,
-            household_id=updates["household_id"],
+            household_id=cast(int, updates["household_id"]),
             reason=f"Sanggah {case.reference}: {case.description[:300]}",
-            opened_at=updates["resolved_at"],
+            opened_at=cast(dt.datetime, updates["resolved_at"]),
         )

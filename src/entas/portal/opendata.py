@@ -423,4 +423,3 @@ def map_spec(dataset: Dataset, table: Table) -> dict[str, Any] | None:
         name_title=str(_("Kelurahan") if level == "kelurahan" else _("Kecamatan")),
         value_format=",d" if level == "kelurahan" else ".1f",
     )
-

@@ -232,7 +232,9 @@ def verification_tasks_for(user: User) -> list[Any]:
     from .models import VerificationTask
 
     tasks = list(
-        VerificationTask.objects.restrict(user, "view").select_related("case", "household__kelurahan").order_by("opened_at")
+        VerificationTask.objects.restrict(user, "view")
+        .select_related("case", "household__kelurahan")
+        .order_by("opened_at")
     )
     open_ = [t for t in tasks if not t.done]
     done = sorted((t for t in tasks if t.done), key=lambda t: t.opened_at, reverse=True)

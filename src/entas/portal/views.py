@@ -4,6 +4,7 @@ officers' ones hold the queue and the case. Thin: reads through selectors, write
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -238,7 +239,7 @@ def usul_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     kelurahan = visible_regions(request.user).filter(level=RegionLevel.KELURAHAN, pk=case.kelurahan_id)
     form = RegisterHouseholdForm(request.POST or None, kelurahan=kelurahan)
     form.fields.pop("source")
-    members = MemberRowFormSet(request.POST or None, prefix="m", initial=[{"relationship": "1"}])
+    members: Any = MemberRowFormSet(request.POST or None, prefix="m", initial=[{"relationship": "1"}])
     answer = UsulAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and members.is_valid() and answer.is_valid():
         rows = [f.cleaned_data for f in members.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -260,9 +261,7 @@ def usul_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             if not exc.issues:
                 form.add_error(None, exc.message)
         else:
-            messages.success(
-                request, _("The family is registered as a proposal (usulan) and the usul is resolved.")
-            )
+            messages.success(request, _("The family is registered as a proposal (usulan) and the usul is resolved."))
             return redirect("portal:case", pk=case.pk)
     return render(
         request, "portal/usul_register.html", {"case": case, "form": form, "members": members, "answer": answer}
