@@ -17,3 +17,8 @@ class EnterpriseConfig(AppConfig):
             order=77,
         )
         from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
+        from entas.portal import opendata as portal_open_data
+
+        from .opendata import DATASET
+
+        portal_open_data.register(DATASET)  # published on the portal's open data with suppression

@@ -181,6 +181,42 @@ def poverty_by_kecamatan() -> Table:
     return Table(_("Kecamatan"), rows, [], [[] for _r in rows], suppress([], k()), extra, counts=False, note=note)
 
 
+def training_by_course() -> Table:
+    """The trainees selected for each course by what came of it: not completed, completed (no work
+    found yet, or not traced), completed and working at the latest tracer study. Counts of people,
+    suppressed below k like every count."""
+    from entas.training import selectors as training
+
+    columns = [
+        ("not_completed", _("Did not complete")),
+        ("completed", _("Completed, no work found or not traced")),
+        ("placed", _("Completed and working")),
+    ]
+    counts: dict[str, dict[str, int]] = {}
+    for _application, t in training.trainees_for_outcomes(None):
+        if not t.selected:
+            continue
+        key = "placed" if t.completed and t.placed else "completed" if t.completed else "not_completed"
+        row = counts.setdefault(t.groups["course"], {})
+        row[key] = row.get(key, 0) + 1
+    courses = sorted(counts)
+    values = [[counts[name].get(code, 0) for code, _label in columns] for name in courses]
+    return Table(
+        row_label=_("Course"),
+        rows=courses,
+        columns=[str(label) for _code, label in columns],
+        values=values,
+        published=suppress(values, k()),
+        extra={},
+    )
+
+
+def register(dataset: Dataset) -> None:
+    """A module above the portal publishes a dataset of its own (its figures, built by it, suppressed
+    with :func:`suppress` and :func:`k`): the portal lists, downloads and catalogues it like its own."""
+    DATASETS[dataset.slug] = dataset
+
+
 DATASETS: dict[str, Dataset] = {
     d.slug: d
     for d in (
@@ -215,6 +251,16 @@ DATASETS: dict[str, Dataset] = {
             ),
             gettext_lazy("Household consumption survey (Susenas) and BPS poverty line, via entas monitoring"),
             poverty_by_kecamatan,
+        ),
+        Dataset(
+            "training-courses",
+            gettext_lazy("Job training: trainees by course and outcome"),
+            gettext_lazy(
+                "The people selected for each course of the city's job training, by whether they completed it "
+                "and whether they were working at the latest tracer study."
+            ),
+            gettext_lazy("Dinas Tenaga Kerja Kota Balikpapan, job training (entas)"),
+            training_by_course,
         ),
         Dataset(
             "complaints-kelurahan",
@@ -372,6 +418,7 @@ def _rounded(value: Any, places: int = 5) -> Any:
 MAPS: dict[str, tuple[str, Any]] = {
     "registry-kelurahan": ("kelurahan", gettext_lazy("Registered households")),
     "complaints-kelurahan": ("kelurahan", gettext_lazy("Complaints")),
+    "enterprise-kelurahan": ("kelurahan", gettext_lazy("Members of business groups")),
     "poverty-kecamatan": ("kecamatan", "P0 (%)"),
 }
 
