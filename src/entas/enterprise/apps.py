@@ -16,9 +16,9 @@ class EnterpriseConfig(AppConfig):
             ("training.manage", "analytics.view", "audit.view"),
             order=77,
         )
-        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
         from entas.portal import opendata as portal_open_data
 
+        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
         from .opendata import DATASET
 
         portal_open_data.register(DATASET)  # published on the portal's open data with suppression
