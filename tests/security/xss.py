@@ -621,7 +621,7 @@ def build_city(
     from entas.portal import services as portal
 
     world.case = portal.file_case(
-        category="other",
+        category="usul",  # an open usul: its registration page is swept too
         kelurahan=regions[DAMAI],
         description=plant("complaint", 1000, 5),
         contact_name=plant("complainant", 120, 6),
@@ -633,12 +633,12 @@ def build_city(
     sanggah = portal.file_case(
         category="sanggah",
         kelurahan=regions[DAMAI],
-        description=plant("sanggah", 1000, 30),
+        description=plant("sanggah", 280, 30),  # the verification task's reason holds its first 300 characters
         contact_email="warga@example.org",
         address="10.0.0.2",
     ).case
     portal.link(case=sanggah, actor=dinsos_manager, household=a)
-    portal.add_note(case=sanggah, kind="public", text=plant("sanggah answer", 1000, 31), actor=dinsos_manager)
+    portal.add_note(case=sanggah, kind="public", text="Akan diverifikasi ulang.", actor=dinsos_manager)
     portal.take_step(case=sanggah, action="resolve", actor=dinsos_manager)
     world.cohort, world.application = cohort, application
     world.forum, world.proposal, world.contribution = _participation(a, world.record, users, plant)
