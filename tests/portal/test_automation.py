@@ -33,7 +33,7 @@ def _filed(regions: dict[str, Any], category: str, **kw: Any) -> services.Filed:
 def test_a_resolved_sanggah_sends_its_household_back_to_verification(
     regions: dict[str, Any], operator_manggar: User, operator_damai: User, client_for: Any
 ) -> None:
-    household = make_household(regions[MANGGAR], "6471010101260101")
+    household = make_household(regions[MANGGAR], "6471010101260051")
     filed = _filed(regions, "sanggah")
     case = filed.case
     services.add_note(case=case, kind="public", text="Akan diverifikasi ulang.", actor=operator_manggar)
