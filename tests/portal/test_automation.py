@@ -161,3 +161,33 @@ def test_cases_over_the_api_are_area_scoped_and_role_checked(
     )
     assert dt.date.fromisoformat(detail["resolution_due"]) >= dt.date.fromisoformat(detail["submitted_at"][:10])
     assert DAMAI != MANGGAR
+
+
+@override_settings(ENTAS_PORTAL_HEAD_EMAILS=["kadis@example.org"])
+def test_an_escalation_tells_the_supervisors_then_the_head(
+    regions: dict[str, Any], make_user: Any, operator_manggar: User
+) -> None:
+    from entas.accounts.roles import Role
+    from entas.portal import rules
+
+    manager = make_user("dinsos.manggar", Role.DINSOS_MANAGER, [MANGGAR])
+    manager.email = "kasi@example.org"
+    manager.save(update_fields=["email"])
+    other = make_user("dinsos.damai", Role.DINSOS_MANAGER, [DAMAI])
+    other.email = "lain@example.org"
+    other.save(update_fields=["email"])
+    operator_manggar.email = "op@example.org"  # an operator is no supervisor
+    operator_manggar.save(update_fields=["email"])
+    case = _filed(regions, "other", submitted_at=dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC)).case
+    services.escalate(today=case.first_response_due + dt.timedelta(days=1))
+    assert [m.to for m in mail.outbox] == [["kasi@example.org"]]
+    late = rules.add_working_days(case.resolution_due, rules.HEAD_AFTER_DAYS, services.holidays())
+    services.escalate(today=late)
+    assert [m.to for m in mail.outbox][1:] == [["kasi@example.org"], ["kadis@example.org"]]
+    assert case.reference in mail.outbox[-1].subject
+    events = list(Notification.objects.filter(case=case).order_by("pk").values_list("event", "recipient"))
+    assert events == [
+        ("escalate_1", "kasi@example.org"),
+        ("escalate_2", "kasi@example.org"),
+        ("escalate_2", "kadis@example.org"),
+    ]

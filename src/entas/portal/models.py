@@ -185,9 +185,10 @@ class VerificationTask(models.Model):
 
 
 class Notification(models.Model):
-    """A message to the citizen about their case (its new state, an answer to read), through the
-    sender configured for its channel (``ENTAS_PORTAL_NOTIFY_SENDERS``: e-mail through Django's mail
-    backend, or the console log). Never holds the tracking code; kept as the log of what was sent."""
+    """A message to the citizen about their case (its new state, an answer to read), or to the
+    supervisors when the case is escalated, through the sender configured for its channel
+    (``ENTAS_PORTAL_NOTIFY_SENDERS``: e-mail through Django's mail backend, or the console log). Never
+    holds the tracking code; kept as the log of what was sent."""
 
     class Status(models.TextChoices):
         SENT = "sent", _("Sent")

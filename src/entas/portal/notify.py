@@ -89,3 +89,24 @@ def compose(case: Any, event: str, channel: str, recipient: str) -> Message:
     if channel == "sms":
         body = body.replace("\n", " ")[:300]
     return Message(channel, recipient, str(subject)[:200], str(body))
+
+
+def compose_escalation(case: Any, level: int, recipient: str) -> Message:
+    """The message to a supervisor or the head of the agency: which case, of which kelurahan, past which
+    deadline (no complainant's data: the officer opens the case in entas)."""
+    with translation.override("id"):
+        who = _("the head of the agency") if level >= 2 else _("the supervisor")
+        subject = _("Complaint %(ref)s is past its service level") % {"ref": case.reference}
+        body = _(
+            "Complaint %(ref)s (%(category)s, Kelurahan %(kelurahan)s) is past its service level: first answer "
+            "due %(first)s, resolution due %(resolution)s. It is escalated to %(who)s. Open it in entas: "
+            "Pengaduan."
+        ) % {
+            "ref": case.reference,
+            "category": case.get_category_display(),
+            "kelurahan": case.kelurahan.name,
+            "first": case.first_response_due.isoformat(),
+            "resolution": case.resolution_due.isoformat(),
+            "who": who,
+        }
+    return Message("email", recipient, str(subject)[:200], str(body))

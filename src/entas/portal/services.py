@@ -543,4 +543,49 @@ def escalate(*, today: dt.date | None = None) -> dict[str, int]:
             before={"escalation": before},
             after={"escalation": level},
         )
+        notify_escalation(case=case, level=level)
     return raised
+
+
+def escalation_recipients(case: Case, level: int) -> list[str]:
+    """Whom an escalation tells, by e-mail: the supervisors — the Dinas Sosial managers
+    (``registry.approve`` and ``grievances.handle``) whose areas hold the case's kelurahan — and, at the
+    head's level, also ``ENTAS_PORTAL_HEAD_EMAILS`` (the head of the agency's addresses)."""
+    from entas.accounts.models import User
+
+    supervisors = [
+        u.email
+        for u in User.objects.filter(is_active=True).exclude(email="").order_by("pk")
+        if u.can(Capability.APPROVE_REGISTRY) and u.can(Capability.HANDLE_GRIEVANCES) and can_act_in(u, case.kelurahan)
+    ]
+    heads = list(getattr(settings, "ENTAS_PORTAL_HEAD_EMAILS", [])) if level >= rules.LEVEL_HEAD else []
+    return list(dict.fromkeys([*supervisors, *heads]))
+
+
+@service
+def notify_escalation(*, case: Case, level: int) -> list[Notification]:
+    """Tell the supervisors (and at the second level the head of the agency) that a case is past its
+    service level; each message is kept like a citizen's, sent or failed."""
+    from . import notify
+
+    made = []
+    for recipient in escalation_recipients(case, level):
+        message = notify.compose_escalation(case, level, recipient)
+        status, error = Notification.Status.SENT, ""
+        try:
+            notify.sender_for("email").send(message)
+        except Exception as exc:
+            status, error = Notification.Status.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+        made.append(
+            Notification.objects.create(
+                case=case,
+                channel="email",
+                recipient=recipient,
+                subject=message.subject,
+                body=message.body,
+                event=f"escalate_{level}",
+                status=status,
+                error=error,
+            )
+        )
+    return made
