@@ -144,6 +144,12 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def open_data_uncached(settings: Any) -> None:
+    """Open data is built fresh in each test (tests/portal/test_opendata.py tests its cache)."""
+    settings.ENTAS_OPEN_DATA_CACHE_SECONDS = 0
+
+
 # Property tests are reproducible and never fail on timing on a loaded CI machine.
 from hypothesis import settings as hypothesis_settings  # noqa: E402
 

@@ -256,6 +256,19 @@ ENTAS_RATE_LIMITS = {
     "portal.check": os.environ.get("ENTAS_PORTAL_CHECK_LIMIT", "10/hour"),
 }
 
+# The portal's messages (entas.portal.notify): to citizens about their case, to supervisors on
+# escalation. E-mail through Django's backend: SMTP when ENTAS_EMAIL_HOST is set, else the console.
+EMAIL_HOST = os.environ.get("ENTAS_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("ENTAS_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("ENTAS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ENTAS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ENTAS_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("ENTAS_EMAIL_FROM", "entas <no-reply@localhost>")
+ENTAS_PORTAL_HEAD_EMAILS = env_list("ENTAS_PORTAL_HEAD_EMAILS", [])
+
 # Served over HTTPS (by default whenever debug is off): secure cookies, HSTS, a redirect to https.
 # make demo serves plain http://127.0.0.1 on the machine itself and sets ENTAS_HTTPS=0.
 ENTAS_HTTPS = env_bool("ENTAS_HTTPS", not DEBUG)

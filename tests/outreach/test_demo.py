@@ -45,6 +45,10 @@ def test_the_demo_has_a_true_signal(regions: dict[str, Any], make_user: Callable
     made = demo.seed(officer=officer, today=TODAY)
     assert made["campaigns"] == 4 and made["events"] >= 20 and made["attendees"] > 200
     assert demo.seed(officer=officer, today=TODAY) == {}  # idempotent
+    from entas.outreach.models import Material
+
+    assert sorted(set(Material.objects.values_list("version", flat=True))) == [1, 2]  # every leaflet revised once
+    assert Material.objects.count() == 2 * made["campaigns"]
     gains = {c.theme: selectors.knowledge_for(officer, c).overall for c in Campaign.objects.all()}
     assert all(g.low is not None and g.low > 0 for g in gains.values() if g.change and g.change > 0.5)
     assert gains["jkn"].change > gains["finance"].change  # type: ignore[operator]

@@ -139,3 +139,58 @@ def test_the_partner_portal_shows_only_its_own_and_no_person(
         == 404
     )
     assert client.get(reverse("participation:report_download", args=[other.pk])).status_code == 404
+
+
+def test_partners_and_contributions_are_recorded_on_pages(
+    plan: Plan, bappeda: User, operator_manggar: User, partner: User, regions: Any
+) -> None:
+    client = Client()
+    client.force_login(bappeda)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("participation:partner_new"),
+        {
+            "code": "kilang",
+            "name": "CSR Kilang Balikpapan",
+            "kind": "csr",
+            "contact_person": "Bagian CSR",
+            "users": [partner.pk],
+            "agreement_kind": "pks",
+            "agreement_number": "PKS/01/2026",
+            "signed_on": "2026-01-05",
+            "start": "2026-01-05",
+            "end": "2026-12-31",
+            "kelurahan": [regions[MANGGAR].pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    kilang = Partner.objects.get(code="kilang")
+    assert list(kilang.users.all()) == [partner] and kilang.agreements.get().number == "PKS/01/2026"
+    half = client.post(
+        reverse("participation:partner_new"), {"code": "x", "name": "X", "kind": "ngo", "agreement_number": "1"}
+    )
+    assert half.status_code == 200 and "An agreement needs its kind" in half.content.decode()
+    body = {"partner": kilang.pk, "kind": "cash", "description": "Modal usaha", "programme": "P3.1", "year": 2026}
+    response = client.post(reverse("participation:contribution_new"), {**body, "pledged_value": 40_000_000})
+    assert response.status_code == 302
+    contribution = Contribution.objects.get(partner=kilang)
+    unknown = client.post(reverse("participation:contribution_new"), {**body, "programme": "P9.9", "pledged_value": 1})
+    assert "No programme with register code P9.9" in unknown.content.decode()
+    no_value = client.post(reverse("participation:contribution_new"), body)
+    assert "Give the value pledged" in no_value.content.decode()
+    # A delivery recorded on the same contribution: pledged versus delivered.
+    edit = reverse("participation:contribution_edit", args=[contribution.pk])
+    assert "Modal usaha" in client.get(edit).content.decode()
+    client.post(
+        edit, {**body, "pledged_value": 40_000_000, "delivered_value": 15_000_000, "delivered_on": "2026-03-01"}
+    )
+    contribution.refresh_from_db()
+    assert (contribution.pledged_value, contribution.delivered_value) == (40_000_000, 15_000_000)
+    assert Contribution.objects.count() == 1
+    listing = client.get(reverse("participation:partners") + "?year=2026").content.decode()
+    assert "CSR Kilang Balikpapan" in listing and edit in listing
+    for user in (operator_manggar, partner):
+        other = Client()
+        other.force_login(user)
+        assert other.get(reverse("participation:partner_new")).status_code == 403
+        assert other.post(edit, body).status_code == 403

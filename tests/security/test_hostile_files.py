@@ -1,8 +1,8 @@
 """Hostile files for every upload: each is refused with a clear message (or read, when it is only
 unusual), nothing is written, and the process reading it lives on (docs/security-notes/uploads.md).
 
-Uploads: the registry import, the payees' accounts import and the policy register's realisation
-import (page → background job), the bank's
+Uploads: the registry import, the payees' accounts import, the policy register's realisation
+import and an outreach event's sign-in sheet (page → background job), a campaign's materials, the bank's
 result file on the cycle page (reconciliation), the reference data page (poverty lines, survey
 rounds), and the files of the commands (survey, poverty lines, regions, boundaries, the affected
 households of shock mode). The files are built by tests/security/hostile.py.
@@ -50,6 +50,8 @@ class ImportPage:
     data: dict[str, str]
     header: bytes | None  # the file's own header, put in place of a registry file's
     written: Callable[[], bool]
+    args: Callable[[], list[Any]] = lambda: []  # the URL's arguments, made when the test runs
+    field: str = "file"  # the name of the form's file field
 
 
 def _payees_written() -> bool:
@@ -68,6 +70,32 @@ def _repayments_written() -> bool:
     from entas.enterprise.models import Repayment
 
     return Repayment.objects.exists()
+
+
+def _outreach_written() -> bool:
+    from entas.outreach.models import Attendance
+
+    return Attendance.objects.exists()
+
+
+def _outreach_event() -> list[Any]:
+    """An event of a campaign in Manggar, whose page imports the sign-in sheet."""
+    from entas.outreach.models import Campaign, Event
+    from entas.regions.models import Region
+
+    campaign = Campaign.objects.create(
+        code="hostile",
+        name="Hostile",
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+    )
+    kelurahan = Region.objects.get(code="64.71.01.1001")
+    event = Event.objects.create(
+        campaign=campaign, code="hostile-1", date=dt.date(2026, 2, 1), kelurahan=kelurahan, venue="Aula"
+    )
+    return [event.pk]
 
 
 IMPORT_PAGES = {
@@ -98,6 +126,16 @@ IMPORT_PAGES = {
         b"loan_reference,payment_reference,paid_on,amount",
         _repayments_written,
     ),
+    "sign-in-sheet": ImportPage(
+        "outreach:event",
+        "dinsos_manager",
+        "outreach.attendance",
+        {"action": "upload", "u-kind": "outreach.attendance"},
+        b"nik,name,sex,birth_date",
+        _outreach_written,
+        args=_outreach_event,
+        field="u-file",
+    ),
 }
 
 
@@ -111,7 +149,9 @@ def import_through_the_page(
         if b",kk_number," in first:
             content = page.header + newline + rest
     client.cookies["django_language"] = language
-    response = client.post(reverse(page.url), {"file": SimpleUploadedFile(name, content), **page.data})
+    response = client.post(
+        reverse(page.url, args=page.args()), {page.field: SimpleUploadedFile(name, content), **page.data}
+    )
     job = Job.objects.get(kind=page.job)
     assert response["Location"] == reverse("jobs:detail", args=[job.pk])
     assert job.language == language
@@ -479,3 +519,43 @@ def test_a_survey_with_an_infinite_weight_is_refused(regions: Any, tmp_path: Pat
         call_command("import_survey", str(path), "--year", "2025", stdout=StringIO(), stderr=errors)
     assert "Line 2: weight, household_size and consumption_per_capita must be numbers" in errors.getvalue()
     assert "Line 3: weight and household size must be positive" in errors.getvalue()
+
+
+# -- a campaign's materials (outreach): kept as files, never read, so judged by their first bytes ------
+
+MATERIALS = [
+    ("acak.pdf", hostile.random_bytes),
+    ("bom.pptx", hostile.compression_bomb),  # a ZIP, but no Office file
+    ("rusak.docx", hostile.a_damaged_zip),
+    ("sel.pptx", hostile.declares_a_billion_cells),  # an XLSX workbook renamed
+    ("lama.docx", hostile.an_old_excel_workbook),
+    ("pdf.png", hostile.a_pdf),
+]
+
+
+@pytest.mark.parametrize(("name", "build"), MATERIALS, ids=[n for n, _b in MATERIALS])
+def test_a_campaign_material_that_is_not_what_its_name_says_is_refused(
+    regions: Any, client_for: Callable[[User], Any], dinsos_manager: User, name: str, build: Callable[[], bytes]
+) -> None:
+    from entas.outreach.models import Material
+
+    campaign_url = reverse("outreach:materials", args=[_outreach_campaign()])
+    client = client_for(dinsos_manager)
+    client.cookies["django_language"] = "en"
+    response = client.post(campaign_url, {"title": "Leaflet", "file": SimpleUploadedFile(name, build())})
+    assert response.status_code == 200
+    assert "is not the kind of file its name says" in response.content.decode()
+    assert not Material.objects.exists()
+
+
+def _outreach_campaign() -> int:
+    from entas.outreach.models import Campaign
+
+    return Campaign.objects.create(
+        code="hostile-m",
+        name="Hostile",
+        theme="jkn",
+        channel="seminar",
+        start=dt.date(2026, 1, 1),
+        end=dt.date(2026, 12, 31),
+    ).pk

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -244,11 +245,15 @@ ROUTES: dict[str, Route] = {
         lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), data={"op": "step", "action": "start"}, damai_object=True
     ),
     "portal:attachment": Route(lambda w: {"pk": w.case.attachments.get().pk}, damai_object=True),
+    "portal:usul_register": Route(lambda w: {"pk": w.case.pk}, methods=("GET", "POST"), damai_object=True),
+    "portal:verification_tasks": Route(),
     # Skills training: cohorts belong to the city; an application is of its applicant's kelurahan.
     # Awareness campaigns belong to the city; an event lies in its kelurahan, an attendee in theirs.
     "outreach:campaigns": Route(methods=("GET", "POST")),
     "outreach:campaign": Route(lambda w: {"pk": w.campaign.pk}, methods=("GET", "POST"), data={"action": "follow_up"}),
     "outreach:results": Route(lambda w: {"pk": w.campaign.pk}),
+    "outreach:materials": Route(lambda w: {"pk": w.campaign.pk}, methods=("GET", "POST")),
+    "outreach:material_download": Route(lambda w: {"pk": w.campaign.materials.get().pk}),
     "outreach:event": Route(
         lambda w: {"pk": w.event.pk},
         methods=("GET", "POST"),
@@ -304,6 +309,10 @@ ROUTES: dict[str, Route] = {
     "participation:proposal": Route(lambda w: {"pk": w.proposal.pk}, methods=("GET", "POST"), damai_object=True),
     # Partners are the city's (the register's readers); a contribution's report is its partner's.
     "participation:partners": Route(),
+    "participation:partner_new": Route(methods=("GET", "POST")),
+    "participation:partner_edit": Route(lambda w: {"pk": w.contribution.partner_id}, methods=("GET", "POST")),
+    "participation:contribution_new": Route(methods=("GET", "POST")),
+    "participation:contribution_edit": Route(lambda w: {"pk": w.contribution.pk}, methods=("GET", "POST")),
     "participation:portal": Route(),
     "participation:report_upload": Route(lambda w: {"pk": w.contribution.pk}, methods=("POST",)),
     "participation:report_download": Route(lambda w: {"pk": w.contribution.pk}),
@@ -314,6 +323,58 @@ ROUTES: dict[str, Route] = {
     "api:get_outreach_campaign": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
     "api:outreach_events": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
     "api:outreach_results": Route(lambda w: {"campaign_id": w.campaign.pk}, api=True),
+    "api:list_forums": Route(methods=("GET", "POST"), api=True),
+    "api:create_forum": Route(methods=("GET", "POST"), api=True),
+    "api:get_forum": Route(lambda w: {"forum_id": w.forum.pk}, api=True, damai_object=True),
+    "api:forum_decisions": Route(
+        lambda w: {"forum_id": w.forum.pk},
+        methods=("GET", "POST"),
+        data={"kk_number": "0", "action": "keep"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:record_forum_decision": Route(
+        lambda w: {"forum_id": w.forum.pk},
+        methods=("GET", "POST"),
+        data={"kk_number": "0", "action": "keep"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:list_proposals": Route(methods=("GET", "POST"), api=True),
+    "api:create_proposal": Route(methods=("GET", "POST"), api=True),
+    "api:proposals_report": Route(api=True),
+    "api:get_proposal": Route(lambda w: {"proposal_id": w.proposal.pk}, api=True, damai_object=True),
+    "api:review_proposal": Route(
+        lambda w: {"proposal_id": w.proposal.pk},
+        methods=("POST",),
+        data={"forum_id": 0, "outcome": "accepted"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:fund_proposal": Route(
+        lambda w: {"proposal_id": w.proposal.pk},
+        methods=("POST",),
+        data={"programme": "P1"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:list_partners": Route(methods=("GET", "POST"), api=True),
+    "api:save_partner": Route(methods=("GET", "POST"), api=True),
+    "api:list_contributions": Route(methods=("GET", "POST"), api=True),
+    "api:record_contribution": Route(methods=("GET", "POST"), api=True),
+    "api:own_contributions": Route(api=True),
+    "api:list_cases": Route(api=True),
+    "api:get_case": Route(lambda w: {"case_id": w.case.pk}, api=True, damai_object=True),
+    "api:add_case_note": Route(
+        lambda w: {"case_id": w.case.pk},
+        methods=("POST",),
+        data={"kind": "internal", "text": "x"},
+        api=True,
+        damai_object=True,
+    ),
+    "api:take_case_step": Route(
+        lambda w: {"case_id": w.case.pk}, methods=("POST",), data={"action": "start"}, api=True, damai_object=True
+    ),
     "api:list_training_cohorts": Route(api=True),
     "api:get_training_cohort": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
     "api:training_applications": Route(lambda w: {"cohort_id": w.cohort.pk}, api=True),
@@ -585,6 +646,8 @@ def _outreach(damai: Household, make_user: Callable[..., User]) -> tuple[Any, An
     )
     for member in damai.members.order_by("pk")[:2]:
         outreach.record_attendee(event=event, nik=member.nik, actor=officer)
+    leaflet = SimpleUploadedFile("leaflet.pdf", b"%PDF-1.4 leaflet")
+    outreach.upload_material(campaign=campaign, title="Leaflet JKN", upload=leaflet, actor=officer)
     return campaign, event
 
 

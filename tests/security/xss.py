@@ -621,7 +621,7 @@ def build_city(
     from entas.portal import services as portal
 
     world.case = portal.file_case(
-        category="other",
+        category="usul",  # an open usul: its registration page is swept too
         kelurahan=regions[DAMAI],
         description=plant("complaint", 1000, 5),
         contact_name=plant("complainant", 120, 6),
@@ -629,6 +629,17 @@ def build_city(
         address="10.0.0.1",
     ).case
     portal.add_note(case=world.case, kind="internal", text=plant("complaint note", 1000, 7), actor=dinsos_manager)
+    # A sanggah about the Damai household, resolved: its hostile text is the verification task's reason.
+    sanggah = portal.file_case(
+        category="sanggah",
+        kelurahan=regions[DAMAI],
+        description=plant("sanggah", 280, 30),  # the verification task's reason holds its first 300 characters
+        contact_email="warga@example.org",
+        address="10.0.0.2",
+    ).case
+    portal.link(case=sanggah, actor=dinsos_manager, household=a)
+    portal.add_note(case=sanggah, kind="public", text="Akan diverifikasi ulang.", actor=dinsos_manager)
+    portal.take_step(case=sanggah, action="resolve", actor=dinsos_manager)
     world.cohort, world.application = cohort, application
     world.forum, world.proposal, world.contribution = _participation(a, world.record, users, plant)
     world.campaign, world.event = _outreach(a, users, plant)
@@ -759,6 +770,10 @@ def _outreach(household: Any, users: dict[str, Any], plant: Callable[..., str]) 
     )
     for member in household.members.order_by("pk")[:2]:
         outreach.record_attendee(event=event, nik=member.nik, actor=officer)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    leaflet = SimpleUploadedFile(HOSTILE_FILE_NAME.removesuffix(".csv") + ".pdf", b"%PDF-1.4 " + SCRIPT.encode())
+    outreach.upload_material(campaign=campaign, title=plant("material title", 160, 29), upload=leaflet, actor=officer)
     return campaign, event
 
 

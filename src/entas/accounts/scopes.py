@@ -24,6 +24,8 @@ FAMILIES: dict[str, object] = {
     "enterprise": _("Micro-enterprises and their groups"),
     "outreach": _("Awareness campaigns and their results"),
     "evaluation": _("Impact evaluations"),
+    "participation": _("Musyawarah, Musrenbang proposals, partners and their contributions"),
+    "portal": _("Citizens' complaints, proposals and objections (case handling)"),
     "regions": _("Regions and boundaries"),
     "jobs": _("Progress of background jobs"),
 }

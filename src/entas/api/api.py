@@ -34,9 +34,14 @@ from entas.evaluation.api import router as evaluation_router
 from entas.monitoring.api import router as monitoring_router
 from entas.outreach.api import results_router as outreach_results_router
 from entas.outreach.api import router as outreach_router
+from entas.participation.api import forums_router as participation_forums_router
+from entas.participation.api import own_router as participation_own_router
+from entas.participation.api import partners_router as participation_partners_router
+from entas.participation.api import proposals_router as participation_proposals_router
 from entas.payees.api import router as payees_router
 from entas.policy.api import benefits_router as policy_benefits_router
 from entas.policy.api import router as policy_router
+from entas.portal.api import router as portal_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
@@ -142,6 +147,11 @@ mount("/v1/monitoring", monitoring_router, "indicators")
 mount("/v1/evaluation", evaluation_router, "evaluation")
 mount("/v1/outreach/campaigns", outreach_router, "outreach")
 mount("/v1/outreach/results", outreach_results_router, "outreach")
+mount("/v1/participation/forums", participation_forums_router, "participation")
+mount("/v1/participation/proposals", participation_proposals_router, "participation")
+mount("/v1/participation/partners", participation_partners_router, "participation")
+mount("/v1/participation/own-contributions", participation_own_router, "participation")
+mount("/v1/portal/cases", portal_router, "portal")
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}

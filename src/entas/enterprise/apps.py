@@ -24,8 +24,13 @@ class EnterpriseConfig(AppConfig):
             ("training.manage", "analytics.view", "audit.view"),
             order=77,
         )
+        from entas.portal import opendata as portal_open_data
+
         from . import (  # noqa: F401  (register their parts of those pages)
             home_page,
             household_page,
             personal_data,
         )
+        from .opendata import DATASET
+
+        portal_open_data.register(DATASET)  # published on the portal's open data with suppression

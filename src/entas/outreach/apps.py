@@ -24,6 +24,7 @@ class OutreachConfig(AppConfig):
             order=78,
         )
         from . import (
+            home_page,  # noqa: F401  (registers its part of the home page)
             household_page,  # noqa: F401  (registers its part of the household page)
             personal_data,  # noqa: F401  (registers what it holds about a person: docs/privacy.md)
         )

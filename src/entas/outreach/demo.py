@@ -16,6 +16,7 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from entas.registry.models import Household, Member
@@ -71,6 +72,9 @@ def seed(*, officer: User, today: dt.date | None = None) -> dict[str, int]:
         )
         for n, (text, options, key) in enumerate(QUESTIONS, 1):
             services.save_question(campaign=campaign, number=n, text=text, options=options, key=key, actor=officer)
+        for version in (1, 2):  # a leaflet revised once: two versions on the materials page
+            leaflet = SimpleUploadedFile(f"leaflet-{code}-v{version}.pdf", _leaflet(name, version))
+            services.upload_material(campaign=campaign, title=f"Leaflet {name}", upload=leaflet, actor=officer)
         made["campaigns"] += 1
         rng = random.Random(code)
         for i in range(6):
@@ -95,6 +99,21 @@ def seed(*, officer: User, today: dt.date | None = None) -> dict[str, int]:
         campaigns.append(campaign)
     made["follow_ups"] = _follow_ups(campaigns, officer, today)
     return made
+
+
+def _leaflet(title: str, version: int) -> bytes:
+    """A one-page PDF leaflet (synthetic) with the campaign's name."""
+    import io
+
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A5)
+    page.drawString(40, 500, title[:60])
+    page.drawString(40, 480, f"Versi {version}")
+    page.save()
+    return out.getvalue()
 
 
 def _attend(event: Any, rng: random.Random, gain: float, officer: User) -> int:

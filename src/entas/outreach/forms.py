@@ -92,3 +92,10 @@ class UploadForm(forms.Form):
         except Refused as exc:
             raise forms.ValidationError(exc.message) from None
         return upload
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(
+        label=_("title"), max_length=160, help_text=_("The same title again uploads the next version.")
+    )
+    file = forms.FileField(label=_("file (PDF, JPEG, PNG, DOCX, PPTX or MP3)"))

@@ -45,6 +45,22 @@ def campaign_for(user: User, key: int | str) -> Campaign:
     return qs.get(pk=key) if isinstance(key, int) or str(key).isdigit() else qs.get(code=key)
 
 
+def materials_for(user: User, campaign: Campaign) -> list[tuple[str, list[Any]]]:
+    """A campaign's materials by title, each with its versions, newest first."""
+    from .models import Material
+
+    titles: dict[str, list[Any]] = {}
+    for m in Material.objects.restrict(user, "view").filter(campaign=campaign).select_related("uploaded_by"):
+        titles.setdefault(m.title, []).append(m)
+    return sorted(titles.items())
+
+
+def material_for(user: User, pk: int) -> Any:
+    from .models import Material
+
+    return Material.objects.restrict(user, "view").select_related("campaign").get(pk=pk)
+
+
 def events_for(user: User, campaign: Campaign | None = None) -> QuerySet[Event]:
     qs = Event.objects.restrict(user, "view").select_related("kelurahan", "campaign")
     if campaign is not None:
@@ -165,6 +181,37 @@ def reach_for(user: User, campaign: Campaign) -> Reach:
     result.counted = sum(r.counted for r in result.rows)
     result.repeated = sum(1 for nik, n in visits.items() if n >= 2 and nik in seen)
     return result
+
+
+def reach_map(reach: Reach) -> dict[str, Any] | None:
+    """The reach as a map of the kelurahan: shaded by the share of target households reached (a
+    choropleth on the boundaries of ../shared/data, loaded with ``entas regions boundaries``), or
+    circles on the kelurahan centres where a boundary is missing; None when nothing can be placed."""
+    from entas.core.charts import region_map
+
+    regions = {
+        r.code: r for r in Region.objects.filter(code__in=[row.code for row in reach.rows]).select_related("parent")
+    }
+    rows = [
+        {
+            "code": row.code,
+            "name": row.name,
+            "kecamatan": getattr(regions[row.code].parent, "name", ""),
+            "reach": round(100 * row.reach, 1) if row.reach is not None else 0.0,
+            "boundary": regions[row.code].boundary,
+            "lat": regions[row.code].centroid_lat,
+            "lng": regions[row.code].centroid_lng,
+        }
+        for row in reach.rows
+        if row.code in regions
+    ]
+    return region_map(
+        rows,
+        value="reach",
+        value_title=_("Target households reached (%)"),
+        name_title=_("Kelurahan"),
+        value_format=".1f",
+    )
 
 
 # -- knowledge -------------------------------------------------------------------------------------------

@@ -406,3 +406,88 @@ def measure_follow_ups(*, campaign: Campaign, actor: User, on: dt.date | None = 
     if rows:
         audit.record(actor=actor, action="outreach.follow_up", obj=campaign, after=counts)
     return counts
+
+
+# -- campaign materials: files kept in every version ------------------------------------------------
+
+MATERIAL_DIR = "outreach/materials"
+# What a campaign's material may be, by its name's ending, and the first bytes such a file starts with.
+MATERIAL_TYPES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK\x03\x04",),
+    ".pptx": (b"PK\x03\x04",),
+    ".mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
+}
+OFFICE = {".docx": "word/", ".pptx": "ppt/"}
+
+
+def material_problem(name: str, head: bytes, members: list[str] | None) -> str | None:
+    """Why a file may not be a campaign's material (None: it may). ``head``: its first bytes;
+    ``members``: the names inside it when it is a ZIP archive (an Office file), else None."""
+    suffix = name[name.rfind(".") :].lower() if "." in name else ""
+    if suffix not in MATERIAL_TYPES:
+        return _("A campaign's material is a PDF, JPEG, PNG, DOCX, PPTX or MP3 file.")
+    if not head.startswith(MATERIAL_TYPES[suffix]):
+        return _("%(name)s is not the kind of file its name says.") % {"name": name[:80]}
+    if suffix in OFFICE and (
+        members is None
+        or "[Content_Types].xml" not in members
+        or not any(m.startswith(OFFICE[suffix]) for m in members)
+    ):
+        return _("%(name)s is not the kind of file its name says.") % {"name": name[:80]}
+    return None
+
+
+def _zip_members(upload: Any) -> list[str] | None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(upload) as archive:  # reads the central directory only; nothing is extracted
+            return archive.namelist()[:10_000]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    finally:
+        upload.seek(0)
+
+
+@service
+def upload_material(*, campaign: Campaign, title: str, upload: Any, actor: User) -> Any:
+    """Keep a file of a campaign: uploaded again under the same title, it is the next version (every
+    earlier version stays). Checked by its first bytes (an Office file by its inside), within the
+    upload limits; stored outside the web root under a generated name."""
+    from entas.core import uploads
+
+    from .models import Material
+
+    _require_manager(actor)
+    title = title.strip()
+    if not title:
+        raise Refused(_("Give the material's title."), code="invalid", issues=[Problem("title", _("Required."))])
+    name = str(upload.name)
+    uploads.check_size(upload.size, name)
+    head = upload.read(16)
+    upload.seek(0)
+    members = _zip_members(upload) if head.startswith(b"PK\x03\x04") else None
+    problem = material_problem(name, head, members)
+    if problem:
+        raise Refused(problem, code="invalid", issues=[Problem("file", problem)])
+    latest = Material.objects.filter(campaign=campaign, title=title).order_by("-version").first()
+    stored = uploads.store_upload(upload, owner=str(actor.pk), folder=MATERIAL_DIR)
+    material = Material.objects.create(
+        campaign=campaign,
+        title=title,
+        version=(latest.version + 1) if latest else 1,
+        file=stored,
+        name=name[:200],
+        uploaded_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="outreach.material",
+        obj=material,
+        after={"campaign": campaign.code, "title": title, "version": material.version, "file": name[:200]},
+    )
+    return material

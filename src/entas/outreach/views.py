@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused
 
 from . import selectors, services
-from .forms import AttendeeForm, CampaignForm, EventForm, HeadCountForm, QuestionForm, UploadForm
+from .forms import AttendeeForm, CampaignForm, EventForm, HeadCountForm, MaterialForm, QuestionForm, UploadForm
 from .importer import ANSWER_COLUMNS, ATTENDANCE_COLUMNS, ATTENDANCE_OPTIONAL
 from .jobs import IMPORT_DIR
 from .models import Campaign, Event
@@ -109,6 +110,7 @@ def campaign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "campaign": found,
             "events": selectors.events_for(request.user, found),
             "questions": found.questions.all(),
+            "material_count": found.materials.count(),
             "targets": found.target_kelurahan.order_by("name"),
             "suggestions": selectors.suggestions(found.theme),
             "question_form": question_form,
@@ -186,11 +188,63 @@ def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     by = request.GET.get("by", "sex")
     if by not in selectors.DIMENSIONS:
         by = "sex"
+    reach = selectors.reach_for(request.user, found)
     context: dict[str, Any] = {
         "campaign": found,
         "by": by,
-        "reach": selectors.reach_for(request.user, found),
+        "reach": reach,
+        "map_spec": selectors.reach_map(reach),
         "knowledge": selectors.knowledge_for(request.user, found, by),
         "waves": selectors.follow_ups_for(request.user, found),
     }
     return render(request, "outreach/results.html", context)
+
+
+@require(VIEW, post=MANAGE)
+def materials(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A campaign's materials (leaflets, slides, radio scripts) with every version uploaded; a
+    campaign officer uploads a new one or the next version of one."""
+    found = _campaign(request, pk)
+    form = MaterialForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            material = services.upload_material(
+                campaign=found, title=form.cleaned_data["title"], upload=form.cleaned_data["file"], actor=request.user
+            )
+        except Refused as exc:
+            _refused(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(title)s version %(version)s is uploaded.")
+                % {"title": material.title, "version": material.version},
+            )
+            return redirect("outreach:materials", pk=found.pk)
+    return render(
+        request,
+        "outreach/materials.html",
+        {
+            "campaign": found,
+            "materials": selectors.materials_for(request.user, found),
+            "form": form,
+            "may_manage": services.may_manage(request.user),
+        },
+    )
+
+
+@require(VIEW)
+def material_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    """One version of a material, as an attachment (never shown inline)."""
+    import mimetypes
+
+    try:
+        material = selectors.material_for(request.user, pk)
+    except ObjectDoesNotExist as exc:
+        raise Http404(_("No such material.")) from exc
+    path = uploads.media_path(material.file.name) if material.file else None
+    if path is None or not path.is_file():
+        raise Http404(_("No such material."))
+    kind = mimetypes.guess_type(material.name)[0] or "application/octet-stream"
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=material.name, content_type=kind)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

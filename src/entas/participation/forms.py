@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from entas.accounts.models import User
 from entas.accounts.scoping import visible_regions
 from entas.regions.models import Region, RegionLevel
 from entas.registry.forms import HouseholdByKKForm
 from entas.targeting.models import EligibilityRule
 
 from . import choices as c
-from .models import Forum
+from .models import Forum, Partner
 
 
 def _count(label: Any) -> forms.IntegerField:
@@ -129,3 +130,69 @@ class FundForm(forms.Form):
 
     programme = forms.CharField(label=_("Programme (register code)"), max_length=20)
     activity = forms.CharField(label=_("Activity (kode rekening)"), max_length=30, required=False)
+
+
+class PartnerForm(forms.Form):
+    """A partner organisation (recorded again with the same code: corrected), its partner accounts and,
+    optionally, its MoU/PKS with the city."""
+
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=160)
+    kind = forms.ChoiceField(label=_("Kind"), choices=c.PartnerKind.choices)
+    contact_person = forms.CharField(label=_("Contact person"), max_length=120, required=False)
+    contact = forms.CharField(label=_("Contact (phone or e-mail)"), max_length=120, required=False)
+    users = forms.ModelMultipleChoiceField(
+        queryset=User.objects.filter(role="partner", is_active=True).order_by("username"),
+        label=_("Partner accounts"),
+        required=False,
+        help_text=_("The accounts that sign in to the partner portal for this organisation."),
+    )
+    agreement_kind = forms.ChoiceField(
+        label=_("Agreement"), choices=[("", "–"), *c.AgreementKind.choices], required=False
+    )
+    agreement_number = forms.CharField(label=_("Agreement number"), max_length=80, required=False)
+    signed_on = forms.DateField(label=_("Signed on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    scope = forms.CharField(label=_("Scope"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    kelurahan: forms.ModelMultipleChoiceField[Region] = forms.ModelMultipleChoiceField(
+        queryset=Region.objects.filter(level=RegionLevel.KELURAHAN).order_by("name"),
+        label=_("Kelurahan of the agreement"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("agreement_number"):
+            for name in ("agreement_kind", "signed_on", "start", "end"):
+                if not data.get(name):
+                    self.add_error(name, _("An agreement needs its kind, signing date and period."))
+        return data
+
+
+class ContributionForm(forms.Form):
+    """What a partner pledged to a programme (or activity) of the register in a year, and what it has
+    delivered so far."""
+
+    partner: forms.ModelChoiceField[Partner] = forms.ModelChoiceField(
+        queryset=Partner.objects.order_by("name"), label=_("Partner"), empty_label=None
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=c.ContributionKind.choices)
+    description = forms.CharField(label=_("Description"), max_length=200)
+    programme = forms.CharField(label=_("Programme (register code)"), max_length=20)
+    activity = forms.CharField(label=_("Activity (kode rekening)"), max_length=30, required=False)
+    kelurahan: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
+        queryset=Region.objects.filter(level=RegionLevel.KELURAHAN).order_by("name"),
+        label=_("Kelurahan"),
+        required=False,
+        empty_label=_("City-wide"),
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    pledged_value = forms.IntegerField(label=_("Pledged value (Rp)"), min_value=0, initial=0, required=False)
+    delivered_value = forms.IntegerField(label=_("Delivered value (Rp)"), min_value=0, initial=0, required=False)
+    pledged_quantity = forms.IntegerField(label=_("Pledged quantity"), min_value=0, initial=0, required=False)
+    delivered_quantity = forms.IntegerField(label=_("Delivered quantity"), min_value=0, initial=0, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=40, required=False, help_text=_("hours, places, packages…"))
+    delivered_on = forms.DateField(
+        label=_("Last delivered on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,9 +25,18 @@ from entas.core.errors import Refused
 
 from . import choices as c
 from . import rules, selectors, services
-from .forms import DecisionForm, ForumForm, FundForm, ProposalForm, ReviewForm, ScanForm
+from .forms import (
+    ContributionForm,
+    DecisionForm,
+    ForumForm,
+    FundForm,
+    PartnerForm,
+    ProposalForm,
+    ReviewForm,
+    ScanForm,
+)
 from .minutes import minutes_pdf
-from .models import FORUM_ACTIONS, Forum, Partner, Proposal
+from .models import FORUM_ACTIONS, Contribution, Forum, Partner, Proposal
 
 VIEW = FORUM_ACTIONS["view"]
 RECORD = FORUM_ACTIONS["change"]
@@ -331,9 +341,133 @@ def partners(request: AuthenticatedRequest) -> HttpResponse:
             "year": year,
             "years": range(today.year - 3, today.year + 2),
             "partners": Partner.objects.restrict(request.user, "view").prefetch_related("agreements"),
+            "can_edit": request.user.can(Capability.EDIT_POLICY),
             **selectors.coordination(request.user, year),
         },
     )
+
+
+def _form_refused(form: Any, exc: Refused) -> None:
+    for issue in exc.issues or []:
+        form.add_error(issue.field if issue.field in form.fields else None, str(issue.message))
+    if not exc.issues:
+        form.add_error(None, exc.message)
+
+
+@require(Capability.EDIT_POLICY)
+def partner_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
+    """Record a partner organisation, its partner accounts and its MoU/PKS (Bappeda); opened on a
+    partner, the form corrects it."""
+    found = None
+    initial: dict[str, Any] = {}
+    if pk is not None:
+        found = Partner.objects.restrict(request.user, "view").filter(pk=pk).first()
+        if found is None:
+            raise Http404(_("No such partner."))
+        initial = {
+            "code": found.code,
+            "name": found.name,
+            "kind": found.kind,
+            "contact_person": found.contact_person,
+            "contact": found.contact,
+            "users": list(found.users.all()),
+        }
+    form = PartnerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            partner, _created = services.save_partner(
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                contact_person=data["contact_person"],
+                contact=data["contact"],
+                users=list(data["users"]),
+            )
+            if data["agreement_number"]:
+                services.save_agreement(
+                    actor=request.user,
+                    partner=partner,
+                    kind=data["agreement_kind"],
+                    number=data["agreement_number"],
+                    signed_on=data["signed_on"],
+                    start=data["start"],
+                    end=data["end"],
+                    scope=data["scope"],
+                    kelurahan=list(data["kelurahan"]),
+                )
+        except Refused as exc:
+            _form_refused(form, exc)
+        else:
+            messages.success(request, _("Partner %(name)s is recorded.") % {"name": partner.name})
+            return redirect("participation:partners")
+    return render(request, "participation/partner_edit.html", {"form": form, "partner": found})
+
+
+@require(Capability.EDIT_POLICY)
+def contribution_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
+    """Record a partner's contribution to a programme of the register (Bappeda); opened on one, the
+    form records what has been delivered since, or corrects it."""
+    from entas.policy.models import Activity, ProgrammeRecord
+
+    found = None
+    initial: dict[str, Any] = {"year": timezone.localdate().year}
+    if pk is not None:
+        found = selectors.contributions_for(request.user).filter(pk=pk).first()
+        if found is None:
+            raise Http404(_("No such contribution."))
+        initial = {
+            "partner": found.partner,
+            "kind": found.kind,
+            "description": found.description,
+            "programme": found.record.code,
+            "activity": found.activity.code if found.activity else "",
+            "kelurahan": found.kelurahan,
+            "year": found.year,
+            "pledged_value": found.pledged_value,
+            "delivered_value": found.delivered_value,
+            "pledged_quantity": found.pledged_quantity,
+            "delivered_quantity": found.delivered_quantity,
+            "unit": found.unit,
+            "delivered_on": found.delivered_on,
+        }
+    form = ContributionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record = ProgrammeRecord.objects.filter(code=data["programme"].strip()).order_by("-pk").first()
+        activity = None
+        if record is None:
+            form.add_error("programme", _("No programme with register code %(code)s.") % {"code": data["programme"]})
+        elif data["activity"]:
+            activity = Activity.objects.filter(record=record, code=data["activity"].strip()).first()
+            if activity is None:
+                form.add_error("activity", _("The programme has no activity %(code)s.") % {"code": data["activity"]})
+        if record is not None and form.is_valid():
+            try:
+                saved = services.record_contribution(
+                    actor=request.user,
+                    partner=data["partner"],
+                    kind=data["kind"],
+                    description=data["description"],
+                    record=record,
+                    activity=activity,
+                    kelurahan=data["kelurahan"],
+                    year=data["year"],
+                    pledged_value=data["pledged_value"] or 0,
+                    delivered_value=data["delivered_value"] or 0,
+                    pledged_quantity=data["pledged_quantity"] or 0,
+                    delivered_quantity=data["delivered_quantity"] or 0,
+                    unit=data["unit"],
+                    delivered_on=data["delivered_on"],
+                    contribution=found,
+                )
+            except Refused as exc:
+                _form_refused(form, exc)
+            else:
+                messages.success(request, _("The contribution of %(name)s is recorded.") % {"name": saved.partner.name})
+                return redirect(reverse("participation:partners") + f"?year={saved.year}")
+    return render(request, "participation/contribution_edit.html", {"form": form, "contribution": found})
 
 
 @require(Capability.VIEW_FUNDED_POLICY)
@@ -358,8 +492,6 @@ def portal(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _contribution(request: AuthenticatedRequest, pk: int) -> Any:
-    from .models import Contribution
-
     own = selectors.own_contributions(request.user).filter(pk=pk).first()
     if own is None and request.user.can(Capability.VIEW_POLICY):
         own = selectors.contributions_for(request.user).filter(pk=pk).first()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import cast
 
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from entas.registry.models import Household
 
 from . import rules, services
 from .choices import Channel, NoteKind, State
-from .models import Case, CaseNote
+from .models import Case, CaseNote, VerificationTask
 
 TEXTS = {
     "payment_not_received": [
@@ -125,3 +126,11 @@ def _history(case: Case, rng: random.Random, now: dt.datetime, days: frozenset[d
             updates["closed_at"] = updates["resolved_at"]
     updates["state"] = state
     Case.objects.filter(pk=case.pk).update(**updates)
+    if case.category == "sanggah" and state in (State.RESOLVED, State.CLOSED) and "household_id" in updates:
+        # A resolved sanggah sent its household back to the field check (services.take_step does so).
+        VerificationTask.objects.create(
+            case=case,
+            household_id=cast(int, updates["household_id"]),
+            reason=f"Sanggah {case.reference}: {case.description[:300]}",
+            opened_at=cast(dt.datetime, updates["resolved_at"]),
+        )

@@ -149,3 +149,13 @@ class CheckForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kelurahan"].choices = kelurahan_choices()  # type: ignore[attr-defined]
+
+
+class UsulAnswerForm(forms.Form):
+    """The public answer that goes with registering an usul's family."""
+
+    answer = forms.CharField(
+        label=_("Answer to the citizen"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial=_("Your family is registered as a proposal; an officer will visit to verify it."),
+    )

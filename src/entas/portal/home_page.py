@@ -24,3 +24,16 @@ def cases_waiting(user: Any) -> list[home.Item]:
         home.Item(_("Complaints assigned to you"), counts["mine"], f"{url}?mine=1&state=open"),
         home.Item(_("Complaints past their service level"), counts["escalated"], f"{url}?state=open"),
     ]
+
+
+@home.contribute("portal.verification", order=46)
+def verification_waiting(user: Any) -> list[home.Item]:
+    if not user.can(Capability.CHANGE_REGISTRY):
+        return []
+    return [
+        home.Item(
+            _("Households to verify again after a sanggah"),
+            selectors.open_verification_tasks(user),
+            reverse("portal:verification_tasks"),
+        )
+    ]

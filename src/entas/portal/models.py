@@ -144,3 +144,79 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class VerificationTask(models.Model):
+    """A resolved *sanggah* sends its household back to the field check: a task for the kelurahan's
+    operator, open until the household is verified again after the task was opened (the registry's own
+    verification, ``registry.verify_household``, or a musyawarah's decision through it). A household
+    already ratified waits for the next update round."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="verification_task")
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    # The task names a household: the registry's people, in their areas.
+    area_scope = AreaScope(
+        paths=("household__kelurahan",),
+        actions={
+            "view": (Capability.VIEW_REGISTRY,),
+            "change": (Capability.CHANGE_REGISTRY,),
+        },
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("verification task")
+        verbose_name_plural = _("verification tasks")
+        ordering = ["-opened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.household_id}"
+
+    @property
+    def done(self) -> bool:
+        verified_at = self.household.verified_at
+        return verified_at is not None and verified_at > self.opened_at
+
+
+class Notification(models.Model):
+    """A message to the citizen about their case (its new state, an answer to read), or to the
+    supervisors when the case is escalated, through the sender configured for its channel
+    (``ENTAS_PORTAL_NOTIFY_SENDERS``: e-mail through Django's mail backend, or the console log). Never
+    holds the tracking code; kept as the log of what was sent."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(_("channel"), max_length=8)  # email, sms
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    event = models.CharField(_("event"), max_length=24)  # the step or "answer"
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    area_scope = AreaScope(
+        paths=("case__kelurahan",),
+        actions={
+            "view": (Capability.HANDLE_GRIEVANCES, Capability.VIEW_AUDIT),
+            "change": (Capability.HANDLE_GRIEVANCES,),
+        },
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.channel} {self.status}"

@@ -181,6 +181,42 @@ def poverty_by_kecamatan() -> Table:
     return Table(_("Kecamatan"), rows, [], [[] for _r in rows], suppress([], k()), extra, counts=False, note=note)
 
 
+def training_by_course() -> Table:
+    """The trainees selected for each course by what came of it: not completed, completed (no work
+    found yet, or not traced), completed and working at the latest tracer study. Counts of people,
+    suppressed below k like every count."""
+    from entas.training import selectors as training
+
+    columns = [
+        ("not_completed", _("Did not complete")),
+        ("completed", _("Completed, no work found or not traced")),
+        ("placed", _("Completed and working")),
+    ]
+    counts: dict[str, dict[str, int]] = {}
+    for _application, t in training.trainees_for_outcomes(None):
+        if not t.selected:
+            continue
+        key = "placed" if t.completed and t.placed else "completed" if t.completed else "not_completed"
+        row = counts.setdefault(t.groups["course"], {})
+        row[key] = row.get(key, 0) + 1
+    courses = sorted(counts)
+    values = [[counts[name].get(code, 0) for code, _label in columns] for name in courses]
+    return Table(
+        row_label=_("Course"),
+        rows=courses,
+        columns=[str(label) for _code, label in columns],
+        values=values,
+        published=suppress(values, k()),
+        extra={},
+    )
+
+
+def register(dataset: Dataset) -> None:
+    """A module above the portal publishes a dataset of its own (its figures, built by it, suppressed
+    with :func:`suppress` and :func:`k`): the portal lists, downloads and catalogues it like its own."""
+    DATASETS[dataset.slug] = dataset
+
+
 DATASETS: dict[str, Dataset] = {
     d.slug: d
     for d in (
@@ -215,6 +251,16 @@ DATASETS: dict[str, Dataset] = {
             ),
             gettext_lazy("Household consumption survey (Susenas) and BPS poverty line, via entas monitoring"),
             poverty_by_kecamatan,
+        ),
+        Dataset(
+            "training-courses",
+            gettext_lazy("Job training: trainees by course and outcome"),
+            gettext_lazy(
+                "The people selected for each course of the city's job training, by whether they completed it "
+                "and whether they were working at the latest tracer study."
+            ),
+            gettext_lazy("Dinas Tenaga Kerja Kota Balikpapan, job training (entas)"),
+            training_by_course,
         ),
         Dataset(
             "complaints-kelurahan",
@@ -330,3 +376,97 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
 }
+
+
+# -- caching and maps -------------------------------------------------------------------------------
+
+
+def cache_seconds() -> int:
+    return int(getattr(settings, "ENTAS_OPEN_DATA_CACHE_SECONDS", 600))
+
+
+def cached_table(dataset: Dataset) -> Table:
+    """The dataset's published table, built at most once per ``ENTAS_OPEN_DATA_CACHE_SECONDS`` (600)
+    per language: the public pages and downloads are the portal's heaviest, and anyone may ask for
+    them. Zero turns the cache off."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return dataset.build()
+    key = f"entas:open-data:{dataset.slug}:{get_language()}"
+    table = cache.get(key)
+    if table is None:
+        table = dataset.build()
+        cache.set(key, table, seconds)
+    return table
+
+
+def _rounded(value: Any, places: int = 5) -> Any:
+    """Coordinates to about a metre (a smaller page; no long digit runs in the public answer)."""
+    if isinstance(value, float):
+        return round(value, places)
+    if isinstance(value, list):
+        return [_rounded(v, places) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v, places) for k, v in value.items()}
+    return value
+
+
+# Which datasets have a map: by kelurahan (the published row total) or by kecamatan (an estimate).
+MAPS: dict[str, tuple[str, Any]] = {
+    "registry-kelurahan": ("kelurahan", gettext_lazy("Registered households")),
+    "complaints-kelurahan": ("kelurahan", gettext_lazy("Complaints")),
+    "enterprise-kelurahan": ("kelurahan", gettext_lazy("Members of business groups")),
+    "poverty-kecamatan": ("kecamatan", "P0 (%)"),
+}
+
+
+def map_spec(dataset: Dataset, table: Table) -> dict[str, Any] | None:
+    """A map of the dataset's indicator over the regions' boundaries (a choropleth; circles on the
+    centres where a boundary is missing): the published numbers only, so a suppressed area stays
+    blank. None for a dataset without a map or an area without a place on it."""
+    from entas.core.charts import region_map
+
+    if dataset.slug not in MAPS or not table.rows:
+        return None
+    level, title = MAPS[dataset.slug]
+    values: dict[str, Any] = {}
+    if level == "kelurahan":
+        regions = {r.code: r for r in Region.objects.filter(level=RegionLevel.KELURAHAN).select_related("parent")}
+        for n, label in enumerate(table.rows):
+            code = label.split(" ", 1)[0]
+            if code in regions:
+                values[code] = table.published.row_totals[n]
+    else:
+        by_name = {r.name: r for r in Region.objects.filter(level=RegionLevel.KECAMATAN).select_related("parent")}
+        column = next((v for name, v in table.extra.items() if str(name) == "P0 (%)"), [])
+        regions = {}
+        for n, label in enumerate(table.rows):
+            region = by_name.get(label)
+            if region is not None and n < len(column):
+                regions[region.code] = region
+                values[region.code] = column[n]
+    rows = [
+        {
+            "code": region.code,
+            "name": region.name,
+            "kecamatan": region.parent.name if level == "kelurahan" and region.parent else region.name,
+            "value": values[code],
+            "boundary": _rounded(region.boundary) if region.boundary else None,
+            "lat": region.centroid_lat,
+            "lng": region.centroid_lng,
+        }
+        for code, region in sorted(regions.items())
+        if values.get(code) is not None
+    ]
+    if not rows:
+        return None
+    return region_map(
+        rows,
+        value="value",
+        value_title=str(title),
+        name_title=str(_("Kelurahan") if level == "kelurahan" else _("Kecamatan")),
+        value_format=",d" if level == "kelurahan" else ".1f",
+    )

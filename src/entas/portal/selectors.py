@@ -224,3 +224,31 @@ def agenda_for(user: User) -> list[tuple[Any, list[Case]]]:
     for case in cases:
         groups.setdefault(case.kelurahan_id, (case.kelurahan, []))[1].append(case)
     return list(groups.values())
+
+
+def verification_tasks_for(user: User) -> list[Any]:
+    """The verification tasks of resolved sanggah on the households of the user's areas: open ones
+    (the household not verified again since) first, oldest first; then done ones, newest first."""
+    from .models import VerificationTask
+
+    tasks = list(
+        VerificationTask.objects.restrict(user, "view")
+        .select_related("case", "household__kelurahan")
+        .order_by("opened_at")
+    )
+    open_ = [t for t in tasks if not t.done]
+    done = sorted((t for t in tasks if t.done), key=lambda t: t.opened_at, reverse=True)
+    return open_ + done
+
+
+def open_verification_tasks(user: User) -> int:
+    """How many households resolved sanggah sent back to verification wait for the field check."""
+    from django.db.models import F
+
+    from .models import VerificationTask
+
+    return (
+        VerificationTask.objects.restrict(user, "view")
+        .filter(Q(household__verified_at__isnull=True) | Q(household__verified_at__lte=F("opened_at")))
+        .count()
+    )

@@ -22,8 +22,8 @@ from entas.core.errors import Problem, Refused
 from entas.core.services import service
 
 from . import rules
-from .choices import Channel, NoteKind, State
-from .models import Case, CaseAttachment, CaseNote, Visit
+from .choices import Category, Channel, NoteKind, State
+from .models import Case, CaseAttachment, CaseNote, Notification, VerificationTask, Visit
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -294,7 +294,7 @@ def _locked(case: Case) -> Case:
 
 
 @service
-def take_step(*, case: Case, action: str, actor: User) -> Case:
+def take_step(*, case: Case, action: str, actor: User, notify: bool = True) -> Case:
     """Move a case on (start, ask the citizen, resolve, close, reopen)."""
     _may_handle(actor, case)
     case = _locked(case)
@@ -302,6 +302,13 @@ def take_step(*, case: Case, action: str, actor: User) -> Case:
     target = rules.transition(case.state, action, answered=answered)
     if isinstance(target, Refused):
         raise target
+    if target == State.RESOLVED and case.category in (Category.USUL, Category.SANGGAH) and case.household_id is None:
+        raise Refused(
+            _("Register the proposed family (usul) or link the household concerned (sanggah) before resolving.")
+            if case.category == Category.USUL
+            else _("Link the household the sanggah is about before resolving it: it goes back to verification."),
+            code="conflict",
+        )
     before = case.state
     now = timezone.now()
     case.state = target
@@ -325,11 +332,94 @@ def take_step(*, case: Case, action: str, actor: User) -> Case:
         before={"state": before},
         after={"state": target},
     )
+    if target == State.RESOLVED and case.category == Category.SANGGAH:
+        _open_verification(case, actor)
+    if notify:
+        notify_citizen(case=case, event=action)
     return case
 
 
+def _open_verification(case: Case, actor: User) -> VerificationTask:
+    """A resolved sanggah puts its household back into the field check (a task for the kelurahan's
+    operator, on the verification queue and the musyawarah's agenda)."""
+    reason = _("Sanggah %(ref)s: %(text)s") % {"ref": case.reference, "text": case.description[:300]}
+    task, _created = VerificationTask.objects.update_or_create(
+        case=case,
+        defaults={"household_id": case.household_id, "reason": reason, "opened_at": timezone.now(), "opened_by": actor},
+    )
+    audit.record(
+        actor=actor,
+        action="portal.verification_task",
+        obj=case,
+        region_code=case.kelurahan.code,
+        after={"household": case.household_id},
+    )
+    return task
+
+
 @service
-def add_note(*, case: Case, kind: str, text: str, actor: User) -> CaseNote:
+def register_usul(
+    *,
+    case: Case,
+    actor: User,
+    kelurahan: Region,
+    values: dict[str, Any],
+    members: list[dict[str, Any]],
+    answer: str,
+) -> Case:
+    """Resolve an usul by registering the proposed family in the registry (status *usulan*, through the
+    registry's own registration with all its checks), linking the case to it, answering the citizen
+    and resolving the case — in one step."""
+    from entas.registry import services as registry
+
+    _may_handle(actor, case)
+    if case.category != Category.USUL:
+        raise Refused(_("Only an usul registers a family."), code="invalid")
+    if case.household_id is not None:
+        raise Refused(_("This usul is already linked to a family."), code="conflict")
+    if not answer.strip():
+        raise Refused(_("Write the answer to the citizen."), code="invalid", issues=[Problem("answer", _("Required."))])
+    household = registry.register_household(
+        actor=actor, kelurahan=kelurahan, values=values, members=members, source="usulan"
+    )
+    link(case=case, actor=actor, household=household)
+    add_note(case=case, kind=NoteKind.PUBLIC, text=answer, actor=actor, notify=False)
+    if case.state == State.NEW:
+        take_step(case=case, action="start", actor=actor, notify=False)
+    return take_step(case=case, action="resolve", actor=actor)
+
+
+@service
+def notify_citizen(*, case: Case, event: str) -> list[Notification]:
+    """Tell the citizen their case moved on or has an answer, through each channel they left (none for
+    an anonymous case); each message is kept, sent or failed (a failed sender never stops the step)."""
+    from . import notify
+
+    made = []
+    for channel, recipient in notify.recipients(case):
+        message = notify.compose(case, event, channel, recipient)
+        status, error = Notification.Status.SENT, ""
+        try:
+            notify.sender_for(channel).send(message)
+        except Exception as exc:
+            status, error = Notification.Status.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+        made.append(
+            Notification.objects.create(
+                case=case,
+                channel=channel,
+                recipient=recipient,
+                subject=message.subject,
+                body=message.body,
+                event=event,
+                status=status,
+                error=error,
+            )
+        )
+    return made
+
+
+@service
+def add_note(*, case: Case, kind: str, text: str, actor: User, notify: bool = True) -> CaseNote:
     """An internal note, or a public answer (which the citizen reads with the code; the first one is
     the case's first response)."""
     _may_handle(actor, case)
@@ -346,6 +436,8 @@ def add_note(*, case: Case, kind: str, text: str, actor: User) -> CaseNote:
         case.first_response_at = note.written_at
         case.save(update_fields=["first_response_at"])
     audit.record(actor=actor, action=f"portal.note.{kind}", obj=case, region_code=case.kelurahan.code)
+    if kind == NoteKind.PUBLIC and notify:
+        notify_citizen(case=case, event="answer")
     return note
 
 
@@ -451,4 +543,49 @@ def escalate(*, today: dt.date | None = None) -> dict[str, int]:
             before={"escalation": before},
             after={"escalation": level},
         )
+        notify_escalation(case=case, level=level)
     return raised
+
+
+def escalation_recipients(case: Case, level: int) -> list[str]:
+    """Whom an escalation tells, by e-mail: the supervisors — the Dinas Sosial managers
+    (``registry.approve`` and ``grievances.handle``) whose areas hold the case's kelurahan — and, at the
+    head's level, also ``ENTAS_PORTAL_HEAD_EMAILS`` (the head of the agency's addresses)."""
+    from entas.accounts.models import User
+
+    supervisors = [
+        u.email
+        for u in User.objects.filter(is_active=True).exclude(email="").order_by("pk")
+        if u.can(Capability.APPROVE_REGISTRY) and u.can(Capability.HANDLE_GRIEVANCES) and can_act_in(u, case.kelurahan)
+    ]
+    heads = list(getattr(settings, "ENTAS_PORTAL_HEAD_EMAILS", [])) if level >= rules.LEVEL_HEAD else []
+    return list(dict.fromkeys([*supervisors, *heads]))
+
+
+@service
+def notify_escalation(*, case: Case, level: int) -> list[Notification]:
+    """Tell the supervisors (and at the second level the head of the agency) that a case is past its
+    service level; each message is kept like a citizen's, sent or failed."""
+    from . import notify
+
+    made = []
+    for recipient in escalation_recipients(case, level):
+        message = notify.compose_escalation(case, level, recipient)
+        status, error = Notification.Status.SENT, ""
+        try:
+            notify.sender_for("email").send(message)
+        except Exception as exc:
+            status, error = Notification.Status.FAILED, f"{type(exc).__name__}: {exc}"[:300]
+        made.append(
+            Notification.objects.create(
+                case=case,
+                channel="email",
+                recipient=recipient,
+                subject=message.subject,
+                body=message.body,
+                event=f"escalate_{level}",
+                status=status,
+                error=error,
+            )
+        )
+    return made

@@ -18,5 +18,7 @@ urlpatterns = [
     path("agenda/", views.agenda, name="agenda"),
     path("kasus/baru/", views.intake, name="intake"),
     path("kasus/<int:pk>/", views.case_detail, name="case"),
+    path("kasus/<int:pk>/usul/", views.usul_register, name="usul_register"),
+    path("verifikasi/", views.verification_tasks, name="verification_tasks"),
     path("lampiran/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -4,6 +4,7 @@ officers' ones hold the queue and the case. Thin: reads through selectors, write
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,8 +24,8 @@ from entas.regions.models import Region, RegionLevel
 
 from . import opendata, rules, selectors, services
 from .choices import STEP_LABELS, Category, Channel, NoteKind, State
-from .forms import CheckForm, ComplaintForm, IntakeForm, LinkForm, NoteForm, TrackForm
-from .models import Case, CaseAttachment
+from .forms import CheckForm, ComplaintForm, IntakeForm, LinkForm, NoteForm, TrackForm, UsulAnswerForm
+from .models import Case, CaseAttachment, VerificationTask
 
 VIEW = (Capability.HANDLE_GRIEVANCES, Capability.VIEW_AUDIT)
 
@@ -129,12 +130,17 @@ def check(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def open_data(request: HttpRequest) -> HttpResponse:
     """Every open dataset as a table on one page, with its downloads and the catalogue."""
-    tables = [(dataset, opendata.rows_of(table), opendata.header(table), table.note) for dataset, table in _tables()]
-    return render(request, "portal/open_data.html", {"tables": tables, "k": opendata.k()})
+    tables = [
+        (dataset, opendata.rows_of(table), opendata.header(table), table.note, opendata.map_spec(dataset, table))
+        for dataset, table in _tables()
+    ]
+    return render(
+        request, "portal/open_data.html", {"tables": tables, "k": opendata.k(), "maps": any(t[4] for t in tables)}
+    )
 
 
 def _tables() -> list[tuple[opendata.Dataset, opendata.Table]]:
-    return [(dataset, dataset.build()) for dataset in opendata.DATASETS.values()]
+    return [(dataset, opendata.cached_table(dataset)) for dataset in opendata.DATASETS.values()]
 
 
 @require_http_methods(["GET"])
@@ -144,7 +150,7 @@ def open_data_download(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "csv")
     if dataset is None or fmt not in opendata.FORMATS:
         raise Http404(_("No such dataset."))
-    table = dataset.build()
+    table = opendata.cached_table(dataset)
     body = {
         "csv": lambda: opendata.as_csv(table),
         "xlsx": lambda: opendata.as_xlsx(table),
@@ -213,8 +219,61 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "handlers": selectors.handlers_for(case) if request.user.can(Capability.HANDLE_GRIEVANCES) else [],
             "may_handle": request.user.can(Capability.HANDLE_GRIEVANCES),
             "overdue": selectors.overdue_days(case) if case.is_open else 0,
+            "task": VerificationTask.objects.filter(case=case).select_related("household").first(),
+            "notifications": case.notifications.all()[:20],
         },
     )
+
+
+@require(Capability.HANDLE_GRIEVANCES)
+def usul_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Resolve an usul by registering the proposed family: the registry's registration (status
+    *usulan*, every check of the import), the case linked to it, the answer to the citizen and the
+    case resolved, in one step."""
+    from entas.registry.forms import MemberRowFormSet, RegisterHouseholdForm
+    from entas.registry.services import REGISTER_FIELDS
+
+    case = _case_or_404(request, pk, "change")
+    if case.category != Category.USUL or case.household_id is not None or not case.is_open:
+        raise Http404(_("Only an open usul without a family registers one."))
+    kelurahan = visible_regions(request.user).filter(level=RegionLevel.KELURAHAN, pk=case.kelurahan_id)
+    form = RegisterHouseholdForm(request.POST or None, kelurahan=kelurahan)
+    form.fields.pop("source")
+    members: Any = MemberRowFormSet(request.POST or None, prefix="m", initial=[{"relationship": "1"}])
+    answer = UsulAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and members.is_valid() and answer.is_valid():
+        rows = [f.cleaned_data for f in members.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            services.register_usul(
+                case=case,
+                actor=request.user,
+                kelurahan=form.cleaned_data["kelurahan"],
+                values={k: form.cleaned_data[k] for k in REGISTER_FIELDS},
+                members=rows,
+                answer=answer.cleaned_data["answer"],
+            )
+        except Refused as exc:
+            for issue in exc.issues or []:
+                if issue.field in form.fields and issue.field != "kelurahan":
+                    form.add_error(issue.field, issue.message)
+                else:
+                    members._non_form_errors.append(issue.message)
+            if not exc.issues:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The family is registered as a proposal (usulan) and the usul is resolved."))
+            return redirect("portal:case", pk=case.pk)
+    return render(
+        request, "portal/usul_register.html", {"case": case, "form": form, "members": members, "answer": answer}
+    )
+
+
+@require(Capability.VIEW_REGISTRY)
+def verification_tasks(request: AuthenticatedRequest) -> HttpResponse:
+    """The households that resolved sanggah sent back to the field check, in the user's areas: open
+    first (until the household is verified again), with the case and the reason."""
+    tasks = selectors.verification_tasks_for(request.user)
+    return render(request, "portal/verification_tasks.html", {"tasks": tasks})
 
 
 def _act(request: AuthenticatedRequest, case: Case) -> None:
