@@ -79,7 +79,7 @@ class RefreshIn(Schema):
     full: StrictBool = False
 
 
-class JobOut(Schema):
+class RefreshJobOut(Schema):
     job: int
     kind: str
 
@@ -150,7 +150,7 @@ def framework(request: HttpRequest, plan: str = "") -> Any:
     ]
 
 
-@router.post("/refresh", response={202: JobOut}, url_name="monitoring_refresh")
+@router.post("/refresh", response={202: RefreshJobOut}, url_name="monitoring_refresh")
 def refresh(request: HttpRequest, body: RefreshIn) -> Any:
     """Queue a refresh of the facts (incremental unless ``full``); the job page shows its progress."""
     job = jobqueue.submit(kind=REFRESH_KIND, params={"full": body.full}, actor=_user(request))

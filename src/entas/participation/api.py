@@ -91,7 +91,7 @@ class ForumOut(Schema):
     scan_attached: bool
 
 
-class DecisionIn(Schema):
+class ForumDecisionIn(Schema):
     kk_number: str
     action: str
     reason: str = ""
@@ -131,13 +131,11 @@ def _forum(user: User, pk: int) -> Forum:
 
 
 @forums_router.get("", response=list[ForumOut])
-def list_forums(request: HttpRequest, year: int | None = None, kind: str = "") -> list[ForumOut]:
+def list_forums(request: HttpRequest, year: int | None = None, kind: c.ForumKind | None = None) -> list[ForumOut]:
     """The forums held in the user's areas (the calendar), newest first; filter by year and kind."""
-    if kind and kind not in c.ForumKind.values:
-        raise HttpError(422, "kind")
     return [
         _forum_out(f, f.attended, f.decision_count)  # type: ignore[attr-defined]
-        for f in selectors.forums_for(_user(request), kind=kind, year=year)[:500]
+        for f in selectors.forums_for(_user(request), kind=kind or "", year=year)[:500]
     ]
 
 
@@ -201,7 +199,7 @@ def forum_decisions(request: HttpRequest, forum_id: int) -> list[DecisionOut]:
 
 
 @forums_router.post("/{forum_id}/decisions", response={201: DecisionOut})
-def record_forum_decision(request: HttpRequest, forum_id: int, payload: DecisionIn) -> Status[DecisionOut]:
+def record_forum_decision(request: HttpRequest, forum_id: int, payload: ForumDecisionIn) -> Status[DecisionOut]:
     """Record a musyawarah's decision on a household by KK number: the registry's verification (or the
     rule's list) takes it at once."""
     from entas.targeting.models import EligibilityRule

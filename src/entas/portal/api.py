@@ -47,7 +47,7 @@ class NoteIn(Schema):
     text: str
 
 
-class StepIn(Schema):
+class CaseStepIn(Schema):
     action: str  # start, ask_citizen, resolve, close, reopen
 
 
@@ -125,7 +125,7 @@ def add_case_note(request: HttpRequest, case_id: int, payload: NoteIn) -> Status
 
 
 @router.post("/{case_id}/steps", response=CaseOut)
-def take_case_step(request: HttpRequest, case_id: int, payload: StepIn) -> CaseOut:
+def take_case_step(request: HttpRequest, case_id: int, payload: CaseStepIn) -> CaseOut:
     """Move the case on; resolving an usul needs its registered family, a sanggah its household (which
     then goes back to verification)."""
     user = _user(request)
