@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "entas.evaluation",
     "entas.participation",
     "entas.outreach",
+    "entas.reports",
     "entas.api",
     "entas.demo",
 ]

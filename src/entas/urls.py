@@ -25,6 +25,7 @@ urlpatterns = [
     path("evaluation/", include("entas.evaluation.urls")),
     path("participation/", include("entas.participation.urls")),
     path("campaigns/", include("entas.outreach.urls")),
+    path("reports/", include("entas.reports.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),
