@@ -39,7 +39,9 @@ def city(regions: Any, city_dir: Path, plan: Any, cash_programme: Any, tmp_path:
     model = fit_model(survey=survey, kind="wls", line=782248, actor=None)
     score_registry(model=model, actor=None)
     poorest = list(
-        HouseholdScore.objects.filter(model=model).order_by("predicted_consumption").values_list("household_id", flat=True)[:40]
+        HouseholdScore.objects.filter(model=model)
+        .order_by("predicted_consumption")
+        .values_list("household_id", flat=True)[:40]
     )
     Enrolment.objects.bulk_create(
         Enrolment(programme=cash_programme, household_id=h, state=Enrolment.State.ENROLLED) for h in poorest[::2]

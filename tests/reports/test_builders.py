@@ -35,8 +35,18 @@ def lp2kd_inputs(**extra: Any) -> dict[str, Any]:
             },
         },
         "official": [
-            {"code": "p0-bps", "indicator": "P0 BPS", "area": "Kota Balikpapan", "area_level": 2, "period": "2024",
-             "value": 2.23, "se": None, "source": "BPS", "confirmed": True, "direction": "down"},
+            {
+                "code": "p0-bps",
+                "indicator": "P0 BPS",
+                "area": "Kota Balikpapan",
+                "area_level": 2,
+                "period": "2024",
+                "value": 2.23,
+                "se": None,
+                "source": "BPS",
+                "confirmed": True,
+                "direction": "down",
+            },
         ],
         "sae": None,
         "budget": {
@@ -46,8 +56,17 @@ def lp2kd_inputs(**extra: Any) -> dict[str, Any]:
             "funding": {"apbd": 2_000_000, "csr": 1_000_000},
             "by_opd": {"DINSOS": {"budget": 3_000_000, "realised": 1_500_000, "percent": 50.0}},
             "opd_names": {"DINSOS": "Dinas Sosial"},
-            "programmes": [{"code": "P1", "name": "BLT", "lead_opd": "DINSOS", "budget": 3_000_000,
-                            "realised": 1_500_000, "percent": 50.0, "activities": []}],
+            "programmes": [
+                {
+                    "code": "P1",
+                    "name": "BLT",
+                    "lead_opd": "DINSOS",
+                    "budget": 3_000_000,
+                    "realised": 1_500_000,
+                    "percent": 50.0,
+                    "activities": [],
+                }
+            ],
         },
         "indicators": [{"code": "p0", "name": "P0", "period": "2026", "value": 3.1, "target": 3.0, "light": "red"}],
         "evaluations": [],
@@ -91,13 +110,20 @@ def test_cells_print_the_indonesian_way() -> None:
 def test_extreme_poverty_counts_convergence_and_change() -> None:
     doc = builders.extreme_poverty(
         {
-            "city": "Kota Balikpapan", "year": 2026, "quarter": 2, "snapshot": "2026-06-30", "model": "PMT v1",
+            "city": "Kota Balikpapan",
+            "year": 2026,
+            "quarter": 2,
+            "snapshot": "2026-06-30",
+            "model": "PMT v1",
             "line": 400000.0,
-            "kelurahan": [{"name": "Manggar", "households": 5, "people": 20, "none": 2},
-                          {"name": "Damai", "households": 3, "people": 9, "none": 0}],
+            "kelurahan": [
+                {"name": "Manggar", "households": 5, "people": 20, "none": 2},
+                {"name": "Damai", "households": 3, "people": 9, "none": 0},
+            ],
             "convergence": {"0": 2, "1": 4, "2+": 2},
             "programmes": [{"name": "BLT", "households": 6}],
-            "previous": {"Manggar": 7, "Damai": 3}, "previous_label": "Q1",
+            "previous": {"Manggar": 7, "Damai": 3},
+            "previous_label": "Q1",
         }
     )
     figures = doc.figures()

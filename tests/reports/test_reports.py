@@ -39,19 +39,40 @@ def pdf_text(content: bytes) -> str:
 def generate(tmp_path: Path, kind: str, fmt: str, user: str, *extra: str) -> tuple[dict[str, Any], bytes]:
     out = tmp_path / f"r.{fmt}"
     stdout = StringIO()
-    call_command("report", "generate", kind, "--year", "2025", "--format", fmt, "--out", str(out), "--as", user,
-                 "--json", "--as-of", "2025-12-31", *extra, stdout=stdout)
+    call_command(
+        "report",
+        "generate",
+        kind,
+        "--year",
+        "2025",
+        "--format",
+        fmt,
+        "--out",
+        str(out),
+        "--as",
+        user,
+        "--json",
+        "--as-of",
+        "2025-12-31",
+        *extra,
+        stdout=stdout,
+    )
     return json.loads(stdout.getvalue()), out.read_bytes()
 
 
-def test_the_lp2kd_pdf_and_xlsx_carry_the_figures_of_the_data(city: dict[str, Any], tkpk_analyst: User, tmp_path: Path) -> None:
+def test_the_lp2kd_pdf_and_xlsx_carry_the_figures_of_the_data(
+    city: dict[str, Any], tkpk_analyst: User, tmp_path: Path
+) -> None:
     from python_calamine import CalamineWorkbook
 
     line = mon.poverty_line("national", 2025)
     extreme = mon.poverty_line("extreme", 2025)
     total, _areas = mon.profile_for(
-        tkpk_analyst, survey=city["survey"], line=float(line.rupiah_per_capita_month),
-        extreme_line=float(extreme.rupiah_per_capita_month), by="kelurahan",
+        tkpk_analyst,
+        survey=city["survey"],
+        line=float(line.rupiah_per_capita_month),
+        extreme_line=float(extreme.rupiah_per_capita_month),
+        by="kelurahan",
     )
     meta, pdf = generate(tmp_path, "lp2kd", "pdf", "tkpk", "--no-charts")
     assert meta["version"] == 1 and meta["status"] == "draft"
@@ -79,7 +100,7 @@ def test_the_extreme_poverty_report_counts_the_households_below_the_line(
 
     line = mon.poverty_line("extreme", 2025).rupiah_per_capita_month
     below = HouseholdScore.objects.filter(model=city["model"], predicted_consumption__lt=line)
-    meta, xlsx = generate(tmp_path, "extreme-poverty", "xlsx", "tkpk", "--quarter", "4")
+    _meta, xlsx = generate(tmp_path, "extreme-poverty", "xlsx", "tkpk", "--quarter", "4")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(xlsx)).get_sheet_by_name("extreme_by_kelurahan").to_python()
     assert rows[-1][0] == "Total" and rows[-1][1] == below.count() > 0
     enrolled = set(city["programme"].enrolments.values_list("household_id", flat=True))
@@ -115,14 +136,27 @@ def test_maker_checker_and_finals_never_change(city: dict[str, Any], tkpk_analys
     assert ReportVersion.objects.get(pk=final.pk).narrative == {"assessment": "Tepat sasaran."}
     # The command hands out the archived file, byte for byte.
     out = StringIO()
-    call_command("report", "generate", "programme", "--year", "2025", "--programme", city["programme"].name,
-                 "--format", "pdf", "--out", "/dev/null", "--as", "tkpk", "--json", stdout=out)
+    call_command(
+        "report",
+        "generate",
+        "programme",
+        "--year",
+        "2025",
+        "--programme",
+        city["programme"].name,
+        "--format",
+        "pdf",
+        "--out",
+        "/dev/null",
+        "--as",
+        "tkpk",
+        "--json",
+        stdout=out,
+    )
     assert json.loads(out.getvalue())["status"] == "final"
 
 
-def test_the_narrative_survives_regeneration_and_changes_are_listed(
-    city: dict[str, Any], tkpk_analyst: User
-) -> None:
+def test_the_narrative_survives_regeneration_and_changes_are_listed(city: dict[str, Any], tkpk_analyst: User) -> None:
     from entas.monitoring.models import Indicator
     from entas.monitoring.services import enter_official_value
 
@@ -131,8 +165,15 @@ def test_the_narrative_survives_regeneration_and_changes_are_listed(
     services.edit_narrative(version=first, narrative={"problems": "Realisasi lambat."}, actor=tkpk_analyst)
     with pytest.raises(Refused):
         services.edit_narrative(version=first, narrative={"nope": "x"}, actor=tkpk_analyst)
-    enter_official_value(indicator=Indicator.objects.get(code="p0-bps"), area_code="64.71", period="2025",
-                         value=2.05, source="BPS (revisi)", confirmed=True, actor=None)
+    enter_official_value(
+        indicator=Indicator.objects.get(code="p0-bps"),
+        area_code="64.71",
+        period="2025",
+        value=2.05,
+        source="BPS (revisi)",
+        confirmed=True,
+        actor=None,
+    )
     second = services.generate(report=report, actor=tkpk_analyst)
     assert second.number == 2 and second.narrative == {"problems": "Realisasi lambat."}
     changed = {c["key"]: (c["before"], c["after"]) for c in second.changes}
@@ -143,7 +184,10 @@ def test_the_narrative_survives_regeneration_and_changes_are_listed(
 
 
 def test_the_pages_generate_edit_finalise_and_download(
-    city: dict[str, Any], tkpk_analyst: User, checker: User, operator_manggar: User,
+    city: dict[str, Any],
+    tkpk_analyst: User,
+    checker: User,
+    operator_manggar: User,
     client_for: Callable[[User], Client],
 ) -> None:
     maker, other = client_for(tkpk_analyst), client_for(checker)
@@ -177,6 +221,9 @@ def test_every_page_of_the_rpkd_renders(city: dict[str, Any], tmp_path: Path) ->
     _meta, pdf = generate(tmp_path, "rpkd-profile", "pdf", "tkpk")
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     (tmp_path / "r.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "30", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        [shutil.which("pdftoppm") or "pdftoppm", "-r", "30", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
     images = sorted(tmp_path.glob("page*.png"))
     assert pages >= 9 and len(images) == pages and all(p.stat().st_size > 500 for p in images)

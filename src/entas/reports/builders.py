@@ -323,7 +323,14 @@ def extreme_poverty(inputs: dict[str, Any]) -> Document:
     for r in rows:
         before = previous.get(r["name"])
         table_rows.append(
-            [r["name"], r["households"], r["people"], r["none"], before, None if before is None else r["households"] - before]
+            [
+                r["name"],
+                r["households"],
+                r["people"],
+                r["none"],
+                before,
+                None if before is None else r["households"] - before,
+            ]
         )
     table_rows.append(
         [
@@ -409,8 +416,10 @@ def extreme_poverty(inputs: dict[str, Any]) -> Document:
                     formats=["text", "int"],
                     rows=[[p["name"], p["households"]] for p in inputs.get("programmes", [])],
                 ),
-            ]
-            + _narrative("follow_up", _("Follow-up: what the OPDs will do for the households no programme reaches.")),
+                *_narrative(
+                    "follow_up", _("Follow-up: what the OPDs will do for the households no programme reaches.")
+                ),
+            ],
         ),
     ]
     quarter = inputs["quarter"]
@@ -513,9 +522,9 @@ def programme(inputs: dict[str, Any]) -> Document:
                     formats=["text", "int"],
                     rows=[[c["status"], c["cases"]] for c in inputs["complaints"]]
                     + [[_("Total"), sum(c["cases"] for c in inputs["complaints"])]],
-                )
-            ]
-            + _narrative("assessment", _("The programme manager's assessment.")),
+                ),
+                *_narrative("assessment", _("The programme manager's assessment.")),
+            ],
         ),
     ]
     return Document(

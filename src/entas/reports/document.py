@@ -61,7 +61,7 @@ Block = Paragraph | Narrative | Table | Figure
 class Section:
     key: str
     title: str
-    blocks: list[Block] = field(default_factory=list)
+    blocks: list[Any] = field(default_factory=list)  # Paragraph | Narrative | Table | Figure
 
 
 @dataclass

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
 from entas.core.errors import Refused
-from entas.regions.models import Region, RegionLevel
+from entas.regions.models import Region
 
 from .models import Report, ReportVersion, VersionStatus
 
@@ -119,7 +119,11 @@ def profile_inputs(user: User, year: int, sources: list[str]) -> dict[str, Any]:
         except Refused:
             total = None
         if total is not None:
-            out["profile"] = {"survey": str(survey), "line": float(line.rupiah_per_capita_month), "total": total.as_dict()}
+            out["profile"] = {
+                "survey": str(survey),
+                "line": float(line.rupiah_per_capita_month),
+                "total": total.as_dict(),
+            }
             sources.append(_("Survey round %(survey)s; poverty line %(line)s") % {"survey": survey, "line": line.name})
         if user.is_city_wide:
             from entas.monitoring import smallarea
@@ -175,9 +179,9 @@ def indicator_rows(user: User, year: int, *, programme_record: Any = None) -> li
         .order_by("indicator_id", "period")
     ):
         facts[f.indicator_id] = f  # the latest period of the year wins
-    targets: dict[int, float] = {}
-    for ind_id, value in Target.objects.filter(year=year).values_list("result_indicator__indicator_id", "value"):
-        targets.setdefault(ind_id, value)
+    targets: dict[int, Any] = {}
+    for ind_id, goal in Target.objects.filter(year=year).values_list("result_indicator__indicator_id", "value"):
+        targets.setdefault(ind_id, goal)
     rows = []
     for ind in indicators:
         fact = facts.get(ind.pk)
@@ -266,7 +270,8 @@ def lp2kd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
     out.update(profile_inputs(user, year, sources))
     out["budget"] = budget_inputs(user, min(day, dt.date(year, 12, 31)))
     if out["budget"]:
-        sources.append(_("Policy register, plan %(plan)s, as of %(day)s")
+        sources.append(
+            _("Policy register, plan %(plan)s, as of %(day)s")
             % {"plan": out["budget"]["plan"], "day": out["budget"]["as_of"]}
         )
     out["funding_labels"] = funding_labels()
@@ -295,11 +300,20 @@ def rpkd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
         level = {1: "province", 2: "city"}.get(o["area_level"])
         if level is None:
             continue
-        history.append({"sector": sector, "name": o["indicator"], "area": o["area"], "period": o["period"], "value": o["value"]})
+        history.append(
+            {"sector": sector, "name": o["indicator"], "area": o["area"], "period": o["period"], "value": o["value"]}
+        )
         row = latest.setdefault(
             o["code"],
-            {"sector": sector, "name": o["indicator"], "period": "", "city": None, "province": None, "national": None,
-             "direction": o["direction"]},
+            {
+                "sector": sector,
+                "name": o["indicator"],
+                "period": "",
+                "city": None,
+                "province": None,
+                "national": None,
+                "direction": o["direction"],
+            },
         )
         if o["period"] >= row["period"] or row[level] is None:
             row[level] = o["value"]
@@ -308,12 +322,21 @@ def rpkd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
         sector = sector_of(r["code"])
         if sector is None or r["code"] in latest or r["value"] is None:
             continue
-        latest[r["code"]] = {"sector": sector, "name": r["name"], "period": r["period"], "city": r["value"],
-                             "province": None, "national": None, "direction": "up"}
+        latest[r["code"]] = {
+            "sector": sector,
+            "name": r["name"],
+            "period": r["period"],
+            "city": r["value"],
+            "province": None,
+            "national": None,
+            "direction": "up",
+        }
     out["sector_indicators"] = list(latest.values())
     out["sector_history"] = history
-    sources.append(_("Indicators by sector (city, province %(province)s); no national series is stored") % {
-        "province": province_code})
+    sources.append(
+        _("Indicators by sector (city, province %(province)s); no national series is stored")
+        % {"province": province_code}
+    )
     out["sources"] = sources
     return out
 
@@ -349,9 +372,9 @@ def extreme_inputs(user: User, *, year: int, quarter: int, day: dt.date) -> dict
     kel_of = dict(scores)
     ids = list(kel_of)
     reach: dict[int, set[str]] = defaultdict(set)
-    for hh, name in Enrolment.objects.filter(
-        household_id__in=ids, state=Enrolment.State.ENROLLED
-    ).values_list("household_id", "programme__name"):
+    for hh, name in Enrolment.objects.filter(household_id__in=ids, state=Enrolment.State.ENROLLED).values_list(
+        "household_id", "programme__name"
+    ):
         reach[hh].add(name)
     for hh, name in Benefit.objects.filter(household_id__in=ids, received_on__lte=day).values_list(
         "household_id", "programme__name"
@@ -441,8 +464,12 @@ def programme_inputs(user: User, *, year: int, programme: Any, day: dt.date) -> 
             if p["code"] == record.code:
                 money.update(budget=p["budget"], realised=p["realised"])
                 activities = [
-                    {"name": f"{a['code']} {a['name']}", "output": a["output"], "volume_target": a["volume_target"],
-                     "physical": a["physical"]}
+                    {
+                        "name": f"{a['code']} {a['name']}",
+                        "output": a["output"],
+                        "volume_target": a["volume_target"],
+                        "physical": a["physical"],
+                    }
                     for a in p["activities"]
                 ]
         outcomes = indicator_rows(user, year, programme_record=record)
@@ -465,8 +492,8 @@ def programme_inputs(user: User, *, year: int, programme: Any, day: dt.date) -> 
         "outcomes": outcomes,
         "complaints": [{"status": str(states.get(c["state"], c["state"])), "cases": c["n"]} for c in complaints],
         "sources": [
-            _("Enrolments of %(programme)s; payments paid up to %(day)s") % {"programme": programme.name,
-                                                                                "day": day.isoformat()},
+            _("Enrolments of %(programme)s; payments paid up to %(day)s")
+            % {"programme": programme.name, "day": day.isoformat()},
             _("Policy register record %(code)s") % {"code": record.code} if record else _("Not in the policy register"),
             _("Portal complaints naming the programme in %(year)s") % {"year": year},
         ],

@@ -86,8 +86,13 @@ def set_sections(*, report: Report, sections: list[str], actor: User) -> Report:
     before = list(report.sections)
     report.sections = list(dict.fromkeys(sections))
     report.save(update_fields=["sections"])
-    audit.record(actor=actor, action="reports.sections", obj=report, before={"sections": before},
-                 after={"sections": report.sections})
+    audit.record(
+        actor=actor,
+        action="reports.sections",
+        obj=report,
+        before={"sections": before},
+        after={"sections": report.sections},
+    )
     return report
 
 
@@ -133,7 +138,12 @@ def _latest_draft(version: ReportVersion) -> ReportVersion:
     current = ReportVersion.objects.select_for_update().get(pk=version.pk)
     if current.is_final:
         raise Refused(_("This version is final and cannot change."), code="conflict")
-    newest = ReportVersion.objects.filter(report_id=current.report_id).order_by("-number").values_list("number", flat=True).first()
+    newest = (
+        ReportVersion.objects.filter(report_id=current.report_id)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
     if newest != current.number:
         raise Refused(_("Only the newest version of a report can change."), code="conflict")
     return current
@@ -172,8 +182,10 @@ def edit_narrative(*, version: ReportVersion, narrative: dict[str, str], actor: 
 
 def files_of(version: ReportVersion, *, charts: bool = True) -> dict[str, bytes]:
     doc = from_dict(version.document)
-    return {fmt: render.render(fmt, doc, version.narrative, charts=charts, draft=not version.is_final)
-            for fmt in render.FORMATS}
+    return {
+        fmt: render.render(fmt, doc, version.narrative, charts=charts, draft=not version.is_final)
+        for fmt in render.FORMATS
+    }
 
 
 @service

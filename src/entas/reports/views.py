@@ -12,8 +12,9 @@ from entas.accounts.roles import Capability
 from entas.core import jobqueue
 from entas.core.decorators import AuthenticatedRequest, require
 
-from . import builders, render as renderer, selectors, services
-from .document import from_dict
+from . import builders, selectors, services
+from . import render as renderer
+from .document import Narrative, from_dict
 from .models import ReportKind
 
 VIEW = (Capability.VIEW_REPORTS, Capability.EDIT_REPORTS)
@@ -73,7 +74,7 @@ def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     doc = from_dict(latest.document) if latest is not None else None
     slots = []
     if doc is not None and latest is not None:
-        hints = {b.key: b.hint for s in doc.sections for b in s.blocks if getattr(b, "kind", "") == "narrative"}
+        hints = {b.key: b.hint for s in doc.sections for b in s.blocks if isinstance(b, Narrative)}
         slots = [(key, hints[key], latest.narrative.get(key, "")) for key in doc.narrative_keys()]
     user = request.user
     return render(
@@ -153,7 +154,9 @@ def download(request: AuthenticatedRequest, pk: int, number: int, fmt: str) -> H
     else:
         content = renderer.render(fmt, from_dict(version.document), version.narrative, draft=True)
     suffix = "" if version.is_final else "-draft"
-    name = f"{report.kind}-{report.year}{f'-q{report.quarter}' if report.quarter else ''}-v{version.number}{suffix}.{fmt}"
+    name = (
+        f"{report.kind}-{report.year}{f'-q{report.quarter}' if report.quarter else ''}-v{version.number}{suffix}.{fmt}"
+    )
     response = HttpResponse(content, content_type=renderer.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

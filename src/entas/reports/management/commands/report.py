@@ -11,7 +11,12 @@ from entas.core.cli import EntasCommand
 from entas.reports import render, selectors, services
 from entas.reports.document import from_dict
 
-KINDS = {"lp2kd": "lp2kd", "rpkd-profile": "rpkd_profile", "extreme-poverty": "extreme_poverty", "programme": "programme"}
+KINDS = {
+    "lp2kd": "lp2kd",
+    "rpkd-profile": "rpkd_profile",
+    "extreme-poverty": "extreme_poverty",
+    "programme": "programme",
+}
 
 
 class Command(EntasCommand):
@@ -89,7 +94,8 @@ class Command(EntasCommand):
         self.emit(
             result,
             f"{report} v{version.number} ({version.get_status_display()}, data as of {version.snapshot}): "
-            f"{len(content):,} bytes written to {out}; {len(version.changes)} figures changed since the previous version.",
+            f"{len(content):,} bytes written to {out}; "
+            f"{len(version.changes)} figures changed since the previous version.",
             as_json=as_json,
         )
 
