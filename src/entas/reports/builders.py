@@ -118,7 +118,7 @@ def _profile_blocks(inputs: dict[str, Any]) -> list[Any]:
                     [r["name"], r["direct"], r["benchmarked"], r["cv"], _("no") if r["unreliable"] else _("yes")]
                     for r in rows
                 ],
-                note=_("An estimate with a coefficient of variation above 25% is not reliable and is flagged."),
+                note=_("An estimate whose coefficient of variation exceeds 25 percent is not reliable and is flagged."),
             )
         )
         blocks.append(Figure(key="kelurahan_chart", title=_("Kelurahan P0 estimates"), spec=charts.kelurahan_bar(rows)))
@@ -199,7 +199,7 @@ def _evaluation_blocks(inputs: dict[str, Any]) -> list[Any]:
         Table(
             key="evaluations",
             title=_("Saved impact evaluations"),
-            columns=[_("Evaluation"), _("Method"), _("Effect"), _("95% interval"), _("Causal"), _("Data as of")],
+            columns=[_("Evaluation"), _("Method"), _("Effect"), _("95 percent interval"), _("Causal"), _("Data as of")],
             formats=["text", "text", "num4", "text", "text", "text"],
             rows=[
                 [
