@@ -633,6 +633,7 @@ def build_city(
     world.forum, world.proposal, world.contribution = _participation(a, world.record, users, plant)
     world.campaign, world.event = _outreach(a, users, plant)
     world.evaluation, world.scenario = _evaluation(programme, users["tkpk_analyst"], plant)
+    world.report = _report(users["tkpk_analyst"], plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 
@@ -719,6 +720,28 @@ def _outreach(household: Any, users: dict[str, Any], plant: Callable[..., str]) 
     for member in household.members.order_by("pk")[:2]:
         outreach.record_attendee(event=event, nik=member.nik, actor=officer)
     return campaign, event
+
+
+def _report(analyst: Any, plant: Callable[..., str]) -> Any:
+    """An official report's draft whose narrative and a table's row label are hostile (entas.reports)."""
+    from entas.reports.document import Document, Narrative, Section, Table
+    from entas.reports.models import Report, ReportVersion
+
+    report = Report.objects.create(kind="lp2kd", year=2026, created_by=analyst)
+    table = Table(
+        key="t", title="Uji", columns=["A", "B"], rows=[[plant("report row", 200, 29), 1]], formats=["text", "int"]
+    )
+    blocks = [table, Narrative(key="problems", hint="Permasalahan")]
+    doc = Document("lp2kd", "LP2KD", "Kota Balikpapan", "2026", "2026-12-31", [Section("s", "S", blocks)])
+    ReportVersion.objects.create(
+        report=report,
+        number=1,
+        snapshot=dt.date(2026, 12, 31),
+        document=doc.as_dict(),
+        narrative={"problems": plant("report narrative", 2000, 30)},
+        generated_by=analyst,
+    )
+    return report
 
 
 def _evaluation(programme: Any, analyst: Any, plant: Callable[..., str]) -> tuple[Any, Any]:

@@ -14,7 +14,7 @@ from entas.core.decorators import AuthenticatedRequest, require
 
 from . import builders, selectors, services
 from . import render as renderer
-from .document import Narrative, from_dict
+from .document import Narrative, Paragraph, Table, format_cell, from_dict
 from .models import ReportKind
 
 VIEW = (Capability.VIEW_REPORTS, Capability.EDIT_REPORTS)
@@ -73,6 +73,17 @@ def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     latest = versions[0] if versions else None
     doc = from_dict(latest.document) if latest is not None else None
     slots = []
+    preview = []
+    if doc is not None:
+        for section in doc.sections:
+            blocks = []
+            for b in section.blocks:
+                if isinstance(b, Table):
+                    rows = [[format_cell(v, f) for v, f in zip(row, b.formats, strict=False)] for row in b.rows]
+                    blocks.append({"kind": "table", "title": b.title, "columns": b.columns, "rows": rows})
+                elif isinstance(b, Paragraph):
+                    blocks.append({"kind": "paragraph", "text": b.text})
+            preview.append({"title": section.title, "blocks": blocks})
     if doc is not None and latest is not None:
         hints = {b.key: b.hint for s in doc.sections for b in s.blocks if isinstance(b, Narrative)}
         slots = [(key, hints[key], latest.narrative.get(key, "")) for key in doc.narrative_keys()]
@@ -85,6 +96,7 @@ def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "latest": latest,
             "doc": doc,
+            "preview": preview,
             "slots": slots,
             "formats": renderer.FORMATS,
             "can_edit": user.can(Capability.EDIT_REPORTS) and latest is not None and not latest.is_final,
