@@ -82,6 +82,11 @@ def city() -> Region:
     return found
 
 
+def covers_city(user: User) -> bool:
+    """Whether the user's areas hold the whole city."""
+    return Region.objects.filter(region_q(user), code=settings.ENTAS_CITY_CODE).exists()
+
+
 def city_name() -> str:
     """The city's name as a report's cover prints it ("Kota Balikpapan")."""
     found = Region.objects.filter(code=settings.ENTAS_CITY_CODE).values_list("name", flat=True).first()
@@ -125,7 +130,7 @@ def profile_inputs(user: User, year: int, sources: list[str]) -> dict[str, Any]:
                 "total": total.as_dict(),
             }
             sources.append(_("Survey round %(survey)s; poverty line %(line)s") % {"survey": survey, "line": line.name})
-        if user.is_city_wide:
+        if covers_city(user):  # the kelurahan estimates are benchmarked to the whole city
             from entas.monitoring import smallarea
 
             try:
