@@ -86,13 +86,13 @@ def test_the_lp2kd_has_the_skeleton_and_its_figures() -> None:
 
 def test_the_kelurahan_estimates_carry_their_reliability() -> None:
     rows = [
-        {"name": "Manggar", "direct": 4.1, "benchmarked": 3.9, "rmse": 0.5, "cv": 12.8, "unreliable": False},
-        {"name": "Damai", "direct": None, "benchmarked": 2.2, "rmse": 0.9, "cv": 40.9, "unreliable": True},
+        {"name": "Manggar", "direct": 4.1, "benchmarked": 3.9, "rmse": 0.5, "cv": 0.128, "unreliable": False},
+        {"name": "Damai", "direct": None, "benchmarked": 2.2, "rmse": 0.9, "cv": 0.409, "unreliable": True},
     ]
     doc = builders.lp2kd(lp2kd_inputs(sae={"year": 2025, "kelurahan": rows}), ["profile"])
     figures = doc.figures()
     title = "Kelurahan poverty estimates (Fay–Herriot, 2025)"
-    assert figures[f"{title} / Damai / Reliable"] == "no" and figures[f"{title} / Manggar / CV (%)"] == 12.8
+    assert figures[f"{title} / Damai / Reliable"] == "no" and figures[f"{title} / Manggar / CV (%)"] == pytest.approx(12.8)
     assert any(b.kind == "figure" and b.key == "kelurahan_chart" for b in doc.sections[0].blocks)
 
 

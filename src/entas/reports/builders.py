@@ -115,7 +115,13 @@ def _profile_blocks(inputs: dict[str, Any]) -> list[Any]:
                 columns=[_("Kelurahan"), _("Direct P0 (%)"), _("Estimate P0 (%)"), _("CV (%)"), _("Reliable")],
                 formats=["text", "num", "num", "num", "text"],
                 rows=[
-                    [r["name"], r["direct"], r["benchmarked"], r["cv"], _("no") if r["unreliable"] else _("yes")]
+                    [
+                        r["name"],
+                        r["direct"],
+                        r["benchmarked"],
+                        None if r["cv"] is None else 100 * r["cv"],  # the model's CV is a fraction
+                        _("no") if r["unreliable"] else _("yes"),
+                    ]
                     for r in rows
                 ],
                 note=_("An estimate whose coefficient of variation exceeds 25 percent is not reliable and is flagged."),
@@ -349,7 +355,7 @@ def extreme_poverty(inputs: dict[str, Any]) -> Document:
             [
                 Paragraph(
                     _(
-                        "Households whose predicted consumption per capita (PMT model %(model)s) is below the "
+                        "Households whose predicted consumption per capita (%(model)s) is below the "
                         "extreme-poverty line of Rp%(line)s per capita per month, as of %(day)s: %(total)s."
                     )
                     % {

@@ -418,7 +418,7 @@ def extreme_inputs(user: User, *, year: int, quarter: int, day: dt.date) -> dict
                 if block.get("key") == "extreme_by_kelurahan":
                     previous_counts = {str(r[0]): int(r[1]) for r in block["rows"][:-1]}
     sources = [
-        _("PMT model %(model)s (scores); extreme-poverty line %(line)s") % {"model": model, "line": extreme.name},
+        _("Scores of %(model)s; extreme-poverty line %(line)s") % {"model": model, "line": extreme.name},
         _("Enrolments and recorded benefits up to %(day)s") % {"day": day.isoformat()},
     ]
     if previous is not None:
