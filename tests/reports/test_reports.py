@@ -211,6 +211,8 @@ def test_the_pages_generate_edit_finalise_and_download(
     pdf = other.get(reverse("reports:download", args=[report_id, 1, "pdf"]))
     assert pdf.content == services.archived(final, "pdf") and "Verifikasi lapangan." in pdf_text(pdf.content)
     assert maker.get(reverse("reports:diff", args=[report_id, 1])).status_code == 200
+    listing = maker.get(reverse("reports:list"))
+    assert listing.context["rows"][0][1] == "Final" and listing.context["rows"][0][0].version_count == 1
     assert maker.get(reverse("reports:download", args=[report_id, 1, "exe"])).status_code == 404
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
@@ -45,10 +45,17 @@ def sector_of(code: str) -> str | None:
 
 
 def reports_for(user: User) -> QuerySet[Report]:
+    """The reports, each with its number of versions and its newest version's status and data date
+    (one query)."""
+    newest = ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-number")
     return (
         Report.objects.restrict(user, "view")
-        .select_related("programme", "created_by")
-        .annotate(version_count=Count("versions"))
+        .select_related("programme")
+        .annotate(
+            version_count=Count("versions"),
+            latest_status=Subquery(newest.values("status")[:1]),
+            latest_snapshot=Subquery(newest.values("snapshot")[:1]),
+        )
         .order_by("-year", "-quarter", "kind", "-pk")
     )
 

@@ -15,7 +15,7 @@ from entas.core.decorators import AuthenticatedRequest, require
 from . import builders, selectors, services
 from . import render as renderer
 from .document import Narrative, Paragraph, Table, format_cell, from_dict
-from .models import ReportKind
+from .models import ReportKind, VersionStatus
 
 VIEW = (Capability.VIEW_REPORTS, Capability.EDIT_REPORTS)
 
@@ -24,12 +24,9 @@ VIEW = (Capability.VIEW_REPORTS, Capability.EDIT_REPORTS)
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
     """Every report with its newest version's status."""
     reports = list(selectors.reports_for(request.user)[:200])
-    latest = {r.pk: selectors.latest_version(r) for r in reports}
-    return render(
-        request,
-        "reports/list.html",
-        {"rows": [(r, latest[r.pk]) for r in reports], "can_edit": request.user.can(Capability.EDIT_REPORTS)},
-    )
+    labels = dict(VersionStatus.choices)
+    rows = [(r, labels.get(r.latest_status, "–")) for r in reports]  # type: ignore[attr-defined]
+    return render(request, "reports/list.html", {"rows": rows, "can_edit": request.user.can(Capability.EDIT_REPORTS)})
 
 
 @require(Capability.EDIT_REPORTS)
