@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -229,3 +229,12 @@ def test_every_page_of_the_rpkd_renders(city: dict[str, Any], tmp_path: Path) ->
     )
     images = sorted(tmp_path.glob("page*.png"))
     assert pages >= 9 and len(images) == pages and all(p.stat().st_size > 500 for p in images)
+
+
+def test_the_command_finalises_by_a_checker_only(city: dict[str, Any], checker: User, tmp_path: Path) -> None:
+    meta, _pdf = generate(tmp_path, "programme", "pdf", "tkpk", "--programme", city["programme"].name, "--no-charts")
+    with pytest.raises(CommandError, match="someone other"):
+        call_command("report", "finalise", str(meta["report"]), "--as", "tkpk", stdout=StringIO())
+    out = StringIO()
+    call_command("report", "finalise", str(meta["report"]), "--as", checker.username, "--json", stdout=out)
+    assert set(json.loads(out.getvalue())["digests"]) == {"pdf", "docx", "xlsx"}
