@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "entas.participation",
     "entas.outreach",
     "entas.interop",
+    "entas.reports",
     "entas.api",
     "entas.demo",
 ]

@@ -70,6 +70,7 @@ class World:
     campaign: Any = None  # an awareness campaign (the city's), with an event in Damai attended by Damai's people
     event: Any = None
     exchange: Any = None  # a DTSEN import naming a family of Damai (entas.interop)
+    report: Any = None  # an official report (city-wide aggregates) with one draft version
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,14 @@ ROUTES: dict[str, Route] = {
     "evaluation:simulate": Route(methods=("GET", "POST"), data={"run": "1", "rule": "desil <= 1", "base_amount": "1"}),
     "evaluation:scenario": Route(lambda w: {"pk": w.scenario.pk}, methods=("GET", "POST")),
     "evaluation:compare": Route(),  # no id: 404
+    "reports:list": Route(),
+    "reports:new": Route(methods=("GET", "POST")),
+    "reports:detail": Route(lambda w: {"pk": w.report.pk}),
+    "reports:generate": Route(lambda w: {"pk": w.report.pk}, methods=("POST",)),
+    "reports:narrative": Route(lambda w: {"pk": w.report.pk}, methods=("POST",)),
+    "reports:finalise": Route(lambda w: {"pk": w.report.pk}, methods=("POST",)),
+    "reports:diff": Route(lambda w: {"pk": w.report.pk, "number": 1}),
+    "reports:download": Route(lambda w: {"pk": w.report.pk, "number": 1, "fmt": "xlsx"}),
     "api:list_evaluations": Route(api=True),
     "api:get_evaluation": Route(lambda w: {"evaluation_id": w.evaluation.pk}, api=True),
     "api:list_scenarios": Route(api=True),
@@ -552,6 +561,7 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     world.contribution = _contribution(world.record, damai, make_user, partner)
     world.campaign, world.event = _outreach(damai, make_user)
     world.exchange = _dtsen_import(damai, manager)
+    world.report = _report(make_user)
     return world
 
 
@@ -564,6 +574,21 @@ def _dtsen_import(damai: Household, manager: User) -> Any:
         exchange=exchange, row=2, kk_number=damai.kk_number, desil=1, members=9, household=damai
     )
     return exchange
+
+
+def _report(make_user: Callable[..., User]) -> Any:
+    """A programme report's draft (entas.reports): a document of one table, no personal data."""
+    from entas.reports.document import Document, Section, Table
+    from entas.reports.models import Report, ReportVersion
+
+    analyst = make_user("tkpk.laporan", Role.TKPK_ANALYST, ["64.71"])
+    report = Report.objects.create(kind="lp2kd", year=2026, created_by=analyst)
+    table = Table(key="t", title="Uji", columns=["A", "B"], rows=[["x", 1]], formats=["text", "int"])
+    doc = Document("lp2kd", "LP2KD", "Kota Balikpapan", "2026", "2026-12-31", [Section("s", "S", [table])])
+    ReportVersion.objects.create(
+        report=report, number=1, snapshot=dt.date(2026, 12, 31), document=doc.as_dict(), generated_by=analyst
+    )
+    return report
 
 
 def _contribution(record: Any, damai: Household, make_user: Callable[..., User], partner_user: User) -> Any:

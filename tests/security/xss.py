@@ -650,6 +650,7 @@ def build_city(
     admin = users["admin_user"]
     tokens.create_token(actor=admin, user=admin, name=plant("token name", 100, 12), scopes="regions:read")
     world.exchange = _interop(a, users, plant)
+    world.report = _report(users["tkpk_analyst"], plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 
@@ -775,6 +776,28 @@ def _outreach(household: Any, users: dict[str, Any], plant: Callable[..., str]) 
     leaflet = SimpleUploadedFile(HOSTILE_FILE_NAME.removesuffix(".csv") + ".pdf", b"%PDF-1.4 " + SCRIPT.encode())
     outreach.upload_material(campaign=campaign, title=plant("material title", 160, 29), upload=leaflet, actor=officer)
     return campaign, event
+
+
+def _report(analyst: Any, plant: Callable[..., str]) -> Any:
+    """An official report's draft whose narrative and a table's row label are hostile (entas.reports)."""
+    from entas.reports.document import Document, Narrative, Section, Table
+    from entas.reports.models import Report, ReportVersion
+
+    report = Report.objects.create(kind="lp2kd", year=2026, created_by=analyst)
+    table = Table(
+        key="t", title="Uji", columns=["A", "B"], rows=[[plant("report row", 200, 29), 1]], formats=["text", "int"]
+    )
+    blocks = [table, Narrative(key="problems", hint="Permasalahan")]
+    doc = Document("lp2kd", "LP2KD", "Kota Balikpapan", "2026", "2026-12-31", [Section("s", "S", blocks)])
+    ReportVersion.objects.create(
+        report=report,
+        number=1,
+        snapshot=dt.date(2026, 12, 31),
+        document=doc.as_dict(),
+        narrative={"problems": plant("report narrative", 2000, 30)},
+        generated_by=analyst,
+    )
+    return report
 
 
 def _evaluation(programme: Any, analyst: Any, plant: Callable[..., str]) -> tuple[Any, Any]:

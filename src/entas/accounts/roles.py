@@ -43,6 +43,8 @@ class Capability(models.TextChoices):
     HANDLE_GRIEVANCES = "grievances.handle", _("Handle citizens' complaints in own areas")
     MANAGE_OUTREACH = "outreach.manage", _("Run awareness campaigns: events, attendance and knowledge tests")
     REPORT_PERSONAL_DATA = "privacy.report", _("Produce a person's personal data report (UU PDP; logged)")
+    VIEW_REPORTS = "reports.view", _("Read and download the official reports (LP2KD, RPKD, extreme poverty)")
+    EDIT_REPORTS = "reports.edit", _("Generate official reports, write their narrative and finalise them (checker)")
 
 
 C = Capability
@@ -91,9 +93,20 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     # TKPK analysts plan with figures, not with names: aggregates only (UU PDP data minimisation). The
     # TKPK secretariat (Bappeda) keeps the policy register: it edits it and enters any OPD's realisation.
     Role.TKPK_ANALYST: frozenset(
-        {C.VIEW_SUMMARY, C.VIEW_ANALYTICS, C.RUN_JOBS, C.VIEW_POLICY, C.EDIT_POLICY, C.REALISE_POLICY}
+        {
+            C.VIEW_SUMMARY,
+            C.VIEW_ANALYTICS,
+            C.RUN_JOBS,
+            C.VIEW_POLICY,
+            C.EDIT_POLICY,
+            C.REALISE_POLICY,
+            C.VIEW_REPORTS,
+            C.EDIT_REPORTS,
+        }
     ),
-    Role.AUDITOR: frozenset({C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.VIEW_AUDIT, C.VIEW_ANALYTICS, C.VIEW_POLICY}),
+    Role.AUDITOR: frozenset(
+        {C.VIEW_SUMMARY, C.VIEW_REGISTRY, C.VIEW_AUDIT, C.VIEW_ANALYTICS, C.VIEW_POLICY, C.VIEW_REPORTS}
+    ),
     # A partner (NGO, CSR) sees only what its own programmes touch; programmes grant that access.
     Role.PARTNER: frozenset({C.VIEW_SUMMARY, C.VIEW_FUNDED_POLICY}),
 }

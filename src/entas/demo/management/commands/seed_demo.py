@@ -121,7 +121,8 @@ class Command(EntasCommand):
         self._outreach(as_json)  # after the register: campaigns run under its campaign programme
         if _Household.objects.exists():
             self._interop(as_json)  # a DCI caller system, a SIKS-NG export, a DTSEN import
-        self._monitoring(as_json)  # last: its indicators count what every module above has written
+        self._monitoring(as_json)  # its indicators count what every module above has written
+        self._reports(as_json)  # last: the official reports read every module, the indicators included
         if as_json:
             self.stdout.write(dump(as_dicts(logins)))
             return
@@ -164,6 +165,15 @@ class Command(EntasCommand):
                 f"Monitoring: {made['created'] + made['changed'] + made['unchanged']} indicators, {made['results']} "
                 f"results, {made['facts']} facts, {made['alerts_raised']} alerts"
             )
+
+    def _reports(self, as_json: bool) -> None:
+        """A draft LP2KD and a final extreme-poverty report (entas.reports.demo): maker tkpk, checker bappeda."""
+        from entas.accounts.models import User
+        from entas.reports import demo
+
+        made = demo.seed(maker=User.objects.get(username="tkpk"), checker=User.objects.get(username="bappeda"))
+        if made and not as_json:
+            self.stdout.write("Official reports: " + ", ".join(f"{k} {v}" for k, v in made.items()) + ".")
 
     def _evaluation(self, as_json: bool) -> None:
         """Saved evaluations and simulated scenarios (entas.evaluation.demo), by the TKPK analyst."""
