@@ -17,3 +17,4 @@ class EnterpriseConfig(AppConfig):
             order=77,
         )
         from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
+        from . import indicator_sources  # noqa: F401  (registers its indicator sources with monitoring)

@@ -17,3 +17,4 @@ class PortalConfig(AppConfig):
             order=61,
         )
         from . import home_page, jobs  # noqa: F401  (register the home-page items and the job kinds)
+        from . import indicator_sources  # noqa: F401  (registers its indicator sources with monitoring)
