@@ -242,3 +242,24 @@ def test_matching_and_weighting_intervals_cover_the_effect(estimator) -> None:  
         return bool(r.ci_low <= 1.0 <= r.ci_high)
 
     assert 0.92 <= _coverage(covered, COVERAGE_SEEDS) <= 0.99
+
+
+def test_the_raw_trends_are_the_group_means_by_period() -> None:
+    from django.utils import translation
+
+    from entas.evaluation.runs import raw_trends
+
+    unit = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])
+    time = np.array([1.0, 2.0] * 4)
+    treat = np.array([0, 1, 0, 1, 0, 0, 0, 0])  # a and b adopt in period 2; c and d never
+    outcome = np.array([1.0, 5.0, 3.0, 9.0, 2.0, 3.0, 4.0, 5.0])
+    with translation.override("en"):
+        trends = raw_trends(outcome, unit, time, treat)
+    means = {(r["group"], r["period"]): (r["mean"], r["n"]) for r in trends["rows"]}
+    assert means == {
+        ("never treated", 1.0): (3.0, 2),
+        ("never treated", 2.0): (4.0, 2),
+        ("adopted in 2", 1.0): (2.0, 2),
+        ("adopted in 2", 2.0): (7.0, 2),
+    }
+    assert trends["adoption"] == [2.0]

@@ -154,6 +154,7 @@ def _run(method: str, spec: dict[str, Any], table: Table, cols: dict[str, np.nda
             extra["pre_trend_p"] = study.diagnostics["pre_trend_p"]
             extra["event_study"] = study.as_dict()
         first_periods = _adoption_periods(cols["unit"], cols["time"], cols["treat"])
+        extra["trends"] = raw_trends(*args)
         if len(first_periods) > 1:  # staggered adoption: the heterogeneity-robust estimate beside it
             both = est.staggered(*args, cluster=cluster)
             main = both["twfe"]
@@ -196,3 +197,41 @@ def _adoption_periods(unit: np.ndarray, time: np.ndarray, treat: np.ndarray) -> 
     for u, t in zip(unit[treat == 1].tolist(), time[treat == 1].tolist(), strict=True):
         first[u] = min(first.get(u, t), t)
     return set(first.values())
+
+
+MAX_COHORT_LINES = 8
+
+
+def raw_trends(outcome: np.ndarray, unit: np.ndarray, time: np.ndarray, treat: np.ndarray) -> dict[str, Any]:
+    """The raw means of the outcome by period for the never-treated units and for each adoption cohort
+    (the units first treated in the same period; one "treated" line when there are more than
+    :data:`MAX_COHORT_LINES` cohorts): what the parallel-trends plot draws, before any model."""
+    units, unit_index = np.unique(unit, return_inverse=True)
+    times, time_index = np.unique(time, return_inverse=True)
+    first = np.full(units.size, np.inf)
+    treated = treat == 1
+    np.minimum.at(first, unit_index[treated], time[treated])
+    cohorts = np.unique(first[np.isfinite(first)])
+    group_of_unit = np.full(units.size, -1)  # -1: never treated
+    if cohorts.size <= MAX_COHORT_LINES:
+        group_of_unit[np.isfinite(first)] = np.searchsorted(cohorts, first[np.isfinite(first)])
+        labels = [_("adopted in %(period)s") % {"period": f"{c:g}"} for c in cohorts.tolist()]
+    else:
+        group_of_unit[np.isfinite(first)] = 0
+        labels = [_("treated")]
+    group = group_of_unit[unit_index] + 1  # 0: never treated
+    keys = group * times.size + time_index
+    size = (len(labels) + 1) * times.size
+    sums = np.bincount(keys, weights=outcome, minlength=size)
+    counts = np.bincount(keys, minlength=size)
+    names = [_("never treated"), *labels]
+    rows = [
+        {
+            "period": float(times[k % times.size]),
+            "group": names[k // times.size],
+            "mean": float(sums[k] / counts[k]),
+            "n": int(counts[k]),
+        }
+        for k in np.flatnonzero(counts).tolist()
+    ]
+    return {"rows": rows, "adoption": [float(c) for c in cohorts.tolist()]}
