@@ -141,7 +141,9 @@ ROUTES: dict[str, Route] = {
     "monitoring:small_area": Route(),
     "monitoring:programme": Route(lambda w: {"pk": w.record.pk}),
     "monitoring:indicators": Route(methods=("GET", "POST")),
-    "monitoring:official_values": Route(lambda w: {"code": "none"}, methods=("GET", "POST"), data={"action": "confirm"}),
+    "monitoring:official_values": Route(
+        lambda w: {"code": "none"}, methods=("GET", "POST"), data={"action": "confirm"}
+    ),
     "targeting:report": Route(),
     "targeting:overrides": Route(methods=("GET", "POST")),
     "targeting:rules": Route(),

@@ -270,7 +270,35 @@ def save_scenario(
     return scenario
 
 
-PROMOTABLE = ("base_amount", "target_kelurahan", "target_beneficiaries")
+PROMOTABLE = ("rule", "base_amount", "target_kelurahan", "target_beneficiaries")
+
+
+def scenario_rule_name(scenario: Scenario) -> str:
+    """The name of the eligibility rule a scenario's rule is saved under when it is proposed."""
+    return f"{scenario.programme.name[:90] if scenario.programme else ''} (skenario {scenario.pk})".strip()
+
+
+def _rule_for_promotion(scenario: Scenario, actor: User) -> str:
+    """Save the scenario's rule as an eligibility rule of its own (targeting's service: compiled, versioned,
+    audited; no programme uses it yet) and return its name, for an adjustment that switches the
+    programme to it once another person approves."""
+    from entas.targeting import services as targeting
+
+    expression = str(scenario.specification.get("rule") or "").strip()
+    programme = scenario.programme
+    assert programme is not None
+    current = programme.rule.expression.strip() if programme.rule else ""
+    if not expression or expression == current:
+        raise Refused(_("The scenario keeps the programme's rule: there is no rule to propose."), code="invalid")
+    formula = scenario.specification.get("formula") or {}
+    rule = targeting.save_rule(
+        actor=actor,
+        name=scenario_rule_name(scenario),
+        expression=expression,
+        benefit=int(formula.get("base") or programme.base_amount or 0),
+        note=f"{scenario.reference}: {scenario.title}"[:200],
+    )
+    return rule.name
 
 
 @service
@@ -291,7 +319,9 @@ def promote_scenario(*, scenario: Scenario, field: str, reason: str, actor: User
     if field not in PROMOTABLE:
         raise Refused(_("A scenario proposes one of: %(fields)s.") % {"fields": ", ".join(PROMOTABLE)}, code="invalid")
     spec = scenario.specification
-    if field == "base_amount":
+    if field == "rule":
+        value = _rule_for_promotion(scenario, actor)
+    elif field == "base_amount":
         value = str(spec.get("formula", {}).get("base", ""))
     elif field == "target_kelurahan":
         if not spec.get("target_kelurahan"):
