@@ -268,6 +268,7 @@ ROUTES: dict[str, Route] = {
     # Impact evaluation and simulation: city-wide aggregates; the TKPK analyst runs, saves and proposes.
     "evaluation:index": Route(),
     "evaluation:new": Route(methods=("GET", "POST")),
+    "evaluation:from_system": Route(methods=("GET", "POST")),
     "evaluation:evaluation": Route(lambda w: {"pk": w.evaluation.pk}),
     "evaluation:simulate": Route(methods=("GET", "POST"), data={"run": "1", "rule": "desil <= 1", "base_amount": "1"}),
     "evaluation:scenario": Route(lambda w: {"pk": w.scenario.pk}, methods=("GET", "POST")),

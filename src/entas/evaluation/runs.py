@@ -143,6 +143,22 @@ def run(table: Table, spec: dict[str, Any]) -> dict[str, Any]:
         raise Refused(_("The estimate cannot be made: %(reason)s.") % {"reason": str(exc)}, code="invalid") from exc
 
 
+def run_columns(data: dict[str, np.ndarray], spec: dict[str, Any]) -> dict[str, Any]:
+    """:func:`run` on columns already read (numpy arrays by name: a data set built from the system's own
+    data, entas.evaluation.datasets), without the detour through text."""
+    spec = check(spec)
+    method = spec["method"]
+    cols = {
+        key: np.asarray(data[spec[key]], dtype=float if kind == "number" else str)
+        for key, (kind, _req) in COLUMNS[method].items()
+        if spec.get(key)
+    }
+    try:
+        return _run(method, spec, data, cols)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise Refused(_("The estimate cannot be made: %(reason)s.") % {"reason": str(exc)}, code="invalid") from exc
+
+
 def _run(method: str, spec: dict[str, Any], table: Table, cols: dict[str, np.ndarray]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if method == "did":
@@ -168,7 +184,14 @@ def _run(method: str, spec: dict[str, Any], table: Table, cols: dict[str, np.nda
         extra["robust_se"] = main.diagnostics["robust_se"]
         extra["density_p"] = main.diagnostics["density_test"].get("p")
     elif method == "psm":
-        covariates = np.column_stack([_column(table, {"c": c}, "c", "number") for c in spec["covariates"]])
+        covariates = np.column_stack(
+            [
+                np.asarray(table[c], dtype=float)
+                if isinstance(table.get(c), np.ndarray)
+                else _column(table, {"c": c}, "c", "number")
+                for c in spec["covariates"]
+            ]
+        )
         function = est.ipw_att if spec["psm_method"] == "ipw" else est.nearest_neighbour_att
         main = function(cols["outcome"], cols["treat"], covariates, names=list(spec["covariates"]))
         extra["balance"] = main.diagnostics["balance"]

@@ -341,3 +341,34 @@ def promote_scenario(*, scenario: Scenario, field: str, reason: str, actor: User
     scenario.save(update_fields=["adjustment"])
     audit.record(actor=actor, action="evaluation.scenario_promote", obj=scenario, after={"adjustment": adjustment.pk})
     return adjustment
+
+
+# -- evaluations over the system's own data (entas.evaluation.datasets) --------------------------------
+
+
+def run_from_system(*, actor: User, title: str, spec: dict[str, Any], progress: Any = None) -> Evaluation:
+    """Build the data set of ``spec`` from the registry and the programmes (``programme``: its id),
+    run ``spec["method"]`` on it and keep the result with the data set's description."""
+    from entas.programs.models import Programme
+
+    from . import datasets
+
+    _require_analyst(actor)
+    if not title.strip():
+        raise Refused(_("Give the evaluation a title."), code="invalid")
+    programme = Programme.objects.filter(pk=spec.get("programme")).first()
+    if programme is None:
+        raise Refused(_("Choose a programme."), code="invalid")
+    say = progress or (lambda _text: None)
+    dataset = datasets.build({**spec, "programme": programme}, progress=say)
+    data, run_spec = datasets.run_spec(
+        spec.get("method", "did"), dataset, cluster=bool(spec.get("cluster")), psm_method=spec.get("psm_method", "nn")
+    )
+    say(_("Estimating on %(n)d households.") % {"n": dataset.size})
+    result = runs.run_columns(data, run_spec)
+    result["warnings"] = [*dataset.summary["warnings"], *result.get("warnings", [])]
+    result["dataset"] = dataset.summary
+    source = _("System data: %(programme)s; outcome %(outcome)s, %(first)s → %(second)s") % dataset.summary
+    return save_evaluation(
+        actor=actor, title=title, spec={**runs.check(run_spec), "system": dataset.summary}, result=result, source=source
+    )
