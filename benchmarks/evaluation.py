@@ -135,7 +135,8 @@ def simulation(members: int) -> None:
     print(
         f"simulation on {households:,} households / {people:,} people (survey {result['survey']}): "
         f"first answer {first:.2f} s, again {again}; {result['households']:,} households selected, "
-        f"P0 {result['p0_before']:.4f} → {result['p0_after']:.4f}; floor (one weighted FGT pass over {people:,}) {floor:.3f} s"
+        f"P0 {result['p0_before']:.4f} → {result['p0_after']:.4f}; "
+        f"floor (one weighted FGT pass over {people:,}) {floor:.3f} s"
     )
     report("scenario simulation, first answer (registry read)", first, "s", floor=floor, target="≤ 2 s at 1M")
     report("scenario simulation, columns cached", again.best, "s", floor=floor, target="≤ 2 s at 1M")

@@ -148,7 +148,8 @@ def main() -> None:
     if monthly:
         print(
             f"{args.months} months of monthly refreshes: {periods} periods, {facts_total:,} facts in the table; "
-            f"{len(monthly)} further months took {sum(monthly):.1f} s (median {sorted(monthly)[len(monthly) // 2]:.2f} s a month)"
+            f"{len(monthly)} further months took {sum(monthly):.1f} s "
+            f"(median {sorted(monthly)[len(monthly) // 2]:.2f} s a month)"
         )
         print(f"dashboard reads over {periods} periods: {reads_24}")
         report(f"dashboard reads, {periods} periods of facts", reads_24.best * 1000, "ms", target="< 50 ms")

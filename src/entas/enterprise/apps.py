@@ -16,5 +16,5 @@ class EnterpriseConfig(AppConfig):
             ("training.manage", "analytics.view", "audit.view"),
             order=77,
         )
-        from . import home_page, household_page  # noqa: F401  (register their parts of those pages)
-        from . import indicator_sources  # noqa: F401  (registers its indicator sources with monitoring)
+        # Their parts of those pages, and the indicator sources they register with monitoring.
+        from . import home_page, household_page, indicator_sources  # noqa: F401

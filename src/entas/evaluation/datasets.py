@@ -42,7 +42,7 @@ def registry_outcomes() -> list[str]:
 
     out = []
     for name in EDITABLE_FIELDS:
-        f = Household._meta.get_field(name)
+        f: Any = Household._meta.get_field(name)
         if f.get_internal_type() in _OUTCOME_TYPES and not getattr(f, "choices", None):
             out.append(name)
     return out
@@ -191,7 +191,7 @@ def build(spec: dict[str, Any], progress: Callable[[str], None] | None = None) -
     say(_("%(n)d households received %(programme)s.") % {"n": len(treated_ids), "programme": programme.name})
     warnings: list[str] = []
     if outcome == SURVEY:
-        first, second = int(first), int(second)
+        first, second = int(str(first)), int(str(second))
         if first >= second:
             raise Refused(_("The first survey year must come before the second."), code="invalid")
         ids, kelurahan, before, after = _survey_outcome(first, second)

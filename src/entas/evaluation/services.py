@@ -356,7 +356,7 @@ def run_from_system(*, actor: User, title: str, spec: dict[str, Any], progress: 
     _require_analyst(actor)
     if not title.strip():
         raise Refused(_("Give the evaluation a title."), code="invalid")
-    programme = Programme.objects.filter(pk=spec.get("programme")).first()
+    programme = Programme.objects.filter(pk=int(spec.get("programme") or 0)).first()
     if programme is None:
         raise Refused(_("Choose a programme."), code="invalid")
     say = progress or (lambda _text: None)

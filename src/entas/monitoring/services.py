@@ -194,7 +194,8 @@ def _check_indicator(spec: dict[str, Any], where: str, problems: list[Problem]) 
         )
     if not isinstance(spec.get("disaggregations") or [], list):
         problems.append(Problem(where, _("disaggregations must be a list")))
-    for dim in spec.get("disaggregations") if isinstance(spec.get("disaggregations"), list) else []:
+    dims = spec.get("disaggregations")
+    for dim in dims if isinstance(dims, list) else []:
         if dim not in engine.DIMENSIONS:
             problems.append(Problem(where, _("unknown disaggregation %(d)r") % {"d": dim}))
     if spec.get("unit", "households") not in Indicator.Unit.values:
@@ -331,8 +332,7 @@ class _IndicatorYaml(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            mark = event.start_mark
-            raise yaml.MarkedYAMLError(problem=_("aliases (*name) are not allowed"), problem_mark=mark)
+            raise yaml.MarkedYAMLError(problem=_("aliases (*name) are not allowed"), problem_mark=event.start_mark)  # type: ignore[arg-type]
         self.depth += 1
         try:
             if self.depth > MAX_YAML_DEPTH:

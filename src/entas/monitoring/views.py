@@ -719,7 +719,7 @@ def official_values(request: AuthenticatedRequest, code: str) -> HttpResponse:
         try:
             if request.POST.get("action") == "confirm":
                 row = OfficialValue.objects.filter(
-                    indicator=indicator, pk=_int_or_none(request.POST.get("value"))
+                    indicator=indicator, pk=_int_or_none(request.POST.get("value")) or 0
                 ).first()
                 if row is None:
                     raise Refused(_("There is no such value of this series."), code="not_found")

@@ -16,5 +16,5 @@ class PortalConfig(AppConfig):
             ("analytics.view", "grievances.handle", "audit.view"),
             order=61,
         )
-        from . import home_page, jobs  # noqa: F401  (register the home-page items and the job kinds)
-        from . import indicator_sources  # noqa: F401  (registers its indicator sources with monitoring)
+        # The home-page items, the job kinds and the indicator sources it registers with monitoring.
+        from . import home_page, indicator_sources, jobs  # noqa: F401
