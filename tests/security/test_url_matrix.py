@@ -141,8 +141,9 @@ ROUTES: dict[str, Route] = {
     "monitoring:small_area": Route(),
     "monitoring:programme": Route(lambda w: {"pk": w.record.pk}),
     "monitoring:indicators": Route(methods=("GET", "POST")),
+    # The hostile city's official series (tests/security/xss.py); absent here: 404 after the role checks.
     "monitoring:official_values": Route(
-        lambda w: {"code": "none"}, methods=("GET", "POST"), data={"action": "confirm"}
+        lambda w: {"code": "hostile-official"}, methods=("GET", "POST"), data={"action": "confirm"}
     ),
     "targeting:report": Route(),
     "targeting:overrides": Route(methods=("GET", "POST")),

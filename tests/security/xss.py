@@ -633,6 +633,7 @@ def build_city(
     world.forum, world.proposal, world.contribution = _participation(a, world.record, users, plant)
     world.campaign, world.event = _outreach(a, users, plant)
     world.evaluation, world.scenario = _evaluation(programme, users["tkpk_analyst"], plant)
+    _official_series(users["tkpk_analyst"], plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 
@@ -719,6 +720,27 @@ def _outreach(household: Any, users: dict[str, Any], plant: Callable[..., str]) 
     for member in household.members.order_by("pk")[:2]:
         outreach.record_attendee(event=event, nik=member.nik, actor=officer)
     return campaign, event
+
+
+OFFICIAL_SERIES = "hostile-official"  # the indicator code of the official-values page (test_url_matrix)
+
+
+def _official_series(analyst: Any, plant: Callable[..., str]) -> None:
+    """An official series (monitoring) whose name and a value's source are hostile."""
+    from entas.monitoring import services as monitoring
+
+    indicator, _state = monitoring.define_indicator(
+        spec={"code": OFFICIAL_SERIES, "name": plant("official series", 120, 29), "kind": "official"}, actor=analyst
+    )
+    monitoring.enter_official_value(
+        indicator=indicator,
+        area_code="64.71",
+        period="2024",
+        value=5.5,
+        source=plant("official value source", 300, 30),
+        confirmed=False,
+        actor=analyst,
+    )
 
 
 def _evaluation(programme: Any, analyst: Any, plant: Callable[..., str]) -> tuple[Any, Any]:

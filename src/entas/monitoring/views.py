@@ -345,8 +345,11 @@ def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
             }
         )
     periods = [f.period for f in facts]
-    period = request.GET.get("period") or (periods[-1] if periods else "")
-    compare = request.GET.get("compare") or (periods[-2] if len(periods) > 1 else "")
+    # A period that is not one of the indicator's (a stale or hand-made link) falls back to the latest.
+    period = request.GET.get("period", "")
+    period = period if period in periods else (periods[-1] if periods else "")
+    compare = request.GET.get("compare", "")
+    compare = compare if compare in periods else (periods[-2] if len(periods) > 1 else "")
     points = [
         {
             "period": f.period,
