@@ -219,3 +219,22 @@ def test_enterprise_and_portal_register_their_sources_from_their_apps(regions: A
     case("C5", today - dt.timedelta(days=5), None, spam=True)  # spam: not counted
     rows = sources.get("portal.resolved_on_time").rows()  # type: ignore[union-attr]
     assert sum(n for *_x, n, _d in rows) == 1 and sum(d for *_x, d in rows) == 3
+
+
+def test_the_command_loads_a_file_and_names_a_yaml_problem_by_line(
+    regions: Any, tkpk_analyst: User, tmp_path: Any
+) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "i.yaml"
+    good.write_bytes(GOOD)
+    out = StringIO()
+    call_command("indicator", "load", str(good), "--as", "tkpk", "--json", stdout=out)
+    assert json.loads(out.getvalue())["created"] == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("indicators:\n  - code: a\n    name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 4"):
+        call_command("indicator", "load", str(bad), "--as", "tkpk")
