@@ -20,9 +20,9 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 TOY = {
     "cycle.py": ["--households", "1500"],
     "dedup.py": ["--members", "2000"],
-    "evaluation.py": ["--households", "2000", "--seeds", "10"],
+    "evaluation.py": ["--households", "2000", "--seeds", "10", "--members", "3000"],
     "import_registry.py": ["--members", "4000"],
-    "indicators.py": ["--members", "4000", "--indicators", "10"],
+    "indicators.py": ["--members", "4000", "--indicators", "10", "--months", "2"],
     "measures.py": ["--n", "20000"],
     "search.py": ["--members", "4000"],
     "summary.py": ["--households", "1500"],
