@@ -63,3 +63,27 @@ def test_an_analyst_drills_into_a_kelurahan_and_downloads_a_chart(
         page.locator("#download-csv").click()
     assert data.value.suggested_filename == "indikator-school-7-18-64.71.01.1001.csv"
     assert "64.71.01.1001" in Path(data.value.path()).read_text(encoding="utf-8")
+
+
+def test_an_analyst_loads_an_indicator_file_and_confirms_an_official_value(
+    page: Any, live_server: Any, regions: Any, tkpk_analyst: User, tmp_path: Path
+) -> None:
+    bad, good = tmp_path / "salah.yaml", tmp_path / "indikator.yaml"
+    bad.write_text("indicators:\n  - {code: a, name: A, kind: source, source: tidak.ada}\n", encoding="utf-8")
+    good.write_text(
+        "indicators:\n  - code: tpt-bps\n    name: TPT BPS\n    kind: official\n    period_type: year\n"
+        '    values:\n      - {area: "64.71", period: "2024", value: 5.9, source: BPS, confirmed: false}\n',
+        encoding="utf-8",
+    )
+    login(page, live_server, "tkpk")
+    page.get_by_role("link", name="Kelola indikator").first.click()
+    page.get_by_role("heading", name="Kelola indikator").wait_for()
+    page.locator("#indicator-file input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="Muat berkas").click()
+    page.locator("#problems").get_by_text("indicators[1] a").wait_for()
+    page.locator("#indicator-file input[type=file]").set_input_files(str(good))
+    page.get_by_role("button", name="Muat berkas").click()
+    page.locator("#indicators").get_by_role("link", name="1 nilai").click()
+    page.locator("#official-values").get_by_text("belum dikonfirmasi").wait_for()
+    page.get_by_role("button", name="Konfirmasi").click()
+    page.locator("#official-values").get_by_role("cell", name="ya", exact=True).wait_for()

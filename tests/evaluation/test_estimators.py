@@ -255,3 +255,24 @@ def test_the_written_out_normal_quantile_and_tail_equal_scipy() -> None:
     assert pytest.approx(float(stats.norm.ppf(0.975)), abs=1e-15) == Z95
     for z in (0.0, 0.5, 1.96, 3.3, -2.4):
         assert math.erfc(abs(z) / math.sqrt(2)) == pytest.approx(float(2 * stats.norm.sf(abs(z))), rel=1e-12)
+
+
+def test_the_raw_trends_are_the_group_means_by_period() -> None:
+    from django.utils import translation
+
+    from entas.evaluation.runs import raw_trends
+
+    unit = np.array(["a", "a", "b", "b", "c", "c", "d", "d"])
+    time = np.array([1.0, 2.0] * 4)
+    treat = np.array([0, 1, 0, 1, 0, 0, 0, 0])  # a and b adopt in period 2; c and d never
+    outcome = np.array([1.0, 5.0, 3.0, 9.0, 2.0, 3.0, 4.0, 5.0])
+    with translation.override("en"):
+        trends = raw_trends(outcome, unit, time, treat)
+    means = {(r["group"], r["period"]): (r["mean"], r["n"]) for r in trends["rows"]}
+    assert means == {
+        ("never treated", 1.0): (3.0, 2),
+        ("never treated", 2.0): (4.0, 2),
+        ("adopted in 2", 1.0): (2.0, 2),
+        ("adopted in 2", 2.0): (7.0, 2),
+    }
+    assert trends["adoption"] == [2.0]

@@ -60,6 +60,10 @@ def test_the_analyst_runs_an_evaluation_and_reads_it_with_plots_and_as_pdf(
     assert evaluation.result["pre_trend_p"] is not None and "robust" in evaluation.result
     page = client.get(response.url)
     assert page.status_code == 200 and b"chart-0-spec" in page.content and b"evaluation:" in page.content
+    # The first plot is the raw parallel-trends plot: never treated and each cohort (2023, 2024).
+    _id, _spec_id, _label, first_spec = page.context["charts"][0]
+    groups = {row["group"] for row in first_spec["data"]["values"]}
+    assert len(groups) == 3 and first_spec["layer"][1]["data"]["values"] == [{"adoption": 2022.5}, {"adoption": 2023.5}]
     pdf = client.get(response.url, {"format": "pdf"})
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert client_for(auditor).get(response.url).status_code == 200

@@ -146,3 +146,50 @@ def test_a_saved_evaluation_keeps_its_specification_and_result(tkpk_analyst: Use
     assert evaluation.result["balance"][0]["covariate"] == "a"
     assert evaluation.specification["covariates"] == ["a", "b"]
     assert evaluation.reference == f"evaluation:{evaluation.pk}"
+
+
+@pytest.mark.django_db
+def test_a_scenario_rule_is_saved_through_targeting_and_switched_only_when_another_person_approves(
+    city: None, cash_programme: Any, plan: Any, tkpk_analyst: User, bappeda: User
+) -> None:
+    from entas.core.models import AuditEvent
+    from entas.policy import services as policy
+    from entas.policy.models import AdjustmentState
+    from entas.targeting.models import EligibilityRule
+
+    old_rule = cash_programme.rule
+    result = services.simulate(programme=cash_programme, expression="dtsen_desil <= 1")
+    same = services.save_scenario(
+        actor=tkpk_analyst,
+        title="status quo",
+        result=services.simulate(programme=cash_programme),
+        specification={"rule": old_rule.expression, "formula": {"base": 300_000}},
+        programme=cash_programme,
+    )
+    with pytest.raises(Refused, match="keeps the programme's rule"):
+        services.promote_scenario(scenario=same, field="rule", reason="r", actor=tkpk_analyst)
+    scenario = services.save_scenario(
+        actor=tkpk_analyst,
+        title="Desil 1 saja",
+        result=result,
+        specification={"rule": result["rule"], "formula": result["formula"]},
+        programme=cash_programme,
+    )
+    adjustment = services.promote_scenario(
+        scenario=scenario, field="rule", reason="Fewer inclusion errors.", actor=tkpk_analyst
+    )
+    new_rule = EligibilityRule.objects.get(name=services.scenario_rule_name(scenario))
+    assert new_rule.expression == "dtsen_desil <= 1" and new_rule.versions.count() == 1
+    assert AuditEvent.objects.filter(action="targeting.rule_create", actor=tkpk_analyst).exists()
+    assert (
+        adjustment.field == "rule" and adjustment.after == new_rule.name and scenario.reference in adjustment.evidence
+    )
+    cash_programme.refresh_from_db()
+    assert cash_programme.rule == old_rule  # nothing changes before the checker decides
+    with pytest.raises(Refused):
+        policy.decide_adjustment(adjustment=adjustment, approve=True, actor=tkpk_analyst)
+    assert (
+        policy.decide_adjustment(adjustment=adjustment, approve=True, actor=bappeda).state == AdjustmentState.APPROVED
+    )
+    cash_programme.refresh_from_db()
+    assert cash_programme.rule == new_rule

@@ -54,6 +54,9 @@ def test_the_example_file_defines_the_sdg_indicators(city: dict[str, Any]) -> No
     assert set(sdg) == {"1.1.1", "1.2.1", "1.2.2", "1.3.1"}
     p0 = Fact.objects.get(indicator__code="sdg-1-2-1", area__code="64.71", period="2025")
     assert p0.se is not None and p0.se > 0 and 0 < p0.value < 100
+    # The registry proxy of open unemployment: people 15-64 neither working nor in school.
+    tpt = Fact.objects.get(indicator__code="tpt-proxy", area__code="64.71", dimension="")
+    assert 0 < tpt.value < 100 and tpt.denominator > tpt.numerator > 0
 
 
 def test_the_dashboard_drills_from_city_to_kelurahan(
@@ -194,7 +197,7 @@ def test_the_framework_page_and_api(
         services.load_indicators(data=data, actor=tkpk_analyst)  # the plan is not in the register yet
     rpkd = Plan.objects.create(code="RPKD-2025-2029", title="RPKD", start_year=2025, end_year=2029)
     counts = services.load_indicators(data=data, actor=tkpk_analyst)
-    assert counts["results"] == 4 and counts["targets"] > 10
+    assert counts["results"] == 6 and counts["targets"] > 10
     assert Result.objects.get(code="O1").parent.code == "I1"
     assert Result.objects.get(code="I1").plan == rpkd
     client = client_for(tkpk_analyst)
@@ -202,7 +205,7 @@ def test_the_framework_page_and_api(
     page = client.get(reverse("monitoring:framework"))
     assert 'id="framework"' in page.content.decode() and "2.23" in page.content.decode()
     api = client.get("/api/v1/monitoring/framework").json()
-    assert {r["code"] for r in api} == {"I1", "O1", "O2", "P1"}
+    assert {r["code"] for r in api} == {"I1", "O1", "O2", "P1", "P2", "P3"}
     values = client.get("/api/v1/monitoring/indicators/school-7-18/values", {"by": "area"}).json()
     assert len(values) == 6
 

@@ -150,6 +150,11 @@ ROUTES: dict[str, Route] = {
     "monitoring:framework": Route(),
     "monitoring:small_area": Route(),
     "monitoring:programme": Route(lambda w: {"pk": w.record.pk}),
+    "monitoring:indicators": Route(methods=("GET", "POST")),
+    # The hostile city's official series (tests/security/xss.py); absent here: 404 after the role checks.
+    "monitoring:official_values": Route(
+        lambda w: {"code": "hostile-official"}, methods=("GET", "POST"), data={"action": "confirm"}
+    ),
     "targeting:report": Route(),
     "targeting:overrides": Route(methods=("GET", "POST")),
     "targeting:rules": Route(),
@@ -283,6 +288,7 @@ ROUTES: dict[str, Route] = {
     # Impact evaluation and simulation: city-wide aggregates; the TKPK analyst runs, saves and proposes.
     "evaluation:index": Route(),
     "evaluation:new": Route(methods=("GET", "POST")),
+    "evaluation:from_system": Route(methods=("GET", "POST")),
     "evaluation:evaluation": Route(lambda w: {"pk": w.evaluation.pk}),
     "evaluation:simulate": Route(methods=("GET", "POST"), data={"run": "1", "rule": "desil <= 1", "base_amount": "1"}),
     "evaluation:scenario": Route(lambda w: {"pk": w.scenario.pk}, methods=("GET", "POST")),

@@ -651,6 +651,7 @@ def build_city(
     tokens.create_token(actor=admin, user=admin, name=plant("token name", 100, 12), scopes="regions:read")
     world.exchange = _interop(a, users, plant)
     world.report = _report(users["tkpk_analyst"], plant)
+    _official_series(users["tkpk_analyst"], plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)
 
 
@@ -798,6 +799,27 @@ def _report(analyst: Any, plant: Callable[..., str]) -> Any:
         generated_by=analyst,
     )
     return report
+
+
+OFFICIAL_SERIES = "hostile-official"  # the indicator code of the official-values page (test_url_matrix)
+
+
+def _official_series(analyst: Any, plant: Callable[..., str]) -> None:
+    """An official series (monitoring) whose name and a value's source are hostile."""
+    from entas.monitoring import services as monitoring
+
+    indicator, _state = monitoring.define_indicator(
+        spec={"code": OFFICIAL_SERIES, "name": plant("official series", 120, 29), "kind": "official"}, actor=analyst
+    )
+    monitoring.enter_official_value(
+        indicator=indicator,
+        area_code="64.71",
+        period="2024",
+        value=5.5,
+        source=plant("official value source", 300, 30),
+        confirmed=False,
+        actor=analyst,
+    )
 
 
 def _evaluation(programme: Any, analyst: Any, plant: Callable[..., str]) -> tuple[Any, Any]:

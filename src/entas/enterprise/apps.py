@@ -26,9 +26,11 @@ class EnterpriseConfig(AppConfig):
         )
         from entas.portal import opendata as portal_open_data
 
-        from . import (  # noqa: F401  (register their parts of those pages)
+        # Their parts of those pages, and the indicator sources they register with monitoring.
+        from . import (  # noqa: F401
             home_page,
             household_page,
+            indicator_sources,
             personal_data,
         )
         from .opendata import DATASET

@@ -10,3 +10,4 @@ class EvaluationConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("evaluation:index", _("Evaluation"), ("analytics.view", "policy.edit"), order=64)
+        from . import jobs  # noqa: F401  (registers the job kind)

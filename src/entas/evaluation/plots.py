@@ -92,9 +92,62 @@ def balance_plot(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+def parallel_trends(trends: dict[str, Any]) -> dict[str, Any]:
+    """The raw means of the outcome by period, one line per group (never treated, each adoption
+    cohort), with a dashed line just before each adoption period."""
+    axis_x = {
+        "field": "period",
+        "type": "quantitative",
+        "title": _("Period"),
+        "axis": {"format": "d", "tickMinStep": 1},
+    }
+    rules = [{"adoption": a - 0.5} for a in trends.get("adoption", [])]
+    return _base(
+        trends["rows"],
+        title=_("Raw means of the outcome by period (parallel trends)"),
+        layer=[
+            {
+                "mark": {"type": "line", "point": True},
+                "encoding": {
+                    "x": axis_x,
+                    "y": {
+                        "field": "mean",
+                        "type": "quantitative",
+                        "title": _("Mean outcome"),
+                        "scale": {"zero": False},
+                    },
+                    "color": {"field": "group", "type": "nominal", "title": _("Group")},
+                    "tooltip": [
+                        {"field": "group"},
+                        {"field": "period"},
+                        {"field": "mean", "format": ",.4~g"},
+                        {"field": "n"},
+                    ],
+                },
+            },
+            {
+                "data": {"values": rules},
+                "mark": {"type": "rule", "strokeDash": [2, 2], "color": "firebrick"},
+                "encoding": {"x": {"field": "adoption", "type": "quantitative"}},
+            },
+        ],
+    )
+
+
 def for_evaluation(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The plots a saved evaluation's page shows, with their accessible descriptions."""
     out: list[tuple[str, dict[str, Any]]] = []
+    trends = result.get("trends")
+    if trends and trends.get("rows"):
+        out.append(
+            (
+                _(
+                    "Parallel trends: the raw mean of the outcome in each period for the households never treated and "
+                    "for each group that started in the same period; before the dashed line the lines should move alike"
+                ),
+                parallel_trends(trends),
+            )
+        )
     study = result.get("event_study")
     if study:
         out.append(

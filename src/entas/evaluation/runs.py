@@ -143,6 +143,22 @@ def run(table: Table, spec: dict[str, Any]) -> dict[str, Any]:
         raise Refused(_("The estimate cannot be made: %(reason)s.") % {"reason": str(exc)}, code="invalid") from exc
 
 
+def run_columns(data: dict[str, np.ndarray], spec: dict[str, Any]) -> dict[str, Any]:
+    """:func:`run` on columns already read (numpy arrays by name: a data set built from the system's own
+    data, entas.evaluation.datasets), without the detour through text."""
+    spec = check(spec)
+    method = spec["method"]
+    cols = {
+        key: np.asarray(data[spec[key]], dtype=float if kind == "number" else str)
+        for key, (kind, _req) in COLUMNS[method].items()
+        if spec.get(key)
+    }
+    try:
+        return _run(method, spec, data, cols)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise Refused(_("The estimate cannot be made: %(reason)s.") % {"reason": str(exc)}, code="invalid") from exc
+
+
 def _run(method: str, spec: dict[str, Any], table: Table, cols: dict[str, np.ndarray]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if method == "did":
@@ -154,6 +170,7 @@ def _run(method: str, spec: dict[str, Any], table: Table, cols: dict[str, np.nda
             extra["pre_trend_p"] = study.diagnostics["pre_trend_p"]
             extra["event_study"] = study.as_dict()
         first_periods = _adoption_periods(cols["unit"], cols["time"], cols["treat"])
+        extra["trends"] = raw_trends(*args)
         if len(first_periods) > 1:  # staggered adoption: the heterogeneity-robust estimate beside it
             both = est.staggered(*args, cluster=cluster)
             main = both["twfe"]
@@ -167,7 +184,14 @@ def _run(method: str, spec: dict[str, Any], table: Table, cols: dict[str, np.nda
         extra["robust_se"] = main.diagnostics["robust_se"]
         extra["density_p"] = main.diagnostics["density_test"].get("p")
     elif method == "psm":
-        covariates = np.column_stack([_column(table, {"c": c}, "c", "number") for c in spec["covariates"]])
+        covariates = np.column_stack(
+            [
+                np.asarray(table[c], dtype=float)
+                if isinstance(table.get(c), np.ndarray)
+                else _column(table, {"c": c}, "c", "number")
+                for c in spec["covariates"]
+            ]
+        )
         function = est.ipw_att if spec["psm_method"] == "ipw" else est.nearest_neighbour_att
         main = function(cols["outcome"], cols["treat"], covariates, names=list(spec["covariates"]))
         extra["balance"] = main.diagnostics["balance"]
@@ -196,3 +220,41 @@ def _adoption_periods(unit: np.ndarray, time: np.ndarray, treat: np.ndarray) -> 
     for u, t in zip(unit[treat == 1].tolist(), time[treat == 1].tolist(), strict=True):
         first[u] = min(first.get(u, t), t)
     return set(first.values())
+
+
+MAX_COHORT_LINES = 8
+
+
+def raw_trends(outcome: np.ndarray, unit: np.ndarray, time: np.ndarray, treat: np.ndarray) -> dict[str, Any]:
+    """The raw means of the outcome by period for the never-treated units and for each adoption cohort
+    (the units first treated in the same period; one "treated" line when there are more than
+    :data:`MAX_COHORT_LINES` cohorts): what the parallel-trends plot draws, before any model."""
+    units, unit_index = np.unique(unit, return_inverse=True)
+    times, time_index = np.unique(time, return_inverse=True)
+    first = np.full(units.size, np.inf)
+    treated = treat == 1
+    np.minimum.at(first, unit_index[treated], time[treated])
+    cohorts = np.unique(first[np.isfinite(first)])
+    group_of_unit = np.full(units.size, -1)  # -1: never treated
+    if cohorts.size <= MAX_COHORT_LINES:
+        group_of_unit[np.isfinite(first)] = np.searchsorted(cohorts, first[np.isfinite(first)])
+        labels = [_("adopted in %(period)s") % {"period": f"{c:g}"} for c in cohorts.tolist()]
+    else:
+        group_of_unit[np.isfinite(first)] = 0
+        labels = [_("treated")]
+    group = group_of_unit[unit_index] + 1  # 0: never treated
+    keys = group * times.size + time_index
+    size = (len(labels) + 1) * times.size
+    sums = np.bincount(keys, weights=outcome, minlength=size)
+    counts = np.bincount(keys, minlength=size)
+    names = [_("never treated"), *labels]
+    rows = [
+        {
+            "period": float(times[k % times.size]),
+            "group": names[k // times.size],
+            "mean": float(sums[k] / counts[k]),
+            "n": int(counts[k]),
+        }
+        for k in np.flatnonzero(counts).tolist()
+    ]
+    return {"rows": rows, "adoption": [float(c) for c in cohorts.tolist()]}

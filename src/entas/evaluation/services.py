@@ -270,7 +270,35 @@ def save_scenario(
     return scenario
 
 
-PROMOTABLE = ("base_amount", "target_kelurahan", "target_beneficiaries")
+PROMOTABLE = ("rule", "base_amount", "target_kelurahan", "target_beneficiaries")
+
+
+def scenario_rule_name(scenario: Scenario) -> str:
+    """The name of the eligibility rule a scenario's rule is saved under when it is proposed."""
+    return f"{scenario.programme.name[:90] if scenario.programme else ''} (skenario {scenario.pk})".strip()
+
+
+def _rule_for_promotion(scenario: Scenario, actor: User) -> str:
+    """Save the scenario's rule as an eligibility rule of its own (targeting's service: compiled, versioned,
+    audited; no programme uses it yet) and return its name, for an adjustment that switches the
+    programme to it once another person approves."""
+    from entas.targeting import services as targeting
+
+    expression = str(scenario.specification.get("rule") or "").strip()
+    programme = scenario.programme
+    assert programme is not None
+    current = programme.rule.expression.strip() if programme.rule else ""
+    if not expression or expression == current:
+        raise Refused(_("The scenario keeps the programme's rule: there is no rule to propose."), code="invalid")
+    formula = scenario.specification.get("formula") or {}
+    rule = targeting.save_rule(
+        actor=actor,
+        name=scenario_rule_name(scenario),
+        expression=expression,
+        benefit=int(formula.get("base") or programme.base_amount or 0),
+        note=f"{scenario.reference}: {scenario.title}"[:200],
+    )
+    return rule.name
 
 
 @service
@@ -291,7 +319,9 @@ def promote_scenario(*, scenario: Scenario, field: str, reason: str, actor: User
     if field not in PROMOTABLE:
         raise Refused(_("A scenario proposes one of: %(fields)s.") % {"fields": ", ".join(PROMOTABLE)}, code="invalid")
     spec = scenario.specification
-    if field == "base_amount":
+    if field == "rule":
+        value = _rule_for_promotion(scenario, actor)
+    elif field == "base_amount":
         value = str(spec.get("formula", {}).get("base", ""))
     elif field == "target_kelurahan":
         if not spec.get("target_kelurahan"):
@@ -311,3 +341,34 @@ def promote_scenario(*, scenario: Scenario, field: str, reason: str, actor: User
     scenario.save(update_fields=["adjustment"])
     audit.record(actor=actor, action="evaluation.scenario_promote", obj=scenario, after={"adjustment": adjustment.pk})
     return adjustment
+
+
+# -- evaluations over the system's own data (entas.evaluation.datasets) --------------------------------
+
+
+def run_from_system(*, actor: User, title: str, spec: dict[str, Any], progress: Any = None) -> Evaluation:
+    """Build the data set of ``spec`` from the registry and the programmes (``programme``: its id),
+    run ``spec["method"]`` on it and keep the result with the data set's description."""
+    from entas.programs.models import Programme
+
+    from . import datasets
+
+    _require_analyst(actor)
+    if not title.strip():
+        raise Refused(_("Give the evaluation a title."), code="invalid")
+    programme = Programme.objects.filter(pk=int(spec.get("programme") or 0)).first()
+    if programme is None:
+        raise Refused(_("Choose a programme."), code="invalid")
+    say = progress or (lambda _text: None)
+    dataset = datasets.build({**spec, "programme": programme}, progress=say)
+    data, run_spec = datasets.run_spec(
+        spec.get("method", "did"), dataset, cluster=bool(spec.get("cluster")), psm_method=spec.get("psm_method", "nn")
+    )
+    say(_("Estimating on %(n)d households.") % {"n": dataset.size})
+    result = runs.run_columns(data, run_spec)
+    result["warnings"] = [*dataset.summary["warnings"], *result.get("warnings", [])]
+    result["dataset"] = dataset.summary
+    source = _("System data: %(programme)s; outcome %(outcome)s, %(first)s → %(second)s") % dataset.summary
+    return save_evaluation(
+        actor=actor, title=title, spec={**runs.check(run_spec), "system": dataset.summary}, result=result, source=source
+    )

@@ -6,6 +6,7 @@ app_name = "evaluation"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.new, name="new"),
+    path("from-data/", views.from_system, name="from_system"),
     path("<int:pk>/", views.evaluation, name="evaluation"),
     path("simulate/", views.simulate, name="simulate"),
     path("scenarios/<int:pk>/", views.scenario, name="scenario"),

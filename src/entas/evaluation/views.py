@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -272,3 +273,67 @@ def compare(request: AuthenticatedRequest) -> HttpResponse:
         "evaluation/compare.html",
         {"scenarios": chosen, "table": _table(columns), "chart": plots.scenarios(columns)},
     )
+
+
+@require(selectors.VIEW, post=selectors.RUN)
+def from_system(request: AuthenticatedRequest) -> HttpResponse:
+    """An evaluation over the system's own data: the treated households are a programme's beneficiaries,
+    the outcome a registry variable at two dates or consumption in two survey rounds, the covariates
+    registry fields. It runs as a background job (its page shows the progress and links the result)."""
+    from entas.core import jobqueue
+    from entas.monitoring.models import SurveyRound
+    from entas.programs.models import Programme
+
+    from . import datasets
+    from .jobs import FROM_SYSTEM_KIND
+
+    spec: dict[str, Any] = {}
+    context: dict[str, Any] = {
+        "programmes": Programme.objects.order_by("name"),
+        "registry_outcomes": datasets.registry_outcomes(),
+        "covariate_names": datasets.covariate_names(),
+        "survey_years": sorted(set(SurveyRound.objects.values_list("year", flat=True))),
+        "spec": spec,
+    }
+    if request.method == "POST":
+        outcome = request.POST.get("outcome", "")
+        survey = outcome == datasets.SURVEY
+        spec.update(
+            {
+                "title": request.POST.get("title", "").strip()[:200],
+                "method": request.POST.get("method", "did"),
+                "programme": _whole(request.POST.get("programme")),
+                "cycle": _whole(request.POST.get("cycle")),
+                "outcome": outcome,
+                "first": request.POST.get("first_year" if survey else "first_date", "").strip(),
+                "second": request.POST.get("second_year" if survey else "second_date", "").strip(),
+                "covariates": [c for c in request.POST.getlist("covariates") if c in context["covariate_names"]],
+                "cluster": "cluster" in request.POST,
+                "psm_method": "ipw" if request.POST.get("psm_method") == "ipw" else "nn",
+            }
+        )
+        problems = []
+        if not spec["title"]:
+            problems.append(_("Give the evaluation a title."))
+        if spec["method"] not in {"did", "psm", "before_after"}:
+            problems.append(_("From the system's data: did, psm or before_after."))
+        if not Programme.objects.filter(pk=spec["programme"]).exists():
+            problems.append(_("Choose a programme."))
+        if not (survey or outcome.removeprefix(datasets.REGISTRY_PREFIX) in context["registry_outcomes"]):
+            problems.append(_("The outcome is “survey” or a registry variable."))
+        if not spec["first"] or not spec["second"]:
+            problems.append(_("Give both dates (or both survey years)."))
+        if spec["method"] == "psm" and not spec["covariates"]:
+            problems.append(_("Matching needs covariates."))
+        if problems:
+            context["errors"] = problems
+            return render(request, "evaluation/from_system.html", context, status=400)
+        job = jobqueue.submit(kind=FROM_SYSTEM_KIND, params=spec, actor=request.user)
+        messages.info(request, _("The evaluation runs in the background; this page shows its progress."))
+        return redirect("jobs:detail", pk=job.pk)
+    return render(request, "evaluation/from_system.html", context)
+
+
+def _whole(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None

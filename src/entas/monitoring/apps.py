@@ -13,4 +13,5 @@ class MonitoringConfig(AppConfig):
         navigation.add("monitoring:poverty_profile", _("Poverty profile"), "summary.view", order=50)
         navigation.add("monitoring:reference_data", _("Reference data"), "analytics.view", order=55)
         navigation.add("monitoring:dashboard", _("Indicators"), "summary.view", order=52)
+        navigation.add("monitoring:indicators", _("Manage indicators"), "analytics.view", order=53)
         from . import home_page  # noqa: F401  (registers its part of the home page)

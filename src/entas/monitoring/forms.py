@@ -44,3 +44,35 @@ class SurveyForm(_FileForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = timezone.localdate().year
+
+
+class IndicatorFileForm(_FileForm):
+    file = forms.FileField(
+        label=_("Indicator file (YAML)"),
+        help_text=_(
+            "Indicators, official values, the results framework and alert rules, as in "
+            "docs/examples/indicators-balikpapan.yaml. Nothing is loaded if any part is wrong; every problem "
+            "is listed with its place."
+        ),
+    )
+
+
+class OfficialValueForm(forms.Form):
+    """One value of an official series (BPS), with its source and whether it is confirmed."""
+
+    area = forms.CharField(label=_("Area code"), max_length=32, help_text=_("e.g. 64.71 for the city"))
+    period = forms.CharField(label=_("Period"), max_length=7, help_text=_("A year (YYYY) or a month (YYYY-MM)."))
+    value = forms.FloatField(label=_("Value"))
+    se = forms.FloatField(label=_("Standard error"), required=False)
+    source = forms.CharField(label=_("Source"), max_length=300, help_text=_("Where the figure was published."))
+    confirmed = forms.BooleanField(
+        label=_("Confirmed"),
+        required=False,
+        help_text=_("Leave unticked when the source is not reliable yet: the value is flagged wherever it is shown."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["area"].initial = settings.ENTAS_CITY_CODE

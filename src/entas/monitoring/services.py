@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
 from django.utils.translation import gettext as _
 
 from entas.core import audit, uploads
@@ -191,7 +192,10 @@ def _check_indicator(spec: dict[str, Any], where: str, problems: list[Problem]) 
                 % {"s": spec.get("source"), "names": ", ".join(sources.names())},
             )
         )
-    for dim in spec.get("disaggregations") or []:
+    if not isinstance(spec.get("disaggregations") or [], list):
+        problems.append(Problem(where, _("disaggregations must be a list")))
+    dims = spec.get("disaggregations")
+    for dim in dims if isinstance(dims, list) else []:
         if dim not in engine.DIMENSIONS:
             problems.append(Problem(where, _("unknown disaggregation %(d)r") % {"d": dim}))
     if spec.get("unit", "households") not in Indicator.Unit.values:
@@ -296,6 +300,72 @@ def enter_official_value(
 
 
 @service
+def confirm_official_value(*, row: Any, actor: User | None) -> Any:
+    """Mark an entered official value as confirmed (its source checked): it is no longer flagged."""
+    from .models import OfficialValue
+
+    row = OfficialValue.objects.select_for_update().get(pk=row.pk)
+    if row.confirmed:
+        raise Refused(_("This value is already confirmed."), code="conflict")
+    row.confirmed = True
+    row.save(update_fields=["confirmed", "entered_at"])
+    audit.record(
+        actor=actor,
+        action="monitoring.official_value_confirm",
+        obj=row,
+        region_code=row.area.code,
+        before={"confirmed": False},
+        after={"confirmed": True, "source": row.source},
+    )
+    return row
+
+
+MAX_YAML_DEPTH = 12
+
+
+class _IndicatorYaml(yaml.SafeLoader):
+    """PyYAML's safe loader, narrowed for files from users: an alias stops it before any expansion
+    (a "billion laughs" file cannot grow in memory), nesting is bounded."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(problem=_("aliases (*name) are not allowed"), problem_mark=event.start_mark)  # type: ignore[arg-type]
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise yaml.MarkedYAMLError(problem=_("the file nests too deeply"), problem_mark=event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def read_indicator_file(text: str) -> Any:
+    """The parsed indicator file (what :func:`load_indicators` takes); a file that is not valid YAML
+    is refused with the line and column of the problem."""
+    loader = _IndicatorYaml(text)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        place = (
+            _("line %(line)d, column %(column)d") % {"line": mark.line + 1, "column": mark.column + 1} if mark else ""
+        )
+        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise Refused(
+            _("The file is not valid YAML; nothing was loaded."), code="invalid", issues=[Problem(place, problem)]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise Refused(
+            _("The file is not valid YAML; nothing was loaded."), code="invalid", issues=[Problem("", str(exc)[:200])]
+        ) from None
+    finally:
+        loader.dispose()
+
+
+@service
 def load_indicators(*, data: dict[str, Any], actor: User | None) -> dict[str, int]:
     """Load indicators, official values, a results framework and alert rules from a parsed YAML
     document (docs/examples/indicators-balikpapan.yaml): all or nothing, every problem named."""
@@ -306,6 +376,22 @@ def load_indicators(*, data: dict[str, Any], actor: User | None) -> dict[str, in
     if not isinstance(data, dict):
         raise Refused(_("The file must be a YAML mapping with “indicators”, “framework” and “alerts”."), code="invalid")
     problems: list[Problem] = []
+    for key, kind, label in (
+        ("indicators", list, _("a list")),
+        ("framework", dict, _("a mapping")),
+        ("alerts", list, _("a list")),
+    ):
+        if data.get(key) is not None and not isinstance(data[key], kind):
+            problems.append(Problem(key, _("must be %(what)s") % {"what": label}))
+    unknown_keys = set(data) - {"indicators", "framework", "alerts"}
+    if unknown_keys:
+        problems.append(Problem("", _("unknown keys: %(keys)s") % {"keys": ", ".join(sorted(map(str, unknown_keys)))}))
+    if problems:
+        raise Refused(
+            _("The indicator file has %(n)d problem(s); nothing was loaded.") % {"n": len(problems)},
+            code="invalid",
+            issues=problems,
+        )
     specs = data.get("indicators") or []
     known = set(Indicator.objects.values_list("code", flat=True)) | {
         s.get("code") for s in specs if isinstance(s, dict)
@@ -320,6 +406,13 @@ def load_indicators(*, data: dict[str, Any], actor: User | None) -> dict[str, in
                 problems.append(Problem(f"indicators[{index}]", _("each value needs area, period, value and source")))
             elif not Region.objects.filter(code=str(value["area"])).exists():
                 problems.append(Problem(f"indicators[{index}]", _("unknown area %(a)s") % {"a": value["area"]}))
+            elif not isinstance(value["value"], int | float) or isinstance(value["value"], bool):
+                problems.append(
+                    Problem(
+                        f"indicators[{index}] {value['period']}",
+                        _("the value %(v)r is not a number") % {"v": value["value"]},
+                    )
+                )
     framework = data.get("framework") or {}
     plan = programme = None
     if framework:
@@ -340,17 +433,29 @@ def load_indicators(*, data: dict[str, Any], actor: User | None) -> dict[str, in
                         "framework.programme", _("no programme %(c)s in the register") % {"c": framework["programme"]}
                     )
                 )
-        codes = {r.get("code") for r in framework.get("results") or []}
-        for result in framework.get("results") or []:
+        results = framework.get("results") or []
+        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+            problems.append(Problem("framework.results", _("must be a list of mappings")))
+            results = []
+        codes = {r.get("code") for r in results}
+        for result in results:
             where = f"framework.results {result.get('code', '?')}"
+            if not str(result.get("statement") or "").strip():
+                problems.append(Problem(where, _("“%(key)s” is missing") % {"key": "statement"}))
             if result.get("level") not in Result.Level.values:
                 problems.append(Problem(where, _("level must be impact, outcome or output")))
             if result.get("parent") and result["parent"] not in codes:
                 problems.append(Problem(where, _("unknown parent %(p)s") % {"p": result["parent"]}))
             for item in result.get("indicators") or []:
+                if not isinstance(item, dict):
+                    problems.append(Problem(where, _("each indicator of a result is a mapping")))
+                    continue
                 if item.get("indicator") not in known:
                     problems.append(Problem(where, _("unknown indicator %(c)s") % {"c": item.get("indicator")}))
     for index, rule in enumerate(data.get("alerts") or [], 1):
+        if not isinstance(rule, dict):
+            problems.append(Problem(f"alerts[{index}]", _("not a mapping")))
+            continue
         if rule.get("indicator") not in known:
             problems.append(Problem(f"alerts[{index}]", _("unknown indicator %(c)s") % {"c": rule.get("indicator")}))
         if rule.get("kind") not in AlertRule.Kind.values:

@@ -11,4 +11,6 @@ urlpatterns = [
     path("framework/", views.framework, name="framework"),
     path("small-area/", views.small_area, name="small_area"),
     path("programme/<int:pk>/", views.programme_dashboard, name="programme"),
+    path("indicators/", views.indicators, name="indicators"),
+    path("indicators/<str:code>/values/", views.official_values, name="official_values"),
 ]

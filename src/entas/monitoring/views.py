@@ -20,7 +20,7 @@ from entas.regions.models import Region, RegionLevel
 from entas.registry.selectors import summary_by_kelurahan
 
 from . import selectors, services
-from .forms import PovertyLinesForm, SurveyForm
+from .forms import IndicatorFileForm, OfficialValueForm, PovertyLinesForm, SurveyForm
 from .models import PovertyLine, SurveyRound
 
 
@@ -345,8 +345,11 @@ def _dashboard_context(request: AuthenticatedRequest) -> dict[str, Any]:
             }
         )
     periods = [f.period for f in facts]
-    period = request.GET.get("period") or (periods[-1] if periods else "")
-    compare = request.GET.get("compare") or (periods[-2] if len(periods) > 1 else "")
+    # A period that is not one of the indicator's (a stale or hand-made link) falls back to the latest.
+    period = request.GET.get("period", "")
+    period = period if period in periods else (periods[-1] if periods else "")
+    compare = request.GET.get("compare", "")
+    compare = compare if compare in periods else (periods[-2] if len(periods) > 1 else "")
     points = [
         {
             "period": f.period,
@@ -663,3 +666,98 @@ def programme_dashboard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else None,
         },
     )
+
+
+# -- managing indicators: the indicator file and official values (the same services as the command) ----
+
+
+@require(Capability.VIEW_ANALYTICS, post=Capability.EDIT_POLICY)
+def indicators(request: AuthenticatedRequest) -> HttpResponse:
+    """The indicators with their kind and version, and the upload of an indicator file (YAML): the
+    same service as ``entas indicator load``; a refused file lists every problem with its place."""
+    from .models import Indicator
+
+    form = IndicatorFileForm(request.POST or None, request.FILES or None)
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        stored = None
+        try:
+            stored = uploads.store_upload(upload, owner=str(request.user.pk), folder=REFERENCE_DIR)
+            text = uploads.read_text(uploads.media_path(stored), name=upload.name, rows=False)
+            counts = services.load_indicators(data=services.read_indicator_file(text), actor=request.user)
+            messages.success(
+                request,
+                _(
+                    "Indicator file loaded: %(created)d created, %(changed)d changed (new version), %(unchanged)d "
+                    "unchanged; %(values)d official values, %(results)d results, %(alerts)d alert rules."
+                )
+                % counts,
+            )
+            return redirect("monitoring:indicators")
+        except Refused as exc:
+            form.add_error("file", exc.message)
+            problems = [(p.field, p.message) for p in exc.issues][:200]
+        finally:
+            if stored:
+                uploads.media_path(stored).unlink(missing_ok=True)
+    context = {
+        "form": form,
+        "problems": problems,
+        "indicators": Indicator.objects.annotate(n_official=Count("official_values")).order_by("code"),
+        "can_edit": request.user.can(Capability.EDIT_POLICY),
+    }
+    return render(request, "monitoring/indicators.html", context)
+
+
+@require(Capability.VIEW_ANALYTICS, post=Capability.EDIT_POLICY)
+def official_values(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """An official series: its values with source and confirmed flag; enter (or correct) a value, and
+    confirm one whose source was checked (``services.enter_official_value``, audited)."""
+    from .models import OfficialValue
+
+    indicator = selectors.indicator(code)
+    form = OfficialValueForm(request.POST if request.POST.get("action") == "enter" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "confirm":
+                row = OfficialValue.objects.filter(
+                    indicator=indicator, pk=_int_or_none(request.POST.get("value")) or 0
+                ).first()
+                if row is None:
+                    raise Refused(_("There is no such value of this series."), code="not_found")
+                services.confirm_official_value(row=row, actor=request.user)
+                messages.success(request, _("The value for %(period)s is confirmed.") % {"period": row.period})
+                return redirect("monitoring:official_values", code=indicator.code)
+            if form.is_valid():
+                data = form.cleaned_data
+                services.enter_official_value(
+                    indicator=indicator,
+                    area_code=data["area"].strip(),
+                    period=data["period"].strip(),
+                    value=data["value"],
+                    se=data["se"],
+                    source=data["source"],
+                    confirmed=data["confirmed"],
+                    actor=request.user,
+                )
+                messages.success(request, _("The value for %(period)s is saved.") % {"period": data["period"]})
+                return redirect("monitoring:official_values", code=indicator.code)
+        except Refused as exc:
+            if request.POST.get("action") == "confirm":
+                messages.error(request, exc.message)
+            else:
+                form.add_error(None, exc.message)
+    context = {
+        "indicator": indicator,
+        "form": form,
+        "values": OfficialValue.objects.filter(indicator=indicator)
+        .select_related("area")
+        .order_by("-period", "area__code"),
+        "can_edit": request.user.can(Capability.EDIT_POLICY) and indicator.kind == "official",
+    }
+    return render(request, "monitoring/official_values.html", context)
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None

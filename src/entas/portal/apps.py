@@ -16,8 +16,6 @@ class PortalConfig(AppConfig):
             ("analytics.view", "grievances.handle", "audit.view"),
             order=61,
         )
-        from . import (  # noqa: F401  (register the home-page items and the job kinds)
-            home_page,
-            jobs,
-            personal_data,
-        )
+        # The home-page items, the job kinds, the indicator sources it registers with monitoring, and
+        # what it holds about a person (docs/privacy.md).
+        from . import home_page, indicator_sources, jobs, personal_data  # noqa: F401

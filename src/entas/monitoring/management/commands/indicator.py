@@ -4,7 +4,6 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.core.management.base import CommandError
 
 from entas.core.cli import EntasCommand
@@ -40,13 +39,13 @@ class Command(EntasCommand):
     def do_load(self, *, file: Path, actor: Any, as_json: bool, **options: Any) -> None:
         actor = self.require_actor(actor)
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
         from entas.core.errors import Refused
 
         try:
-            counts = services.load_indicators(data=data, actor=actor)
+            counts = services.load_indicators(data=services.read_indicator_file(text), actor=actor)
         except Refused as exc:
             lines = [exc.message, *(f"  {p.field}: {p.message}" for p in exc.issues)]
             raise CommandError("\n".join(lines)) from exc
