@@ -170,7 +170,9 @@ def test_from_data_runs_the_page_job_from_the_command_line(trainees: dict[str, A
         )
 
 
-def test_a_campaign_follow_up_compares_attending_and_matched_households(regions: Any, tkpk_analyst: User) -> None:
+def test_a_campaign_follow_up_compares_attending_and_matched_households(
+    regions: Any, tkpk_analyst: User, client_for: Any
+) -> None:
     from entas.outreach.models import Campaign, FollowUp
 
     campaign = Campaign.objects.create(
@@ -221,6 +223,17 @@ def test_a_campaign_follow_up_compares_attending_and_matched_households(regions:
     effect = rows[rows[:, 1] == 1, 0].mean() - rows[rows[:, 1] == 0, 0].mean()
     assert result["effect"] == pytest.approx(effect, abs=1e-9)
     assert result["dataset"]["treated"] == 10 and result["dataset"]["households"] == 20
+    from django.urls import reverse
+
+    from tests.helpers import english_client
+
+    client = english_client(client_for, tkpk_analyst)
+    url = reverse("evaluation:from_system")
+    assert "Campaign Kembali ke sekolah: members with JKN" in client.get(url).content.decode()
+    form = {"title": "JKN", "method": "did", "programme": "", "first_date": "2025-01-01", "second_date": "2025-03-01"}
+    assert client.post(url, {**form, "outcome": "registry:floor_area_m2"}).status_code == 400  # needs a programme
+    assert client.post(url, {**form, "outcome": "campaign:sekolah-2025:jkn"}).status_code == 302
+    assert Job.objects.filter(kind=FROM_SYSTEM_KIND).latest("pk").params["programme"] is None
     with pytest.raises(Refused, match="No campaign"):
         datasets.build(
             {"programme": None, "outcome": "campaign:nope:school", "first": "2025-01-01", "second": "2025-03-01"}
