@@ -7,10 +7,21 @@ Outcomes:
   in the registry by KK number: a rotating panel);
 - ``registry:FIELD``: a household variable of the registry (floor area, an asset, livestock, …) at two
   dates. The registry keeps current values; the value at an earlier date is read back from the audit
-  trail of household edits (``household.update`` keeps each changed field's value before the edit):
-  the value before the first edit after the date, else the current value. Households registered
-  after the first date are left out. A file import that rewrites households without an edit event
-  per household is not seen (docs/evaluation.md).
+  trail of household changes (``household.update`` from an edit, ``household.import_update`` from a
+  registry file import: each keeps the changed fields' values before the change): the value before the
+  first change after the date, else the current value. Households registered after the first date are
+  left out. Writes without such an event are not seen (docs/evaluation.md: the anonymisation clearing
+  coordinates);
+- ``training:income`` / ``training:employment`` (optionally ``:MONTHS``, 3, 6 or 12; 6 by default): the
+  tracer study (entas.training) of the trainees who completed a course ending between the two dates —
+  monthly income at application against income at the follow-up, or whether the trainee works at the
+  follow-up (a level: no value before, so matching only). The unit is the trainee, the treatment their
+  household's entitlement;
+- ``campaign:CODE:MEASURE`` (optionally ``:MONTHS``, 3 or 12; 12 by default; MEASURE school, jkn or
+  applications): a campaign's follow-up (entas.outreach) of the households whose first attendance falls
+  between the two dates, at the baseline and at the wave — the share of school-age members in school,
+  the share of members with JKN, applications to programmes. Without a programme the treated are the
+  attending households and the comparison the matched households that did not attend.
 
 Covariates are registry fields in the rule language (family size, DTSEN desil, floor area per
 person, assets, …) with their current values: choose ones the programme cannot have changed.
@@ -31,6 +42,16 @@ from entas.core.errors import Refused
 
 SURVEY = "survey"
 REGISTRY_PREFIX = "registry:"
+# The audit events that keep a household field's value before a change: an edit on the page or the API
+# (entas.registry.services.update_household) and a registry file import (entas.registry.importer, one
+# event per changed household with the changed fields' old values).
+EDIT_ACTIONS = ("household.update", "household.import_update")
+TRAINING_PREFIX = "training:"
+TRAINING_MEASURES = ("income", "employment")
+TRACER_MONTHS = 6
+CAMPAIGN_PREFIX = "campaign:"
+CAMPAIGN_MEASURES = ("school", "jkn", "applications")
+CAMPAIGN_MONTHS = 12
 # Household fields an outcome may be: numbers and yes/no answers (codes are not outcomes).
 _OUTCOME_TYPES = ("IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField", "FloatField", "BooleanField")
 
@@ -53,6 +74,53 @@ def covariate_names() -> list[str]:
     from entas.targeting.rules import HOUSEHOLD_FIELDS
 
     return sorted(n for n, (kind, _d) in HOUSEHOLD_FIELDS.items() if kind in {"number", "bool"})
+
+
+def outcome_choices(user: Any = None) -> list[tuple[str, str]]:
+    """Every outcome a system-data evaluation can read, as (value, label): the survey, the registry
+    variables, the training tracer study and the follow-ups of the campaigns that have some."""
+    from entas.outreach.models import Campaign
+
+    out = [(SURVEY, _("Consumption per capita (two survey rounds)"))]
+    out += [(REGISTRY_PREFIX + n, _("Registry: %(name)s") % {"name": n}) for n in registry_outcomes()]
+    out += [
+        (TRAINING_PREFIX + "income", _("Training tracer: income at 6 months against the income at application")),
+        (TRAINING_PREFIX + "employment", _("Training tracer: working at 6 months (a level: matching only)")),
+    ]
+    labels = {
+        "school": _("school-age members in school"),
+        "jkn": _("members with JKN"),
+        "applications": _("applications to programmes"),
+    }
+    campaigns = Campaign.objects.all() if user is None else Campaign.objects.restrict(user, "view")
+    for code, name in (
+        campaigns.filter(follow_ups__isnull=False).distinct().order_by("name").values_list("code", "name")
+    ):
+        for measure in CAMPAIGN_MEASURES:
+            out.append(
+                (
+                    f"{CAMPAIGN_PREFIX}{code}:{measure}",
+                    _("Campaign %(name)s: %(measure)s, 12 months after") % {"name": name, "measure": labels[measure]},
+                )
+            )
+    return out
+
+
+@dataclass
+class Outcome:
+    """An outcome read for the evaluation: per unit (a household, or a trainee) its household (-1 when
+    the unit is not in the registry), kelurahan, and the values at the two dates; ``treated`` when the
+    outcome brings its own comparison (a campaign's attending households) and no programme is named;
+    ``level_only`` when there is no value before (``before`` is zero: only matching compares levels)."""
+
+    units: np.ndarray
+    households: np.ndarray
+    kelurahan: np.ndarray
+    before: np.ndarray
+    after: np.ndarray
+    treated: np.ndarray | None = None
+    level_only: bool = False
+    unit: str = "household"
 
 
 @dataclass
@@ -92,7 +160,7 @@ def _registry_at(name: str, households: np.ndarray, current: np.ndarray, day: dt
     after = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
     seen: set[int] = set()
     events = (
-        AuditEvent.objects.filter(action="household.update", object_type="registry.household", at__gte=after)
+        AuditEvent.objects.filter(action__in=EDIT_ACTIONS, object_type="registry.household", at__gte=after)
         .order_by("at", "pk")
         .values_list("object_id", "before")
     )
@@ -159,6 +227,88 @@ def _survey_outcome(first: int, second: int) -> tuple[np.ndarray, np.ndarray, np
     )
 
 
+def _parts(name: str, allowed: tuple[str, ...], waves: tuple[int, ...], default: int) -> tuple[str, int]:
+    """``MEASURE`` or ``MEASURE:MONTHS`` of a training or campaign outcome."""
+    measure, _sep, months = name.partition(":")
+    if measure not in allowed or (months and (not months.isdigit() or int(months) not in waves)):
+        raise Refused(
+            _("Unknown outcome %(name)s: one of %(measures)s, optionally followed by :months (%(waves)s).")
+            % {"name": name, "measures": ", ".join(allowed), "waves": ", ".join(map(str, waves))},
+            code="invalid",
+        )
+    return measure, int(months) if months else default
+
+
+def _training_outcome(name: str, first: dt.date, second: dt.date, user: Any) -> Outcome:
+    from entas.training import selectors as training
+    from entas.training.rules import TRACER_WAVES
+
+    measure, months = _parts(name, TRAINING_MEASURES, tuple(TRACER_WAVES), TRACER_MONTHS)
+    rows = training.tracer_panel(user, months, first, second)
+    if not rows:
+        raise Refused(
+            _("No trainee who completed a course between %(a)s and %(b)s was followed up at %(m)d months.")
+            % {"a": first.isoformat(), "b": second.isoformat(), "m": months},
+            code="invalid",
+        )
+
+    def number(value: Any) -> float:
+        return np.nan if value is None else float(value)
+
+    units, households, kelurahan, baseline, income, employment = zip(*rows, strict=True)
+    after = (
+        np.array([number(v) for v in income])
+        if measure == "income"
+        else np.array([0.0 if e == "none" else 1.0 for e in employment])
+    )
+    return Outcome(
+        units=np.array(units, dtype=np.int64),
+        households=np.array([-1 if h is None else h for h in households], dtype=np.int64),
+        kelurahan=np.array(kelurahan, dtype=np.int64),
+        before=np.array([number(v) for v in baseline]) if measure == "income" else np.zeros(len(rows)),
+        after=after,
+        level_only=measure == "employment",
+        unit="trainee",
+    )
+
+
+def _campaign_outcome(name: str, first: dt.date, second: dt.date, user: Any) -> Outcome:
+    from entas.outreach import selectors as outreach
+    from entas.outreach.choices import Group
+    from entas.outreach.models import Campaign
+    from entas.outreach.rules import WAVES
+
+    code, _sep, rest = name.partition(":")
+    campaign = Campaign.objects.filter(code=code).first()
+    if campaign is None:
+        raise Refused(_("No campaign with the code %(code)s.") % {"code": code}, code="invalid")
+    measure, months = _parts(rest, CAMPAIGN_MEASURES, tuple(w for w in WAVES if w), CAMPAIGN_MONTHS)
+    rows = outreach.follow_up_panel(user, campaign, months, first, second)
+    if not rows:
+        raise Refused(
+            _("No household of %(campaign)s first attending between %(a)s and %(b)s was measured at %(m)d months.")
+            % {"campaign": campaign.name, "a": first.isoformat(), "b": second.isoformat(), "m": months},
+            code="invalid",
+        )
+
+    def value(wave: dict[str, int]) -> float:
+        if measure == "school":
+            return wave["in_school"] / wave["school_age"] if wave["school_age"] else np.nan
+        if measure == "jkn":
+            return wave["with_jkn"] / wave["members"] if wave["members"] else np.nan
+        return float(wave["applications"])
+
+    households = np.array([r["household"] for r in rows], dtype=np.int64)
+    return Outcome(
+        units=households,
+        households=households,
+        kelurahan=np.array([r["kelurahan"] for r in rows], dtype=np.int64),
+        before=np.array([value(r["waves"][0]) for r in rows]),
+        after=np.array([value(r["waves"][months]) for r in rows]),
+        treated=np.array([1.0 if r["group"] == Group.ATTENDED else 0.0 for r in rows]),
+    )
+
+
 def _covariates(names: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
     from entas.registry.models import Household
     from entas.targeting.data import RuleData
@@ -179,38 +329,70 @@ def _covariates(names: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def build(spec: dict[str, Any], progress: Callable[[str], None] | None = None) -> Dataset:
-    """The data set of ``spec``: ``programme`` (a Programme), ``cycle`` (its number, optional),
-    ``outcome`` (``survey`` or ``registry:FIELD``), ``first`` and ``second`` (dates, or survey years),
-    ``covariates`` (rule-language field names). Households with a missing value are left out."""
+def build(spec: dict[str, Any], progress: Callable[[str], None] | None = None, user: Any = None) -> Dataset:
+    """The data set of ``spec``: ``programme`` (a Programme; optional for a campaign outcome), ``cycle``
+    (its number, optional), ``outcome`` (``survey``, ``registry:FIELD``, ``training:MEASURE`` or
+    ``campaign:CODE:MEASURE``), ``first`` and ``second`` (dates, or survey years), ``covariates``
+    (rule-language field names). Units with a missing value, and trainees not in the registry when a
+    programme is named, are left out. ``user`` scopes the training and campaign reads (None: the city)."""
     say = progress or (lambda _text: None)
-    programme = spec["programme"]
+    programme = spec.get("programme")
     outcome = str(spec.get("outcome") or "")
     first, second = spec.get("first"), spec.get("second")
-    treated_ids, first_payment = _treated(programme, spec.get("cycle"))
-    say(_("%(n)d households received %(programme)s.") % {"n": len(treated_ids), "programme": programme.name})
+    if programme is None and not outcome.startswith(CAMPAIGN_PREFIX):
+        raise Refused(_("Choose a programme."), code="invalid")
+    treated_ids: set[int] = set()
+    first_payment = None
+    if programme is not None:
+        treated_ids, first_payment = _treated(programme, spec.get("cycle"))
+        say(_("%(n)d households received %(programme)s.") % {"n": len(treated_ids), "programme": programme.name})
+    else:
+        say(_("The treated are the households attending the campaign."))
     warnings: list[str] = []
     if outcome == SURVEY:
         first, second = int(str(first)), int(str(second))
         if first >= second:
             raise Refused(_("The first survey year must come before the second."), code="invalid")
         ids, kelurahan, before, after = _survey_outcome(first, second)
+        read = Outcome(ids, ids, kelurahan, before, after)
         if first_payment is not None and first_payment.year <= first:
             warnings.append(_("Some payments were made in or before the first survey year: the baseline is not clean."))
-    elif outcome.startswith(REGISTRY_PREFIX):
-        first, second = dt.date.fromisoformat(str(first)), dt.date.fromisoformat(str(second))
+    elif outcome.startswith((REGISTRY_PREFIX, TRAINING_PREFIX, CAMPAIGN_PREFIX)):
+        try:
+            first, second = dt.date.fromisoformat(str(first)), dt.date.fromisoformat(str(second))
+        except ValueError:
+            raise Refused(_("The dates are YYYY-MM-DD."), code="invalid") from None
         if first >= second:
             raise Refused(_("The first date must come before the second."), code="invalid")
-        ids, kelurahan, before, after = _registry_outcome(outcome[len(REGISTRY_PREFIX) :], first, second)
+        if outcome.startswith(REGISTRY_PREFIX):
+            ids, kelurahan, before, after = _registry_outcome(outcome[len(REGISTRY_PREFIX) :], first, second)
+            read = Outcome(ids, ids, kelurahan, before, after)
+        elif outcome.startswith(TRAINING_PREFIX):
+            read = _training_outcome(outcome[len(TRAINING_PREFIX) :], first, second, user)
+        else:
+            read = _campaign_outcome(outcome[len(CAMPAIGN_PREFIX) :], first, second, user)
         if first_payment is not None and first_payment <= first:
             warnings.append(_("Some payments were made before the first date: the baseline is not clean."))
     else:
-        raise Refused(_("The outcome is “survey” or a registry variable."), code="invalid")
-    say(_("Outcome read for %(n)d households.") % {"n": ids.size})
-    covariates = _covariates(list(spec.get("covariates") or []), ids)
+        raise Refused(
+            _("The outcome is “survey”, a registry variable, a training tracer measure or a campaign follow-up."),
+            code="invalid",
+        )
+    ids = read.units
+    say(_("Outcome read for %(n)d units.") % {"n": ids.size})
+    covariates = _covariates(list(spec.get("covariates") or []), read.households)
     say(_("Covariates read: %(names)s.") % {"names": ", ".join(covariates) or "–"})
-    treated = np.isin(ids, np.fromiter(treated_ids, dtype=np.int64, count=len(treated_ids))).astype(float)
+    if programme is not None:
+        treated = np.isin(read.households, np.fromiter(treated_ids, dtype=np.int64, count=len(treated_ids)))
+        treated = treated.astype(float)
+    else:
+        assert read.treated is not None
+        treated = read.treated
+    kelurahan = read.kelurahan
+    before, after = read.before, read.after
     keep = np.isfinite(before) & np.isfinite(after)
+    if programme is not None:
+        keep &= read.households >= 0  # a trainee not in the registry: whether they received it is unknown
     for column in covariates.values():
         keep &= np.isfinite(column)
     columns = {
@@ -230,8 +412,10 @@ def build(spec: dict[str, Any], progress: Callable[[str], None] | None = None) -
             code="invalid",
         )
     summary = {
-        "programme": programme.name,
+        "programme": programme.name if programme is not None else _("campaign attendance"),
         "cycle": spec.get("cycle"),
+        "unit": read.unit,
+        "level_only": read.level_only,
         "outcome": outcome,
         "first": str(first),
         "second": str(second),
@@ -252,6 +436,12 @@ def run_spec(
     DiD on the two-period panel (unit and period fixed effects; the treated households are treated in
     the second period), matching on the change with the covariates, or the before/after comparison."""
     c = dataset.columns
+    if dataset.summary.get("level_only") and method != "psm":
+        raise Refused(
+            _("%(outcome)s has no value before: only matching (psm) compares its level.")
+            % {"outcome": dataset.summary["outcome"]},
+            code="invalid",
+        )
     if method == "did":
         n = c["unit"].size
         data = {

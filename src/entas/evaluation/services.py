@@ -273,6 +273,24 @@ def save_scenario(
 PROMOTABLE = ("rule", "base_amount", "target_kelurahan", "target_beneficiaries")
 
 
+def changed_field(scenario: Scenario) -> str:
+    """What a scenario changes of its programme, for its promotion when none is named: the rule, else the
+    base amount, else the target kelurahan, else (a budget) the number of beneficiaries."""
+    spec = scenario.specification
+    programme = scenario.programme
+    if programme is None:
+        raise Refused(_("Only a scenario of a programme can be proposed as its adjustment."), code="invalid")
+    own_rule = programme.rule.expression.strip() if programme.rule else ""
+    if str(spec.get("rule") or "").strip() not in ("", own_rule):
+        return "rule"
+    base = (spec.get("formula") or {}).get("base")
+    if base is not None and int(base) != int(programme.base_amount or 0):
+        return "base_amount"
+    if spec.get("target_kelurahan"):
+        return "target_kelurahan"
+    return "target_beneficiaries"
+
+
 def scenario_rule_name(scenario: Scenario) -> str:
     """The name of the eligibility rule a scenario's rule is saved under when it is proposed."""
     return f"{scenario.programme.name[:90] if scenario.programme else ''} (skenario {scenario.pk})".strip()
@@ -347,7 +365,8 @@ def promote_scenario(*, scenario: Scenario, field: str, reason: str, actor: User
 
 
 def run_from_system(*, actor: User, title: str, spec: dict[str, Any], progress: Any = None) -> Evaluation:
-    """Build the data set of ``spec`` from the registry and the programmes (``programme``: its id),
+    """Build the data set of ``spec`` from the registry and the programmes (``programme``: its id; none
+    for a campaign follow-up, whose attending households are then the treated),
     run ``spec["method"]`` on it and keep the result with the data set's description."""
     from entas.programs.models import Programme
 
@@ -357,10 +376,10 @@ def run_from_system(*, actor: User, title: str, spec: dict[str, Any], progress: 
     if not title.strip():
         raise Refused(_("Give the evaluation a title."), code="invalid")
     programme = Programme.objects.filter(pk=int(spec.get("programme") or 0)).first()
-    if programme is None:
+    if programme is None and not str(spec.get("outcome") or "").startswith(datasets.CAMPAIGN_PREFIX):
         raise Refused(_("Choose a programme."), code="invalid")
     say = progress or (lambda _text: None)
-    dataset = datasets.build({**spec, "programme": programme}, progress=say)
+    dataset = datasets.build({**spec, "programme": programme}, progress=say, user=actor)
     data, run_spec = datasets.run_spec(
         spec.get("method", "did"), dataset, cluster=bool(spec.get("cluster")), psm_method=spec.get("psm_method", "nn")
     )

@@ -290,7 +290,7 @@ def from_system(request: AuthenticatedRequest) -> HttpResponse:
     spec: dict[str, Any] = {}
     context: dict[str, Any] = {
         "programmes": Programme.objects.order_by("name"),
-        "registry_outcomes": datasets.registry_outcomes(),
+        "outcomes": datasets.outcome_choices(request.user),
         "covariate_names": datasets.covariate_names(),
         "survey_years": sorted(set(SurveyRound.objects.values_list("year", flat=True))),
         "spec": spec,
@@ -317,10 +317,13 @@ def from_system(request: AuthenticatedRequest) -> HttpResponse:
             problems.append(_("Give the evaluation a title."))
         if spec["method"] not in {"did", "psm", "before_after"}:
             problems.append(_("From the system's data: did, psm or before_after."))
-        if not Programme.objects.filter(pk=spec["programme"]).exists():
+        campaign = outcome.startswith(datasets.CAMPAIGN_PREFIX)
+        if not Programme.objects.filter(pk=spec["programme"]).exists() and not (campaign and not spec["programme"]):
             problems.append(_("Choose a programme."))
-        if not (survey or outcome.removeprefix(datasets.REGISTRY_PREFIX) in context["registry_outcomes"]):
-            problems.append(_("The outcome is “survey” or a registry variable."))
+        if outcome not in {value for value, _label in context["outcomes"]}:
+            problems.append(
+                _("The outcome is “survey”, a registry variable, a training tracer measure or a campaign follow-up.")
+            )
         if not spec["first"] or not spec["second"]:
             problems.append(_("Give both dates (or both survey years)."))
         if spec["method"] == "psm" and not spec["covariates"]:

@@ -400,3 +400,33 @@ def attendance_of(household: Household) -> list[Attendance]:
         .select_related("event__campaign", "event__kelurahan")
         .order_by("-event__date", "name")
     )
+
+
+def follow_up_panel(
+    user: User | None, campaign: Campaign, months: int, since_from: dt.date, since_to: dt.date
+) -> list[dict[str, Any]]:
+    """A campaign's follow-up as an evaluation's outcome (entas.evaluation.datasets; aggregates only):
+    the households measured at the baseline (wave 0) and at ``months``, whose first attendance (or
+    their matched household's) falls between the two days, inclusive. Each row: ``household``,
+    ``kelurahan``, ``group`` (attended, comparison) and ``waves``: by wave (0 and ``months``) the counts
+    ``school_age``, ``in_school``, ``members``, ``with_jkn``, ``applications``. ``user`` None: the whole
+    city (the command line)."""
+    base = FollowUp.objects.all() if user is None else FollowUp.objects.restrict(user, "aggregate")
+    counts = ("school_age", "in_school", "members", "with_jkn", "applications")
+    rows: dict[int, dict[str, Any]] = {}
+    for r in (
+        base.filter(campaign=campaign, months__in={0, months}, since__gte=since_from, since__lte=since_to)
+        .order_by("household_id", "months")
+        .values("household_id", "household__kelurahan_id", "group", "months", *counts)
+    ):
+        row = rows.setdefault(
+            r["household_id"],
+            {
+                "household": r["household_id"],
+                "kelurahan": r["household__kelurahan_id"],
+                "group": r["group"],
+                "waves": {},
+            },
+        )
+        row["waves"][r["months"]] = {k: r[k] for k in counts}
+    return [row for row in rows.values() if 0 in row["waves"] and months in row["waves"]]

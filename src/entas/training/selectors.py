@@ -271,3 +271,29 @@ def to_register(user: User) -> QuerySet[Application]:
         .select_related("kelurahan", "cohort__course")
         .order_by("kelurahan__name", "name", "pk")
     )
+
+
+def tracer_panel(user: User | None, months: int, ended_from: dt.date, ended_to: dt.date) -> list[tuple[Any, ...]]:
+    """The tracer study as an evaluation's outcome (entas.evaluation.datasets; aggregates only): for each
+    trainee who completed a course ending between the two days (inclusive) and was followed up at
+    ``months``, in application order: application id, household id (None when the trainee is not in
+    the registry), kelurahan id, monthly income at application, monthly income at the follow-up,
+    employment at it (wage, self, none). ``user`` None: the whole city (the command line)."""
+    base = TracerResult.objects.all() if user is None else TracerResult.objects.restrict(user, "aggregate")
+    return list(
+        base.filter(
+            months=months,
+            application__completion__outcome=Outcome.COMPLETED,
+            application__completion__ended_on__gte=ended_from,
+            application__completion__ended_on__lte=ended_to,
+        )
+        .order_by("application_id")
+        .values_list(
+            "application_id",
+            "application__member__household_id",
+            "application__kelurahan_id",
+            "application__baseline_income",
+            "monthly_income",
+            "employment",
+        )
+    )

@@ -110,7 +110,6 @@ class Command(EntasCommand):
                 self.stdout.write(f"Training demo: {training}.")
         self._policy(as_json)
         self._enterprise(as_json)  # after the register: its groups are fostered under its empowerment programme
-        self._evaluation(as_json)  # after the register: a scenario is proposed as an adjustment of its programme
         if _Household.objects.exists():
             from entas.participation import demo as participation_demo
 
@@ -119,6 +118,9 @@ class Command(EntasCommand):
             if not as_json:
                 self.stdout.write(f"Participation demo: {forums}.")
         self._outreach(as_json)  # after the register: campaigns run under its campaign programme
+        # after the register (a scenario is proposed as an adjustment of its programme) and the campaigns'
+        # follow-ups (an evaluation from the system's data reads them)
+        self._evaluation(as_json)
         if _Household.objects.exists():
             self._interop(as_json)  # a DCI caller system, a SIKS-NG export, a DTSEN import
         self._monitoring(as_json)  # its indicators count what every module above has written

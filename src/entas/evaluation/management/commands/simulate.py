@@ -21,10 +21,21 @@ class Command(EntasCommand):
         "[--per-elderly RP] [--per-disabled RP] [--cap RP]) [--budget RP] [--kelurahan CODES] [--survey-year Y] "
         "[--save TITLE --as USER] [--json]'. With --programme, the rule and formula options change that programme "
         "and its figures as it is are shown beside (status_quo). --budget is Rp a year: households are taken by "
-        "the programme's ranking until it is used. Behavioural responses are not modelled. See docs/evaluation.md."
+        "the programme's ranking until it is used. Behavioural responses are not modelled. "
+        "'entas simulate promote SCENARIO --reason TEXT [--field rule|base_amount|target_kelurahan|"
+        "target_beneficiaries] --as USER [--json]' proposes a saved scenario as an adjustment of its programme in the "
+        "policy register (the page's promotion: another person approves it). See docs/evaluation.md."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("action", nargs="?", help="promote: propose a saved scenario as an adjustment.")
+        parser.add_argument("scenario", nargs="?", type=int, help="The saved scenario's number (promote).")
+        parser.add_argument(
+            "--field",
+            help="What the adjustment proposes (promote): rule, base_amount, target_kelurahan or "
+            "target_beneficiaries (default: what the scenario changes).",
+        )
+        parser.add_argument("--reason", help="Why (promote): the adjustment's rationale.")
         parser.add_argument("--programme", help="A programme (its rule and benefit formula are the status quo).")
         parser.add_argument("--rule", help="An eligibility rule in the targeting rule language.")
         parser.add_argument("--base-amount", type=int, dest="base_amount", help="Rp per household per month.")
@@ -38,6 +49,42 @@ class Command(EntasCommand):
         parser.add_argument("--save", metavar="TITLE", help="Keep the scenario (needs --as USER).")
 
     def handle(self, *args: Any, actor: Any, as_json: bool, **o: Any) -> None:
+        if o["action"] is not None:
+            if o["action"] != "promote" or o["scenario"] is None:
+                raise CommandError("The only action is 'promote SCENARIO'.")
+            self._promote(actor=self.require_actor(actor), as_json=as_json, **o)
+            return
+        self._simulate(actor=actor, as_json=as_json, **o)
+
+    def _promote(self, *, actor: Any, as_json: bool, scenario: int, **o: Any) -> None:
+        """The page's promotion (services.promote_scenario): an adjustment proposal, decided by another."""
+        from entas.evaluation.models import Scenario
+
+        chosen = Scenario.objects.select_related("programme").filter(pk=scenario).first()
+        if chosen is None:
+            raise CommandError(f"No scenario {scenario}.")
+        if not (o.get("reason") or "").strip():
+            raise CommandError("Say why with --reason TEXT: an adjustment needs its rationale.")
+        field = o.get("field") or services.changed_field(chosen)
+        adjustment = services.promote_scenario(scenario=chosen, field=field, reason=o["reason"], actor=actor)
+        out = {
+            "scenario": chosen.pk,
+            "adjustment": adjustment.pk,
+            "field": adjustment.field,
+            "before": adjustment.before,
+            "after": adjustment.after,
+            "state": adjustment.state,
+            "evidence": adjustment.evidence,
+        }
+        if as_json:
+            self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
+            return
+        change = f"{adjustment.field}: {adjustment.before} → {adjustment.after}"
+        self.stdout.write(
+            f"Scenario {chosen.pk} proposed as adjustment {adjustment.pk} ({change}); another person decides it."
+        )
+
+    def _simulate(self, *, actor: Any, as_json: bool, **o: Any) -> None:
         from entas.programs.models import Programme
 
         programme = None
