@@ -21,7 +21,7 @@ from entas.core.errors import Refused
 from entas.registry import services as registry
 from entas.webhooks import rules, services, transport
 from entas.webhooks.models import Delivery, Subscription
-from tests.conftest import CITY, DAMAI, MANGGAR
+from tests.conftest import CITY, MANGGAR
 
 # -- pure rules --------------------------------------------------------------------------------------
 
@@ -96,7 +96,11 @@ def test_never_more_than_the_owners_role_may_read(
     manager = make_user("svc.city", Role.DINSOS_MANAGER, [CITY])
     for owner in (partner, manager):
         services.create_subscription(
-            actor=admin_user, owner=owner, name=owner.username, url="https://x.test/h", event_names=["household.changed"]
+            actor=admin_user,
+            owner=owner,
+            name=owner.username,
+            url="https://x.test/h",
+            event_names=["household.changed"],
         )
     _edit(operator_manggar, manggar_household, "Jl. Baru 3")
     assert list(Delivery.objects.values_list("subscription__owner__username", flat=True)) == ["svc.city"]
@@ -138,7 +142,7 @@ def test_failed_delivery_is_retried_with_back_off_then_given_up(
 class _Receiver(BaseHTTPRequestHandler):
     received: list[tuple[dict[str, str], bytes]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((dict(self.headers.items()), body))
         self.send_response(204)

@@ -17,7 +17,5 @@ def deliver(context: JobContext) -> dict[str, Any]:
     pending = services.due().count()
     context.set_total(min(pending, services.BATCH))
     counts = services.deliver_due(on_each=lambda _delivery: context.advance())
-    context.log(
-        f"delivered {counts['delivered']}, to retry {counts['retry']}, failed {counts['failed']}"
-    )
+    context.log(f"delivered {counts['delivered']}, to retry {counts['retry']}, failed {counts['failed']}")
     return counts

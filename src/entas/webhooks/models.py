@@ -25,7 +25,10 @@ class Subscription(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_subscriptions", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="webhook_subscriptions",
+        verbose_name=_("owner"),
     )
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
@@ -77,3 +80,6 @@ class Delivery(models.Model):
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-pk"]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.event_id}"

@@ -3,6 +3,7 @@ happens (:func:`record_events`, the listener of :mod:`entas.core.events`), and t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -62,9 +63,7 @@ def create_subscription(
     issues: list[Problem] = []
     unknown = sorted(set(event_names) - set(events.NAMES))
     if unknown or not event_names:
-        issues.append(
-            Problem("events", _("Choose events among: %(names)s.") % {"names": ", ".join(events.NAMES)})
-        )
+        issues.append(Problem("events", _("Choose events among: %(names)s.") % {"names": ", ".join(events.NAMES)}))
     if not url.startswith(("https://", "http://")):
         issues.append(Problem("url", _("The URL must start with https:// or http://.")))
     if not owner.is_active:
@@ -95,7 +94,9 @@ def disable_subscription(*, actor: User, subscription: Subscription) -> Subscrip
     subscription.active = False
     subscription.disabled_at = timezone.now()
     subscription.save(update_fields=["active", "disabled_at"])
-    audit.record(actor=actor, action="webhook.disable", obj=subscription, before={"active": True}, after={"active": False})
+    audit.record(
+        actor=actor, action="webhook.disable", obj=subscription, before={"active": True}, after={"active": False}
+    )
     return subscription
 
 
@@ -161,10 +162,8 @@ def record_events(batch: list[events.Event]) -> None:
 def queue_delivery() -> None:
     """Queue the deliverer job unless one is already queued or running (it takes the new ones too;
     the scheduled run every minute picks up what is left and the retries)."""
-    try:
+    with contextlib.suppress(Refused):
         jobqueue.submit(kind=DELIVER_KIND, params={}, actor=None)
-    except Refused:
-        pass
 
 
 def headers(subscription: Subscription, delivery: Delivery, body: bytes, timestamp: int) -> dict[str, str]:

@@ -41,7 +41,9 @@ def subscription_list(request: AuthenticatedRequest) -> HttpResponse:
                 if not exc.issues:
                     form.add_error(None, exc.message)
             else:
-                messages.success(request, _("Subscription created. Give its secret to the receiver now: it is shown only once."))
+                messages.success(
+                    request, _("Subscription created. Give its secret to the receiver now: it is shown only once.")
+                )
                 form = SubscriptionForm()
     return render(
         request,

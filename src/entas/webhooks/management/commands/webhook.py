@@ -43,7 +43,8 @@ def _delivery(d: Delivery) -> dict[str, Any]:
 class Command(EntasCommand):
     help = (
         "Webhooks. 'add OWNER --url URL --events household.changed,cycle.approved': a subscription (secret printed "
-        "once). 'list'. 'disable ID'. 'deliveries [ID] [--status pending|delivered|failed]'. 'deliver': send what is due."
+        "once). 'list'. 'disable ID'. 'deliveries [ID] [--status pending|delivered|failed]'. "
+        "'deliver': send what is due."
     )
     actor_mode = "optional"
 
@@ -83,7 +84,7 @@ class Command(EntasCommand):
             )
         elif action == "list":
             rows = [
-                services.snapshot(s) | {"delivered": s.delivered, "pending": s.pending, "failed": s.failed}
+                services.snapshot(s) | {k: getattr(s, k) for k in ("delivered", "pending", "failed")}
                 for s in selectors.subscriptions_for(actor).order_by("pk")
             ]
             lines = [
@@ -93,11 +94,11 @@ class Command(EntasCommand):
             ]
             self.emit(rows, "\n".join(lines) or "No subscriptions.", as_json=as_json)
         elif action == "disable":
-            subscription = selectors.subscriptions_for(actor).filter(pk=options["id"]).first()
-            if subscription is None:
+            found = selectors.subscriptions_for(actor).filter(pk=options["id"]).first()
+            if found is None:
                 raise CommandError(f"No subscription {options['id']}.")
-            services.disable_subscription(actor=actor, subscription=subscription)
-            self.emit(services.snapshot(subscription), f"Subscription {subscription.pk} disabled.", as_json=as_json)
+            services.disable_subscription(actor=actor, subscription=found)
+            self.emit(services.snapshot(found), f"Subscription {found.pk} disabled.", as_json=as_json)
         elif action == "deliveries":
             qs = selectors.deliveries_for(actor)
             if options["id"] is not None:
