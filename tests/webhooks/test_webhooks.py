@@ -21,7 +21,7 @@ from entas.core.errors import Refused
 from entas.registry import services as registry
 from entas.webhooks import rules, services, transport
 from entas.webhooks.models import Delivery, Subscription
-from tests.conftest import CITY, MANGGAR
+from tests.conftest import CITY, DAMAI, MANGGAR
 
 # -- pure rules --------------------------------------------------------------------------------------
 
@@ -248,3 +248,73 @@ def test_command_add_list_disable_deliveries(admin_user: Any, svc_manggar: Any) 
     out = StringIO()
     call_command("webhook", "deliveries", str(created["id"]), "--json", stdout=out)
     assert json.loads(out.getvalue()) == []
+
+
+# -- the other emitters ------------------------------------------------------------------------------
+
+
+def test_cycle_approved_and_payment_failed_reach_the_programme_officers_system(
+    regions: Any, tmp_path: Any, admin_user: Any, dinsos_manager: Any, make_user: Any
+) -> None:
+    import datetime as dt
+
+    from entas.programs import services as programmes
+    from entas.programs.models import Payment
+    from entas.registry.importer import import_registry
+    from entas.targeting import services as targeting
+    from tests.helpers import city_files, make_programme
+
+    files = city_files(households=40, seed=12, survey_size=20)
+    import_registry(files / "registry.csv", actor=None, rejection_path=tmp_path / "r.csv")
+    rule = targeting.save_rule(actor=None, name="BLT", expression="true", benefit=300_000)
+    programme = make_programme(rule, start=dt.date(2026, 12, 1))
+    approver = make_user("dinsos2", Role.DINSOS_MANAGER, [CITY])
+    city = make_user("svc.city", Role.DINSOS_MANAGER, [CITY])
+    manggar = make_user("svc.manggar", Role.DINSOS_MANAGER, [MANGGAR])
+    for owner in (city, manggar):
+        services.create_subscription(
+            actor=admin_user, owner=owner, name=owner.username, url="https://x.test/h",
+            event_names=["cycle.approved", "payment.failed"],
+        )  # fmt: skip
+    programmes.enrol(programme=programme, actor=dinsos_manager)
+    cycle = programmes.create_cycle(programme=programme, period="2026-12", actor=dinsos_manager)
+    programmes.prepare(cycle=cycle, actor=dinsos_manager)
+    cycle.refresh_from_db()
+    for actor, action in ((dinsos_manager, "submit"), (approver, "approve"), (dinsos_manager, "disburse")):
+        cycle = programmes.transition(cycle=cycle, action=action, actor=actor)
+    approved = Delivery.objects.filter(event="cycle.approved")
+    assert approved.count() == 2  # a city programme: both systems hear of it
+    assert approved.first().body["data"]["id"] == cycle.pk  # type: ignore[union-attr]
+    payments = list(Payment.objects.filter(entitlement__cycle=cycle).select_related("entitlement__household__kelurahan"))
+    results = [{"reference": p.reference, "status": "failed", "reason": "rekening tutup"} for p in payments]
+    programmes.reconcile(cycle=cycle, results=results, actor=dinsos_manager)
+    failed = Delivery.objects.filter(event="payment.failed")
+    in_manggar = [p.pk for p in payments if p.entitlement.household.kelurahan.code.startswith(MANGGAR)]
+    assert failed.filter(subscription__owner=city).count() == len(payments) > len(in_manggar)
+    assert sorted(d.body["data"]["id"] for d in failed.filter(subscription__owner=manggar)) == sorted(in_manggar)
+
+
+def test_complaint_escalated(regions: Any, admin_user: Any, make_user: Any) -> None:
+    import datetime as dt
+
+    from entas.portal import services as portal
+
+    handler = make_user("svc.pengaduan", Role.OPERATOR, [MANGGAR])
+    other = make_user("svc.damai", Role.OPERATOR, [DAMAI])
+    for owner in (handler, other):
+        services.create_subscription(
+            actor=admin_user, owner=owner, name=owner.username, url="https://x.test/h",
+            event_names=["complaint.escalated"],
+        )  # fmt: skip
+    case = portal.file_case(
+        category="payment_not_received",
+        kelurahan=regions[MANGGAR],
+        description="Bantuan bulan ini belum cair padahal sudah terdaftar.",
+        address="10.0.0.1",
+        submitted_at=dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC),
+    ).case
+    portal.escalate(today=case.first_response_due + dt.timedelta(days=1))
+    delivery = Delivery.objects.get()
+    assert delivery.subscription.owner == handler
+    assert delivery.body["data"] == {"object": "portal.case", "id": case.pk, "kelurahan": MANGGAR, "level": 1,
+                                     "state": case.state}  # fmt: skip
