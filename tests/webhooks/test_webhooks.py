@@ -285,7 +285,9 @@ def test_cycle_approved_and_payment_failed_reach_the_programme_officers_system(
     approved = Delivery.objects.filter(event="cycle.approved")
     assert approved.count() == 2  # a city programme: both systems hear of it
     assert approved.first().body["data"]["id"] == cycle.pk  # type: ignore[union-attr]
-    payments = list(Payment.objects.filter(entitlement__cycle=cycle).select_related("entitlement__household__kelurahan"))
+    payments = list(
+        Payment.objects.filter(entitlement__cycle=cycle).select_related("entitlement__household__kelurahan")
+    )
     results = [{"reference": p.reference, "status": "failed", "reason": "rekening tutup"} for p in payments]
     programmes.reconcile(cycle=cycle, results=results, actor=dinsos_manager)
     failed = Delivery.objects.filter(event="payment.failed")
