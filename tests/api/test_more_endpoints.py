@@ -25,7 +25,7 @@ def _patch(client: Any, household: Household, body: dict[str, Any], auth: dict[s
     return client.patch(f"/api/v1/households/{household.pk}", body, content_type="application/json", **auth)
 
 
-def test_edit_a_households_variables(client: Any, regions: Any, operator_manggar: User) -> None:
+def test_edit_a_households_variables(client: Any, regions: Any, operator_manggar: User, auditor: User) -> None:
     household = make_household(regions[MANGGAR], "6471010101200001")
     damai = make_household(regions[DAMAI], "6471060101200002")
     auth = _bearer(operator_manggar, "registry:write")
@@ -48,6 +48,8 @@ def test_edit_a_households_variables(client: Any, regions: Any, operator_manggar
         client, household, {"version": household.version, "values": {}}, _bearer(operator_manggar, "registry:read")
     )
     assert read_only.status_code == 403
+    audit_only = _patch(client, household, {"version": household.version, "values": {}}, _bearer(auditor, "*"))
+    assert audit_only.status_code == 403  # the auditor's role changes nothing
 
 
 def test_register_a_family(client: Any, regions: Any, operator_manggar: User) -> None:

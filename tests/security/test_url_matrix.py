@@ -448,6 +448,30 @@ ROUTES: dict[str, Route] = {
     "api:get_cycle": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
     "api:failed_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
+    "api:cycle_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
+    # A new family (POST on the households list; a Manggar user naming Damai's kelurahan is refused) and
+    # a household's edit (PATCH on the household: tests/api/test_more_endpoints.py; GET here is its read).
+    "api:register_household": Route(
+        methods=("GET", "POST"),
+        data={
+            "kelurahan": DAMAI,
+            "kk_number": "6471060101299998",
+            "members": [
+                {
+                    "nik": "6471060101809998",
+                    "name": "Probe",
+                    "sex": "1",
+                    "birth_date": "1980-01-01",
+                    "relationship": "1",
+                }
+            ],
+        },
+        api=True,
+    ),
+    "api:edit_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
+    "api:policy_realisation": Route(
+        methods=("POST",), data={"rows": [{"activity_code": "probe", "month": "2026-01", "realised": 1}]}, api=True
+    ),
     "api:queue": Route(api=True),
     "api:list_groups": Route(api=True),
     "api:get_group": Route(lambda w: {"group_id": w.group.pk}, api=True, damai_object=True),
