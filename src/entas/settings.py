@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "entas.outreach",
     "entas.interop",
     "entas.reports",
+    "entas.webhooks",
     "entas.api",
     "entas.demo",
 ]

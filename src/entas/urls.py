@@ -28,6 +28,7 @@ urlpatterns = [
     path("interop/", include("entas.interop.urls")),
     path("dci/", include("entas.interop.dci_urls")),
     path("reports/", include("entas.reports.urls")),
+    path("webhooks/", include("entas.webhooks.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),

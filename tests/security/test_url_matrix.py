@@ -71,6 +71,7 @@ class World:
     event: Any = None
     exchange: Any = None  # a DTSEN import naming a family of Damai (entas.interop)
     report: Any = None  # an official report (city-wide aggregates) with one draft version
+    webhook: Any = None  # a webhook subscription (entas.webhooks): administrators only
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,10 @@ ROUTES: dict[str, Route] = {
     "interop:callers": Route(methods=("GET", "POST")),
     "interop:caller_active": Route(lambda w: {"pk": w.exchange.pk}, methods=("POST",)),
     "interop:rotate_keys": Route(methods=("POST",)),
+    # Webhook subscriptions and their delivery logs: administrators only.
+    "webhooks:list": Route(methods=("GET", "POST")),
+    "webhooks:detail": Route(lambda w: {"pk": w.webhook.pk}),
+    "webhooks:disable": Route(lambda w: {"pk": w.webhook.pk}, methods=("POST",)),
     "participation:forums": Route(),
     "participation:forum_new": Route(methods=("GET", "POST")),
     "participation:forum": Route(lambda w: {"pk": w.forum.pk}, methods=("GET", "POST"), damai_object=True),
@@ -443,6 +448,30 @@ ROUTES: dict[str, Route] = {
     "api:get_cycle": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
     "api:cycle_step": Route(lambda w: {"cycle_id": w.cycle.pk, "step": "submit"}, methods=("POST",), api=True),
     "api:failed_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
+    "api:cycle_payments": Route(lambda w: {"cycle_id": w.cycle.pk}, api=True),
+    # A new family (POST on the households list; a Manggar user naming Damai's kelurahan is refused) and
+    # a household's edit (PATCH on the household: tests/api/test_more_endpoints.py; GET here is its read).
+    "api:register_household": Route(
+        methods=("GET", "POST"),
+        data={
+            "kelurahan": DAMAI,
+            "kk_number": "6471060101299998",
+            "members": [
+                {
+                    "nik": "6471060101809998",
+                    "name": "Probe",
+                    "sex": "1",
+                    "birth_date": "1980-01-01",
+                    "relationship": "1",
+                }
+            ],
+        },
+        api=True,
+    ),
+    "api:edit_household": Route(lambda w: {"household_id": w.damai.pk}, api=True, damai_object=True),
+    "api:policy_realisation": Route(
+        methods=("POST",), data={"rows": [{"activity_code": "probe", "month": "2026-01", "realised": 1}]}, api=True
+    ),
     "api:queue": Route(api=True),
     "api:list_groups": Route(api=True),
     "api:get_group": Route(lambda w: {"group_id": w.group.pk}, api=True, damai_object=True),
@@ -568,7 +597,19 @@ def world(regions: dict[str, Any], make_user: Callable[..., User], operator_dama
     world.campaign, world.event = _outreach(damai, make_user)
     world.exchange = _dtsen_import(damai, manager)
     world.report = _report(make_user)
+    world.webhook = _webhook(manager)
     return world
+
+
+def _webhook(owner: User) -> Any:
+    """A webhook subscription with one delivery about Damai's family (entas.webhooks)."""
+    from entas.webhooks.models import Delivery, Subscription
+
+    subscription = Subscription.objects.create(
+        name="Bank", owner=owner, url="https://bank.example/hook", events=["household.changed"], secret="whsec_x"
+    )
+    Delivery.objects.create(subscription=subscription, event="household.changed", event_id="evt_probe", body={})
+    return subscription
 
 
 def _dtsen_import(damai: Household, manager: User) -> Any:

@@ -650,6 +650,16 @@ def build_city(
     admin = users["admin_user"]
     tokens.create_token(actor=admin, user=admin, name=plant("token name", 100, 12), scopes="regions:read")
     world.exchange = _interop(a, users, plant)
+    # A webhook subscription with a hostile name (its list and its delivery log show it).
+    from entas.webhooks import services as webhooks
+
+    world.webhook, _secret = webhooks.create_subscription(
+        actor=admin,
+        owner=users["dinsos_manager"],
+        name=plant("webhook name", 100, 33),
+        url="https://bank.example/hook",
+        event_names=["household.changed"],
+    )
     world.report = _report(users["tkpk_analyst"], plant)
     _official_series(users["tkpk_analyst"], plant)
     return City(world=world, users=users, planted=planted, failed_job=failed)

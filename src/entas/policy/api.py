@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import StrictBool
 
@@ -171,3 +171,36 @@ def household_benefits(request: HttpRequest, household_id: int, member: int | No
         if person is None:
             raise Http404
     return [BenefitOut(**e.__dict__) for e in selectors.benefit_timeline(household, person)]
+
+
+class RealisationRowIn(Schema):
+    activity_code: str = Field(..., max_length=40, description="The activity's code in the register.")
+    month: str = Field(..., max_length=10, description="The month, written 2026-03.")
+    realised: int = Field(..., ge=0, le=10**15, description="Rupiah spent in the month.")
+    physical: int | None = Field(None, ge=0, le=100, description="Physical progress, whole percent.")
+
+
+class RealisationIn(Schema):
+    rows: list[RealisationRowIn] = Field(..., min_length=1, max_length=1000)
+
+
+class RealisationOut(Schema):
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+@router.post(
+    "/realisation",
+    response=RealisationOut,
+    url_name="policy_realisation",
+    auth=RoleAuth((Capability.EDIT_POLICY, Capability.REALISE_POLICY)),
+)
+def enter_realisation(request: HttpRequest, payload: RealisationIn) -> dict[str, int]:
+    """Enter budget realisation, row by row: the same rules as the realisation file (an OPD officer for
+    their own OPD's activities; not an activity realised from payments; within the programme's period);
+    every row or none (400 lists each refused row as ``rows.N``). Audited per changed month."""
+    return services.enter_realisation(
+        actor=_user(request),
+        entries=[(r.activity_code, r.month, r.realised, r.physical) for r in payload.rows],
+    )

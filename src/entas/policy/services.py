@@ -315,6 +315,56 @@ def may_realise(actor: User | None, activity: Activity) -> bool:
     return actor.can(Capability.REALISE_POLICY) and actor.opd_id is not None and actor.opd_id == activity.opd_id
 
 
+@service
+def enter_realisation(
+    *, actor: User, entries: list[tuple[str, str, int, int | None]], note: str = "api"
+) -> dict[str, int]:
+    """Realisation entered row by row (the API): each ``(activity code, month "2026-03", realised Rp,
+    physical % or None)`` checked by the same rules as a realisation file's row (the activity exists,
+    the actor may enter it, it is not realised from payments, the month is in the programme's
+    period, one row per activity and month); all rows or none. Returns the counts."""
+    if not (actor.can(Capability.EDIT_POLICY) or actor.can(Capability.REALISE_POLICY)):
+        raise Refused(_("Your role may not enter budget realisation."), code="forbidden")
+    activities = {
+        a.code: a
+        for a in Activity.objects.filter(code__in={e[0] for e in entries}).select_related("record__programme", "opd")
+    }
+    problems: list[Problem] = []
+    rows: list[RealisationRow] = []
+    seen: set[tuple[str, dt.date]] = set()
+    for number, (code, month_text, realised, physical) in enumerate(entries):
+        month = rules.parse_month(month_text)
+        if isinstance(month, str):
+            problems.append(Problem(f"rows.{number}.month", month))
+            continue
+        activity = activities.get(code)
+        if activity is None:
+            problems.append(Problem(f"rows.{number}.activity_code", _("No activity with this code in the register.")))
+            continue
+        programme = activity.record.programme
+        reasons = rules.check_realisation(
+            month,
+            rules.MonthFacts(
+                exists=True,
+                may_enter=may_realise(actor, activity),
+                from_payments=activity.realised_from_payments,
+                first_month=programme.start.replace(day=1),
+                last_month=programme.end.replace(day=1),
+            ),
+        )
+        if (code, month) in seen:
+            reasons.append(
+                _("Activity %(code)s has a second row for %(month)s.") % {"code": code, "month": f"{month:%Y-%m}"}
+            )
+        seen.add((code, month))
+        problems += [Problem(f"rows.{number}", reason) for reason in reasons]
+        if not reasons:
+            rows.append(RealisationRow(activity, month, realised, physical))
+    if problems:
+        raise Refused(problems[0].message, code="invalid", issues=problems)
+    return record_realisation(rows, actor=actor, note=note)
+
+
 def record_realisation(rows: list[RealisationRow], *, actor: User, note: str = "") -> dict[str, int]:
     """Write realisation rows (set-based: one read, one insert, one update and one insert of audit
     events), inside the caller's transaction. Returns inserted/updated/unchanged counts. The caller

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import can_act_in
-from entas.core import audit, ratelimit
+from entas.core import audit, events, ratelimit
 from entas.core.errors import Problem, Refused
 from entas.core.services import service
 
@@ -542,6 +542,12 @@ def escalate(*, today: dt.date | None = None) -> dict[str, int]:
             region_code=case.kelurahan.code,
             before={"escalation": before},
             after={"escalation": level},
+        )
+        events.emit(
+            events.COMPLAINT_ESCALATED,
+            model="portal.case",
+            pk=case.pk,
+            payload={"kelurahan": case.kelurahan.code, "level": level, "state": case.state},
         )
         notify_escalation(case=case, level=level)
     return raised

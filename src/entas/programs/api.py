@@ -18,7 +18,7 @@ from entas.accounts.roles import Capability
 from entas.core.errors import Refused
 
 from . import selectors, services
-from .models import Cycle, Programme
+from .models import Cycle, Payment, Programme
 
 VIEW = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT)
 ACT = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES)
@@ -192,6 +192,65 @@ def failed_payments(
             )
             for p in page
         ],
+    )
+
+
+class PaymentOut(Schema):
+    id: int
+    reference: str
+    household_id: int
+    kk_number: str
+    kelurahan_code: str
+    amount: int
+    status: str
+    reason: str
+    retry_of: int | None
+    account: str  # masked
+
+
+class PaymentPage(Schema):
+    results: list[PaymentOut]
+    next_after: int | None
+
+
+@cycles_router.get("/{cycle_id}/payments", response=PaymentPage)
+def cycle_payments(
+    request: HttpRequest,
+    cycle_id: int,
+    after: int = Query(0, ge=0, description="The last id of the previous page (its next_after)."),
+    limit: int = Query(100, ge=1, le=1000),
+    status: str = Query("", description="sent, paid or failed."),
+    kelurahan: str = Query("", description="A kelurahan's Kemendagri code."),
+) -> PaymentPage:
+    """The cycle's payment list in the caller's areas, by id, a page at a time (keyset: one query
+    ``WHERE id > after ORDER BY id LIMIT limit+1``; follow ``next_after`` until it is null), with the
+    bank's status and reason and the payee's account masked."""
+    user = _user(request)
+    cycle = _cycle(user, cycle_id)
+    if status and status not in Payment.Status.values:
+        raise Refused(_("Unknown payment status %(status)r.") % {"status": status}, code="invalid")
+    rows = selectors.cycle_payments(user, cycle, status=status, kelurahan=kelurahan)
+    page = list(rows.filter(pk__gt=after)[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    accounts = selectors.payee_accounts(cycle.programme, {p.entitlement.household_id for p in page})
+    return PaymentPage(
+        results=[
+            PaymentOut(
+                id=p.pk,
+                reference=p.reference,
+                household_id=p.entitlement.household_id,
+                kk_number=p.entitlement.household.kk_number,
+                kelurahan_code=p.entitlement.household.kelurahan.code,
+                amount=p.amount,
+                status=p.status,
+                reason=p.reason,
+                retry_of=p.retry_of_id,
+                account=selectors.mask_account(accounts.get(p.entitlement.household_id, ("", ""))[0]),
+            )
+            for p in page
+        ],
+        next_after=page[-1].pk if more else None,
     )
 
 

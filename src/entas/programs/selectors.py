@@ -115,6 +115,17 @@ def failed_payments(user: User, cycle: Cycle) -> QuerySet[Payment]:
     )
 
 
+def cycle_payments(user: User, cycle: Cycle, *, status: str = "", kelurahan: str = "") -> QuerySet[Payment]:
+    """Every payment of the cycle in the user's areas (a retry is a payment of its own), by id: the
+    API pages it by keyset (``pk > after``). ``status``: sent, paid or failed; ``kelurahan``: a code."""
+    rows = Payment.objects.restrict(user, "view").filter(entitlement__cycle=cycle)
+    if status:
+        rows = rows.filter(status=status)
+    if kelurahan:
+        rows = rows.filter(entitlement__household__kelurahan__code=kelurahan)
+    return rows.select_related("entitlement__household__kelurahan").order_by("pk")
+
+
 def payees(user: User, cycle: Cycle, *, query: str = "", kelurahan: str = "") -> QuerySet[Entitlement]:
     """Who is paid how much in the cycle (the approver's list): entitlements of the user's areas with
     the head of the family and the status of the last payment, by kelurahan and KK number. ``query``

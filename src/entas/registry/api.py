@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import StrictBool
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.roles import Capability
+from entas.accounts.scoping import visible_regions
+from entas.core.errors import Problem, Refused
+from entas.regions.models import RegionLevel
 
 from . import selectors, services
-from .choices import VerificationStatus
+from .choices import Relationship, Sex, VerificationStatus
+from .forms import HouseholdForm
 from .models import ChangeRequest, Household
 
 router = Router(tags=["registry"])
@@ -195,3 +201,113 @@ def decide_change(request: HttpRequest, change_id: int, body: ChangeDecisionIn) 
     decided = services.decide_change(actor=request.user, request=change, approve=body.approve, note=body.note)  # type: ignore[arg-type]
     decided = ChangeRequest.objects.select_related("household__kelurahan", "requested_by").get(pk=decided.pk)
     return _change_out(decided)
+
+
+class HouseholdEditIn(Schema):
+    version: int = Field(..., ge=0, description="The household's version read before the edit (a later save: 409).")
+    values: dict[str, str | int | float | bool | None] = Field(
+        ...,
+        description="The variables to change, by name (address, rt, rw, latitude, longitude, housing, utilities, "
+        "assets, property, livestock, access: docs/data-dictionary.md); membership and KK changes are change "
+        "requests.",
+    )
+
+
+class HouseholdEditOut(Schema):
+    id: int
+    version: int
+    changed: list[str]
+
+
+@router.patch("/{household_id}", response=HouseholdEditOut, auth=CHANGE)
+def edit_household(request: HttpRequest, household_id: int, body: HouseholdEditIn) -> dict[str, Any]:
+    """Edit a household's variables: the same form, rules and service as the household's edit page
+    (each value checked by the field's type and choices, then ``validate_household``). Audited as
+    ``household.update``; tells the ``household.changed`` webhooks."""
+    household = _household(request, household_id)
+    unknown = sorted(set(body.values) - set(services.EDITABLE_FIELDS))
+    if unknown:
+        raise Refused(
+            _("These fields cannot be edited here: %(fields)s.") % {"fields": ", ".join(unknown)},
+            code="invalid",
+            issues=[Problem(name, _("Not an editable variable.")) for name in unknown],
+        )
+    before = model_to_dict(household, fields=services.EDITABLE_FIELDS)
+    form = HouseholdForm({**before, **body.values, "version": body.version}, instance=household)
+    if not form.is_valid():
+        issues = [Problem(name if name != "__all__" else "", str(m)) for name, ms in form.errors.items() for m in ms]
+        raise Refused(issues[0].message, code="invalid", issues=issues)
+    values = {name: form.cleaned_data[name] for name in body.values}
+    updated = services.update_household(
+        actor=request.user,  # type: ignore[arg-type]
+        household=Household.objects.get(pk=household.pk),
+        values=values,
+        expected_version=body.version,
+    )
+    return {
+        "id": updated.pk,
+        "version": updated.version,
+        "changed": sorted(k for k in values if before[k] != values[k]),
+    }
+
+
+class NewMemberIn(Schema):
+    nik: str = Field(..., max_length=20)
+    name: str = Field(..., min_length=1, max_length=120)
+    sex: Sex
+    birth_date: dt.date
+    relationship: Relationship
+
+
+class RegisterIn(Schema):
+    kelurahan: str = Field(..., max_length=20, description="The kelurahan's Kemendagri code, e.g. 64.71.01.1001.")
+    kk_number: str = Field(..., max_length=20)
+    address: str = Field("", max_length=200)
+    rt: str = Field("", max_length=3)
+    rw: str = Field("", max_length=3)
+    source: Literal["operator", "usulan"] = "operator"
+    members: list[NewMemberIn] = Field(..., min_length=1, max_length=30)
+
+
+class RegisteredOut(Schema):
+    id: int
+    kk_number: str
+    verification_status: str
+    version: int
+
+
+@router.post("", response={201: RegisteredOut}, auth=CHANGE)
+def register_household(request: HttpRequest, body: RegisterIn) -> Status[RegisteredOut]:
+    """Register a new family with its members: the same rules as the registration page and the import
+    (NIK and KK checks, the family's composition, numbers already registered answered without naming
+    the family); it is a proposal (``usulan``) until verified and ratified. Audited."""
+    user: Any = request.user
+    kelurahan = visible_regions(user).filter(level=RegionLevel.KELURAHAN, code=body.kelurahan.strip()).first()
+    if kelurahan is None:
+        raise Refused(
+            _("No kelurahan %(code)s in your areas.") % {"code": body.kelurahan[:20]},
+            code="invalid",
+            issues=[Problem("kelurahan", _("Not a kelurahan of your areas."))],
+        )
+    household = services.register_household(
+        actor=user,
+        kelurahan=kelurahan,
+        values={
+            "kk_number": "".join(body.kk_number.split()),
+            "address": body.address,
+            "rt": body.rt,
+            "rw": body.rw,
+        },
+        members=[
+            {
+                "nik": "".join(m.nik.split()),
+                "name": m.name,
+                "sex": m.sex.value,
+                "birth_date": m.birth_date,
+                "relationship": m.relationship.value,
+            }
+            for m in body.members
+        ],
+        source=body.source,
+    )
+    return Status(201, RegisteredOut.model_validate(household, from_attributes=True))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import can_act_in
-from entas.core import audit, ratelimit
+from entas.core import audit, events, ratelimit
 from entas.core.audit import diff
 from entas.core.errors import Refused
 from entas.core.ids import mask_nik
@@ -49,6 +49,19 @@ EDITABLE_FIELDS = [
 def _require(actor: User, capability: Capability, household: Household) -> None:
     if not actor.can(capability) or not can_act_in(actor, household.kelurahan):
         raise Refused(_("You may not change this household."), code="forbidden")
+
+
+def household_changed(household_pks: list[int], kelurahan_code: str, change: str) -> None:
+    """Tell the listeners (the webhooks) that these households changed: identifiers only."""
+    events.emit_many(
+        events.Event(
+            events.HOUSEHOLD_CHANGED,
+            "registry.household",
+            pk,
+            {"kelurahan": kelurahan_code, "change": change},
+        )
+        for pk in household_pks
+    )
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
@@ -134,6 +147,7 @@ def update_household(*, actor: User, household: Household, values: dict[str, Any
         before=_jsonable(b),
         after=_jsonable(a),
     )
+    household_changed([household.pk], household.kelurahan.code, "update")
     household.refresh_from_db()
     return household
 
@@ -409,6 +423,8 @@ def decide_change(*, actor: User, request: ChangeRequest, approve: bool, note: s
         region_code=household.kelurahan.code,
         after={"status": request.status, "note": note},
     )
+    if approve:
+        household_changed([household.pk], household.kelurahan.code, request.kind)
     return request
 
 
@@ -514,6 +530,7 @@ def verify_household(
         before={"status": before},
         after={"status": household.verification_status, "visit_date": visit_date.isoformat(), "reason": reason},
     )
+    household_changed([household.pk], household.kelurahan.code, "verify")
     return household
 
 
@@ -552,6 +569,7 @@ def ratify_kelurahan(*, actor: User, kelurahan_id: int) -> list[int]:
         region_code=kelurahan.code,
         after={"households": len(ids)},
     )
+    household_changed(ids, kelurahan.code, "ratify")
     return ids
 
 
@@ -610,9 +628,11 @@ def register_household(
     refusal = _look_up_new_family(actor=actor, kelurahan=kelurahan, values=values, members=members)
     if refusal is not None:
         raise refusal
-    return _create_household(
+    household = _create_household(
         actor=actor, kelurahan=kelurahan, values=values, members=members, source=source, today=today
     )
+    household_changed([household.pk], kelurahan.code, "register")
+    return household
 
 
 @service

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entas.accounts.roles import Capability
-from entas.core import audit, jobqueue
+from entas.core import audit, events, jobqueue
 from entas.core.bulk import Inserter, update_rows
 from entas.core.errors import Refused
 from entas.core.services import service
@@ -266,6 +266,13 @@ def transition(*, cycle: Cycle, action: str, actor: User) -> Cycle:
     cycle.state = target
     cycle.save()
     audit.record(actor=actor, action=f"cycle.{action}", obj=cycle, before={"state": before}, after={"state": target})
+    if action == "approve":
+        events.emit(
+            events.CYCLE_APPROVED,
+            model="programs.cycle",
+            pk=cycle.pk,
+            payload={"programme": cycle.programme_id, "period": cycle.period, "state": target},
+        )
     return cycle
 
 
@@ -327,6 +334,24 @@ def retry_failed(*, cycle: Cycle, actor: User, payments: Iterable[int] | None = 
 
 
 @service
+def _payments_failed(cycle: Cycle, payment_ids: list[int]) -> None:
+    """Tell the listeners (the webhooks) of the payments the bank reported failed: identifiers only."""
+    if not payment_ids:
+        return
+    rows = Payment.objects.filter(pk__in=payment_ids).values_list(
+        "pk", "reference", "entitlement__household_id", "entitlement__household__kelurahan__code"
+    )
+    events.emit_many(
+        events.Event(
+            events.PAYMENT_FAILED,
+            "programs.payment",
+            pk,
+            {"cycle": cycle.pk, "reference": reference, "household": household, "kelurahan": kelurahan},
+        )
+        for pk, reference, household, kelurahan in rows.iterator(chunk_size=2000)
+    )
+
+
 def reconcile(*, cycle: Cycle, results: list[dict[str, Any]], actor: User) -> dict[str, Any]:
     """Apply the bank's results (reference, status paid|failed|pending, reason; ``files.read_results``
     reads them from a CSV or a pain.002 report), set-based: the lines are sorted out by the pure
@@ -347,6 +372,7 @@ def reconcile(*, cycle: Cycle, results: list[dict[str, Any]], actor: User) -> di
         ),
     )
     statuses = [status for status, _reason in sorted_out.updates.values()]
+    _payments_failed(cycle, [ids[r] for r, (status, _reason) in sorted_out.updates.items() if status == "failed"])
     pending = payments.filter(status=Payment.Status.SENT).count()
     # Each entitlement's last payment only (a retried failure and its retry are two payments of one
     # entitlement; the failure must not be counted beside the paid retry).

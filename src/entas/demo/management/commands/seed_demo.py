@@ -123,6 +123,7 @@ class Command(EntasCommand):
         self._evaluation(as_json)
         if _Household.objects.exists():
             self._interop(as_json)  # a DCI caller system, a SIKS-NG export, a DTSEN import
+            self._webhooks(as_json)  # the bank's webhook subscription and a few deliveries
         self._monitoring(as_json)  # its indicators count what every module above has written
         self._reports(as_json)  # last: the official reports read every module, the indicators included
         if as_json:
@@ -207,6 +208,20 @@ class Command(EntasCommand):
         )
         if made and not as_json:
             self.stdout.write(f"Interoperability: {made}.")
+
+    def _webhooks(self, as_json: bool) -> None:
+        """A webhook subscription with its first deliveries (entas.webhooks.demo), acting as the bank's
+        service account."""
+        from entas.accounts.demo import SERVICE_ACCOUNT
+        from entas.accounts.models import User
+        from entas.webhooks import demo
+
+        def _bank_account() -> User:
+            return User.objects.filter(username=SERVICE_ACCOUNT).first() or User.objects.get(username="dinsos1")
+
+        made = demo.seed(admin=User.objects.get(username="admin"), owner=_bank_account())
+        if made and not as_json:
+            self.stdout.write(f"Webhooks: {made}.")
 
     def _policy(self, as_json: bool) -> None:
         """The example plan of Balikpapan with two years of realisation (entas.policy.demo)."""

@@ -1,0 +1,86 @@
+"""The administrator's webhook pages: the subscriptions (create one, its secret shown once; disable
+one) and a subscription's delivery log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from entas.accounts.roles import Capability
+from entas.core.decorators import AuthenticatedRequest, require
+from entas.core.errors import Refused
+
+from . import selectors, services
+from .forms import EVENT_LABELS, SubscriptionForm
+from .models import Delivery
+
+
+@require(Capability.MANAGE_USERS)
+def subscription_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = SubscriptionForm()
+    new = secret = None
+    if request.method == "POST":
+        form = SubscriptionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                new, secret = services.create_subscription(
+                    actor=request.user,
+                    owner=data["owner"],
+                    name=data["name"],
+                    url=data["url"],
+                    event_names=data["events"],
+                )
+            except Refused as exc:
+                for issue in exc.issues:
+                    form.add_error(issue.field if issue.field in form.fields else None, issue.message)
+                if not exc.issues:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, _("Subscription created. Give its secret to the receiver now: it is shown only once.")
+                )
+                form = SubscriptionForm()
+    return render(
+        request,
+        "webhooks/list.html",
+        {
+            "form": form,
+            "new": new,
+            "secret": secret,
+            "subscriptions": selectors.subscriptions_for(request.user),
+            "event_labels": EVENT_LABELS,
+        },
+    )
+
+
+@require(Capability.MANAGE_USERS)
+def subscription_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    subscription = selectors.subscriptions_for(request.user).filter(pk=pk).first()
+    if subscription is None:
+        raise Http404
+    deliveries = selectors.deliveries_for(request.user).filter(subscription=subscription)
+    status = request.GET.get("status", "")
+    if status in Delivery.Status.values:
+        deliveries = deliveries.filter(status=status)
+    page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "webhooks/detail.html",
+        {"subscription": subscription, "page": page, "status": status, "statuses": Delivery.Status.choices},
+    )
+
+
+@require(Capability.MANAGE_USERS)
+@require_POST
+def subscription_disable(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    subscription = selectors.subscriptions_for(request.user).filter(pk=pk).first()
+    if subscription is None:
+        raise Http404
+    services.disable_subscription(actor=request.user, subscription=subscription)
+    messages.success(request, _("The subscription %(name)s was disabled.") % {"name": subscription.name})
+    return redirect("webhooks:list")
