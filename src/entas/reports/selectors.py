@@ -18,7 +18,7 @@ from entas.accounts.scoping import region_q
 from entas.core.errors import Refused
 from entas.regions.models import Region
 
-from .models import Report, ReportVersion, VersionStatus
+from .models import Report, ReportKind, ReportVersion, VersionStatus
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -58,6 +58,52 @@ def reports_for(user: User) -> QuerySet[Report]:
         )
         .order_by("-year", "-quarter", "kind", "-pk")
     )
+
+
+def drafts_awaiting_checker(user: User) -> int:
+    """How many reports' newest version is a draft that ``user`` may finalise (neither generated it
+    nor wrote its narrative: checker ≠ maker); one query."""
+    newest = ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-number")
+    drafts = (
+        Report.objects.restrict(user, "view")
+        .annotate(
+            status=Subquery(newest.values("status")[:1]),
+            maker=Subquery(newest.values("generated_by")[:1]),
+            writer=Subquery(newest.values("edited_by")[:1]),
+        )
+        .filter(status=VersionStatus.DRAFT)
+        .exclude(maker=user.pk)
+        .filter(Q(writer__isnull=True) | ~Q(writer=user.pk))  # NOT (NULL = pk) would drop unwritten drafts
+    )
+    return drafts.order_by().count()
+
+
+def due_periods(day: dt.date) -> list[tuple[str, int, int | None]]:
+    """The reports due on ``day``: the extreme-poverty report of the last completed quarter and the
+    LP2KD of last year, as (kind, year, quarter)."""
+    quarter = (day.month - 1) // 3  # the last completed quarter (0: the fourth of last year)
+    year = day.year if quarter else day.year - 1
+    return [("extreme_poverty", year, quarter or 4), ("lp2kd", day.year - 1, None)]
+
+
+def reports_due(day: dt.date) -> list[str]:
+    """The reports due on ``day`` (:func:`due_periods`) that have no final version yet, as labels; one
+    query."""
+    periods = due_periods(day)
+    wanted = Q()
+    for kind, year, quarter in periods:
+        wanted |= Q(report__kind=kind, report__year=year, report__quarter=quarter)
+    done = set(
+        ReportVersion.objects.filter(wanted, status=VersionStatus.FINAL).values_list(
+            "report__kind", "report__year", "report__quarter"
+        )
+    )
+    labels = dict(ReportKind.choices)
+    return [
+        f"{labels[kind]} {year}" + (f" Q{quarter}" if quarter else "")
+        for kind, year, quarter in periods
+        if (kind, year, quarter) not in done
+    ]
 
 
 def report_for(user: User, pk: int) -> Report:
