@@ -27,7 +27,7 @@ router = Router(
 )
 
 
-class ReportOut(Schema):
+class OfficialReportOut(Schema):
     id: int
     kind: str
     year: int
@@ -71,7 +71,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("", response=list[ReportOut], url_name="reports_list")
+@router.get("", response=list[OfficialReportOut], url_name="reports_list")
 def list_reports(request: HttpRequest) -> Any:
     """Every report with its number of versions and its newest version's status and data date."""
     return [
