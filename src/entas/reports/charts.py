@@ -115,7 +115,12 @@ def deprivation_bars(quintiles: list[dict[str, Any]]) -> dict[str, Any]:
         "data": {"values": values},
         "mark": "bar",
         "encoding": {
-            "x": {"field": "quintile", "type": "ordinal", "title": _("Expenditure quintile (1 = poorest)")},
+            "x": {
+                "field": "quintile",
+                "type": "ordinal",
+                "title": _("Expenditure quintile (1 = poorest)"),
+                "axis": {"labelAngle": 0},
+            },
             "y": {"field": "share", "type": "quantitative", "title": _("Households (%)"), "stack": "zero"},
             "color": {
                 "field": "deprivations",
@@ -123,6 +128,7 @@ def deprivation_bars(quintiles: list[dict[str, Any]]) -> dict[str, Any]:
                 "title": _("Deprivations"),
                 "scale": {"scheme": "orangered"},
                 "sort": ["0", "1", "2", "3+"],
+                "legend": {"orient": "bottom", "direction": "horizontal"},
             },
             "order": {"field": "order", "type": "quantitative"},
         },
