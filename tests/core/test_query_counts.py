@@ -71,6 +71,7 @@ PAGES: list[tuple[str, Callable[[dict[str, Any]], dict[str, Any]], str]] = [
     ("policy:programme", lambda w: {"pk": w["record"].pk}, "auditor"),
     ("policy:adjustments", lambda w: {}, "auditor"),
     ("evaluation:index", lambda w: {}, "auditor"),
+    ("reports:list", lambda w: {}, "auditor"),
     ("policy:realisation", lambda w: {}, "manager"),
     ("policy:funded", lambda w: {}, "partner"),
     ("portal:cases", lambda w: {}, "operator"),
@@ -385,6 +386,17 @@ def _add_evaluations(serials: range, manager: User) -> None:
         )
 
 
+def _add_reports(serials: range, manager: User) -> None:
+    """A programme report with a draft version per serial (the reports list grows)."""
+    from entas.reports.models import Report, ReportVersion
+
+    for i in serials:
+        report = Report.objects.create(kind="lp2kd", year=2000 + i, created_by=manager)
+        ReportVersion.objects.create(
+            report=report, number=1, snapshot=dt.date(2026, 1, 1), document={}, generated_by=manager
+        )
+
+
 def _count(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -417,6 +429,7 @@ def test_list_pages_cost_the_same_at_any_size_and_match_the_baseline(
         _add_families(regions, world, serials, dinsos_manager, operator_manggar)
         _add_policy(world, serials, dinsos_manager)
         _add_evaluations(serials, dinsos_manager)
+        _add_reports(serials, dinsos_manager)
         for name, kwargs, persona in PAGES:
             counts.setdefault(name, []).append(_count(clients[persona], reverse(name, kwargs=kwargs(world))))
     growing = {name: c for name, c in counts.items() if c[0] != c[1]}

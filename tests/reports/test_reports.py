@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Callable
+from datetime import date
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,46 @@ def test_the_command_finalises_by_a_checker_only(city: dict[str, Any], checker: 
     out = StringIO()
     call_command("report", "finalise", str(meta["report"]), "--as", checker.username, "--json", stdout=out)
     assert set(json.loads(out.getvalue())["digests"]) == {"pdf", "docx", "xlsx"}
+
+
+def test_the_rpkd_reads_province_and_nation_and_counts_overlapping_deprivations(
+    city: dict[str, Any], tkpk_analyst: User, tmp_path: Path
+) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from entas.monitoring.models import Indicator
+    from entas.monitoring.services import enter_official_value
+    from entas.regions.services import load_regions
+    from entas.registry.models import Household
+    from entas.reports import selectors
+    from entas.targeting.models import HouseholdScore
+
+    load_regions(text="code,name\n00,Indonesia\n", actor=None, source="test")
+    p0 = Indicator.objects.get(code="p0-bps")
+    for area, value in (("64", 5.51), ("00", 8.57)):  # made-up test figures, not published ones
+        enter_official_value(
+            indicator=p0, area_code=area, period="2025", value=value, source="test", confirmed=True, actor=None
+        )
+    inputs = selectors.rpkd_inputs(tkpk_analyst, year=2025, day=date(2025, 12, 31))
+    row = next(r for r in inputs["sector_indicators"] if r["name"] == "P0 resmi BPS")
+    assert (row["city"], row["province"], row["national"]) == (2.11, 5.51, 8.57)
+    assert inputs["comparators"] == {
+        "province": "64",
+        "national": "00",
+        "province_entered": True,
+        "national_entered": True,
+    }
+    data = inputs["deprivation"]
+    scored = HouseholdScore.objects.filter(model=city["model"]).count()
+    assert data["households"] == scored == sum(q["households"] for q in data["quintiles"]) == Household.objects.count()
+    # the poorest fifth carries more deprivations than the richest
+    poorest, richest = data["quintiles"][0], data["quintiles"][4]
+    assert poorest["shares"]["0"] < richest["shares"]["0"]
+    _meta, xlsx = generate(tmp_path, "rpkd-profile", "xlsx", "tkpk")
+    book = CalamineWorkbook.from_filelike(io.BytesIO(xlsx))
+    counts = book.get_sheet_by_name("deprivation_count").to_python()
+    body = [r for r in counts if r and str(r[0]) in {"1", "2", "3", "4", "5"}]
+    assert [int(r[1]) for r in body] == [q["households"] for q in data["quintiles"]]
+    assert [round(float(r[2]), 2) for r in body] == [round(q["shares"]["0"], 2) for q in data["quintiles"]]
+    sector = book.get_sheet_by_name("sector_poverty").to_python()
+    assert any(r[0] == "P0 resmi BPS" and r[3] == 5.51 and r[4] == 8.57 for r in sector)

@@ -26,6 +26,7 @@ FAMILIES: dict[str, object] = {
     "evaluation": _("Impact evaluations"),
     "participation": _("Musyawarah, Musrenbang proposals, partners and their contributions"),
     "portal": _("Citizens' complaints, proposals and objections (case handling)"),
+    "reports": _("Official reports (LP2KD, RPKD, extreme poverty, programmes): versions, files, generation"),
     "regions": _("Regions and boundaries"),
     "jobs": _("Progress of background jobs"),
 }

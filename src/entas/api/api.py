@@ -47,6 +47,7 @@ from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
 from entas.registry.api import changes_router as registry_changes_router
 from entas.registry.api import router as registry_router
+from entas.reports.api import router as reports_router
 from entas.targeting.api import router as targeting_router
 from entas.training.api import outcomes_router as training_outcomes_router
 from entas.training.api import router as training_router
@@ -152,6 +153,7 @@ mount("/v1/participation/proposals", participation_proposals_router, "participat
 mount("/v1/participation/partners", participation_partners_router, "participation")
 mount("/v1/participation/own-contributions", participation_own_router, "participation")
 mount("/v1/portal/cases", portal_router, "portal")
+mount("/v1/reports", reports_router, "reports")
 
 # The codes of the API's own errors, by HTTP status.
 _CODES = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "too_many"}

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from entas.accounts.api import RoleAuth
@@ -58,10 +58,14 @@ def _area(user: User, code: str, *, kelurahan: bool = False) -> Region:
 # -- forums -----------------------------------------------------------------------------------------
 
 
+MAX_AMOUNT = 10**15  # a thousand trillion rupiah: beyond any contribution, within a 64-bit integer
+MAX_QUANTITY = 2_000_000_000  # the quantity columns are 32-bit integers
+
+
 class AttendanceIn(Schema):
     group: str
-    men: int = 0
-    women: int = 0
+    men: int = Field(0, ge=0, le=100_000)
+    women: int = Field(0, ge=0, le=100_000)
 
 
 class ForumIn(Schema):
@@ -131,7 +135,9 @@ def _forum(user: User, pk: int) -> Forum:
 
 
 @forums_router.get("", response=list[ForumOut])
-def list_forums(request: HttpRequest, year: int | None = None, kind: c.ForumKind | None = None) -> list[ForumOut]:
+def list_forums(
+    request: HttpRequest, year: int | None = Query(None, ge=1900, le=2100), kind: c.ForumKind | None = None
+) -> list[ForumOut]:
     """The forums held in the user's areas (the calendar), newest first; filter by year and kind."""
     return [
         _forum_out(f, f.attended, f.decision_count)  # type: ignore[attr-defined]
@@ -233,7 +239,7 @@ class ProposalIn(Schema):
     stage: str = c.ForumKind.REMBUG_WARGA
     rt: str = ""
     problem: str = ""
-    estimated_cost: int = 0
+    estimated_cost: int = Field(0, ge=0, le=MAX_AMOUNT)
 
 
 class ProposalOut(Schema):
@@ -256,9 +262,9 @@ class ProposalOut(Schema):
 class ReviewIn(Schema):
     forum_id: int
     outcome: str
-    score: int = 0
-    votes_for: int = 0
-    votes_against: int = 0
+    score: int = Field(0, ge=0, le=1_000_000)
+    votes_for: int = Field(0, ge=0, le=1_000_000)
+    votes_against: int = Field(0, ge=0, le=1_000_000)
     note: str = ""
     merged_into: str = ""
 
@@ -425,13 +431,14 @@ class ContributionIn(Schema):
     kind: str
     description: str
     programme: str
-    year: int
+    year: int = Field(ge=1900, le=2100)
     activity: str = ""
     kelurahan_code: str = ""
-    pledged_value: int = 0
-    delivered_value: int = 0
-    pledged_quantity: int = 0
-    delivered_quantity: int = 0
+    # Rupiah and quantities: never negative, and within what the database's integers hold.
+    pledged_value: int = Field(0, ge=0, le=MAX_AMOUNT)
+    delivered_value: int = Field(0, ge=0, le=MAX_AMOUNT)
+    pledged_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
+    delivered_quantity: int = Field(0, ge=0, le=MAX_QUANTITY)
     unit: str = ""
     delivered_on: dt.date | None = None
 
@@ -504,7 +511,9 @@ def save_partner(request: HttpRequest, payload: PartnerIn) -> Status[PartnerOut]
 
 
 @partners_router.get("/contributions", response=list[ContributionOut])
-def list_contributions(request: HttpRequest, year: int | None = None, partner: str = "") -> list[ContributionOut]:
+def list_contributions(
+    request: HttpRequest, year: int | None = Query(None, ge=1900, le=2100), partner: str = ""
+) -> list[ContributionOut]:
     """Every partner's contributions (pledged and delivered), filtered by year and partner code."""
     qs = selectors.contributions_for(_user(request))
     if year:

@@ -10,4 +10,4 @@ class ReportsConfig(AppConfig):
         from entas.core import navigation
 
         navigation.add("reports:list", _("Official reports"), ("reports.view", "reports.edit"), order=60)
-        from . import jobs  # noqa: F401  (registers its job kinds)
+        from . import home_page, jobs  # noqa: F401  (register their part of the home page, their job kinds)

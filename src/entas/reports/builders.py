@@ -272,6 +272,9 @@ def rpkd_profile(inputs: dict[str, Any]) -> Document:
     the city's trend against the province and the nation and its relative position (SEPAKAT)."""
     titles = rpkd_sector_titles()
     sections = [Section("profile", _("Poverty profile"), _profile_blocks(inputs))]
+    sections.append(
+        Section("deprivation", _("Overlapping deprivations by expenditure quintile"), _overlap_blocks(inputs))
+    )
     for sector in RPKD_SECTORS:
         rows = [r for r in inputs.get("sector_indicators", []) if r["sector"] == sector]
         blocks: list[Any] = []
@@ -285,6 +288,7 @@ def rpkd_profile(inputs: dict[str, Any]) -> Document:
                     rows=[
                         [r["name"], r["period"], r["city"], r["province"], r["national"], _position(r)] for r in rows
                     ],
+                    note=_comparators_note(inputs.get("comparators")),
                 )
             )
             history = [r for r in inputs.get("sector_history", []) if r["sector"] == sector]
@@ -304,6 +308,108 @@ def rpkd_profile(inputs: dict[str, Any]) -> Document:
         sections=sections,
         inputs=list(inputs.get("sources", [])),
     )
+
+
+def _comparators_note(comparators: dict[str, Any] | None) -> str:
+    """Says which comparison series are not entered (their column then stays empty)."""
+    if not comparators:
+        return ""
+    missing = [
+        _("province %(code)s") % {"code": comparators["province"]} if not comparators.get("province_entered") else "",
+        _("nation %(code)s") % {"code": comparators["national"]} if not comparators.get("national_entered") else "",
+    ]
+    missing = [m for m in missing if m]
+    if not missing:
+        return ""
+    return _("Official series not entered for: %(areas)s.") % {"areas": ", ".join(missing)}
+
+
+def deprivation_titles() -> dict[str, str]:
+    return {
+        "education": _("Education"),
+        "health": _("Health"),
+        "water_sanitation": _("Water and sanitation"),
+        "housing": _("Housing"),
+        "social_protection": _("Social protection"),
+        "economy": _("Economy and employment"),
+    }
+
+
+def _overlap_blocks(inputs: dict[str, Any]) -> list[Any]:
+    """SEPAKAT's overlap of deprivations by expenditure quintile: the share of households deprived in
+    0, 1, 2, 3+ dimensions per quintile, each dimension's rate per quintile, and the most common
+    combinations as an UpSet-style table (one column per dimension, ● where it is part of the
+    combination)."""
+    from .deprivation import DIMENSIONS
+
+    data = inputs.get("deprivation")
+    if not data or not data.get("households"):
+        return [
+            Paragraph(
+                _(
+                    "No PMT model has scored the registry yet: the overlap of deprivations needs each "
+                    "household's predicted consumption."
+                )
+            )
+        ]
+    titles = deprivation_titles()
+    blocks: list[Any] = [
+        Paragraph(
+            _(
+                "%(n)s registered households ranked by their predicted consumption (%(model)s) into five "
+                "quintiles (1 = the poorest fifth); deprivations read from the registry as defined in the "
+                "documentation (docs/reports.md)."
+            )
+            % {"n": data["households"], "model": data.get("model", "")}
+        ),
+        Table(
+            key="deprivation_count",
+            title=_("Households by number of deprivations, per quintile (%)"),
+            columns=[_("Quintile"), _("Households"), "0", "1", "2", "3+"],
+            formats=["text", "int", "pct", "pct", "pct", "pct"],
+            rows=[
+                [str(q["quintile"]), q["households"], *(q["shares"][c] for c in ("0", "1", "2", "3"))]
+                for q in data["quintiles"]
+            ],
+        ),
+        Figure(
+            key="deprivation_chart",
+            title=_("Number of deprivations by quintile"),
+            spec=charts.deprivation_bars(data["quintiles"]),
+        ),
+        Table(
+            key="deprivation_dimension",
+            title=_("Households deprived in each dimension, per quintile (%)"),
+            columns=[_("Quintile"), *(titles[d] for d in DIMENSIONS)],
+            formats=["text", *("pct" for _d in DIMENSIONS)],
+            rows=[[str(q["quintile"]), *(q["dimensions"][d] for d in DIMENSIONS)] for q in data["quintiles"]],
+        ),
+    ]
+    if data["combinations"]:
+        blocks.append(
+            Table(
+                key="deprivation_combination",
+                title=_("Most common combinations of deprivations"),
+                columns=[
+                    *(titles[d] for d in DIMENSIONS),
+                    _("Households"),
+                    _("Share (%)"),
+                    *(_("Q%(q)s") % {"q": q} for q in range(1, 6)),
+                ],
+                formats=[*("text" for _d in DIMENSIONS), "int", "pct", "int", "int", "int", "int", "int"],
+                rows=[
+                    [
+                        *("●" if d in c["dimensions"] else "" for d in DIMENSIONS),
+                        c["households"],
+                        c["share"],
+                        *(c["by_quintile"][str(q)] for q in range(1, 6)),
+                    ]
+                    for c in data["combinations"]
+                ],
+            )
+        )
+    blocks += _narrative("deprivation", _("What the overlap of deprivations says about the programmes' targeting."))
+    return blocks
 
 
 def _position(row: dict[str, Any]) -> str:

@@ -97,3 +97,39 @@ def comparison_trend(rows_history: list[dict[str, Any]]) -> dict[str, Any] | Non
             "strokeDash": {"field": "name", "type": "nominal", "title": _("Indicator")},
         },
     }
+
+
+def deprivation_bars(quintiles: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per expenditure quintile, the share of households deprived in 0, 1, 2 and 3+ dimensions
+    (stacked to 100 %)."""
+    values = [
+        {"quintile": f"Q{q['quintile']}", "deprivations": label, "order": i, "share": q["shares"][key]}
+        for q in quintiles
+        for i, (key, label) in enumerate((("0", "0"), ("1", "1"), ("2", "2"), ("3", "3+")))
+        if q["shares"][key] is not None
+    ]
+    return {
+        "$schema": VEGA_LITE_SCHEMA,
+        "width": "container",
+        "height": 200,
+        "data": {"values": values},
+        "mark": "bar",
+        "encoding": {
+            "x": {
+                "field": "quintile",
+                "type": "ordinal",
+                "title": _("Expenditure quintile (1 = poorest)"),
+                "axis": {"labelAngle": 0},
+            },
+            "y": {"field": "share", "type": "quantitative", "title": _("Households (%)"), "stack": "zero"},
+            "color": {
+                "field": "deprivations",
+                "type": "ordinal",
+                "title": _("Deprivations"),
+                "scale": {"scheme": "orangered"},
+                "sort": ["0", "1", "2", "3+"],
+                "legend": {"orient": "bottom", "direction": "horizontal"},
+            },
+            "order": {"field": "order", "type": "quantitative"},
+        },
+    }

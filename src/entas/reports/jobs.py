@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from entas.accounts.models import User
 
 
+GENERATE_KIND = "reports.generate"
+
+
 def report_lock(params: dict[str, Any], actor: User | None) -> list[str]:
     """Two generations of one report at once would both number their version n + 1."""
     return [f"reports.{params['report']}"]
@@ -34,7 +37,7 @@ def _subject(params: dict[str, Any]) -> tuple[str, str] | None:
 
 
 @job_kind(
-    "reports.generate",
+    GENERATE_KIND,
     gettext_lazy("Generate an official report"),
     locks=report_lock,
     subject=lambda params: _subject(params),

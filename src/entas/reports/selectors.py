@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from entas.accounts.scoping import region_q
 from entas.core.errors import Refused
 from entas.regions.models import Region
 
-from .models import Report, ReportVersion, VersionStatus
+from .models import Report, ReportKind, ReportVersion, VersionStatus
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
@@ -58,6 +58,52 @@ def reports_for(user: User) -> QuerySet[Report]:
         )
         .order_by("-year", "-quarter", "kind", "-pk")
     )
+
+
+def drafts_awaiting_checker(user: User) -> int:
+    """How many reports' newest version is a draft that ``user`` may finalise (neither generated it
+    nor wrote its narrative: checker ≠ maker); one query."""
+    newest = ReportVersion.objects.filter(report=OuterRef("pk")).order_by("-number")
+    drafts = (
+        Report.objects.restrict(user, "view")
+        .annotate(
+            status=Subquery(newest.values("status")[:1]),
+            maker=Subquery(newest.values("generated_by")[:1]),
+            writer=Subquery(newest.values("edited_by")[:1]),
+        )
+        .filter(status=VersionStatus.DRAFT)
+        .exclude(maker=user.pk)
+        .filter(Q(writer__isnull=True) | ~Q(writer=user.pk))  # NOT (NULL = pk) would drop unwritten drafts
+    )
+    return drafts.order_by().count()
+
+
+def due_periods(day: dt.date) -> list[tuple[str, int, int | None]]:
+    """The reports due on ``day``: the extreme-poverty report of the last completed quarter and the
+    LP2KD of last year, as (kind, year, quarter)."""
+    quarter = (day.month - 1) // 3  # the last completed quarter (0: the fourth of last year)
+    year = day.year if quarter else day.year - 1
+    return [("extreme_poverty", year, quarter or 4), ("lp2kd", day.year - 1, None)]
+
+
+def reports_due(day: dt.date) -> list[str]:
+    """The reports due on ``day`` (:func:`due_periods`) that have no final version yet, as labels; one
+    query."""
+    periods = due_periods(day)
+    wanted = Q()
+    for kind, year, quarter in periods:
+        wanted |= Q(report__kind=kind, report__year=year, report__quarter=quarter)
+    done = set(
+        ReportVersion.objects.filter(wanted, status=VersionStatus.FINAL).values_list(
+            "report__kind", "report__year", "report__quarter"
+        )
+    )
+    labels = dict(ReportKind.choices)
+    return [
+        f"{labels[kind]} {year}" + (f" Q{quarter}" if quarter else "")
+        for kind, year, quarter in periods
+        if (kind, year, quarter) not in done
+    ]
 
 
 def report_for(user: User, pk: int) -> Report:
@@ -145,9 +191,12 @@ def profile_inputs(user: User, year: int, sources: list[str]) -> dict[str, Any]:
                 sources.append(_("Fay–Herriot kelurahan estimates, survey year %(year)s") % {"year": survey.year})
             except Refused:
                 pass
+    # The province's and the nation's published series are public comparators: shown to whoever may
+    # see the city's, not only to users whose areas include the province.
+    comparators = Q(area__code__in=[settings.ENTAS_CITY_CODE.split(".")[0], NATIONAL_AREA_CODE])
     official = (
         OfficialValue.objects.filter(period__lte=f"{year}-99")
-        .filter(region_q(user, "area"))
+        .filter(region_q(user, "area") | comparators)
         .select_related("indicator", "area")
         .order_by("indicator__code", "area__level", "period")
     )
@@ -156,6 +205,7 @@ def profile_inputs(user: User, year: int, sources: list[str]) -> dict[str, Any]:
             "code": o.indicator.code,
             "indicator": o.indicator.name,
             "area": o.area.name,
+            "area_code": o.area.code,
             "area_level": o.area.level,
             "period": o.period,
             "value": o.value,
@@ -297,6 +347,24 @@ def lp2kd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
     return out
 
 
+# The area code under which official series of the nation are entered (monitoring keeps official
+# values per region; the nation is the region "00", Kemendagri's codes starting at the provinces' 11–96).
+NATIONAL_AREA_CODE = "00"
+
+
+def _comparison_level(o: dict[str, Any], city_code: str, province_code: str) -> str | None:
+    """Which column of the trend comparison an official value fills: the city's own code, its province,
+    or the nation; None for any other area."""
+    code = o.get("area_code", "")
+    if code == city_code:
+        return "city"
+    if code == province_code:
+        return "province"
+    if code == NATIONAL_AREA_CODE:
+        return "national"
+    return None
+
+
 def rpkd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
     sources: list[str] = []
     out: dict[str, Any] = {"city": city_name(), "year": year, "snapshot": day.isoformat()}
@@ -309,7 +377,7 @@ def rpkd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
         sector = sector_of(o["code"])
         if sector is None:
             continue
-        level = {1: "province", 2: "city"}.get(o["area_level"])
+        level = _comparison_level(o, here.code, province_code)
         if level is None:
             continue
         history.append(
@@ -345,11 +413,92 @@ def rpkd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
         }
     out["sector_indicators"] = list(latest.values())
     out["sector_history"] = history
+    entered = {
+        lvl: any(_comparison_level(o, here.code, province_code) == lvl for o in out["official"])
+        for lvl in ("province", "national")
+    }
+    out["comparators"] = {
+        "province": province_code,
+        "national": NATIONAL_AREA_CODE,
+        "province_entered": entered["province"],
+        "national_entered": entered["national"],
+    }
     sources.append(
-        _("Indicators by sector (city, province %(province)s); no national series is stored")
-        % {"province": province_code}
+        _("Indicators by sector: city %(city)s, province %(province)s (%(p)s), nation %(national)s (%(n)s)")
+        % {
+            "city": here.code,
+            "province": province_code,
+            "national": NATIONAL_AREA_CODE,
+            "p": _("entered") if entered["province"] else _("not entered"),
+            "n": _("entered") if entered["national"] else _("not entered"),
+        }
     )
+    out["deprivation"] = deprivation_inputs(user, day=day)
+    if out["deprivation"]:
+        sources.append(
+            _("Deprivations of %(n)s registered households by quintile of predicted consumption (%(model)s)")
+            % {"n": out["deprivation"]["households"], "model": out["deprivation"]["model"]}
+        )
     out["sources"] = sources
+    return out
+
+
+HOUSEHOLD_DEPRIVATION_FIELDS = (
+    "id",
+    "water_source",
+    "toilet_facility",
+    "sewage_disposal",
+    "floor_material",
+    "wall_material",
+    "roof_material",
+    "floor_area_m2",
+)
+MEMBER_DEPRIVATION_FIELDS = (
+    "household_id",
+    "birth_date",
+    "relationship",
+    "school_participation",
+    "diploma",
+    "health_insurance",
+    "worked",
+    "employment_insurance",
+)
+
+
+def deprivation_inputs(user: User, *, day: dt.date) -> dict[str, Any] | None:
+    """The overlap of deprivations by quintile of the latest scored PMT model's predicted consumption,
+    over the registered households in the user's areas (None before any model has scored the
+    registry). The household and member fields are read in two queries, the receipts of PKH and
+    BPNT in the twelve months up to ``day`` in a third."""
+    from entas.registry.models import Household, Member, ProgrammeReceipt
+    from entas.targeting.models import HouseholdScore
+    from entas.targeting.services import latest_scored_model
+
+    from . import deprivation
+
+    model = latest_scored_model()
+    if model is None:
+        return None
+    scores = HouseholdScore.objects.filter(model=model, predicted_consumption__isnull=False).filter(
+        region_q(user, "household__kelurahan")
+    )
+    consumption = {hh: float(c) for hh, c in scores.values_list("household_id", "predicted_consumption")}
+    scored = scores.values("household_id")  # a subquery: no list of a city's ids as parameters
+    households = {h["id"]: h for h in Household.objects.filter(pk__in=scored).values(*HOUSEHOLD_DEPRIVATION_FIELDS)}
+    members: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in Member.objects.filter(household__in=scored, exited_on__isnull=True).values(*MEMBER_DEPRIVATION_FIELDS):
+        members[m["household_id"]].append(m)
+    since = (day.replace(day=1) - dt.timedelta(days=366)).replace(day=1)
+    for hh, programme in (
+        ProgrammeReceipt.objects.filter(household__in=scored, month__gt=since, month__lte=day)
+        .filter(programme__in=("pkh", "bpnt"))
+        .values_list("household_id", "programme")
+    ):
+        households[hh][f"receives_{programme}"] = True
+    consumption = {hh: c for hh, c in consumption.items() if hh in households}
+    deprived = {hh: deprivation.deprived_in(h, members.get(hh, []), on=day) for hh, h in households.items()}
+    out = deprivation.overlap_by_quintile(consumption, deprived)
+    out["model"] = str(model)
     return out
 
 
