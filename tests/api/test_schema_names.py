@@ -25,3 +25,23 @@ def test_no_two_api_schema_classes_share_a_name() -> None:
             by_name[cls.__name__].add(cls.__module__)
     clashes = {name: sorted(modules) for name, modules in by_name.items() if len(modules) > 1}
     assert not clashes, f"rename one of each (they become one OpenAPI component): {clashes}"
+
+
+def test_the_schema_has_one_key_per_status() -> None:
+    """Ninja documents statuses under int keys; the error responses added under str keys once
+    produced "409" twice in the JSON, and Swagger UI refused the whole schema."""
+    import json
+
+    from entas.api.api import api
+
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        for method, operation in operations.items():
+            keys = [str(k) for k in operation["responses"]]
+            assert len(keys) == len(set(keys)), (path, method, keys)
+    json.loads(json.dumps(api.get_openapi_schema()), object_pairs_hook=_no_duplicates)
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    keys = [k for k, _v in pairs]
+    assert len(keys) == len(set(keys)), keys
+    return dict(pairs)

@@ -66,7 +66,15 @@ def city(
 # Routes that answer only with a query parameter or an object the hostile city does not hold (an
 # indicator's values, a comparison of saved scenarios chosen by ``?ids=``): a 404 to every persona. What
 # they show (figures, area names) is shown by the dashboard and scenario pages the sweep does read.
-NEEDS_QUERY = {"api:monitoring_indicator_values", "evaluation:compare", "monitoring:dashboard_csv", "api:preview"}
+# The API's download of a report's archived file answers only for a final version (409 for the hostile
+# city's draft); the report's text is read on its page.
+NEEDS_QUERY = {
+    "api:monitoring_indicator_values",
+    "evaluation:compare",
+    "monitoring:dashboard_csv",
+    "api:preview",
+    "api:reports_download",
+}
 
 
 def _client(user: User | None) -> Client:

@@ -75,7 +75,10 @@ class EntasAPI(NinjaAPI):
         reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for path in schema.get("paths", {}).values():
             for operation in path.values():
-                responses = operation.setdefault("responses", {})
+                # Ninja keys the statuses it documents by int, these by str: one key per status, or
+                # the JSON holds "409" twice (Swagger UI refuses a duplicated key).
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
                 for status, description in ERROR_RESPONSES.items():
                     responses.setdefault(str(status), {"description": description, **reference})
                 if operation.get("security"):

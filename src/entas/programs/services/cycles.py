@@ -333,7 +333,6 @@ def retry_failed(*, cycle: Cycle, actor: User, payments: Iterable[int] | None = 
     return count
 
 
-@service
 def _payments_failed(cycle: Cycle, payment_ids: list[int]) -> None:
     """Tell the listeners (the webhooks) of the payments the bank reported failed: identifiers only."""
     if not payment_ids:
@@ -352,6 +351,7 @@ def _payments_failed(cycle: Cycle, payment_ids: list[int]) -> None:
     )
 
 
+@service
 def reconcile(*, cycle: Cycle, results: list[dict[str, Any]], actor: User) -> dict[str, Any]:
     """Apply the bank's results (reference, status paid|failed|pending, reason; ``files.read_results``
     reads them from a CSV or a pain.002 report), set-based: the lines are sorted out by the pure
