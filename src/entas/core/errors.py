@@ -81,3 +81,12 @@ class Refused(Exception):
 class FileFormatError(ValueError):
     """A file as a whole cannot be read (the message says why and what to do): an import refuses it
     with that message (:func:`entas.core.fileimport.run_uploaded_import`)."""
+
+
+def show_on_form(form: Any, refusal: Refused) -> None:
+    """Show a service's refusal on a page's form: each issue next to the field it names (at the top
+    when the form has no such field), or the refusal's message at the top when it names none."""
+    for issue in refusal.issues:
+        form.add_error(issue.field if issue.field in form.fields else None, str(issue.message))
+    if not refusal.issues:
+        form.add_error(None, refusal.message)

@@ -20,7 +20,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue, uploads
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 from entas.core.ids import mask_nik
 from entas.core.spreadsheet import Sheet, workbook
 from entas.registry.models import Member
@@ -62,11 +62,7 @@ def _group_or_404(request: AuthenticatedRequest, pk: int) -> Group:
 def _refused(form: forms.Form, exc: Refused) -> None:
     if exc.code == "forbidden":
         raise exc
-    if exc.issues:
-        for issue in exc.issues:
-            form.add_error(issue.field if issue.field in form.fields else None, issue.message)
-    else:
-        form.add_error(None, exc.message)
+    show_on_form(form, exc)
 
 
 @require(VIEW)

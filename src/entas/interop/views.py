@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from entas.accounts.roles import Capability
 from entas.core import jobqueue, uploads
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 
 from . import exchange, selectors, services
 from .forms import CallerForm, CamtForm, SiksExportForm, UploadForm
@@ -120,10 +120,7 @@ def callers(request: AuthenticatedRequest) -> HttpResponse:
                     require_signature=data["require_signature"],
                 )
             except Refused as exc:
-                for issue in exc.issues:
-                    form.add_error(issue.field if issue.field in form.fields else None, issue.message)
-                if not exc.issues:
-                    form.add_error(None, exc.message)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("System registered. Give it its client secret now: it is shown only once."))
                 form = CallerForm()

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from entas.accounts.roles import Capability
 from entas.core import uploads
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 
 from . import choices as c
 from . import rules, selectors, services
@@ -100,10 +100,7 @@ def forum_new(request: AuthenticatedRequest) -> HttpResponse:
                 attendance=form.attendance(),
             )
         except Refused as exc:
-            for issue in exc.issues or []:
-                form.add_error(issue.field if issue.field in form.fields else None, str(issue.message))
-            if not exc.issues:
-                form.add_error(None, exc.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The forum %(ba)s is recorded.") % {"ba": forum.berita_acara})
             return redirect("participation:forum", pk=forum.pk)
@@ -347,13 +344,6 @@ def partners(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-def _form_refused(form: Any, exc: Refused) -> None:
-    for issue in exc.issues or []:
-        form.add_error(issue.field if issue.field in form.fields else None, str(issue.message))
-    if not exc.issues:
-        form.add_error(None, exc.message)
-
-
 @require(Capability.EDIT_POLICY)
 def partner_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpResponse:
     """Record a partner organisation, its partner accounts and its MoU/PKS (Bappeda); opened on a
@@ -398,7 +388,7 @@ def partner_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRe
                     kelurahan=list(data["kelurahan"]),
                 )
         except Refused as exc:
-            _form_refused(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Partner %(name)s is recorded.") % {"name": partner.name})
             return redirect("participation:partners")
@@ -463,7 +453,7 @@ def contribution_edit(request: AuthenticatedRequest, pk: int | None = None) -> H
                     contribution=found,
                 )
             except Refused as exc:
-                _form_refused(form, exc)
+                show_on_form(form, exc)
             else:
                 messages.success(request, _("The contribution of %(name)s is recorded.") % {"name": saved.partner.name})
                 return redirect(reverse("participation:partners") + f"?year={saved.year}")

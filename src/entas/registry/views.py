@@ -18,7 +18,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
 from entas.core import jobqueue, personaldata, uploads
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 from entas.regions.models import RegionLevel
 
 from . import history, household_page, selectors, services
@@ -216,11 +216,7 @@ def import_template(request: AuthenticatedRequest) -> FileResponse:
 
 def _service_errors(form: forms.BaseForm, exc: Refused) -> None:
     """Show a service's refusal on the form: next to the field it names, else at the top."""
-    if exc.issues:
-        for issue in exc.issues:
-            form.add_error(issue.field if issue.field in form.fields else None, issue.message)
-    else:
-        form.add_error(None, str(exc))
+    show_on_form(form, exc)
 
 
 @require(Capability.CHANGE_REGISTRY)

@@ -14,7 +14,7 @@ from entas.accounts.roles import Capability
 from entas.core import jobqueue
 from entas.core.charts import VEGA_LITE_SCHEMA
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 from entas.core.money import format_rupiah
 from entas.monitoring import selectors as monitoring
 from entas.regions.models import Region
@@ -186,10 +186,7 @@ def rule_edit(request: AuthenticatedRequest, pk: int | None = None) -> HttpRespo
                     note=data["note"] or "",
                 )
             except Refused as exc:
-                for issue in exc.issues or []:
-                    form.add_error(issue.field if issue.field in form.fields else None, issue.message)
-                if not exc.issues:
-                    form.add_error(None, str(exc))
+                show_on_form(form, exc)
             else:
                 latest = saved.versions.order_by("-number").first()
                 messages.success(

@@ -25,7 +25,7 @@ from entas.accounts.roles import Capability
 from entas.core import uploads
 from entas.core.charts import VEGA_LITE_SCHEMA
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 from entas.core.spreadsheet import Sheet, workbook
 
 from . import catalogue, importer, rules, selectors, services
@@ -120,10 +120,7 @@ def cohort_new(request: AuthenticatedRequest) -> HttpResponse:
         except Refused as exc:
             if exc.code == "forbidden":
                 raise
-            for issue in exc.issues or []:
-                form.add_error(issue.field if issue.field in form.fields else None, issue.message)
-            if not exc.issues:
-                form.add_error(None, exc.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Cohort %(code)s created with its sessions.") % {"code": cohort.code})
             return redirect("training:cohort", pk=cohort.pk)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from entas.accounts.roles import Capability
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 
 from . import selectors, services
 from .forms import EVENT_LABELS, SubscriptionForm
@@ -36,10 +36,7 @@ def subscription_list(request: AuthenticatedRequest) -> HttpResponse:
                     event_names=data["events"],
                 )
             except Refused as exc:
-                for issue in exc.issues:
-                    form.add_error(issue.field if issue.field in form.fields else None, issue.message)
-                if not exc.issues:
-                    form.add_error(None, exc.message)
+                show_on_form(form, exc)
             else:
                 messages.success(
                     request, _("Subscription created. Give its secret to the receiver now: it is shown only once.")
