@@ -1,5 +1,5 @@
 """Webhooks: the signature, the retry schedule, area scoping, disabled subscriptions, the pages and
-the command (docs/api.md, "Webhooks")."""
+the command (docs/webhooks.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Domain events: one small publish/subscribe point so that an app can say "this happened" without
-knowing who listens (the webhooks, docs/api.md).
+knowing who listens (the webhooks, docs/webhooks.md).
 
 An app calls :func:`emit` (or :func:`emit_many`) where the change is made, inside its transaction,
 naming the event, the changed row (``app_label.Model`` and its primary key, so that a listener can

@@ -1,4 +1,4 @@
-"""Webhook subscriptions and their deliveries (docs/api.md, "Webhooks")."""
+"""Webhook subscriptions and their deliveries (docs/webhooks.md)."""
 
 from __future__ import annotations
 

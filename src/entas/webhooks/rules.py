@@ -22,7 +22,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = TOLERANCE_SECONDS) -> bool:
-    """What a receiver does (docs/api.md has the same in a few lines): the timestamp is recent and the
+    """What a receiver does (docs/webhooks.md has the same in a few lines): the timestamp is recent and the
     HMAC matches, compared in constant time."""
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     try:
