@@ -42,7 +42,7 @@ def test_loading_the_project_imports_no_heavy_library() -> None:
 GC_PROBE = """
 import gc, json, os, sys
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entas.settings")
-from entas.startup import quick_setup
+from entas.core.startup import quick_setup
 before = gc.get_freeze_count()
 quick_setup()
 from django.apps import apps
