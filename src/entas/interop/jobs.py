@@ -83,7 +83,9 @@ def siks_export(ctx: JobContext) -> dict[str, Any]:
 
 
 @job_kind(
-    "interop.camt053", gettext_lazy("Reconcile a cycle with a bank statement (camt.053)"), subject=_exchange_subject
+    "interop.camt053",
+    gettext_lazy("Reconcile a cycle with a bank statement (camt.053 or MT940)"),
+    subject=_exchange_subject,
 )
 def camt053(ctx: JobContext) -> dict[str, Any]:
     from pathlib import Path
@@ -97,7 +99,11 @@ def camt053(ctx: JobContext) -> dict[str, Any]:
         if ctx.actor is None:
             raise Refused("A statement is reconciled by a person.", code="forbidden")
         result = reconcile_statement(
-            path, cycle_id=int(ctx.params["cycle"]), actor=ctx.actor, name=ctx.params.get("name")
+            path,
+            cycle_id=int(ctx.params["cycle"]),
+            actor=ctx.actor,
+            name=ctx.params.get("name"),
+            fmt=ctx.params.get("format", "auto"),
         )
     finally:
         path.unlink(missing_ok=True)
