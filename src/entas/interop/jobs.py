@@ -23,6 +23,19 @@ def dci_process(ctx: JobContext) -> dict[str, Any]:
 
 
 @job_kind(
+    "interop.dci_callbacks",
+    gettext_lazy("Send the DCI callbacks that failed again (back-off)"),
+    locks=lambda params, actor: ["interop.dci_callbacks"],
+)
+def dci_callbacks(ctx: JobContext) -> dict[str, Any]:
+    ctx.set_total(min(dci.due_callbacks().count(), 200))
+    counts = dci.deliver_due()
+    ctx.advance(sum(counts.values()))
+    ctx.log(f"delivered {counts['delivered']}, to retry {counts['retry']}, given up {counts['failed']}")
+    return counts
+
+
+@job_kind(
     "interop.dci_notify",
     gettext_lazy("Notify DCI subscribers of registry changes"),
     locks=lambda params, actor: ["interop.dci_notify"],

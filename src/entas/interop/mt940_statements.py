@@ -68,7 +68,7 @@ class Statement:
 def looks_like_mt940(head: bytes) -> bool:
     """Whether the start of a file looks like an MT940 statement (for telling it from a camt.053)."""
     text = head.decode("latin-1").lstrip("\ufeff\r\n \t")
-    return text.startswith(("{1:", ":20:")) or bool(re.search(r"^:20:", text, re.MULTILINE)) and ":25:" in text
+    return text.startswith(("{1:", ":20:")) or (bool(re.search(r"^:20:", text, re.MULTILINE)) and ":25:" in text)
 
 
 def _fields(text: str, problems: list[str]) -> list[Field]:
@@ -139,7 +139,7 @@ def _entry(line: int, data: dict[str, Any], info: str) -> dict[str, Any] | None:
     }
 
 
-def _statement(block: list[Field], problems: list[str]) -> Statement | None:  # noqa: C901, PLR0912
+def _statement(block: list[Field], problems: list[str]) -> Statement | None:
     def problem(line: int, text: str) -> None:
         problems.append(_("Line %(line)d: %(problem)s") % {"line": line, "problem": text})
 
