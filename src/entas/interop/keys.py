@@ -125,6 +125,13 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _unb64(part: str) -> dict[str, Any]:
+    import base64
+
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
+
+
 def is_encrypted_message(value: Any) -> bool:
     """Whether a value has the shape of a DCI EncryptedMessage."""
     return (
@@ -185,8 +192,7 @@ def encrypt(message: Any, keyset: dict[str, Any]) -> dict[str, Any]:
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise EncryptionError(f"the caller's encryption key cannot be used: {exc}") from exc
     protected, *parts = value.split(".")
-    decoded = jwe.extract_compact(value.encode()).protected
-    return {"header": dict(decoded), "protected": protected, **dict(zip(JWE_PARTS, parts, strict=True))}
+    return {"header": _unb64(protected), "protected": protected, **dict(zip(JWE_PARTS, parts, strict=True))}
 
 
 def sign(header: Any, message: Any) -> str:
