@@ -115,7 +115,7 @@ def published_jwks() -> dict[str, Any]:
 
 def _our_keyset() -> KeySet:
     signing = SigningKey.objects.filter(use=SigningKey.Use.SIGNATURE).order_by("-created_at", "-id")
-    return KeySet.import_key_set({"keys": [k.public_jwk for k in signing]})  # type: ignore[arg-type,list-item]
+    return KeySet.import_key_set({"keys": [k.public_jwk for k in signing]})
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -184,7 +184,7 @@ def encrypt(message: Any, keyset: dict[str, Any]) -> dict[str, Any]:
     if jwk is None:
         raise EncryptionError("the caller publishes no encryption key (use: enc) in its JWKS")
     try:
-        key = JWKRegistry.import_key(jwk)  # type: ignore[arg-type]
+        key = JWKRegistry.import_key(jwk)
         alg = "RSA-OAEP-256" if jwk["kty"] == "RSA" else ENCRYPTION_ALG
         header = {"alg": alg, "enc": CONTENT_ENC, "kid": jwk.get("kid") or key.thumbprint()}
         plaintext = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
