@@ -63,7 +63,7 @@ ID_TYPES: dict[str, str] = {
 
 
 # Callbacks (on-search, txn-on-status, on-subscribe, on-unsubscribe) not answered 2xx are sent again
-# after 30 s, 1, 2, 4… minutes (at most an hour apart), 8 attempts in all (about two hours).
+# after 30 s, 1, 2, 4… 32 minutes (never more than an hour apart), 8 attempts in all (over about an hour).
 CALLBACK_ATTEMPTS = 8
 CALLBACK_FIRST_DELAY = 30
 CALLBACK_MAX_DELAY = 3600
