@@ -325,3 +325,22 @@ def test_an_encrypted_message_needs_a_key_to_answer_to(dci_client: Dci, manggar_
     assert response.status_code == 400
     error = response.json()["message"]["error"]
     assert error["code"] == "err.encryption.invalid" and "use: enc" in error["message"]
+
+
+def test_a_callback_that_cannot_be_encrypted_waits_for_the_callers_key(
+    dci_client: Dci, manggar_household: Household, enc_key: ECKey, answers: dict[str, Any]
+) -> None:
+    message = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR})
+    assert dci_client.post("/dci/registry/search", encrypted_body(dci_client, "search", message)).status_code == 200
+    caller = dci_client.caller
+    published = caller.jwks
+    caller.jwks = {"keys": [k for k in published["keys"] if k["use"] != "enc"]}
+    caller.save(update_fields=["jwks"])
+    run_jobs()
+    txn = Transaction.objects.get(transaction_id=message["transaction_id"])
+    assert txn.callback_status.startswith("error:") and txn.callback_next_at is not None
+    assert answers["sent"] == []  # never sent in clear
+    caller.jwks = published
+    caller.save(update_fields=["jwks"])
+    assert dci.deliver_due(now=timezone.now() + dt.timedelta(minutes=1))["delivered"] == 1
+    assert open_answer(answers["sent"][-1][1], enc_key)["search_response"][0]["status"] == "succ"

@@ -699,8 +699,12 @@ def deliver(txn: Transaction, *, now: Any = None) -> str:
         total=len(items) or 1,
         completed=len(items) or 1,
     )
-    outgoing = outbound(txn.caller, header, txn.response or {}, encrypt=txn.encrypted)
-    outcome = transport.post_json(callback_url(txn), outgoing)[:200]
+    try:
+        outgoing = outbound(txn.caller, header, txn.response or {}, encrypt=txn.encrypted)
+    except keys.EncryptionError as exc:  # the caller's encryption key is gone: tried again later
+        outcome = f"error: {exc}"[:200]
+    else:
+        outcome = transport.post_json(callback_url(txn), outgoing)[:200]
     fields: dict[str, Any] = {"callback_status": outcome}
     if rules.callback_delivered(outcome):
         fields["callback_delivered_at"] = now

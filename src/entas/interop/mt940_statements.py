@@ -74,7 +74,6 @@ def looks_like_mt940(head: bytes) -> bool:
 def _fields(text: str, problems: list[str]) -> list[Field]:
     """The fields of the text, with their lines; a SWIFT envelope ({1:…}{2:…}{4: … -}) is unwrapped."""
     fields: list[Field] = []
-    in_block = False
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r").rstrip()
         if number == 1:
@@ -83,16 +82,14 @@ def _fields(text: str, problems: list[str]) -> list[Field]:
             continue
         if line.startswith("{"):
             # The SWIFT header blocks; block 4 holds the text, "-}" closes it.
-            in_block = "{4:" in line
-            rest = line.split("{4:", 1)[1] if in_block else ""
+            rest = line.split("{4:", 1)[1] if "{4:" in line else ""
             if not rest.strip():
                 continue
             line = rest
         if line.strip() in ("-}", "-"):
-            in_block = False
             continue
         if line.endswith("-}"):
-            line, in_block = line[:-2], False
+            line = line[:-2]
         match = _TAG.match(line)
         if match:
             fields.append(Field(match["tag"], number, match["value"]))
