@@ -344,3 +344,22 @@ def test_a_callback_that_cannot_be_encrypted_waits_for_the_callers_key(
     caller.save(update_fields=["jwks"])
     assert dci.deliver_due(now=timezone.now() + dt.timedelta(minutes=1))["delivered"] == 1
     assert open_answer(answers["sent"][-1][1], enc_key)["search_response"][0]["status"] == "succ"
+
+
+def test_encrypted_messages_and_the_rate_limit_answer_match_the_specification(
+    dci_client: Dci, manggar_household: Household, enc_key: ECKey, settings: Any
+) -> None:
+    from .specschema import check_response, errors, request_schema
+
+    social = "social_api_v1.0.0.yaml"
+    message = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR})
+    body = encrypted_body(dci_client, "search", message)
+    schema, root = request_schema(social, "/registry/sync/search")
+    assert not errors(schema, body, root)  # our test caller's EncryptedMessage is the spec's
+    answer = dci_client.post("/dci/registry/sync/search", body).json()
+    check_response(social, "/registry/sync/search", "default", answer)
+    settings.ENTAS_RATE_LIMITS = {**settings.ENTAS_RATE_LIMITS, "dci.message": "1/minute"}
+    again = search_message("idtype-value", {"type": "KK", "value": KK_MANGGAR})
+    limited = dci_client.post("/dci/registry/search", dci_client.body("search", again))
+    assert limited.status_code == 429
+    check_response(social, "/registry/search", "default", limited.json())
