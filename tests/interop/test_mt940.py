@@ -55,7 +55,11 @@ def mt940(
     ]
     text = "\r\n".join(body) + "\r\n"
     if envelope:
-        text = "{1:F01BPDKIDJ1AXXX0000000000}{2:O9401200261201BPDKIDJ1AXXX00000000002612011200N}{4:\r\n" + text + "-}"
+        text = (
+            "{1:F01BPDKIDJ1AXXX0000000000}{2:O9401200261201BPDKIDJ1AXXX00000000002612011200N}{4:\r\n"
+            + text
+            + "-}{5:{CHK:0123456789AB}}"
+        )
     return text.encode()
 
 
@@ -183,3 +187,16 @@ def test_the_exchange_page_reconciles_an_mt940_in_a_job(
     assert job.status == Job.Status.SUCCEEDED, job.error
     assert job.result["format"] == "mt940" and job.result["paid"] == 1
     assert Payment.objects.get(pk=payment.pk).status == "paid"
+
+
+def test_several_statements_in_one_file_are_read_one_after_the_other(tmp_path: Path) -> None:
+    first = mt940([line("ENTAS-1-1", 150000)])
+    second = mt940([line("ENTAS-1-2", 200000)], opening=OPENING - 150000)
+    file = tmp_path / "s.txt"
+    file.write_bytes(first + second)
+    assert [e["reference"] for e in mt940_statements.read(file, "s.txt")] == ["ENTAS-1-1", "ENTAS-1-2"]
+    # the second statement's balances are checked on their own, with the file's line numbers
+    file.write_bytes(first + mt940([line("ENTAS-1-2", 200000)], closing=OPENING))
+    with pytest.raises(Refused, match=r"Line 15: the balances do not add up") as refused:
+        mt940_statements.read(file, "s.txt")
+    assert "Line 7" not in refused.value.message

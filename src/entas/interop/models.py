@@ -188,7 +188,7 @@ class Exchange(models.Model):
         SIKS_EXPORT = "siks_export", _("SIKS-NG export")
         DTSEN_IMPORT = "dtsen_import", _("DTSEN import")
         NIK_BATCH = "nik_batch", _("Dukcapil NIK batch")
-        BANK_STATEMENT = "bank_statement", _("Bank statement (camt.053)")
+        BANK_STATEMENT = "bank_statement", _("Bank statement (camt.053, MT940)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     period = models.CharField(_("period"), max_length=7, blank=True)

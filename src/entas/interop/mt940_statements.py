@@ -86,7 +86,7 @@ def _fields(text: str, problems: list[str]) -> list[Field]:
             if not rest.strip():
                 continue
             line = rest
-        if line.strip() in ("-}", "-"):
+        if line.strip() == "-" or line.startswith("-}"):  # the end of block 4 (and a trailer {5:…})
             continue
         if line.endswith("-}"):
             line = line[:-2]
