@@ -201,9 +201,9 @@ def mse_bandwidth(y: ArrayLike, x: ArrayLike, cutoff: float) -> dict[str, float]
 
 def rd_local_linear(y: ArrayLike, x: ArrayLike, cutoff: float, *, bandwidth: float | None = None) -> Result:
     """The sharp RD effect at ``cutoff``: ``effect`` the conventional local linear estimate at the
-    bandwidth h (chosen MSE-optimally, :func:`mse_bandwidth`, unless given), ``ci_low``/``ci_high`` the robust bias-corrected
-    95 % interval, and in the diagnostics the bias-corrected estimate, both standard errors, the
-    effective sample sizes and the density test."""
+    bandwidth h (chosen MSE-optimally, :func:`mse_bandwidth`, unless given), ``ci_low``/``ci_high``
+    the robust bias-corrected 95 % interval, and in the diagnostics the bias-corrected estimate, both
+    standard errors, the effective sample sizes and the density test."""
     y_ = vector(y, "outcome")
     x_ = vector(x, "running variable", y_.size)
     centred = x_ - cutoff
