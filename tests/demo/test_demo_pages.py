@@ -62,3 +62,38 @@ def test_every_demo_user_finds_every_page_of_their_menu_populated(settings: Any)
                 problems.append(f"{username} {url_name}: empty state {empty[:2]}")
     assert seen > len(DEMO_USERS) * 2
     assert not problems, "\n".join(problems)
+    _the_official_series_compare_city_province_and_nation()  # on the same (slow to build) demo
+
+
+def _the_official_series_compare_city_province_and_nation() -> None:
+    """The demo enters the nation (region 00) and the open unemployment rate (TPT) of the city, the
+    province and the nation (issues #23, #25): the RPKD's tables compare the three, and the official
+    values page lists them with their sources and flags."""
+    from django.utils import timezone
+
+    from entas.monitoring.models import OfficialValue
+    from entas.reports import builders, selectors
+
+    entered = set(OfficialValue.objects.values_list("indicator__code", "area__code"))
+    assert {("p0-bps", "00"), ("tpt-bps", "00"), ("tpt-bps", "64"), ("tpt-bps", "64.71")} <= entered
+    assert OfficialValue.objects.filter(confirmed=False, source__contains="demo value").exists()
+    analyst = User.objects.get(username="tkpk")
+    today = timezone.localdate()
+    inputs = selectors.rpkd_inputs(analyst, year=today.year, day=today)
+    assert inputs["comparators"]["province_entered"] and inputs["comparators"]["national_entered"]
+    rows = {r["name"]: r for r in inputs["sector_indicators"]}
+    tpt = rows["Tingkat Pengangguran Terbuka (TPT) BPS"]
+    p0 = rows["Persentase penduduk miskin (P0), angka resmi BPS"]
+    for row in (tpt, p0):  # the latest year all three published, in the docs/examples files
+        assert row["period"] == "2024" and None not in (row["city"], row["province"], row["national"]), row
+    assert (tpt["sector"], tpt["city"], tpt["province"], tpt["national"]) == ("economy", 6.22, 5.14, 4.91)
+    document = builders.rpkd_profile(inputs)
+    economy = next(s for s in document.sections if s.key == "economy")
+    table = next(b for b in economy.blocks if getattr(b, "key", "") == "sector_economy")
+    assert not table.note  # no comparator is missing
+    assert any(b.key == "trend_economy" for b in economy.blocks if hasattr(b, "spec"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(analyst)
+    page = client.get(reverse("monitoring:official_values", args=["tpt-bps"])).content.decode()
+    assert "Indonesia (00)" in page and "Kalimantan Timur (64)" in page
+    assert '<strong class="flag">' in page  # the unconfirmed values are flagged (in the user's language)

@@ -1,12 +1,10 @@
 """The evaluation estimators against independent references (statsmodels, computed another way) and
 against synthetic data with a known effect.
 
-Published reference numbers: rdrobust's own example (the U.S. Senate data, rdrobust_senate: h = 17.754,
-conventional 7.4141 (SE 1.4587) with the NN variance and a separate pilot bandwidth) and the did
-package's mpdta example could not be reproduced here: neither data set is in this machine's offline
-stores, so no test can recompute them. Instead each estimator is checked to rounding against the same
-number computed independently with statsmodels (a different code path: dummy-variable OLS, WLS with
-HC1, logit), and its intervals are checked for coverage over many seeds.
+Each estimator is checked to rounding against the same number computed independently with statsmodels
+(a different code path: dummy-variable OLS, WLS with HC1, logit), and its intervals are checked for
+coverage over many seeds. The published reference implementations on their own example data
+(rdrobust's Senate example, the did package's mpdta) are in test_reference.py.
 """
 
 from __future__ import annotations

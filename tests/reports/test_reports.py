@@ -232,6 +232,36 @@ def test_every_page_of_the_rpkd_renders(city: dict[str, Any], tmp_path: Path) ->
     assert pages >= 9 and len(images) == pages and all(p.stat().st_size > 500 for p in images)
 
 
+def test_an_rpkd_row_compares_the_city_and_its_comparators_in_the_same_year(
+    city: dict[str, Any], tkpk_analyst: User
+) -> None:
+    """The province published a later year than the city: the row is the latest year both have
+    (before, the city's column kept its first year under the province's last)."""
+    from entas.monitoring.models import Indicator
+    from entas.monitoring.services import enter_official_value
+    from entas.reports import selectors
+
+    tpt = Indicator.objects.create(
+        code="tpt-bps", name="TPT BPS", kind="official", period_type="year", direction="down"
+    )
+    for area, period, value in (  # made-up test figures, not published ones
+        ("64.71", "2023", 6.5),
+        ("64.71", "2024", 6.2),
+        ("64", "2024", 5.1),
+        ("64", "2025", 5.0),
+    ):
+        enter_official_value(
+            indicator=tpt, area_code=area, period=period, value=value, source="test", confirmed=True, actor=None
+        )
+    inputs = selectors.rpkd_inputs(tkpk_analyst, year=2025, day=date(2025, 12, 31))
+    row = next(r for r in inputs["sector_indicators"] if r["name"] == "TPT BPS")
+    assert row["sector"] == "economy"
+    assert (row["period"], row["city"], row["province"], row["national"]) == ("2024", 6.2, 5.1, None)
+    assert (
+        row in inputs["sector_indicators"] and len([h for h in inputs["sector_history"] if h["name"] == "TPT BPS"]) == 4
+    )
+
+
 def test_the_command_finalises_by_a_checker_only(city: dict[str, Any], checker: User, tmp_path: Path) -> None:
     meta, _pdf = generate(tmp_path, "programme", "pdf", "tkpk", "--programme", city["programme"].name, "--no-charts")
     with pytest.raises(CommandError, match="someone other"):

@@ -371,7 +371,7 @@ def rpkd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
     out.update(profile_inputs(user, year, sources))
     here = city()
     province_code = here.code.split(".")[0]
-    latest: dict[str, dict[str, Any]] = {}
+    series: dict[str, dict[str, Any]] = {}
     history = []
     for o in out["official"]:
         sector = sector_of(o["code"])
@@ -383,21 +383,31 @@ def rpkd_inputs(user: User, *, year: int, day: dt.date) -> dict[str, Any]:
         history.append(
             {"sector": sector, "name": o["indicator"], "area": o["area"], "period": o["period"], "value": o["value"]}
         )
-        row = latest.setdefault(
+        entry = series.setdefault(
             o["code"],
             {
                 "sector": sector,
                 "name": o["indicator"],
-                "period": "",
-                "city": None,
-                "province": None,
-                "national": None,
                 "direction": o["direction"],
+                "city": {},
+                "province": {},
+                "national": {},
             },
         )
-        if o["period"] >= row["period"] or row[level] is None:
-            row[level] = o["value"]
-            row["period"] = max(row["period"], o["period"])
+        entry[level][o["period"]] = o["value"]
+    latest: dict[str, dict[str, Any]] = {}
+    for code, entry in series.items():
+        # one period per row: the latest in which the city and a comparator both have a value (else the
+        # city's latest, else the comparators'), so the columns compare the same year
+        compared = [p for p in entry["city"] if p in entry["province"] or p in entry["national"]]
+        period = max(compared or entry["city"] or [*entry["province"], *entry["national"]])
+        latest[code] = {
+            "sector": entry["sector"],
+            "name": entry["name"],
+            "period": period,
+            **{level: entry[level].get(period) for level in ("city", "province", "national")},
+            "direction": entry["direction"],
+        }
     for r in indicator_rows(user, year):
         sector = sector_of(r["code"])
         if sector is None or r["code"] in latest or r["value"] is None:
