@@ -47,6 +47,7 @@ from entas.programs.api import router as programmes_router
 from entas.regions.api import router as regions_router
 from entas.registry.api import changes_router as registry_changes_router
 from entas.registry.api import router as registry_router
+from entas.registry.api import whole_router as registry_whole_router
 from entas.reports.api import router as reports_router
 from entas.targeting.api import router as targeting_router
 from entas.training.api import outcomes_router as training_outcomes_router
@@ -137,6 +138,7 @@ mount("/v1/regions", regions_router, "regions")
 mount("/v1/households", registry_router, "registry")
 mount("/v1/households", payees_router, "registry")  # /v1/households/{id}/account
 mount("/v1/change-requests", registry_changes_router, "registry")
+mount("/v1/registry", registry_whole_router, "registry")  # ratification, import and export files
 mount("/v1/jobs", jobs_router, "jobs")
 mount("/v1/targeting", targeting_router, "targeting")
 mount("/v1/programmes", programmes_router, "programmes")

@@ -98,3 +98,21 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         dry_run=bool(ctx.params.get("dry_run")),
         job_id=ctx.job.pk,
     )
+
+
+def submit_import(*, upload: Any, source: str, dry_run: bool, actor: User) -> Any:
+    """Keep an uploaded registry file (checked by :class:`~entas.registry.forms.UploadForm`) and queue
+    its import as ``actor``: the import page and the API both start an import here. A refusal (the
+    file could not be kept, another import into these areas is under way) keeps nothing of it."""
+    from entas.core import jobqueue, uploads
+
+    stored = uploads.store_upload(upload, owner=str(actor.pk), folder=IMPORT_DIR)
+    try:
+        return jobqueue.submit(
+            kind="registry.import",
+            params={"file": stored, "name": upload.name, "source": source, "dry_run": dry_run},
+            actor=actor,
+        )
+    except Refused:
+        uploads.media_path(stored).unlink(missing_ok=True)
+        raise
