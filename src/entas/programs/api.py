@@ -297,6 +297,7 @@ def cycle_step(request: HttpRequest, cycle_id: int, step: str) -> dict[str, Any]
 # -- shock mode: households reported as affected by an event (the "affected" page) ---------------------
 # The page's role: who changes the registry in a kelurahan reports its households.
 AFFECTED = RoleAuth((Capability.CHANGE_REGISTRY,))
+shock_router = Router(tags=["programmes"], auth=AFFECTED)  # mounted at /v1/shock-flags
 ShockKind = Literal["lost_income", "disaster", "other"]
 
 
@@ -312,7 +313,7 @@ class ShockFlagOut(Schema):
     reported_at: dt.datetime
 
 
-@router.get("/shock-flags", response=list[ShockFlagOut], auth=AFFECTED, url_name="programmes_shock_flags")
+@shock_router.get("", response=list[ShockFlagOut], url_name="programmes_shock_flags")
 @paginate(CursorPagination, ordering=("-pk",), page_size=100)
 def list_shock_flags(
     request: HttpRequest, event: str = Query("", max_length=120, description="Only the flags of this event.")
@@ -330,7 +331,7 @@ class ShockFlagIn(Schema):
     note: str = Field("", max_length=300)
 
 
-@router.post("/shock-flags", response={201: ShockFlagOut}, auth=AFFECTED, url_name="programmes_flag_affected")
+@shock_router.post("", response={201: ShockFlagOut}, url_name="programmes_flag_affected")
 def flag_affected(request: HttpRequest, body: ShockFlagIn) -> Any:
     """Report one household of the caller's areas as affected by an event (the page's form and
     service; audited): reported again for the same event, its kind and note are refreshed. A KK
@@ -377,7 +378,7 @@ class ShockBulkOut(Schema):
     refused: list[ShockRefusedOut]
 
 
-@router.post("/shock-flags/bulk", response=ShockBulkOut, auth=AFFECTED, url_name="programmes_flag_affected_bulk")
+@shock_router.post("/bulk", response=ShockBulkOut, url_name="programmes_flag_affected_bulk")
 def flag_affected_bulk(request: HttpRequest, body: ShockBulkIn) -> dict[str, Any]:
     """Report many households at once (the page's file or pasted list): every row is reported or
     listed in ``refused`` with its line (1 = the first row) and reason; nothing is lost. A KK number

@@ -298,7 +298,7 @@ class ChangesOut(Schema):
     changes: list[FigureChangeOut]
 
 
-@router.get("/{report_id}/versions/{number}/changes", response=ChangesOut, url_name="reports_changes")
+@router.get("/{report_id}/changes/{number}", response=ChangesOut, url_name="reports_changes")
 def changes(request: HttpRequest, report_id: int, number: int) -> ChangesOut:
     """What changed in a version since the previous one: every figure that moved, before and after
     (the report page's comparison of versions)."""
