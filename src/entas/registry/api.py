@@ -337,7 +337,7 @@ class KelurahanCountsOut(Schema):
     ditolak: int
 
 
-@whole_router.get("/ratification", response=list[KelurahanCountsOut], auth=APPROVE)
+@whole_router.get("/ratification", response=list[KelurahanCountsOut], auth=APPROVE, url_name="registry_ratification")
 def ratification_counts(request: HttpRequest) -> list[dict[str, Any]]:
     """Per kelurahan of the caller's areas, households by verification status: ``diverifikasi`` are
     the ones a ratification would make ``disahkan`` (the ratification page's table; one GROUP BY)."""
@@ -354,7 +354,7 @@ class RatifiedOut(Schema):
     household_ids: list[int]
 
 
-@whole_router.post("/ratification/{kelurahan_code}", response=RatifiedOut, auth=APPROVE)
+@whole_router.post("/ratification/{kelurahan_code}", response=RatifiedOut, auth=APPROVE, url_name="registry_ratify")
 def ratify(request: HttpRequest, kelurahan_code: str) -> dict[str, Any]:
     """Ratify every verified household of a kelurahan at once (``diverifikasi`` → ``disahkan``): the
     ratification page's service, audited as ``household.ratify``; irreversible. 404 for a kelurahan
@@ -377,7 +377,7 @@ class ImportIn(Schema):
     dry_run: StrictBool = Field(False, description="Check only: write nothing (and lock nothing).")
 
 
-@whole_router.post("/imports", response={202: JobStartedOut}, auth=CHANGE)
+@whole_router.post("/imports", response={202: JobStartedOut}, auth=CHANGE, url_name="registry_import")
 def start_import(request: HttpRequest, file: File[UploadedFile], body: Form[ImportIn]) -> Status[JobStartedOut]:
     """Upload a registry file (CSV or XLSX, the import template's columns; multipart ``file``) and
     start its import as a background job: the import page's checks (a CSV or XLSX file within
@@ -399,7 +399,7 @@ class ExportIn(Schema):
     format: Literal["csv", "xlsx", "parquet"] = "csv"
 
 
-@whole_router.post("/exports", response={202: JobStartedOut}, auth=EXPORT)
+@whole_router.post("/exports", response={202: JobStartedOut}, auth=EXPORT, url_name="registry_export")
 def start_export(request: HttpRequest, body: ExportIn) -> Status[JobStartedOut]:
     """Start the export of the households of the caller's areas (the import format: CSV, XLSX or
     Parquet) as a background job, as the household list's export button does; the file is
@@ -426,6 +426,7 @@ def _result_file(request: HttpRequest, job_id: int, kind: str) -> FileResponse:
 @whole_router.get(
     "/exports/{job_id}/file",
     auth=EXPORT,
+    url_name="registry_export_file",
     openapi_extra={
         "responses": {
             "200": {"description": "The exported file", "content": dict.fromkeys(set(FILE_TYPES.values()), BINARY)}
@@ -441,6 +442,7 @@ def export_file(request: HttpRequest, job_id: int) -> FileResponse:
 @whole_router.get(
     "/imports/{job_id}/rejected",
     auth=CHANGE,
+    url_name="registry_import_rejected",
     openapi_extra={
         "responses": {
             "200": {"description": "The rejected rows with their reasons (CSV)", "content": {"text/csv": BINARY}}
