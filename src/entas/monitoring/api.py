@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from django.db.models import Count
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import StrictBool
@@ -186,7 +187,7 @@ def list_surveys(request: HttpRequest) -> Any:
             "id": r.pk,
             "name": r.name,
             "year": r.year,
-            "households": r.n,  # type: ignore[attr-defined]
+            "households": r.n,
             "imported_at": r.imported_at,
             "source_file": r.source_file,
         }
@@ -195,7 +196,7 @@ def list_surveys(request: HttpRequest) -> Any:
 
 
 class SurveyIn(Schema):
-    name: str = Field("Susenas", min_length=1, max_length=120)
+    name: str = Field("Susenas", max_length=120, description="The round's name (Susenas when absent or empty).")
     year: int = Field(..., ge=2000, le=2100)
 
 
@@ -213,7 +214,8 @@ def import_survey(request: HttpRequest, file: File[UploadedFile], body: Form[Sur
     user = _user(request)
     if not user.can(Capability.VIEW_ANALYTICS):  # the page's role: analytics, and jobs to load
         raise Refused(_("Your role does not allow this."), code="forbidden")
-    form = SurveyForm({"name": body.name, "year": body.year}, {"file": file})
+    name = body.name.strip() or "Susenas"
+    form = SurveyForm({"name": name, "year": body.year}, MultiValueDict({"file": [file]}))
     if not form.is_valid():
         raise from_form(form)
     upload = form.cleaned_data["file"]
@@ -221,7 +223,7 @@ def import_survey(request: HttpRequest, file: File[UploadedFile], body: Form[Sur
     try:
         job = jobqueue.submit(
             kind=SURVEY_KIND,
-            params={"file": stored, "name": upload.name, "survey_name": body.name, "year": body.year},
+            params={"file": stored, "name": upload.name, "survey_name": name, "year": body.year},
             actor=user,
         )
     except Refused:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
@@ -374,7 +375,7 @@ class JobStartedOut(Schema):
 
 class ImportIn(Schema):
     source: RegistrationSource = RegistrationSource.OPERATOR
-    dry_run: StrictBool = Field(False, description="Check only: write nothing (and lock nothing).")
+    dry_run: bool = Field(False, description="Check only: write nothing (and lock nothing).")
 
 
 @whole_router.post("/imports", response={202: JobStartedOut}, auth=CHANGE, url_name="registry_import")
@@ -383,7 +384,7 @@ def start_import(request: HttpRequest, file: File[UploadedFile], body: Form[Impo
     start its import as a background job: the import page's checks (a CSV or XLSX file within
     ENTAS_IMPORT_MAX_FILE_MB) and job. Follow ``GET /v1/jobs/{job}``; the rejected rows, if any, are
     ``GET /v1/registry/imports/{job}/rejected``. Another import into the caller's areas under way: 409."""
-    form = UploadForm({"source": body.source.value, "dry_run": body.dry_run}, {"file": file})
+    form = UploadForm({"source": body.source.value, "dry_run": body.dry_run}, MultiValueDict({"file": [file]}))
     if not form.is_valid():
         raise from_form(form)
     job = submit_import(

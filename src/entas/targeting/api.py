@@ -180,7 +180,8 @@ def list_models(request: HttpRequest) -> list[PmtModelOut]:
 
 class FitIn(Schema):
     survey: int = Field(..., description="The survey round's id (GET /v1/monitoring/surveys).")
-    kind: PmtModel.Kind = PmtModel.Kind.WLS
+    # Not PmtModel.Kind: the schema would name it "Kind", as it names the change requests' kinds.
+    kind: Literal["wls", "gbm"] = Field("wls", description="wls: weighted least squares; gbm: gradient boosting.")
     line: int | None = Field(
         None,
         ge=1,
@@ -204,7 +205,7 @@ def fit(request: HttpRequest, body: FitIn) -> Status[PmtJobOut]:
         survey = SurveyRound.objects.filter(pk=body.survey).first()
         national = monitoring.poverty_line("national", survey.year) if survey is not None else None
         line = national.rupiah_per_capita_month if national else None
-    form = FitForm({"survey": body.survey, "kind": body.kind.value, "line": line})
+    form = FitForm({"survey": body.survey, "kind": body.kind, "line": line})
     if not form.is_valid():
         raise from_form(form)
     data = form.cleaned_data
