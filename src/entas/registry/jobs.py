@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import area_codes
 from entas.core import audit
-from entas.core.errors import Refused
+from entas.core.errors import Problem, Refused
 from entas.core.fileimport import run_uploaded_import
 from entas.core.jobqueue import JobContext, job_kind
 
@@ -106,7 +106,10 @@ def submit_import(*, upload: Any, source: str, dry_run: bool, actor: User) -> An
     file could not be kept, another import into these areas is under way) keeps nothing of it."""
     from entas.core import jobqueue, uploads
 
-    stored = uploads.store_upload(upload, owner=str(actor.pk), folder=IMPORT_DIR)
+    try:
+        stored = uploads.store_upload(upload, owner=str(actor.pk), folder=IMPORT_DIR)
+    except Refused as exc:  # the disk is full: said beside the file
+        raise Refused(exc.message, code=exc.code, issues=[Problem("file", exc.message)]) from exc
     try:
         return jobqueue.submit(
             kind="registry.import",

@@ -131,7 +131,9 @@ def import_registry(request: AuthenticatedRequest) -> HttpResponse:
             )
         except Refused as exc:  # the file could not be kept, or another import into these areas is under way
             _service_errors(form, exc)
-            return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS}, status=exc.status)
+            # A file the server could not keep is the form's to show (beside the file); a lock, the step's status.
+            status = 200 if form.has_error("file") else exc.status
+            return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS}, status=status)
         messages.info(request, _("The import runs in the background; this page shows its progress."))
         return redirect("jobs:detail", pk=job.pk)
     return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS})
