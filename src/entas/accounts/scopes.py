@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 FAMILIES: dict[str, object] = {
     "registry": _("Households, members, change requests and payee accounts"),
     "dedup": _("The duplicate review queue"),
-    "targeting": _("Eligibility rules and their previews (aggregates)"),
+    "targeting": _("Eligibility rules and their previews (aggregates), PMT models, the musyawarah's overrides"),
     "programmes": _("Cash programmes, cycles and payments"),
     "indicators": _("Poverty indicators, surveys and estimates (monitoring)"),
     "policy": _("The policy register: plans, programmes, budgets and benefits"),

@@ -44,9 +44,11 @@ from entas.policy.api import router as policy_router
 from entas.portal.api import router as portal_router
 from entas.programs.api import cycles_router
 from entas.programs.api import router as programmes_router
+from entas.programs.api import shock_router as programmes_shock_router
 from entas.regions.api import router as regions_router
 from entas.registry.api import changes_router as registry_changes_router
 from entas.registry.api import router as registry_router
+from entas.registry.api import whole_router as registry_whole_router
 from entas.reports.api import router as reports_router
 from entas.targeting.api import router as targeting_router
 from entas.training.api import outcomes_router as training_outcomes_router
@@ -137,10 +139,12 @@ mount("/v1/regions", regions_router, "regions")
 mount("/v1/households", registry_router, "registry")
 mount("/v1/households", payees_router, "registry")  # /v1/households/{id}/account
 mount("/v1/change-requests", registry_changes_router, "registry")
+mount("/v1/registry", registry_whole_router, "registry")  # ratification, import and export files
 mount("/v1/jobs", jobs_router, "jobs")
 mount("/v1/targeting", targeting_router, "targeting")
 mount("/v1/programmes", programmes_router, "programmes")
 mount("/v1/cycles", cycles_router, "programmes")
+mount("/v1/shock-flags", programmes_shock_router, "programmes")  # households affected by a shock
 mount("/v1/duplicates", dedup_router, "dedup")
 mount("/v1/enterprise", enterprise_router, "enterprise")
 mount("/v1/policy", policy_router, "policy")
@@ -204,6 +208,15 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("Not found."), [])
 
 
+def _field(loc: Any) -> str:
+    """The field of a validation error's location: without where it came from (``body``, ``query``,
+    ``path``, a multipart ``form`` or ``file``) nor the name of a JSON body's parameter (``body``)."""
+    parts = list(loc)
+    if parts and parts[0] in {"body", "query", "path", "form", "file"}:
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts if p != "body")
+
+
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """Input that does not match the schema: 422 with an issue per field. A value that matches the
@@ -213,7 +226,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return _error(request, 400, "invalid", _("The request is not valid."), issues)
     issues = [
         {
-            "field": ".".join(str(p) for p in error.get("loc", ()) if p not in {"body", "query", "path"}),
+            "field": _field(error.get("loc", ())),
             "message": error.get("msg", ""),
         }
         for error in exc.errors

@@ -90,3 +90,15 @@ def show_on_form(form: Any, refusal: Refused) -> None:
         form.add_error(issue.field if issue.field in form.fields else None, str(issue.message))
     if not refusal.issues:
         form.add_error(None, refusal.message)
+
+
+def from_form(form: Any, *, code: str = "invalid") -> Refused:
+    """A page's form that did not validate, as a refusal (the API answers it): one issue per error,
+    named by its field (``""`` for the form as a whole), the first error as the message. The API reads
+    input with the pages' own forms, so a value is refused for the same reason, in the same words."""
+    issues = [
+        Problem("" if name == "__all__" else name, str(message))
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    return Refused(issues[0].message if issues else "", code=code, issues=issues)

@@ -231,3 +231,33 @@ def open_alerts(user: User | None, limit: int = 20) -> list[Any]:
     if user is not None:
         qs = qs.filter(region_q(user, "area"))
     return list(qs.order_by("-raised_at")[:limit])
+
+
+def default_level(user: Any) -> str:
+    """Kecamatan for whoever holds a whole kecamatan or more; kelurahan for a kelurahan operator (by
+    kecamatan their areas would show as nothing)."""
+    broad = user.areas.filter(level__lt=RegionLevel.KELURAHAN).exists()
+    return "kecamatan" if broad or not user.areas.exists() else "kelurahan"
+
+
+def profile_row(a: Any, *, sampled: bool = True) -> dict[str, Any]:
+    """One area of the poverty profile as the page and the API show it: the measures in percent, the
+    95 % interval clipped at 0, and whether no sampled household is below the line."""
+    return {
+        "code": a.code,
+        "name": a.name or _("All your areas"),
+        "households": a.households,
+        "people": a.people,
+        "p0": 100 * a.p0.value,
+        "p0_se": 100 * a.p0.se,
+        "p0_low": max(0.0, 100 * a.p0.ci_low),
+        "p0_high": 100 * a.p0.ci_high,
+        "p1": 100 * a.p1.value,
+        "p2": 100 * a.p2.value,
+        "poor": a.poor,
+        "gini": a.gini.value if a.gini else None,
+        "gini_se": a.gini.se if a.gini else None,
+        "extreme": 100 * a.extreme_p0.value if a.extreme_p0 else None,
+        # No sampled household below the line: "0,00 / SE 0,00 / CI 0,00–0,00" would read as certainty.
+        "no_poor_sampled": sampled and a.households > 0 and a.p0.value == 0 and a.p0.se == 0,
+    }

@@ -64,17 +64,10 @@ def _number(value: str) -> float | None:
     return number
 
 
-def _default_level(user: Any) -> str:
-    """Kecamatan for whoever holds a whole kecamatan or more; kelurahan for a kelurahan operator (by
-    kecamatan their areas would show as nothing)."""
-    broad = user.areas.filter(level__lt=RegionLevel.KELURAHAN).exists()
-    return "kecamatan" if broad or not user.areas.exists() else "kelurahan"
-
-
 @require(Capability.VIEW_SUMMARY)
 def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     """Profil Kemiskinan: P0, P1, P2, number of poor, Gini and extreme poverty per area, with intervals."""
-    by = request.GET.get("by", "") or _default_level(request.user)
+    by = request.GET.get("by", "") or selectors.default_level(request.user)
     by = by if by in {"kecamatan", "kelurahan"} else "kecamatan"
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() else None
@@ -125,8 +118,8 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
     except Refused as exc:
         context["errors"].append(str(exc))
         return render(request, "monitoring/poverty_profile.html", context)
-    rows = [_row(a, sampled=source == "survey") for a in areas]
-    total_row = _row(total, sampled=source == "survey")
+    rows = [selectors.profile_row(a, sampled=source == "survey") for a in areas]
+    total_row = selectors.profile_row(total, sampled=source == "survey")
     regions = {r.code: r for r in Region.objects.filter(code__in=[a.code for a in areas]).select_related("parent")}
     map_rows = [
         {
@@ -167,27 +160,6 @@ def poverty_profile(request: AuthenticatedRequest) -> HttpResponse:
         }
     )
     return render(request, "monitoring/poverty_profile.html", context)
-
-
-def _row(a: Any, *, sampled: bool = True) -> dict[str, Any]:
-    return {
-        "code": a.code,
-        "name": a.name or _("All your areas"),
-        "households": a.households,
-        "people": a.people,
-        "p0": 100 * a.p0.value,
-        "p0_se": 100 * a.p0.se,
-        "p0_low": max(0.0, 100 * a.p0.ci_low),
-        "p0_high": 100 * a.p0.ci_high,
-        "p1": 100 * a.p1.value,
-        "p2": 100 * a.p2.value,
-        "poor": a.poor,
-        "gini": a.gini.value if a.gini else None,
-        "gini_se": a.gini.se if a.gini else None,
-        "extreme": 100 * a.extreme_p0.value if a.extreme_p0 else None,
-        # No sampled household below the line: "0,00 / SE 0,00 / CI 0,00–0,00" would read as certainty.
-        "no_poor_sampled": sampled and a.households > 0 and a.p0.value == 0 and a.p0.se == 0,
-    }
 
 
 REFERENCE_DIR = "reference"  # stored uploads of reference data, under MEDIA_ROOT

@@ -4,21 +4,25 @@ the code's status, in the caller's language."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import CursorPagination, paginate
 from pydantic import ValidationError
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
-from entas.core.errors import Refused
+from entas.core.errors import Refused, from_form
 
 from . import selectors, services
-from .models import Cycle, Payment, Programme
+from .forms import AffectedForm
+from .models import Cycle, Payment, Programme, ShockFlag
 
 VIEW = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES, Capability.VIEW_AUDIT)
 ACT = (Capability.MANAGE_PROGRAMMES, Capability.APPROVE_PROGRAMMES)
@@ -288,3 +292,105 @@ def cycle_step(request: HttpRequest, cycle_id: int, step: str) -> dict[str, Any]
     if payments is not None and step != "retry":
         raise Refused(_("Only the retry step takes a list of payments."), code="invalid")
     return services.run_step(cycle=cycle, step=step, actor=user, payments=payments)
+
+
+# -- shock mode: households reported as affected by an event (the "affected" page) ---------------------
+# The page's role: who changes the registry in a kelurahan reports its households.
+AFFECTED = RoleAuth((Capability.CHANGE_REGISTRY,))
+shock_router = Router(tags=["programmes"], auth=AFFECTED)  # mounted at /v1/shock-flags
+ShockKind = Literal["lost_income", "disaster", "other"]
+
+
+class ShockFlagOut(Schema):
+    id: int
+    household_id: int
+    kk_number: str = Field(..., alias="household.kk_number")
+    kelurahan_code: str = Field(..., alias="household.kelurahan.code")
+    event: str
+    kind: str
+    note: str
+    reported_by: str | None = Field(None, alias="reported_by.username")
+    reported_at: dt.datetime
+
+
+@shock_router.get("", response=list[ShockFlagOut], url_name="programmes_shock_flags")
+@paginate(CursorPagination, ordering=("-pk",), page_size=100)
+def list_shock_flags(
+    request: HttpRequest, event: str = Query("", max_length=120, description="Only the flags of this event.")
+) -> QuerySet[ShockFlag]:
+    """Households of the caller's areas reported as affected by a shock, newest first, a page at a
+    time (follow ``next``); what shock programmes for an event select from."""
+    flags = selectors.affected_households(request.user)  # type: ignore[arg-type]
+    return flags.filter(event=event.strip()) if event.strip() else flags
+
+
+class ShockFlagIn(Schema):
+    kk_number: str = Field(..., max_length=16)
+    event: str = Field(..., max_length=120, description="e.g. Banjir Januari 2027")
+    kind: ShockKind
+    note: str = Field("", max_length=300)
+
+
+@shock_router.post("", response={201: ShockFlagOut}, url_name="programmes_flag_affected")
+def flag_affected(request: HttpRequest, body: ShockFlagIn) -> Any:
+    """Report one household of the caller's areas as affected by an event (the page's form and
+    service; audited): reported again for the same event, its kind and note are refreshed. A KK
+    number outside the caller's areas is refused as unknown (400, field ``kk_number``)."""
+    form = AffectedForm(body.dict(), user=request.user)
+    if not form.is_valid():
+        raise from_form(form)
+    assert form.household is not None
+    flag = services.flag_affected(
+        household=form.household,
+        event=form.cleaned_data["event"],
+        kind=form.cleaned_data["kind"],
+        note=form.cleaned_data["note"],
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    return Status(201, selectors.affected_households(request.user).get(pk=flag.pk))  # type: ignore[arg-type]
+
+
+class ShockRowIn(Schema):
+    kk_number: str = Field(..., max_length=32)
+    kind: ShockKind | None = Field(None, description="This row's kind (default: the body's).")
+    note: str = Field("", max_length=300, description="This row's note (default: the body's).")
+
+
+class ShockBulkIn(Schema):
+    event: str = Field(..., min_length=1, max_length=120)
+    kind: ShockKind
+    note: str = Field("", max_length=300)
+    rows: list[ShockRowIn] = Field(..., min_length=1, max_length=20_000)
+
+
+class ShockRefusedOut(Schema):
+    line: int
+    kk_number: str
+    reason: str
+
+
+class ShockBulkOut(Schema):
+    event: str
+    rows: int
+    flagged: int
+    new: int
+    already: int
+    refused: list[ShockRefusedOut]
+
+
+@shock_router.post("/bulk", response=ShockBulkOut, url_name="programmes_flag_affected_bulk")
+def flag_affected_bulk(request: HttpRequest, body: ShockBulkIn) -> dict[str, Any]:
+    """Report many households at once (the page's file or pasted list): every row is reported or
+    listed in ``refused`` with its line (1 = the first row) and reason; nothing is lost. A KK number
+    outside the caller's areas is answered as one that does not exist."""
+    rows = [
+        {"line": i, "kk_number": r.kk_number, "kind": r.kind or "", "note": r.note}
+        for i, r in enumerate(body.rows, start=1)
+    ]
+    return services.flag_affected_rows(
+        rows=rows,
+        event=body.event,
+        kind=body.kind,
+        note=body.note,
+        actor=request.user,  # type: ignore[arg-type]
+    )

@@ -5,21 +5,24 @@ from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.forms.models import model_to_dict
-from django.http import Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
 from pydantic import StrictBool
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
-from entas.core.errors import Problem, Refused
+from entas.core import jobqueue
+from entas.core.errors import Problem, Refused, from_form
 from entas.regions.models import RegionLevel
 
 from . import selectors, services
-from .choices import Relationship, Sex, VerificationStatus
-from .forms import HouseholdForm
+from .choices import RegistrationSource, Relationship, Sex, VerificationStatus
+from .forms import HouseholdForm, UploadForm
+from .jobs import submit_import
 from .models import ChangeRequest, Household
 
 router = Router(tags=["registry"])
@@ -311,3 +314,143 @@ def register_household(request: HttpRequest, body: RegisterIn) -> Status[Registe
         source=body.source,
     )
     return Status(201, RegisteredOut.model_validate(household, from_attributes=True))
+
+
+# -- the registry as a whole: ratification, import and export files (mounted at /v1/registry) ----------
+
+whole_router = Router(tags=["registry"])
+APPROVE = RoleAuth((Capability.APPROVE_REGISTRY,))
+EXPORT = RoleAuth((Capability.EXPORT_REGISTRY,))
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+FILE_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
+
+
+class KelurahanCountsOut(Schema):
+    code: str
+    name: str
+    usulan: int
+    diverifikasi: int
+    disahkan: int
+    ditolak: int
+
+
+@whole_router.get("/ratification", response=list[KelurahanCountsOut], auth=APPROVE, url_name="registry_ratification")
+def ratification_counts(request: HttpRequest) -> list[dict[str, Any]]:
+    """Per kelurahan of the caller's areas, households by verification status: ``diverifikasi`` are
+    the ones a ratification would make ``disahkan`` (the ratification page's table; one GROUP BY)."""
+    rows = selectors.verification_counts(request.user)  # type: ignore[arg-type]
+    return [
+        {"code": r["kelurahan"].code, "name": r["kelurahan"].name, **{s: r[s] for s in VerificationStatus.values}}
+        for r in rows
+    ]
+
+
+class RatifiedOut(Schema):
+    kelurahan: str
+    ratified: int = Field(..., description="Households made ``disahkan``.")
+    household_ids: list[int]
+
+
+@whole_router.post("/ratification/{kelurahan_code}", response=RatifiedOut, auth=APPROVE, url_name="registry_ratify")
+def ratify(request: HttpRequest, kelurahan_code: str) -> dict[str, Any]:
+    """Ratify every verified household of a kelurahan at once (``diverifikasi`` → ``disahkan``): the
+    ratification page's service, audited as ``household.ratify``; irreversible. 404 for a kelurahan
+    outside the caller's areas; 400 when none waits."""
+    user: Any = request.user
+    kelurahan = visible_regions(user).filter(code=kelurahan_code, level=RegionLevel.KELURAHAN).first()
+    if kelurahan is None:
+        raise Http404
+    ids = services.ratify_kelurahan(actor=user, kelurahan_id=kelurahan.pk)
+    return {"kelurahan": kelurahan.code, "ratified": len(ids), "household_ids": ids}
+
+
+class JobStartedOut(Schema):
+    job: int
+    kind: str
+
+
+class ImportIn(Schema):
+    source: RegistrationSource = RegistrationSource.OPERATOR
+    dry_run: bool = Field(False, description="Check only: write nothing (and lock nothing).")
+
+
+@whole_router.post("/imports", response={202: JobStartedOut}, auth=CHANGE, url_name="registry_import")
+def start_import(request: HttpRequest, file: File[UploadedFile], body: Form[ImportIn]) -> Status[JobStartedOut]:
+    """Upload a registry file (CSV or XLSX, the import template's columns; multipart ``file``) and
+    start its import as a background job: the import page's checks (a CSV or XLSX file within
+    ENTAS_IMPORT_MAX_FILE_MB) and job. Follow ``GET /v1/jobs/{job}``; the rejected rows, if any, are
+    ``GET /v1/registry/imports/{job}/rejected``. Another import into the caller's areas under way: 409."""
+    form = UploadForm({"source": body.source.value, "dry_run": body.dry_run}, MultiValueDict({"file": [file]}))
+    if not form.is_valid():
+        raise from_form(form)
+    job = submit_import(
+        upload=form.cleaned_data["file"],
+        source=form.cleaned_data["source"],
+        dry_run=form.cleaned_data["dry_run"],
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    return Status(202, JobStartedOut(job=job.pk, kind=job.kind))
+
+
+class ExportIn(Schema):
+    format: Literal["csv", "xlsx", "parquet"] = "csv"
+
+
+@whole_router.post("/exports", response={202: JobStartedOut}, auth=EXPORT, url_name="registry_export")
+def start_export(request: HttpRequest, body: ExportIn) -> Status[JobStartedOut]:
+    """Start the export of the households of the caller's areas (the import format: CSV, XLSX or
+    Parquet) as a background job, as the household list's export button does; the file is
+    ``GET /v1/registry/exports/{job}/file`` once the job has succeeded."""
+    job = jobqueue.submit(kind="registry.export", params={"format": body.format}, actor=request.user)  # type: ignore[arg-type]
+    return Status(202, JobStartedOut(job=job.pk, kind=job.kind))
+
+
+def _result_file(request: HttpRequest, job_id: int, kind: str) -> FileResponse:
+    job = selectors.own_job(request.user, job_id, kind)  # type: ignore[arg-type]
+    if job is None:
+        raise Http404
+    if not job.result_file:
+        if job.is_finished:
+            raise Http404
+        raise Refused(
+            _("The job has not finished yet: follow GET /api/v1/jobs/%(id)d.") % {"id": job.pk}, code="conflict"
+        )
+    name = job.result_file.name.rsplit("/", 1)[-1]
+    content_type = FILE_TYPES.get(name.rsplit(".", 1)[-1], "application/octet-stream")
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name, content_type=content_type)
+
+
+@whole_router.get(
+    "/exports/{job_id}/file",
+    auth=EXPORT,
+    url_name="registry_export_file",
+    openapi_extra={
+        "responses": {
+            "200": {"description": "The exported file", "content": dict.fromkeys(set(FILE_TYPES.values()), BINARY)}
+        }
+    },
+)
+def export_file(request: HttpRequest, job_id: int) -> FileResponse:
+    """The file of one's own export job (an administrator: anyone's). 409 while it is queued or
+    running; 404 for another's job, another kind of job, or a job that failed. Audited as a read."""
+    return _result_file(request, job_id, "registry.export")
+
+
+@whole_router.get(
+    "/imports/{job_id}/rejected",
+    auth=CHANGE,
+    url_name="registry_import_rejected",
+    openapi_extra={
+        "responses": {
+            "200": {"description": "The rejected rows with their reasons (CSV)", "content": {"text/csv": BINARY}}
+        }
+    },
+)
+def import_rejections(request: HttpRequest, job_id: int) -> FileResponse:
+    """The rejected rows of one's own import job, each with its row number and reasons (the file to
+    fix and import again). 404 when no row was rejected; 409 while the job is queued or running."""
+    return _result_file(request, job_id, "registry.import")

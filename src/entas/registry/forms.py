@@ -3,10 +3,14 @@ only parse input and show the messages those produce, next to the field they nam
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from entas.core import uploads
+from entas.core.errors import Refused
 
 from .choices import RegistrationSource, Relationship, Sex
 from .models import Household, Member
@@ -208,3 +212,25 @@ class MemberRowForm(forms.Form):
 
 
 MemberRowFormSet = forms.formset_factory(MemberRowForm, extra=6, max_num=30)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Registry file (CSV or XLSX)"),
+        help_text=_("One row per member, the family's columns repeated on each row. See the template."),
+    )
+    source = forms.ChoiceField(
+        label=_("Source"), choices=RegistrationSource.choices, initial=RegistrationSource.OPERATOR
+    )
+    dry_run = forms.BooleanField(label=_("Check only (write nothing)"), required=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        suffix = Path(upload.name).suffix.lower()
+        if suffix not in {".csv", ".txt", ".xlsx"}:
+            raise forms.ValidationError(_("%(name)s is not a CSV or XLSX file.") % {"name": upload.name})
+        try:
+            uploads.check_size(upload.size, upload.name)
+        except Refused as exc:
+            raise forms.ValidationError(exc.message) from None
+        return upload

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import area_codes
 from entas.core import audit
-from entas.core.errors import Refused
+from entas.core.errors import Problem, Refused
 from entas.core.fileimport import run_uploaded_import
 from entas.core.jobqueue import JobContext, job_kind
 
@@ -98,3 +98,24 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
         dry_run=bool(ctx.params.get("dry_run")),
         job_id=ctx.job.pk,
     )
+
+
+def submit_import(*, upload: Any, source: str, dry_run: bool, actor: User) -> Any:
+    """Keep an uploaded registry file (checked by :class:`~entas.registry.forms.UploadForm`) and queue
+    its import as ``actor``: the import page and the API both start an import here. A refusal (the
+    file could not be kept, another import into these areas is under way) keeps nothing of it."""
+    from entas.core import jobqueue, uploads
+
+    try:
+        stored = uploads.store_upload(upload, owner=str(actor.pk), folder=IMPORT_DIR)
+    except Refused as exc:  # the disk is full: said beside the file
+        raise Refused(exc.message, code=exc.code, issues=[Problem("file", exc.message)]) from exc
+    try:
+        return jobqueue.submit(
+            kind="registry.import",
+            params={"file": stored, "name": upload.name, "source": source, "dry_run": dry_run},
+            actor=actor,
+        )
+    except Refused:
+        uploads.media_path(stored).unlink(missing_ok=True)
+        raise

@@ -16,6 +16,7 @@ from entas.accounts.roles import Capability
 from entas.accounts.scoping import region_q
 from entas.core.bulk import IN_CHUNK
 from entas.core.ids import mask_nik
+from entas.core.models import Job
 from entas.regions.models import Region, RegionLevel
 
 from . import variables
@@ -435,3 +436,12 @@ def home_counts(user: User) -> dict[str, int]:
             households_for(user).filter(verification_status=VerificationStatus.DIVERIFIKASI).order_by().count()
         )
     return counts
+
+
+def own_job(user: User, job_id: int, kind: str) -> Job | None:
+    """A registry job of ``kind`` (an export, an import) the user may follow and fetch the file of:
+    their own, or anyone's for a city-wide user (as the job pages show them)."""
+    jobs = Job.objects.filter(pk=job_id, kind=kind)
+    if not user.is_city_wide:
+        jobs = jobs.filter(created_by=user)
+    return jobs.first()

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -11,22 +10,29 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from entas.accounts.roles import Capability
 from entas.accounts.scoping import visible_regions
-from entas.core import jobqueue, personaldata, uploads
+from entas.core import jobqueue, personaldata
 from entas.core.decorators import AuthenticatedRequest, require
 from entas.core.errors import Refused, show_on_form
 from entas.regions.models import RegionLevel
 
 from . import history, household_page, selectors, services
-from .choices import RegistrationSource, VerificationStatus
+from .choices import VerificationStatus
 from .columns import ALL_COLUMNS
 from .exporter import FORMATS, ratified_list_pdf, ratified_list_xlsx, template_xlsx
-from .forms import CHANGE_FORMS, CorrectMemberForm, HouseholdForm, MemberRowFormSet, RegisterHouseholdForm, VerifyForm
-from .jobs import IMPORT_DIR
+from .forms import (
+    CHANGE_FORMS,
+    CorrectMemberForm,
+    HouseholdForm,
+    MemberRowFormSet,
+    RegisterHouseholdForm,
+    UploadForm,
+    VerifyForm,
+)
+from .jobs import submit_import
 from .models import ChangeRequest, Household, Member
 from .services import EDITABLE_FIELDS
 
@@ -112,53 +118,22 @@ def export_registry(request: AuthenticatedRequest) -> HttpResponse:
     return redirect("jobs:detail", pk=job.pk)
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_lazy("Registry file (CSV or XLSX)"),
-        help_text=_lazy("One row per member, the family's columns repeated on each row. See the template."),
-    )
-    source = forms.ChoiceField(
-        label=_lazy("Source"), choices=RegistrationSource.choices, initial=RegistrationSource.OPERATOR
-    )
-    dry_run = forms.BooleanField(label=_lazy("Check only (write nothing)"), required=False)
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
-        if suffix not in {".csv", ".txt", ".xlsx"}:
-            raise forms.ValidationError(_("%(name)s is not a CSV or XLSX file.") % {"name": upload.name})
-        try:
-            uploads.check_size(upload.size, upload.name)
-        except Refused as exc:
-            raise forms.ValidationError(exc.message) from None
-        return upload
-
-
 @require(Capability.CHANGE_REGISTRY)
 def import_registry(request: AuthenticatedRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            stored = uploads.store_upload(upload, owner=str(request.user.pk), folder=IMPORT_DIR)
-        except Refused as exc:
-            form.add_error("file", exc.message)
-            return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS})
-        try:
-            job = jobqueue.submit(
-                kind="registry.import",
-                params={
-                    "file": stored,
-                    "name": upload.name,
-                    "source": form.cleaned_data["source"],
-                    "dry_run": form.cleaned_data["dry_run"],
-                },
+            job = submit_import(
+                upload=form.cleaned_data["file"],
+                source=form.cleaned_data["source"],
+                dry_run=form.cleaned_data["dry_run"],
                 actor=request.user,
             )
-        except Refused as exc:  # another import into these areas is under way: keep nothing of this one
-            uploads.media_path(stored).unlink(missing_ok=True)
+        except Refused as exc:  # the file could not be kept, or another import into these areas is under way
             _service_errors(form, exc)
-            return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS}, status=exc.status)
+            # A file the server could not keep is the form's to show (beside the file); a lock, the step's status.
+            status = 200 if form.has_error("file") else exc.status
+            return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS}, status=status)
         messages.info(request, _("The import runs in the background; this page shows its progress."))
         return redirect("jobs:detail", pk=job.pk)
     return render(request, "registry/import.html", {"form": form, "columns": ALL_COLUMNS})

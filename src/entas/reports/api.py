@@ -11,16 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from entas.accounts.api import RoleAuth
 from entas.accounts.models import User
 from entas.accounts.roles import Capability
 from entas.core import jobqueue
-from entas.core.errors import Refused
+from entas.core.errors import Problem, Refused
 
 from . import builders, render, selectors, services
+from .document import Narrative, from_dict
 from .jobs import GENERATE_KIND
+from .models import ReportVersion
 
 router = Router(
     tags=["reports"], auth=RoleAuth((Capability.VIEW_REPORTS, Capability.EDIT_REPORTS), (Capability.EDIT_REPORTS,))
@@ -94,19 +96,20 @@ def list_reports(request: HttpRequest) -> Any:
 def list_versions(request: HttpRequest, report_id: int) -> Any:
     """A report's versions, newest first; ``files``: the formats archived (a final version's)."""
     report = selectors.report_for(_user(request), report_id)
-    return [
-        {
-            "number": v.number,
-            "status": v.status,
-            "snapshot": v.snapshot,
-            "generated_at": v.generated_at,
-            "finalised_at": v.finalised_at,
-            "inputs": list(v.inputs),
-            "changes": len(v.changes),
-            "files": [fmt for fmt in render.FORMATS if v.is_final and getattr(v, fmt)],
-        }
-        for v in selectors.versions_of(report)
-    ]
+    return [_version_out(v) for v in selectors.versions_of(report)]
+
+
+def _version_out(v: ReportVersion) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "status": v.status,
+        "snapshot": v.snapshot,
+        "generated_at": v.generated_at,
+        "finalised_at": v.finalised_at,
+        "inputs": list(v.inputs),
+        "changes": len(v.changes),
+        "files": [fmt for fmt in render.FORMATS if v.is_final and getattr(v, fmt)],
+    }
 
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -171,3 +174,143 @@ def generate(request: HttpRequest, body: ReportGenerateIn) -> Any:
         params["day"] = body.as_of.isoformat()
     job = jobqueue.submit(kind=GENERATE_KIND, params=params, actor=user)
     return Status(202, {"job": job.pk, "kind": GENERATE_KIND, "report": report.pk})
+
+
+# -- a draft's narrative, its files, finalising (maker-checker) and what changed ------------------------
+
+
+class NarrativeSlotOut(Schema):
+    key: str
+    hint: str = Field(description="What the section should say (the document's hint).")
+    text: str
+
+
+class NarrativeOut(Schema):
+    number: int = Field(description="The version whose narrative this is (the newest).")
+    status: str
+    sections: list[NarrativeSlotOut]
+
+
+class NarrativeIn(Schema):
+    sections: dict[str, str] = Field(
+        description="The narrative sections to write, by key (GET …/narrative lists them); the others are kept."
+    )
+
+
+def _latest(request: HttpRequest, report_id: int) -> ReportVersion:
+    report = selectors.report_for(_user(request), report_id)
+    latest = selectors.latest_version(report)
+    if latest is None:
+        raise HttpError(404, _("The report has no version yet."))
+    return latest
+
+
+def _narrative_out(version: ReportVersion) -> NarrativeOut:
+    doc = from_dict(version.document)
+    hints = {b.key: b.hint for s in doc.sections for b in s.blocks if isinstance(b, Narrative)}
+    return NarrativeOut(
+        number=version.number,
+        status=version.status,
+        sections=[
+            NarrativeSlotOut(key=k, hint=str(hints.get(k, "")), text=version.narrative.get(k, ""))
+            for k in doc.narrative_keys()
+        ],
+    )
+
+
+@router.get("/{report_id}/narrative", response=NarrativeOut, url_name="reports_narrative")
+def narrative(request: HttpRequest, report_id: int) -> NarrativeOut:
+    """The newest version's narrative sections, each with its hint and its text (the report page's slots)."""
+    return _narrative_out(_latest(request, report_id))
+
+
+@router.put("/{report_id}/narrative", response=NarrativeOut, url_name="reports_narrative_write")
+def write_narrative(request: HttpRequest, report_id: int, body: NarrativeIn) -> NarrativeOut:
+    """Write narrative sections of the newest draft (the report page's service; audited as
+    ``reports.narrative``). Whoever writes it becomes one of its makers, who may not finalise it.
+    A final version: 409; an unknown section: 400."""
+    version = services.edit_narrative(
+        version=_latest(request, report_id), narrative=body.sections, actor=_user(request)
+    )
+    return _narrative_out(version)
+
+
+class FinaliseIn(Schema):
+    confirm: StrictBool = Field(description="true: the report is checked (the page's tick box).")
+
+
+@router.post("/{report_id}/finalise", response=ReportVersionOut, url_name="reports_finalise")
+def finalise(request: HttpRequest, report_id: int, body: FinaliseIn) -> Any:
+    """Make the newest draft final (checker): never by who generated it or wrote its narrative (403).
+    Its PDF, DOCX and XLSX are rendered once and archived with their SHA-256 (then
+    ``GET …/versions/{n}/{fmt}``); irreversible."""
+    user = _user(request)
+    latest = _latest(request, report_id)
+    if not body.confirm:
+        raise Refused(
+            _("Tick the box to confirm that the report is checked."),
+            code="invalid",
+            issues=[Problem("confirm", _("Confirm that the report is checked."))],
+        )
+    return _version_out(services.finalise(version=latest, actor=user))
+
+
+@router.get(
+    "/{report_id}/versions/{number}/draft/{fmt}",
+    url_name="reports_draft_file",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "A draft rendered now, marked DRAF (not the report)",
+                "content": {render.CONTENT_TYPES[fmt]: BINARY for fmt in render.FORMATS},
+            }
+        }
+    },
+)
+def draft_file(request: HttpRequest, report_id: int, number: int, fmt: str) -> HttpResponse:
+    """A **draft** version as PDF, DOCX or XLSX, rendered now and marked DRAF, as the report page
+    offers it for checking (a final version answers 409: its archived file is ``…/versions/{n}/{fmt}``)."""
+    if fmt not in render.FORMATS:
+        raise HttpError(404, _("Unknown format."))
+    user = _user(request)
+    report = selectors.report_for(user, report_id)
+    version = selectors.version_for(user, report, number)
+    if version.is_final:
+        raise Refused(_("The version is final: download its archived file."), code="conflict")
+    content = render.render(fmt, from_dict(version.document), version.narrative, draft=True)
+    quarter = f"-q{report.quarter}" if report.quarter else ""
+    response = HttpResponse(content, content_type=render.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{report.kind}-{report.year}{quarter}-v{number}-draft.{fmt}"'
+    )
+    return response
+
+
+class FigureChangeOut(Schema):
+    key: str = Field(description="The figure.")
+    before: int | float | str | None = None
+    after: int | float | str | None = None
+
+
+class ChangesOut(Schema):
+    number: int
+    previous: int | None = Field(description="The version compared with (the one before), if any.")
+    changes: list[FigureChangeOut]
+
+
+@router.get("/{report_id}/changes/{number}", response=ChangesOut, url_name="reports_changes")
+def changes(request: HttpRequest, report_id: int, number: int) -> ChangesOut:
+    """What changed in a version since the previous one: every figure that moved, before and after
+    (the report page's comparison of versions)."""
+    user = _user(request)
+    report = selectors.report_for(user, report_id)
+    version = selectors.version_for(user, report, number)
+    previous = number - 1 if number > 1 else None
+    return ChangesOut(
+        number=version.number,
+        previous=previous,
+        changes=[
+            FigureChangeOut(key=str(c.get("key", "")), before=c.get("before"), after=c.get("after"))
+            for c in version.changes
+        ],
+    )
