@@ -454,6 +454,8 @@ ENTAS_DUKCAPIL_ADAPTER = os.environ.get("ENTAS_DUKCAPIL_ADAPTER", "")
 ENTAS_CAMT053_XSD = os.environ.get("ENTAS_CAMT053_XSD", "")
 
 # --- Operations (docs/operations.md) ----------------------------------------------------------
+# Days a finished webhook delivery (delivered or failed) stays in the log (job webhooks.purge).
+ENTAS_WEBHOOK_RETENTION_DAYS = int(os.environ.get("ENTAS_WEBHOOK_RETENTION_DAYS", "90"))
 # The schedule of recurring jobs `entas scheduler` submits (default: src/entas/schedule.toml).
 ENTAS_SCHEDULE_FILE = os.environ.get("ENTAS_SCHEDULE_FILE", "")
 # The bearer token a Prometheus scraper sends to /metrics; unset, /metrics does not exist (404).

@@ -264,7 +264,11 @@ def test_private_key_jwt_grant_and_replay_refused(admin_user: User, service: Use
     stranger = ECKey.generate_key("P-256", auto_kid=True)
     for bad in (
         assertion(stranger, cid).replace(stranger.kid or "", client_key.kid or ""),
-        jwt.encode({"alg": "ES256", "kid": client_key.kid}, {"iss": cid, "sub": cid, "aud": TOKEN_URL, "exp": int(time.time()) + 60}, client_key),
+        jwt.encode(
+            {"alg": "ES256", "kid": client_key.kid},
+            {"iss": cid, "sub": cid, "aud": TOKEN_URL, "exp": int(time.time()) + 60},
+            client_key,
+        ),
         assertion(client_key, cid, exp=int(time.time()) + 3600),
         assertion(client_key, cid, aud="https://elsewhere.example/token"),
         assertion(client_key, cid, sub="ecl_other"),
@@ -287,13 +291,17 @@ def test_who_may_create_clients_and_what(admin_user: User, service: User, operat
     assert person.value.issues[0].field == "user"
     with pytest.raises(Refused) as private:
         key = ECKey.generate_key("P-256")
-        oauth.create_client(actor=admin_user, user=service, name="x", scopes="regions:read", jwks=key.as_dict(private=True))
+        oauth.create_client(
+            actor=admin_user, user=service, name="x", scopes="regions:read", jwks=key.as_dict(private=True)
+        )
     assert private.value.issues[0].field == "jwks"
     with pytest.raises(Refused):
         oauth.create_client(actor=admin_user, user=service, name="x", scopes="regions:read", with_secret=False)
     with pytest.raises(Refused):
-        oauth.revoke_client(actor=operator_manggar, client=oauth.create_client(
-            actor=admin_user, user=service, name="x", scopes="regions:read").client)
+        oauth.revoke_client(
+            actor=operator_manggar,
+            client=oauth.create_client(actor=admin_user, user=service, name="x", scopes="regions:read").client,
+        )
 
 
 def test_an_expired_client_gets_no_token(admin_user: User, service: User) -> None:
@@ -310,14 +318,30 @@ def test_an_expired_client_gets_no_token(admin_user: User, service: User) -> Non
 
 def test_command_creates_lists_and_revokes(admin_user: User, service: User, tmp_path: Path, client_key: ECKey) -> None:
     out = io.StringIO()
-    call_command("oauth", "client", "create", "svc.bank", "--scopes", "registry:read", "--expires", "30", "--json", stdout=out)
+    call_command(
+        "oauth", "client", "create", "svc.bank", "--scopes", "registry:read", "--expires", "30", "--json", stdout=out
+    )
     made = json.loads(out.getvalue())
-    assert made["status"] == "active" and made["client_secret"].startswith("ecs_") and made["scopes"] == ["registry:read"]
+    assert (
+        made["status"] == "active" and made["client_secret"].startswith("ecs_") and made["scopes"] == ["registry:read"]
+    )
     assert access_token(made["client_id"], made["client_secret"])
     jwk_file = tmp_path / "key.json"
     jwk_file.write_text(json.dumps(client_key.as_dict(private=False)))
     out = io.StringIO()
-    call_command("oauth", "client", "create", "svc.bank", "--scopes", "regions", "--jwk", str(jwk_file), "--no-secret", "--json", stdout=out)
+    call_command(
+        "oauth",
+        "client",
+        "create",
+        "svc.bank",
+        "--scopes",
+        "regions",
+        "--jwk",
+        str(jwk_file),
+        "--no-secret",
+        "--json",
+        stdout=out,
+    )
     keyed = json.loads(out.getvalue())
     assert keyed["client_secret"] is None and keyed["auth_methods"] == ["private_key_jwt"]
     out = io.StringIO()

@@ -1,5 +1,6 @@
 """API authentication: a browser's session (with CSRF) or a machine client's token
-(``Authorization: Bearer entas_…``, or an OAuth access token: :mod:`entas.accounts.oauth`), then the role check, refused with 403 before anything else runs
+(``Authorization: Bearer entas_…``, or an OAuth access token: :mod:`entas.accounts.oauth`), then the
+role check, refused with 403 before anything else runs
 (before the request body is even read) when the role does not grant what the route needs.
 
 A token acts as its user: the same role, areas and checks as the user's pages, narrowed further by
@@ -66,9 +67,7 @@ class TokenAuth(HttpBearer):
             tokens.throttle(found)
             request.api_token = found  # type: ignore[attr-defined]
         else:
-            tokens.count(
-                f"oauth-client:{access.client.pk}", access.client.rate_limit or tokens.default_rate_limit()
-            )
+            tokens.count(f"oauth-client:{access.client.pk}", access.client.rate_limit or tokens.default_rate_limit())
             request.oauth_client = access.client  # type: ignore[attr-defined]
         request.user = user
         _check_role(user, request, self.view, self.write)

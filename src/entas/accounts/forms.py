@@ -142,11 +142,17 @@ class OAuthClientForm(forms.Form):
         help_text=_("The most its access tokens may reach; write includes read. Never more than the account's rights."),
     )
     expires_days = forms.IntegerField(
-        label=_("Expires after (days)"), min_value=1, max_value=3650, initial=365, required=False,
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=3650,
+        initial=365,
+        required=False,
         help_text=_("Empty: never (not recommended)."),
     )
     with_secret = forms.BooleanField(
-        label=_("Give it a secret"), required=False, initial=True,
+        label=_("Give it a secret"),
+        required=False,
+        initial=True,
         help_text=_("Shown once. Leave unticked for a client that signs assertions with its key only."),
     )
     jwks = forms.CharField(

@@ -176,3 +176,6 @@ class OAuthAssertion(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "jti"], name="oauth_assertion_once")]
         indexes = [models.Index(fields=["expires_at"], name="oauth_assertion_expiry")]
+
+    def __str__(self) -> str:
+        return self.jti

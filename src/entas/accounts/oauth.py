@@ -55,7 +55,7 @@ from .roles import Capability
 
 GRANT_TYPE = "client_credentials"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-ACCESS_TOKEN_TYP = "at+jwt"
+ACCESS_TOKEN_TYP = "at+jwt"  # noqa: S105 (a JWT type, RFC 9068)
 # What a client may sign its assertion with: asymmetric only (no "none", no HMAC).
 ASSERTION_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"]
 MAX_ASSERTION_SECONDS = 300
@@ -371,9 +371,7 @@ def _requested_scopes(client: OAuthClient, text: str | None) -> list[str]:
     unknown = [s for s in items if s not in scope_rules.ALL]
     if unknown:
         raise OAuthError("invalid_scope", f"Unknown scopes: {' '.join(unknown)}.")
-    beyond = [
-        s for s in items if not scope_rules.allows(client.scopes, s.split(":")[0], write=s.endswith(":write"))
-    ]
+    beyond = [s for s in items if not scope_rules.allows(client.scopes, s.split(":")[0], write=s.endswith(":write"))]
     if beyond:
         raise OAuthError("invalid_scope", f"Scopes beyond this client's: {' '.join(beyond)}.")
     return scope_rules.parse(items)
@@ -501,5 +499,9 @@ def check_access_token(value: str, *, now: int | None = None) -> Access | None:
         return None
     carried = str(claims.get("scope", "")).split()
     # Only what the client may still do: write includes read, as for tokens.
-    kept = [s for s in carried if s in scope_rules.ALL and scope_rules.allows(client.scopes, s.split(":")[0], write=s.endswith(":write"))]
+    kept = [
+        s
+        for s in carried
+        if s in scope_rules.ALL and scope_rules.allows(client.scopes, s.split(":")[0], write=s.endswith(":write"))
+    ]
     return Access(client, kept)

@@ -39,7 +39,9 @@ class Command(EntasCommand):
         client.add_argument("--scopes", default="", help="Comma-separated, e.g. registry:read,programmes:write.")
         client.add_argument("--expires", type=int, default=None, metavar="DAYS")
         client.add_argument("--name", default="", help="The system that uses it (default: the account's name).")
-        client.add_argument("--jwk", type=Path, default=None, help="A JSON file: the public JWK or JWKS (private_key_jwt).")
+        client.add_argument(
+            "--jwk", type=Path, default=None, help="A JSON file: the public JWK or JWKS (private_key_jwt)."
+        )
         client.add_argument("--no-secret", action="store_true", help="No secret: the client signs assertions only.")
         client.add_argument("--rate", type=int, default=None, help="Requests per minute (default: the setting).")
         client.add_argument("--owner", default="", help="list: only this account's clients.")
