@@ -104,7 +104,7 @@ def test_rotation_signs_with_both_secrets_during_the_overlap_then_the_new_only(
 
 
 def test_rotation_without_overlap_and_refusals(subscription: Any, admin_user: Any, operator_manggar: Any) -> None:
-    sub, old = subscription
+    sub, _old = subscription
     with pytest.raises(Refused):
         services.rotate_secret(actor=operator_manggar, subscription=sub)
     with pytest.raises(Refused) as long:

@@ -45,6 +45,7 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         token = token.strip()
         found = tokens.authenticate(token, client_ip=client_ip.get())
+        access: oauth.Access | None = None
         if found is not None:
             granted, user, label = list(found.scopes), found.user, f"token {found.prefix}"
         else:
@@ -66,7 +67,7 @@ class TokenAuth(HttpBearer):
         if found is not None:
             tokens.throttle(found)
             request.api_token = found  # type: ignore[attr-defined]
-        else:
+        elif access is not None:
             tokens.count(f"oauth-client:{access.client.pk}", access.client.rate_limit or tokens.default_rate_limit())
             request.oauth_client = access.client  # type: ignore[attr-defined]
         request.user = user

@@ -180,7 +180,7 @@ def _public_jwks(data: Any) -> dict[str, Any]:
         if any(part in key for part in ("d", "p", "q", "dp", "dq", "qi", "k")):
             raise ValueError(_("This is a private key: register the public half only."))
     try:
-        KeySet.import_key_set({"keys": listed})  # type: ignore[typeddict-item]
+        KeySet.import_key_set({"keys": listed})
     except (JoseError, ValueError, TypeError, KeyError) as exc:
         raise ValueError(_("The public key cannot be read: %(error)s") % {"error": exc}) from None
     return {"keys": listed}
@@ -312,7 +312,7 @@ def _by_secret(client_id: str, secret: str) -> OAuthClient:
 
 
 def _assertion_key(client: OAuthClient) -> Callable[[Any], Any]:
-    keys = KeySet.import_key_set(client.jwks)  # type: ignore[arg-type]
+    keys = KeySet.import_key_set(client.jwks)
 
     def resolve(obj: Any) -> Any:
         kid = obj.headers().get("kid")

@@ -169,7 +169,7 @@ def public_key(kid: str) -> Any:
         row = SigningKey.objects.filter(kid=kid).values_list("public_jwk", flat=True).first()
         if row is None:
             return None
-        _PUBLIC[kid] = ECKey.import_key(row)  # type: ignore[arg-type]
+        _PUBLIC[kid] = ECKey.import_key(row)
     return _PUBLIC[kid]
 
 
