@@ -192,8 +192,9 @@ DATABASES = {"default": _db}
 # --- Cache (docs/operations.md) ---------------------------------------------------------------
 # What the server processes share: the API's rate limits (per token and per OAuth client) count in
 # it, so it must be one store for every gunicorn worker. ENTAS_CACHE_URL:
-#   db://TABLE (default db://entas_cache)  a table of the database (made by `entas migrate`, or
-#                                          `entas createcachetable`): nothing more to run
+#   db://TABLE (default on PostgreSQL: db://entas_cache)  a table of the database (made by
+#                                          `entas migrate`, or `entas createcachetable`)
+#   (default on SQLite: file://VAR_DIR/cache, so that an API read takes no SQLite write lock)
 #   redis://HOST:PORT/DB, rediss://…       Redis (exact counts under bursts; needs the redis package)
 #   file:///PATH                           files in a folder all processes of one machine share
 #   locmem://                              per process: only for one process (development, tests)
@@ -213,7 +214,9 @@ def _cache(url: str) -> dict[str, object]:
     raise ValueError(f"ENTAS_CACHE_URL: unknown scheme {scheme!r} (db, redis, rediss, file, locmem)")
 
 
-CACHE_URL = os.environ.get("ENTAS_CACHE_URL") or "db://entas_cache"
+CACHE_URL = os.environ.get("ENTAS_CACHE_URL") or (
+    f"file://{VAR_DIR / 'cache'}" if _db["ENGINE"] == "django.db.backends.sqlite3" else "db://entas_cache"
+)
 CACHES = {"default": {**_cache(CACHE_URL), "KEY_PREFIX": "entas", "TIMEOUT": 300}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

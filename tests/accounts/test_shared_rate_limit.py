@@ -55,9 +55,29 @@ def test_per_process_memory_would_not_limit_them_together() -> None:
         tokens.count("api-token:1", 3, now=NOW, store=worker)  # four requests, none refused
 
 
-def test_the_default_cache_is_shared_by_processes() -> None:
-    """Unset, ENTAS_CACHE_URL means the database table (the suite itself sets locmem://)."""
+def _default_cache(database_url: str) -> list[str]:
     probe = "import entas.settings as s; print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'])"
-    env = {k: v for k, v in os.environ.items() if k != "ENTAS_CACHE_URL"}
+    env = {k: v for k, v in os.environ.items() if k != "ENTAS_CACHE_URL"} | {"ENTAS_DATABASE_URL": database_url}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["django.core.cache.backends.db.DatabaseCache", "entas_cache"]
+    return out.split()
+
+
+def test_the_default_cache_is_shared_by_processes(tmp_path: Any) -> None:
+    """Unset, ENTAS_CACHE_URL means the database's table on PostgreSQL, and files under the var folder
+    on SQLite (an API read then takes no write lock of SQLite). The suite itself sets locmem://."""
+    assert _default_cache("postgres://u@127.0.0.1:5432/x") == [
+        "django.core.cache.backends.db.DatabaseCache",
+        "entas_cache",
+    ]
+    backend, location = _default_cache(f"sqlite:///{tmp_path}/x.sqlite3")
+    assert backend == "django.core.cache.backends.filebased.FileBasedCache" and location.endswith("/cache")
+
+
+def test_two_workers_sharing_a_file_cache_are_limited_together(tmp_path: Any) -> None:
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    worker_a, worker_b = FileBasedCache(str(tmp_path), {}), FileBasedCache(str(tmp_path), {})
+    tokens.count("api-token:1", 2, now=NOW, store=worker_a)
+    tokens.count("api-token:1", 2, now=NOW, store=worker_b)
+    with pytest.raises(tokens.Throttled):
+        tokens.count("api-token:1", 2, now=NOW, store=worker_a)
