@@ -175,11 +175,16 @@ def test_purge_in_chunks_and_by_the_command(subscription: Any, monkeypatch: Any)
     assert json.loads(out.getvalue())["deleted"] == 5 and not Delivery.objects.exists()
 
 
-def test_the_scheduler_runs_the_purge_job() -> None:
+def test_the_scheduler_runs_the_purge_job(subscription: Any) -> None:
+    """The schedule names the job kind, and the job purges (run as the worker runs it)."""
     import entas.webhooks.jobs  # noqa: F401  (registers the kinds)
     from entas.core import jobqueue
 
     schedule = tomllib.loads((Path(__import__("entas").__file__).parent / "schedule.toml").read_text())
     kinds = {entry["kind"]: entry for entry in schedule["job"]}
     assert kinds[services.PURGE_KIND]["every"] == "1d"
-    assert services.PURGE_KIND in jobqueue.kinds()
+    sub, _secret = subscription
+    _delivery(sub, status=Delivery.Status.FAILED, created_at=timezone.now() - timedelta(days=200))
+    job = jobqueue.execute(jobqueue.submit(kind=services.PURGE_KIND, params={}, actor=None, queue=False).pk)
+    assert job.status == "succeeded", job.error
+    assert job.result["deleted"] == 1 and not Delivery.objects.exists()
