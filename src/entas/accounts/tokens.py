@@ -258,11 +258,9 @@ def count(subject: str, limit: int, *, now: float | None = None, store: Any = No
     moment = timezone.now().timestamp() if now is None else now
     window = int(moment // 60)
     key = f"entas:rate:{subject}:{window}"
-    store.add(key, 0, timeout=120)
     try:
-        seen = store.incr(key)
-    except ValueError:  # evicted between add and incr
-        store.set(key, 1, timeout=120)
-        seen = 1
+        seen = store.incr(key)  # the usual case: the minute's counter exists (one step in Redis)
+    except ValueError:  # the minute's first request; or another process's add won the race
+        seen = 1 if store.add(key, 1, timeout=120) else store.incr(key)
     if seen > limit:
         raise Throttled(max(1, int((window + 1) * 60 - moment)))
