@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import pytest
@@ -81,3 +82,23 @@ def test_two_workers_sharing_a_file_cache_are_limited_together(tmp_path: Any) ->
     tokens.count("api-token:1", 2, now=NOW, store=worker_b)
     with pytest.raises(tokens.Throttled):
         tokens.count("api-token:1", 2, now=NOW, store=worker_a)
+
+
+def test_two_workers_sharing_redis_are_limited_together() -> None:
+    """With ENTAS_CACHE_URL=redis://…: two connections (two workers) to one Redis count together."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from django.core.cache.backends.redis import RedisCache
+
+    subject = f"api-token:test-{uuid.uuid4().hex}"  # other users of this Redis never collide
+    worker_a, worker_b = RedisCache("redis://127.0.0.1:6379/0", {}), RedisCache("redis://127.0.0.1:6379/0", {})
+    try:
+        for worker in (worker_a, worker_b, worker_a):
+            tokens.count(subject, 3, now=NOW, store=worker)
+        with pytest.raises(tokens.Throttled):
+            tokens.count(subject, 3, now=NOW, store=worker_b)
+    finally:
+        worker_a.delete(f"entas:rate:{subject}:{int(NOW // 60)}")
