@@ -167,7 +167,7 @@ def public_key(kid: str) -> Any:
     """Our public key ``kid`` (active or retired) as a joserfc key, or None."""
     if kid not in _PUBLIC:
         row = SigningKey.objects.filter(kid=kid).values_list("public_jwk", flat=True).first()
-        if row is None:
+        if row is None or row.get("use", "sig") != "sig":  # never a key for encrypting messages to us
             return None
         _PUBLIC[kid] = ECKey.import_key(row)
     return _PUBLIC[kid]
