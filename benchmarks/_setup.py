@@ -152,6 +152,7 @@ def report(figure: str, value: float, unit: str, *, floor: float | None = None, 
             "floor": floor,
             "target": target,
             "database": _database().split()[0],
+            "load": round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None,
         }
         with open(results, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")

@@ -4,7 +4,11 @@ Figure: rows (members) per second of `import_registry` on a generated file, and 
 the importing process and of the process that reads the file beside it (entas.registry.reading).
 Floor: a bare `executemany` (SQLite) / COPY (PostgreSQL) of the same rows, pre-parsed, into the
 same two tables, measured in the same run. Targets (issue 3): within 3x of
-the floor, >= 20,000 rows/s on SQLite, peak memory < 1.5 GB.
+the floor, >= 20,000 rows/s on SQLite, peak memory < 1.5 GB; issue #28: within 2x at every size.
+
+On SQLite the import runs twice: as the office runs it (it ends a transaction after holding the write
+lock ENTAS_IMPORT_COMMIT_SECONDS and pauses a quarter of that, so clerks' writes get their turn), and
+as an initial load while nobody works (ENTAS_IMPORT_COMMIT_SECONDS=0: a commit every 100,000 rows).
 
     .venv/bin/python benchmarks/import_registry.py [--members 1000000]
     ENTAS_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python benchmarks/import_registry.py
@@ -50,7 +54,7 @@ def child(path: str, mode: str) -> None:
     from entas.registry.models import Household, Member
 
     start = time.perf_counter()
-    if mode == "import":
+    if mode in ("import", "quiet"):
         summary = import_registry(Path(path), actor=None, rejection_path=Path(path + ".rejected.csv"))
         rows = summary.inserted
         extra = f" rejected={summary.rejected}"
@@ -124,11 +128,14 @@ def main() -> None:
     from _setup import machine, report
 
     print(machine(), flush=True)
-    for mode in ("floor", "import"):
+    sqlite = "postgres" not in os.environ.get("ENTAS_DATABASE_URL", "")
+    for mode in ("floor", "import", "quiet") if sqlite else ("floor", "import"):
         # Each mode runs in a fresh process with a scratch folder and database of its own (_setup):
-        # both start from empty tables, whatever database ENTAS_DATABASE_URL names.
+        # every one starts from empty tables, whatever database ENTAS_DATABASE_URL names.
         env = {**os.environ, "ENTAS_BENCH_CHILD": "1"}
         env.pop("ENTAS_BENCH_SCRATCH", None)
+        if mode == "quiet":  # an initial load while nobody works: no pauses for other writers (SQLite only)
+            env["ENTAS_IMPORT_COMMIT_SECONDS"] = "0"
         proc = subprocess.run(
             [sys.executable, __file__, "--child", str(path), mode], env=env, capture_output=True, text=True
         )
@@ -148,6 +155,12 @@ def main() -> None:
         f"import (read, parse, validate, upsert):       {i_rows / i_time:10,.0f} rows/s = {i_time / f_time:.2f}x the "
         f"floor's time (target <= 3x, and >= 20,000 rows/s on SQLite) {extra}"
     )
+    if "quiet" in results:
+        q_rows, q_time, _, _, _ = results["quiet"]
+        print(
+            f"import, ENTAS_IMPORT_COMMIT_SECONDS=0 (no pauses for other writers): {q_rows / q_time:10,.0f} rows/s = "
+            f"{q_time / f_time:.2f}x the floor's time"
+        )
     print(
         f"peak memory: import process {i_mem:,.0f} MB + reading process {r_mem:,.0f} MB = {i_mem + r_mem:,.0f} MB "
         "(target < 1,500 MB)"
@@ -155,6 +168,14 @@ def main() -> None:
     if i_rows != members:
         sys.exit(f"the import wrote {i_rows:,} members of the file's {members:,}: the figures measure something else")
     report("registry import", i_time, "s", floor=f_time, target="≤ 3x the floor; ≥ 20,000 rows/s on SQLite")
+    if "quiet" in results:
+        report(
+            "registry import, no pauses (initial load)",
+            results["quiet"][1],
+            "s",
+            floor=f_time,
+            target="≤ 2x the floor at every size (issue #28)",
+        )
     report("registry import rate", i_rows / i_time, "rows/s")
     report("registry import peak memory", i_mem + r_mem, "MB", target="< 1,500 MB")
 

@@ -37,3 +37,28 @@ def test_loading_the_project_imports_no_heavy_library() -> None:
     ).stdout
     loaded = set(json.loads(out.strip().splitlines()[-1]))
     assert not loaded & set(HEAVY), f"imported at start-up: {sorted(loaded & set(HEAVY))}"
+
+
+GC_PROBE = """
+import gc, json, os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "entas.settings")
+from entas.core.startup import quick_setup
+before = gc.get_freeze_count()
+quick_setup()
+from django.apps import apps
+print(json.dumps({"enabled": gc.isenabled(), "frozen": gc.get_freeze_count() - before, "ready": apps.ready,
+                  "api": "entas.api.api" in sys.modules}))
+"""
+
+
+def test_quick_setup_loads_everything_then_freezes_it_and_turns_the_collector_back_on() -> None:
+    """The `entas` command and the WSGI module start with the collector paused (a tenth of start-up:
+    benchmarks/startup.py): afterwards it must be on again for the command's own work, with what
+    start-up built frozen out of its passes."""
+    out = subprocess.run(
+        [sys.executable, "-c", GC_PROBE], capture_output=True, text=True, timeout=300, env={**os.environ}, check=True
+    ).stdout
+    state = json.loads(out.strip().splitlines()[-1])
+    assert state["enabled"] is True
+    assert state["ready"] is True and state["api"] is True  # the apps and the URL configuration are loaded
+    assert state["frozen"] > 100_000  # the objects start-up built are out of the collector's passes

@@ -60,13 +60,14 @@ def test_token_requires_the_right_secret(dci_client: Dci) -> None:
 def test_jwks_publishes_public_keys_only(client: Any, key_dir: Any) -> None:
     keys.active_key()
     body = client.get("/dci/.well-known/jwks.json").json()
-    assert len(body["keys"]) == 1
-    key = body["keys"][0]
-    assert {"kty", "kid", "use", "alg"} <= set(key) and "d" not in key
-    assert key["kid"] == ECKey.import_key(key).thumbprint()
-    pem = next(key_dir.iterdir())
-    assert oct(pem.stat().st_mode)[-3:] == "600"
-    assert b"ENCRYPTED" in pem.read_bytes()
+    # a signing key and the key callers encrypt their messages to
+    assert sorted((k["use"], k["alg"]) for k in body["keys"]) == [("enc", "ECDH-ES+A256KW"), ("sig", "ES256")]
+    for key in body["keys"]:
+        assert {"kty", "kid", "use", "alg"} <= set(key) and "d" not in key
+        assert key["kid"] == ECKey.import_key(key).thumbprint()
+    for pem in key_dir.iterdir():
+        assert oct(pem.stat().st_mode)[-3:] == "600"
+        assert b"ENCRYPTED" in pem.read_bytes()
 
 
 def test_sync_search_by_identifier(dci_client: Dci, manggar_household: Household, damai_household: Household) -> None:
@@ -487,7 +488,12 @@ def test_key_rotation_keeps_old_signatures_checkable(admin_user: Any) -> None:
     second = services.rotate_keys(actor=admin_user)
     assert second.kid != first.kid
     jwks = keys.published_jwks()
-    assert [k["kid"] for k in jwks["keys"]] == [second.kid, first.kid]
+    assert [k["kid"] for k in jwks["keys"] if k["use"] == "sig"] == [second.kid, first.kid]
     keys.verify(old_signature, header, message, jwks)
     assert keys.verify(keys.sign(header, message), header, message, jwks) == second.kid
     assert KeySet.import_key_set(jwks).get_by_kid(second.kid)
+    # once there is an encryption key, rotation renews it too; the old one still decrypts (published)
+    encryption = keys.active_key("enc")
+    services.rotate_keys(actor=admin_user)
+    assert keys.active_key("enc").kid != encryption.kid
+    assert encryption.kid in [k["kid"] for k in keys.published_jwks()["keys"]]

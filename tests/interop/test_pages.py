@@ -97,7 +97,9 @@ def test_dci_commands(admin_user: Any, service_user: Any, tmp_path: Any, caller_
     first = json.loads(out.getvalue())["keys"]
     out = StringIO()
     call_command("dci", "keys", "--rotate", "--json", "--as", "admin", stdout=out)
-    assert len(json.loads(out.getvalue().splitlines()[-1])["keys"]) == 2 and first[0]["kid"]
+    rotated = json.loads(out.getvalue().splitlines()[-1])["keys"]
+    # the signing key and the encryption key, each renewed, the retired ones still published
+    assert sorted(k["use"] for k in rotated) == ["enc", "enc", "sig", "sig"] and first[0]["kid"]
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps({"keys": [{**caller_key.as_dict(private=False), "use": "sig", "alg": "ES256"}]}))
     out = StringIO()

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from .jobqueue import ProgressCallback
 from .models import Job
 
@@ -18,6 +15,9 @@ def job_progress(description: str, *, enabled: bool = True) -> Iterator[Progress
     if not enabled:
         yield None
         return
+    from rich.console import Console  # here, not at start-up: only a command drawing a bar needs it
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:

@@ -1,4 +1,5 @@
-"""Bank statements (ISO 20022 camt.053.001.02) for the reconciliation of a payment cycle.
+"""Bank statements (ISO 20022 camt.053.001.02, and SWIFT MT940 through :mod:`.mt940_statements`) for
+the reconciliation of a payment cycle.
 
 The statement of the city's paying account lists each transfer the bank booked, with the
 end-to-end reference entas put in the payment file (pain.001). Each debit entry of the statement is
@@ -7,9 +8,12 @@ a result for the payment with that reference: booked is paid; a reversal (``Rvsl
 amount differs from the payment's is not taken as paid (reported). The results go through the same
 reconciliation as the bank's pain.002 or CSV results (:func:`entas.programs.services.reconcile`).
 
-The file is validated before it is read: no DTD, then the schema — entas's camt.053 check schema
-(``data/camt.053.001.02-entas.xsd``, see its header) and, when ``ENTAS_CAMT053_XSD`` names it, the
-official ISO 20022 schema.
+The file is validated before it is read: no DTD, then the official ISO 20022 schema
+``camt.053.001.02.xsd`` (``data/``, as redistributed by the ``camt053`` package; docs/interop.md says
+where it comes from), or the file ``ENTAS_CAMT053_XSD`` names.
+
+An MT940 statement gives the same entries (:func:`.mt940_statements.read`); both go through
+:func:`reconcile_entries`, one reconciliation whatever the format (:func:`read_statement` detects it).
 """
 
 from __future__ import annotations
@@ -28,20 +32,22 @@ from entas.core.errors import Refused
 from entas.programs.models import Cycle, Payment
 from entas.programs.services import reconcile
 
+from . import mt940_statements
 from .models import Exchange
 
 if TYPE_CHECKING:
     from entas.accounts.models import User
 
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"
-CHECK_SCHEMA = Path(__file__).parent / "data" / "camt.053.001.02-entas.xsd"
+OFFICIAL_SCHEMA = Path(__file__).parent / "data" / "camt.053.001.02.xsd"
+FORMATS = ("auto", "camt053", "mt940")
 _schemas: dict[str, Any] = {}
 
 
-def _schema(path: Path, official: bool) -> Any:
+def _schema(path: Path) -> Any:
     key = str(path)
     if key not in _schemas:
-        _schemas[key] = xmlschema.XMLSchema10(str(path)) if official else xmlschema.XMLSchema11(str(path))
+        _schemas[key] = xmlschema.XMLSchema10(str(path))
     return _schemas[key]
 
 
@@ -55,19 +61,15 @@ def validate(path: Path, name: str) -> Any:
     root = tree.getroot()
     if root.tag != f"{{{NS}}}Document":
         raise Refused(_("The file is not a camt.053.001.02 bank statement."), code="invalid")
-    schemas = [(CHECK_SCHEMA, False)]
-    official = getattr(settings, "ENTAS_CAMT053_XSD", "")
-    if official:
-        schemas.append((Path(official), True))
-    for schema_path, is_official in schemas:
-        error = next(_schema(schema_path, is_official).iter_errors(tree), None)
-        if error is not None:
-            where = f" (line {error.sourceline})" if getattr(error, "sourceline", None) else ""
-            raise Refused(
-                _("The bank statement does not match the camt.053 schema%(where)s: %(reason)s")
-                % {"where": where, "reason": error.reason or error.message},
-                code="invalid",
-            )
+    schema_path = Path(getattr(settings, "ENTAS_CAMT053_XSD", "") or OFFICIAL_SCHEMA)
+    error = next(_schema(schema_path).iter_errors(tree), None)
+    if error is not None:
+        where = f" (line {error.sourceline})" if getattr(error, "sourceline", None) else ""
+        raise Refused(
+            _("The bank statement does not match the camt.053 schema%(where)s: %(reason)s")
+            % {"where": where, "reason": error.reason or error.message},
+            code="invalid",
+        )
     return root
 
 
@@ -117,16 +119,46 @@ def read_entries(root: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def reconcile_statement(path: Path, *, cycle_id: int, actor: User, name: str | None = None) -> dict[str, Any]:
-    """Reconcile a cycle with a camt.053 statement; the reconciliation's result, with the entries
-    read and those whose amount differs from the payment's."""
+def detect_format(path: Path) -> str:
+    """camt053 or mt940, from the start of the file."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.lstrip(b"\xef\xbb\xbf\r\n \t").startswith(b"<"):
+        return "camt053"
+    if mt940_statements.looks_like_mt940(head):
+        return "mt940"
+    raise Refused(_("The file is neither a camt.053 (XML) nor an MT940 bank statement."), code="invalid")
+
+
+def read_statement(path: Path, name: str, fmt: str = "auto") -> tuple[str, list[dict[str, Any]]]:
+    """The format and the entries of a statement, checked (a camt.053 against its schema, an MT940's
+    structure and balances)."""
+    if fmt not in FORMATS:
+        raise Refused(_("The statement format is auto, camt053 or mt940."), code="invalid")
+    fmt = detect_format(path) if fmt == "auto" else fmt
+    if fmt == "mt940":
+        return fmt, mt940_statements.read(path, name)
+    return fmt, read_entries(validate(path, name))
+
+
+def reconcile_statement(
+    path: Path, *, cycle_id: int, actor: User, name: str | None = None, fmt: str = "auto"
+) -> dict[str, Any]:
+    """Reconcile a cycle with a bank statement (camt.053 or MT940; ``fmt`` auto detects it)."""
     name = name or path.name
-    root = validate(path, name)
+    fmt, entries = read_statement(path, name, fmt)
+    return reconcile_entries(entries, cycle_id=cycle_id, actor=actor, name=name, fmt=fmt)
+
+
+def reconcile_entries(
+    entries: list[dict[str, Any]], *, cycle_id: int, actor: User, name: str, fmt: str
+) -> dict[str, Any]:
+    """Reconcile a cycle with a statement's entries (line, reference, amount, status, reason); the
+    reconciliation's result, with the entries read and those whose amount differs from the payment's."""
     try:
         cycle = Cycle.objects.get(pk=cycle_id)
     except Cycle.DoesNotExist:
         raise Refused(_("No such payment cycle."), code="not_found") from None
-    entries = read_entries(root)
     amounts = dict(
         Payment.objects.filter(entitlement__cycle=cycle, reference__in=[e["reference"] for e in entries]).values_list(
             "reference", "amount"
@@ -147,12 +179,12 @@ def reconcile_statement(path: Path, *, cycle_id: int, actor: User, name: str | N
             continue
         results.append({k: entry[k] for k in ("line", "reference", "status", "reason")})
     result = reconcile(cycle=cycle, results=results, actor=actor)
-    result = {**result, "entries": len(entries), "amount_mismatch": mismatched}
+    result = {**result, "entries": len(entries), "amount_mismatch": mismatched, "format": fmt}
     Exchange.objects.create(
         kind=Exchange.Kind.BANK_STATEMENT,
         file_name=name,
         counts={k: result[k] for k in ("entries", "paid", "failed", "pending", "reconciled")}
-        | {"cycle": cycle.pk, "unknown": len(result["unknown"]), "amount_mismatch": len(mismatched)},
+        | {"cycle": cycle.pk, "unknown": len(result["unknown"]), "amount_mismatch": len(mismatched), "format": fmt},
         actor=actor,
     )
     return result

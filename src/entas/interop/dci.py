@@ -19,11 +19,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from entas.accounts.roles import Capability
-from entas.core import audit, jobqueue
+from entas.core import audit, jobqueue, ratelimit
 from entas.core.services import service
 from entas.registry.models import Household, Member
 
@@ -31,6 +31,10 @@ from . import keys, mapping, rules, transport
 from .models import CallerSystem, Subscription, Transaction
 
 JWKS_CACHE = timedelta(hours=1)
+# Messages a caller system may send (ENTAS_RATE_LIMITS["dci.message"] overrides): a registry answers
+# many systems, and one caller's loop must not starve the others.
+RATE_ACTION = "dci.message"
+RATE_DEFAULT = "120/minute"
 CALLBACKS = {
     "search": "on-search",
     "txn-status": "txn-on-status",
@@ -53,6 +57,7 @@ class Failure(Exception):
     code: str
     message: str
     reason: str = ""
+    retry_after: int = 0
 
 
 # --- Authentication ------------------------------------------------------------------------
@@ -93,19 +98,26 @@ def caller_keyset(caller: CallerSystem, *, refresh: bool = False) -> dict[str, A
     return caller.jwks if isinstance(caller.jwks, dict) else {}
 
 
-def check_signature(caller: CallerSystem, body: dict[str, Any]) -> None:
+def check_signature(caller: CallerSystem, body: dict[str, Any], *, plain_message: Any = None) -> None:
+    """The signature covers the header and the message as sent (for an encrypted message, the
+    EncryptedMessage; a signature over the decrypted message, ``plain_message``, is accepted too)."""
     signature = body.get("signature")
     if signature in (None, ""):
         if caller.require_signature:
             raise Failure(400, "err.signature.missing", "This system's messages must be signed.")
         return
-    try:
-        keys.verify(signature, body["header"], body["message"], caller_keyset(caller))
-    except keys.SignatureError:
-        try:  # a key rotated since the keys were cached
-            keys.verify(signature, body["header"], body["message"], caller_keyset(caller, refresh=True))
-        except keys.SignatureError as exc:
-            raise Failure(400, "err.signature.invalid", f"The signature does not verify: {exc}.") from exc
+    messages = [body["message"]] + ([plain_message] if plain_message is not None else [])
+    error: keys.SignatureError | None = None
+    for refresh in (False, True):  # again with the keys fetched anew: a key rotated since they were cached
+        for message in messages:
+            try:
+                keys.verify(signature, body["header"], message, caller_keyset(caller, refresh=refresh))
+                return
+            except keys.SignatureError as exc:
+                error = exc
+        if not caller.jwks_url:
+            break
+    raise Failure(400, "err.signature.invalid", f"The signature does not verify: {error}.")
 
 
 def digest(message: Any) -> str:
@@ -119,21 +131,26 @@ def receive(*, authorization: str, raw: bytes, action: str, synchronous: bool) -
     """Take a message: the caller, the envelope, the signature, the transaction. Returns the
     transaction and whether it is new (False: the same message again, answered as before)."""
     caller = caller_for_token(authorization)
+    check_rate(caller)
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise Failure(400, "err.request.bad", "The body is not JSON.") from None
+    encrypted = isinstance(body, dict) and isinstance(body.get("header"), dict)
+    encrypted = encrypted and body["header"].get("is_msg_encrypted") is True
+    plain = {**body, "message": decrypt_message(caller, body.get("message"))} if encrypted else body
     problem = rules.check_envelope(
-        body,
+        plain,
         action=action,
         receiver_id=settings.ENTAS_DCI_ID,
         sender_id=caller.sender_id,
         batch_key=BATCH_KEYS.get(action, ""),
+        decrypted=encrypted,
     )
     if problem is not None:
         raise Failure(problem.status, problem.code, problem.message, problem.reason)
-    check_signature(caller, body)
-    header, message = body["header"], body["message"]
+    check_signature(caller, body, plain_message=plain["message"] if encrypted else None)
+    header, message = plain["header"], plain["message"]
     transaction_id = message.get("transaction_id")
     if not isinstance(transaction_id, str) or not transaction_id or len(transaction_id) > 99:
         raise Failure(
@@ -148,8 +165,57 @@ def receive(*, authorization: str, raw: bytes, action: str, synchronous: bool) -
             400, "err.sender_uri.invalid", "sender_uri must lie under the callback URL registered for this system."
         )
     return _record(
-        caller=caller, header=header, message=message, action=action, synchronous=synchronous, sender_uri=sender_uri
+        caller=caller,
+        header=header,
+        message=message,
+        action=action,
+        synchronous=synchronous,
+        sender_uri=sender_uri,
+        encrypted=encrypted,
     )
+
+
+def check_rate(caller: CallerSystem, *, now: Any = None) -> None:
+    """At most ``ENTAS_RATE_LIMITS["dci.message"]`` messages of a caller system in the window (its
+    transactions received: every message taken is one), else 429 ``err.request.too_many_requests``."""
+    limit = ratelimit.limit_for(RATE_ACTION) or ratelimit.parse(RATE_DEFAULT)
+    since = (now or timezone.now()) - timedelta(seconds=limit.seconds)
+    if Transaction.objects.filter(caller=caller, received_at__gte=since).count() >= limit.count:
+        raise Failure(
+            429,
+            "err.request.too_many_requests",
+            f"At most {limit.count} messages in {limit.seconds} seconds: send this one again later.",
+            retry_after=min(limit.seconds, 60),
+        )
+
+
+def decrypt_message(caller: CallerSystem, encrypted: Any) -> Any:
+    """The message of an encrypted request (``is_msg_encrypted``): decrypted with our key, provided the
+    caller publishes a key to encrypt our answer to (400 ``err.encryption.invalid`` otherwise)."""
+    try:
+        if keys.encryption_jwk(caller_keyset(caller)) is None:
+            raise keys.EncryptionError("publish an encryption key (use: enc) in your JWKS: the answer is encrypted too")
+        message = keys.decrypt(encrypted)
+    except keys.EncryptionError as exc:
+        raise Failure(
+            400, "err.encryption.invalid", f"The encrypted message cannot be read: {exc}.", "rjct.action.not_supported"
+        ) from exc
+    if not isinstance(message, dict):
+        raise Failure(
+            400, "err.encryption.invalid", "The decrypted message is not an object.", "rjct.action.not_supported"
+        )
+    return message
+
+
+def outbound(caller: CallerSystem, header: dict[str, Any], message: dict[str, Any], *, encrypt: bool) -> dict[str, Any]:
+    """A message we send a caller: signed, and encrypted to its key first when its request was."""
+    if not encrypt:
+        return signed(header, message)
+    try:
+        sealed = keys.encrypt(message, caller_keyset(caller))
+    except keys.EncryptionError:
+        sealed = keys.encrypt(message, caller_keyset(caller, refresh=True))
+    return signed({**header, "is_msg_encrypted": True}, sealed)
 
 
 def _references(action: str, message: dict[str, Any]) -> list[str]:
@@ -167,6 +233,7 @@ def _record(
     action: str,
     synchronous: bool,
     sender_uri: str,
+    encrypted: bool = False,
 ) -> tuple[Transaction, bool]:
     fingerprint = digest({"action": action, "message": message})
     existing = Transaction.objects.filter(caller=caller, transaction_id=message["transaction_id"]).first()
@@ -191,6 +258,7 @@ def _record(
                 reference_ids=_references(action, message),
                 request=message,
                 sender_uri=sender_uri,
+                encrypted=encrypted,
                 status=Transaction.Status.RECEIVED,
             )
     except IntegrityError:  # the same message arriving twice at once
@@ -388,7 +456,7 @@ def sync_answer(txn: Transaction) -> dict[str, Any]:
         total=len(items) or 1,
         completed=sum(1 for i in items if i.get("status") in ("succ", "rjct")) or (1 if response else 0),
     )
-    return signed(header, response)
+    return outbound(txn.caller, header, response, encrypt=txn.encrypted)
 
 
 # --- Transaction status --------------------------------------------------------------------
@@ -447,11 +515,13 @@ def answer_status(txn: Transaction) -> tuple[dict[str, Any] | None, str]:
         for key in ("search_response", "subscribe_response"):
             if isinstance(status.get(key), list):
                 status[key] = [i for i in status[key] if i.get("reference_id") in only]
-    response = {
+    response: dict[str, Any] = {
         "transaction_id": txn.transaction_id,
         "correlation_id": txn.correlation_id,
         "txnstatus_response": {"txn_type": txn_type, "txn_status": status},
     }
+    if not found.synchronous:  # an extension: where the answer of an asynchronous request went
+        response["txnstatus_response"]["callback"] = callback_info(found)
     if found.action == "search":
         audit.record(
             actor=txn.caller.service_user,
@@ -608,8 +678,18 @@ def callback_url(txn: Transaction) -> str:
     return base if txn.sender_uri else base.replace("/registry/txn-on-status", "/registry/txn/on-status")
 
 
-def deliver(txn: Transaction) -> str:
-    """Send the answer of an asynchronous transaction to its callback; record how it went."""
+def deliver(txn: Transaction, *, now: Any = None) -> str:
+    """Send the answer of an asynchronous transaction to its callback once, and record how it went:
+    delivered on a 2xx answer, else the next attempt after the back-off (:func:`rules.callback_retry_after`),
+    or given up after the last. Two deliverers never send the same attempt (the attempt is claimed)."""
+    now = now or timezone.now()
+    claimed = Transaction.objects.filter(
+        pk=txn.pk, callback_attempts=txn.callback_attempts, callback_delivered_at__isnull=True
+    ).update(callback_attempts=F("callback_attempts") + 1, callback_next_at=None)
+    if not claimed:
+        txn.refresh_from_db()
+        return txn.callback_status
+    txn.callback_attempts += 1
     items = search_items(txn.response)
     status = header_status(txn) if txn.action != "unsubscribe" else str((txn.response or {}).get("status", "succ"))
     header = callback_header(
@@ -619,10 +699,62 @@ def deliver(txn: Transaction) -> str:
         total=len(items) or 1,
         completed=len(items) or 1,
     )
-    outcome = transport.post_json(callback_url(txn), signed(header, txn.response or {}))
-    Transaction.objects.filter(pk=txn.pk).update(callback_status=outcome[:200])
-    txn.callback_status = outcome[:200]
+    try:
+        outgoing = outbound(txn.caller, header, txn.response or {}, encrypt=txn.encrypted)
+    except keys.EncryptionError as exc:  # the caller's encryption key is gone: tried again later
+        outcome = f"error: {exc}"[:200]
+    else:
+        outcome = transport.post_json(callback_url(txn), outgoing)[:200]
+    fields: dict[str, Any] = {"callback_status": outcome}
+    if rules.callback_delivered(outcome):
+        fields["callback_delivered_at"] = now
+    else:
+        delay = rules.callback_retry_after(txn.callback_attempts)
+        if delay is not None:
+            fields["callback_next_at"] = now + timedelta(seconds=delay)
+    Transaction.objects.filter(pk=txn.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(txn, name, value)
     return outcome
+
+
+def due_callbacks(now: Any = None) -> Any:
+    """The asynchronous transactions whose callback is to be sent again now."""
+    return Transaction.objects.filter(
+        callback_next_at__lte=now or timezone.now(), callback_delivered_at__isnull=True, caller__active=True
+    ).select_related("caller__service_user")
+
+
+def deliver_due(*, now: Any = None, limit: int = 200) -> dict[str, int]:
+    """Send the callbacks whose time has come again (oldest first); counts delivered, to retry, given up."""
+    counts = {"delivered": 0, "retry": 0, "failed": 0}
+    for txn in list(due_callbacks(now).order_by("callback_next_at", "pk")[:limit]):
+        deliver(txn, now=now)
+        if txn.callback_delivered_at is not None:
+            counts["delivered"] += 1
+        elif txn.callback_next_at is not None:
+            counts["retry"] += 1
+        else:
+            counts["failed"] += 1
+    return counts
+
+
+def callback_info(txn: Transaction) -> dict[str, Any]:
+    """How the callback of an asynchronous transaction went (shown in a status answer)."""
+    if txn.synchronous:
+        return {}
+    if txn.callback_delivered_at is not None:
+        state = "delivered"
+    elif txn.callback_next_at is not None or txn.callback_attempts == 0:
+        state = "pending"
+    else:
+        state = "failed"
+    info: dict[str, Any] = {"status": state, "attempts": txn.callback_attempts, "last_outcome": txn.callback_status}
+    if txn.callback_next_at is not None:
+        info["next_attempt"] = txn.callback_next_at.isoformat(timespec="seconds")
+    if txn.callback_delivered_at is not None:
+        info["delivered"] = txn.callback_delivered_at.isoformat(timespec="seconds")
+    return info
 
 
 def process(txn_pk: int) -> Transaction:

@@ -1,6 +1,7 @@
 """The DCI endpoints: thin over :mod:`.dci`. Their answers follow the specification's shapes:
 
-- 401/403 (no or a bad access token, a caller not allowed, a sender_id not the token's):
+- 401/403 (no or a bad access token, a caller not allowed, a sender_id not the token's) and 429 (too
+  many messages, with ``Retry-After``; asynchronous endpoints answer it as an ``ERR`` ack):
   ``{"errors": [{"code": "err.request.unauthorized", "message": …}]}``;
 - asynchronous endpoints: the acknowledgement ``{"message": {"ack_status": "ACK"|"ERR", "timestamp",
   "correlation_id", "error": {"code", "message"}}}`` (200 when taken, 400/409 with ERR when not);
@@ -27,7 +28,10 @@ from .dci import Failure
 
 
 def _errors(failure: Failure) -> JsonResponse:
-    return JsonResponse({"errors": [{"code": failure.code, "message": failure.message}]}, status=failure.status)
+    response = JsonResponse({"errors": [{"code": failure.code, "message": failure.message}]}, status=failure.status)
+    if failure.retry_after:
+        response["Retry-After"] = str(failure.retry_after)
+    return response
 
 
 def _json_only(request: HttpRequest) -> None:
@@ -51,7 +55,10 @@ def _asynchronous(action: str) -> Callable[[HttpRequest], HttpResponse]:
         except Failure as failure:
             if failure.status in (401, 403):
                 return _errors(failure)
-            return JsonResponse(dci.error_ack(failure), status=failure.status)
+            response = JsonResponse(dci.error_ack(failure), status=failure.status)
+            if failure.retry_after:
+                response["Retry-After"] = str(failure.retry_after)
+            return response
         body = dci.ack(txn)
         if new:
             with transaction.atomic():
@@ -76,7 +83,7 @@ def _synchronous(action: str, answer: Callable[[Any], Any]) -> Callable[[HttpReq
                 synchronous=True,
             )
         except Failure as failure:
-            if failure.status in (401, 403) or failure.code.startswith("err.signature"):
+            if failure.status in (401, 403, 429) or failure.code.startswith("err.signature"):
                 return _errors(Failure(401, failure.code, failure.message) if failure.status == 400 else failure)
             return JsonResponse(dci.rejected(failure, action, receiver), status=failure.status)
         if new or txn.response is None:

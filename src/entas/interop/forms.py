@@ -25,7 +25,12 @@ class CamtForm(forms.Form):
     cycle: forms.ModelChoiceField[Cycle] = forms.ModelChoiceField(
         queryset=Cycle.objects.none(), label=_("Payment cycle")
     )
-    file = forms.FileField(label=_("Bank statement (camt.053 XML)"))
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("auto", _("Detect")), ("camt053", "camt.053 (XML)"), ("mt940", "MT940 (SWIFT)")],
+        initial="auto",
+    )
+    file = forms.FileField(label=_("Bank statement (camt.053 XML or MT940)"))
 
     def __init__(self, *args: Any, cycles: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -23,6 +23,19 @@ def dci_process(ctx: JobContext) -> dict[str, Any]:
 
 
 @job_kind(
+    "interop.dci_callbacks",
+    gettext_lazy("Send the DCI callbacks that failed again (back-off)"),
+    locks=lambda params, actor: ["interop.dci_callbacks"],
+)
+def dci_callbacks(ctx: JobContext) -> dict[str, Any]:
+    ctx.set_total(min(dci.due_callbacks().count(), 200))
+    counts = dci.deliver_due()
+    ctx.advance(sum(counts.values()))
+    ctx.log(f"delivered {counts['delivered']}, to retry {counts['retry']}, given up {counts['failed']}")
+    return counts
+
+
+@job_kind(
     "interop.dci_notify",
     gettext_lazy("Notify DCI subscribers of registry changes"),
     locks=lambda params, actor: ["interop.dci_notify"],
@@ -83,7 +96,9 @@ def siks_export(ctx: JobContext) -> dict[str, Any]:
 
 
 @job_kind(
-    "interop.camt053", gettext_lazy("Reconcile a cycle with a bank statement (camt.053)"), subject=_exchange_subject
+    "interop.camt053",
+    gettext_lazy("Reconcile a cycle with a bank statement (camt.053 or MT940)"),
+    subject=_exchange_subject,
 )
 def camt053(ctx: JobContext) -> dict[str, Any]:
     from pathlib import Path
@@ -97,7 +112,11 @@ def camt053(ctx: JobContext) -> dict[str, Any]:
         if ctx.actor is None:
             raise Refused("A statement is reconciled by a person.", code="forbidden")
         result = reconcile_statement(
-            path, cycle_id=int(ctx.params["cycle"]), actor=ctx.actor, name=ctx.params.get("name")
+            path,
+            cycle_id=int(ctx.params["cycle"]),
+            actor=ctx.actor,
+            name=ctx.params.get("name"),
+            fmt=ctx.params.get("format", "auto"),
         )
     finally:
         path.unlink(missing_ok=True)

@@ -8,6 +8,13 @@
   sorted, no spaces, UTF-8). Its protected header names the key (``kid``) in the sender's JWKS.
   A JWS carrying the payload is accepted too when that payload is the same header and message.
 - Access tokens: JWTs we sign (``/dci/oauth2/client/token``) and check on every call.
+- Encrypted messages (``is_msg_encrypted``): the DCI ``EncryptedMessage`` is a JWE (RFC 7516) whose
+  parts are given apart: ``header`` (the protected header: ``alg``, ``enc``, ``kid``, and ``epk`` for
+  ECDH-ES), ``encrypted_key``, ``iv``, ``ciphertext``, ``tag``; we add ``protected``, the header exactly
+  as encoded (the JWE's additional authenticated data), and accept a message without it when its
+  header, encoded compactly, is what was authenticated. Messages to us are encrypted to our
+  encryption key (``use: enc`` in our JWKS, EC P-256, ``ECDH-ES+A256KW``); our answers to a caller's
+  encryption key in its JWKS (EC or OKP: ``ECDH-ES+A256KW``; RSA: ``RSA-OAEP-256``), content ``A256GCM``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from joserfc import jws, jwt
+from joserfc import jwe, jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
@@ -29,6 +36,25 @@ from .models import SigningKey
 # What callers may sign with (no "none", no HMAC: a shared secret is not a signature of the sender).
 ALLOWED_ALGORITHMS = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"]
 TOKEN_LIFETIME = 3600
+ENCRYPTION_ALG = "ECDH-ES+A256KW"
+CONTENT_ENC = "A256GCM"
+# What callers may encrypt to us with: ECDH-ES key wrapping to our EC key, any standard content encryption.
+JWE_ALGORITHMS = [
+    "ECDH-ES+A128KW",
+    "ECDH-ES+A192KW",
+    "ECDH-ES+A256KW",
+    "A128GCM",
+    "A192GCM",
+    "A256GCM",
+    "A128CBC-HS256",
+    "A192CBC-HS384",
+    "A256CBC-HS512",
+]
+JWE_PARTS = ("encrypted_key", "iv", "ciphertext", "tag")
+
+
+class EncryptionError(Exception):
+    """An encrypted message that cannot be decrypted, or a caller with no key to encrypt to."""
 
 
 class SignatureError(Exception):
@@ -52,9 +78,9 @@ def _key_dir() -> Path:
     return path
 
 
-def create_key() -> SigningKey:
-    """A new key pair: the private half written encrypted to the key folder, the public half
-    recorded. The caller (a service) retires the previous one."""
+def create_key(use: str = SigningKey.Use.SIGNATURE) -> SigningKey:
+    """A new key pair (for signing, or for the messages encrypted to us): the private half written
+    encrypted to the key folder, the public half recorded. The caller (a service) retires the previous one."""
     key = ECKey.generate_key("P-256", auto_kid=True)
     kid = key.kid
     assert kid is not None
@@ -64,14 +90,15 @@ def create_key() -> SigningKey:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
-    public = {**key.as_dict(private=False), "kid": kid, "use": "sig", "alg": "ES256"}
-    return SigningKey.objects.create(kid=kid, alg="ES256", public_jwk=public, private_file=name)
+    alg = "ES256" if use == SigningKey.Use.SIGNATURE else ENCRYPTION_ALG
+    public = {**key.as_dict(private=False), "kid": kid, "use": str(use), "alg": alg}
+    return SigningKey.objects.create(kid=kid, alg=alg, use=use, public_jwk=public, private_file=name)
 
 
-def active_key() -> SigningKey:
-    """The key we sign with now; made on first use when there is none."""
-    key = SigningKey.objects.filter(status=SigningKey.Status.ACTIVE).order_by("-created_at", "-id").first()
-    return key if key is not None else create_key()
+def active_key(use: str = SigningKey.Use.SIGNATURE) -> SigningKey:
+    """The key we sign (or are encrypted to) with now; made on first use when there is none."""
+    key = SigningKey.objects.filter(status=SigningKey.Status.ACTIVE, use=use).order_by("-created_at", "-id").first()
+    return key if key is not None else create_key(use)
 
 
 def _private(key: SigningKey) -> ECKey:
@@ -80,12 +107,92 @@ def _private(key: SigningKey) -> ECKey:
 
 
 def published_jwks() -> dict[str, Any]:
-    """Our JWKS: the active key and the retired ones (what they signed can still be checked)."""
+    """Our JWKS: the active keys and the retired ones (what they signed can still be checked), the
+    encryption key (``use: enc``) made on first publication so that callers may encrypt to us."""
+    active_key(SigningKey.Use.ENCRYPTION)
     return {"keys": [k.public_jwk for k in SigningKey.objects.order_by("-created_at", "-id")]}
 
 
 def _our_keyset() -> KeySet:
-    return KeySet.import_key_set(published_jwks())  # type: ignore[arg-type]
+    signing = SigningKey.objects.filter(use=SigningKey.Use.SIGNATURE).order_by("-created_at", "-id")
+    return KeySet.import_key_set({"keys": [k.public_jwk for k in signing]})
+
+
+def _b64(data: dict[str, Any]) -> str:
+    import base64
+
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(part: str) -> dict[str, Any]:
+    import base64
+
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
+
+
+def is_encrypted_message(value: Any) -> bool:
+    """Whether a value has the shape of a DCI EncryptedMessage."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("header"), dict)
+        and all(isinstance(value["header"].get(k), str) for k in ("alg", "enc", "kid"))
+        and all(isinstance(value.get(k), str) for k in JWE_PARTS)
+    )
+
+
+def decrypt(encrypted: Any) -> Any:
+    """The JSON message inside a DCI EncryptedMessage encrypted to one of our keys. Raises EncryptionError."""
+    if not is_encrypted_message(encrypted):
+        raise EncryptionError(
+            "the message is not an EncryptedMessage (header alg/enc/kid, encrypted_key, iv, ciphertext, tag)"
+        )
+    kid = encrypted["header"]["kid"]
+    ours = SigningKey.objects.filter(kid=kid, use=SigningKey.Use.ENCRYPTION).first()
+    if ours is None:
+        raise EncryptionError(f"no encryption key of ours has the kid {kid!r}")
+    private = _private(ours)
+    candidates = [encrypted["protected"]] if isinstance(encrypted.get("protected"), str) else []
+    candidates += [_b64(encrypted["header"]), _b64(dict(sorted(encrypted["header"].items())))]
+    rest = ".".join(encrypted[k] for k in JWE_PARTS)
+    for protected in candidates:
+        try:
+            result = jwe.decrypt_compact(f"{protected}.{rest}", private, algorithms=JWE_ALGORITHMS)
+        except (JoseError, ValueError, TypeError, KeyError):
+            continue
+        try:
+            return json.loads(result.plaintext or b"")
+        except ValueError as exc:
+            raise EncryptionError("the decrypted message is not JSON") from exc
+    raise EncryptionError("the message does not decrypt with our key (wrong key, algorithm or tampered parts)")
+
+
+def encryption_jwk(keyset: dict[str, Any]) -> dict[str, Any] | None:
+    """A caller's public key to encrypt to: the first of its JWKS with ``use: enc``."""
+    for jwk in keyset.get("keys", []) if isinstance(keyset, dict) else []:
+        if isinstance(jwk, dict) and jwk.get("use") == "enc" and jwk.get("kty") in ("EC", "RSA", "OKP"):
+            return jwk
+    return None
+
+
+def encrypt(message: Any, keyset: dict[str, Any]) -> dict[str, Any]:
+    """A DCI EncryptedMessage of ``message`` to the caller's encryption key. Raises EncryptionError."""
+    from joserfc.jwk import JWKRegistry
+
+    jwk = encryption_jwk(keyset)
+    if jwk is None:
+        raise EncryptionError("the caller publishes no encryption key (use: enc) in its JWKS")
+    try:
+        key = JWKRegistry.import_key(jwk)
+        alg = "RSA-OAEP-256" if jwk["kty"] == "RSA" else ENCRYPTION_ALG
+        header = {"alg": alg, "enc": CONTENT_ENC, "kid": jwk.get("kid") or key.thumbprint()}
+        plaintext = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+        value = jwe.encrypt_compact(header, plaintext, key, algorithms=[alg, CONTENT_ENC])
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise EncryptionError(f"the caller's encryption key cannot be used: {exc}") from exc
+    protected, *parts = value.split(".")
+    return {"header": _unb64(protected), "protected": protected, **dict(zip(JWE_PARTS, parts, strict=True))}
 
 
 def sign(header: Any, message: Any) -> str:

@@ -30,8 +30,19 @@ class SigningKey(models.Model):
         ACTIVE = "active", _("Active")
         RETIRED = "retired", _("Retired")
 
+    class Use(models.TextChoices):
+        SIGNATURE = "sig", _("Signature")
+        ENCRYPTION = "enc", _("Encryption")
+
     kid = models.CharField(_("key id"), max_length=100, unique=True, help_text=_("RFC 7638 thumbprint."))
-    alg = models.CharField(_("algorithm"), max_length=10, default="ES256")
+    alg = models.CharField(_("algorithm"), max_length=20, default="ES256")
+    use = models.CharField(
+        _("use"),
+        max_length=3,
+        choices=Use.choices,
+        default=Use.SIGNATURE,
+        help_text=_("Signing our messages and tokens, or decrypting the messages encrypted to us (JWE)."),
+    )
     public_jwk = models.JSONField(_("public key (JWK)"))
     private_file = models.CharField(_("private key file"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -108,10 +119,18 @@ class Transaction(models.Model):
     reference_ids = models.JSONField(_("reference ids"), default=list)
     request = models.JSONField(_("request message"), default=dict)
     sender_uri = models.CharField(_("callback URI"), max_length=300, blank=True)
+    encrypted = models.BooleanField(
+        _("encrypted"), default=False, help_text=_("The request came encrypted (JWE): the answer goes back encrypted.")
+    )
     status = models.CharField(_("status"), max_length=4, choices=Status.choices, default=Status.RECEIVED)
     response = models.JSONField(_("response message"), null=True, blank=True)
     ack = models.JSONField(_("acknowledgement"), null=True, blank=True)
     callback_status = models.CharField(_("callback"), max_length=200, blank=True)
+    callback_attempts = models.PositiveSmallIntegerField(_("callback attempts"), default=0)
+    callback_next_at = models.DateTimeField(
+        _("next callback attempt"), null=True, blank=True, help_text=_("Empty once delivered or given up.")
+    )
+    callback_delivered_at = models.DateTimeField(_("callback delivered"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
@@ -125,6 +144,7 @@ class Transaction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["caller", "transaction_id"], name="interop_one_transaction_id_per_caller")
         ]
+        indexes = [models.Index(fields=["callback_next_at"], name="interop_dci_callback_due")]
 
     def __str__(self) -> str:
         return f"{self.caller.sender_id} {self.action} {self.transaction_id}"
@@ -168,7 +188,7 @@ class Exchange(models.Model):
         SIKS_EXPORT = "siks_export", _("SIKS-NG export")
         DTSEN_IMPORT = "dtsen_import", _("DTSEN import")
         NIK_BATCH = "nik_batch", _("Dukcapil NIK batch")
-        BANK_STATEMENT = "bank_statement", _("Bank statement (camt.053)")
+        BANK_STATEMENT = "bank_statement", _("Bank statement (camt.053, MT940)")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     period = models.CharField(_("period"), max_length=7, blank=True)

@@ -62,6 +62,25 @@ ID_TYPES: dict[str, str] = {
 }
 
 
+# Callbacks (on-search, txn-on-status, on-subscribe, on-unsubscribe) not answered 2xx are sent again
+# after 30 s, 1, 2, 4… 32 minutes (never more than an hour apart), 8 attempts in all (over about an hour).
+CALLBACK_ATTEMPTS = 8
+CALLBACK_FIRST_DELAY = 30
+CALLBACK_MAX_DELAY = 3600
+
+
+def callback_delivered(outcome: str) -> bool:
+    """Whether a callback's outcome (an HTTP status, or ``error: …``) is a delivery (2xx)."""
+    return outcome.isdigit() and 200 <= int(outcome) < 300
+
+
+def callback_retry_after(attempts: int) -> int | None:
+    """Seconds to wait after ``attempts`` failed attempts before the next one; None: give up."""
+    if attempts >= CALLBACK_ATTEMPTS:
+        return None
+    return int(min(CALLBACK_FIRST_DELAY * 2 ** (attempts - 1), CALLBACK_MAX_DELAY))
+
+
 @dataclass(frozen=True)
 class EnvelopeProblem:
     """Why a message is not taken: HTTP status, DCI error code, header status reason, message."""
@@ -117,10 +136,11 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 
 def check_envelope(
-    body: Any, *, action: str, receiver_id: str, sender_id: str, batch_key: str = ""
+    body: Any, *, action: str, receiver_id: str, sender_id: str, batch_key: str = "", decrypted: bool = False
 ) -> EnvelopeProblem | None:
     """The first problem of a message's envelope, or None. ``sender_id`` is the caller the access
-    token names; ``batch_key`` the message's list whose length ``header.total_count`` gives."""
+    token names; ``batch_key`` the message's list whose length ``header.total_count`` gives;
+    ``decrypted``: the message of an encrypted request was decrypted (else an encrypted one is refused)."""
     if not isinstance(body, dict) or not isinstance(body.get("header"), dict):
         return EnvelopeProblem(400, "err.request.bad", "rjct.action.invalid", "The message has no header.")
     header = body["header"]
@@ -159,12 +179,9 @@ def check_envelope(
         )
     if "message" not in body or not isinstance(body["message"], dict):
         return EnvelopeProblem(400, "err.request.bad", "rjct.action.invalid", "The message is missing.")
-    if header.get("is_msg_encrypted") is True:
+    if header.get("is_msg_encrypted") is True and not decrypted:
         return EnvelopeProblem(
-            400,
-            "err.encryption.invalid",
-            "rjct.action.not_supported",
-            "Encrypted messages are not accepted: send it signed, over TLS.",
+            400, "err.encryption.invalid", "rjct.action.not_supported", "The encrypted message cannot be read."
         )
     total = header["total_count"]
     if not isinstance(total, int) or isinstance(total, bool) or total < 0:

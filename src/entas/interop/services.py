@@ -34,6 +34,8 @@ def rotate_keys(*, actor: User | None) -> SigningKey:
     retired = list(SigningKey.objects.select_for_update().filter(status=SigningKey.Status.ACTIVE))
     for old in retired:
         keys.retire(old)
+    if any(old.use == SigningKey.Use.ENCRYPTION for old in retired):  # retired ones still decrypt
+        keys.create_key(SigningKey.Use.ENCRYPTION)
     new = keys.create_key()
     audit.record(
         actor=actor, action="interop.rotate_keys", obj=new, after={"kid": new.kid, "retired": [k.kid for k in retired]}

@@ -1,6 +1,6 @@
 """Pages of the interoperability module, for the officials who own each step: Dinas Sosial's
 approvers exchange files with the nation and the bank (SIKS-NG export, DTSEN import and its
-comparison, Dukcapil NIK batches, camt.053 statements); the administrator registers the systems
+comparison, Dukcapil NIK batches, camt.053 and MT940 statements); the administrator registers the systems
 that query the registry over DCI and rotates the signing keys."""
 
 from __future__ import annotations
@@ -59,7 +59,12 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
                 if camt_form.is_valid():
                     upload = camt_form.cleaned_data["file"]
                     stored = uploads.store_upload(upload, owner=str(request.user.pk), folder=IMPORT_DIR)
-                    params = {"file": stored, "name": upload.name, "cycle": camt_form.cleaned_data["cycle"].pk}
+                    params = {
+                        "file": stored,
+                        "name": upload.name,
+                        "cycle": camt_form.cleaned_data["cycle"].pk,
+                        "format": camt_form.cleaned_data["format"],
+                    }
                     job = jobqueue.submit(kind="interop.camt053", params=params, actor=request.user)
         except Refused as exc:
             messages.error(request, exc.message)

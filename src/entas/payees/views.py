@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from entas.accounts.roles import Capability
 from entas.core import jobqueue, uploads
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 from entas.registry import selectors as registry
 from entas.registry.models import Household
 
@@ -115,8 +115,7 @@ def paying_account(request: AuthenticatedRequest) -> HttpResponse:
         except Refused as exc:
             if exc.code == "forbidden":
                 raise
-            for issue in exc.issues:
-                form.add_error(issue.field if issue.field in form.fields else None, issue.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("The paying account is set."))
             return redirect("payees:paying_account")

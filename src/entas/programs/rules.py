@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from entas.core.errors import Refused
 from entas.core.money import format_rupiah
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A cycle's period: year and month, YYYY-MM.
 PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
@@ -195,6 +197,8 @@ def entitlements(
 ) -> np.ndarray:
     """Amount per household for one cycle, in whole rupiah, vectorised:
     min(cap, base + per_child × children in school + per_elderly × elderly + per_disabled × disabled) × months."""
+    import numpy as np  # here: the models import this module, and start-up needs no numpy
+
     monthly = (
         base
         + per_child_in_school * np.asarray(children_in_school, dtype=np.int64)

@@ -27,6 +27,10 @@ from .names import name_key
 from .validation import MAX_HOUSEHOLD_SIZE, validate_family, validate_household, validate_member
 
 BATCH_ROWS = 20_000  # rows looked up and written together
+# The first batch is small and each next one twice as large up to BATCH_ROWS: the importer starts
+# writing while the rest is parsed, instead of waiting for a whole batch (a pipeline's fill time,
+# most of an import's overhead on a file of a few tens of thousands of rows).
+FIRST_BATCH_ROWS = 1_250
 # Consecutive rows of one KK number held as one family before the rest is cut off. A family has at
 # most validation.MAX_HOUSEHOLD_SIZE members; a file with a million rows of one KK number (a broken
 # export, or a hostile file) would otherwise be one family held whole in memory.
@@ -128,12 +132,14 @@ class FileParser:
     def batches(self) -> Iterator[list[Family]]:
         batch: list[Family] = []
         batch_rows = 0
+        size = min(BATCH_ROWS, FIRST_BATCH_ROWS)
         for family in self._families(self.source.rows):
             batch.append(family)
             batch_rows += len(family.rows)
-            if batch_rows >= BATCH_ROWS:
+            if batch_rows >= size:
                 yield batch
                 batch, batch_rows = [], 0
+                size = min(BATCH_ROWS, size * 2)
         if batch:
             yield batch
 

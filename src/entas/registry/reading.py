@@ -107,9 +107,11 @@ def main() -> None:
     """The reading process: reads (path, context) from stdin, writes ("batch", families) messages,
     then ("done", None), to stdout; a file that cannot be read writes ("error", exception) for the
     importer to raise."""
-    import django
+    from entas.core.startup import quick_setup
 
-    django.setup()  # a fresh interpreter: nothing of Django is loaded yet (unpickling the context imports parsing)
+    # A fresh interpreter: nothing of Django is loaded yet (unpickling the context imports parsing).
+    # Its start-up is on the import's critical path: the collector paused, and no URL configuration.
+    quick_setup(urls=False)
     path, context, name = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the importer
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever else prints must not mix into the messages

@@ -384,8 +384,7 @@ def tracer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         except Refused as exc:
             if exc.code == "forbidden":
                 raise
-            for issue in exc.issues or []:
-                form.add_error(issue.field if issue.field in form.fields else None, issue.message)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Follow-up saved for %(name)s.") % {"name": application.name})
             return redirect("training:tracer_list")

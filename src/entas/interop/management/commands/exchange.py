@@ -3,7 +3,10 @@
 entas exchange siks-ng --period YYYY-MM --berita-acara NUMBER --out FILE --as USER [--json]
 entas exchange dtsen-import FILE --as USER [--json]
 entas exchange nik-batch FILE --out FILE --as USER [--json]          Dukcapil NIK verification batch (offline)
-entas exchange camt053 FILE --cycle ID --as USER [--json]            a bank statement for reconciliation
+entas exchange statement FILE --cycle ID [--format auto|camt053|mt940] --as USER [--json]
+                                                                     a bank statement for reconciliation
+entas exchange camt053 FILE --cycle ID --as USER [--json]            the same, a camt.053 statement
+entas exchange mt940 FILE --cycle ID --as USER [--json]              the same, an MT940 statement
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ IMPORT_DIR = "imports"
 
 
 class Command(EntasCommand):
-    help = "File exchanges with national systems (SIKS-NG, DTSEN, Dukcapil) and banks (camt.053)."
+    help = "File exchanges with national systems (SIKS-NG, DTSEN, Dukcapil) and banks (camt.053, MT940)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -42,9 +45,16 @@ class Command(EntasCommand):
         nik = sub.add_parser("nik-batch", help="Check a file of NIKs with the Dukcapil adapter; write the answers.")
         nik.add_argument("file", type=Path)
         nik.add_argument("--out", type=Path, required=True)
-        camt = sub.add_parser("camt053", help="Reconcile a payment cycle with a bank statement (camt.053).")
-        camt.add_argument("file", type=Path)
-        camt.add_argument("--cycle", type=int, required=True)
+        statement = sub.add_parser(
+            "statement", help="Reconcile a payment cycle with a bank statement (camt.053 or MT940)."
+        )
+        statement.add_argument("file", type=Path)
+        statement.add_argument("--cycle", type=int, required=True)
+        statement.add_argument("--format", choices=["auto", "camt053", "mt940"], default="auto")
+        for fmt, label in (("camt053", "camt.053"), ("mt940", "MT940")):
+            one = sub.add_parser(fmt, help=f"Reconcile a payment cycle with a bank statement ({label}).")
+            one.add_argument("file", type=Path)
+            one.add_argument("--cycle", type=int, required=True)
 
     def handle(self, *args: Any, action: str, actor: Any, as_json: bool, **options: Any) -> None:
         actor = self.require_actor(actor)
@@ -88,10 +98,11 @@ class Command(EntasCommand):
         else:
             from entas.interop import banks
 
-            result = banks.reconcile_statement(options["file"], cycle_id=options["cycle"], actor=actor)
+            fmt = options.get("format", "auto") if action == "statement" else action
+            result = banks.reconcile_statement(options["file"], cycle_id=options["cycle"], actor=actor, fmt=fmt)
             self.emit(
                 result,
-                f"{result['entries']} entries: {result['paid']} paid, {result['failed']} failed, "
+                f"{result['format']}: {result['entries']} entries: {result['paid']} paid, {result['failed']} failed, "
                 f"{len(result['unknown'])} unknown; reconciled: {result['reconciled']}",
                 as_json=as_json,
             )
