@@ -369,3 +369,12 @@ def test_page_creates_shows_secret_once_and_revokes(admin_user: User, service: U
     other = Client()
     other.force_login(operator_manggar)
     assert other.get("/accounts/tokens/oauth-clients/").status_code == 403
+
+
+def test_only_our_signing_keys_verify_access_tokens() -> None:
+    from entas.interop.models import SigningKey
+
+    signing = keys.active_key()
+    encryption = keys.active_key(SigningKey.Use.ENCRYPTION)
+    assert keys.public_key(signing.kid) is not None
+    assert keys.public_key(encryption.kid) is None and keys.public_key("no-such-kid") is None
