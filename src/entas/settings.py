@@ -187,6 +187,37 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db.setdefault("TEST", {})
 DATABASES = {"default": _db}
+
+
+# --- Cache (docs/operations.md) ---------------------------------------------------------------
+# What the server processes share: the API's rate limits (per token and per OAuth client) count in
+# it, so it must be one store for every gunicorn worker. ENTAS_CACHE_URL:
+#   db://TABLE (default on PostgreSQL: db://entas_cache)  a table of the database (made by
+#                                          `entas migrate`, or `entas createcachetable`)
+#   (default on SQLite: file://VAR_DIR/cache, so that an API read takes no SQLite write lock)
+#   redis://HOST:PORT/DB, rediss://…       Redis (exact counts under bursts; needs the redis package)
+#   file:///PATH                           files in a folder all processes of one machine share
+#   locmem://                              per process: only for one process (development, tests)
+def _cache(url: str) -> dict[str, object]:
+    from urllib.parse import urlsplit
+
+    scheme = url.split("://", 1)[0]
+    if scheme == "db":
+        table = urlsplit(url).netloc or urlsplit(url).path.strip("/") or "entas_cache"
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+    if scheme in {"redis", "rediss"}:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "file":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": urlsplit(url).path}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": urlsplit(url).netloc}
+    raise ValueError(f"ENTAS_CACHE_URL: unknown scheme {scheme!r} (db, redis, rediss, file, locmem)")
+
+
+CACHE_URL = os.environ.get("ENTAS_CACHE_URL") or (
+    f"file://{VAR_DIR / 'cache'}" if _db["ENGINE"] == "django.db.backends.sqlite3" else "db://entas_cache"
+)
+CACHES = {"default": {**_cache(CACHE_URL), "KEY_PREFIX": "entas", "TIMEOUT": 300}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts and security ------------------------------------------------------------------
@@ -418,12 +449,16 @@ ENTAS_DCI_ID = os.environ.get("ENTAS_DCI_ID", "entas.balikpapan.go.id")
 # ENTAS_DCI_KEY_PASSPHRASE, else with the secret key): outside the database and outside git.
 ENTAS_DCI_KEY_DIR = Path(os.environ.get("ENTAS_DCI_KEY_DIR", VAR_DIR / "dci-keys"))
 ENTAS_DCI_KEY_PASSPHRASE = os.environ.get("ENTAS_DCI_KEY_PASSPHRASE", "")
+# Seconds an OAuth access token of the API lives (60 to 3600; docs/api.md#oauth-20-client-credentials).
+ENTAS_OAUTH_TOKEN_SECONDS = int(os.environ.get("ENTAS_OAUTH_TOKEN_SECONDS", "600"))
 # The Dukcapil NIK verification adapter (a dotted path); empty: the local stub (entas.interop.dukcapil).
 ENTAS_DUKCAPIL_ADAPTER = os.environ.get("ENTAS_DUKCAPIL_ADAPTER", "")
 # The official ISO 20022 camt.053.001.02 XSD, when installed: bank statements are validated against it too.
 ENTAS_CAMT053_XSD = os.environ.get("ENTAS_CAMT053_XSD", "")
 
 # --- Operations (docs/operations.md) ----------------------------------------------------------
+# Days a finished webhook delivery (delivered or failed) stays in the log (job webhooks.purge).
+ENTAS_WEBHOOK_RETENTION_DAYS = int(os.environ.get("ENTAS_WEBHOOK_RETENTION_DAYS", "90"))
 # The schedule of recurring jobs `entas scheduler` submits (default: src/entas/schedule.toml).
 ENTAS_SCHEDULE_FILE = os.environ.get("ENTAS_SCHEDULE_FILE", "")
 # The bearer token a Prometheus scraper sends to /metrics; unset, /metrics does not exist (404).

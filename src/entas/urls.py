@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from entas.accounts.views import PasswordChange
+from entas.accounts.views import PasswordChange, oauth_token
 from entas.api.api import api
 from entas.monitoring.views import home
 
@@ -34,6 +34,7 @@ urlpatterns = [
     path("accounts/password/", PasswordChange.as_view(), name="password_change"),
     path("accounts/", include("entas.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/oauth/token", oauth_token, name="oauth_token"),  # RFC 6749 form-encoded, outside ninja
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -110,6 +110,9 @@ PUBLIC |= {"live", "ready", "metrics"}
 # our public keys; tests/interop/test_dci.py checks each.
 PUBLIC |= {"dci:jwks", "dci:token", "dci:search", "dci:sync_search", "dci:txn_status", "dci:sync_txn_status"}
 PUBLIC |= {"dci:subscribe", "dci:unsubscribe"}
+# The API's OAuth token endpoint (RFC 6749 client credentials, docs/api.md): machines only; without a
+# client's credentials it answers 401 invalid_client (GET 405); tests/accounts/test_oauth.py.
+PUBLIC |= {"oauth_token"}
 
 ROUTES: dict[str, Route] = {
     "home": Route(),
@@ -244,6 +247,9 @@ ROUTES: dict[str, Route] = {
     "accounts:token_list": Route(methods=("GET", "POST"), own_account=True),
     "accounts:token_revoke": Route(lambda w: {"pk": 999999}, methods=("POST",), own_account=True),
     "accounts:service_account_new": Route(methods=("POST",), data={"username": "probe", "role": "admin"}),
+    # OAuth clients of service accounts: administrators only.
+    "accounts:oauth_clients": Route(methods=("GET", "POST")),
+    "accounts:oauth_client_revoke": Route(lambda w: {"pk": 999999}, methods=("POST",)),
     "portal:cases": Route(),
     "portal:intake": Route(methods=("GET", "POST")),
     "portal:dashboard": Route(),
@@ -318,6 +324,7 @@ ROUTES: dict[str, Route] = {
     "webhooks:list": Route(methods=("GET", "POST")),
     "webhooks:detail": Route(lambda w: {"pk": w.webhook.pk}),
     "webhooks:disable": Route(lambda w: {"pk": w.webhook.pk}, methods=("POST",)),
+    "webhooks:rotate": Route(lambda w: {"pk": w.webhook.pk}, methods=("POST",), data={"overlap_hours": "1"}),
     "participation:forums": Route(),
     "participation:forum_new": Route(methods=("GET", "POST")),
     "participation:forum": Route(lambda w: {"pk": w.forum.pk}, methods=("GET", "POST"), damai_object=True),

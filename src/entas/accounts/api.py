@@ -1,5 +1,6 @@
 """API authentication: a browser's session (with CSRF) or a machine client's token
-(``Authorization: Bearer entas_…``), then the role check, refused with 403 before anything else runs
+(``Authorization: Bearer entas_…``, or an OAuth access token: :mod:`entas.accounts.oauth`), then the
+role check, refused with 403 before anything else runs
 (before the request body is even read) when the role does not grant what the route needs.
 
 A token acts as its user: the same role, areas and checks as the user's pages, narrowed further by
@@ -20,7 +21,7 @@ from entas.core import audit
 from entas.core.context import client_ip
 from entas.core.errors import Problem, Refused
 
-from . import scopes, tokens
+from . import oauth, scopes, tokens
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -42,13 +43,20 @@ class TokenAuth(HttpBearer):
         self.write = write
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = tokens.authenticate(token.strip(), client_ip=client_ip.get())
-        if found is None:
-            # A wrong token is an answer, not a reason to try the session.
-            raise AuthenticationError()
+        token = token.strip()
+        found = tokens.authenticate(token, client_ip=client_ip.get())
+        access: oauth.Access | None = None
+        if found is not None:
+            granted, user, label = list(found.scopes), found.user, f"token {found.prefix}"
+        else:
+            access = oauth.check_access_token(token) if oauth.looks_like_jwt(token) else None
+            if access is None:
+                # A wrong token is an answer, not a reason to try the session.
+                raise AuthenticationError()
+            granted, user, label = access.scopes, access.client.user, f"oauth {access.client.client_id}"
         write = request.method not in SAFE
         family = scopes.family_of(request.path)
-        if family is None or not scopes.allows(found.scopes, family, write=write):
+        if family is None or not scopes.allows(granted, family, write=write):
             need = scopes.needed(family, write=write) if family else ""
             message = (
                 _("This token's scopes do not allow this: it needs %(scope)s.") % {"scope": need}
@@ -56,10 +64,13 @@ class TokenAuth(HttpBearer):
                 else _("Tokens cannot use this part of the API.")
             )
             raise Refused(message, code="forbidden", issues=[Problem("scope", need)])
-        tokens.throttle(found)
-        user = found.user
+        if found is not None:
+            tokens.throttle(found)
+            request.api_token = found  # type: ignore[attr-defined]
+        elif access is not None:
+            tokens.count(f"oauth-client:{access.client.pk}", access.client.rate_limit or tokens.default_rate_limit())
+            request.oauth_client = access.client  # type: ignore[attr-defined]
         request.user = user
-        request.api_token = found  # type: ignore[attr-defined]
         _check_role(user, request, self.view, self.write)
         if not write and family in scopes.PERSONAL:
             query = request.META.get("QUERY_STRING", "")
@@ -68,7 +79,7 @@ class TokenAuth(HttpBearer):
                 action="api.read",
                 object_type="api",
                 object_repr=(request.path + ("?" + query if query else ""))[:200],
-                note=f"token {found.prefix}",
+                note=label,
             )
         return user
 

@@ -65,8 +65,9 @@ def create_demo_users() -> list[DemoLogin]:
 
 
 def _demo_service_account() -> None:
-    """A service account for the city's paying bank with one read-only token (its secret is not kept:
-    the demo shows the token page, not a working secret), so the administrator's token page is not empty."""
+    """A service account for the city's paying bank with one read-only token and one OAuth client
+    (their secrets are not kept: the demo shows the pages, not working secrets), so the administrator's
+    token and OAuth client pages are not empty."""
     from . import tokens
 
     if User.objects.filter(username=SERVICE_ACCOUNT).exists():
@@ -81,6 +82,12 @@ def _demo_service_account() -> None:
     )
     tokens.create_token(
         actor=admin, user=bank, name="Rekonsiliasi pembayaran", scopes="programmes:read,registry:read", expires_days=90
+    )
+    # And an OAuth client (short-lived access tokens), so that the OAuth clients page is not empty either.
+    from . import oauth
+
+    oauth.create_client(
+        actor=admin, user=bank, name="Bank Kaltimtara (OAuth)", scopes="programmes:read", expires_days=365
     )
 
 

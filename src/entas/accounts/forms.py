@@ -128,3 +128,54 @@ class ServiceAccountForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["areas"] = _areas()
+
+
+class OAuthClientForm(forms.Form):
+    """A new OAuth client of a service account: its name, scopes, lifetime, and how it proves who it
+    is (a secret, a public key for signed assertions, or both)."""
+
+    owner = forms.TypedChoiceField(label=_("Service account"), coerce=int)
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("The system that uses the client."))
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The most its access tokens may reach; write includes read. Never more than the account's rights."),
+    )
+    expires_days = forms.IntegerField(
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=3650,
+        initial=365,
+        required=False,
+        help_text=_("Empty: never (not recommended)."),
+    )
+    with_secret = forms.BooleanField(
+        label=_("Give it a secret"),
+        required=False,
+        initial=True,
+        help_text=_("Shown once. Leave unticked for a client that signs assertions with its key only."),
+    )
+    jwks = forms.CharField(
+        label=_("Public key (JWK or JWKS JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For private_key_jwt: the public key the system signs its assertions with."),
+    )
+
+    def __init__(self, *args: Any, owners: Any = (), **kwargs: Any) -> None:
+        from .scopes import ALL, FAMILIES
+
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(s, f"{s} — {FAMILIES[s.split(':')[0]]}") for s in ALL]  # type: ignore[attr-defined]
+        self.fields["owner"].choices = [(u.pk, u.username) for u in owners]  # type: ignore[attr-defined]
+
+    def clean_jwks(self) -> Any:
+        import json
+
+        text = self.cleaned_data["jwks"].strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise forms.ValidationError(_("This is not JSON.")) from None

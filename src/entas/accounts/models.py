@@ -123,3 +123,59 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix} ({self.name})"
+
+
+class OAuthClient(models.Model):
+    """Another system's OAuth 2.0 client (client-credentials grant, RFC 6749 §4.4): it proves who it
+    is at ``/api/v1/oauth/token`` with a secret (kept as a SHA-256 hash, shown once) or with a JWT
+    signed by its registered public keys (``private_key_jwt``, RFC 7523), and receives short-lived
+    access tokens (JWTs signed by entas) that act as its service account, narrowed by its scopes.
+
+    Like an :class:`ApiToken` it stops working when it expires, when it is revoked (its access tokens
+    at once: every call looks the client up), or when its account is deactivated. See
+    :mod:`entas.accounts.oauth` and docs/api.md.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="oauth_clients")
+    name = models.CharField(_("name"), max_length=100, help_text=_("The system that uses the client."))
+    client_id = models.CharField(_("client id"), max_length=40, unique=True, editable=False)
+    secret_hash = models.CharField(_("secret hash"), max_length=64, blank=True, editable=False)
+    jwks = models.JSONField(_("public keys (JWKS)"), default=dict, blank=True)
+    scopes = models.JSONField(_("scopes"), default=list)
+    rate_limit = models.PositiveIntegerField(
+        _("requests per minute"), null=True, blank=True, help_text=_("Empty: the installation's default.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("revoked by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("OAuth client")
+        verbose_name_plural = _("OAuth clients")
+
+    def __str__(self) -> str:
+        return f"{self.client_id} ({self.name})"
+
+
+class OAuthAssertion(models.Model):
+    """A client's signed assertion (RFC 7523) already used at the token endpoint, kept by its ``jti``
+    until it expires so that the same assertion is never accepted twice (a replay)."""
+
+    client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="assertions")
+    jti = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "jti"], name="oauth_assertion_once")]
+        indexes = [models.Index(fields=["expires_at"], name="oauth_assertion_expiry")]
+
+    def __str__(self) -> str:
+        return self.jti

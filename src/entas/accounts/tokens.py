@@ -243,19 +243,24 @@ def default_rate_limit() -> int:
 
 
 def throttle(token: ApiToken, *, now: float | None = None) -> None:
-    """Count one request of ``token`` in the current minute (Django's cache); raise :class:`Throttled`
-    past its limit. A fixed window of 60 s: a client may send at most twice its limit across the
-    turn of a minute. With several server processes the cache must be shared (database or Redis
-    cache) for the limit to be exact; the default per-process cache multiplies it by the processes."""
-    limit = token.rate_limit or default_rate_limit()
+    """Count one request of ``token``; raise :class:`Throttled` past its limit (see :func:`count`)."""
+    count(f"api-token:{token.pk}", token.rate_limit or default_rate_limit(), now=now)
+
+
+def count(subject: str, limit: int, *, now: float | None = None, store: Any = None) -> None:
+    """Count one request of ``subject`` (a token, an OAuth client) in the current minute in the
+    shared cache (``store``: Django's default cache, ``ENTAS_CACHE_URL``); raise :class:`Throttled`
+    past ``limit``. A fixed window of 60 s: a client may send at most twice its limit across the
+    turn of a minute. The cache is shared by every server process (the database cache by default,
+    or Redis), so the limit holds across gunicorn's workers; a per-process cache (``locmem://``)
+    would multiply it by the processes."""
+    store = cache if store is None else store
     moment = timezone.now().timestamp() if now is None else now
     window = int(moment // 60)
-    key = f"entas:api-token:{token.pk}:{window}"
-    cache.add(key, 0, timeout=120)
+    key = f"entas:rate:{subject}:{window}"
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > limit:
+        seen = store.incr(key)  # the usual case: the minute's counter exists (one step in Redis)
+    except ValueError:  # the minute's first request; or another process's add won the race
+        seen = 1 if store.add(key, 1, timeout=120) else store.incr(key)
+    if seen > limit:
         raise Throttled(max(1, int((window + 1) * 60 - moment)))

@@ -11,17 +11,18 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from entas.core.decorators import AuthenticatedRequest, require
-from entas.core.errors import Refused
+from entas.core.errors import Refused, show_on_form
 
-from . import services, tokens
-from .forms import NewUserForm, PasswordForm, ServiceAccountForm, TokenForm, UserForm
+from . import oauth, services, tokens
+from .forms import NewUserForm, OAuthClientForm, PasswordForm, ServiceAccountForm, TokenForm, UserForm
 from .models import User
 from .roles import Capability
 
@@ -225,3 +226,76 @@ def service_account_new(request: AuthenticatedRequest) -> HttpResponse:
             return redirect("accounts:token_list")
     form = TokenForm(actor=request.user, owners=list(_owners(request.user)))
     return _token_page(request, form, account_form)
+
+
+# -- OAuth 2.0: the token endpoint and the clients -------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def oauth_token(request: HttpRequest) -> HttpResponse:
+    """``POST /api/v1/oauth/token`` (RFC 6749 §4.4): form-encoded ``grant_type=client_credentials``
+    and optional ``scope``, the client authenticated by its secret or a signed assertion; answers the
+    RFC's JSON (an access token, or an error of §5.2). No session, no CSRF: it is for machines."""
+    form = {k: request.POST.get(k, "") for k in request.POST}
+    try:
+        body: dict[str, Any] = oauth.grant(
+            form,
+            authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+            token_url=request.build_absolute_uri(request.path),
+        )
+        status = 200
+    except oauth.OAuthError as exc:
+        body, status = exc.as_dict(), exc.status
+    response = JsonResponse(body, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="entas", error="invalid_client"'
+    return response
+
+
+def _client_page(request: AuthenticatedRequest, form: OAuthClientForm, new: Any = None) -> HttpResponse:
+    rows = [(c, oauth.status(c)) for c in oauth.clients_for(request.user).order_by("-created_at", "-pk")]
+    response = render(request, "accounts/oauth_clients.html", {"form": form, "rows": rows, "new": new})
+    response["Cache-Control"] = "no-store"  # the page may hold a secret shown once
+    return response
+
+
+@require(Capability.MANAGE_USERS)
+def oauth_clients(request: AuthenticatedRequest) -> HttpResponse:
+    """The OAuth clients of service accounts: create one (its secret shown once), revoke one."""
+    owners = list(tokens.service_accounts())
+    form = OAuthClientForm(request.POST or None, owners=owners)
+    new = None
+    if request.method == "POST" and form.is_valid():
+        owner = next((u for u in owners if u.pk == form.cleaned_data["owner"]), None)
+        if owner is None:
+            form.add_error("owner", _("Choose an account from the list."))
+        else:
+            try:
+                new = oauth.create_client(
+                    actor=request.user,
+                    user=owner,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    expires_days=form.cleaned_data["expires_days"],
+                    jwks=form.cleaned_data["jwks"],
+                    with_secret=form.cleaned_data["with_secret"],
+                )
+            except Refused as exc:
+                show_on_form(form, exc)
+            else:
+                form = OAuthClientForm(owners=owners)
+    return _client_page(request, form, new)
+
+
+@require(Capability.MANAGE_USERS)
+@require_POST
+def oauth_client_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    client = oauth.clients_for(request.user).filter(pk=pk).first()
+    if client is None:
+        raise Http404
+    oauth.revoke_client(actor=request.user, client=client)
+    messages.success(request, _("The OAuth client %(id)s was revoked.") % {"id": client.client_id})
+    return redirect("accounts:oauth_clients")

@@ -258,6 +258,28 @@ def check_token(token: str) -> dict[str, Any] | None:
     return claims
 
 
+def sign_jwt(claims: dict[str, Any], *, typ: str = "JWT") -> str:
+    """A JWT of ``claims`` signed with our active key (its ``kid`` in the header): the API's OAuth
+    access tokens (``typ`` ``at+jwt``, RFC 9068) use it through :mod:`entas.accounts.oauth`."""
+    key = active_key()
+    return jwt.encode({"alg": key.alg, "kid": key.kid, "typ": typ}, claims, _private(key))
+
+
+# Our public keys by kid, per process: a key never changes once made (rotation adds one), so only an
+# unknown kid costs a query (a forged token naming no key of ours costs as much as a wrong token).
+_PUBLIC: dict[str, Any] = {}
+
+
+def public_key(kid: str) -> Any:
+    """Our public key ``kid`` (active or retired) as a joserfc key, or None."""
+    if kid not in _PUBLIC:
+        row = SigningKey.objects.filter(kid=kid).values_list("public_jwk", flat=True).first()
+        if row is None or row.get("use", "sig") != "sig":  # never a key for encrypting messages to us
+            return None
+        _PUBLIC[kid] = ECKey.import_key(row)
+    return _PUBLIC[kid]
+
+
 def retire(key: SigningKey) -> None:
     key.status = SigningKey.Status.RETIRED
     key.retired_at = timezone.now()

@@ -33,3 +33,13 @@ class SubscriptionForm(forms.Form):
         owner_field = self.fields["owner"]
         assert isinstance(owner_field, forms.ModelChoiceField)
         owner_field.queryset = User.objects.filter(is_active=True).order_by("username")
+
+
+class RotateForm(forms.Form):
+    overlap_hours = forms.IntegerField(
+        label=_("Overlap (hours)"),
+        min_value=0,
+        max_value=24 * 14,
+        initial=24,
+        help_text=_("How long the old secret still signs beside the new one, while the receiver switches."),
+    )

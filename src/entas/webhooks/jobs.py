@@ -19,3 +19,15 @@ def deliver(context: JobContext) -> dict[str, Any]:
     counts = services.deliver_due(on_each=lambda _delivery: context.advance())
     context.log(f"delivered {counts['delivered']}, to retry {counts['retry']}, failed {counts['failed']}")
     return counts
+
+
+@job_kind(services.PURGE_KIND, _("Purge the old webhook delivery log"), locks=lambda params, actor: ["webhooks.purge"])
+def purge(context: JobContext) -> dict[str, Any]:
+    """Finished deliveries older than ENTAS_WEBHOOK_RETENTION_DAYS (``days`` overrides it), and the
+    previous secrets whose overlap has ended."""
+    days = context.params.get("days")
+    counts = services.purge(days=int(days) if days is not None else None)
+    context.log(
+        f"{counts['deleted']} deliveries deleted, {counts['previous_secrets_forgotten']} previous secrets forgotten"
+    )
+    return counts

@@ -19,8 +19,8 @@ class Subscription(models.Model):
 
     It acts as its ``owner`` (a service account, usually): an event is delivered only when the owner
     may read the changed row through the row's own area scope (its role and areas), checked when the
-    event happens. The ``secret`` signs every delivery (HMAC-SHA256); it is shown once, at creation.
-    Unlike a token it cannot be kept hashed: signing needs the secret itself.
+    event happens. The ``secret`` signs every delivery (HMAC-SHA256); it is shown once, at creation
+    or rotation. Unlike a token it cannot be kept hashed: signing needs the secret itself.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -33,6 +33,11 @@ class Subscription(models.Model):
     url = models.URLField(_("URL"), max_length=500)
     events = models.JSONField(_("events"), default=list)
     secret = models.CharField(max_length=80, editable=False)
+    # After a rotation the replaced secret still signs (beside the new one) until ``previous_until``:
+    # the receiver switches to the new secret within that window without missing a message.
+    previous_secret = models.CharField(max_length=80, blank=True, editable=False)
+    previous_until = models.DateTimeField(_("previous secret signs until"), null=True, blank=True)
+    secret_rotated_at = models.DateTimeField(_("secret rotated"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -9,10 +9,11 @@ import logging
 import secrets
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 DELIVER_KIND = "webhooks.deliver"
+PURGE_KIND = "webhooks.purge"
 BATCH = 200
 VISIBLE_CHUNK = 5000
 
@@ -99,6 +101,73 @@ def disable_subscription(*, actor: User, subscription: Subscription) -> Subscrip
         actor=actor, action="webhook.disable", obj=subscription, before={"active": True}, after={"active": False}
     )
     return subscription
+
+
+@service
+def rotate_secret(
+    *, actor: User, subscription: Subscription, overlap_hours: int = rules.DEFAULT_OVERLAP_HOURS
+) -> tuple[Subscription, str]:
+    """A new signing secret, returned once. The replaced one keeps signing beside it for
+    ``overlap_hours`` (0: it stops at once), so the receiver can switch without refusing a message.
+    A second rotation within the window drops the oldest secret: two secrets at most."""
+    _require_admin(actor)
+    if not 0 <= overlap_hours <= rules.MAX_OVERLAP_HOURS:
+        message = _("The overlap is 0 to %(max)d hours.") % {"max": rules.MAX_OVERLAP_HOURS}
+        raise Refused(message, code="invalid", issues=[Problem("overlap_hours", message)])
+    if not subscription.active:
+        raise Refused(_("This subscription is disabled."), code="invalid")
+    now = timezone.now()
+    secret = "whsec_" + secrets.token_urlsafe(32)
+    subscription.previous_secret = subscription.secret if overlap_hours else ""
+    subscription.previous_until = now + timedelta(hours=overlap_hours) if overlap_hours else None
+    subscription.secret = secret
+    subscription.secret_rotated_at = now
+    subscription.save(update_fields=["secret", "previous_secret", "previous_until", "secret_rotated_at"])
+    audit.record(
+        actor=actor,
+        action="webhook.rotate_secret",
+        obj=subscription,
+        after={
+            "rotated_at": now.isoformat(),
+            "previous_signs_until": subscription.previous_until.isoformat() if subscription.previous_until else None,
+        },
+    )
+    return subscription, secret
+
+
+def retention_days() -> int:
+    """How long finished deliveries stay in the log (``ENTAS_WEBHOOK_RETENTION_DAYS``, default 90)."""
+    return max(1, int(getattr(settings, "ENTAS_WEBHOOK_RETENTION_DAYS", 90)))
+
+
+PURGE_CHUNK = 5000
+
+
+def purge(*, now: datetime | None = None, days: int | None = None) -> dict[str, int]:
+    """Delete the delivered and failed deliveries older than the retention (never a pending one), a
+    chunk per transaction so that a large log never holds a long lock; forget the previous secrets
+    whose overlap has ended. The scheduler runs it daily (job kind ``webhooks.purge``)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=days if days is not None else retention_days())
+    old = Delivery.objects.filter(
+        status__in=[Delivery.Status.DELIVERED, Delivery.Status.FAILED], created_at__lt=cutoff
+    ).order_by("pk")
+    deleted = 0
+    while True:
+        chunk = list(old.values_list("pk", flat=True)[:PURGE_CHUNK])
+        if not chunk:
+            break
+        with transaction.atomic():
+            deleted += Delivery.objects.filter(pk__in=chunk).delete()[0]
+    forgotten = Subscription.objects.filter(previous_until__lte=now).update(previous_secret="", previous_until=None)
+    if deleted or forgotten:
+        audit.record(
+            actor=None,
+            action="webhook.purge",
+            object_type="webhooks.delivery",
+            after={"deleted": deleted, "before": cutoff.isoformat(), "previous_secrets_forgotten": forgotten},
+        )
+    return {"deleted": deleted, "previous_secrets_forgotten": forgotten}
 
 
 def _visible(owner: User, model_label: str, pks: set[int], cache: dict[tuple[int, str], set[int]]) -> set[int]:
@@ -172,12 +241,20 @@ def queue_delivery() -> None:
 
 
 def headers(subscription: Subscription, delivery: Delivery, body: bytes, timestamp: int) -> dict[str, str]:
+    """The headers of one attempt: signed with the secret and, while a rotation's overlap lasts, with
+    the previous secret too (a second ``v1``)."""
+    at = datetime.fromtimestamp(timestamp, tz=UTC)
+    previous = (
+        subscription.previous_secret
+        if rules.previous_signs(subscription.previous_secret, subscription.previous_until, at)
+        else ""
+    )
     return {
         "Content-Type": "application/json",
         "User-Agent": "entas-webhooks/1",
         "X-Entas-Event": delivery.event,
         "X-Entas-Delivery": delivery.event_id,
-        rules.SIGNATURE_HEADER: rules.sign(subscription.secret, timestamp, body),
+        rules.SIGNATURE_HEADER: rules.sign(subscription.secret, timestamp, body, previous=previous),
     }
 
 

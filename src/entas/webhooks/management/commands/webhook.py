@@ -1,6 +1,8 @@
 """``entas webhook add OWNER --url URL --events E1,E2 [--name N]`` (prints the signing secret once),
 ``entas webhook list``, ``entas webhook disable ID``, ``entas webhook deliveries [ID] [--status S]``,
-``entas webhook deliver`` (send what is due now). With ``--as ADMIN`` they act as that user; without,
+``entas webhook deliver`` (send what is due now), ``entas webhook rotate ID [--overlap HOURS]`` (a new
+secret printed once; the old one signs beside it for the overlap), ``entas webhook purge [--days N]``
+(the delivery log past its retention). With ``--as ADMIN`` they act as that user; without,
 as the first active superuser (shell access is administrator access)."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.core.management.base import CommandError
 from entas.accounts.models import User
 from entas.core import events
 from entas.core.cli import EntasCommand
-from entas.webhooks import selectors, services
+from entas.webhooks import rules, selectors, services
 from entas.webhooks.models import Delivery
 
 
@@ -44,7 +46,7 @@ class Command(EntasCommand):
     help = (
         "Webhooks. 'add OWNER --url URL --events household.changed,cycle.approved': a subscription (secret printed "
         "once). 'list'. 'disable ID'. 'deliveries [ID] [--status pending|delivered|failed]'. "
-        "'deliver': send what is due."
+        "'deliver': send what is due. 'rotate ID [--overlap HOURS]': a new secret. 'purge [--days N]': the old log."
     )
     actor_mode = "optional"
 
@@ -63,6 +65,11 @@ class Command(EntasCommand):
         deliveries.add_argument("--status", choices=Delivery.Status.values, default=None)
         deliveries.add_argument("--limit", type=int, default=50)
         sub.add_parser("deliver", help="Send the deliveries that are due now.")
+        rotate = sub.add_parser("rotate", help="A new signing secret (printed once); the old one overlaps.")
+        rotate.add_argument("id", type=int)
+        rotate.add_argument("--overlap", type=int, default=rules.DEFAULT_OVERLAP_HOURS, metavar="HOURS")
+        purge = sub.add_parser("purge", help="Delete finished deliveries past the retention.")
+        purge.add_argument("--days", type=int, default=None, help="Default: ENTAS_WEBHOOK_RETENTION_DAYS.")
 
     def handle(self, *args: Any, action: str, actor: Any, as_json: bool, **options: Any) -> None:
         actor = actor or _system_actor()
@@ -119,5 +126,29 @@ class Command(EntasCommand):
             self.emit(
                 counts,
                 f"delivered {counts['delivered']}, to retry {counts['retry']}, failed {counts['failed']}",
+                as_json=as_json,
+            )
+        elif action == "rotate":
+            found = selectors.subscriptions_for(actor).filter(pk=options["id"]).first()
+            if found is None:
+                raise CommandError(f"No subscription {options['id']}.")
+            found, secret = services.rotate_secret(actor=actor, subscription=found, overlap_hours=options["overlap"])
+            until = found.previous_until.isoformat() if found.previous_until else None
+            self.emit(
+                {**services.snapshot(found), "secret": secret, "previous_signs_until": until},
+                f"{secret}\n(subscription {found.pk}: the new secret is shown once; "
+                + (f"the previous one signs too until {until})" if until else "the previous one stopped at once)"),
+                as_json=as_json,
+            )
+        elif action == "purge":
+            if not actor.can("users.manage"):
+                raise CommandError("Only an administrator purges the webhook log.")
+            if options["days"] is not None and options["days"] < 1:
+                raise CommandError("--days is at least 1.")
+            counts = services.purge(days=options["days"])
+            self.emit(
+                counts,
+                f"{counts['deleted']} deliveries deleted, "
+                f"{counts['previous_secrets_forgotten']} previous secrets forgotten",
                 as_json=as_json,
             )
