@@ -286,7 +286,7 @@ def main() -> None:
         # Each size in a fresh process (its own peak memory) on a fresh scratch database (_setup).
         env = {**os.environ, "ENTAS_BENCH_CHILD": "1"}
         env.pop("ENTAS_BENCH_SCRATCH", None)
-        # The registry file of 5,000,000 members is 1.3 GB: above the upload limit (1 GB by default), which
+        # The registry file of 5,000,000 members is 1.28 GB: above the upload limit (1 GB by default), which
         # guards the web form, not what the import can do; a province delivers its file in one piece.
         env.setdefault("ENTAS_IMPORT_MAX_FILE_MB", str(16 * 1024))
         if args.json:
