@@ -25,6 +25,7 @@ TOY = {
     "import_registry.py": ["--members", "4000"],
     "indicators.py": ["--members", "4000", "--indicators", "10", "--months", "2"],
     "measures.py": ["--n", "20000"],
+    "province.py": ["--members", "3000,6000", "--indicators", "2", "--searches", "3"],
     "reports.py": ["--members", "4000", "--survey", "300"],
     "search.py": ["--members", "4000"],
     "startup.py": ["--repeat", "1"],

@@ -29,6 +29,7 @@ from entas.registry.models import Household, Member, Membership
 
 from . import linkage, selectors
 from .models import DedupRun, DuplicatePair, LinkageModel, MemberMerge
+from .personal_data import is_redacted
 
 Log = Callable[[str], None]
 
@@ -364,6 +365,13 @@ def unmerge(*, merge_record: MemberMerge, actor: User, reason: str) -> MemberMer
         raise Refused(_("Both records of this merge must be in your areas."), code="forbidden")
     if record.unmerged_at is not None:
         raise Refused(_("This merge has already been undone."))
+    if is_redacted(record.snapshot):
+        raise Refused(
+            _(
+                "This merge is older than the retention period: what it changed has been anonymised, so it "
+                "can no longer be undone. Correct the two records by hand."
+            )
+        )
     if not reason.strip():
         raise Refused(_("Give a reason for undoing the merge."), code="invalid")
     survivor = Member.objects.select_for_update().get(pk=record.survivor_id)

@@ -12,6 +12,13 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 def load_city(code: str = "64.71") -> dict[str, Any]:
     path = DATA_DIR / f"{code}.json"
+    if not path.exists() and code.count(".") == 1:
+        # A kabupaten/kota listed in its province's file: synthetic kecamatan and kelurahan (province.py).
+        from .province import synthetic_city
+
+        city = synthetic_city(code)
+        if city is not None:
+            return city
     if not path.exists():
         available = ", ".join(sorted(p.stem for p in DATA_DIR.glob("*.json")))
         raise ValueError(f"no calibration file for city {code} (available: {available}); add data/{code}.json")

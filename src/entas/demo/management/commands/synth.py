@@ -29,6 +29,14 @@ class Command(EntasCommand):
         parser.add_argument("--seed", type=int, default=1, help="Random seed.")
         parser.add_argument("--out", type=Path, help="Output folder (default: a temporary folder with --load).")
         parser.add_argument("--city", default="64.71", help="Kemendagri code of the city (its calibration file).")
+        parser.add_argument(
+            "--province",
+            help="Kemendagri code of a province (64): every kabupaten/kota in proportion to its population, "
+            "with its region tree (synthetic kecamatan and kelurahan outside Balikpapan). Use with --members.",
+        )
+        parser.add_argument(
+            "--members", type=int, help="With --province: members in the whole province (e.g. 5000000)."
+        )
         parser.add_argument("--faults", type=float, default=0.0, help="Base rate of data-quality faults, e.g. 0.02.")
         parser.add_argument(
             "--survey-size", type=int, help="Households in the survey sample (default 2 %%, at least 1,500)."
@@ -44,6 +52,9 @@ class Command(EntasCommand):
     def handle(self, *args: Any, **o: Any) -> None:
         if o["out"] is None and not o["load"] and not o["report"]:
             raise CommandError("Give --out DIR, --load or --report.")
+        if o["province"]:
+            self._province(o)
+            return
         try:
             config = SynthConfig(
                 households=o["households"],
@@ -87,6 +98,62 @@ class Command(EntasCommand):
                 str(int(config.reference_date[:4]) - 1),
                 "--name",
                 "Susenas sintetis",
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
+
+    def _province(self, o: dict[str, Any]) -> None:
+        from entas.synth.province import build_province
+
+        if o["report"] or o["faults"] or o["waves"] or o["parquet"]:
+            raise CommandError(
+                "--province writes the registry, regions and survey only (no --report, --faults, --waves or --parquet)."
+            )
+        out = o["out"] or Path(tempfile.mkdtemp(prefix="entas-synth-province-"))
+        try:
+            summary = build_province(
+                out,
+                code=o["province"],
+                members=o["members"] or 1_000_000,
+                seed=o["seed"],
+                survey_per_kabupaten=o["survey_size"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if o["as_json"]:
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "out": str(out),
+                        "members": summary.members,
+                        "households": summary.households,
+                        "kabupaten": summary.kabupaten,
+                    }
+                )
+            )
+        else:
+            self.stdout.write(
+                f"{len(summary.kabupaten)} kabupaten/kota, {summary.households:,} households, "
+                f"{summary.members:,} members written to {out}"
+            )
+        if o["load"]:
+            call_command("load_regions", str(summary.files["regions"]), stdout=self.stdout, stderr=self.stderr)
+            call_command(
+                "import_registry",
+                str(summary.files["registry"]),
+                "--source",
+                "dtsen",
+                verbosity=o["verbosity"],
+                stdout=self.stdout,
+                stderr=self.stderr,
+            )
+            call_command(
+                "import_survey",
+                str(summary.files["survey"]),
+                "--year",
+                "2025",
+                "--name",
+                "Susenas sintetis (provinsi)",
                 stdout=self.stdout,
                 stderr=self.stderr,
             )
