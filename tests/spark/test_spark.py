@@ -18,12 +18,12 @@ import pytest
 
 pytest.importorskip("pyspark")
 
-from django.core.management import call_command  # noqa: E402
+from django.core.management import call_command
 
-from entas.core import spark  # noqa: E402
-from entas.dedup import linkage  # noqa: E402
-from entas.dedup.evaluation import found_pairs, labelled_city  # noqa: E402
-from tests.helpers import city_files  # noqa: E402
+from entas.core import spark
+from entas.dedup import linkage
+from entas.dedup.evaluation import found_pairs, labelled_city
+from tests.helpers import city_files
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration]
 
@@ -59,9 +59,7 @@ def test_the_linkage_model_finds_the_same_pairs_with_the_same_scores_on_spark_an
     # The same model (saved on DuckDB: its SQL rebuilt for Spark) predicts the same pairs and scores.
     model = trained.model
     expected = _by_pair(linkage.predict(linkage.make_linker(table, model, db_api=duck), threshold=0.5).as_record_list())
-    got = _by_pair(
-        linkage.predict(linkage.make_linker(table, model, db_api=on_spark), threshold=0.5).as_record_list()
-    )
+    got = _by_pair(linkage.predict(linkage.make_linker(table, model, db_api=on_spark), threshold=0.5).as_record_list())
     assert len(expected) >= 0.8 * len(truth) and set(got) == set(expected)
     # The two engines' floating-point arithmetic differs in the last digits (measured: 2e-6 at most).
     assert max(abs(got[k] - expected[k]) for k in expected) < 1e-5
@@ -201,3 +199,60 @@ def test_an_aggregate_over_members_is_refused_by_name_on_spark() -> None:
 
     with pytest.raises(monitoring_spark.NotOnSpark, match="count"):
         monitoring_spark.expression("count(members, age < 5) >= 1", on="households")
+
+
+@pytest.mark.django_db
+def test_the_spark_commands_score_the_export_and_count_the_indicators(
+    scored_city: dict[str, Any], session: Any, tmp_path: Path
+) -> None:
+    import io
+    import json
+
+    import pyarrow.dataset as ds
+
+    from entas.monitoring.models import Indicator
+    from entas.targeting.models import HouseholdScore
+
+    out = io.StringIO()
+    call_command(
+        "spark", "score", "--parquet", str(scored_city["export"]), "--out", str(tmp_path / "s"), "--json", stdout=out
+    )
+    result = json.loads(out.getvalue())
+    assert result["model"] == scored_city["model"].version and result["households"] == 1500
+    written = ds.dataset(str(tmp_path / "s"), format="parquet", partitioning="hive").to_table().to_pylist()
+    desil = dict(HouseholdScore.objects.values_list("household_id", "desil"))
+    assert {r["household_id"]: r["desil"] for r in written} == desil
+
+    for code, unit, numerator, denominator in INDICATORS[:3]:
+        Indicator.objects.create(
+            code=code, name=code, kind="registry", unit=unit, numerator=numerator, denominator=denominator
+        )
+    out = io.StringIO()
+    csv_file = tmp_path / "indicators.csv"
+    call_command(
+        "spark", "indicators", "--parquet", str(scored_city["export"]), "--out", str(csv_file), "--json", stdout=out
+    )
+    result = json.loads(out.getvalue())
+    assert result["indicators"] == 3 and result["totals"]["school-7-18"][1] > 0
+    assert csv_file.read_text().splitlines()[0] == "indicator,kelurahan,numerator,denominator"
+
+
+def test_the_spark_benchmark_runs_at_a_toy_size(tmp_path: Path) -> None:
+    """benchmarks/spark.py at a toy size, in its own process (tests/test_benchmarks.py does the others)."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "spark.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ENTAS_", "DJANGO_"))}
+    env["ENTAS_VAR_DIR"] = str(tmp_path)
+    env["ENTAS_SPARK_PARTITIONS"] = "4"
+    done = subprocess.run(
+        [sys.executable, str(script), "--members", "1500", "--repeat", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    assert "the same: True" in done.stdout and "same desil: 100.0%" in done.stdout

@@ -163,9 +163,7 @@ def members(rows: Any, today: dt.date) -> Any:
     return targeting_spark.members(rows, today).join(h, "household_id", "inner")
 
 
-def counts(
-    rows: Any, indicators: Iterable[Any], *, today: dt.date
-) -> dict[str, dict[str, tuple[float, float]]]:
+def counts(rows: Any, indicators: Iterable[Any], *, today: dt.date) -> dict[str, dict[str, tuple[float, float]]]:
     """By indicator code: {kelurahan code: (numerator, denominator)} of each registry indicator
     (``code``, ``unit``, ``numerator``, ``denominator``: a monitoring Indicator or the like), the
     numerator counted within the denominator as the engine does. Every indicator of one unit is

@@ -41,9 +41,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def iter_rows(
-    user: User, *, progress: Callable[[int], None] | None = None, ids: bool = False
-) -> Iterator[list[str]]:
+def iter_rows(user: User, *, progress: Callable[[int], None] | None = None, ids: bool = False) -> Iterator[list[str]]:
     """One list of cells per member, the household's cells repeated, in COLUMN_NAMES order (with
     ``ids``, preceded by the household's and the member's id: ID_COLUMNS)."""
     qs = (
@@ -162,23 +160,19 @@ def export_partitioned(user: User, out: Path, *, progress: Callable[[int], None]
     try:
         rows = _stage(user, staging, progress=progress, ids=True)
         with _duckdb() as db:
-            db.read_csv(str(staging), all_varchar=True, header=True).create_view("registry_rows")
-            partitions = ", ".join(PARTITION_COLUMNS)
-            db.execute(
-                "COPY (SELECT CAST(household_id AS BIGINT) AS household_id, CAST(member_id AS BIGINT) AS member_id, "
+            rows_read = db.read_csv(str(staging), all_varchar=True, header=True)
+            rows_read.create_view("registry_rows")
+            typed = db.sql(
+                "SELECT CAST(household_id AS BIGINT) AS household_id, CAST(member_id AS BIGINT) AS member_id, "
                 "* EXCLUDE (household_id, member_id), "
                 "array_to_string(string_split(kelurahan_code, '.')[1:2], '.') AS kabupaten, "
                 "array_to_string(string_split(kelurahan_code, '.')[1:3], '.') AS kecamatan "
-                f"FROM registry_rows ORDER BY household_id, member_id) TO '{_quoted(out)}' "
-                f"(FORMAT parquet, PARTITION_BY ({partitions}), OVERWRITE_OR_IGNORE)"
+                "FROM registry_rows ORDER BY household_id, member_id"
             )
+            typed.write_parquet(str(out), partition_by=PARTITION_COLUMNS, overwrite=True)
     finally:
         staging.unlink(missing_ok=True)
     return rows
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def template_xlsx(out: Path | IO[bytes]) -> None:

@@ -50,7 +50,9 @@ def age(birth_date: Any, today: dt.date) -> Any:
     from pyspark.sql import functions as F
 
     born = F.to_date(birth_date)
-    before_birthday = (F.month(born) > today.month) | ((F.month(born) == today.month) & (F.dayofmonth(born) > today.day))
+    before_birthday = (F.month(born) > today.month) | (
+        (F.month(born) == today.month) & (F.dayofmonth(born) > today.day)
+    )
     return (F.lit(today.year) - F.year(born) - before_birthday.cast("int")).cast("double")
 
 
@@ -193,14 +195,18 @@ def desil(scored: Any, *, score: str = "score", weight: str = "size", partitions
         "_part", F.spark_partition_id()
     )
     ordered = ordered.localCheckpoint()  # the partition ids are fixed from here on
-    totals = {r["_part"]: float(r["people"]) for r in ordered.groupBy("_part").agg(F.sum(weight).alias("people")).collect()}
+    totals = {
+        r["_part"]: float(r["people"]) for r in ordered.groupBy("_part").agg(F.sum(weight).alias("people")).collect()
+    }
     offsets, running = {}, 0.0
     for part in sorted(totals):
         offsets[part] = running
         running += totals[part]
     offset = F.create_map(*(x for part, before in offsets.items() for x in (F.lit(part), F.lit(before))))
-    window = Window.partitionBy("_part").orderBy(F.col(score), F.col("household_id")).rowsBetween(
-        Window.unboundedPreceding, Window.currentRow
+    window = (
+        Window.partitionBy("_part")
+        .orderBy(F.col(score), F.col("household_id"))
+        .rowsBetween(Window.unboundedPreceding, Window.currentRow)
     )
     before = (F.sum(weight).over(window) - F.col(weight) + offset[F.col("_part")]) / F.lit(running or 1.0)
     ranked = ordered.withColumn(
@@ -238,4 +244,3 @@ def desil_people(scored: Any) -> list[int]:
 
     counts = {r["desil"]: r["people"] for r in scored.groupBy("desil").agg(F.sum("size").alias("people")).collect()}
     return [round(counts.get(d, 0)) for d in range(1, 11)]
-
