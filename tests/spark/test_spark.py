@@ -67,6 +67,25 @@ def test_the_linkage_model_finds_the_same_pairs_with_the_same_scores_on_spark_an
     assert found_pairs({"unique_id_l": a, "unique_id_r": b} for a, b in got) & truth
 
 
+def test_the_model_trained_by_em_on_spark_finds_the_planted_duplicates_as_duckdbs_does(session: Any) -> None:
+    """Training without labels (u by sampling, EM in two sessions) runs on Spark: the same evidence
+    of duplicates, EM chosen, and the same accuracy as on DuckDB. (u is sampled by each engine's own
+    random draw, so the two models' parameters are close, not equal.)"""
+    from entas.dedup.evaluation import accuracy
+
+    records, truth = labelled_city(city_files(households=1000, seed=5, faults=0.03, survey_size=10))
+    table = linkage.member_frame(records)
+    results = {}
+    for backend in ("duckdb", "spark"):
+        trained = linkage.train(table, db_api=linkage.database_api(backend))
+        found = found_pairs(linkage.predict(trained.linker, threshold=0.5).as_record_list())
+        results[backend] = (trained.summary, accuracy(found, truth))
+    assert results["spark"][0] == results["duckdb"][0] and results["spark"][0]["m_source"] == "em"
+    precision, recall, _f1 = results["spark"][1]
+    assert precision >= 0.95 and recall >= 0.95
+    assert results["spark"][1] == pytest.approx(results["duckdb"][1], abs=0.02)
+
+
 @pytest.mark.django_db
 def test_a_dedup_run_on_spark_stores_the_pairs_a_duckdb_run_stores(regions: Any, session: Any, tmp_path: Path) -> None:
     from entas.dedup import services
