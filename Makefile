@@ -18,7 +18,7 @@ BROWSER ?= 0
 PYTEST_ARGS ?=
 
 .PHONY: demo test install install-dev lint typecheck checks test-sqlite test-postgres test-browser \
-        bench messages lock clean test-fast
+        bench messages lock clean test-fast install-spark spark-test
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "entas needs Python 3.11 or newer; set PYTHON=python3.x")'
@@ -89,6 +89,19 @@ test-fast: install-dev
 test-browser: install-dev
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
+# The optional Spark extra (docs/scaling.md, "From a city to a nation: Spark"): pyspark, about 300 MB,
+# which make install and make test leave out; it needs a Java runtime 17+ (Debian: openjdk-17-jre-headless).
+# make spark-test installs it and runs the tests marked spark (Spark in local mode, two cores at most).
+$(VENV)/.installed-spark: $(VENV)/.installed-dev requirements-spark.txt constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -r requirements-spark.txt
+	@touch $@
+
+install-spark: $(VENV)/.installed-spark
+
+spark-test: install-spark
+	@command -v java >/dev/null || { echo "Spark needs a Java runtime 17 or newer (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	$(BIN)/pytest -m spark tests/spark $(PYTEST_ARGS)
+
 # Each benchmark works in a scratch folder and database of its own and prints the machine; the figures
 # of the run end in one table (benchmarks/_summary.py). BENCH=name runs one: make bench BENCH=measures
 BENCH ?= *
@@ -102,8 +115,8 @@ messages: install-dev
 	cd src/entas && ../../$(BIN)/entas makemessages -l id --no-obsolete && ../../$(BIN)/entas compilemessages -l id
 
 lock: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
-	(echo "# Every package entas installs, pinned (pip freeze of requirements.txt + requirements-dev.txt)."; \
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt -r requirements-spark.txt
+	(echo "# Every package entas installs, pinned (pip freeze of requirements.txt + requirements-dev.txt + requirements-spark.txt)."; \
 	 echo "# Regenerate: make lock"; $(BIN)/pip freeze --exclude-editable) > constraints.txt
 
 clean:

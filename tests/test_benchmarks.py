@@ -3,9 +3,10 @@ database. The figures mean nothing at this size; the point is that a renamed mod
 service signature breaks this test, not the next person's ``make bench`` (cycle.py imported a model
 that had been renamed, and dedup.py called translated code without settings, for weeks).
 
-Not here: load.py (a server and 20 clients for a minute; tests/security/test_load.py runs its probe)
-and hostile_files.py (half a minute of hostile files; tests/security/test_hostile_files.py refuses
-the same files)."""
+Not here: load.py (a server and 20 clients for a minute; tests/security/test_load.py runs its probe),
+hostile_files.py (half a minute of hostile files; tests/security/test_hostile_files.py refuses
+the same files) and spark.py (needs the optional spark extra: tests/spark/test_spark.py runs it at a
+toy size under make spark-test)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ TOY = {
     "synth.py": ["--members", "4000"],
     "targeting.py": ["--members", "4000"],
 }
-NOT_HERE = {"load.py", "hostile_files.py"}
+NOT_HERE = {"load.py", "hostile_files.py", "spark.py"}
 
 pytestmark = [
     pytest.mark.integration,  # processes and databases of their own: not the unit tier

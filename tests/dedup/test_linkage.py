@@ -253,3 +253,35 @@ def test_the_default_model_alone_links_a_person_entered_twice_in_a_small_registr
 
 
 _LAST = ("Aminah", "Santoso", "Hidayat", "Lestari", "Rahman", "Siregar", "Wijaya", "Utami", "Nugroho", "Pratama")
+
+
+def test_a_saved_model_is_rebuilt_for_another_backend_with_its_parameters() -> None:
+    """A model saved on DuckDB runs on Spark (tests/spark checks the results): its SQL is rebuilt for
+    Spark's dialect — DuckDB's double-quoted identifiers are constant strings there — and every
+    parameter is kept."""
+    model = linkage.apply_default(linkage.settings().create_settings_dict("duckdb"), default_model.load(), u=True)
+    model["probability_two_random_records_match"] = 1e-5
+    moved = linkage.for_dialect(model, "spark")
+    assert moved["sql_dialect"] == "spark" and moved["probability_two_random_records_match"] == 1e-5
+    sql = [lv["sql_condition"] for c in moved["comparisons"] for lv in c["comparison_levels"]]
+    assert '"name_l"' in str(model["comparisons"]) and not any('"' in s for s in sql)
+    assert any("jaro_winkler(" in s for s in sql) and not any("jaro_winkler_similarity" in s for s in sql)
+    for before, after in zip(model["comparisons"], moved["comparisons"], strict=True):
+        for a, b in zip(before["comparison_levels"], after["comparison_levels"], strict=True):
+            assert {k: v for k, v in a.items() if k != "sql_condition"} == {
+                k: v for k, v in b.items() if k != "sql_condition"
+            }
+    assert linkage.for_dialect(moved, "duckdb")["comparisons"] == model["comparisons"]
+    assert linkage.for_dialect(model, "duckdb")["comparisons"] == model["comparisons"]
+
+
+def test_a_model_from_another_version_of_the_comparisons_is_refused() -> None:
+    model = linkage.settings().create_settings_dict("duckdb")
+    model["comparisons"][0]["comparison_levels"].pop()
+    with pytest.raises(ValueError, match="does not match"):
+        linkage.for_dialect(model, "spark")
+
+
+def test_an_unknown_backend_is_refused() -> None:
+    with pytest.raises(ValueError, match="duckdb, spark"):
+        linkage.database_api("sqlite")

@@ -254,3 +254,16 @@ def test_unmerge_restores_a_record_that_had_already_left(twins: tuple[Member, Me
     services.unmerge(merge_record=record, actor=dinsos_manager, reason="wrong")
     duplicate.refresh_from_db()
     assert (duplicate.exited_on, duplicate.exit_reason, duplicate.merged_into) == (dt.date(2025, 1, 31), "pindah", None)
+
+
+def test_a_run_on_spark_without_the_extra_is_refused_saying_what_to_install(
+    regions: Any, twins: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entas.core import spark
+
+    monkeypatch.setattr(spark, "available", lambda: False)
+    monkeypatch.setattr(spark, "_SESSION", None)
+    with pytest.raises(Refused, match=r"requirements-spark\.txt"):
+        services.run(actor=None, backend="spark")
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("dedup", "run", "--backend", "sqlite")

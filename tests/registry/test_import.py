@@ -327,3 +327,39 @@ def test_a_large_import_refreshes_the_planner_statistics(
     assert calls == ["analyze"]
     run(write_csv(tmp_path / "f.csv", rows), tmp_path)  # nothing new: nothing to refresh
     assert calls == ["analyze"]
+
+
+def test_the_partitioned_parquet_export_holds_ids_and_partitions_by_kecamatan(
+    regions: Any, tmp_path: Path, dinsos_manager: User, operator_manggar: User
+) -> None:
+    """entas export parquet: the import-format rows with household and member ids, in
+    kabupaten=…/kecamatan=… folders; only what the user may see; never into a folder holding files."""
+    import io
+
+    import pyarrow.dataset as ds
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from entas.registry.models import Member
+
+    rows = standard_family(MANGGAR, "6471010101200001", floor_area_m2=36) + standard_family(
+        DAMAI, "6471060101200002", serial=2000
+    )
+    run(write_csv(tmp_path / "f.csv", rows), tmp_path)
+    out = tmp_path / "export"
+    call_command("export", "parquet", "--out", str(out), "--as", dinsos_manager.username, stdout=io.StringIO())
+    folders = sorted(str(p.parent.relative_to(out)) for p in out.rglob("*.parquet"))
+    assert folders == ["kabupaten=64.71/kecamatan=64.71.01", "kabupaten=64.71/kecamatan=64.71.06"]
+    columns = ["household_id", "member_id", "nik", "kk_number", "kecamatan", "floor_area_m2"]
+    table = ds.dataset(str(out), format="parquet", partitioning="hive").to_table(columns=columns)
+    got = sorted(tuple(r[c] for c in columns) for r in table.to_pylist())
+    expected = Member.objects.order_by("household_id", "pk").values_list(
+        "household_id", "pk", "nik", "household__kk_number"
+    )
+    assert [r[:4] for r in got] == [tuple(e) for e in expected]
+    assert {r[4] for r in got} == {"64.71.01", "64.71.06"} and got[0][5] == "36"
+    mine = tmp_path / "mine"
+    call_command("export", "parquet", "--out", str(mine), "--as", operator_manggar.username, stdout=io.StringIO())
+    assert [str(p.parent.relative_to(mine)) for p in mine.rglob("*.parquet")] == ["kabupaten=64.71/kecamatan=64.71.01"]
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("export", "parquet", "--out", str(out), "--as", dinsos_manager.username)

@@ -231,6 +231,41 @@ def _default_db_api() -> Any:
     return api
 
 
+# The database engines splink runs the model on: DuckDB in this process (a city), or Spark (a province
+# or a nation: the optional ``spark`` extra, local mode on this machine or a cluster; entas.core.spark).
+BACKENDS = ("duckdb", "spark")
+
+
+def default_backend() -> str:
+    """The backend of runs and training when none is named: ``ENTAS_DEDUP_BACKEND`` (default duckdb)."""
+    import os
+
+    from django.conf import settings as django_settings
+
+    backend = getattr(django_settings, "ENTAS_DEDUP_BACKEND", None) or os.environ.get("ENTAS_DEDUP_BACKEND", "")
+    return backend or "duckdb"
+
+
+def database_api(backend: str | None = None) -> Any:
+    """splink's database API for ``backend`` (``duckdb`` or ``spark``; None: :func:`default_backend`).
+
+    On Spark, the process's session (:func:`entas.core.spark.session`, with splink's similarity
+    functions on its class path) and splink's defaults otherwise: intermediate tables are written to
+    Parquet in the session's checkpoint folder, which cuts their lineage."""
+    backend = backend or default_backend()
+    if backend == "duckdb":
+        return _default_db_api()
+    if backend == "spark":
+        from splink.backends.spark import SparkAPI
+
+        from entas.core import spark
+
+        session = spark.session()
+        partitions = int(session.conf.get("spark.sql.shuffle.partitions") or 8)
+        return SparkAPI(spark_session=session, num_partitions_on_repartition=partitions)
+    raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+
+
 # The deterministic rule the prior is estimated from, and the share of duplicates it is taken to catch.
 PRIOR_RULE = "l.birth_date = r.birth_date and levenshtein(l.name, r.name) <= 1"
 PRIOR_RECALL = 0.7
@@ -325,12 +360,55 @@ class Trained:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
+def _dialect(db_api: Any) -> str:
+    return str(db_api.sql_dialect.sql_dialect_str)
+
+
+def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """``model`` (splink's JSON of a trained model) for the SQL dialect of another backend.
+
+    A saved model holds each level's SQL as written for the backend it was trained on: DuckDB quotes
+    identifiers with double quotes, which Spark reads as text ("name_l" = "name_r" is always false
+    there), and names its functions differently (``jaro_winkler_similarity`` / ``jaro_winkler``). The
+    parameters (m, u, term frequencies, the prior) mean the same on every backend, so the SQL is built
+    afresh for ``dialect`` from this module's comparisons and blocking rules, and every parameter is
+    kept. A model whose comparisons differ from this module's (another version of entas) is refused:
+    its levels would not line up."""
+    if model.get("sql_dialect") == dialect:
+        return model
+    fresh = settings().create_settings_dict(dialect)
+    out = {**model, "sql_dialect": dialect}
+    out["blocking_rules_to_generate_predictions"] = fresh["blocking_rules_to_generate_predictions"]
+    target = {c["output_column_name"]: c for c in fresh["comparisons"]}
+    comparisons = []
+    for comparison in model["comparisons"]:
+        built = target.get(comparison["output_column_name"])
+        levels = comparison["comparison_levels"]
+        if built is None or len(built["comparison_levels"]) != len(levels):
+            raise ValueError(
+                f"the model's comparison {comparison['output_column_name']!r} does not match this version's"
+            )
+        comparisons.append(
+            {
+                **comparison,
+                "comparison_levels": [
+                    {**level, "sql_condition": new["sql_condition"]}
+                    for level, new in zip(levels, built["comparison_levels"], strict=True)
+                ],
+            }
+        )
+    out["comparisons"] = comparisons
+    return out
+
+
 def make_linker(table: Any, model: dict[str, Any] | None = None, *, db_api: Any = None) -> Any:
     """A splink linker over ``table`` (the result of :func:`member_frame`), with ``model``'s trained
-    parameters when given, else the untrained settings."""
+    parameters when given (on any backend: :func:`for_dialect`), else the untrained settings."""
     from splink import Linker
 
     db_api = db_api or _default_db_api()
+    if model is not None:
+        model = for_dialect(model, _dialect(db_api))
     df = db_api.register(table)
     # splink warns, at every EM session, that the "same NIK" level is never observed — by design
     # (the registry holds each NIK once). Progress is reported through ``log``, so only errors pass.
@@ -427,7 +505,7 @@ def use_default(
     shipped = default or default_model.load()
     db_api = db_api or _default_db_api()
     say = log or (lambda _m: None)
-    model: dict[str, Any] = settings().create_settings_dict("duckdb")
+    model: dict[str, Any] = settings().create_settings_dict(_dialect(db_api))
     if table.num_rows > 1:
         say(_("estimating the prior match rate"))
         linker = make_linker(table, db_api=db_api)

@@ -52,13 +52,21 @@ MIN_MEMBERS = 1000
 
 
 def train(
-    *, actor: User | None, db_api: Any = None, log: Log | None = None, table: Any = None, default: bool = False
+    *,
+    actor: User | None,
+    db_api: Any = None,
+    log: Log | None = None,
+    table: Any = None,
+    default: bool = False,
+    backend: str | None = None,
 ) -> LinkageModel:
     """Train a new model version on the whole registry (EM needs the city's duplicates to learn from).
     ``table``: the registry's linkage table when the caller has already read it. ``default``: use the
     default model shipped with entas instead (its m and u, this registry's prior), for a registry too
     small to learn from. A registry with too few duplicates for EM takes the default model's m
-    probabilities on its own (see :func:`linkage.train` and :func:`training_note`)."""
+    probabilities on its own (see :func:`linkage.train` and :func:`training_note`). ``backend``: the
+    engine splink runs on (``duckdb`` or ``spark``; default ``ENTAS_DEDUP_BACKEND``), unless ``db_api``
+    is given."""
     _require(actor, Capability.APPROVE_REGISTRY)
     say = log or (lambda _m: None)
     start = time.perf_counter()
@@ -68,6 +76,7 @@ def train(
     members = table.num_rows
     if members < 2:
         raise Refused(_("The registry holds no members to compare yet: import the registry first."))
+    db_api = db_api or _database_api(backend)
     if default:
         trained = linkage.use_default(table, db_api=db_api, log=say)
     elif members < MIN_MEMBERS:
@@ -90,6 +99,7 @@ def train(
             "members": members,
             "seconds": round(time.perf_counter() - start, 1),
             "prior": trained.model.get("probability_two_random_records_match"),
+            "backend": _backend_name(db_api),
             **trained.summary,
         },
         match_weights_chart=chart,
@@ -99,6 +109,19 @@ def train(
     if note := training_note(model):
         say(note)
     return model
+
+
+def _database_api(backend: str | None) -> Any:
+    """splink's database API for ``backend``; a refusal, not a traceback, when Spark is not installed."""
+    try:
+        return linkage.database_api(backend)
+    except (RuntimeError, ValueError) as exc:
+        raise Refused(str(exc), code="invalid") from exc
+
+
+def _backend_name(db_api: Any) -> str:
+    """``duckdb`` or ``spark``: the dialect of a splink database API."""
+    return str(getattr(db_api, "sql_dialect", None) and db_api.sql_dialect.sql_dialect_str)
 
 
 def training_note(model: LinkageModel) -> str:
@@ -144,12 +167,15 @@ def run(
     kelurahan: Region | None = None,
     model: LinkageModel | None = None,
     db_api: Any = None,
+    backend: str | None = None,
     progress: Callable[[int], None] | None = None,
     log: Log | None = None,
 ) -> DedupRun:
     """Compare the members of ``kelurahan`` (or the whole registry) and store the candidate pairs at
     or above the review threshold, clustered. Trains a model first when there is none. Earlier pending
-    pairs of the same scope are superseded; decisions already taken on a pair carry over."""
+    pairs of the same scope are superseded; decisions already taken on a pair carry over. ``backend``:
+    the engine splink runs on (``duckdb`` or ``spark``; default ``ENTAS_DEDUP_BACKEND``), unless
+    ``db_api`` is given."""
     _require(actor, Capability.CHANGE_REGISTRY)
     if actor is not None:
         city_wide = actor.is_city_wide or any(code.count(".") <= 1 for code in area_codes(actor))
@@ -162,6 +188,7 @@ def run(
     start, started_at = time.perf_counter(), timezone.now()
     table = linkage.member_frame(selectors.member_records(kelurahan))
     say(_("%(n)d members read") % {"n": table.num_rows})
+    db_api = db_api or _database_api(backend)
     # The first run trains a model; over the whole registry it trains on the table just read.
     model = (
         model

@@ -41,8 +41,9 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def iter_rows(user: User, *, progress: Callable[[int], None] | None = None) -> Iterator[list[str]]:
-    """One list of cells per member, the household's cells repeated, in COLUMN_NAMES order."""
+def iter_rows(user: User, *, progress: Callable[[int], None] | None = None, ids: bool = False) -> Iterator[list[str]]:
+    """One list of cells per member, the household's cells repeated, in COLUMN_NAMES order (with
+    ``ids``, preceded by the household's and the member's id: ID_COLUMNS)."""
     qs = (
         households_for(user)
         .order_by("pk")
@@ -73,7 +74,8 @@ def iter_rows(user: User, *, progress: Callable[[int], None] | None = None) -> I
                 else:
                     head.append(_text(getattr(household, name)))
             for member in household.members.all():
-                yield head + [_text(getattr(member, name)) for name in member_columns]
+                cells = head + [_text(getattr(member, name)) for name in member_columns]
+                yield [str(household.pk), str(member.pk), *cells] if ids else cells
         last = batch[-1].pk
         if progress:
             progress(len(batch))
@@ -108,16 +110,66 @@ def export_registry(user: User, out: Path, fmt: str, *, progress: Callable[[int]
     # written beside the output and removed whatever happens.
     staging = out.with_name(out.name + ".csv.part")
     try:
-        with staging.open("w", newline="", encoding="utf-8") as handle:
-            plain = csv.writer(handle)
-            plain.writerow(COLUMN_NAMES)
-            for cells in iter_rows(user, progress=progress):
-                plain.writerow(cells)
-                rows += 1
-        import duckdb
-
-        with duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}) as db:
+        rows = _stage(user, staging, progress=progress)
+        with _duckdb() as db:
             db.read_csv(str(staging), all_varchar=True, header=True).write_parquet(str(out))
+    finally:
+        staging.unlink(missing_ok=True)
+    return rows
+
+
+def _duckdb() -> Any:
+    import duckdb
+
+    return duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+
+
+def _stage(user: User, staging: Path, *, progress: Callable[[int], None] | None, ids: bool = False) -> int:
+    """The rows the user may see as a plain CSV of the true values; returns the number of rows."""
+    rows = 0
+    with staging.open("w", newline="", encoding="utf-8") as handle:
+        plain = csv.writer(handle)
+        plain.writerow([*ID_COLUMNS, *COLUMN_NAMES] if ids else COLUMN_NAMES)
+        for cells in iter_rows(user, progress=progress, ids=ids):
+            plain.writerow(cells)
+            rows += 1
+    return rows
+
+
+# The partitioned export's columns before the import format's: entas's ids, so that what is computed
+# over the export (PMT scores, duplicate pairs) can be joined back to the registry.
+ID_COLUMNS = ["household_id", "member_id"]
+# Its partition columns, after them: the kabupaten/kota and kecamatan codes of the kelurahan.
+PARTITION_COLUMNS = ["kabupaten", "kecamatan"]
+
+
+def export_partitioned(user: User, out: Path, *, progress: Callable[[int], None] | None = None) -> int:
+    """Write the registry the user may see to the folder ``out`` as Parquet partitioned by kabupaten/kota
+    and kecamatan code (``out/kabupaten=64.71/kecamatan=64.71.01/data_0.parquet``, Hive-style, as Spark,
+    DuckDB and pyarrow read a dataset); returns the number of member rows.
+
+    The rows are the import format's (:func:`iter_rows`, one per member, the household's cells repeated,
+    text as the import reads it), preceded by ``household_id`` and ``member_id`` (integers) and followed
+    by the partition columns. A national registry exports each kabupaten/kota into the same folder
+    layout; Spark reads the union. ``out`` must not exist or be empty: an export never mixes with
+    another's files."""
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(out.name + ".csv.part")
+    try:
+        rows = _stage(user, staging, progress=progress, ids=True)
+        with _duckdb() as db:
+            rows_read = db.read_csv(str(staging), all_varchar=True, header=True)
+            rows_read.create_view("registry_rows")
+            typed = db.sql(
+                "SELECT CAST(household_id AS BIGINT) AS household_id, CAST(member_id AS BIGINT) AS member_id, "
+                "* EXCLUDE (household_id, member_id), "
+                "array_to_string(string_split(kelurahan_code, '.')[1:2], '.') AS kabupaten, "
+                "array_to_string(string_split(kelurahan_code, '.')[1:3], '.') AS kecamatan "
+                "FROM registry_rows ORDER BY household_id, member_id"
+            )
+            typed.write_parquet(str(out), partition_by=PARTITION_COLUMNS, overwrite=True)
     finally:
         staging.unlink(missing_ok=True)
     return rows

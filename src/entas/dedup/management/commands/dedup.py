@@ -9,19 +9,20 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from entas.core.cli import EntasCommand
-from entas.dedup import selectors, services
+from entas.dedup import linkage, selectors, services
 from entas.regions.models import Region
 
 
 class Command(EntasCommand):
     help = (
-        "Find people entered twice in the registry (probabilistic record linkage with splink on DuckDB). "
+        "Find people entered twice in the registry (probabilistic record linkage with splink on DuckDB or Spark). "
         "'entas dedup train' fits a new model version without labels (EM), or with --default uses the "
         "default model shipped with entas (for a registry too small to learn from); 'entas dedup run "
         "[--kelurahan CODE] [--out pairs.csv] [--json]' compares the members of the registry or one "
         "kelurahan (training a model first if there is none) and stores the candidate pairs at or above "
-        "the review threshold, clustered, for the reviewer queue. --as USER runs under that user's role "
-        "and areas. See docs/deduplication.md."
+        "the review threshold, clustered, for the reviewer queue. --backend spark runs the same model on "
+        "splink's Spark backend (the optional spark extra; default ENTAS_DEDUP_BACKEND, else duckdb). "
+        "--as USER runs under that user's role and areas. See docs/deduplication.md."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -36,6 +37,14 @@ class Command(EntasCommand):
         run = sub.add_parser("run")
         run.add_argument("--kelurahan", default="", help="Kemendagri code of one kelurahan (default: all).")
         run.add_argument("--out", type=Path, help="Write the candidate pairs to this CSV file.")
+        for command in (train, run):
+            command.add_argument(
+                "--backend",
+                choices=linkage.BACKENDS,
+                default=None,
+                help="The engine splink runs on: duckdb (this process) or spark (the optional spark extra: "
+                "local mode, or the cluster ENTAS_SPARK_MASTER names). Default: ENTAS_DEDUP_BACKEND, else duckdb.",
+            )
 
     actor_mode = "optional"
 
@@ -45,7 +54,7 @@ class Command(EntasCommand):
                 sys.stderr.write(message + "\n")
 
         if action == "train":
-            model = services.train(actor=actor, log=log, default=o["default"])
+            model = services.train(actor=actor, log=log, default=o["default"], backend=o["backend"])
             result: dict[str, Any] = {"model": model.version, **model.training}
             if as_json and (note := services.training_note(model)):
                 result["note"] = note  # (logged on stderr otherwise)
@@ -55,7 +64,7 @@ class Command(EntasCommand):
                 kelurahan = Region.objects.filter(code=o["kelurahan"]).first()
                 if kelurahan is None:
                     raise CommandError(_("Unknown kelurahan code %(code)s.") % {"code": o["kelurahan"]})
-            run = services.run(actor=actor, kelurahan=kelurahan, log=log)
+            run = services.run(actor=actor, kelurahan=kelurahan, log=log, backend=o["backend"])
             result = {
                 "run": run.pk,
                 "model": run.model.version,
@@ -66,6 +75,7 @@ class Command(EntasCommand):
                 "review_threshold": run.review_threshold,
                 "auto_link_threshold": run.auto_link_threshold,
                 "seconds": run.seconds,
+                "backend": o["backend"] or linkage.default_backend(),
             }
             if o["out"]:
                 selectors.write_pairs_csv(run, o["out"])
