@@ -105,3 +105,22 @@ def test_change_requests_page_by_keyset(
             break
         after = page["next_after"]
     assert seen == sorted(ChangeRequest.objects.values_list("pk", flat=True))
+
+
+def test_a_machine_client_chooses_its_language_with_accept_language(
+    client: Any, regions: Any, admin_user: User
+) -> None:
+    """An API client sets Accept-Language (an integrator's choice); the pages ignore the browser's,
+    and so does the API without a token (a browser's session)."""
+    auth = _bearer(admin_user, "registry:read")
+    missing = "/api/v1/households/999999"
+    english = client.get(missing, HTTP_ACCEPT_LANGUAGE="en", **auth)
+    indonesian = client.get(missing, HTTP_ACCEPT_LANGUAGE="id", **auth)
+    default = client.get(missing, **auth)
+    assert english.status_code == indonesian.status_code == default.status_code == 404
+    assert english["Content-Language"] == "en" and "Accept-Language" in english["Vary"]
+    assert indonesian["Content-Language"] == default["Content-Language"] == "id"
+    assert english.json()["code"] == indonesian.json()["code"] == "not_found"
+    assert english.json()["message"] != indonesian.json()["message"]
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page["Content-Language"] == "id"

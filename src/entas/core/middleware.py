@@ -106,7 +106,9 @@ class LanguageMiddleware:
     """Indonesian unless the user chose English with the language switch (a cookie).
 
     Django's LocaleMiddleware would follow the browser's Accept-Language; office PCs often ship with
-    English browsers, yet the city works in Indonesian, so only an explicit choice changes it.
+    English browsers, yet the city works in Indonesian, so only an explicit choice changes it. A
+    machine client of the API (a request with an ``Authorization`` header) makes that choice with its
+    ``Accept-Language`` header: there, it is written by the integrator, not by a browser.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -115,10 +117,12 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if not chosen and "Authorization" in request.headers and request.path.startswith("/api/"):
+            chosen = translation.get_language_from_request(request)
         language = chosen if chosen in self.available else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Cookie", "Accept-Language") if request.path.startswith("/api/") else ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
