@@ -67,13 +67,17 @@ def city(
 # indicator's values, a comparison of saved scenarios chosen by ``?ids=``): a 404 to every persona. What
 # they show (figures, area names) is shown by the dashboard and scenario pages the sweep does read.
 # The API's download of a report's archived file answers only for a final version (409 for the hostile
-# city's draft); the report's text is read on its page.
+# city's draft); the report's text is read on its page. The API's small-area fit needs a survey round
+# (the hostile city holds none; the kelurahan names it would show are the region table's), and the
+# registry export's file answers only once an export job has finished (a CSV/XLSX file, not markup).
 NEEDS_QUERY = {
     "api:monitoring_indicator_values",
     "evaluation:compare",
     "monitoring:dashboard_csv",
     "api:preview",
     "api:reports_download",
+    "api:monitoring_small_area",
+    "api:registry_export_file",
 }
 
 

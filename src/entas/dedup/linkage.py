@@ -256,11 +256,11 @@ def database_api(backend: str | None = None) -> Any:
     if backend == "duckdb":
         return _default_db_api()
     if backend == "spark":
-        from splink.backends.spark import SparkAPI
-
         from entas.core import spark
 
-        session = spark.session()
+        session = spark.session()  # first: without the extra it says what to install (splink's module needs pyspark)
+        from splink.backends.spark import SparkAPI
+
         partitions = int(session.conf.get("spark.sql.shuffle.partitions") or 8)
         return SparkAPI(spark_session=session, num_partitions_on_repartition=partitions)
     raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
