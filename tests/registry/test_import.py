@@ -234,9 +234,10 @@ def test_a_large_file_is_read_in_a_process_of_its_own_with_the_same_result(
     monkeypatch.setattr(reading, "PARALLEL_MIN_ROWS", 0)  # this file is "large": read beside
     readers: list[Path] = []
 
-    def read_in_process(path: Path, context: reading.ParseContext, name: str | None = None) -> Any:
+    def read_in_process(path: Path, context: reading.ParseContext, name: str | None = None, text: Any = None) -> Any:
         readers.append(path)
-        return reading.read_in_process(path, context, name)
+        assert text is not None and text.encoding == "utf-8-sig"  # sniffed once, handed to the reader
+        return reading.read_in_process(path, context, name, text)
 
     monkeypatch.setattr(importer_module, "read_in_process", read_in_process)
     summary = run(path, tmp_path)

@@ -495,9 +495,10 @@ def too_many_cells(row: int, cells: int, name: str) -> Refused:
     )
 
 
-def open_text(path: Path, *, name: str | None = None) -> tuple[IO[str], TextFile]:
-    """A text file opened in its encoding for ``csv`` (newline=""), after :func:`sniff_text`."""
-    info = sniff_text(path, name=name)
+def open_text(path: Path, *, name: str | None = None, known: TextFile | None = None) -> tuple[IO[str], TextFile]:
+    """A text file opened in its encoding for ``csv`` (newline=""), after :func:`sniff_text` (or with
+    ``known``: what sniffing the same file found already, in the process that hands it on)."""
+    info = known or sniff_text(path, name=name)
     return path.open(encoding=info.encoding, newline=""), info
 
 

@@ -45,14 +45,16 @@ class RowSource:
     # CSV text cells may carry the apostrophe an export puts before a formula character
     # (entas.core.spreadsheet); XLSX cells are values.
     escaped: bool = False
+    text: uploads.TextFile | None = None  # a text file's encoding and lines, as sniffed (None: XLSX)
 
     def close(self) -> None:
         """Release the file when its rows are not (all) read; safe to call twice."""
         self.closer()
 
 
-def open_rows(path: Path, name: str | None = None) -> RowSource:
-    """The rows of a registry file; ``name`` is the file's name as the user knows it (messages)."""
+def open_rows(path: Path, name: str | None = None, *, text: uploads.TextFile | None = None) -> RowSource:
+    """The rows of a registry file; ``name`` is the file's name as the user knows it (messages).
+    ``text``: the sniffing of this text file already done (a RowSource's ``text``), not done again."""
     name = name or path.name
     if not path.exists():
         raise FileFormatError(_("The file %(name)s does not exist.") % {"name": name})
@@ -61,7 +63,7 @@ def open_rows(path: Path, name: str | None = None) -> RowSource:
             magic = handle.read(4)
         if magic.startswith(b"PK\x03\x04"):
             return _open_xlsx(path, name)
-        return _open_csv(path, name)
+        return _open_csv(path, name, text)
     except Refused as exc:
         raise FileFormatError(exc.message) from None
 
@@ -72,8 +74,8 @@ def _delimiter(first: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _open_csv(path: Path, name: str) -> RowSource:
-    handle, info = uploads.open_text(path, name=name)
+def _open_csv(path: Path, name: str, text: uploads.TextFile | None = None) -> RowSource:
+    handle, info = uploads.open_text(path, name=name, known=text)
     limits = uploads.limits()
     lines = uploads.BoundedLines(handle, limits.row_chars, name)
     try:
@@ -115,7 +117,7 @@ def _open_csv(path: Path, name: str) -> RowSource:
             except Refused as exc:
                 raise FileFormatError(exc.message) from None
 
-    return RowSource(header, rows(), max(info.lines - 1, 0), info.encoding, handle.close, escaped=True)
+    return RowSource(header, rows(), max(info.lines - 1, 0), info.encoding, handle.close, escaped=True, text=info)
 
 
 # -- spreadsheets --------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ class Importer:
         )
         if (source.total or 0) >= reading.PARALLEL_MIN_ROWS:
             source.close()  # the reading process opens the file itself
-            batches = read_in_process(path, self.context, name)
+            batches = read_in_process(path, self.context, name, source.text)
         else:
             batches = parser.batches()
         try:

@@ -30,6 +30,8 @@ from django.utils.translation import gettext as _
 from .fileformats import FileFormatError, open_rows
 
 if TYPE_CHECKING:
+    from entas.core.uploads import TextFile
+
     from .parsing import ParseContext
 
 
@@ -38,7 +40,9 @@ QUEUED_BATCHES = 2  # parsed batches that may wait for the importer (bounds the 
 _FRAME = struct.Struct("<Q")  # each message: its length, then the pickle of (kind, payload)
 
 
-def read_in_process(path: Path, context: ParseContext, name: str | None = None) -> Iterator[list[Any]]:
+def read_in_process(
+    path: Path, context: ParseContext, name: str | None = None, text: TextFile | None = None
+) -> Iterator[list[Any]]:
     """The parsed batches of ``path`` (lists of ``parsing.Family``), read and validated by
     ``python -m entas.registry.reading`` beside this process.
 
@@ -62,7 +66,7 @@ def read_in_process(path: Path, context: ParseContext, name: str | None = None) 
     pump = threading.Thread(target=_pump, args=(child.stdout, frames), name="entas-import-reader", daemon=True)
     pump.start()
     try:
-        pickle.dump((str(path), context, name), child.stdin)
+        pickle.dump((str(path), context, name, text), child.stdin)
         child.stdin.close()
         while (frame := frames.get()) is not None:
             kind, payload = pickle.loads(frame)  # noqa: S301 - written by our own child process
@@ -112,7 +116,7 @@ def main() -> None:
     # A fresh interpreter: nothing of Django is loaded yet (unpickling the context imports parsing).
     # Its start-up is on the import's critical path: the collector paused, and no URL configuration.
     quick_setup(urls=False)
-    path, context, name = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the importer
+    path, context, name, text = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the importer
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # whatever else prints must not mix into the messages
 
@@ -129,7 +133,8 @@ def main() -> None:
 
     try:
         with gc_paused():  # the reading process's objects are parsed rows: nothing for it to find
-            for batch in FileParser(open_rows(Path(path), name), context).batches():
+            # The importer sniffed the file already (its encoding, its lines): not a second full pass.
+            for batch in FileParser(open_rows(Path(path), name, text=text), context).batches():
                 for family in batch:
                     family.pack()
                 send("batch", batch)
