@@ -30,7 +30,15 @@ def _ratio(r: dict) -> str:
 
 
 def markdown(paths: list[Path]) -> None:
-    runs = [{(r["benchmark"], r["figure"], r.get("database", "")): r for r in _rows(p)} for p in paths]
+    runs = []
+    for p in paths:  # a benchmark run twice in one run (two sizes) keeps both: keyed by occurrence
+        seen: dict[tuple[str, str, str], int] = {}
+        run = {}
+        for r in _rows(p):
+            key = (r["benchmark"], r["figure"], r.get("database", ""))
+            seen[key] = seen.get(key, 0) + 1
+            run[(*key, seen[key])] = r
+        runs.append(run)
     keys = list(dict.fromkeys(k for run in runs for k in run))
     head = " | ".join(f"run {n} (× floor, load)" for n in range(1, len(runs) + 1))
     print(f"| benchmark | figure | database | {head} | target |")
