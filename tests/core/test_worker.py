@@ -95,3 +95,24 @@ def test_a_locked_database_during_the_stale_job_sweep_does_not_stop_the_worker(
     beat = WorkerHeartbeat.objects.get(worker_id="test-worker")
     assert beat.stopped_at is not None and beat.job is None
     assert "database is locked" in beat.last_outage
+
+
+@pytest.mark.django_db
+def test_a_worker_starting_beside_a_live_one_leaves_its_job_in_hand_alone() -> None:
+    """Two instances of the worker unit: the second to start took the first's running job for
+    interrupted and failed it (the multi-worker test caught it when the second started late)."""
+    from django.utils import timezone
+
+    from entas.core.models import Job
+
+    running = Job.objects.create(kind="probe", status=Job.Status.RUNNING, heartbeat_at=timezone.now())
+    WorkerHeartbeat.objects.create(worker_id="other-worker", pid=1, seen_at=timezone.now())
+    make_worker()._register()
+    running.refresh_from_db()
+    assert running.status == Job.Status.RUNNING  # the other worker's job in hand
+
+    WorkerHeartbeat.objects.filter(worker_id="other-worker").update(stopped_at=timezone.now())
+    WorkerHeartbeat.objects.filter(worker_id="test-worker").delete()
+    make_worker()._register()  # alone now: what was running was interrupted
+    running.refresh_from_db()
+    assert running.status == Job.Status.FAILED

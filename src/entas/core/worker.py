@@ -185,10 +185,19 @@ class ResilientWorker(Worker):
     # -- heartbeat ---------------------------------------------------------------------------------
     def _register(self) -> None:
         """Start-up: jobs left running by a stopped worker are interrupted; this worker's row is
-        written; rows of workers long gone are pruned."""
-        self._sweep(None if self.shared else timedelta(0))
-        self._last_sweep = time.monotonic()
+        written; rows of workers long gone are pruned.
+
+        Alone, a starting worker takes every running job for interrupted at once. With another worker
+        alive (``--shared``, or a heartbeat seen lately), only the jobs silent for
+        ENTAS_JOB_STALE_SECONDS: the other's job in hand is not interrupted (a second instance of the
+        systemd unit started while the first ran a job failed that job)."""
         now = timezone.now()
+        recently = now - timedelta(seconds=max(3 * self.heartbeat_seconds, 30))
+        others = WorkerHeartbeat.objects.filter(stopped_at__isnull=True, seen_at__gte=recently).exclude(
+            worker_id=self.worker_id
+        )
+        self._sweep(None if self.shared or others.exists() else timedelta(0))
+        self._last_sweep = time.monotonic()
         WorkerHeartbeat.objects.filter(seen_at__lt=now - timedelta(days=KEEP_STOPPED_DAYS)).delete()
         WorkerHeartbeat.objects.update_or_create(
             worker_id=self.worker_id,
